@@ -1,0 +1,737 @@
+"""Stage 1: read a published work plan (政务公开工作要点) into a structured task list.
+
+API: ``read_plan(paths, year=None, registry=None) -> Plan``.  The rules follow the structure of
+such documents (headings 一、/（一）/1./（1）, responsibility statements, attached task tables),
+not any one file.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import GongkaiError
+from .sources import Line, Table, read_document
+from .units import (COOPERATE, LEAD, RESPONSIBLE, Unit, find_bare_statement, find_statements,
+                    is_statement_only, parse_units)
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9, "十": 10, "百": 100}
+
+
+def cn_number(s: str) -> int | None:
+    s = s.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if s.isdigit():
+        return int(s)
+    if not s or any(ch not in CN_DIGITS for ch in s):
+        return None
+    total, cur = 0, 0
+    for ch in s:
+        v = CN_DIGITS[ch]
+        if v >= 10:
+            total += (cur or 1) * v
+            cur = 0
+        else:
+            cur = v
+    return total + cur
+
+
+# ------------------------------------------------------------------------------ data model
+
+@dataclass
+class Task:
+    id: str
+    path: list[str]
+    text: str
+    units_raw: str = ""
+    units: list[Unit] = field(default_factory=list)
+    deadline: dt.date | None = None
+    deadline_text: str = ""
+    frequency: str | None = None
+    targets: list[dict] = field(default_factory=list)
+    review: str = ""
+    source: str = ""
+    number: str = ""
+    document: int = 1
+
+    def units_with(self, role: str) -> list[str]:
+        return [u.name for u in self.units if u.role == role]
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "path": list(self.path), "text": self.text, "units_raw": self.units_raw,
+            "units": [u.to_dict() for u in self.units],
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline_text": self.deadline_text, "frequency": self.frequency,
+            "targets": list(self.targets), "review": self.review, "source": self.source,
+            "number": self.number, "document": self.document,
+        }
+
+
+@dataclass
+class Plan:
+    source: list[str]
+    title: str
+    year: int | None
+    tasks: list[Task]
+    documents: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"source": list(self.source), "title": self.title, "year": self.year,
+                "documents": self.documents, "tasks": [t.to_dict() for t in self.tasks]}
+
+    def unit_names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for t in self.tasks:
+            for u in t.units:
+                seen.setdefault(u.name)
+        return list(seen)
+
+
+# ------------------------------------------------------------------------------ text helpers
+
+TERMINAL = "。！？!?；;：:"
+MARKERS = [
+    ("cn", re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．,，]\s*")),
+    ("pcn", re.compile(r"^[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]\s*")),
+    ("num", re.compile(r"^([0-9０-９]{1,2})\s*(?:[.．、](?![0-9０-９])|\s*[)）])\s*")),
+    ("pnum", re.compile(r"^[（(]\s*([0-9０-９]{1,2})\s*[）)]\s*")),
+    ("circ", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*")),
+]
+DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,14}\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号$")
+DATE_LINE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+TITLE_WORDS = re.compile(r"(通知|方案|要点|意见|办法|规划|计划|安排|清单|任务|决定)$")
+
+
+def match_marker(text: str):
+    for kind, rx in MARKERS:
+        m = rx.match(text)
+        if m:
+            rest = text[m.end():]
+            if kind == "num" and not rest:
+                return None
+            return kind, m.group(1), text[:m.end()].strip(), rest
+    return None
+
+
+def squeeze(text: str) -> str:
+    """Drop spaces the PDF extraction put between CJK characters and digits."""
+    text = re.sub(r"[ \t\u3000]+", " ", text).strip()
+    cjk = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’《》〈〉（）【】、，。；：！？]"
+    text = re.sub(rf"(?<={cjk}) (?=[0-9A-Za-z{cjk[1:-1]}])", "", text)
+    text = re.sub(rf"(?<=[0-9A-Za-z%]) (?={cjk})", "", text)
+    return text
+
+
+def _ends_terminal(t: str) -> bool:
+    t = t.rstrip("”’\"' ")
+    if not t:
+        return True
+    if t[-1] in TERMINAL:
+        return True
+    if t[-1] in "）)":
+        st = find_statements(t)
+        return bool(st) and st[-1][1] == len(t)
+    return False
+
+
+# ------------------------------------------------------------------------------ paragraphs
+
+@dataclass
+class Para:
+    text: str
+    source: str
+
+
+def _drop_noise(lines: list[Line]) -> list[Line]:
+    from .sources import PAGE_NUMBER
+    counts = Counter(l.text.strip() for l in lines if l.text.strip())
+    out = []
+    for l in lines:
+        t = l.text.strip()
+        if t and PAGE_NUMBER.match(t):
+            continue
+        if t and counts[t] >= 3 and len(t) <= 30 and not match_marker(t) and not l.text.startswith("\t") \
+                and not re.search(r"[，、。；：（）()“”,;:]", t):
+            continue  # running header/footer
+        out.append(l)
+    return out
+
+
+def make_paragraphs(lines: list[Line]) -> list[Para]:
+    """Join text lines into paragraphs (PDF text breaks lines inside sentences and words)."""
+    texts = [l.text.strip() for l in lines if l.text.strip()]
+    long_lines = [len(t) for t in texts if len(t) >= 8]
+    hard = False
+    typical = 0
+    if long_lines:
+        open_ends = sum(1 for t in texts if len(t) >= 8 and not _ends_terminal(t))
+        hard = open_ends / len(long_lines) >= 0.45
+        typical = sorted(long_lines)[int(len(long_lines) * 0.75)]
+    paras: list[Para] = []
+    prev_line: Line | None = None
+    for line in lines:
+        t = line.text.strip()
+        if not t:
+            continue
+        if paras and prev_line is not None and not line.paragraph and not prev_line.paragraph:
+            prev = prev_line.text.strip()
+            join = False
+            if not _ends_terminal(prev) and not match_marker(t) and not is_statement_only(t) is False:
+                pass
+            if not _ends_terminal(prev) and not match_marker(t):
+                if hard:
+                    join = len(prev) >= 0.7 * typical or bool(re.search(r"[，。；：,;、]", prev))
+                else:
+                    join = bool(re.search(r"[，。；：,;]", prev))
+            if join:
+                sep = " " if re.match(r"[0-9A-Za-z]", t) and re.search(r"[0-9A-Za-z]$", paras[-1].text) else ""
+                paras[-1].text += sep + t
+                prev_line = line
+                continue
+        paras.append(Para(t, line.source))
+        prev_line = line
+    for p in paras:
+        p.text = squeeze(p.text)
+    return paras
+
+
+# ------------------------------------------------------------------------------ documents
+
+@dataclass
+class Document:
+    lines: list = field(default_factory=list)      # Line and Table blocks
+    number: str = ""
+    title: str = ""
+    date: str = ""
+    year: int | None = None
+
+
+def split_documents(blocks: list) -> list[Document]:
+    """A gazette issue holds several documents; each starts at its 文号 line."""
+    docs = [Document()]
+    for b in blocks:
+        if isinstance(b, Line) and DOC_NUMBER.match(b.text.strip()) and len(b.text.strip()) <= 30:
+            docs.append(Document(number=squeeze(b.text), year=int(DOC_NUMBER.match(b.text.strip()).group(1))))
+        docs[-1].lines.append(b)
+    if len(docs) > 1 and not any(isinstance(b, Table) for b in docs[0].lines) and \
+            not any(isinstance(b, Line) and (find_statements(b.text) or is_statement_only(b.text.strip()))
+                    for b in docs[0].lines):
+        docs = docs[1:]   # front matter (cover, table of contents) before the first document
+    for d in docs:
+        _find_title(d)
+    return docs
+
+
+def _find_title(doc: Document) -> None:
+    texts = [squeeze(b.text) for b in doc.lines[:60] if isinstance(b, Line) and b.text.strip()]
+    title = ""
+    for i, t in enumerate(texts[:15]):
+        if DOC_NUMBER.match(t):
+            continue
+        if ("关于" in t or TITLE_WORDS.search(re.sub(r"\s", "", t))) and len(t) <= 80:
+            title = re.sub(r"\s+", "", t)
+            # a title broken over two lines
+            if i + 1 < len(texts) and not TITLE_WORDS.search(title) and TITLE_WORDS.search(texts[i + 1]) \
+                    and len(texts[i + 1]) < 40:
+                title += re.sub(r"\s+", "", texts[i + 1])
+            break
+    if not title and texts:
+        title = re.sub(r"\s+", "", texts[0])[:80]
+    inner = re.search(r"印发[《〈](.+?)[》〉]", title)
+    doc.title = inner.group(1) if inner else title
+    for t in (squeeze(b.text) for b in doc.lines if isinstance(b, Line) and b.text.strip()):
+        m = DATE_LINE.match(t)
+        if m:
+            doc.date = f"{int(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            break
+    ym = re.search(r"((?:19|20)\d{2})年", doc.title)
+    if ym:
+        doc.year = int(ym.group(1))
+    elif doc.date:
+        doc.year = int(doc.date[:4])
+
+
+# ------------------------------------------------------------------------------ prose tasks
+
+@dataclass
+class Segment:
+    path: list[str]
+    text: str
+    source: str
+    number: str = ""
+    kind: str = ""          # marker kind for items, "" for plain paragraphs
+    section: int = 0
+    units_raw: str = ""
+    closed: bool = False
+    by_line: bool = False   # closed by a separate '责任单位：' paragraph
+
+
+def _heading_title(marker: str, rest: str) -> tuple[str, bool]:
+    """Title of a heading paragraph and whether the paragraph is only a heading."""
+    body = rest.strip()
+    m = re.search(r"[。；;！!？?]|：(?!$)", body)
+    if m is None or (m.end() == len(body) and len(body) <= 40 and body[-1] not in "。！!？?"):
+        only = len(body) <= 60 and not find_statements(body)
+        return marker + body.rstrip("。；;：:"), only
+    return marker + body[:m.start()], False
+
+
+def prose_segments(paras: list[Para]) -> list[Segment]:
+    segs: list[Segment] = []
+    stack: list[tuple[str, str, int]] = []   # (kind, title, number)
+    current: Segment | None = None
+
+    def section() -> int:
+        for kind, _, num in stack:
+            if kind == "cn":
+                return num
+        return stack[0][2] if stack else 0
+
+    def titles() -> list[str]:
+        return [t for _, t, _ in stack]
+
+    def start(text: str, source: str, **kw) -> Segment:
+        seg = Segment(titles(), text, source, section=section(), **kw)
+        segs.append(seg)
+        return seg
+
+    def settle(seg: Segment) -> Segment | None:
+        """Close seg at each responsibility statement; return the open remainder, if any."""
+        while True:
+            st = find_statements(seg.text)
+            if not st:
+                bare = find_bare_statement(seg.text)
+                if bare and len(seg.text[:bare[0]].strip()) >= 4:
+                    seg.units_raw = bare[1].strip("。. ")
+                    seg.text = seg.text[:bare[0]].strip()
+                    seg.closed = True
+                    return None
+                return seg
+            s, e, content = st[0]
+            rest = seg.text[e:].strip(" 。.；;")
+            seg.units_raw = content.strip()
+            seg.text = seg.text[:s].rstrip()
+            seg.closed = True
+            if len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) < 4:
+                return None
+            seg = start(rest, seg.source)
+
+    for p in paras:
+        t = p.text
+        if is_statement_only(t):
+            content = t.strip()
+            if content[0] in "（(":
+                content = find_statements(content)[0][2]
+            content = content.strip("。. ")
+            if current is not None and not current.closed:
+                current.units_raw = content
+                current.closed = True
+                current.by_line = True
+            elif segs and segs[-1].by_line:
+                segs[-1].units_raw += "；" + content
+            else:
+                seg = start("", p.source, units_raw=content, closed=True, by_line=True)
+            current = None
+            continue
+        m = match_marker(t)
+        if m:
+            kind, num, marker, rest = m
+            kinds = [k for k, _, _ in stack]
+            if kind in kinds:
+                del stack[kinds.index(kind):]
+            title, only = _heading_title(marker, rest)
+            n = cn_number(num) if kind in ("cn", "pcn") else (cn_number(num) if kind != "circ" else 0)
+            if only:
+                stack.append((kind, title, n or 0))
+                current = None
+                continue
+            seg = start(rest, p.source, number=str(n or num), kind=kind)
+            stack.append((kind, title, n or 0))
+            current = settle(seg)
+        else:
+            if current is not None and not current.closed:
+                current.text += t
+                current = settle(current)
+            else:
+                current = settle(start(t, p.source))
+    return segs
+
+
+SKIP_SECTIONS = re.compile(r"总体要求|指导思想|基本原则|工作目标|目标任务|保障措施|组织保障|工作要求|组织领导|工作保障")
+
+
+def select_tasks(segs: list[Segment]) -> list[Segment]:
+    with_units = [s for s in segs if s.units_raw]
+    if with_units:
+        kinds = {s.kind for s in with_units if s.kind}
+        sections = {s.section for s in with_units}
+        return [s for s in segs if s.units_raw or
+                (s.kind and s.kind in kinds and s.section in sections and len(s.text) >= 10)]
+    # no responsibility statements at all: the deepest numbered items are the tasks
+    items = [s for s in segs if s.kind and not any(SKIP_SECTIONS.search(p) for p in s.path[:1])]
+    if not items:
+        return []
+    order = ["cn", "pcn", "num", "pnum", "circ"]
+    deepest = max(order.index(s.kind) for s in items)
+    return [s for s in items if order.index(s.kind) == deepest and len(s.text) >= 10]
+
+
+# ------------------------------------------------------------------------------ table tasks
+
+HEADER_WORDS = re.compile(r"^(序号|编号|工作任务|重点任务|主要任务|任务|工作内容|任务内容|具体要求|工作要求|工作措施|具体任务|具体措施|"
+                          r"任务要求|主要内容|公开内容|责任单位|牵头单位|责任部门|牵头部门|配合单位|配合部门|协办单位|完成时限|"
+                          r"完成时间|时间要求|时限要求|时限|备注|类别|项目)$")
+
+
+@dataclass
+class RawTable:
+    cells_rows: list[list[str]]
+    sources: list[str]
+
+
+def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
+    """Tables flattened to text: each cell on a tab-indented line, or rows of tab-separated cells."""
+    used: set[int] = set()
+    tables: list[RawTable] = []
+    tab_idx = [i for i, l in enumerate(lines) if l.text.startswith("\t")]
+    if len(tab_idx) >= 6:
+        first, last = tab_idx[0], tab_idx[-1]
+        cells: list[str] = []
+        srcs: list[str] = []
+        for i in range(first, last + 1):
+            l = lines[i]
+            used.add(i)
+            if l.text.startswith("\t"):
+                for part in l.text.split("\t")[1:]:
+                    cells.append(part.strip())
+                    srcs.append(l.source)
+            elif l.text.strip() and cells:
+                cells[-1] += l.text.strip()
+        # continuation lines after the last tab line that belong to its cell
+        j = last + 1
+        while j < len(lines) and lines[j].text.strip() and not lines[j].text.startswith("\t") \
+                and not _ends_terminal(cells[-1] if cells else "。") and len(lines[j].text.strip()) < 30:
+            cells[-1] += lines[j].text.strip()
+            used.add(j)
+            j += 1
+        rows = _cells_to_rows(cells, srcs)
+        if rows:
+            tables.append(rows)
+    tsv = [i for i, l in enumerate(lines) if i not in used and l.text.count("\t") >= 2 and not l.text.startswith("\t")]
+    if len(tsv) >= 3:
+        tables.append(RawTable([[c.strip() for c in lines[i].text.split("\t")] for i in tsv],
+                               [lines[i].source for i in tsv]))
+        used.update(tsv)
+    return tables, used
+
+
+def _is_header_cell(c: str) -> bool:
+    return bool(HEADER_WORDS.match(re.sub(r"\s", "", c)))
+
+
+def _cells_to_rows(cells: list[str], srcs: list[str]) -> RawTable | None:
+    """Cut a stream of cells into rows, using the (repeated) header to learn the column count."""
+    header: list[str] = []
+    i = 0
+    while i < len(cells) and _is_header_cell(cells[i]):
+        header.append(cells[i])
+        i += 1
+    if len(header) < 2:
+        return None
+    k = len(header)
+    segments: list[list[int]] = [[]]
+    j = i
+    while j < len(cells):
+        if cells[j:j + k] == header:
+            segments.append([])
+            j += k
+            continue
+        segments[-1].append(j)
+        j += 1
+    segments = [s for s in segments if s]
+    resp = next((x for x, h in enumerate(header) if re.search(r"责任|牵头|单位|部门", h)), k - 1)
+    best = None
+    for n in range(k, k + 4):
+        if any(len(s) % n for s in segments):
+            continue
+        pos = n - (k - resp)
+        rows = [s[r:r + n] for s in segments for r in range(0, len(s), n)]
+        score = sum(1 for r in rows if _unitish(cells[r[pos]])) / max(1, len(rows))
+        if best is None or score > best[0] + 1e-9:
+            best = (score, n, rows)
+    if best is None or best[0] < 0.5:
+        # empty merged cells were left out: a row ends at each cell that lists units
+        rows, cur = [], []
+        for seg in segments:
+            for x in seg:
+                cur.append(x)
+                if _unitish(cells[x]) and len(cur) >= 2:
+                    rows.append(cur)
+                    cur = []
+        if not rows:
+            return None
+        n = max(len(r) for r in rows)
+        table_rows = [[header[0]] * (n - k + 1) + header[1:]]
+        for r in rows:
+            table_rows.append([""] * (n - len(r)) + [cells[x] for x in r])
+        return RawTable(table_rows, [srcs[0]] + [srcs[r[0]] for r in rows])
+    _, n, rows = best
+    extra = n - k
+    hdr = [header[0]] * (extra + 1) + header[1:]
+    table_rows = [hdr] + [[cells[x] for x in r] for r in rows]
+    return RawTable(table_rows, [srcs[i - k] if i >= k else srcs[0]] + [srcs[r[0]] for r in rows])
+
+
+def _unitish(c: str) -> bool:
+    return bool(c) and len(c) <= 200 and bool(re.search(r"(局|办|委|政府|部门|单位|镇|街道|中心|管委会)", c)) \
+        and not re.search(r"[。；]", c.rstrip("。"))
+
+
+def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
+    """Rows of a task table -> (path, text, units_raw, source, extras)."""
+    rows = table.cells_rows
+    hidx = next((i for i, r in enumerate(rows[:5]) if sum(_is_header_cell(c) for c in r) >= 2), None)
+    if hidx is None:
+        return []
+    header = [re.sub(r"\s", "", c) for c in rows[hidx]]
+    n = max(len(r) for r in rows[hidx + 1:]) if len(rows) > hidx + 1 else len(header)
+    if len(header) < n:   # the first task header spans several data columns
+        span_at = next((x for x, h in enumerate(header) if "任务" in h), 0)
+        header = header[:span_at] + [header[span_at]] * (n - len(header) + 1) + header[span_at + 1:]
+    col = {}
+    for x, h in enumerate(header):
+        if re.search(r"牵头", h):
+            col.setdefault("lead", x)
+        elif re.search(r"配合|协办", h):
+            col.setdefault("coop", x)
+        elif re.search(r"责任|单位|部门", h):
+            col.setdefault("resp", x)
+        elif re.search(r"时限|时间|期限", h):
+            col.setdefault("due", x)
+        elif re.search(r"具体|要求|措施|内容", h):
+            col.setdefault("text", x)
+        elif re.search(r"序号|编号", h):
+            col.setdefault("no", x)
+        elif re.search(r"备注", h):
+            col.setdefault("note", x)
+    if not {"lead", "resp", "coop"} & col.keys():
+        return []
+    special = set(col.values())
+    group_cols = [x for x in range(len(header)) if x not in special]
+    if "text" not in col and group_cols:
+        col["text"] = group_cols.pop()
+    out = []
+    last: list[str] = [""] * len(header)
+    for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
+        row = [re.sub(r"\s+", "", c) for c in row] + [""] * (len(header) - len(row))
+        if row[:len(header)] == header or sum(_is_header_cell(c) for c in row) >= 2:
+            continue
+        if not any(row):
+            continue
+        for x in group_cols:             # merged cells are printed once: carry them down
+            if row[x]:
+                last[x] = row[x]
+                for y in group_cols:
+                    if y > x and not row[y]:
+                        last[y] = ""
+            else:
+                row[x] = last[x]
+        text = row[col["text"]] if "text" in col else ""
+        parts = []
+        if "lead" in col and row[col["lead"]]:
+            parts.append("牵头单位：" + row[col["lead"]])
+        if "resp" in col and row[col["resp"]]:
+            parts.append(("责任单位：" if parts else "") + row[col["resp"]])
+        if "coop" in col and row[col["coop"]]:
+            parts.append("配合单位：" + row[col["coop"]])
+        if not text and not parts:
+            continue
+        path = [row[x] for x in group_cols if row[x]]
+        extras = {"due": row[col["due"]] if "due" in col else ""}
+        src = table.sources[r_i] if r_i < len(table.sources) else table.sources[-1]
+        out.append((path, text, "；".join(parts), src, extras))
+    return out
+
+
+# ------------------------------------------------------------------------------ deadlines etc.
+
+DEADLINE_RX = re.compile(
+    r"(?P<every>每年度?)?(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?:"
+    r"(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})\s*日|(?P<end>底|末|份|中旬|上旬|下旬))?\s*(?:前|以前|之前|完成|底前)"
+    r"|(?P<ye>年\s*底|年\s*末)\s*(?:前|以前|之前)?|(?P<half>上半年|下半年)|(?P<q>第?[一二三四1-4]\s*季度)(?:末|底)?(?:前)?)")
+TO_YEAR_RX = re.compile(r"(?:到|至|于)\s*((?:19|20)\d{2})\s*年(?![\s年]*(?:\d{1,2}\s*月|底|末))")
+RELATIVE_RX = re.compile(r"[\u4e00-\u9fa5]{0,10}(?:后|起)\s*\d+\s*个?\s*(?:工作日|日|天|小时|个月)\s*内|"
+                         r"\d+\s*个?\s*(?:工作日|小时)\s*内")
+FREQ_RX = [
+    ("weekly", re.compile(r"每周|按周|每星期")),
+    ("monthly", re.compile(r"按月|每月|逐月|月度(?!报告)")),
+    ("quarterly", re.compile(r"按季度?|每季度?|季度(?!报告|末|底)")),
+    ("semiannual", re.compile(r"每半年|半年一次")),
+    ("yearly", re.compile(r"每年|按年度?|一年一次|年度(?=更新|评估|考核|报送|开展|公开)")),
+    ("periodic", re.compile(r"定期")),
+]
+TARGET_RX = re.compile(
+    r"(?:不少于|不得少于|至少|不低于|不得低于|不少於|达到)\s*[\u4e00-\u9fa5]{0,4}?\s*"
+    r"([0-9０-９]+(?:\.\d+)?|[一二两三四五六七八九十百]+)\s*"
+    r"(%|％|个百分点|人次|场次|个|次|场|期|件|条|项|篇|所|家|名|人|批|类|处|轮|份|遍|天|小时|万元|元|户|家次)")
+
+
+def _month_end(y: int, m: int) -> dt.date:
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def parse_deadlines(text: str, year: int | None) -> tuple[list[dt.date], list[str]]:
+    dates: list[dt.date] = []
+    texts: list[str] = []
+    for m in DEADLINE_RX.finditer(text):
+        y = int(m.group("y")) if m.group("y") else year
+        if y is None:
+            texts.append(m.group(0))
+            continue
+        try:
+            if m.group("m"):
+                mo = int(m.group("m"))
+                if not 1 <= mo <= 12:
+                    continue
+                if m.group("d"):
+                    d = dt.date(y, mo, int(m.group("d")))
+                elif m.group("end") == "中旬":
+                    d = dt.date(y, mo, 20)
+                elif m.group("end") == "上旬":
+                    d = dt.date(y, mo, 10)
+                else:
+                    d = _month_end(y, mo)
+            elif m.group("ye"):
+                d = dt.date(y, 12, 31)
+            elif m.group("half"):
+                d = dt.date(y, 6, 30) if m.group("half") == "上半年" else dt.date(y, 12, 31)
+            elif m.group("q"):
+                q = cn_number(re.sub(r"[第季度末底前\s]", "", m.group("q"))) or 4
+                d = _month_end(y, 3 * q)
+            else:
+                continue
+        except ValueError:
+            continue
+        dates.append(d)
+        texts.append(re.sub(r"\s+", "", m.group(0)))
+    for m in TO_YEAR_RX.finditer(text):
+        y = int(m.group(1))
+        if year is None or y >= year:
+            dates.append(dt.date(y, 12, 31))
+            texts.append(re.sub(r"\s+", "", m.group(0)))
+    for m in RELATIVE_RX.finditer(text):
+        texts.append(re.sub(r"\s+", "", m.group(0)))
+    return dates, list(dict.fromkeys(texts))
+
+
+def parse_frequency(text: str) -> str | None:
+    for name, rx in FREQ_RX:
+        if rx.search(text):
+            return name
+    return None
+
+
+def parse_targets(text: str) -> list[dict]:
+    out = []
+    for m in TARGET_RX.finditer(text):
+        n = m.group(1)
+        value = float(n) if "." in n else cn_number(n)
+        if value is None:
+            continue
+        unit = {"％": "%"}.get(m.group(2), m.group(2))
+        out.append({"count": value, "unit": unit, "text": re.sub(r"\s+", "", m.group(0))})
+    return out
+
+
+# ------------------------------------------------------------------------------ the stage
+
+def read_plan(paths, year: int | None = None, registry=None) -> Plan:
+    """Read one plan from one or more files (a notice plus its attachment form one plan)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = [Path(p) for p in paths]
+    blocks: list = []
+    for p in paths:
+        blocks += read_document(p)
+    docs = split_documents(blocks)
+    plan_year = year or next((d.year for d in docs if d.year and "公开" in d.title), None) \
+        or next((d.year for d in docs if d.year), None)
+    raw_tasks: list[tuple[int, int, Task]] = []   # (doc index, section, task)
+    documents: list[dict] = []
+    for d_i, doc in enumerate(docs, 1):
+        doc_year = year or doc.year or plan_year
+        lines = [b for b in doc.lines if isinstance(b, Line)]
+        tables, used = _tab_tables(lines)
+        tables += [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows)) for b in doc.lines if isinstance(b, Table)]
+        found: list[tuple[int, Task]] = []
+        groups: dict[str, int] = {}
+        for tb in tables:
+            for path, text, units_raw, src, extras in table_tasks(tb):
+                sec = groups.setdefault(path[0] if path else "", len(groups) + 1)
+                task = Task("", path[:-1] if len(path) > 1 and path[-1] == text else path, text, units_raw,
+                            source=src)
+                _fill(task, doc_year, extras.get("due", ""))
+                found.append((sec, task))
+        if not found:
+            prose = _drop_noise([l for i, l in enumerate(lines) if i not in used])
+            for seg in select_tasks(prose_segments(make_paragraphs(prose))):
+                task = Task("", seg.path, seg.text.strip(), seg.units_raw, source=seg.source, number=seg.number)
+                _fill(task, doc_year, "")
+                found.append((seg.section, task))
+        if found:
+            documents.append({"title": doc.title, "number": doc.number, "date": doc.date, "year": doc_year})
+            for sec, task in found:
+                task.document = len(documents)
+                raw_tasks.append((len(documents), sec, task))
+    if not raw_tasks:
+        raise GongkaiError.of("NO_TASKS", "、".join(p.name for p in paths))
+    _assign_ids(raw_tasks, plan_year, len(documents))
+    tasks = [t for _, _, t in raw_tasks]
+    title = next((d["title"] for d in documents if "公开" in d["title"]), documents[0]["title"])
+    plan = Plan([p.name for p in paths], title, plan_year, tasks, documents)
+    if registry is not None:
+        registry.review(plan)
+    return plan
+
+
+def _fill(task: Task, year: int | None, due_text: str) -> None:
+    task.text = re.sub(r"\s+", "", task.text).strip("，,；;") if re.search(r"[\u4e00-\u9fff]", task.text) else task.text
+    task.units = parse_units(task.units_raw) if task.units_raw else []
+    dates, texts = parse_deadlines(due_text or task.text, year)
+    if due_text and not dates and not texts:
+        texts = [due_text]
+    if dates:
+        task.deadline = max(dates)
+    task.deadline_text = "；".join(texts)
+    task.frequency = parse_frequency(task.text)
+    task.targets = parse_targets(task.text)
+    reasons = []
+    if not task.units:
+        reasons.append("未写明责任单位")
+    if texts and not dates:
+        reasons.append("时限为相对时间，请确认")
+    if len(set(dates)) > 1:
+        reasons.append("含多个时限，已取最晚一个")
+    for u in task.units:
+        if not u.collective and len(u.name) > 20:
+            reasons.append(f"单位名称较长，请核对“{u.name}”")
+    task.review = "；".join(reasons)
+
+
+def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) -> None:
+    counters: Counter = Counter()
+    used: set[str] = set()
+    y = str(year) if year else "0000"
+    for d, sec, task in raw:
+        counters[(d, sec)] += 1
+        base = f"{y}-{d}-{sec:02d}-{counters[(d, sec)]:02d}" if ndocs > 1 else f"{y}-{sec:02d}-{counters[(d, sec)]:02d}"
+        tid, k = base, 1
+        while tid in used:
+            k += 1
+            tid = f"{base}-{k}"
+        used.add(tid)
+        task.id = tid
