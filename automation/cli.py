@@ -1,0 +1,142 @@
+"""Command line: a thin adapter over the stage functions.  Every failure is one Chinese sentence."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .problems import GongkaiError
+
+EXIT_USER, EXIT_INTERNAL = 2, 3
+
+
+def _stage_plan(a) -> dict:
+    from .tasklist import make_task_list
+
+    return make_task_list(a.plan, a.output, a.json, a.registry, a.year, a.force)
+
+
+def _stage_registry(a) -> dict:
+    from .plan import read_plan
+    from .registry import registry_from_plan, write_registry
+    from .tasklist import read_task_list
+
+    out = Path(a.output)
+    if out.exists() and not a.force:
+        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    src = Path(a.source)
+    plan = read_task_list(src)[0] if src.suffix.lower() in (".xlsx", ".xlsm") else read_plan(src)
+    reg = registry_from_plan(plan)
+    write_registry(reg, out)
+    return {"message": f"已根据 {src.name} 生成单位名录草稿，共 {len(reg.units)} 个单位（集合名称未列入，"
+                       f"请在“所属集合”列补充）：{out}"}
+
+
+def _stage_distribute(a) -> dict:
+    from .distribute import distribute
+
+    return distribute(a.tasks, a.output, registry_path=a.registry, due=a.due, round_name=a.round,
+                      template=a.template, units=a.units, force=a.force, password=a.password,
+                      progress=_progress("生成工作簿"))
+
+
+def _stage_demo(a) -> dict:
+    from .demo import run_demo
+
+    return run_demo(a.output, force=a.force)
+
+
+def _progress(label: str):
+    """A terminal progress bar (tqdm) when attached to a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = {}
+
+    def update(done: int, total: int, name: str = "") -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=label, unit="个", leave=False)
+        bar["bar"].n = done
+        bar["bar"].set_postfix_str(name[:20])
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gongkai", description="政务公开工作要点：任务台账下发、回收汇总、年度报告生成。")
+    sub = p.add_subparsers(dest="command", metavar="命令")
+
+    sp = sub.add_parser("plan", help="解析工作要点，生成任务清单（.xlsx）",
+                        description="读取政务公开工作要点（.docx/.pdf/.txt，可多个文件组成一份要点，如通知及其附件），"
+                                    "识别每项任务及其牵头、责任、配合单位、完成时限、频次和量化目标，写出供人工审核的任务清单。")
+    sp.add_argument("plan", nargs="+", help="工作要点文件（.docx、.pdf、.txt；.doc/.wps 需先另存为 .docx）")
+    sp.add_argument("-o", "--output", default="任务清单.xlsx", help="任务清单输出路径（默认：任务清单.xlsx）")
+    sp.add_argument("--json", help="同时写出 JSON 格式任务清单的路径")
+    sp.add_argument("--registry", help="单位名录 .xlsx：用于识别别名、标出名录中没有的单位")
+    sp.add_argument("--year", type=int, help="年度（默认从标题识别）")
+    sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    sp.set_defaults(func=_stage_plan)
+
+    sp = sub.add_parser("registry", help="根据工作要点或任务清单生成单位名录草稿",
+                        description="列出要点中出现的全部具体单位，生成单位名录草稿，由办公室补充别名、类别、联系人和所属集合。")
+    sp.add_argument("source", help="任务清单 .xlsx 或工作要点文件")
+    sp.add_argument("-o", "--output", default="单位名录.xlsx", help="输出路径（默认：单位名录.xlsx）")
+    sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    sp.set_defaults(func=_stage_registry)
+
+    sp = sub.add_parser("distribute", help="按单位生成任务台账工作簿（下发）",
+                        description="读取（可能已人工修改的）任务清单，按单位名录展开“各镇街”等集合名称，为每个单位生成一份只含本单位任务的台账工作簿，并写出下发清单。")
+    sp.add_argument("tasks", help="任务清单 .xlsx（gongkai plan 的输出）")
+    sp.add_argument("-o", "--output", default="下发", help="输出文件夹（默认：下发）")
+    sp.add_argument("--registry", help="单位名录 .xlsx")
+    sp.add_argument("--due", help="报送截止日期，如 2021-07-10")
+    sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
+    sp.add_argument("--template", help="任务台账模板 .xlsx（默认使用内置模板）")
+    sp.add_argument("--units", nargs="+", help="只重新生成这些单位的工作簿")
+    sp.add_argument("--password", help="工作表保护密码（可选）")
+    sp.add_argument("--force", action="store_true", help="覆盖输出文件夹中已有的文件")
+    sp.set_defaults(func=_stage_distribute)
+
+    sp = sub.add_parser("demo", help="用内置样例（2021年市中区政务公开工作要点）演示全过程")
+    sp.add_argument("-o", "--output", default="gongkai_demo", help="演示输出文件夹（默认：gongkai_demo）")
+    sp.add_argument("--force", action="store_true", help="清空已有的演示输出文件夹后重新生成")
+    sp.set_defaults(func=_stage_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        result = args.func(args)
+    except GongkaiError as exc:
+        print(f"错误：{exc.problem.message}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return EXIT_USER
+    except Exception as exc:  # noqa: BLE001 - the user sees one sentence, developers set GONGKAI_DEBUG
+        if os.environ.get("GONGKAI_DEBUG"):
+            raise
+        print(f"程序内部错误（{type(exc).__name__}：{exc}）。请把输入文件和这条信息发给维护人员；"
+              f"设置环境变量 GONGKAI_DEBUG=1 可显示详细信息。", file=sys.stderr)
+        return EXIT_INTERNAL
+    if result and result.get("message"):
+        print(result["message"])
+    for pr in (result or {}).get("problems_shown", []):
+        print("  - " + pr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Spreadsheet helpers shared by the stages: fast value reading, house style, safe saving."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+from .problems import GongkaiError
+
+FONT = "宋体"
+HEADER_FILL = "DDEBF7"
+
+
+def read_rows(path: str | Path, sheet: str | None = None) -> list[list]:
+    """All values of one sheet (first sheet when sheet is None) with python-calamine."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    names = wb.sheet_names
+    if sheet is None:
+        name = names[0]
+    elif sheet in names:
+        name = sheet
+    else:
+        raise GongkaiError.of("TASKLIST_MISSING_COLUMN", Path(path).name, sheet=sheet, column="（整个工作表）")
+    return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def safe_text(value):
+    """User text is data: never let it become a formula in our outputs."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and len(value) > 1:
+        return "'" + value
+    return value
+
+
+def as_date(value) -> dt.date | None:
+    """A date from a cell value: date/datetime, Excel serial number, or common Chinese forms."""
+    import re
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and 20000 < value < 80000:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    m = re.match(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$", str(value))
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    raise ValueError(str(value))
+
+
+def style_header(ws, widths: list[float], header_row: int = 1, wrap: bool = True, freeze: bool = True,
+                 landscape: bool = True) -> None:
+    """House style: bold filled header, borders, wrapped text, frozen header, filter, A4 print."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    for cell in ws[header_row]:
+        cell.font = Font(name=FONT, bold=True, size=11)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+    body_font = Font(name=FONT, size=10)
+    for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, max_col=len(widths)):
+        for cell in row:
+            cell.font = body_font
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+            cell.border = border
+    if freeze:
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    last = get_column_letter(len(widths))
+    ws.auto_filter.ref = f"A{header_row}:{last}{max(ws.max_row, header_row + 1)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def row_height_for(texts_and_widths: list[tuple[str, float]], line_height: float = 14.0) -> float:
+    """Row height that shows wrapped Chinese text: a CJK char is about 2 width units."""
+    lines = 1
+    for text, width in texts_and_widths:
+        if not text:
+            continue
+        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+        per_line = max(1.0, (width - 1) )
+        lines = max(lines, -(-units // int(per_line)) + str(text).count("\n"))
+    return min(409.0, max(18.0, lines * line_height + 4))
+
+
+def save_workbook(wb, path: str | Path, force: bool = True) -> Path:
+    """Save atomically: write a temporary file beside the target, then rename it into place."""
+    p = Path(path)
+    if p.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", p)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=p.suffix, dir=str(p.parent))
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, p)
+    except PermissionError:
+        raise GongkaiError.of("OUTPUT_LOCKED", p) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return p

@@ -1,0 +1,208 @@
+"""The task list workbook (任务清单.xlsx) staff review and edit, its read-back, and the JSON form.
+
+Later stages read the workbook back: the clerk's edits (a unit added, a deadline fixed, a task
+deleted) are what counts.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .plan import Plan, Task, parse_targets
+from .problems import GongkaiError, Problem
+from .tables import as_date, read_rows, row_height_for, safe_text, save_workbook, sheet_names, style_header
+from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
+
+TASK_SHEET = "任务清单"
+UNIT_SHEET = "单位"
+INFO_SHEET = "计划信息"
+COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
+           "完成时限", "时限原文", "频次", "量化目标", "来源", "待确认"]
+WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 18, 22]
+FREQ_CN = {"weekly": "每周", "monthly": "按月", "quarterly": "按季度", "semiannual": "每半年", "yearly": "每年",
+           "periodic": "定期"}
+FREQ_FROM_CN = {v: k for k, v in FREQ_CN.items()}
+REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
+
+
+def _join(names: list[str]) -> str:
+    return "、".join(names)
+
+
+def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = True) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TASK_SHEET
+    ws.append(COLUMNS)
+    review_fill = PatternFill("solid", fgColor="FFF2CC")
+    for t in plan.tasks:
+        row = [t.id, t.path[0] if t.path else "", " / ".join(t.path[1:]), t.text, t.units_raw,
+               _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
+               t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
+               "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in t.targets), t.source, t.review]
+        ws.append([safe_text(v) for v in row])
+    style_header(ws, WIDTHS)
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, 9).number_format = "yyyy-mm-dd"
+        ws.row_dimensions[r].height = row_height_for([(ws.cell(r, 4).value, WIDTHS[3]),
+                                                      (ws.cell(r, 5).value, WIDTHS[4])], 13.5)
+        if ws.cell(r, 14).value:
+            ws.cell(r, 14).fill = review_fill
+    # the 单位 sheet: every unit named, with counts and registry status
+    us = wb.create_sheet(UNIT_SHEET)
+    us.append(["单位名称", "任务数", "牵头任务数", "集合名称", "名录中", "名录标准名称", "集合成员"])
+    counts: dict[str, list[int]] = {}
+    for t in plan.tasks:
+        for u in t.units:
+            c = counts.setdefault(u.name, [0, 0])
+            c[0] += 1
+            c[1] += u.role == LEAD
+    for name, (n, lead) in counts.items():
+        canon = registry.canonical(name) if registry else None
+        members = registry.members(name) if registry else None
+        known = "是" if (canon or members) else ("否" if registry else "未提供名录")
+        us.append([name, n, lead, "是" if is_collective(name) else "否", known, canon or "",
+                   _join(members) if members else ""])
+    style_header(us, [34, 8, 10, 9, 10, 24, 60])
+    for r in range(2, us.max_row + 1):
+        if us.cell(r, 5).value == "否":
+            for c in range(1, 8):
+                us.cell(r, c).fill = review_fill
+    info = wb.create_sheet(INFO_SHEET)
+    info.append(["项目", "内容"])
+    info.append(["标题", plan.title])
+    info.append(["年度", plan.year])
+    info.append(["来源文件", "；".join(plan.source)])
+    for i, d in enumerate(plan.documents, 1):
+        info.append([f"文件{i}", "；".join(x for x in [d.get("title", ""), d.get("number", ""), d.get("date", "")] if x)])
+    info.append(["说明", "可直接修改“任务清单”表中的单位、时限和内容，或删除不需要的任务行；后续下发以本表为准。"
+                        "单位之间用顿号“、”分隔。黄色底色的行需要人工确认。"])
+    style_header(info, [12, 100], freeze=False)
+    info.cell(1, 1).font = Font(name="宋体", bold=True)
+    return save_workbook(wb, path, force=force)
+
+
+def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
+    """Read the (possibly edited) task list back into a Plan; problems are returned, not raised."""
+    p = Path(path)
+    if not p.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", p)
+    try:
+        names = sheet_names(p)
+        rows = read_rows(p, TASK_SHEET if TASK_SHEET in names else None)
+    except GongkaiError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise GongkaiError.of("TASKLIST_INVALID", p.name, detail=type(exc).__name__) from None
+    problems: list[Problem] = []
+    if not rows:
+        raise GongkaiError.of("TASKLIST_INVALID", p.name, detail="工作表为空")
+    header = [str(c or "").strip() for c in rows[0]]
+    for col in REQUIRED:
+        if col not in header:
+            raise GongkaiError.of("TASKLIST_MISSING_COLUMN", p.name, sheet=TASK_SHEET, column=col)
+    ix = {name: header.index(name) for name in COLUMNS if name in header}
+    title, year, sources, documents = "", None, [], []
+    if INFO_SHEET in names:
+        for row in read_rows(p, INFO_SHEET)[1:]:
+            key = str(row[0] or "").strip()
+            val = row[1] if len(row) > 1 else ""
+            if key == "标题":
+                title = str(val or "")
+            elif key == "年度":
+                try:
+                    year = int(val) if val not in ("", None) else None
+                except (TypeError, ValueError):
+                    year = None
+            elif key == "来源文件":
+                sources = [s for s in str(val or "").split("；") if s]
+            elif key.startswith("文件"):
+                documents.append({"title": str(val or "").split("；")[0]})
+
+    def cell(row, name):
+        i = ix.get(name)
+        v = row[i] if i is not None and i < len(row) else ""
+        return "" if v is None else v
+
+    tasks: list[Task] = []
+    seen: dict[str, int] = {}
+    from openpyxl.utils import get_column_letter
+
+    for r_i, row in enumerate(rows[1:], 2):
+        tid = str(cell(row, "任务编号")).strip()
+        text = str(cell(row, "任务内容")).strip()
+        if not tid and not text:
+            continue
+        if not tid:
+            tid = f"新增-{r_i}"
+        if tid in seen:
+            problems.append(Problem("TASKLIST_DUPLICATE_ID", p.name, TASK_SHEET, f"A{r_i}", {"task": tid}))
+            continue
+        seen[tid] = r_i
+        units: list[Unit] = []
+        for col, role in (("牵头单位", LEAD), ("责任单位", RESPONSIBLE), ("配合单位", COOPERATE)):
+            for name in re.split(r"[、,，;；\n]+", str(cell(row, col))):
+                name = name.strip()
+                if name and name not in {u.name for u in units}:
+                    units.append(Unit(name, role, is_collective(name)))
+        deadline = None
+        raw_date = cell(row, "完成时限")
+        try:
+            deadline = as_date(raw_date)
+        except ValueError:
+            col_letter = get_column_letter(ix["完成时限"] + 1)
+            problems.append(Problem("TASKLIST_BAD_DATE", p.name, TASK_SHEET, f"{col_letter}{r_i}",
+                                    {"value": str(raw_date)}))
+        path = [x for x in [str(cell(row, "一级标题")).strip()] if x]
+        path += [x.strip() for x in str(cell(row, "二级标题")).split(" / ") if x.strip()]
+        targets = _targets_from_text(str(cell(row, "量化目标")))
+        tasks.append(Task(tid, path, text, str(cell(row, "责任单位原文")), units, deadline,
+                          str(cell(row, "时限原文")), FREQ_FROM_CN.get(str(cell(row, "频次")).strip()),
+                          targets, str(cell(row, "待确认")), str(cell(row, "来源"))))
+    return Plan(sources, title, year, tasks, documents), problems
+
+
+def _targets_from_text(text: str) -> list[dict]:
+    out = []
+    for piece in re.split(r"[；;\n]+", text):
+        m = re.search(r"([0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十百]+)\s*(%|个百分点|人次|场次|万元|[^\d\s，,。]?)\s*$",
+                      piece.strip())
+        if m:
+            from .plan import cn_number
+            n = m.group(1)
+            value = float(n) if "." in n else cn_number(n)
+            if value is not None:
+                out.append({"count": value, "unit": m.group(2), "text": piece.strip()})
+    return out
+
+
+def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False) -> dict:
+    """The plan stage as one call: read the plan, write the task list (and JSON); return a summary."""
+    from .plan import read_plan
+    from .registry import load_registry
+
+    out = Path(output)
+    if out.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    registry = load_registry(registry_path) if registry_path else None
+    plan = read_plan(plan_paths, year=year, registry=registry)
+    write_task_list(plan, out, registry, force=True)
+    if json_path:
+        write_json(plan, json_path)
+    review = sum(1 for t in plan.tasks if t.review)
+    units = plan.unit_names()
+    return {"plan": plan, "output": str(out), "json": str(json_path) if json_path else None,
+            "tasks": len(plan.tasks), "units": len(units), "review": review,
+            "message": f"已从{len(plan.source)}个文件识别出 {len(plan.tasks)} 项任务、{len(units)} 个单位名称，"
+                       f"其中 {review} 项需要人工确认。任务清单：{out}"}
+
+
+def write_json(plan: Plan, path: str | Path) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(plan.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return p

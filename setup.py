@@ -1,0 +1,44 @@
+from pathlib import Path
+
+from setuptools import setup
+
+ROOT = Path(__file__).parent
+version = {}
+exec((ROOT / "automation" / "__init__.py").read_text(encoding="utf-8"), version)
+
+setup(
+    name="gongkai",
+    version=version["__version__"],
+    description="政务公开工作要点任务台账、回收汇总与政府信息公开工作年度报告自动化",
+    long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=["automation", "automation.workbook_templates", "automation.report_templates"],
+    package_dir={
+        "automation": "automation",
+        "automation.workbook_templates": "workbook_templates",
+        "automation.report_templates": "report_templates",
+    },
+    package_data={
+        "automation": ["data/*"],
+        "automation.workbook_templates": ["*.xlsx"],
+        "automation.report_templates": ["*.docx"],
+    },
+    install_requires=[
+        "openpyxl>=3.1",
+        "python-calamine>=0.2",
+        "pandas>=2.0",
+        "python-docx>=1.0",
+        "docxtpl>=0.16",
+        "jinja2>=3.0",
+        "defusedxml>=0.7",
+        "pypdf>=4.0",
+        "xlsxwriter>=3.0",
+        "xlwings>=0.37",
+        "tqdm>=4.60",
+    ],
+    extras_require={
+        "test": ["pytest>=7", "oletools>=0.60"],
+    },
+    entry_points={"console_scripts": ["gongkai=automation.cli:main"]},
+)

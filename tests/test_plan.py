@@ -1,0 +1,314 @@
+"""The plan reader on the three real plans, on made-up variants, and on bad input."""
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+from automation.plan import parse_deadlines, parse_frequency, parse_targets, read_plan
+from automation.problems import GongkaiError
+from automation.units import parse_units
+
+
+def names(task, role=None):
+    return [u.name for u in task.units if role is None or u.role == role]
+
+
+# ------------------------------------------------------------------ 2021 市中区 (PDF text, hard line breaks)
+
+def test_2021_has_40_tasks_in_order_all_with_units(plan2021):
+    plan = read_plan(plan2021)
+    assert plan.year == 2021
+    assert plan.title == "2021年市中区政务公开工作要点"
+    assert len(plan.tasks) == 40
+    assert [t.number for t in plan.tasks] == [str(i) for i in range(1, 41)]
+    assert all(t.units for t in plan.tasks), [t.id for t in plan.tasks if not t.units]
+
+
+def test_2021_task_26_units_and_path(plan2021):
+    t = read_plan(plan2021).tasks[25]
+    assert t.text.startswith("认真落实《重大行政决策程序暂行条例》（国务院令第713号）")
+    assert names(t) == ["各镇人民政府", "各街道办事处", "区司法局", "年度决策事项目录涉及的区政府部门单位"]
+    assert [u.collective for u in t.units] == [True, True, False, True]
+    assert t.path == ["三、强化公众参与推动高水平决策公开", "（一）组织编制年度重大决策事项目录"]
+    assert t.id == "2021-03-01"
+
+
+def test_2021_details(plan2021):
+    tasks = read_plan(plan2021).tasks
+    # statement broken over a page with a running space, and a long list with 和 inside names
+    assert names(tasks[5]) == ["各镇人民政府", "各街道办事处", "区发改局", "区财政局", "区工信局", "区农业农村局",
+                               "区商务和投资促进局", "区卫健局", "区文化和旅游局", "区地方金融监管局"]
+    assert names(tasks[1]) == ["各镇人民政府", "各街道办事处", "区发改局"]       # "等政府相关部门" dropped
+    assert tasks[14].text == "加大“互联网+执法”、公共法律服务等信息公开力度。"
+    assert names(tasks[14]) == ["区政府有关部门"] and tasks[14].units[0].collective
+    assert tasks[28].deadline == dt.date(2021, 12, 31)
+    assert tasks[34].targets[0]["count"] == 1 and tasks[34].targets[0]["unit"] == "个"
+    assert "（责任单位" not in "".join(t.text for t in tasks)
+
+
+# ------------------------------------------------------------------ 2019 薛城区 (attached task table)
+
+def test_2019_table_is_the_task_list(plan2019):
+    plan = read_plan(plan2019)
+    assert plan.title == "2019年薛城区政务公开工作要点"
+    assert plan.documents[0]["number"] == "薛政办发〔2019〕18号"
+    assert len(plan.tasks) == 27
+    first = plan.tasks[0]
+    assert first.path == ["做好助推高质量发展信息公开", "推进新旧动能转换重大工程信息公开"]
+    assert names(first) == ["各镇街", "薛城经济开发区", "区发改局", "区工信局"]
+    # merged cells printed once: rows 2-4 carry their task group from above
+    assert [t.path[-1] for t in plan.tasks[1:4]] == ["推进乡村振兴信息公开"] * 3
+    assert plan.tasks[2].text.startswith("动态发布农村集体产权制度改革")
+    # a cell broken over lines and a header repeated on the next page
+    assert plan.tasks[19].path == ["深化重点领域信息公开", "推进公共文化体育领域信息公开"]
+    assert not any(t.text in ("具体要求", "责任单位") for t in plan.tasks)
+    assert names(plan.tasks[-1]) == ["区发改局"]
+    # the prose above the table is context: no task appears twice
+    assert not any(t.text.startswith("做好助推高质量发展信息公开。") for t in plan.tasks)
+
+
+# ------------------------------------------------------------------ 2018 gazette (two documents)
+
+def test_gazette_both_documents(gazette):
+    plan = read_plan(gazette)
+    assert [d["number"] for d in plan.documents] == ["市中政发〔2018〕28号", "市中政办发〔2018〕19号"]
+    assert "义务教育一体化" in plan.documents[0]["title"]
+    assert plan.documents[1]["title"] == "市中区人民政府办公室关于进一步做好当前政务公开工作的通知"
+    assert plan.documents[1]["date"] == "2018-11-06"
+    doc1 = [t for t in plan.tasks if t.document == 1]
+    doc2 = [t for t in plan.tasks if t.document == 2]
+    assert len(doc1) == 15 and len(doc2) == 39
+    # "责任单位：" on its own line after each numbered measure
+    assert names(doc1[0]) == ["区财政局", "区教育局", "区发改局", "各镇", "光明路街道"]
+    assert doc1[0].id == "2018-1-02-01"
+    # a trailing parenthesis closes each task; roles from 牵头/负责
+    first = doc2[0]
+    assert first.text.startswith("聚焦转型创新")
+    assert names(first, "lead") == ["各镇政府", "街道办事处", "枣庄经济开发区管委会", "区发改局", "区经信局",
+                                    "区科技局", "区市场监管局"]
+    poverty = next(t for t in doc2 if t.text.startswith("推进精准脱贫公开"))
+    assert names(poverty, "lead") == ["各镇政府", "光明路街道办事处", "区扶贫办"]
+    assert poverty.path[-1].startswith("（三）聚焦污染防治")
+    assert next(t for t in doc2 if t.text.startswith("推进教育领域信息公开")).deadline == dt.date(2018, 7, 31)
+    assert all(t.units for t in plan.tasks)
+
+
+# ------------------------------------------------------------------ units, deadlines, frequencies, targets
+
+@pytest.mark.parametrize("raw, expected", [
+    ("区政府办公室、区法制办牵头，区政府各部门负责落实",
+     [("区政府办公室", "lead"), ("区法制办", "lead"), ("区政府各部门", "responsible")]),
+    ("牵头单位：区政府办公室；责任单位：各镇街；配合单位：区大数据中心",
+     [("区政府办公室", "lead"), ("各镇街", "responsible"), ("区大数据中心", "cooperate")]),
+    ("各镇〈街〉政府〈办事处〉、区政府各部门按职责分工分别负责落实",
+     [("各镇〈街〉政府〈办事处〉", "responsible"), ("区政府各部门", "responsible")]),
+    ("各镇街、经开区，区发改局、区财政局等有关部门按照职责分别牵头落实",
+     [("各镇街", "lead"), ("经开区", "lead"), ("区发改局", "lead"), ("区财政局", "lead")]),
+    ("区教体局牵头，各镇（街）配合", [("区教体局", "lead"), ("各镇（街）", "cooperate")]),
+    ("各镇政府，临城、常庄街道办事处", [("各镇政府", "responsible"), ("临城街道办事处", "responsible"),
+                                    ("常庄街道办事处", "responsible")]),
+])
+def test_parse_units_roles(raw, expected):
+    assert [(u.name, u.role) for u in parse_units(raw)] == expected
+
+
+def test_collective_flags():
+    units = {u.name: u.collective for u in parse_units("各镇人民政府、各街道办事处，区政府各部门、市直有关部门、有关镇街、区财政局")}
+    assert units == {"各镇人民政府": True, "各街道办事处": True, "区政府各部门": True, "市直有关部门": True,
+                     "有关镇街": True, "区财政局": False}
+
+
+def test_deadlines():
+    dates, texts = parse_deadlines("9月底前完成清理，10月底前报送结果", 2021)
+    assert max(dates) == dt.date(2021, 10, 31) and texts == ["9月底前", "10月底前"]
+    dates, texts = parse_deadlines("每年6月底前公开上年度报告", 2021)
+    assert dates == [dt.date(2021, 6, 30)]
+    assert parse_frequency("每年6月底前公开上年度报告") == "yearly"
+    dates, texts = parse_deadlines("解读材料应于文件公布后3个工作日内主动发布", 2021)
+    assert dates == [] and texts == ["解读材料应于文件公布后3个工作日内"]
+    assert parse_deadlines("2016 年以后制定的文件", 2021)[0] == []
+    assert parse_deadlines("2021 年年底前完成", 2021)[0] == [dt.date(2021, 12, 31)]
+
+
+def test_frequency_and_targets():
+    assert parse_frequency("按月发布空气质量，每季度公开水质") == "monthly"
+    assert parse_frequency("按季度更新") == "quarterly"
+    assert parse_frequency("有关工作年度报告等均应解读") is None
+    assert [(t["count"], t["unit"]) for t in parse_targets("每年解读重要政策措施不少于2次，至少建设 1 个试点")] == \
+        [(2, "次"), (1, "个")]
+    assert parse_targets("每个镇不少于两场") == [{"count": 2, "unit": "场", "text": "不少于两场"}]
+
+
+# ------------------------------------------------------------------ other inputs
+
+UNSEEN = """2022年某县政务公开工作要点
+
+为做好2022年全县政务公开工作，制定本要点。
+
+一、加强政策解读
+
+1、围绕县委县政府重大决策部署，做好政策解读工作，每季度至少发布1期解读材料。（牵头单位：县政府办公室；责任单位：各乡镇人民政府、县直各部门）
+2、6月底前完成政府信息公开指南修订。（县司法局负责）
+3、做好新闻发布会组织工作，全年不少于4场。
+二、做好平台建设
+(1)加强政府网站建设，9月底前完成栏目改版，10月底前报送整改报告。（县大数据中心牵头，县政府办公室配合）
+(2)推进政务新媒体规范管理（县委网信办、县政府办公室负责）。严格落实信息发布审核制度（县政府各部门负责落实）
+
+各乡镇、各部门要结合实际抓好落实。
+"""
+
+
+def test_unseen_plan_variants(tmp_path):
+    f = tmp_path / "要点.txt"
+    f.write_text(UNSEEN, encoding="utf-8")
+    plan = read_plan(f)
+    assert plan.year == 2022
+    texts = [t.text[:8] for t in plan.tasks]
+    assert len(plan.tasks) == 6, texts
+    t1, t2, t3, t4, t5, t6 = plan.tasks
+    assert names(t1, "lead") == ["县政府办公室"] and names(t1, "responsible") == ["各乡镇人民政府", "县直各部门"]
+    assert t1.frequency == "quarterly" and t1.targets[0]["count"] == 1
+    assert names(t2) == ["县司法局"] and t2.deadline == dt.date(2022, 6, 30)
+    assert t3.units == [] and "未写明责任单位" in t3.review      # reads like a task, names no unit
+    assert t4.deadline == dt.date(2022, 10, 31) and "9月底前" in t4.deadline_text
+    assert names(t4, "lead") == ["县大数据中心"] and names(t4, "cooperate") == ["县政府办公室"]
+    # two parentheses in one paragraph: each closes a task
+    assert names(t5) == ["县委网信办", "县政府办公室"] and names(t6) == ["县政府各部门"]
+    assert t6.text.startswith("严格落实信息发布审核制度")
+
+
+def test_gb18030_and_bom_text(plan2021, tmp_path):
+    text = plan2021.read_text(encoding="utf-8")
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes(text.encode("gb18030"))
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert len(read_plan(gbk).tasks) == 40
+    assert len(read_plan(bom).tasks) == 40
+
+
+def test_docx_paragraphs_and_table(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("2023年某区政务公开工作要点")
+    d.add_paragraph("一、深化重点领域信息公开")
+    d.add_paragraph("（一）做好财政信息公开。推进预决算公开。（责任单位：区财政局）")
+    d.add_paragraph("附件：重点任务分解表")
+    table = d.add_table(rows=4, cols=4)
+    for i, h in enumerate(["序号", "工作任务", "责任单位", "完成时限"]):
+        table.cell(0, i).text = h
+    rows = [["1", "公开年度重大决策事项目录", "区司法局", "6月底前"],
+            ["2", "更新主动公开基本目录", "各镇街、区政府各部门", "年底前"],
+            ["3", "开展政府开放日活动", "区政府办公室牵头，各镇街配合", "9月30日前"]]
+    for r, row in enumerate(rows, 1):
+        for c, v in enumerate(row):
+            table.cell(r, c).text = v
+    f = tmp_path / "要点.docx"
+    d.save(f)
+    plan = read_plan(f)
+    # the attached table is the task list
+    assert [t.text for t in plan.tasks] == ["公开年度重大决策事项目录", "更新主动公开基本目录", "开展政府开放日活动"]
+    assert plan.tasks[0].deadline == dt.date(2023, 6, 30)
+    assert plan.tasks[1].deadline == dt.date(2023, 12, 31)
+    assert names(plan.tasks[2], "lead") == ["区政府办公室"] and names(plan.tasks[2], "cooperate") == ["各镇街"]
+    assert plan.tasks[0].source.endswith("表1第2行")
+
+
+def test_docx_prose_only(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for p in ["2023年某区政务公开工作要点", "一、加强政策解读", "1. 做好政策解读。（责任单位：区政府办公室）",
+              "2. 做好回应关切。", "（责任单位：各镇街）"]:
+        d.add_paragraph(p)
+    f = tmp_path / "要点.docx"
+    d.save(f)
+    plan = read_plan(f)
+    assert [(t.text, names(t)) for t in plan.tasks] == [("做好政策解读。", ["区政府办公室"]),
+                                                       ("做好回应关切。", ["各镇街"])]
+
+
+# ------------------------------------------------------------------ bad input: one Chinese message, exit != 0
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "automation", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("空.txt", b"", "文件是空的"),
+    ("照片.txt", b"PK\x03\x04\x00\x00binary\x00\x00" * 20, "不是文本"),
+    ("要点.docx", "这不是 zip 文件".encode("utf-8"), "不是有效的 Word"),
+    ("要点.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "另存为"),
+])
+def test_bad_input_messages(tmp_path, name, content, words, monkeypatch):
+    f = tmp_path / name
+    f.write_bytes(content)
+    env_path = tmp_path / "nopath"
+    env_path.mkdir()
+    r = subprocess.run([sys.executable, "-m", "automation", "plan", str(f), "-o", str(tmp_path / "out.xlsx")],
+                       capture_output=True, text=True, env={"PATH": str(env_path), "PYTHONPATH": ":".join(sys.path)})
+    assert r.returncode == 2
+    assert words in r.stderr and name in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_scanned_pdf_without_text(tmp_path):
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    f = tmp_path / "扫描件.pdf"
+    with open(f, "wb") as fh:
+        w.write(fh)
+    with pytest.raises(GongkaiError) as e:
+        read_plan(f)
+    assert e.value.problem.code == "PDF_NO_TEXT" and "扫描件" in str(e.value)
+
+
+def test_plan_without_tasks(tmp_path):
+    f = tmp_path / "通知.txt"
+    f.write_text("关于放假的通知\n\n春节放假七天。\n", encoding="utf-8")
+    r = run_cli("plan", f, "-o", tmp_path / "x.xlsx")
+    assert r.returncode == 2 and "没有找到任何工作任务" in r.stderr
+
+
+def test_pdf_text_layer(tmp_path, plan2021):
+    """A real PDF with a text layer (made with LibreOffice from the sample text)."""
+    from conftest import soffice
+
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    src = tmp_path / "plan.txt"
+    src.write_text(plan2021.read_text(encoding="utf-8"), encoding="utf-8")
+    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    plan = read_plan(tmp_path / "plan.pdf")
+    assert len(plan.tasks) == 40
+    assert names(plan.tasks[25])[:3] == ["各镇人民政府", "各街道办事处", "区司法局"]
+
+
+def test_help_explains_itself():
+    r = run_cli("plan", "--help")
+    assert r.returncode == 0 and "责任单位" not in r.stderr and "工作要点" in r.stdout and "--registry" in r.stdout
+
+
+def test_cli_writes_json_with_agreed_keys(plan2021, tmp_path):
+    r = run_cli("plan", plan2021, "-o", tmp_path / "任务清单.xlsx", "--json", tmp_path / "t.json")
+    assert r.returncode == 0, r.stderr
+    assert "40 项任务" in r.stdout
+    data = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+    assert {"source", "title", "year", "tasks"} <= data.keys()
+    t = data["tasks"][28]
+    assert {"id", "path", "text", "units_raw", "units", "deadline", "deadline_text", "frequency", "targets",
+            "review"} <= t.keys()
+    assert t["deadline"] == "2021-12-31"
+    assert t["units"][0] == {"name": "区政府各部门单位", "role": "responsible", "collective": True}
+    # existing output is not overwritten silently
+    r = run_cli("plan", plan2021, "-o", tmp_path / "任务清单.xlsx")
+    assert r.returncode == 2 and "已存在" in r.stderr
