@@ -161,6 +161,11 @@ def _drop_noise(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _label_line(t: str) -> bool:
+    """'牵头单位：…' / '责任单位：…' lines stand alone (the label itself is never broken)."""
+    return bool(re.match(r"^(牵头单位|牵头部门|主责单位|责任单位|责任部门|配合单位|配合部门|协办单位|承办单位)\s*[：:]", t))
+
+
 def make_paragraphs(lines: list[Line]) -> list[Para]:
     """Join text lines into paragraphs (PDF text breaks lines inside sentences and words)."""
     texts = [l.text.strip() for l in lines if l.text.strip()]
@@ -180,9 +185,7 @@ def make_paragraphs(lines: list[Line]) -> list[Para]:
         if paras and prev_line is not None and not line.paragraph and not prev_line.paragraph:
             prev = prev_line.text.strip()
             join = False
-            if not _ends_terminal(prev) and not match_marker(t) and not is_statement_only(t) is False:
-                pass
-            if not _ends_terminal(prev) and not match_marker(t):
+            if not _ends_terminal(prev) and not match_marker(t) and not _label_line(t) and not _label_line(prev):
                 if hard:
                     join = len(prev) >= 0.7 * typical or bool(re.search(r"[，。；：,;、]", prev))
                 else:
@@ -320,9 +323,12 @@ def prose_segments(paras: list[Para]) -> list[Segment]:
                 return None
             seg = start(rest, seg.source)
 
+    last_heading = None
     for p in paras:
         t = p.text
+        heading_before, last_heading = last_heading, None
         if is_statement_only(t):
+            last_heading = heading_before
             content = t.strip()
             if content[0] in "（(":
                 content = find_statements(content)[0][2]
@@ -331,11 +337,17 @@ def prose_segments(paras: list[Para]) -> list[Segment]:
                 current.units_raw = content
                 current.closed = True
                 current.by_line = True
-            elif segs and segs[-1].by_line:
+            elif segs and segs[-1].by_line and last_heading is None:
                 segs[-1].units_raw += "；" + content
+            elif last_heading is not None:
+                kind, title, n = stack.pop()
+                start(re.sub(r"^\S*?[、.．）)]", "", title, count=1), p.source, number=str(n), kind=kind,
+                      units_raw=content, closed=True, by_line=True)
+                stack.append((kind, title, n))
             else:
                 seg = start("", p.source, units_raw=content, closed=True, by_line=True)
             current = None
+            last_heading = None
             continue
         m = match_marker(t)
         if m:
@@ -348,6 +360,7 @@ def prose_segments(paras: list[Para]) -> list[Segment]:
             if only:
                 stack.append((kind, title, n or 0))
                 current = None
+                last_heading = title
                 continue
             seg = start(rest, p.source, number=str(n or num), kind=kind)
             stack.append((kind, title, n or 0))
@@ -383,8 +396,9 @@ def select_tasks(segs: list[Segment]) -> list[Segment]:
 # ------------------------------------------------------------------------------ table tasks
 
 HEADER_WORDS = re.compile(r"^(序号|编号|工作任务|重点任务|主要任务|任务|工作内容|任务内容|具体要求|工作要求|工作措施|具体任务|具体措施|"
-                          r"任务要求|主要内容|公开内容|责任单位|牵头单位|责任部门|牵头部门|配合单位|配合部门|协办单位|完成时限|"
-                          r"完成时间|时间要求|时限要求|时限|备注|类别|项目)$")
+                          r"任务要求|主要内容|公开内容|公开事项|重点工作|主要工作|工作事项|任务事项|工作目标|目标任务|具体内容|"
+                          r"责任单位|牵头单位|责任部门|牵头部门|配合单位|配合部门|协办单位|参与单位|主责单位|责任领导|责任人|"
+                          r"完成时限|完成时间|时间要求|时限要求|时限|时间节点|完成期限|进度安排|备注|类别|项目)$")
 
 
 @dataclass
@@ -527,7 +541,9 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     out = []
     last: list[str] = [""] * len(header)
     for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
-        row = [re.sub(r"\s+", "", c) for c in row] + [""] * (len(header) - len(row))
+        unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
+        row = [re.sub(r"\s+", "", re.sub(r"\s*\n\s*", "、", c.strip()) if x in unit_cols else c)
+               for x, c in enumerate(row)] + [""] * (len(header) - len(row))
         if row[:len(header)] == header or sum(_is_header_cell(c) for c in row) >= 2:
             continue
         if not any(row):
@@ -701,6 +717,9 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
 def _fill(task: Task, year: int | None, due_text: str) -> None:
     task.text = re.sub(r"\s+", "", task.text).strip("，,；;") if re.search(r"[\u4e00-\u9fff]", task.text) else task.text
     task.units = parse_units(task.units_raw) if task.units_raw else []
+    in_units = re.search(r"(?:完成时限|完成时间|时限要求|时间要求|完成期限|时间节点|时限)\s*[：:]\s*([^；;）)]+)", task.units_raw)
+    if in_units and not due_text:
+        due_text = in_units.group(1)
     dates, texts = parse_deadlines(due_text or task.text, year)
     if due_text and not dates and not texts:
         texts = [due_text]

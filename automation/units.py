@@ -35,6 +35,8 @@ GENERIC_COLLECTIVE = {"街道办事处", "街道", "镇政府", "镇人民政府
 COLLECTIVE = re.compile(r"^各|各部门|各单位|各镇|各街|各乡|有关|相关|涉及|所属|直属|各级|成员单位|各类|全体|全区|全县|全市|"
                         r"区直|县直|市直|区属|县属|(?<!\w)部门单位$")
 SPLIT_AND = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅区])(?:以及|和|及|与)(?=(区|县|市|省|各|镇|街道|乡|有关|相关|全区|全县|枣庄|[\u4e00-\u9fa5]{1,4}(镇|街道|乡)))")
+DEADLINE_PART = re.compile(r"[，,；;]?\s*(完成时限|完成时间|时限要求|时间要求|完成期限|时间节点|时限)\s*[：:][^；;）)]*")
+NOT_A_NAME = re.compile(r"\d+\s*月|\d{4}\s*年|底前|以前|之前|长期|持续|^(按月|每月|每季度|按季度|每年)")
 SUFFIXES = ("街道办事处", "街道", "镇人民政府", "镇政府", "镇", "乡", "局", "办", "委")
 
 
@@ -93,7 +95,10 @@ def _clean_name(token: str) -> str:
 
 def parse_units(raw: str, default_role: str = RESPONSIBLE) -> list[Unit]:
     """'区政府办公室、区法制办牵头，区政府各部门负责落实' -> units with roles."""
-    text = re.sub(r"\s+", "", raw)
+    # spaces between complete names separate them; other spaces are extraction noise
+    text = re.sub(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅])[ \t\u3000]+(?=[\u4e00-\u9fff])", "、", raw)
+    text = re.sub(r"\s+", "", text)
+    text = DEADLINE_PART.sub("", text)
     text = text.strip("（()）。.;；")
     labels = list(LABEL.finditer(text))
     units: list[Unit] = []
@@ -135,7 +140,7 @@ def _names(chunk: str, role: str) -> list[Unit]:
     for part in split_top(chunk, "、/／"):
         tokens += [t for t in SPLIT_AND.split(part) if t and not re.fullmatch(r"(区|县|市|省|各|镇|街道|乡|有关|相关|全区|全县|枣庄|镇|街道|乡)", t)]
     names = [_clean_name(t) for t in tokens]
-    names = [n for n in names if n and len(n) >= 2]
+    names = [n for n in names if n and len(n) >= 2 and not NOT_A_NAME.search(n)]
     # "临城、常庄街道办事处": a bare place name takes the suffix of the name after it
     for i in range(len(names) - 2, -1, -1):
         n, nxt = names[i], names[i + 1]

@@ -312,3 +312,15 @@ def test_cli_writes_json_with_agreed_keys(plan2021, tmp_path):
     # existing output is not overwritten silently
     r = run_cli("plan", plan2021, "-o", tmp_path / "任务清单.xlsx")
     assert r.returncode == 2 and "已存在" in r.stderr
+
+
+def test_heading_then_statement_lines_and_deadline_in_statement(tmp_path):
+    f = tmp_path / "要点.txt"
+    f.write_text("2024年某县政务公开工作要点\n一、加强平台建设\n（一）做好政府网站集约化\n牵头单位：县政府办公室\n"
+                 "配合单位：县大数据中心、县委网信办\n（二）推进政务新媒体整合。（责任单位：县委宣传部；完成时限：2024年6月底前）\n",
+                 encoding="utf-8")
+    t1, t2 = read_plan(f).tasks
+    assert t1.text == "做好政府网站集约化"
+    assert [(u.name, u.role) for u in t1.units] == [("县政府办公室", "lead"), ("县大数据中心", "cooperate"),
+                                                   ("县委网信办", "cooperate")]
+    assert names(t2) == ["县委宣传部"] and t2.deadline == dt.date(2024, 6, 30)
