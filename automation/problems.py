@@ -34,7 +34,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # registry
     "REGISTRY_INVALID": ("error", "单位名录无法读取：{file}（{detail}）"),
     "REGISTRY_DUPLICATE": ("warning", "单位名录 {file} 中名称或别名“{unit}”出现多次（{cell}）"),
+    # distribute
+    "COLLECTIVE_NOT_EXPANDED": ("warning", "集合名称“{unit}”无法按单位名录展开，相关任务已单独生成以该名称命名的工作簿，请转发给相关单位或在名录“所属集合”列补充"),
+    "UNIT_UNKNOWN": ("error", "任务清单中没有单位“{unit}”的任务"),
     # generic
+    "BAD_ARGUMENT": ("error", "{detail}"),
     "OUTPUT_EXISTS": ("error", "输出文件已存在：{file}。如需覆盖请加 --force，或换一个输出位置。"),
     "OUTPUT_LOCKED": ("error", "无法写入 {file}，可能正在 Excel/WPS 中打开，请关闭后重试。"),
     "TEMPLATE_INVALID": ("error", "模板 {file} 不可用：{detail}"),

@@ -51,7 +51,10 @@ class Unit:
 
 
 def is_collective(name: str) -> bool:
-    return name in GENERIC_COLLECTIVE or bool(COLLECTIVE.search(name))
+    if name in GENERIC_COLLECTIVE or COLLECTIVE.search(name):
+        return True
+    # "编制规划的区政府部门单位": a description of departments, not one unit
+    return bool(re.search(r"(部门|部门单位|单位)$", name)) and not re.search(r"(局|办|委|中心|公司|院|所|站|队)", name)
 
 
 def split_top(text: str, seps: str) -> list[str]:

@@ -69,7 +69,340 @@ def build_registry(out: Path | None = None) -> Path:
     return write_registry(sample_registry(), out or ROOT / "workbook_templates" / "单位名录示例.xlsx")
 
 
-BUILDERS = {"registry": build_registry}
+# ---------------------------------------------------------------- the unit workbook template
+
+def build_ledger(out: Path | None = None) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from automation import ledger as L
+    from automation.tables import save_workbook
+
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor="D9E1F2")
+    locked_fill = PatternFill("solid", fgColor="F2F2F2")
+    input_fill = PatternFill("solid", fgColor="FFFFFF")
+    calc_fill = PatternFill("solid", fgColor="E2EFDA")
+    title_font = Font(name="黑体", size=16)
+    head_font = Font(name="黑体", size=10)
+    body_font = Font(name="宋体", size=10)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    top = Alignment(horizontal="left", vertical="top", wrap_text=True)
+
+    wb = Workbook()
+
+    def name(nm: str, sheet: str, ref: str) -> None:
+        wb.defined_names[nm] = DefinedName(nm, attr_text=f"'{sheet}'!{ref}")
+
+    # -- 填报说明
+    g = wb.active
+    g.title = L.GUIDE_SHEET
+    g.column_dimensions["A"].width = 16
+    g.column_dimensions["B"].width = 90
+    g["A1"] = "政务公开工作任务台账填报说明"
+    g["A1"].font = title_font
+    g.merge_cells("A1:B1")
+    g["A1"].alignment = center
+    g.row_dimensions[1].height = 32
+    row = 3
+    for nm, label in L.GUIDE_NAMES.items():
+        g.cell(row, 1, label).font = Font(name="黑体", size=11)
+        c = g.cell(row, 2)
+        c.font = Font(name="宋体", size=11, bold=nm in ("GK_UNIT", "GK_STATUS"),
+                      color="C00000" if nm == "GK_STATUS" else None)
+        c.alignment = left
+        for cell in (g.cell(row, 1), c):
+            cell.border = border
+        name(nm, L.GUIDE_SHEET, f"$B${row}")
+        row += 1
+    g.row_dimensions[row - 1].height = 36
+    row += 1
+    lines = [
+        "一、怎么填",
+        "1. 打开“任务台账”工作表，逐项填写白色单元格；灰色单元格是下发的任务信息，不能修改。",
+        "2. 完成状态：从下拉列表选择。未启动＝尚未开展；推进中＝已开展、未完成；已完成＝全部完成；不适用＝本单位不涉及（须在“存在问题”中说明理由）。",
+        "3. 完成时间：已完成的任务必须填写，格式如 2021-06-30，不能晚于今天。",
+        "4. 完成进度：0%～100%。实际完成数量：只在有量化目标的任务中填写数字。",
+        "5. 落实情况：写明做了什么、何时在哪里公开、公开了多少条等，年度报告会引用。已完成的任务必须填写。",
+        "6. 佐证材料：公开网址或材料文件名。存在问题、下步打算：如实填写，没有可不填。",
+        "7. “年度报告数据”工作表：按《政府信息公开工作年度报告》格式填写本单位全年数据，只填白色单元格，绿色单元格自动合计；右侧“校验”显示 ✓ 才算一致。",
+        "二、报送前自查",
+        "上方“填报进度”会自动显示还有几项没有填写完成状态、几项已完成但没有写落实情况；逾期未完成的任务整行显示为红色。",
+        "三、怎么报送",
+        "1. 直接保存（Excel 或 WPS 均可），保持 .xlsx 格式，不要另存为 .xls 或 .et，不要改工作表名称，不要插入或删除行。",
+        "2. 文件名可以不改；请在截止日期前按办公室要求报送。如需重新报送，直接再报送新的文件即可，以最新的一份为准。",
+        "3. 不要把其他单位的任务复制到本表，也不要把本表内容复制到新建的工作簿中报送。",
+    ]
+    for text in lines:
+        c = g.cell(row, 1, text)
+        g.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        heading = text[:2] in ("一、", "二、", "三、")
+        c.font = Font(name="黑体" if heading else "宋体", size=11)
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+        g.row_dimensions[row].height = 20 if heading or len(text) < 50 else 34
+        row += 1
+    g.sheet_view.showGridLines = False
+    g.page_setup.orientation = "portrait"
+    g.page_setup.paperSize = g.PAPERSIZE_A4
+    g.page_setup.fitToWidth = 1
+    g.sheet_properties.pageSetUpPr.fitToPage = True
+
+    # -- 任务台账: header row + one styled sample row
+    ws = wb.create_sheet(L.LEDGER_SHEET)
+    for i, col in enumerate(L.COLUMNS, 1):
+        letter = get_column_letter(i)
+        h = ws.cell(1, i, col.title)
+        h.font = head_font
+        h.fill = head_fill if not col.editable else PatternFill("solid", fgColor="FFF2CC")
+        h.alignment = center
+        h.border = border
+        ws.column_dimensions[letter].width = col.width
+        s = ws.cell(2, i)
+        s.font = body_font
+        s.border = border
+        s.alignment = center if col.key in ("seq", "id", "role", "deadline", "frequency", "status", "done_date",
+                                             "progress", "actual") else top
+        s.fill = input_fill if col.editable else locked_fill
+        s.protection = Protection(locked=not col.editable)
+        if col.key in ("deadline", "done_date"):
+            s.number_format = "yyyy-mm-dd"
+        if col.key == "progress":
+            s.number_format = "0%"
+        name(col.name, L.LEDGER_SHEET, f"${letter}$1")
+    ws.row_dimensions[1].height = 30
+    ws.freeze_panes = "C2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.3
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+    # -- 年度报告数据: tables 二, 三, 四 as in the national format
+    from automation import reportspec as R
+
+    f = wb.create_sheet(L.FIGURE_SHEET)
+    widths = {"A": 14, "B": 13, "C": 30}
+    for i in range(4, 16):
+        widths[get_column_letter(i)] = 9.5
+    widths["K"] = 3
+    widths["L"] = 6
+    widths["M"] = 44
+    for k, w in widths.items():
+        f.column_dimensions[k].width = w
+    small = Font(name="宋体", size=9)
+
+    def cell(r, c, v=None, *, kind="label", fmt=None):
+        x = f.cell(r, c)
+        if v is not None:
+            x.value = v
+        x.border = border
+        x.font = small if kind != "head" else Font(name="黑体", size=9)
+        x.alignment = center if kind in ("head", "input", "calc") else left
+        if kind == "input":
+            x.fill = input_fill
+            x.protection = Protection(locked=False)
+            x.number_format = fmt or "0"
+        elif kind == "calc":
+            x.fill = calc_fill
+            x.number_format = fmt or "0"
+        elif kind == "head":
+            x.fill = head_fill
+        return x
+
+    def merge(r1, c1, r2, c2):
+        for rr in range(r1, r2 + 1):
+            for cc in range(c1, c2 + 1):
+                f.cell(rr, cc).border = border
+        f.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+    f["A1"] = "年度报告数据（《政府信息公开工作年度报告》表二、表三、表四）"
+    f["A1"].font = Font(name="黑体", size=14)
+    f["A2"] = "只在白色单元格填写非负整数（收费金额单位为万元，可填小数）；绿色单元格自动计算；右侧“校验”列显示 ✓ 表示数据一致，✗ 表示需要核对。"
+    f["A2"].font = Font(name="宋体", size=9, color="C00000")
+    f.merge_cells("A2:O2")
+    all_checks = []
+
+    # table 二 in columns A-D
+    r = 4
+    f.cell(r, 1, "二、主动公开政府信息情况").font = Font(name="黑体", size=11)
+    r += 1
+    t2_names = {"t2_rule_new": "GK_T2_RULE", "t2_norm_new": "GK_T2_NORM", "t2_permit": "GK_T2_PERMIT",
+                "t2_penalty": "GK_T2_PENALTY", "t2_coercion": "GK_T2_COERCION", "t2_fee": "GK_T2_FEE"}
+    for title, header, rows in R.T2_BLOCKS:
+        cell(r, 1, title, kind="head")
+        merge(r, 1, r, 4)
+        r += 1
+        cell(r, 1, header[0], kind="head")
+        if len(header) == 4:
+            for j, h in enumerate(header[1:], 2):
+                cell(r, j, h, kind="head")
+        else:
+            cell(r, 2, header[1], kind="head")
+            merge(r, 2, r, 4)
+        r += 1
+        for label, keys in rows:
+            cell(r, 1, label)
+            fmt = "0.00" if keys[0] in R.T2_DECIMAL else "0"
+            for j, k in enumerate(keys, 2):
+                cell(r, j, kind="input", fmt=fmt)
+            if len(keys) == 1:
+                merge(r, 2, r, 4)
+            last = get_column_letter(1 + len(keys))
+            name(t2_names[keys[0]], L.FIGURE_SHEET, f"$B${r}:${last}${r}" if len(keys) > 1 else f"$B${r}")
+            r += 1
+    # table 三 in columns A-J, checks in L-M
+    r += 1
+    f.cell(r, 1, "三、收到和处理政府信息公开申请情况").font = Font(name="黑体", size=11)
+    r += 1
+    h0 = r
+    cell(h0, 1, R.T3_CORNER, kind="head")
+    merge(h0, 1, h0 + 2, 3)
+    cell(h0, 4, "申请人情况", kind="head")
+    merge(h0, 4, h0, 10)
+    cell(h0 + 1, 4, "自然人", kind="head")
+    merge(h0 + 1, 4, h0 + 2, 4)
+    cell(h0 + 1, 5, "法人或其他组织", kind="head")
+    merge(h0 + 1, 5, h0 + 1, 9)
+    for j, h in enumerate(R.T3_COLS[1:6], 5):
+        cell(h0 + 2, j, h, kind="head")
+    cell(h0 + 1, 10, "总计", kind="head")
+    merge(h0 + 1, 10, h0 + 2, 10)
+    cell(h0, 12, "校验", kind="head")
+    cell(h0, 13, "说明", kind="head")
+    first = h0 + 3
+    rows = R.T3_ROWS
+    i = 0
+    while i < len(rows):
+        label, group, sub = rows[i]
+        rr = first + i
+        if not group:
+            cell(rr, 1, label)
+            merge(rr, 1, rr, 3)
+            i += 1
+            continue
+        # group block
+        j = i
+        while j < len(rows) and rows[j][1] == group:
+            j += 1
+        cell(first + i, 1, group)
+        merge(first + i, 1, first + j - 1, 1)
+        k = i
+        while k < j:
+            lab, _, sb = rows[k]
+            if not sb:
+                cell(first + k, 2, lab)
+                merge(first + k, 2, first + k, 3)
+                k += 1
+                continue
+            m = k
+            while m < j and rows[m][2] == sb:
+                cell(first + m, 3, rows[m][0])
+                m += 1
+            cell(first + k, 2, sb)
+            merge(first + k, 2, first + m - 1, 2)
+            k = m
+        i = j
+    last_row = first + len(rows) - 1
+    total_row = first + R.T3_TOTAL_ROW - 1
+    carry_row = first + R.T3_CARRY_ROW - 1
+    for idx in range(len(rows)):
+        rr = first + idx
+        for c in range(4, 10):
+            letter = get_column_letter(c)
+            if rr == total_row:
+                cell(rr, c, f"=SUM({letter}{first + 2}:{letter}{total_row - 1})", kind="calc")
+            else:
+                cell(rr, c, kind="input")
+        cell(rr, 10, f"=SUM(D{rr}:I{rr})", kind="calc")
+        f.row_dimensions[rr].height = 24 if len(rows[idx][0]) > 18 else 15
+    name("GK_T3", L.FIGURE_SHEET, f"$D${first}:$J${last_row}")
+    chk = last_row + 1
+    cell(chk, 1, "校验：一+二＝三（七）+四")
+    merge(chk, 1, chk, 3)
+    for c in range(4, 11):
+        letter = get_column_letter(c)
+        x = cell(chk, c, f'=IF({letter}{first}+{letter}{first + 1}={letter}{total_row}+{letter}{carry_row},"✓","✗")',
+                 kind="calc")
+        all_checks.append(f"{letter}{chk}")
+    cell(chk, 12, f'=IF(COUNTIF(D{chk}:J{chk},"✗")>0,"✗","✓")', kind="calc")
+    cell(chk, 13, "每一列：本年新收＋上年结转＝本年度办理结果总计＋结转下年度继续办理")
+    f.row_dimensions[chk].height = 26
+    # table 四
+    r = chk + 2
+    f.cell(r, 1, "四、政府信息公开行政复议、行政诉讼情况").font = Font(name="黑体", size=11)
+    r += 1
+    cell(r, 1, "行政复议", kind="head")
+    merge(r, 1, r, 5)
+    cell(r, 6, "行政诉讼", kind="head")
+    merge(r, 6, r, 15)
+    for j, lab in enumerate(R.T4_LABELS, 1):
+        cell(r + 1, j, lab, kind="head")
+        merge(r + 1, j, r + 2, j)
+    cell(r + 1, 6, "未经复议直接起诉", kind="head")
+    merge(r + 1, 6, r + 1, 10)
+    cell(r + 1, 11, "复议后起诉", kind="head")
+    merge(r + 1, 11, r + 1, 15)
+    for j, lab in enumerate(R.T4_LABELS * 2, 6):
+        cell(r + 2, j, lab, kind="head")
+    d = r + 3
+    for c in range(1, 16):
+        if c % 5 == 0:
+            a, b = get_column_letter(c - 4), get_column_letter(c - 1)
+            cell(d, c, f"=SUM({a}{d}:{b}{d})", kind="calc")
+        else:
+            cell(d, c, kind="input")
+    name("GK_T4", L.FIGURE_SHEET, f"$A${d}:$O${d}")
+    # fee and extra figures
+    r = d + 2
+    f.cell(r, 1, "信息处理费").font = Font(name="黑体", size=11)
+    cell(r + 1, 1, "信息处理费（元）")
+    merge(r + 1, 1, r + 1, 3)
+    cell(r + 1, 4, kind="input", fmt="0.00")
+    name("GK_FEE_YUAN", L.FIGURE_SHEET, f"$D${r + 1}")
+    cell(r + 1, 5, "本年度按《政府信息公开信息处理费管理办法》收取的信息处理费，未收取填 0。")
+    merge(r + 1, 5, r + 1, 13)
+    r += 3
+    f.cell(r, 1, "其他数据（年度报告正文引用，可在下方空行增加项目）").font = Font(name="黑体", size=11)
+    ex0 = r + 1
+    for j, lab in enumerate(R.EXTRA_FIGURES + ["", "", ""]):
+        lc = cell(ex0 + j, 1, lab or None)
+        merge(ex0 + j, 1, ex0 + j, 3)
+        if not lab:
+            lc.protection = Protection(locked=False)
+            lc.fill = input_fill
+        cell(ex0 + j, 4, kind="input")
+    name("GK_EXTRA", L.FIGURE_SHEET, f"$A${ex0}:$D${ex0 + len(R.EXTRA_FIGURES) + 2}")
+    # table 四 check and the overall check
+    cell(d, 16, f'=IF(AND(E{d}=SUM(A{d}:D{d}),J{d}=SUM(F{d}:I{d}),O{d}=SUM(K{d}:N{d})),"✓","✗")', kind="calc")
+    all_checks.append(f"P{d}")
+    f.column_dimensions["P"].width = 5
+    f["L4"] = "全部校验"
+    f["L4"].font = Font(name="黑体", size=10)
+    x = f["M4"]
+    x.value = "=IF(COUNTIF(" + ",".join(f'{a}' for a in []) + f'D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0,"✗ 有不一致，请核对","✓ 数据一致")'
+    x.font = Font(name="黑体", size=10, color="C00000")
+    name("GK_CHECK_ALL", L.FIGURE_SHEET, "$M$4")
+    f.freeze_panes = "A4"
+    f.page_setup.orientation = "landscape"
+    f.page_setup.paperSize = f.PAPERSIZE_A4
+    f.page_setup.fitToWidth = 1
+    f.page_setup.fitToHeight = 0
+    f.sheet_properties.pageSetUpPr.fitToPage = True
+    f.sheet_view.showGridLines = False
+    for sheet in (g, ws, f):
+        sheet.sheet_view.zoomScale = 100
+    wb.active = 0
+    return save_workbook(wb, out or ROOT / "workbook_templates" / "任务台账.xlsx")
+
+
+BUILDERS = {"registry": build_registry, "ledger": build_ledger}
 
 
 def main(argv: list[str]) -> None:

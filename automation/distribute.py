@@ -1,0 +1,549 @@
+"""Stage 2: one task ledger workbook per unit, built from the editable template.
+
+API: ``distribute(tasks_path, output_dir, ...) -> dict``.
+
+Speed: the template is opened with openpyxl once per run to make a *prototype* workbook (plan
+fields filled, validations, conditional formats, protection, a hidden metadata sheet, custom
+properties).  Each unit's workbook is then that prototype's zip with three parts rewritten as
+text: the ledger rows, the metadata rows and the unit's name.  Styles the office gave the
+template are kept because they are never re-serialised.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from . import ledger as L
+from .problems import GongkaiError, Problem
+from .resources import workbook_template
+from .tasklist import FREQ_CN, read_task_list
+from .units import ROLE_CN, ROLE_RANK
+
+TOKEN_UNIT = "@@GK_UNIT@@"
+TOKEN_UNIT_ID = "@@GK_UNIT_ID@@"
+ROLE_ORDER = {"lead": 0, "responsible": 1, "cooperate": 2}
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# ------------------------------------------------------------------------------ who gets what
+
+@dataclass
+class Assignment:
+    unit: str
+    category: str = ""
+    contact: str = ""
+    phone: str = ""
+    note: str = ""
+    tasks: list = field(default_factory=list)     # (task, role)
+
+    @property
+    def lead_count(self) -> int:
+        return sum(1 for _, r in self.tasks if r == "lead")
+
+
+def assign(plan, registry=None) -> tuple[dict[str, Assignment], list[Problem]]:
+    """Map every task to real units: aliases to canonical names, collectives to their members.
+
+    A unit named twice for one task (directly and through a collective) gets it once, with its
+    strongest role.  A collective the registry cannot expand keeps its own workbook."""
+    out: dict[str, Assignment] = {}
+    problems: list[Problem] = []
+    reported: set[str] = set()
+    for task in plan.tasks:
+        if not task.units:
+            problems.append(Problem("TASK_NO_UNITS", params={"task": task.id}))
+            continue
+        roles: dict[str, str] = {}
+        for u in task.units:
+            targets: list[str]
+            note = ""
+            if registry is not None and registry.canonical(u.name):
+                targets = [registry.canonical(u.name)]
+            elif registry is not None and registry.members(u.name):
+                targets = list(registry.members(u.name))
+            else:
+                targets = [u.name]
+                if u.collective:
+                    note = "集合名称未能展开，请转发给相关单位或在单位名录中补充"
+                    if u.name not in reported:
+                        problems.append(Problem("COLLECTIVE_NOT_EXPANDED", params={"unit": u.name}))
+                elif registry is not None:
+                    note = "不在单位名录中"
+                    if u.name not in reported:
+                        problems.append(Problem("UNIT_NOT_IN_REGISTRY", params={"unit": u.name}))
+                reported.add(u.name)
+            for t in targets:
+                if t not in roles or ROLE_RANK[u.role] > ROLE_RANK[roles[t]]:
+                    roles[t] = u.role
+                if t not in out:
+                    info = registry.info(t) if registry is not None else None
+                    out[t] = Assignment(t, info.category if info else ("集合" if note.startswith("集合") else ""),
+                                        info.contact if info else "", info.phone if info else "", note)
+        for t, role in roles.items():
+            out[t].tasks.append((task, role))
+    return out, problems
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_filename(name: str, limit: int = 60) -> str:
+    s = _UNSAFE.sub("_", name).strip(" .")
+    return (s[:limit].rstrip(" .") or "未命名单位")
+
+
+def file_names(units: list[str], year) -> dict[str, str]:
+    used: dict[str, int] = {}
+    names = {}
+    for u in units:
+        base = f"{safe_filename(u)}_{year or ''}政务公开任务台账"
+        key = base.lower()
+        used[key] = used.get(key, 0) + 1
+        names[u] = base + (f"_{used[key]}" if used[key] > 1 else "") + ".xlsx"
+    return names
+
+
+# ------------------------------------------------------------------------------ the prototype
+
+def _resolve(wb, name: str):
+    dn = wb.defined_names.get(name)
+    if dn is None:
+        return None
+    dests = list(dn.destinations)
+    return dests[0] if dests else None
+
+
+def _cells_of(ref: str) -> list[list[str]]:
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+    return [[f"{get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+
+@dataclass
+class Prototype:
+    data: dict[str, bytes]
+    order: list[str]
+    ledger_part: str
+    meta_part: str
+    columns: dict[str, str]           # key -> column letter
+    widths: dict[str, float]
+    header_row: int
+    styles: dict[str, dict[str, str]]  # "target"/"plain" -> key -> style id
+    meta_common: list[tuple]
+    plan_year: object
+    token_parts: frozenset = frozenset()
+
+    # -------------------------------------------------------------- build (once per run)
+    @classmethod
+    def build(cls, template: Path, plan, round_name: str, due: dt.date | None, contact: str,
+              password: str | None, issued: str) -> "Prototype":
+        from copy import copy
+
+        from openpyxl import load_workbook
+        from openpyxl.formatting.rule import FormulaRule
+        from openpyxl.packaging.custom import StringProperty
+        from openpyxl.styles import PatternFill, Protection
+        from openpyxl.utils import column_index_from_string, get_column_letter
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        try:
+            wb = load_workbook(template)
+        except Exception as exc:  # noqa: BLE001
+            raise GongkaiError.of("TEMPLATE_INVALID", template, detail=f"无法打开（{type(exc).__name__}）") from None
+        missing = [n for n in L.REQUIRED_NAMES if _resolve(wb, n) is None]
+        sheets = [L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET]
+        missing += [f"工作表“{s}”" for s in sheets if s not in wb.sheetnames]
+        if missing:
+            raise GongkaiError.of("TEMPLATE_INVALID", template, detail="缺少必需的名称：" + "、".join(missing))
+        ws = wb[L.LEDGER_SHEET]
+        columns: dict[str, str] = {}
+        header_rows = set()
+        for col in L.COLUMNS:
+            sheet, ref = _resolve(wb, col.name)
+            m = re.match(r"\$?([A-Z]+)\$?(\d+)", ref)
+            columns[col.key] = m.group(1)
+            header_rows.add(int(m.group(2)))
+        if len(header_rows) != 1 or len(set(columns.values())) != len(columns):
+            raise GongkaiError.of("TEMPLATE_INVALID", template, detail="任务台账各列的名称（GK_COL_…）应指向同一表头行的不同列")
+        h = header_rows.pop()
+        r0 = h + 1
+        # two sample rows: r0 with 实际完成数量 open (tasks with a target), r0+1 with it locked
+        ws.insert_rows(r0 + 1)
+        grey = copy(ws[f"{columns['target']}{r0}"].fill)
+        for key, letter in columns.items():
+            src = ws[f"{letter}{r0}"]
+            dst = ws[f"{letter}{r0 + 1}"]
+            dst._style = copy(src._style)
+            dst.value = None
+            src.value = None
+        plain_actual = ws[f"{columns['actual']}{r0 + 1}"]
+        plain_actual.protection = Protection(locked=True)
+        plain_actual.fill = grey
+        for key, letter in columns.items():   # every cell of both rows is written so it keeps its style
+            for r in (r0, r0 + 1):
+                if ws[f"{letter}{r}"].has_style is False:
+                    ws[f"{letter}{r}"].style = "Normal"
+        # guide sheet fields
+        def put(name, value):
+            sheet, ref = _resolve(wb, name)
+            wb[sheet][ref.replace("$", "")].value = value
+
+        put("GK_UNIT", TOKEN_UNIT)
+        put("GK_PLAN", plan.title or "")
+        put("GK_ROUND", round_name or "")
+        put("GK_DUE", due.isoformat() + "（请在此日期前报送）" if due else "按办公室通知")
+        put("GK_CONTACT", contact or "")
+        last = L.MAX_ROW
+        q = f"'{L.LEDGER_SHEET}'!"
+        idr = f"{q}${columns['id']}${r0}:${columns['id']}${last}"
+        str_ = f"{q}${columns['status']}${r0}:${columns['status']}${last}"
+        det = f"{q}${columns['detail']}${r0}:${columns['detail']}${last}"
+        dd = f"{q}${columns['done_date']}${r0}:${columns['done_date']}${last}"
+        check_sheet, check_ref = _resolve(wb, "GK_CHECK_ALL")
+        put("GK_STATUS",
+            f'=IF(COUNTA({idr})-COUNTA({str_})>0,"尚有 "&(COUNTA({idr})-COUNTA({str_}))&" 项未填写完成状态；","完成状态已全部填写；")'
+            f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))&" 项已完成但未填写落实情况；","")'
+            f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))&" 项已完成但未填写完成时间；","")'
+            f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据有不一致，请核对。","")')
+        # validations with input messages on the editable columns
+        def rng(key):
+            return f"{columns[key]}{r0}:{columns[key]}{last}"
+
+        def dv(key, **kw):
+            col = L.COLUMN_BY_KEY[key]
+            v = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=col.title, prompt=col.help,
+                               showErrorMessage="type" in kw, errorTitle=col.title, **kw)
+            ws.add_data_validation(v)
+            v.add(rng(key))
+
+        dv("status", type="list", formula1='"' + ",".join(L.STATUSES) + '"',
+           error="请从下拉列表选择：" + "、".join(L.STATUSES))
+        dv("done_date", type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2099,12,31)",
+           error="请填写日期，如 2021-06-30")
+        dv("progress", type="decimal", operator="between", formula1="0", formula2="1",
+           error="请填写 0% 到 100% 之间的百分比")
+        dv("actual", type="decimal", operator="greaterThanOrEqual", formula1="0", error="请填写不小于 0 的数字")
+        for key in ("detail", "evidence", "issues", "next"):
+            dv(key)
+        # conditional formats the unit sees: overdue rows, 已完成 without text or date
+        first, lastc = min(columns.values(), key=column_index_from_string), max(columns.values(), key=column_index_from_string)
+        d, s, t = columns["deadline"], columns["status"], columns["detail"]
+        ws.conditional_formatting.add(
+            f"{first}{r0}:{lastc}{last}",
+            FormulaRule(formula=[f'AND(${d}{r0}<>"",${d}{r0}<TODAY(),${s}{r0}<>"{L.DONE}",${s}{r0}<>"{L.NA}")'],
+                        fill=PatternFill("solid", fgColor="F8CBAD"), stopIfTrue=False))
+        ws.conditional_formatting.add(
+            f"{t}{r0}:{t}{last}",
+            FormulaRule(formula=[f'AND(${s}{r0}="{L.DONE}",LEN(TRIM(${t}{r0}))=0)'],
+                        fill=PatternFill("solid", fgColor="FFC000")))
+        ws.conditional_formatting.add(
+            rng("done_date"),
+            FormulaRule(formula=[f'AND(${s}{r0}="{L.DONE}",${columns["done_date"]}{r0}="")'],
+                        fill=PatternFill("solid", fgColor="FFC000")))
+        ws.auto_filter.ref = f"{first}{h}:{lastc}{last}"
+        # protection: an accident guard, not security (the hashes in the metadata are)
+        for sheet in (wb[L.GUIDE_SHEET], ws, wb[L.FIGURE_SHEET]):
+            sheet.protection.sheet = True
+            sheet.protection.autoFilter = False
+            sheet.protection.formatRows = False
+            sheet.protection.formatColumns = False
+            sheet.protection.selectLockedCells = False
+            sheet.protection.selectUnlockedCells = False
+            if password:
+                sheet.protection.password = password
+        # figures: where each figure sits, recorded in the metadata for collection
+        from . import reportspec as R
+
+        figs: list[tuple] = []
+        names = {"GK_T2_RULE": ["t2_rule_new", "t2_rule_del", "t2_rule_cur"],
+                 "GK_T2_NORM": ["t2_norm_new", "t2_norm_del", "t2_norm_cur"], "GK_T2_PERMIT": ["t2_permit"],
+                 "GK_T2_PENALTY": ["t2_penalty"], "GK_T2_COERCION": ["t2_coercion"], "GK_T2_FEE": ["t2_fee"],
+                 "GK_FEE_YUAN": ["fee_yuan"]}
+        for nm, keys in names.items():
+            cells = [c for row in _cells_of(_resolve(wb, nm)[1]) for c in row]
+            figs += [("fig", k, c) for k, c in zip(keys, cells)]
+        t3 = _cells_of(_resolve(wb, "GK_T3")[1])
+        figs += [("fig", R.t3(r + 1, c + 1), t3[r][c]) for r in range(25) for c in range(7)]
+        t4 = _cells_of(_resolve(wb, "GK_T4")[1])[0]
+        figs += [("fig", R.t4(c + 1), t4[c]) for c in range(15)]
+        extra = _cells_of(_resolve(wb, "GK_EXTRA")[1])
+        figs += [("extra", row[0], row[-1]) for row in extra]
+        # hidden metadata sheet, custom properties
+        meta = wb.create_sheet(L.META_SHEET)
+        meta["A1"] = "placeholder"
+        meta.sheet_state = "veryHidden"
+        meta.protection.sheet = True
+        fingerprint = plan_fingerprint(plan)
+        pid = plan_id(plan)
+        for key, value in [("gk_unit", TOKEN_UNIT), ("gk_unit_id", TOKEN_UNIT_ID), ("gk_plan_id", pid),
+                           ("gk_fingerprint", fingerprint), ("gk_round", round_name or ""),
+                           ("gk_template_version", L.TEMPLATE_VERSION), ("gk_issued", issued)]:
+            wb.custom_doc_props.append(StringProperty(name=key, value=value))
+        wb.active = wb.sheetnames.index(L.GUIDE_SHEET)
+        buf = io.BytesIO()
+        wb.save(buf)
+        z = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+        data = {n: z.read(n) for n in z.namelist()}
+        parts = _sheet_parts(data)
+        ledger_part, meta_part = parts[L.LEDGER_SHEET], parts[L.META_SHEET]
+        styles = {"target": {}, "plain": {}}
+        xml = data[ledger_part].decode("utf-8")
+        for variant, r in (("target", r0), ("plain", r0 + 1)):
+            row = re.search(rf'<row r="{r}"[^>]*>(.*?)</row>', xml, re.S)
+            for m in re.finditer(r'<c r="([A-Z]+)\d+"(?: s="(\d+)")?', row.group(1) if row else ""):
+                styles[variant][m.group(1)] = m.group(2) or "0"
+        meta_common = [("gk_version", "1"), ("template_version", L.TEMPLATE_VERSION), ("plan_id", pid),
+                       ("plan_title", plan.title or ""), ("plan_year", plan.year or ""),
+                       ("fingerprint", fingerprint), ("round", round_name or ""), ("issued_at", issued),
+                       ("due", due.isoformat() if due else ""), ("header_row", h)]
+        meta_common += [("col", k, v) for k, v in columns.items()] + figs
+        widths = {letter: (ws.column_dimensions[letter].width or 9) for letter in columns.values()}
+        token_parts = frozenset(n for n, b in data.items() if TOKEN_UNIT.encode() in b or TOKEN_UNIT_ID.encode() in b)
+        return cls(data, list(data), ledger_part, meta_part, columns, widths, h, styles, meta_common, plan.year,
+                   token_parts)
+
+    # -------------------------------------------------------------- render (once per unit)
+    def render(self, unit: str, tasks: list) -> bytes:
+        uid = L.unit_id(unit)
+        rows_xml, meta_rows = self._ledger_rows(tasks)
+        out = io.BytesIO()
+        last = self.header_row + max(1, len(tasks))
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            for name in self.order:
+                data = self.data[name]
+                if name == self.ledger_part:
+                    xml = data.decode("utf-8")
+                    r0 = self.header_row + 1
+                    xml = re.sub(rf'<row r="{r0}"[^>]*>.*?</row>\s*<row r="{r0 + 1}"[^>]*>.*?</row>|'
+                                 rf'<row r="{r0}"[^>]*/>\s*<row r="{r0 + 1}"[^>]*/>', lambda _: rows_xml, xml,
+                                 count=1, flags=re.S)
+                    xml = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+', rf"\g<1>{last}", xml)
+                    xml = re.sub(rf'(?<=[A-Z]){L.MAX_ROW}(?=["\s])', str(last), xml)
+                    data = xml.encode("utf-8")
+                elif name == self.meta_part:
+                    data = self._meta_xml(data, unit, uid, meta_rows)
+                elif name in self.token_parts:
+                    data = data.replace(TOKEN_UNIT.encode(), _esc(unit).encode()) \
+                               .replace(TOKEN_UNIT_ID.encode(), uid.encode())
+                z.writestr(name, data)
+        return out.getvalue()
+
+    def _ledger_rows(self, tasks: list) -> tuple[str, list[tuple]]:
+        from openpyxl.utils import column_index_from_string
+
+        order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
+        parts = []
+        meta_rows = []
+        for i, (task, role, others) in enumerate(tasks, 1):
+            r = self.header_row + i
+            section = task.path[0] if task.path else ""
+            if len(task.path) > 1:
+                section += "\n" + " / ".join(task.path[1:])
+            targets = "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in task.targets)
+            values = {"seq": i, "id": task.id, "section": section, "text": task.text, "role": ROLE_CN[role],
+                      "others": others, "deadline": task.deadline or (task.deadline_text or None),
+                      "frequency": FREQ_CN.get(task.frequency or "", ""), "target": targets}
+            locked = [values[k] for k in L.LOCKED_KEYS]
+            meta_rows.append(("task", task.id, L.task_hash([_plain(v) for v in locked]), r))
+            variant = self.styles["target" if task.targets else "plain"]
+            height = _row_height([(values["text"], self.widths[self.columns["text"]]),
+                                  (section, self.widths[self.columns["section"]]),
+                                  (others, self.widths[self.columns["others"]])])
+            cells = []
+            for key, letter in order:
+                s = variant.get(letter, "0")
+                cells.append(_cell(f"{letter}{r}", s, values.get(key)))
+            parts.append(f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>')
+        if not tasks:
+            parts.append(f'<row r="{self.header_row + 1}"/>')
+        return "".join(parts), meta_rows
+
+    def _meta_xml(self, data: bytes, unit: str, uid: str, task_rows: list[tuple]) -> bytes:
+        rows = [("unit", unit), ("unit_id", uid)] + self.meta_common + [("task_count", len(task_rows))] + task_rows
+        out = []
+        for r, values in enumerate(rows, 1):
+            cells = "".join(_cell(f"{chr(65 + c)}{r}", "0", v) for c, v in enumerate(values))
+            out.append(f'<row r="{r}">{cells}</row>')
+        xml = data.decode("utf-8")
+        xml = re.sub(r"<sheetData>.*?</sheetData>|<sheetData/>", lambda _: "<sheetData>" + "".join(out) + "</sheetData>",
+                     xml, count=1, flags=re.S)
+        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:E{len(rows)}"/>', xml)
+        return xml.encode("utf-8")
+
+
+def _plain(v) -> str:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return "" if v is None else str(v)
+
+
+def _esc(s: str) -> str:
+    return escape(_ILLEGAL_XML.sub("", s))
+
+
+def _cell(ref: str, style: str, value) -> str:
+    if value is None or value == "":
+        return f'<c r="{ref}" s="{style}"/>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}" s="{style}"><v>{(value - dt.date(1899, 12, 30)).days}</v></c>'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
+    text = str(value)
+    if text[:1] in "=+-@" and len(text) > 1:
+        text = "'" + text
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(text)}</t></is></c>'
+
+
+def _row_height(texts: list[tuple[str, float]]) -> float:
+    lines = 1
+    for text, width in texts:
+        if not text:
+            continue
+        per_line = max(4, int(width * 0.95))
+        n = 0
+        for part in str(text).split("\n"):
+            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in part)
+            n += max(1, -(-units // per_line))
+        lines = max(lines, n)
+    return min(409.0, 13.5 * lines + 6)
+
+
+def _sheet_parts(data: dict[str, bytes]) -> dict[str, str]:
+    wb = data["xl/workbook.xml"].decode("utf-8")
+    rels = data["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
+    targets.update({m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+    out = {}
+    for m in re.finditer(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb):
+        from xml.sax.saxutils import unescape
+
+        t = targets[m.group(2)].lstrip("/")
+        out[unescape(m.group(1))] = t if t.startswith("xl/") else "xl/" + t
+    return out
+
+
+def plan_id(plan) -> str:
+    return "P" + hashlib.sha1(f"{plan.title}|{plan.year}".encode("utf-8")).hexdigest()[:10]
+
+
+def plan_fingerprint(plan) -> str:
+    h = hashlib.sha256()
+    for t in plan.tasks:
+        h.update("\x1f".join([t.id, t.text, ",".join(f"{u.name}:{u.role}" for u in t.units)]).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------ the stage
+
+def _parse_due(due) -> dt.date | None:
+    from .tables import as_date
+
+    if due in (None, ""):
+        return None
+    try:
+        return as_date(due)
+    except ValueError:
+        raise GongkaiError.of("BAD_ARGUMENT", detail=f"报送截止日期“{due}”无法识别，请写成 2021-07-10 的形式") from None
+
+
+def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=None, template=None, units=None,
+               force=False, password=None, contact="", progress=None) -> dict:
+    from .registry import load_registry
+
+    plan, problems = read_task_list(tasks_path)
+    registry = load_registry(registry_path) if registry_path else None
+    due_date = _parse_due(due)
+    assignments, assign_problems = assign(plan, registry)
+    problems += assign_problems
+    out = Path(output_dir)
+    chosen = list(assignments)
+    if units:
+        wanted = []
+        for u in units:
+            c = registry.canonical(u) if registry else None
+            c = c or u
+            if c not in assignments:
+                raise GongkaiError.of("UNIT_UNKNOWN", unit=u)
+            wanted.append(c)
+        chosen = wanted
+    names = file_names(list(assignments), plan.year)
+    if out.exists() and not force and not units:
+        clash = [names[u] for u in chosen if (out / names[u]).exists()] + \
+                (["下发清单.xlsx"] if (out / "下发清单.xlsx").exists() else [])
+        if clash:
+            raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
+    out.mkdir(parents=True, exist_ok=True)
+    issued = dt.datetime.now().replace(microsecond=0).isoformat()
+    tpl = Path(template) if template else workbook_template("任务台账.xlsx")
+    if not tpl.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", tpl)
+    proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued)
+    for i, unit in enumerate(chosen, 1):
+        a = assignments[unit]
+        rows = sorted(a.tasks, key=lambda tr: plan.tasks.index(tr[0]))
+        rows = [(t, role, _others(t)) for t, role in rows]
+        _write_atomic(out / names[unit], proto.render(unit, rows))
+        if progress:
+            progress(i, len(chosen), unit)
+    listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan)
+    lead_total = sum(a.lead_count for a in assignments.values())
+    warn = [p for p in problems if p.severity != "info"]
+    msg = (f"已生成 {len(chosen)} 个单位工作簿（共 {len(assignments)} 个单位，{len(plan.tasks)} 项任务，"
+           f"牵头任务 {lead_total} 项），下发清单：{listing}")
+    if warn:
+        msg += f"\n需要注意 {len(warn)} 条："
+    return {"output": str(out), "workbooks": len(chosen), "units": len(assignments), "listing": str(listing),
+            "files": {u: str(out / names[u]) for u in chosen}, "problems": problems,
+            "problems_shown": [p.message for p in warn], "message": msg}
+
+
+def _others(task) -> str:
+    """All units of the task as the plan wrote them, for context ('责任单位：' dropped)."""
+    raw = task.units_raw or "、".join(u.name for u in task.units)
+    return re.sub(r"^责任单位[：:]\s*", "", raw)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsx", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except PermissionError:
+        raise GongkaiError.of("OUTPUT_LOCKED", path) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | None, plan) -> Path:
+    from openpyxl import Workbook
+
+    from .tables import save_workbook, style_header
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "下发清单"
+    ws.append(["序号", "单位名称", "类别", "文件名", "任务数", "牵头任务数", "联系人", "联系电话", "报送截止", "备注"])
+    for i, (unit, a) in enumerate(sorted(assignments.items(), key=lambda kv: _cat_order(kv[1].category)), 1):
+        ws.append([i, unit, a.category, names[unit], len(a.tasks), a.lead_count, a.contact, a.phone,
+                   due, a.note])
+    style_header(ws, [6, 28, 8, 46, 8, 10, 10, 16, 12, 36])
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, 9).number_format = "yyyy-mm-dd"
+    ws.oddHeader.center.text = f"{plan.title} 任务台账下发清单"
+    return save_workbook(wb, path)
+
+
+def _cat_order(cat: str) -> int:
+    return {"镇街": 0, "部门": 1, "其他": 2}.get(cat, 3)
