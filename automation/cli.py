@@ -37,7 +37,7 @@ def _stage_distribute(a) -> dict:
     from .distribute import distribute
 
     return distribute(a.tasks, a.output, registry_path=a.registry, due=a.due, round_name=a.round,
-                      template=a.template, units=a.units, force=a.force, password=a.password,
+                      template=a.template, units=a.units, force=a.force, password=a.password, contact=a.contact,
                       progress=_progress("生成工作簿"))
 
 
@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
     sp.add_argument("--template", help="任务台账模板 .xlsx（默认使用内置模板）")
     sp.add_argument("--units", nargs="+", help="只重新生成这些单位的工作簿")
-    sp.add_argument("--password", help="工作表保护密码（可选）")
+    sp.add_argument("--password", help="工作表保护密码（可选；保护只防误改，真正的防篡改靠文件内的校验值）")
+    sp.add_argument("--contact", default="", help="办公室联系人及电话，写入每个工作簿的填报说明")
     sp.add_argument("--force", action="store_true", help="覆盖输出文件夹中已有的文件")
     sp.set_defaults(func=_stage_distribute)
 

@@ -18,6 +18,7 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -317,7 +318,7 @@ class Prototype:
         rows_xml, meta_rows = self._ledger_rows(tasks)
         out = io.BytesIO()
         last = self.header_row + max(1, len(tasks))
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for name in self.order:
                 data = self.data[name]
                 if name == self.ledger_part:
@@ -368,16 +369,28 @@ class Prototype:
         return "".join(parts), meta_rows
 
     def _meta_xml(self, data: bytes, unit: str, uid: str, task_rows: list[tuple]) -> bytes:
-        rows = [("unit", unit), ("unit_id", uid)] + self.meta_common + [("task_count", len(task_rows))] + task_rows
-        out = []
-        for r, values in enumerate(rows, 1):
-            cells = "".join(_cell(f"{chr(65 + c)}{r}", "0", v) for c, v in enumerate(values))
-            out.append(f'<row r="{r}">{cells}</row>')
-        xml = data.decode("utf-8")
-        xml = re.sub(r"<sheetData>.*?</sheetData>|<sheetData/>", lambda _: "<sheetData>" + "".join(out) + "</sheetData>",
-                     xml, count=1, flags=re.S)
-        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:E{len(rows)}"/>', xml)
-        return xml.encode("utf-8")
+        if not hasattr(self, "_meta_parts"):
+            # the rows every unit shares are rendered once; the unit's own rows follow them
+            common = _rows_xml(self.meta_common, 1)
+            xml = data.decode("utf-8")
+            xml = re.sub(r"<sheetData>.*?</sheetData>|<sheetData/>", "<sheetData>\x00</sheetData>", xml, count=1,
+                         flags=re.S)
+            xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:E\x01"/>', xml)
+            head, rest = xml.split("\x00")
+            self._meta_parts = (head.encode("utf-8"), common.encode("utf-8"), rest)
+        head, common, rest = self._meta_parts
+        own = [("unit", unit), ("unit_id", uid), ("task_count", len(task_rows))] + task_rows
+        n = len(self.meta_common)
+        return head.replace(b"\x01", str(n + len(own)).encode()) + common + \
+            _rows_xml(own, n + 1).encode("utf-8") + rest.encode("utf-8")
+
+
+def _rows_xml(rows: list[tuple], first: int) -> str:
+    out = []
+    for r, values in enumerate(rows, first):
+        cells = "".join(_cell(f"{chr(65 + c)}{r}", "0", v) for c, v in enumerate(values))
+        out.append(f'<row r="{r}">{cells}</row>')
+    return "".join(out)
 
 
 def _plain(v) -> str:
@@ -386,6 +399,7 @@ def _plain(v) -> str:
     return "" if v is None else str(v)
 
 
+@lru_cache(maxsize=65536)
 def _esc(s: str) -> str:
     return escape(_ILLEGAL_XML.sub("", s))
 
@@ -404,6 +418,11 @@ def _cell(ref: str, style: str, value) -> str:
 
 
 def _row_height(texts: list[tuple[str, float]]) -> float:
+    return _row_height_cached(tuple(texts))
+
+
+@lru_cache(maxsize=16384)
+def _row_height_cached(texts: tuple) -> float:
     lines = 1
     for text, width in texts:
         if not text:
@@ -488,9 +507,10 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
     proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued)
+    position = {id(t): i for i, t in enumerate(plan.tasks)}
     for i, unit in enumerate(chosen, 1):
         a = assignments[unit]
-        rows = sorted(a.tasks, key=lambda tr: plan.tasks.index(tr[0]))
+        rows = sorted(a.tasks, key=lambda tr: position[id(tr[0])])
         rows = [(t, role, _others(t)) for t, role in rows]
         _write_atomic(out / names[unit], proto.render(unit, rows))
         if progress:

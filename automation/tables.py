@@ -76,12 +76,17 @@ def style_header(ws, widths: list[float], header_row: int = 1, wrap: bool = True
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
-    body_font = Font(name=FONT, size=10)
+    # one named style for the body: assigning it is far cheaper than per-cell style objects
+    from openpyxl.styles import NamedStyle
+
+    style_name = f"gk_body_{'wrap' if wrap else 'nowrap'}"
+    wb = ws.parent
+    if style_name not in wb.named_styles:
+        wb.add_named_style(NamedStyle(style_name, font=Font(name=FONT, size=10), border=border,
+                                      alignment=Alignment(vertical="top", wrap_text=wrap)))
     for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, max_col=len(widths)):
         for cell in row:
-            cell.font = body_font
-            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
-            cell.border = border
+            cell.style = style_name
     if freeze:
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     last = get_column_letter(len(widths))

@@ -389,6 +389,20 @@ def build_ledger(out: Path | None = None) -> Path:
     x.value = "=IF(COUNTIF(" + ",".join(f'{a}' for a in []) + f'D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0,"✗ 有不一致，请核对","✓ 数据一致")'
     x.font = Font(name="黑体", size=10, color="C00000")
     name("GK_CHECK_ALL", L.FIGURE_SHEET, "$M$4")
+    # validations: whole numbers >= 0, the fee in 万元 and 元 as decimals >= 0
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                           showErrorMessage=True, errorTitle="年度报告数据", error="请填写不小于 0 的整数",
+                           showInputMessage=True, promptTitle="年度报告数据", prompt="填写非负整数，没有填 0")
+    money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                           showErrorMessage=True, errorTitle="金额", error="请填写不小于 0 的数字")
+    f.add_data_validation(whole)
+    f.add_data_validation(money)
+    for row in f.iter_rows():
+        for x in row:
+            if x.protection.locked is False and x.column > 1:
+                (money if x.number_format == "0.00" else whole).add(x.coordinate)
     f.freeze_panes = "A4"
     f.page_setup.orientation = "landscape"
     f.page_setup.paperSize = f.PAPERSIZE_A4

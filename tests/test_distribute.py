@@ -1,0 +1,285 @@
+"""Distribute: open the workbooks we wrote and check what unit staff get."""
+import os
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from automation import ledger as L
+from automation import reportspec as R
+from automation.distribute import distribute, file_names, safe_filename
+from automation.plan import read_plan
+from automation.problems import GongkaiError
+from automation.registry import registry_from_plan, write_registry
+from automation.resources import SAMPLE_REGISTRY, workbook_template
+from automation.tasklist import write_task_list
+from conftest import soffice
+
+REG = workbook_template(SAMPLE_REGISTRY)
+
+
+@pytest.fixture
+def issued(plan2021, tmp_path):
+    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    out = tmp_path / "下发"
+    result = distribute(tasks, out, registry_path=REG, due="2021-07-10", round_name="2021年第1次调度")
+    return result, out, read_plan(plan2021)
+
+
+def ledger_ids(path):
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.LEDGER_SHEET).to_python()
+    return [r[1] for r in rows[1:] if r[1]]
+
+
+def test_each_unit_gets_exactly_its_tasks(issued):
+    result, out, plan = issued
+
+    def having(*names):
+        return [t.id for t in plan.tasks if any(u.name in names for u in t.units)]
+
+    assert ledger_ids(result["files"]["孟庄镇"]) == having("各镇人民政府")
+    assert ledger_ids(result["files"]["光明路街道"]) == having("各街道办事处", "光明路街道办事处")
+    assert ledger_ids(result["files"]["区财政局"]) == having("区财政局", "区政府各部门单位", "区政府各部门")
+    assert ledger_ids(result["files"]["区发展和改革局"]) == having("区发改局", "区政府各部门单位", "区政府各部门")
+    # an unexpandable collective keeps its own workbook, reported
+    assert ledger_ids(result["files"]["区政府有关部门"]) == ["2021-01-15"]
+    assert "COLLECTIVE_NOT_EXPANDED" in {p.code for p in result["problems"]}
+    assert result["units"] == 41 and len(os.listdir(out)) == 42
+
+
+def test_strongest_role_once(tmp_path, sample_registry):
+    f = tmp_path / "要点.txt"
+    f.write_text("2021年要点\n一、任务\n1.做好财政公开。（区财政局牵头，区政府各部门负责落实）\n", encoding="utf-8")
+    tasks = write_task_list(read_plan(f), tmp_path / "清单.xlsx")
+    res = distribute(tasks, tmp_path / "out", registry_path=REG)
+    rows = CalamineWorkbook.from_path(res["files"]["区财政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
+    assert len(rows) == 2 and rows[1][4] == "牵头"
+    rows = CalamineWorkbook.from_path(res["files"]["区民政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
+    assert rows[1][4] == "负责"
+
+
+def test_locked_editable_validations_and_formats(issued):
+    result, out, plan = issued
+    wb = openpyxl.load_workbook(result["files"]["区政府办公室"])
+    ws = wb[L.LEDGER_SHEET]
+    assert ws.protection.sheet and wb[L.FIGURE_SHEET].protection.sheet
+    header = [c.value for c in ws[1]]
+    assert header == [c.title for c in L.COLUMNS]
+    n = ws.max_row
+    for r in range(2, n + 1):
+        has_target = bool(ws.cell(r, header.index("量化目标") + 1).value)
+        for i, col in enumerate(L.COLUMNS, 1):
+            locked = ws.cell(r, i).protection.locked
+            if col.key == "actual":
+                assert locked == (not has_target)
+            else:
+                assert locked == (not col.editable), (r, col.title)
+    dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert dvs[f"J2:J{n}"].type == "list" and "已完成" in dvs[f"J2:J{n}"].formula1
+    assert dvs[f"K2:K{n}"].type == "date"
+    assert dvs[f"L2:L{n}"].type == "decimal" and dvs[f"L2:L{n}"].formula2 == "1"
+    assert dvs[f"N2:N{n}"].prompt.startswith("写明做了什么")
+    rules = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
+    assert any("TODAY()" in f and "已完成" in f for f in rules)
+    assert any("LEN(TRIM($N2))=0" in f for f in rules)
+    assert ws.freeze_panes == "C2" and ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows == "$1:$1"
+    # deadlines are dates, the instructions show the unit and a live status formula
+    assert ws["G" + str(n)].number_format == "yyyy-mm-dd"
+    guide = wb[L.GUIDE_SHEET]
+    values = {guide.cell(r, 1).value: guide.cell(r, 2).value for r in range(3, 9)}
+    assert values["单位名称"] == "区政府办公室" and values["调度轮次"] == "2021年第1次调度"
+    assert values["报送截止日期"].startswith("2021-07-10")
+    assert values["填报进度"].startswith("=IF(COUNTA(")
+    # figures sheet: inputs unlocked with whole-number validation, totals are formulas
+    f = wb[L.FIGURE_SHEET]
+    t3_first = wb.defined_names["GK_T3"].attr_text.split("!")[1].split(":")[0].replace("$", "")
+    assert f[t3_first].protection.locked is False
+    whole = [dv for dv in f.data_validations.dataValidation if dv.type == "whole"]
+    assert whole and t3_first in str(whole[0].sqref).split()[0] or any(t3_first in str(dv.sqref) for dv in whole)
+    assert all(dv.operator == "greaterThanOrEqual" and dv.formula1 == "0" for dv in whole)
+
+
+def test_metadata_matches(issued):
+    from automation.distribute import plan_fingerprint
+
+    result, out, plan = issued
+    path = result["files"]["区司法局"]
+    wb = openpyxl.load_workbook(path)
+    assert wb[L.META_SHEET].sheet_state == "veryHidden"
+    props = {p.name: p.value for p in wb.custom_doc_props}
+    meta = {}
+    tasks = []
+    for row in wb[L.META_SHEET].iter_rows(values_only=True):
+        if row[0] == "task":
+            tasks.append(row[1:4])
+        elif row[0] in ("col", "fig", "extra"):
+            continue
+        else:
+            meta[row[0]] = row[1]
+    assert meta["unit"] == props["gk_unit"] == "区司法局"
+    assert meta["plan_id"] == props["gk_plan_id"] and meta["fingerprint"] == props["gk_fingerprint"]
+    assert meta["round"] == props["gk_round"] == "2021年第1次调度"
+    assert meta["template_version"] == L.TEMPLATE_VERSION
+    ws = wb[L.LEDGER_SHEET]
+    assert [t[0] for t in tasks] == [ws.cell(r, 2).value for r in range(2, ws.max_row + 1)]
+    for tid, digest, row in tasks:
+        values = [ws.cell(row, i + 1).value for i, c in enumerate(L.COLUMNS) if not c.editable]
+        values = [v.date().isoformat() if hasattr(v, "date") else ("" if v is None else str(v)) for v in values]
+        assert L.task_hash(values) == digest
+    assert meta["fingerprint"] == plan_fingerprint(read_plan_back(result))
+
+
+def read_plan_back(result):
+    from automation.tasklist import read_task_list
+
+    return read_task_list(os.path.join(os.path.dirname(result["output"]), "任务清单.xlsx"))[0]
+
+
+def test_safe_names():
+    assert safe_filename('区"财政"局/预算:科*?') == "区_财政_局_预算_科__"
+    names = file_names(["A/B", "A:B", "x" * 200], 2021)
+    assert names["A/B"] == "A_B_2021政务公开任务台账.xlsx" and names["A:B"] == "A_B_2021政务公开任务台账_2.xlsx"
+    assert len(names["x" * 200]) < 100
+
+
+def test_no_silent_overwrite_and_units_regeneration(issued):
+    result, out, plan = issued
+    tasks = out.parent / "任务清单.xlsx"
+    with pytest.raises(GongkaiError) as e:
+        distribute(tasks, out, registry_path=REG)
+    assert e.value.problem.code == "OUTPUT_EXISTS"
+    before = {p: os.stat(p).st_mtime_ns for p in out.iterdir()}
+    os.utime(result["files"]["区财政局"], ns=(1, 1))
+    os.utime(result["files"]["孟庄镇"], ns=(1, 1))
+    res = distribute(tasks, out, registry_path=REG, units=["区财政局"], due="2021-07-10")
+    assert res["workbooks"] == 1
+    assert os.stat(result["files"]["区财政局"]).st_mtime_ns != 1
+    assert os.stat(result["files"]["孟庄镇"]).st_mtime_ns == 1
+    assert len(list(out.iterdir())) == len(before)
+
+
+def test_template_missing_names_is_rejected(tmp_path, plan2021):
+    wb = openpyxl.load_workbook(workbook_template("任务台账.xlsx"))
+    del wb.defined_names["GK_COL_STATUS"]
+    del wb.defined_names["GK_UNIT"]
+    bad = tmp_path / "坏模板.xlsx"
+    wb.save(bad)
+    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    with pytest.raises(GongkaiError) as e:
+        distribute(tasks, tmp_path / "out", template=bad)
+    assert "GK_COL_STATUS" in str(e.value) and "GK_UNIT" in str(e.value) and "坏模板.xlsx" in str(e.value)
+
+
+def test_restyled_template_keeps_styling(tmp_path, plan2021):
+    from openpyxl.styles import Font
+
+    wb = openpyxl.load_workbook(workbook_template("任务台账.xlsx"))
+    ws = wb[L.LEDGER_SHEET]
+    ws["N1"] = "工作落实情况（请详细填写）"
+    ws["N1"].font = Font(name="仿宋", size=14, color="FF0000")
+    ws.column_dimensions["N"].width = 60
+    tpl = tmp_path / "办公室模板.xlsx"
+    wb.save(tpl)
+    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    res = distribute(tasks, tmp_path / "out", template=tpl, registry_path=REG)
+    out = openpyxl.load_workbook(res["files"]["区财政局"])[L.LEDGER_SHEET]
+    assert out["N1"].value == "工作落实情况（请详细填写）" and out["N1"].font.name == "仿宋"
+    assert out.column_dimensions["N"].width == 60
+
+
+def test_three_plans_every_assignment_lands_once(tmp_path, plan2019, gazette, plan2021):
+    for plan_file in (plan2019, gazette):
+        plan = read_plan(plan_file)
+        draft = registry_from_plan(plan)
+        for info in draft.units.values():       # no collective memberships: nothing expands
+            info.collectives = []
+        reg = write_registry(draft, tmp_path / f"{plan_file.stem}_名录.xlsx")
+        tasks = write_task_list(plan, tmp_path / f"{plan_file.stem}.xlsx")
+        res = distribute(tasks, tmp_path / plan_file.stem, registry_path=reg)
+        expected = sum(len({u.name for u in t.units}) for t in plan.tasks)
+        got = sum(len(ledger_ids(p)) for p in res["files"].values())
+        assert got == expected
+        listing = CalamineWorkbook.from_path(res["listing"]).get_sheet_by_name("下发清单").to_python()
+        assert sum(r[4] for r in listing[1:]) == expected
+
+
+def _recalc(src, tmp_path):
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    outdir = tmp_path / "recalc"
+    outdir.mkdir()
+    subprocess.run([exe, "--headless", "--convert-to", "xlsx", "--outdir", str(outdir), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    return CalamineWorkbook.from_path(str(outdir / src.name))
+
+
+def test_figure_formulas_compute(issued, tmp_path):
+    """Fill the unit's figure inputs, recalculate with LibreOffice, read the totals and checks."""
+    result, out, plan = issued
+    src = tmp_path / "filled.xlsx"
+    shutil.copy(result["files"]["区财政局"], src)
+    wb = openpyxl.load_workbook(src)
+    f = wb[L.FIGURE_SHEET]
+    meta = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
+    f[meta[R.t3(1, 1)]] = 10      # 新收: 10 自然人, 2 商业企业
+    f[meta[R.t3(1, 2)]] = 2
+    f[meta[R.t3(3, 1)]] = 6       # 予以公开
+    f[meta[R.t3(4, 2)]] = 2       # 部分公开
+    f[meta[R.t3(13, 1)]] = 3      # 本机关不掌握
+    f[meta[R.t3(25, 1)]] = 1      # 结转下年度
+    for c, v in zip(range(1, 5), (1, 2, 0, 1)):
+        f[meta[R.t4(c)]] = v
+    wb.save(src)
+    calc = _recalc(src, tmp_path)
+    rows = calc.get_sheet_by_name(L.FIGURE_SHEET).to_python()
+
+    def val(key):
+        from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+        col, row = coordinate_from_string(meta[key])
+        return rows[row - 1][column_index_from_string(col) - 1]
+
+    assert val(R.t3(1, 7)) == 12                       # 总计 column
+    assert val(R.t3(24, 1)) == 9 and val(R.t3(24, 2)) == 2  # （七）总计 row
+    assert val(R.t4(5)) == 4                           # table 四 total
+    sheet_text = " ".join(str(c) for r in rows for c in r)
+    assert "✓ 数据一致" in sheet_text                   # 10 = 9 + 1, 2 = 2 + 0
+    guide = calc.get_sheet_by_name(L.GUIDE_SHEET).to_python()
+    status = next(r[1] for r in guide if r[0] == "填报进度")
+    assert status.startswith("尚有 ")
+    # a planted error: one more application received than handled
+    wb = openpyxl.load_workbook(src)
+    wb[L.FIGURE_SHEET][meta[R.t3(1, 1)]] = 11
+    wb.save(src)
+    (tmp_path / "again").mkdir()
+    calc = _recalc_in(src, tmp_path / "again")
+    text = " ".join(str(c) for r in calc.get_sheet_by_name(L.FIGURE_SHEET).to_python() for c in r)
+    assert "✗ 有不一致" in text
+    status = next(r[1] for r in calc.get_sheet_by_name(L.GUIDE_SHEET).to_python() if r[0] == "填报进度")
+    assert "年度报告数据有不一致" in status
+
+
+def _recalc_in(src, outdir):
+    subprocess.run([soffice(), "--headless", "--convert-to", "xlsx", "--outdir", str(outdir), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    return CalamineWorkbook.from_path(str(outdir / src.name))
+
+
+def test_renders_with_libreoffice(issued, tmp_path):
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    result, out, plan = issued
+    src = result["files"]["孟庄镇"]
+    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), src],
+                   check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / (os.path.basename(src)[:-5] + ".pdf")
+    assert pdf.exists() and pdf.stat().st_size > 10000
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+    assert "孟庄镇" in text and "任务台账" in text
