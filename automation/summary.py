@@ -1,0 +1,304 @@
+"""The summary workbook (汇总.xlsx) the office looks at, written with XlsxWriter (fast, with charts).
+
+Every text a unit typed is written with write_string: '=HYPERLINK(...)' stays text.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from . import ledger as L
+from . import reportspec as R
+from .problems import GongkaiError
+
+STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE"}
+SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
+ROLE_CN = {"lead": "牵头", "responsible": "负责", "cooperate": "配合"}
+
+
+def write_summary(summary: dict, output) -> Path:
+    import xlsxwriter
+
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsx", dir=str(out.parent))
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
+                                       "strings_to_urls": False})
+        _write(wb, summary)
+        wb.close()
+        os.replace(tmp, out)
+    except PermissionError:
+        raise GongkaiError.of("OUTPUT_LOCKED", out) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
+
+
+def _write(wb, s: dict) -> None:
+    base = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1,
+            "border_color": "#999999"}
+    F = {
+        "title": wb.add_format({"font_name": "黑体", "font_size": 16}),
+        "head": wb.add_format({**base, "font_name": "黑体", "bold": False, "bg_color": "#DDEBF7", "align": "center",
+                               "valign": "vcenter"}),
+        "text": wb.add_format(base),
+        "num": wb.add_format({**base, "align": "right"}),
+        "pct": wb.add_format({**base, "num_format": "0.0%", "align": "right"}),
+        "date": wb.add_format({**base, "num_format": "yyyy-mm-dd"}),
+        "label": wb.add_format({"font_name": "黑体", "font_size": 11}),
+        "big": wb.add_format({"font_name": "黑体", "font_size": 14, "align": "left"}),
+    }
+    for st, color in STATUS_COLORS.items():
+        F[st] = wb.add_format({**base, "bg_color": "#" + color, "align": "center"})
+    F["overdue"] = wb.add_format({**base, "font_color": "#C00000"})
+    plan, h = s["plan"], s["headline"]
+    units = [r["unit"] for r in s["unit_rows"]]
+
+    # ---- 总览
+    ws = wb.add_worksheet("总览")
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 40)
+    ws.set_column(3, 5, 14)
+    ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
+    info = [("工作要点", plan.get("title", "")), ("调度轮次", s["round"] or "（未命名）"),
+            ("汇总时间", s["as_of"].strftime("%Y-%m-%d %H:%M")),
+            ("报送截止", s["due"].isoformat() if s["due"] else "未设定")]
+    heads = [("应报送单位", h["expected"]), ("已报送单位", h["returned"]), ("未报送单位", h["missing"]),
+             ("逾期报送单位", h["late"]), ("任务总数", h["tasks"]), ("已完成任务", h["done"]),
+             ("推进中任务", h["in_progress"]), ("未启动任务", h["not_started"]), ("逾期未完成任务", h["overdue"]),
+             ("问题条数", len(s["problems"]))]
+    r = 2
+    for k, v in info:
+        ws.write_string(r, 0, k, F["head"])
+        ws.write_string(r, 1, str(v), F["text"])
+        r += 1
+    r += 1
+    for k, v in heads:
+        ws.write_string(r, 0, k, F["head"])
+        ws.write_number(r, 1, v, F["num"])
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "各轮调度趋势", F["label"])
+    r += 1
+    trend_first = r + 1
+    for c, t in enumerate(["调度轮次", "已报送单位", "任务完成率"]):
+        ws.write_string(r, c, t, F["head"])
+    for t in s["trend"]:
+        r += 1
+        ws.write_string(r, 0, t["round"], F["text"])
+        ws.write_number(r, 1, t["returned"], F["num"])
+        ws.write_number(r, 2, t["rate"], F["pct"])
+    trend_last = r
+    n_units = len(s["unit_rows"])
+    if n_units:
+        bar = wb.add_chart({"type": "bar"})
+        bar.add_series({"name": "完成率", "categories": ["单位进度", 1, 0, n_units, 0],
+                        "values": ["单位进度", 1, 7, n_units, 7], "fill": {"color": "#5B9BD5"},
+                        "data_labels": {"value": True, "num_format": "0%"}})
+        bar.set_title({"name": "各单位任务完成率", "name_font": {"name": "黑体", "size": 12}})
+        bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+        bar.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 8}})
+        bar.set_legend({"none": True})
+        bar.set_size({"width": 620, "height": max(300, 16 * min(n_units, 80) + 80)})
+        ws.insert_chart(1, 3, bar)
+    if s["trend"]:
+        line = wb.add_chart({"type": "line"})
+        line.add_series({"name": "任务完成率", "categories": ["总览", trend_first, 0, trend_last, 0],
+                         "values": ["总览", trend_first, 2, trend_last, 2], "marker": {"type": "circle"},
+                         "data_labels": {"value": True, "num_format": "0%"}})
+        line.set_title({"name": "各轮调度完成率趋势", "name_font": {"name": "黑体", "size": 12}})
+        line.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+        line.set_legend({"none": True})
+        ws.insert_chart(trend_last + 2, 0, line)
+
+    # ---- 任务进度: one row per task, one column per unit
+    ws = wb.add_worksheet("任务进度")
+    fixed = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
+    for c, t in enumerate(fixed + units):
+        ws.write_string(0, c, t, F["head"])
+    ws.set_column(0, 0, 11)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 44)
+    ws.set_column(3, 6, 10)
+    ws.set_column(7, 7 + max(0, len(units) - 1), 7)
+    ws.freeze_panes(1, 3)
+    col_of = {u: 7 + i for i, u in enumerate(units)}
+    for r, row in enumerate(s["task_rows"], 1):
+        t = row["task"]
+        ws.write_string(r, 0, t["id"], F["text"])
+        ws.write_string(r, 1, (t.get("path") or [""])[0], F["text"])
+        ws.write_string(r, 2, t["text"], F["text"])
+        ws.write_string(r, 3, t.get("deadline") or t.get("deadline_text") or "", F["text"])
+        ws.write_string(r, 4, row["overall"], F.get(row["overall"], F["text"]))
+        ws.write_string(r, 5, "逾期" if row["overdue"] else "", F["overdue"])
+        ws.write_string(r, 6, "、".join(u for u, role in row["units"] if role == "lead"), F["text"])
+        for u, role in sorted(row["units"], key=lambda ur: col_of[ur[0]]):
+            st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
+            ws.write_string(r, col_of[u], st, F.get(st, F["text"]))
+    ws.autofilter(0, 0, max(1, len(s["task_rows"])), 6 + len(units))
+
+    # ---- 单位进度 (sortable for the 通报 ranking)
+    ws = wb.add_worksheet("单位进度")
+    cols = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
+            "问题数", "报送文件"]
+    for c, t in enumerate(cols):
+        ws.write_string(0, c, t, F["head"])
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 7, 8)
+    ws.set_column(8, 8, 17)
+    ws.set_column(11, 11, 40)
+    for r, u in enumerate(s["unit_rows"], 1):
+        ws.write_string(r, 0, u["unit"], F["text"])
+        ws.write_string(r, 1, u["category"] or "", F["text"])
+        for c, k in enumerate(["tasks", "done", "in_progress", "na", "overdue"], 2):
+            ws.write_number(r, c, u[k], F["num"])
+        ws.write_number(r, 7, u["rate"], F["pct"])
+        ws.write_string(r, 8, (u["returned_at"] or "未报送").replace("T", " "), F["text"] if u["returned_at"] else F["未报送"])
+        ws.write_string(r, 9, "是" if u["late"] else "", F["overdue"])
+        ws.write_number(r, 10, u["problems"], F["num"])
+        ws.write_string(r, 11, u["file"] or "", F["text"])
+    ws.autofilter(0, 0, max(1, n_units), len(cols) - 1)
+    ws.freeze_panes(1, 1)
+
+    # ---- 逾期任务
+    ws = wb.add_worksheet("逾期任务")
+    cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
+    for c, t in enumerate(cols):
+        ws.write_string(0, c, t, F["head"])
+    ws.set_column(0, 0, 11)
+    ws.set_column(1, 1, 50)
+    ws.set_column(2, 7, 12)
+    ws.set_column(3, 3, 22)
+    r = 0
+    contacts = {u["unit"]: u for u in s["unit_rows"]}
+    for row in s["task_rows"]:
+        if not row["overdue"]:
+            continue
+        for u, role in row["units"]:
+            st = row["statuses"].get(u)
+            if st in (L.DONE, L.NA):
+                continue
+            r += 1
+            t = row["task"]
+            ws.write_string(r, 0, t["id"], F["text"])
+            ws.write_string(r, 1, t["text"], F["text"])
+            ws.write_string(r, 2, t.get("deadline") or "", F["text"])
+            ws.write_string(r, 3, u, F["text"])
+            ws.write_string(r, 4, ROLE_CN.get(role, role), F["text"])
+            ws.write_string(r, 5, st or ("未报送" if u in s["missing"] else "未填写"), F["text"])
+            ws.write_string(r, 6, contacts[u]["contact"] or "", F["text"])
+            ws.write_string(r, 7, contacts[u]["phone"] or "", F["text"])
+    ws.autofilter(0, 0, max(1, r), len(cols) - 1)
+
+    # ---- 未报送单位 (the 催报 list)
+    ws = wb.add_worksheet("未报送单位")
+    cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
+    for c, t in enumerate(cols):
+        ws.write_string(0, c, t, F["head"])
+    ws.set_column(1, 1, 28)
+    ws.set_column(4, 5, 16)
+    for r, u in enumerate(s["missing"], 1):
+        a = s["assignments"][u]
+        ws.write_number(r, 0, r, F["num"])
+        ws.write_string(r, 1, u, F["text"])
+        ws.write_string(r, 2, a["category"] or "", F["text"])
+        ws.write_number(r, 3, len(a["tasks"]), F["num"])
+        ws.write_string(r, 4, a["contact"] or "", F["text"])
+        ws.write_string(r, 5, a["phone"] or "", F["text"])
+
+    # ---- 落实情况明细 (ready to quote in the report)
+    ws = wb.add_worksheet("落实情况明细")
+    cols = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
+            "落实情况", "佐证材料", "存在问题", "下步打算"]
+    for c, t in enumerate(cols):
+        ws.write_string(0, c, t, F["head"])
+    widths = [11, 16, 36, 20, 6, 8, 11, 8, 8, 50, 24, 24, 24]
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    r = 0
+    for row in s["task_rows"]:
+        t = row["task"]
+        for u, role in row["units"]:
+            e = s["entries"].get((u, t["id"]))
+            if not e:
+                continue
+            r += 1
+            ws.write_string(r, 0, t["id"], F["text"])
+            ws.write_string(r, 1, (t.get("path") or [""])[0], F["text"])
+            ws.write_string(r, 2, t["text"], F["text"])
+            ws.write_string(r, 3, u, F["text"])
+            ws.write_string(r, 4, ROLE_CN.get(role, role), F["text"])
+            ws.write_string(r, 5, e.get("status") or "", F.get(e.get("status") or "", F["text"]))
+            ws.write_string(r, 6, e.get("done_date") or "", F["text"])
+            if e.get("progress") is not None:
+                ws.write_number(r, 7, e["progress"], F["pct"])
+            else:
+                ws.write_blank(r, 7, None, F["text"])
+            if e.get("actual") is not None:
+                ws.write_number(r, 8, e["actual"], F["num"])
+            else:
+                ws.write_blank(r, 8, None, F["text"])
+            for c, k in enumerate(["detail", "evidence", "issues", "next"], 9):
+                ws.write_string(r, c, e.get(k) or "", F["text"])
+    ws.autofilter(0, 0, max(1, r), len(cols) - 1)
+    ws.freeze_panes(1, 0)
+
+    # ---- 问题清单
+    ws = wb.add_worksheet("问题清单")
+    cols = ["级别", "代码", "文件", "工作表", "单元格", "说明"]
+    for c, t in enumerate(cols):
+        ws.write_string(0, c, t, F["head"])
+    ws.set_column(0, 1, 10)
+    ws.set_column(1, 1, 20)
+    ws.set_column(2, 2, 36)
+    ws.set_column(3, 4, 10)
+    ws.set_column(5, 5, 90)
+    for r, p in enumerate(s["problems"], 1):
+        for c, v in enumerate([SEVERITY_CN[p.severity], p.code, p.file, p.sheet, p.cell, p.message]):
+            ws.write_string(r, c, str(v or ""), F["text"])
+    ws.autofilter(0, 0, max(1, len(s["problems"])), len(cols) - 1)
+    ws.freeze_panes(1, 0)
+
+    # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here
+    ws = wb.add_worksheet("年度报告数据")
+    fig_units = [u for u in units if u in s["figures"]]
+    cols = ["键", "表", "项目", "栏目", "合计"] + fig_units
+    for c, t in enumerate(cols):
+        ws.write_string(0, c, t, F["head"])
+    ws.set_column(0, 0, 12, None, {"hidden": True})
+    ws.set_column(1, 1, 4)
+    ws.set_column(2, 2, 40)
+    ws.set_column(3, 3, 12)
+    ws.set_column(4, 4 + len(fig_units), 9)
+    ws.freeze_panes(1, 5)
+    extra_keys = []
+    for u in fig_units:
+        for k in s["figures"][u]:
+            if k not in R.ALL_KEYS and k not in extra_keys:
+                extra_keys.append(k)
+    completed = {u: R.complete(s["figures"][u]) for u in fig_units}
+    r = 0
+    for key in R.ALL_KEYS + extra_keys:
+        r += 1
+        table, row_label, col_label = R.label_of(key)
+        ws.write_string(r, 0, key, F["text"])
+        ws.write_string(r, 1, table, F["text"])
+        ws.write_string(r, 2, row_label, F["text"])
+        ws.write_string(r, 3, col_label, F["text"])
+        total = sum((completed[u].get(key) or 0) for u in fig_units)
+        ws.write_number(r, 4, total, F["num"])
+        for c, u in enumerate(fig_units, 5):
+            ws.write_number(r, c, completed[u].get(key) or 0, F["num"])
+    r += 1
+    ws.write_string(r, 0, "check", F["text"])
+    ws.write_string(r, 2, "一致性校验（表三：一+二＝三（七）+四）", F["text"])
+    all_ok = True
+    for c, u in enumerate(fig_units, 5):
+        ok = all(x.ok for x in R.check(completed[u]))
+        all_ok &= ok
+        ws.write_string(r, c, "✓" if ok else "✗", F["text"])
+    ws.write_string(r, 4, "✓" if all_ok else "✗", F["text"])
