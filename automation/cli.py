@@ -41,6 +41,22 @@ def _stage_distribute(a) -> dict:
                       progress=_progress("生成工作簿"))
 
 
+def _stage_collect(a) -> dict:
+    from .collect import collect, rebuild
+
+    if a.rebuild:
+        if not a.ledger:
+            raise GongkaiError.of("BAD_ARGUMENT", detail="重建汇总表需要用 --ledger 指明台账数据库")
+        return rebuild(a.ledger, a.output, round_name=a.round)
+    if not a.folder or not a.tasks:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
+    r = collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
+                registry_path=a.registry, progress=_progress("读取回收文件"))
+    shown = [p for p in r["problems"] if p.severity == "error"][:10]
+    r["problems_shown"] = [p.message for p in shown] + (["……完整问题清单见汇总表“问题清单”工作表"] if shown else [])
+    return r
+
+
 def _stage_demo(a) -> dict:
     from .demo import run_demo
 
@@ -104,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--contact", default="", help="办公室联系人及电话，写入每个工作簿的填报说明")
     sp.add_argument("--force", action="store_true", help="覆盖输出文件夹中已有的文件")
     sp.set_defaults(func=_stage_distribute)
+
+    sp = sub.add_parser("collect", help="汇总各单位报送的台账工作簿（回收）",
+                        description="读取回收文件夹（含子文件夹）中各单位报送的工作簿，按下发时写入的身份信息识别单位，检查填报问题，"
+                                    "记入台账数据库（每轮调度都保留），并生成汇总表。报送的文件只读不改。")
+    sp.add_argument("folder", nargs="?", help="回收文件夹")
+    sp.add_argument("--tasks", help="任务清单 .xlsx（与下发时相同，含人工修改）")
+    sp.add_argument("-o", "--output", default="汇总.xlsx", help="汇总表输出路径（默认：汇总.xlsx）")
+    sp.add_argument("--ledger", help="台账数据库（默认：任务清单旁的 台账.sqlite）")
+    sp.add_argument("--registry", help="单位名录 .xlsx（与下发时相同）")
+    sp.add_argument("--due", help="报送截止日期，如 2021-07-10（晚于此日期报送的单位标为逾期报送）")
+    sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
+    sp.add_argument("--rebuild", action="store_true", help="只根据台账数据库重建汇总表（需 --ledger）")
+    sp.set_defaults(func=_stage_collect)
 
     sp = sub.add_parser("demo", help="用内置样例（2021年市中区政务公开工作要点）演示全过程")
     sp.add_argument("-o", "--output", default="gongkai_demo", help="演示输出文件夹（默认：gongkai_demo）")

@@ -368,11 +368,12 @@ def _read_entries(ret: Return, rows, header_row, cols, task_rows, formulas, ctx:
                 P.append(Problem("DATE_BEFORE_PLAN", name, L.LEDGER_SHEET, cell("done_date"),
                                  {"value": done.isoformat()}))
         entry["done_date"] = done.isoformat() if done else None
+        for key in L.EDITABLE_KEYS:
+            if cell(key) in formulas:
+                P.append(Problem("FORMULA_IN_INPUT", name, L.LEDGER_SHEET, cell(key)))
         for key in ("progress", "actual"):
             v = val(key)
             num = _number(v)
-            if cell(key) in formulas:
-                P.append(Problem("FORMULA_IN_INPUT", name, L.LEDGER_SHEET, cell(key)))
             if v is not None and num is None:
                 P.append(Problem("TEXT_IN_NUMBER", name, L.LEDGER_SHEET, cell(key), {"value": str(v)}))
             elif num is not None and num < 0:
@@ -417,7 +418,7 @@ def _read_figures(ret: Return, rows, figs: dict, extras: list, formulas: set) ->
         values[key] = (int(num) if key not in R.T2_DECIMAL and key != "fee_yuan" else float(num)) if num is not None else 0
     full = R.complete(values)
     for res in R.check(full):
-        if not res.ok and res.rule == 1:
+        if not res.ok and res.rule == 1 and res.column != "总计":   # the 总计 column follows from the others
             col = R.T3_COLS.index(res.column) + 1
             P.append(Problem("FIGURES_INCONSISTENT", name, sheet, figs.get(R.t3(1, col), ""), {"detail": res.message}))
     for label_ref, value_ref in extras:

@@ -38,6 +38,15 @@ def write_summary(summary: dict, output) -> Path:
     return out
 
 
+def _print_setup(ws, landscape: bool = True) -> None:
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
 def _write(wb, s: dict) -> None:
     base = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1,
             "border_color": "#999999"}
@@ -60,6 +69,9 @@ def _write(wb, s: dict) -> None:
 
     # ---- 总览
     ws = wb.add_worksheet("总览")
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 40)
     ws.set_column(3, 5, 14)
@@ -117,6 +129,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 任务进度: one row per task, one column per unit
     ws = wb.add_worksheet("任务进度")
+    _print_setup(ws)
     fixed = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
     for c, t in enumerate(fixed + units):
         ws.write_string(0, c, t, F["head"])
@@ -143,6 +156,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 单位进度 (sortable for the 通报 ranking)
     ws = wb.add_worksheet("单位进度")
+    _print_setup(ws)
     cols = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
             "问题数", "报送文件"]
     for c, t in enumerate(cols):
@@ -166,6 +180,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 逾期任务
     ws = wb.add_worksheet("逾期任务")
+    _print_setup(ws)
     cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
     for c, t in enumerate(cols):
         ws.write_string(0, c, t, F["head"])
@@ -196,6 +211,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 未报送单位 (the 催报 list)
     ws = wb.add_worksheet("未报送单位")
+    _print_setup(ws)
     cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
     for c, t in enumerate(cols):
         ws.write_string(0, c, t, F["head"])
@@ -212,6 +228,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 落实情况明细 (ready to quote in the report)
     ws = wb.add_worksheet("落实情况明细")
+    _print_setup(ws)
     cols = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
             "落实情况", "佐证材料", "存在问题", "下步打算"]
     for c, t in enumerate(cols):
@@ -249,6 +266,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 问题清单
     ws = wb.add_worksheet("问题清单")
+    _print_setup(ws)
     cols = ["级别", "代码", "文件", "工作表", "单元格", "说明"]
     for c, t in enumerate(cols):
         ws.write_string(0, c, t, F["head"])
@@ -265,6 +283,7 @@ def _write(wb, s: dict) -> None:
 
     # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here
     ws = wb.add_worksheet("年度报告数据")
+    _print_setup(ws)
     fig_units = [u for u in units if u in s["figures"]]
     cols = ["键", "表", "项目", "栏目", "合计"] + fig_units
     for c, t in enumerate(cols):
