@@ -144,6 +144,23 @@ def check(fig: dict, previous: dict | None = None, typed: bool = False) -> list[
     return res
 
 
+def check_balance(inputs: dict) -> list[RuleResult]:
+    """Rule 1 on the six applicant columns, from input cells only (fast; totals are derived)."""
+    out = []
+    for c in range(1, 7):
+        g = lambda r: inputs.get(T3_KEY[r][c]) or 0  # noqa: E731
+        total = sum(g(r) for r in T3_RESULT_ROWS)
+        left, right = g(1) + g(2), total + g(T3_CARRY_ROW)
+        if left != right:
+            out.append(RuleResult(1, False, "三", "一+二 与 三（七）+四", T3_COLS[c - 1],
+                                  f"表三“{T3_COLS[c - 1]}”列：一、本年新收（{g(1)}）+ 二、上年结转（{g(2)}）= {left}，"
+                                  f"应等于 三（七）总计（{total}）+ 四、结转下年度（{g(T3_CARRY_ROW)}）= {right}"))
+    return out
+
+
+T3_KEY = {r: {c: t3(r, c) for c in range(1, 8)} for r in range(1, 26)}
+
+
 def label_of(key: str) -> tuple[str, str, str]:
     """(table, row, column) labels of a figure key, for messages."""
     for title, header, rows in T2_BLOCKS:
