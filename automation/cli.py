@@ -57,6 +57,15 @@ def _stage_collect(a) -> dict:
     return r
 
 
+def _stage_report(a) -> dict:
+    from .report import make_reports
+
+    settings = {"organ": a.organ} if a.organ else {}
+    return make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
+                        consolidated=a.consolidated, template=a.template, force=a.force,
+                        settings_path=a.settings, settings=settings, progress=_progress("生成报告"))
+
+
 def _stage_demo(a) -> dict:
     from .demo import run_demo
 
@@ -133,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
     sp.add_argument("--rebuild", action="store_true", help="只根据台账数据库重建汇总表（需 --ledger）")
     sp.set_defaults(func=_stage_collect)
+
+    sp = sub.add_parser("report", help="生成政府信息公开工作年度报告（Word）",
+                        description="根据汇总表（含人工修正的“年度报告数据”）按国办公开办函〔2021〕30号格式生成年度报告：单位报告、"
+                                    "本级政府汇总报告。生成前逐项校验表格数据的勾稽关系，未通过的报告不生成（除非 --force）。")
+    sp.add_argument("summary", help="汇总表 .xlsx（gongkai collect 的输出）")
+    sp.add_argument("-o", "--output", default="报告", help="输出文件夹（默认：报告）")
+    sp.add_argument("--year", type=int, help="报告年度（默认取工作要点年度）")
+    sp.add_argument("--unit", help="只生成这个单位的报告")
+    sp.add_argument("--all", action="store_true", help="生成每个单位的报告、汇总报告和报告清单.xlsx")
+    sp.add_argument("--consolidated", action="store_true", help="生成本级政府汇总报告")
+    sp.add_argument("--organ", help="汇总报告的机关名称，如 枣庄市市中区人民政府")
+    sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、汇总范围）")
+    sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
+    sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")
+    sp.set_defaults(func=_stage_report)
 
     sp = sub.add_parser("demo", help="用内置样例（2021年市中区政务公开工作要点）演示全过程")
     sp.add_argument("-o", "--output", default="gongkai_demo", help="演示输出文件夹（默认：gongkai_demo）")

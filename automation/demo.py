@@ -138,5 +138,17 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> dict:
                  f"逾期 {h['overdue']} 项；问题 {len(c['problems'])} 条 → {c['output']}")
     result["collect"] = c
 
+    # 4. annual reports: the consolidated one and one per unit
+    from .report import make_reports
+
+    settings = {"organ": "枣庄市市中区人民政府", "address": "枣庄市市中区君山中路321号", "postcode": "277101",
+                "phone": "0632-3083075", "email": "shizhongxx@163.com", "website": "市中区人民政府门户网站"}
+    rep = make_reports(c["output"], out / "报告", year=2021, all_units=True, settings=settings, force=True,
+                       when=dt.date(2022, 1, 20))
+    ok = sum(1 for x in rep["results"] if x["status"] == "通过")
+    lines.append(f"4. 年度报告：{len(rep['results'])} 份（汇总报告 1 份、单位报告 {len(rep['results']) - 1} 份，"
+                 f"校验通过 {ok} 份）→ {out / '报告'}（报告清单：{rep['listing']}）")
+    result["report"] = rep
+
     result["message"] = "演示完成，全部输出在：" + str(out.resolve()) + "\n" + "\n".join(lines)
     return result

@@ -75,6 +75,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "FIGURES_INCONSISTENT": ("error", "{file} 的年度报告数据不一致（{sheet}!{cell}）：{detail}"),
     "LATE": ("warning", "“{unit}”于 {time} 报送，晚于截止日期 {due}"),
     "NOT_RETURNED": ("warning", "“{unit}”未报送（联系人：{contact}，电话：{phone}）"),
+    # report
+    "SUMMARY_INVALID": ("error", "汇总表无法读取：{file}（{detail}）"),
+    "REPORT_CHECK_FAILED": ("error", "“{unit}”的年度报告数据未通过校验：表{table}“{row}”行“{column}”列——{detail}"),
     # generic
     "BAD_ARGUMENT": ("error", "{detail}"),
     "OUTPUT_EXISTS": ("error", "输出文件已存在：{file}。如需覆盖请加 --force，或换一个输出位置。"),

@@ -256,7 +256,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet("单位进度")
     _print_setup(ws)
     cols = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
-            "问题数", "报送文件"]
+            "问题数", "报送文件", "联系人", "联系电话"]
     for c, t in enumerate(cols):
         ws.write_string(0, c, t, F["head"])
     ws.set_column(0, 0, 24)
@@ -273,6 +273,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 9, "是" if u["late"] else "", F["overdue"])
         ws.write_number(r, 10, u["problems"], F["num"])
         ws.write_string(r, 11, u["file"] or "", F["text"])
+        ws.write_string(r, 12, u["contact"] or "", F["text"])
+        ws.write_string(r, 13, u["phone"] or "", F["text"])
     ws.autofilter(0, 0, max(1, n_units), len(cols) - 1)
     ws.freeze_panes(1, 1)
 

@@ -416,7 +416,287 @@ def build_ledger(out: Path | None = None) -> Path:
     return save_workbook(wb, out or ROOT / "workbook_templates" / "任务台账.xlsx")
 
 
-BUILDERS = {"registry": build_registry, "ledger": build_ledger}
+# ---------------------------------------------------------------- the annual report template
+
+def build_report(out: Path | None = None) -> Path:
+    """report_templates/年度报告.docx: GB/T 9704 layout in styles, docxtpl tags for the content."""
+    import docx
+    from docx.enum.section import WD_ORIENT  # noqa: F401
+    from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    from automation import reportspec as R
+
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    sec.header_distance, sec.footer_distance = Mm(15), Mm(24)
+
+    def fonts(style_or_run, east: str, size: float | None = None, ascii_font: str | None = None):
+        f = style_or_run.font
+        f.name = ascii_font or east
+        if size:
+            f.size = Pt(size)
+        rpr = style_or_run.element.get_or_add_rPr()
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = OxmlElement("w:rFonts")
+            rpr.insert(0, rfonts)
+        for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
+            rfonts.set(qn(attr), east if attr == "w:eastAsia" else (ascii_font or east))
+        f.color.rgb = None
+
+    def indent_chars(pf_element, chars: int = 2):
+        ppr = pf_element.get_or_add_pPr()
+        ind = ppr.find(qn("w:ind"))
+        if ind is None:
+            ind = OxmlElement("w:ind")
+            ppr.append(ind)
+        ind.set(qn("w:firstLineChars"), str(chars * 100))
+        ind.set(qn("w:firstLine"), str(chars * 320))
+
+    styles = d.styles
+    normal = styles["Normal"]
+    fonts(normal, "仿宋_GB2312", 16, "Times New Roman")
+    pf = normal.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(28.95)          # 22 lines in the 225 mm text block
+    pf.space_before = pf.space_after = Pt(0)
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    indent_chars(normal.element)
+    title = styles["Title"]
+    fonts(title, "方正小标宋简体", 22)
+    title.font.bold = False
+    tpf = title.paragraph_format
+    tpf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    tpf.line_spacing = Pt(36)
+    tpf.space_after = Pt(0)
+    ppr = title.element.get_or_add_pPr()
+    for el in ppr.findall(qn("w:pBdr")):           # the default Title has a bottom border
+        ppr.remove(el)
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:firstLine"), "0")
+    ind.set(qn("w:firstLineChars"), "0")
+    ppr.append(ind)
+    for name, east in (("Heading 1", "黑体"), ("Heading 2", "楷体_GB2312"), ("Heading 3", "仿宋_GB2312")):
+        h = styles[name]
+        fonts(h, east, 16, "Times New Roman")
+        h.font.bold = False
+        h.font.italic = False
+        hpf = h.paragraph_format
+        hpf.space_before = hpf.space_after = Pt(0)
+        hpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        hpf.line_spacing = Pt(28.95)
+        hpf.keep_with_next = True
+        indent_chars(h.element)
+    table_text = styles.add_style("表格文字", 1)
+    table_text.base_style = normal
+    fonts(table_text, "仿宋_GB2312", 9, "Times New Roman")
+    ttf = table_text.paragraph_format
+    ttf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    ttf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:firstLine"), "0")
+    ind.set(qn("w:firstLineChars"), "0")
+    table_text.element.get_or_add_pPr().append(ind)
+    table_num = styles.add_style("表格数字", 1)
+    table_num.base_style = table_text
+    table_num.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature = styles.add_style("落款", 1)
+    signature.base_style = normal
+    signature.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    sig_ind = OxmlElement("w:ind")
+    sig_ind.set(qn("w:firstLine"), "0")
+    sig_ind.set(qn("w:firstLineChars"), "0")
+    sig_ind.set(qn("w:right"), "1280")
+    sig_ind.set(qn("w:rightChars"), "400")
+    signature.element.get_or_add_pPr().append(sig_ind)
+
+    # page numbers: "— 1 —", 4号宋体, odd pages right, even pages left
+    d.settings.odd_and_even_pages_header_footer = True
+
+    def page_number(paragraph, align):
+        paragraph.alignment = align
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        for text in ("— ", None, " —"):
+            run = paragraph.add_run()
+            fonts(run, "宋体", 14, "宋体")
+            if text:
+                run.text = text
+            else:
+                for kind, val in (("begin", None), ("instr", " PAGE "), ("separate", None), ("end", None)):
+                    if kind == "instr":
+                        el = OxmlElement("w:instrText")
+                        el.set(qn("xml:space"), "preserve")
+                        el.text = val
+                    else:
+                        el = OxmlElement("w:fldChar")
+                        el.set(qn("w:fldCharType"), kind)
+                    run._r.append(el)
+
+    page_number(sec.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    page_number(sec.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+
+    def para(text, style=None):
+        p = d.add_paragraph(text, style=style)
+        return p
+
+    para("{{ organ }}", "Title")
+    para("{{ year }}年政府信息公开工作年度报告", "Title")
+    para("")
+    para("{{ preamble }}")
+
+    def blocks(var):
+        para("{%p for b in " + var + " %}")
+        para("{%p if b.heading %}")
+        para("{{ b.text }}", "Heading 2")
+        para("{%p else %}")
+        para("{{ b.text }}")
+        para("{%p endif %}")
+        para("{%p endfor %}")
+
+    para("一、总体情况", "Heading 1")
+    blocks("overview")
+    para("二、主动公开政府信息情况", "Heading 1")
+
+    def set_borders(table):
+        tbl = table._tbl
+        tblPr = tbl.tblPr
+        borders = OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            el = OxmlElement(f"w:{edge}")
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), "4")
+            el.set(qn("w:color"), "000000")
+            borders.append(el)
+        tblPr.append(borders)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+
+    def write(cell, text, style="表格文字"):
+        cell.text = ""
+        p = cell.paragraphs[0]
+        p.style = d.styles[style]
+        p.add_run(text)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+    def var(key):
+        return "{{ f." + key + " }}"
+
+    def set_widths(table, mm: list[float]):
+        """Column widths in the grid (what Word and LibreOffice lay out by) and in every cell."""
+        table.autofit = False
+        grid = table._tbl.tblGrid
+        for w, col in zip(mm, grid.findall(qn("w:gridCol"))):
+            col.set(qn("w:w"), str(int(Mm(w).twips)))
+        for row in table.rows:
+            col = 0
+            for tc in row._tr.tc_lst:
+                span = tc.grid_span
+                tcw = tc.get_or_add_tcPr().get_or_add_tcW()
+                tcw.type = "dxa"
+                tcw.w = int(Mm(sum(mm[col:col + span])).twips)
+                col += span
+        return table
+
+    # table 二
+    n_rows = sum(2 + len(rows) for _, _, rows in R.T2_BLOCKS)
+    t2 = d.add_table(rows=n_rows, cols=4)
+    set_borders(t2)
+    r = 0
+    for title_text, header, rows in R.T2_BLOCKS:
+        c = t2.cell(r, 0).merge(t2.cell(r, 3))
+        write(c, title_text)
+        r += 1
+        write(t2.cell(r, 0), header[0])
+        if len(header) == 4:
+            for j, h in enumerate(header[1:], 1):
+                write(t2.cell(r, j), h)
+        else:
+            write(t2.cell(r, 1).merge(t2.cell(r, 3)), header[1])
+        r += 1
+        for label, keys in rows:
+            write(t2.cell(r, 0), label)
+            if len(keys) == 3:
+                for j, k in enumerate(keys, 1):
+                    write(t2.cell(r, j), var(k), "表格数字")
+            else:
+                write(t2.cell(r, 1).merge(t2.cell(r, 3)), var(keys[0]), "表格数字")
+            r += 1
+    set_widths(t2, [45, 37, 37, 37])
+    para("三、收到和处理政府信息公开申请情况", "Heading 1")
+    t3 = d.add_table(rows=3 + 25, cols=10)
+    set_borders(t3)
+    write(t3.cell(0, 0).merge(t3.cell(2, 2)), R.T3_CORNER)
+    write(t3.cell(0, 3).merge(t3.cell(0, 9)), "申请人情况")
+    write(t3.cell(1, 3).merge(t3.cell(2, 3)), "自然人")
+    write(t3.cell(1, 4).merge(t3.cell(1, 8)), "法人或其他组织")
+    for j, h in enumerate(R.T3_COLS[1:6], 4):
+        write(t3.cell(2, j), h)
+    write(t3.cell(1, 9).merge(t3.cell(2, 9)), "总计")
+    rows = R.T3_ROWS
+    i = 0
+    while i < len(rows):
+        label, group, sub = rows[i]
+        if not group:
+            write(t3.cell(3 + i, 0).merge(t3.cell(3 + i, 2)), label, "表格文字")
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and rows[j][1] == group:
+            j += 1
+        write(t3.cell(3 + i, 0).merge(t3.cell(3 + j - 1, 0)), group)
+        k = i
+        while k < j:
+            lab, _, sb = rows[k]
+            if not sb:
+                write(t3.cell(3 + k, 1).merge(t3.cell(3 + k, 2)), lab)
+                k += 1
+                continue
+            m = k
+            while m < j and rows[m][2] == sb:
+                write(t3.cell(3 + m, 2), rows[m][0])
+                m += 1
+            write(t3.cell(3 + k, 1).merge(t3.cell(3 + m - 1, 1)), sb)
+            k = m
+        i = j
+    for rr in range(25):
+        for cc in range(7):
+            write(t3.cell(3 + rr, 3 + cc), var(R.t3(rr + 1, cc + 1)), "表格数字")
+    set_widths(t3, [12, 14, 49] + [11.5] * 7)
+    para("四、政府信息公开行政复议、行政诉讼情况", "Heading 1")
+    t4 = d.add_table(rows=4, cols=15)
+    set_borders(t4)
+    write(t4.cell(0, 0).merge(t4.cell(0, 4)), "行政复议")
+    write(t4.cell(0, 5).merge(t4.cell(0, 14)), "行政诉讼")
+    for j, lab in enumerate(R.T4_LABELS):
+        write(t4.cell(1, j).merge(t4.cell(2, j)), lab)
+    write(t4.cell(1, 5).merge(t4.cell(1, 9)), "未经复议直接起诉")
+    write(t4.cell(1, 10).merge(t4.cell(1, 14)), "复议后起诉")
+    for j, lab in enumerate(R.T4_LABELS * 2, 5):
+        write(t4.cell(2, j), lab)
+    for j in range(15):
+        write(t4.cell(3, j), var(R.t4(j + 1)), "表格数字")
+    set_widths(t4, [10.4] * 15)
+    para("五、存在的主要问题及改进情况", "Heading 1")
+    blocks("five")
+    para("六、其他需要报告的事项", "Heading 1")
+    blocks("six")
+    para("")
+    para("{{ organ }}", "落款")
+    para("{{ date_text }}", "落款")
+    d.core_properties.title = "政府信息公开工作年度报告"
+    target = out or ROOT / "report_templates" / "年度报告.docx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    d.save(target)
+    return target
+
+
+BUILDERS = {"registry": build_registry, "ledger": build_ledger, "report": build_report}
 
 
 def main(argv: list[str]) -> None:

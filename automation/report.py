@@ -1,0 +1,487 @@
+"""Stage 4: the 政府信息公开工作年度报告 in Word (国办公开办函〔2021〕30号), per unit and consolidated.
+
+API: ``make_reports(summary_path, output_dir, ...) -> dict``.  Data come from the summary workbook
+(汇总.xlsx), so a clerk's corrections in its 年度报告数据 sheet are what the reports print.  The
+narrative's numbers are generated from the same figures as the tables, so they cannot disagree.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ledger as L
+from . import reportspec as R
+from .problems import GongkaiError, Problem
+from .resources import report_template
+
+REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
+SETTINGS_SHEET = "报告设置"
+SETTING_KEYS = {"机关名称": "organ", "地址": "address", "邮编": "postcode", "联系电话": "phone", "电子邮箱": "email",
+                "网站": "website", "成文日期": "date", "汇总范围": "scope"}
+OVERVIEW = [("（一）主动公开", r"主动公开|重点领域|解读|回应|发布|宣传|惠民|财政|预决算|项目|执法|公共企事业|疫情|规划"),
+            ("（二）依申请公开", r"依申请"),
+            ("（三）政府信息管理", r"信息管理|规范性文件|公开属性|清理|目录|标准化|规范化|保密审查|决策"),
+            ("（四）政府信息公开平台建设", r"平台|网站|新媒体|公报|专区|热线|一网通办|数据开放"),
+            ("（五）监督保障", r"考核|培训|督查|监督|领导小组|组织领导|保障|台账|回头看|作风")]
+
+
+@dataclass
+class UnitData:
+    name: str
+    category: str = ""
+    contact: str = ""
+    phone: str = ""
+    figures: dict = field(default_factory=dict)          # as typed in the summary (may be corrected)
+    entries: list = field(default_factory=list)          # dicts: task id, section, text, role, status, detail...
+
+
+@dataclass
+class SummaryData:
+    title: str
+    year: int | None
+    round: str
+    units: dict
+    tasks: list          # dicts: id, section, text, deadline, overall, overdue, leads
+    source: str
+
+
+# ------------------------------------------------------------------------------ reading the summary
+
+def read_summary(path) -> SummaryData:
+    from python_calamine import CalamineWorkbook
+
+    p = Path(path)
+    if not p.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", p)
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        sheets = set(wb.sheet_names)
+        need = {"总览", "任务进度", "单位进度", "落实情况明细", "年度报告数据"}
+        if not need <= sheets:
+            raise GongkaiError.of("SUMMARY_INVALID", p.name, detail="缺少工作表：" + "、".join(sorted(need - sheets)))
+        rows = {n: wb.get_sheet_by_name(n).to_python() for n in need}
+    except GongkaiError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None
+    info = {str(r[0]): r[1] for r in rows["总览"] if len(r) > 1 and r[0]}
+    title = str(info.get("工作要点", ""))
+    m = re.search(r"((?:19|20)\d{2})年", title)
+    year = int(m.group(1)) if m else None
+    units: dict[str, UnitData] = {}
+    head = rows["单位进度"][0]
+    for r in rows["单位进度"][1:]:
+        d = dict(zip(head, r))
+        units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
+                                       str(d.get("联系电话") or ""))
+    fig_rows = rows["年度报告数据"]
+    header = [str(x) for x in fig_rows[0]]
+    unit_cols = {header[c]: c for c in range(5, len(header))}
+    for r in fig_rows[1:]:
+        key = str(r[0])
+        if not key or key == "check":
+            continue
+        for u, c in unit_cols.items():
+            v = r[c] if c < len(r) else ""
+            units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
+    det = rows["落实情况明细"]
+    head = det[0]
+    for r in det[1:]:
+        d = dict(zip(head, r))
+        units.setdefault(str(d["单位"]), UnitData(str(d["单位"]))).entries.append(d)
+    tasks = []
+    head = rows["任务进度"][0]
+    for r in rows["任务进度"][1:]:
+        d = dict(zip(head, r))
+        tasks.append({"id": str(d["任务编号"]), "section": str(d.get("一级标题") or ""), "text": str(d["任务内容"]),
+                      "deadline": str(d.get("完成时限") or ""), "overall": str(d.get("总体状态") or ""),
+                      "overdue": bool(d.get("逾期")), "leads": str(d.get("牵头单位") or ""),
+                      "units": {h: str(r[i]) for i, h in enumerate(head) if i >= 7 and r[i] not in ("", None)}})
+    return SummaryData(title, year, str(info.get("调度轮次", "")), units, tasks, p.name)
+
+
+def read_settings(path) -> dict:
+    from .tables import read_rows
+
+    if not path:
+        return {}
+    p = Path(path)
+    if not p.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", p)
+    out = {}
+    for r in read_rows(p, SETTINGS_SHEET):
+        if r and str(r[0]).strip() in SETTING_KEYS and len(r) > 1:
+            out[SETTING_KEYS[str(r[0]).strip()]] = str(r[1]).strip() if r[1] not in (None, "") else ""
+    return out
+
+
+# ------------------------------------------------------------------------------ numbers and checks
+
+def _num(v):
+    if v is None or v == "":
+        return None
+    if isinstance(v, (int, float)):
+        return v
+    try:
+        return float(str(v).strip())
+    except ValueError:
+        return v          # kept as typed: rule 5 reports it
+
+
+def typed_figures(units: list[UnitData]) -> dict:
+    """Cell-by-cell sum over units of the figures as typed (None where every unit left it blank)."""
+    out: dict = {}
+    for u in units:
+        for k, v in u.figures.items():
+            n = _num(v)
+            if isinstance(n, str):
+                out[k] = n
+            elif n is not None and not isinstance(out.get(k), str):
+                out[k] = (out.get(k) or 0) + n
+            else:
+                out.setdefault(k, None)
+    return out
+
+
+def fmt(v, key: str = "") -> str:
+    if v is None or v == "":
+        return "0"
+    if isinstance(v, float):
+        if key in R.T2_DECIMAL or key == "fee_yuan":
+            return f"{v:.4f}".rstrip("0").rstrip(".") or "0"
+        return str(int(v)) if v.is_integer() else str(v)
+    return str(v)
+
+
+def run_checks(fig: dict, who: str) -> list[Problem]:
+    """Every consistency rule on the figures as typed; each failure names unit, table, row, column."""
+    full = {k: _num(fig.get(k)) for k in R.ALL_KEYS}
+    for k, v in list(full.items()):
+        if v is None:
+            full[k] = None
+    out = []
+    for res in R.check(full, typed=True):
+        if not res.ok:
+            out.append(Problem("REPORT_CHECK_FAILED", params={"unit": who, "table": res.table, "row": res.row,
+                                                                "column": res.column, "detail": res.message}))
+    return out
+
+
+# ------------------------------------------------------------------------------ the narrative
+
+def _i(fig: dict, key: str) -> int:
+    v = _num(fig.get(key))
+    return int(v) if isinstance(v, (int, float)) else 0
+
+
+def _short(text: str, n: int = 30) -> str:
+    first = re.split(r"[。；]", text)[0]
+    return first if len(first) <= n else first[:n] + "……"
+
+
+def _section_name(section: str) -> str:
+    return re.sub(r"^[一二三四五六七八九十]+、", "", section)
+
+
+def overview_blocks(organ: str, fig: dict, entries: list[dict], consolidated: bool, year) -> list[dict]:
+    blocks = []
+    groups: dict[str, list[dict]] = {title: [] for title, _ in OVERVIEW}
+    for e in entries:
+        if not (e.get("落实情况") or "").strip():
+            continue
+        hay = f"{e.get('一级标题', '')} {e.get('任务内容', '')}"
+        title = next((t for t, rx in OVERVIEW[1:] if re.search(rx, hay)), OVERVIEW[0][0])
+        groups[title].append(e)
+    n_active = _i(fig, "主动公开政府信息条数")
+    n_interp = _i(fig, "政策解读件数")
+    n_resp = _i(fig, "回应关切件数")
+    n_press = _i(fig, "新闻发布会场次")
+    for title, _ in OVERVIEW:
+        paras = []
+        if title == "（一）主动公开":
+            s = f"{year}年，{organ}坚持以公开为常态、不公开为例外，"
+            parts = []
+            if n_active:
+                parts.append(f"主动公开政府信息{n_active}条")
+            if n_interp:
+                parts.append(f"发布政策解读{n_interp}件")
+            if n_resp:
+                parts.append(f"回应社会关切{n_resp}件")
+            if n_press:
+                parts.append(f"召开新闻发布会{n_press}场")
+            made = _i(fig, "t2_rule_new") + _i(fig, "t2_norm_new")
+            if made:
+                parts.append(f"制发规章和行政规范性文件{made}件")
+            permits, penalties = _i(fig, "t2_permit"), _i(fig, "t2_penalty")
+            if permits or penalties:
+                parts.append(f"公开行政许可决定{permits}件、行政处罚决定{penalties}件")
+            s += ("，".join(parts) + "。") if parts else "按要求做好各类政府信息主动公开工作。"
+            paras.append(s)
+        elif title == "（二）依申请公开":
+            new, carried = _i(fig, R.t3(1, 7)), _i(fig, R.t3(2, 7))
+            done = _i(fig, R.t3(R.T3_TOTAL_ROW, 7))
+            carry = _i(fig, R.t3(R.T3_CARRY_ROW, 7))
+            if new or carried or done:
+                s = (f"全年共收到政府信息公开申请{new}件，上年结转{carried}件；办理完结{done}件，其中予以公开"
+                     f"{_i(fig, R.t3(3, 7))}件、部分公开{_i(fig, R.t3(4, 7))}件、不予公开"
+                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(5, 13))}件、无法提供"
+                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(13, 16))}件、不予处理"
+                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(16, 21))}件、其他处理"
+                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(21, 24))}件；结转下年度继续办理{carry}件。")
+            else:
+                s = "全年未收到政府信息公开申请。"
+            paras.append("严格按照《中华人民共和国政府信息公开条例》规定的程序和时限办理依申请公开。" + s)
+        elif title == "（五）监督保障":
+            review, direct, after = _i(fig, R.t4(5)), _i(fig, R.t4(10)), _i(fig, R.t4(15))
+            if review or direct or after:
+                paras.append(f"全年因政府信息公开被申请行政复议{review}件，被提起行政诉讼{direct + after}件"
+                             f"（其中复议后起诉{after}件），结果纠正{_i(fig, R.t4(2)) + _i(fig, R.t4(7)) + _i(fig, R.t4(12))}件。")
+            else:
+                paras.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
+        paras += _weave(groups[title], consolidated)
+        if paras:
+            blocks.append({"heading": True, "text": title})
+            blocks += [{"heading": False, "text": p} for p in paras]
+    return blocks
+
+
+def _weave(entries: list[dict], consolidated: bool, per_section: int = 4) -> list[str]:
+    """The units' 落实情况 of the matching tasks, grouped by the plan's sections, as prose.
+
+    One sentence per task: a unit's own report quotes its text; the consolidated report quotes the
+    fullest text among the units and says how many others reported on the same task."""
+    by_section: dict[str, dict[str, list[dict]]] = {}
+    for e in entries:
+        section = _section_name(str(e.get("一级标题") or ""))
+        by_section.setdefault(section, {}).setdefault(str(e.get("任务编号") or e.get("任务内容")), []).append(e)
+    paras = []
+    for section, tasks in by_section.items():
+        sentences = []
+        for items in list(tasks.values())[:per_section]:
+            best = max(items, key=lambda e: len(str(e["落实情况"])))
+            detail = str(best["落实情况"]).strip().rstrip("。；;")
+            who = str(best.get("单位") or "")
+            topic = _short(str(best.get("任务内容") or ""), 24)
+            if consolidated:
+                lead = "" if detail.startswith(who) else who
+                others = f"，另有{len(items) - 1}个单位报送了落实情况" if len(items) > 1 else ""
+                sentences.append(f"围绕“{topic}”，{lead}{detail}{others}。")
+            else:
+                sentences.append(f"围绕“{topic}”，{detail}。")
+        if sentences:
+            opener = f"在{section}方面，" if section else ""
+            paras.append(opener + "".join(sentences))
+    return paras
+
+
+def problem_blocks(entries: list[dict], tasks: list[dict], unit: str | None) -> list[dict]:
+    problems, plans = [], []
+    for e in entries:
+        for col, bucket in (("存在问题", problems), ("下步打算", plans)):
+            text = str(e.get(col) or "").strip()
+            if text and text not in bucket:
+                bucket.append(text)
+    open_tasks = [t for t in tasks if (unit is None and t["overall"] not in (L.DONE, L.NA)) or
+                  (unit is not None and t["units"].get(unit) not in (None, L.DONE, L.NA))]
+    first = []
+    if open_tasks:
+        names = "、".join(f"“{_short(t['text'], 18)}”" for t in open_tasks[:3])
+        first.append(f"对照年度政务公开工作要点，{names}等{len(open_tasks)}项任务尚未全部完成，"
+                     f"个别领域公开的及时性、规范性还需提高。")
+    first += [p.rstrip("。") + "。" for p in problems[:4]]
+    if not first:
+        first.append("对照年度政务公开工作要点，各项任务均已完成，但政策解读的形式和实效、公开内容的系统性仍有提升空间。")
+    second = [p.rstrip("。") + "。" for p in plans[:4]] or [
+        "下一步将继续对照工作要点逐项抓好落实，加强业务培训和日常检查，进一步提高公开质量。"]
+    return ([{"heading": True, "text": "（一）存在的主要问题"}] + [{"heading": False, "text": p} for p in first] +
+            [{"heading": True, "text": "（二）改进措施"}] + [{"heading": False, "text": p} for p in second])
+
+
+def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_title: str) -> list[dict]:
+    fee = _num(fig.get("fee_yuan")) or 0
+    unpaid = sum(_i(fig, R.t3(22, c)) for c in range(1, 7))
+    if isinstance(fee, (int, float)) and fee > 0:
+        s = (f"本年度依据《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）收取信息处理费"
+             f"{fmt(float(fee), 'fee_yuan')}元。")
+    else:
+        s = "本年度未收取信息处理费。"
+    if unpaid:
+        s += f"因申请人逾期未按收费通知要求缴纳费用而不再处理的申请{unpaid}件。"
+    blocks = [{"heading": True, "text": "（一）信息处理费收取情况"}, {"heading": False, "text": s}]
+    mine = [t for t in tasks if unit is None or unit in t["units"]]
+    status = (lambda t: t["overall"]) if unit is None else (lambda t: t["units"].get(unit, ""))
+    done = sum(1 for t in mine if status(t) == L.DONE)
+    doing = sum(1 for t in mine if status(t) == "推进中")
+    na = sum(1 for t in mine if status(t) == L.NA)
+    rest = len(mine) - done - doing - na
+    s = (f"{plan_title or str(year) + '年政务公开工作要点'}" + ("明确的" if unit is None else f"涉及{unit}的")
+         + f"{len(mine)}项任务中，已完成{done}项，推进中{doing}项")
+    s += (f"，未启动或未报送{rest}项" if rest else "") + (f"，不适用{na}项" if na else "") + "。"
+    overdue = [t for t in mine if t["overdue"] and status(t) not in (L.DONE, L.NA)]
+    if overdue:
+        s += "逾期未完成的有：" + "；".join(f"“{_short(t['text'], 20)}”（时限{t['deadline']}）" for t in overdue[:5])
+        s += ("等" if len(overdue) > 5 else "") + "，将督促尽快完成。"
+    blocks += [{"heading": True, "text": "（二）政务公开工作要点落实情况"}, {"heading": False, "text": s}]
+    npc = [k for k in fig if "人大代表建议" in k or "政协提案" in k]
+    if npc:
+        s = "本年度" + "，".join(f"{k}{fmt(fig[k])}件" for k in npc) + "，办理结果均按规定公开。"
+        blocks += [{"heading": True, "text": "（三）人大代表建议和政协提案办理结果公开情况"}, {"heading": False, "text": s}]
+    return blocks
+
+
+def date_text(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str]) -> str:
+    s = (f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室关于印发"
+         f"〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求，由{organ}编制。")
+    if consolidated:
+        scope = settings.get("scope") or f"本级政府及所属{len(covered)}个镇街和部门"
+        s += f"报告汇总了{scope}的政府信息公开工作年度报告数据。"
+    s += (f"全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、"
+          f"存在的主要问题及改进情况、其他需要报告的事项。报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。")
+    if settings.get("website"):
+        s += f"本报告电子版可在{settings['website']}下载。"
+    contact = "，".join(x for x in [
+        f"地址：{settings['address']}" if settings.get("address") else "",
+        f"邮编：{settings['postcode']}" if settings.get("postcode") else "",
+        f"电话：{settings['phone']}" if settings.get("phone") else "",
+        f"电子邮箱：{settings['email']}" if settings.get("email") else ""] if x)
+    if contact:
+        s += f"如对本报告有疑问，请与{organ}联系（{contact}）。"
+    return s
+
+
+# ------------------------------------------------------------------------------ rendering
+
+def check_template(tpl_path: Path) -> None:
+    """A template edited by a user: unknown variables or lost required ones are reported first."""
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment
+
+    try:
+        tpl = DocxTemplate(str(tpl_path))
+        used = tpl.get_undeclared_template_variables(Environment())
+    except Exception as exc:  # noqa: BLE001
+        raise GongkaiError.of("TEMPLATE_INVALID", tpl_path.name, detail=f"模板无法解析（{type(exc).__name__}：{exc}）") from None
+    unknown = used - REQUIRED_VARS
+    missing = REQUIRED_VARS - used
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append("使用了未知变量：" + "、".join(sorted(unknown)))
+        if missing:
+            parts.append("缺少必需的变量：" + "、".join(sorted(missing)))
+        raise GongkaiError.of("TEMPLATE_INVALID", tpl_path.name, detail="；".join(parts) +
+                              f"。可用变量：{'、'.join(sorted(REQUIRED_VARS))}")
+
+
+def render(tpl_path: Path, context: dict, out: Path) -> Path:
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment, StrictUndefined
+
+    tpl = DocxTemplate(str(tpl_path))
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    tpl.render(context, jinja_env=env, autoescape=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(".~gk" + out.name)
+    tpl.save(str(tmp))
+    tmp.replace(out)
+    return out
+
+
+def build_context(organ: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
+                  settings: dict, covered: list[str], plan_title: str, when: dt.date) -> dict:
+    consolidated = unit is None
+    numbers = {k: fmt(_num(fig.get(k)), k) for k in R.ALL_KEYS}
+    return {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered),
+            "overview": overview_blocks(organ, fig, entries, consolidated, year), "f": numbers,
+            "five": problem_blocks(entries, tasks, unit), "six": other_blocks(fig, tasks, unit, year, plan_title),
+            "date_text": date_text(when)}
+
+
+def report_name(organ: str, year) -> str:
+    from .distribute import safe_filename
+
+    return f"{safe_filename(organ)}_{year}年政府信息公开工作年度报告.docx"
+
+
+def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
+                 template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
+                 progress=None) -> dict:
+    data = read_summary(summary_path)
+    year = year or data.year
+    if year is not None and int(year) <= 2020:
+        raise GongkaiError.of("BAD_ARGUMENT", detail=f"{year}年度报告应使用2019年试行格式（国办公开办函〔2019〕60号），"
+                                                      "本版本只生成2021年格式（2021年及以后），请使用 --year 2021 或以后年度")
+    conf = {**read_settings(settings_path), **(settings or {})}
+    tpl = Path(template) if template else report_template("年度报告.docx")
+    if not tpl.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", tpl)
+    check_template(tpl)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    when = when or dt.date.today()
+    targets: list[tuple[str, str | None]] = []
+    if unit:
+        if unit not in data.units:
+            raise GongkaiError.of("UNIT_UNKNOWN", unit=unit)
+        targets.append((unit, unit))
+    if all_units:
+        targets += [(u, u) for u in data.units if data.units[u].figures or data.units[u].entries]
+    if consolidated or all_units or not targets:
+        targets.append((conf.get("organ") or "本级人民政府", None))
+    results = []
+    problems: list[Problem] = []
+    covered_units = covered or [u for u, d in data.units.items() if d.figures]
+    for i, (organ, u) in enumerate(targets, 1):
+        if u is None:
+            members = [data.units[x] for x in covered_units if x in data.units]
+            fig = typed_figures(members)
+            entries = [e for m in members for e in m.entries]
+        else:
+            fig = dict(data.units[u].figures)
+            entries = data.units[u].entries
+        found = run_checks(fig, organ)
+        path = out / report_name(organ, year)
+        status = "通过" if not found else ("未通过（已按 --force 生成）" if force else "未通过，未生成")
+        if path.exists() and not force and not found:
+            found = found + [Problem("OUTPUT_EXISTS", str(path))]
+            status = "文件已存在，未覆盖"
+        if (not found or force) and status != "文件已存在，未覆盖":
+            ctx = build_context(organ, year, fig, entries, data.tasks, u, conf, covered_units, data.title, when)
+            render(tpl, ctx, path)
+        results.append({"organ": organ, "unit": u, "file": str(path) if path.exists() else "", "status": status,
+                        "problems": found})
+        problems += found
+        if progress:
+            progress(i, len(targets), organ)
+    listing = None
+    if all_units or len(targets) > 1:
+        listing = write_report_listing(out / "报告清单.xlsx", results)
+    written = [r for r in results if r["file"] and r["status"].startswith(("通过", "未通过（已按"))]
+    msg = f"已生成 {len(written)} 份年度报告（共 {len(results)} 份），输出在：{out}"
+    failed = [r for r in results if not r["status"].startswith("通过")]
+    if failed:
+        msg += f"\n其中 {len(failed)} 份未通过数据校验或未覆盖，详见" + ("报告清单.xlsx" if listing else "下列信息")
+    return {"output": str(out), "results": results, "listing": str(listing) if listing else None,
+            "problems": problems, "problems_shown": [p.message for p in problems][:20], "message": msg}
+
+
+def write_report_listing(path: Path, results: list[dict]) -> Path:
+    from openpyxl import Workbook
+
+    from .tables import save_workbook, style_header
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "报告清单"
+    ws.append(["序号", "机关/单位", "类型", "文件", "数据校验", "问题说明"])
+    for i, r in enumerate(results, 1):
+        ws.append([i, r["organ"], "汇总报告" if r["unit"] is None else "单位报告", Path(r["file"]).name if r["file"] else "",
+                   r["status"], "\n".join(p.message for p in r["problems"])])
+    style_header(ws, [6, 28, 10, 50, 22, 90])
+    return save_workbook(wb, path)

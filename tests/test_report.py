@@ -1,0 +1,269 @@
+"""The annual report: open the .docx files we wrote and check headings, tables, numbers, fonts, layout."""
+import datetime as dt
+import shutil
+import subprocess
+
+import docx
+import openpyxl
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Mm
+
+from automation import reportspec as R
+from automation.problems import GongkaiError
+from automation.report import make_reports
+from automation.resources import report_template
+from conftest import soffice
+
+HEADINGS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
+            "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+SETTINGS = {"organ": "枣庄市市中区人民政府", "address": "枣庄市市中区君山中路321号", "phone": "0632-3083075"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from conftest import shared_plan
+
+    shared_plan("shizhong_2021_workplan.txt")        # the demo's sample is shipped; keep CI and users alike
+    from automation.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    return run_demo(out)
+
+
+@pytest.fixture
+def summary(demo, tmp_path):
+    p = tmp_path / "汇总.xlsx"
+    shutil.copy(demo["collect"]["output"], p)
+    return p
+
+
+def set_figure(summary_path, unit, key, value):
+    """A clerk corrects a figure in the summary's 年度报告数据 sheet."""
+    wb = openpyxl.load_workbook(summary_path)
+    ws = wb["年度报告数据"]
+    header = [c.value for c in ws[1]]
+    col = header.index(unit) + 1
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == key:
+            ws.cell(row[0].row, col).value = value
+    wb.save(summary_path)
+
+
+def get_figure(summary_path, unit, key):
+    wb = openpyxl.load_workbook(summary_path)
+    ws = wb["年度报告数据"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] == key:
+            return row[header.index(unit)]
+
+
+def text_of(path):
+    d = docx.Document(str(path))
+    return "\n".join(p.text for p in d.paragraphs)
+
+
+def one(summary, tmp_path, unit="区财政局", **kw):
+    r = make_reports(summary, tmp_path / "out", unit=unit, settings=SETTINGS, when=dt.date(2022, 1, 20), **kw)
+    return r, r["results"][0]
+
+
+def test_six_headings_title_and_closing(summary, tmp_path):
+    r, res = one(summary, tmp_path)
+    assert res["status"] == "通过" and res["file"].endswith("区财政局_2021年政府信息公开工作年度报告.docx")
+    d = docx.Document(res["file"])
+    heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert heads == HEADINGS
+    titles = [p.text for p in d.paragraphs if p.style.name == "Title"]
+    assert titles == ["区财政局", "2021年政府信息公开工作年度报告"]
+    body = [p.text for p in d.paragraphs if p.text]
+    assert body[-2:] == ["区财政局", "2022年1月20日"]
+    assert "本年度未收取信息处理费。" in body
+    assert "（一）存在的主要问题" in body and "（二）政务公开工作要点落实情况" in body
+    assert not any("{{" in t or "{%" in t for t in body)
+
+
+def test_tables_labels_and_merges_follow_the_spec(summary, tmp_path):
+    r, res = one(summary, tmp_path)
+    d = docx.Document(res["file"])
+    t2, t3, t4 = d.tables
+    # table 二: four blocks, labels exact, single-value rows merged over 3 columns
+    labels = [t2.cell(i, 0).text for i in range(len(t2.rows))]
+    expected = []
+    for title, header, rows in R.T2_BLOCKS:
+        expected += [title, header[0]] + [label for label, _ in rows]
+    assert labels == expected
+    assert t2.cell(0, 0)._tc is t2.cell(0, 3)._tc                       # 第二十条第（一）项 spans 4
+    assert t2.cell(1, 1).text == "本年制发件数" and t2.cell(1, 3).text == "现行有效件数"
+    assert t2.cell(5, 1)._tc is t2.cell(5, 3)._tc                       # 行政许可's number spans 3
+    assert t2.cell(12, 1).text == "本年收费金额（单位：万元）"
+    # table 三: corner 3x3, 申请人情况 over 7, 法人或其他组织 over 5, 25 rows with exact labels
+    assert t3.cell(0, 0).text == R.T3_CORNER and t3.cell(0, 0)._tc is t3.cell(0, 2)._tc
+    assert t3.cell(2, 0).text == R.T3_CORNER                            # vertically merged (same text)
+    assert t3.cell(0, 3)._tc is t3.cell(0, 9)._tc and t3.cell(0, 3).text == "申请人情况"
+    assert t3.cell(1, 4)._tc is t3.cell(1, 8)._tc and t3.cell(1, 4).text == "法人或其他组织"
+    assert [t3.cell(2, c).text for c in range(4, 9)] == R.T3_COLS[1:6]
+    assert t3.cell(1, 3).text == "自然人" and t3.cell(1, 9).text == "总计"
+    assert len(t3.rows) == 28
+    for i, (label, group, sub) in enumerate(R.T3_ROWS):
+        row = 3 + i
+        assert t3.cell(row, 2).text == label, (i, label)
+        if group:
+            assert t3.cell(row, 0).text == group
+        if sub:
+            assert t3.cell(row, 1).text == sub
+    assert "“三安全一稳定”" in t3.cell(9, 2).text
+    vmerge = lambda cell: cell._tc.tcPr.find(qn("w:vMerge"))  # noqa: E731
+    assert vmerge(t3._cells[(3 + 2) * 10]) is not None               # 三、本年度办理结果 starts a vertical merge
+    # table 四: 行政复议 over 5, 行政诉讼 over 10, the five 行政复议 labels span two rows
+    assert t4.cell(0, 0)._tc is t4.cell(0, 4)._tc and t4.cell(0, 5)._tc is t4.cell(0, 14)._tc
+    assert [t4.cell(1, c).text for c in range(5)] == R.T4_LABELS == [t4.cell(2, c).text for c in range(5)]
+    assert t4.cell(1, 5).text == "未经复议直接起诉" and t4.cell(1, 10).text == "复议后起诉"
+    # numbers right-aligned, 0 where nothing happened
+    nums = [t4.cell(3, c) for c in range(15)]
+    assert all(c.paragraphs[0].style.name == "表格数字" for c in nums)
+    assert all(c.text.isdigit() for c in nums)
+
+
+def test_numbers_come_from_the_summary_and_narrative_follows(summary, tmp_path):
+    unit = "区财政局"
+    new = get_figure(summary, unit, R.t3(1, 1))
+    r, res = one(summary, tmp_path)
+    d = docx.Document(res["file"])
+    t3 = d.tables[1]
+    assert t3.cell(3, 3).text == str(int(new))
+    assert f"全年共收到政府信息公开申请{int(get_figure(summary, unit, R.t3(1, 7)))}件" in text_of(res["file"])
+    # a clerk corrects the table: one more application received and handled (still consistent)
+    set_figure(summary, unit, R.t3(1, 1), new + 5)
+    set_figure(summary, unit, R.t3(1, 7), get_figure(summary, unit, R.t3(1, 7)) + 5)
+    set_figure(summary, unit, R.t3(3, 1), get_figure(summary, unit, R.t3(3, 1)) + 5)
+    set_figure(summary, unit, R.t3(3, 7), get_figure(summary, unit, R.t3(3, 7)) + 5)
+    for c in (1, 7):
+        set_figure(summary, unit, R.t3(R.T3_TOTAL_ROW, c), get_figure(summary, unit, R.t3(R.T3_TOTAL_ROW, c)) + 5)
+    r2 = make_reports(summary, tmp_path / "out2", unit=unit, settings=SETTINGS)
+    text = text_of(r2["results"][0]["file"])
+    assert f"全年共收到政府信息公开申请{int(get_figure(summary, unit, R.t3(1, 7)))}件" in text
+    assert docx.Document(r2["results"][0]["file"]).tables[1].cell(3, 3).text == str(int(new + 5))
+
+
+@pytest.mark.parametrize("planted, where", [
+    ("blank_total", ("三", "一、本年新收政府信息公开申请数量", "总计")),
+    ("unbalanced", ("三", "一+二 与 三（七）+四", "自然人")),
+    ("t4_off_by_one", ("四", "行政复议", "总计")),
+    ("slash", ("二", "规章", "本年制发件数")),
+])
+def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
+    unit = "区财政局"
+    if planted == "blank_total":
+        set_figure(summary, unit, R.t3(1, 7), None)
+    elif planted == "unbalanced":
+        set_figure(summary, unit, R.t3(1, 1), get_figure(summary, unit, R.t3(1, 1)) + 1)
+        set_figure(summary, unit, R.t3(1, 7), get_figure(summary, unit, R.t3(1, 7)) + 1)
+    elif planted == "t4_off_by_one":
+        set_figure(summary, unit, R.t4(5), get_figure(summary, unit, R.t4(5)) + 1)
+    else:  # a real published report wrote "/" for 规章 instead of 0
+        set_figure(summary, unit, "t2_rule_new", "/")
+    r, res = one(summary, tmp_path)
+    assert res["status"] == "未通过，未生成" and not res["file"]
+    found = [(p.params["table"], p.params["row"], p.params["column"]) for p in res["problems"]]
+    assert where in found, found
+    assert "区财政局" in res["problems"][0].message
+    # --force writes it anyway and says so
+    r, res = one(summary, tmp_path, force=True)
+    assert res["file"] and res["status"].startswith("未通过（已按 --force")
+
+
+def test_consolidated_is_the_cell_by_cell_sum(demo, summary, tmp_path):
+    r = make_reports(summary, tmp_path / "all", consolidated=True, settings=SETTINGS)
+    res = r["results"][0]
+    assert res["unit"] is None and res["file"].endswith("枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx")
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["年度报告数据"]
+    header = [c.value for c in ws[1]]
+    units = header[5:]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    d = docx.Document(res["file"])
+    t3, t4 = d.tables[1], d.tables[2]
+    for r_ in range(1, 26):
+        for c in range(1, 8):
+            expected = sum(rows[R.t3(r_, c)][5:])
+            assert t3.cell(2 + r_, 2 + c).text == str(int(expected))
+    assert t4.cell(3, 4).text == str(int(sum(rows[R.t4(5)][5:])))
+    text = text_of(res["file"])
+    assert f"所属{len(units)}个镇街和部门" in text
+
+
+def test_fonts_page_and_margins(summary, tmp_path):
+    r, res = one(summary, tmp_path)
+    d = docx.Document(res["file"])
+    east = {name: d.styles[name].element.rPr.rFonts.get(qn("w:eastAsia"))
+            for name in ("Normal", "Title", "Heading 1", "Heading 2", "表格文字")}
+    assert east == {"Normal": "仿宋_GB2312", "Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312",
+                    "表格文字": "仿宋_GB2312"}
+    assert d.styles["Normal"].font.size.pt == 16 and d.styles["Title"].font.size.pt == 22
+    s = d.sections[0]
+    assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
+    assert [round(x.mm) for x in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)] == [37, 35, 28, 26]
+    assert d.settings.odd_and_even_pages_header_footer
+    assert "PAGE" in s.footer._element.xml and "— " in s.footer.paragraphs[0].text
+    assert s.footer.paragraphs[0].alignment == 2 and s.even_page_footer.paragraphs[0].alignment == 0
+
+
+def test_autoescaping(summary, tmp_path):
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["落实情况明细"]
+    for row in ws.iter_rows(min_row=2):
+        if row[3].value == "区财政局" and row[9].value:
+            row[9].value = "公开了 A&B<C> 的“预算”信息"
+            break
+    wb.save(summary)
+    r, res = one(summary, tmp_path)
+    assert "公开了 A&B<C> 的“预算”信息" in text_of(res["file"])
+
+
+def test_batch_names_and_listing(summary, tmp_path):
+    r = make_reports(summary, tmp_path / "batch", all_units=True, settings=SETTINGS)
+    names = sorted(p.name for p in (tmp_path / "batch").iterdir())
+    assert "报告清单.xlsx" in names
+    assert "孟庄镇_2021年政府信息公开工作年度报告.docx" in names
+    assert "枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx" in names
+    listing = openpyxl.load_workbook(tmp_path / "batch" / "报告清单.xlsx")["报告清单"]
+    rows = list(listing.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(r["results"]) == len(names) - 1
+    assert {row[4] for row in rows} == {"通过"}
+    # two units' reports are not the same text
+    a = text_of(tmp_path / "batch" / "孟庄镇_2021年政府信息公开工作年度报告.docx")
+    b = text_of(tmp_path / "batch" / "税郭镇_2021年政府信息公开工作年度报告.docx")
+    assert a != b
+    # existing reports are not overwritten silently
+    r2 = make_reports(summary, tmp_path / "batch", unit="孟庄镇", settings=SETTINGS)
+    assert r2["results"][0]["status"] == "文件已存在，未覆盖"
+
+
+def test_edited_template_is_checked_before_rendering(summary, tmp_path):
+    d = docx.Document(str(report_template("年度报告.docx")))
+    for p in d.paragraphs:
+        if p.text == "{{ preamble }}":
+            p.runs[0].text = "{{ preambel }}"
+    bad = tmp_path / "改过的模板.docx"
+    d.save(bad)
+    with pytest.raises(GongkaiError) as e:
+        make_reports(summary, tmp_path / "x", unit="区财政局", template=bad)
+    msg = str(e.value)
+    assert "preambel" in msg and "preamble" in msg and "改过的模板.docx" in msg
+
+
+def test_converts_with_libreoffice(summary, tmp_path):
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    r, res = one(summary, tmp_path)
+    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), res["file"]], check=True,
+                   capture_output=True, timeout=180)
+    from pypdf import PdfReader
+
+    pdf = PdfReader(str(tmp_path / "区财政局_2021年政府信息公开工作年度报告.pdf"))
+    text = "".join(p.extract_text() or "" for p in pdf.pages)
+    assert len(pdf.pages) >= 3 and "一、总体情况" in text and "— 1 —" in text.replace("—1—", "— 1 —")
+    assert abs(float(pdf.pages[0].mediabox.width) - Mm(210).pt) < 2
