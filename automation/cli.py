@@ -11,9 +11,49 @@ from .problems import GongkaiError
 EXIT_USER, EXIT_INTERNAL = 2, 3
 
 
+def _run_action(action: str, workspace) -> dict:
+    """The console's action on a year folder: the same code path as the Excel buttons."""
+    from .actions import run
+    from .panel import OpenpyxlPanel
+    from .workspace import find_workspace
+
+    ws = find_workspace(workspace)
+    panel = OpenpyxlPanel(ws.console)
+    result = run(action, panel)
+    msg = panel.get("GK_MESSAGE") or ""
+    if panel.saved_elsewhere:
+        msg += f"\n（控制台.xlsm 正在打开，运行结果另存为：{panel.saved_elsewhere}）"
+    if not result["ok"]:
+        raise GongkaiError.of("BAD_ARGUMENT", detail=msg)
+    return {"message": msg}
+
+
+def _stage_run(a) -> dict:
+    return _run_action(a.action, a.workspace)
+
+
+def _stage_init(a) -> dict:
+    from .workspace import init_workspace
+
+    return init_workspace(a.folder, a.year, registry=a.registry, force=a.force)
+
+
+def _stage_console(a) -> dict:
+    from .console import build_console
+    from .workspace import Workspace
+
+    ws = Workspace(Path(a.folder))
+    path = build_console(ws.console, year=a.year)
+    return {"message": f"已生成控制台：{path}（原有的输入和设置已保留）"}
+
+
 def _stage_plan(a) -> dict:
     from .tasklist import make_task_list
 
+    if a.workspace:
+        return _run_action("plan", a.workspace)
+    if not a.plan:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="请给出工作要点文件，或用 --workspace 指定年度工作文件夹")
     return make_task_list(a.plan, a.output, a.json, a.registry, a.year, a.force)
 
 
@@ -36,6 +76,11 @@ def _stage_registry(a) -> dict:
 def _stage_distribute(a) -> dict:
     from .distribute import distribute
 
+    if getattr(a, 'workspace', None):
+        return _run_action('distribute', a.workspace)
+
+    if not a.tasks:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="请给出任务清单文件，或用 --workspace 指定年度工作文件夹")
     return distribute(a.tasks, a.output, registry_path=a.registry, due=a.due, round_name=a.round,
                       template=a.template, units=a.units, force=a.force, password=a.password, contact=a.contact,
                       progress=_progress("生成工作簿"))
@@ -43,6 +88,9 @@ def _stage_distribute(a) -> dict:
 
 def _stage_collect(a) -> dict:
     from .collect import collect, rebuild
+
+    if getattr(a, 'workspace', None):
+        return _run_action('collect', a.workspace)
 
     if a.rebuild:
         if not a.ledger:
@@ -60,6 +108,11 @@ def _stage_collect(a) -> dict:
 def _stage_report(a) -> dict:
     from .report import make_reports
 
+    if getattr(a, 'workspace', None):
+        return _run_action('report', a.workspace)
+
+    if not a.summary:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     settings = {"organ": a.organ} if a.organ else {}
     return make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
                         consolidated=a.consolidated, template=a.template, force=a.force,
@@ -101,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("plan", help="解析工作要点，生成任务清单（.xlsx）",
                         description="读取政务公开工作要点（.docx/.pdf/.txt，可多个文件组成一份要点，如通知及其附件），"
                                     "识别每项任务及其牵头、责任、配合单位、完成时限、频次和量化目标，写出供人工审核的任务清单。")
-    sp.add_argument("plan", nargs="+", help="工作要点文件（.docx、.pdf、.txt；.doc/.wps 需先另存为 .docx）")
+    sp.add_argument("plan", nargs="*", help="工作要点文件（.docx、.pdf、.txt；.doc/.wps 需先另存为 .docx）")
+    sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与 Excel 按钮相同）")
     sp.add_argument("-o", "--output", default="任务清单.xlsx", help="任务清单输出路径（默认：任务清单.xlsx）")
     sp.add_argument("--json", help="同时写出 JSON 格式任务清单的路径")
     sp.add_argument("--registry", help="单位名录 .xlsx：用于识别别名、标出名录中没有的单位")
@@ -118,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("distribute", help="按单位生成任务台账工作簿（下发）",
                         description="读取（可能已人工修改的）任务清单，按单位名录展开“各镇街”等集合名称，为每个单位生成一份只含本单位任务的台账工作簿，并写出下发清单。")
-    sp.add_argument("tasks", help="任务清单 .xlsx（gongkai plan 的输出）")
+    sp.add_argument("tasks", nargs="?", help="任务清单 .xlsx（gongkai plan 的输出）")
+    sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与 Excel 按钮相同）")
     sp.add_argument("-o", "--output", default="下发", help="输出文件夹（默认：下发）")
     sp.add_argument("--registry", help="单位名录 .xlsx")
     sp.add_argument("--due", help="报送截止日期，如 2021-07-10")
@@ -134,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="读取回收文件夹（含子文件夹）中各单位报送的工作簿，按下发时写入的身份信息识别单位，检查填报问题，"
                                     "记入台账数据库（每轮调度都保留），并生成汇总表。报送的文件只读不改。")
     sp.add_argument("folder", nargs="?", help="回收文件夹")
+    sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与 Excel 按钮相同）")
     sp.add_argument("--tasks", help="任务清单 .xlsx（与下发时相同，含人工修改）")
     sp.add_argument("-o", "--output", default="汇总.xlsx", help="汇总表输出路径（默认：汇总.xlsx）")
     sp.add_argument("--ledger", help="台账数据库（默认：任务清单旁的 台账.sqlite）")
@@ -146,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="生成政府信息公开工作年度报告（Word）",
                         description="根据汇总表（含人工修正的“年度报告数据”）按国办公开办函〔2021〕30号格式生成年度报告：单位报告、"
                                     "本级政府汇总报告。生成前逐项校验表格数据的勾稽关系，未通过的报告不生成（除非 --force）。")
-    sp.add_argument("summary", help="汇总表 .xlsx（gongkai collect 的输出）")
+    sp.add_argument("summary", nargs="?", help="汇总表 .xlsx（gongkai collect 的输出）")
+    sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与 Excel 按钮相同）")
     sp.add_argument("-o", "--output", default="报告", help="输出文件夹（默认：报告）")
     sp.add_argument("--year", type=int, help="报告年度（默认取工作要点年度）")
     sp.add_argument("--unit", help="只生成这个单位的报告")
@@ -157,6 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
     sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")
     sp.set_defaults(func=_stage_report)
+
+    sp = sub.add_parser("init", help="建立年度工作文件夹（控制台.xlsm、单位名录、工作要点/下发/回收/汇总/报告）")
+    sp.add_argument("folder", help="文件夹，如 2021年政务公开")
+    sp.add_argument("--year", type=int, required=True, help="年度，如 2021")
+    sp.add_argument("--registry", help="已有的单位名录 .xlsx（默认复制示例名录）")
+    sp.add_argument("--force", action="store_true", help="文件夹中已有控制台时重新生成（原有输入保留）")
+    sp.set_defaults(func=_stage_init)
+
+    sp = sub.add_parser("console", help="重新生成控制台.xlsm（保留已填写的输入和设置）")
+    sp.add_argument("folder", nargs="?", default=".", help="年度工作文件夹（默认：当前文件夹）")
+    sp.add_argument("--year", type=int, help="年度")
+    sp.set_defaults(func=_stage_console)
+
+    sp = sub.add_parser("run", help="不用 Excel 运行控制台的某一步（供 WPS 用户和 .cmd 文件使用）")
+    sp.add_argument("action", choices=["plan", "distribute", "collect", "report"],
+                    help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告")
+    sp.add_argument("--workspace", default=".", help="年度工作文件夹（默认：当前文件夹）")
+    sp.set_defaults(func=_stage_run)
 
     sp = sub.add_parser("demo", help="用内置样例（2021年市中区政务公开工作要点）演示全过程")
     sp.add_argument("-o", "--output", default="gongkai_demo", help="演示输出文件夹（默认：gongkai_demo）")

@@ -79,76 +79,58 @@ def fill_return(src: Path, dst: Path, share_done: float = 1.0, seed: int = 0, fi
 
 
 def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> dict:
+    """A year folder for 2021 built and run the way the office would: the same actions as the buttons."""
+    from .actions import run
+    from .panel import OpenpyxlPanel
+    from .workspace import Workspace, init_workspace
+
     out = Path(output)
     if out.exists() and any(out.iterdir()):
         if not force:
             raise GongkaiError.of("OUTPUT_EXISTS", out)
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    lines = []
+    init_workspace(out, 2021)
+    ws = Workspace(out)
+    shutil.copyfile(sample_plan(), ws.plan_dir / "2021年市中区政务公开工作要点.txt")
+    panel = OpenpyxlPanel(ws.console, echo=False)
+    panel.set("GK_DUE", dt.datetime.combine(DUE, dt.time()))
+    panel.set("GK_ROUND", "2021年第1次调度")
+    panel.set("GK_CONTACT", "区政府办公室政务公开科 0632-3083075")
+    settings = panel.wb["报告设置"]
+    for row in settings.iter_rows(min_row=2):
+        value = {"机关名称": "枣庄市市中区人民政府", "地址": "枣庄市市中区君山中路321号", "邮编": "277101",
+                 "联系电话": "0632-3083075", "电子邮箱": "shizhongxx@163.com",
+                 "网站": "市中区人民政府门户网站"}.get(row[0].value)
+        if value:
+            row[1].value = value
+    panel.flush()
 
-    # 1. plan -> task list
-    from .tasklist import make_task_list
+    def step(action: str) -> str:
+        p = OpenpyxlPanel(ws.console, echo=False)
+        r = run(action, p)
+        if not r["ok"]:
+            raise GongkaiError.of("BAD_ARGUMENT", detail=p.get("GK_MESSAGE"))
+        return {"plan": p.get("GK_STATUS_PLAN"), "distribute": p.get("GK_STATUS_DISTRIBUTE"),
+                "collect": p.get("GK_STATUS_COLLECT"), "report": p.get("GK_STATUS_REPORT")}[action]
 
-    plan_dir = out / "工作要点"
-    plan_dir.mkdir()
-    plan_file = plan_dir / "2021年市中区政务公开工作要点.txt"
-    shutil.copyfile(sample_plan(), plan_file)
-    registry = out / "单位名录.xlsx"
-    shutil.copyfile(workbook_template(SAMPLE_REGISTRY), registry)
-    tasks_xlsx = out / "任务清单.xlsx"
-    r = make_task_list([plan_file], tasks_xlsx, out / "任务清单.json", registry, force=True)
-    lines.append(f"1. 解析工作要点：{r['tasks']} 项任务，{r['units']} 个单位名称，{r['review']} 项待确认 → {tasks_xlsx}")
-    result = {"output": str(out), "tasks_xlsx": str(tasks_xlsx), "registry": str(registry)}
-
-    # 2. distribute
-    from .distribute import distribute
-
-    sent = out / "下发"
-    d = distribute(tasks_xlsx, sent, registry_path=registry, due=DUE.isoformat(), round_name="2021年第1次调度",
-                   contact="区政府办公室政务公开科 0632-0000000", force=True)
-    lines.append(f"2. 下发：{d['workbooks']} 个单位工作簿 → {sent}（下发清单：{d['listing']}）")
-    result["distribute"] = d
-
-    # 3. the units' returns, simulated: complete, partial, late, renamed, edited task text, missing
-    from .collect import collect
-
-    back = out / "回收"
-    files = d["files"]
-    units = [u for u in files if "有关" not in u and "涉及" not in u and "编制规划" not in u]
+    lines = [f"0. 年度工作文件夹：{out.resolve()}（控制台：{ws.console.name}；WPS 用户可双击其中的 .cmd 文件）"]
+    lines.append(f"1. 解析工作要点：{step('plan')} → {ws.tasks}")
+    lines.append(f"2. 生成分发工作簿：{step('distribute')} → {ws.sent_dir / '2021年第1次调度'}")
+    # the units' returns, simulated: complete, partial, late, renamed, edited task text, one never returned
+    sent = ws.sent_dir / "2021年第1次调度"
+    files = sorted(sent.glob("*政务公开任务台账.xlsx"))
     on_time = dt.datetime(2021, 7, 8, 16, 30)
-    for i, unit in enumerate(units):
-        src = Path(files[unit])
-        if unit == "区大数据中心":
-            continue                                    # never returned
-        name = src.name
-        kwargs = {"share_done": 1.0 if i % 3 == 0 else 0.6, "seed": i, "mtime": on_time}
-        if unit == "区民政局":
-            kwargs["mtime"] = dt.datetime(2021, 7, 13, 10, 5)   # late
-        if unit == "孟庄镇":
-            name = "孟庄镇台账（已填）.xlsx"                       # renamed
-        if unit == "区司法局":
-            kwargs["change_text"] = True                     # a task's text "fixed" by the unit
-        fill_return(src, back / name, **kwargs)
-    c = collect(back, tasks_xlsx, out / "汇总" / "汇总.xlsx", ledger=out / "汇总" / "台账.sqlite",
-                due=DUE.isoformat(), round_name="2021年第1次调度", registry_path=registry, as_of=AS_OF)
-    h = c["summary"]["headline"]
-    lines.append(f"3. 回收汇总：已报送 {h['returned']}/{h['expected']} 个单位，未报送 {h['missing']} 个，"
-                 f"逾期报送 {h['late']} 个；任务已完成 {h['done']} 项、推进中 {h['in_progress']} 项、"
-                 f"逾期 {h['overdue']} 项；问题 {len(c['problems'])} 条 → {c['output']}")
-    result["collect"] = c
-
-    # 4. annual reports: the consolidated one and one per unit
-    from .report import make_reports
-
-    settings = {"organ": "枣庄市市中区人民政府", "address": "枣庄市市中区君山中路321号", "postcode": "277101",
-                "phone": "0632-3083075", "email": "shizhongxx@163.com", "website": "市中区人民政府门户网站"}
-    rep = make_reports(c["output"], out / "报告", year=2021, all_units=True, settings=settings, force=True,
-                       when=dt.date(2022, 1, 20))
-    ok = sum(1 for x in rep["results"] if x["status"] == "通过")
-    lines.append(f"4. 年度报告：{len(rep['results'])} 份（汇总报告 1 份、单位报告 {len(rep['results']) - 1} 份，"
-                 f"校验通过 {ok} 份）→ {out / '报告'}（报告清单：{rep['listing']}）")
-    result["report"] = rep
-
-    result["message"] = "演示完成，全部输出在：" + str(out.resolve()) + "\n" + "\n".join(lines)
-    return result
+    for i, src in enumerate(files):
+        unit = src.name.split("_")[0]
+        if "有关" in unit or "涉及" in unit or "编制规划" in unit or unit == "区大数据中心":
+            continue                                     # collectives, and one unit that never returns
+        name = "孟庄镇台账（已填）.xlsx" if unit == "孟庄镇" else src.name
+        fill_return(src, ws.back_dir / name, share_done=1.0 if i % 3 == 0 else 0.6, seed=i,
+                    mtime=dt.datetime(2021, 7, 13, 10, 5) if unit == "区民政局" else on_time,
+                    change_text=unit == "区司法局")
+    lines.append(f"3. 汇总回收工作簿：{step('collect')} → {ws.summary}")
+    lines.append(f"4. 生成年度报告：{step('report')} → {ws.report_dir}")
+    return {"output": str(out), "workspace": str(out), "console": str(ws.console), "tasks_xlsx": str(ws.tasks),
+            "summary": str(ws.summary), "reports": str(ws.report_dir),
+            "message": "演示完成，全部输出在：" + str(out.resolve()) + "\n" + "\n".join(lines) +
+                       f"\n打开 {ws.console} 可看到每一步的状态和结果。"}

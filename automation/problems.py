@@ -78,6 +78,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # report
     "SUMMARY_INVALID": ("error", "汇总表无法读取：{file}（{detail}）"),
     "REPORT_CHECK_FAILED": ("error", "“{unit}”的年度报告数据未通过校验：表{table}“{row}”行“{column}”列——{detail}"),
+    # workspace / console
+    "NO_PLAN_FILES": ("error", "“{file}”文件夹中没有工作要点文件（.docx、.pdf、.txt）"),
+    "NO_WORKSPACE": ("error", "在 {file} 及其上级文件夹中找不到 控制台.xlsm，请先运行 gongkai init 建立年度工作文件夹"),
     # generic
     "BAD_ARGUMENT": ("error", "{detail}"),
     "OUTPUT_EXISTS": ("error", "输出文件已存在：{file}。如需覆盖请加 --force，或换一个输出位置。"),

@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
 @pytest.fixture
 def summary(demo, tmp_path):
     p = tmp_path / "汇总.xlsx"
-    shutil.copy(demo["collect"]["output"], p)
+    shutil.copy(demo["summary"], p)
     return p
 
 

@@ -1,0 +1,121 @@
+"""The year folder the office works in: 控制台.xlsm, 单位名录.xlsx, 工作要点/, 下发/, 回收/, 汇总/, 报告/."""
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import GongkaiError
+from .resources import SAMPLE_REGISTRY, workbook_template
+
+CONSOLE = "控制台.xlsm"
+FOLDERS = ["工作要点", "下发", "回收", "汇总", "报告"]
+PLAN_TYPES = {".docx", ".pdf", ".txt", ".doc", ".wps"}
+ACTIONS = [("plan", "1-解析工作要点"), ("distribute", "2-生成分发工作簿"), ("collect", "3-汇总回收工作簿"),
+           ("report", "4-生成年度报告")]
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @property
+    def console(self) -> Path:
+        return self.root / CONSOLE
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "单位名录.xlsx"
+
+    @property
+    def tasks(self) -> Path:
+        return self.root / "任务清单.xlsx"
+
+    @property
+    def plan_dir(self) -> Path:
+        return self.root / "工作要点"
+
+    @property
+    def sent_dir(self) -> Path:
+        return self.root / "下发"
+
+    @property
+    def back_dir(self) -> Path:
+        return self.root / "回收"
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "汇总" / "汇总.xlsx"
+
+    @property
+    def ledger(self) -> Path:
+        return self.root / "汇总" / "台账.sqlite"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.root / "报告"
+
+    def plan_files(self, names: str = "") -> list[Path]:
+        """Plan files named in the console (separated by ；/;/、), else every document in 工作要点/."""
+        import re
+
+        wanted = [n.strip() for n in re.split(r"[；;、\n]+", names or "") if n.strip()]
+        if wanted:
+            out = []
+            for n in wanted:
+                p = Path(n)
+                if not p.is_absolute():
+                    p = self.plan_dir / n if (self.plan_dir / n).exists() else self.root / n
+                if not p.exists():
+                    raise GongkaiError.of("FILE_NOT_FOUND", p)
+                out.append(p)
+            return out
+        files = sorted(p for p in self.plan_dir.glob("*") if p.suffix.lower() in PLAN_TYPES
+                       and not p.name.startswith(("~$", ".")))
+        if not files:
+            raise GongkaiError.of("NO_PLAN_FILES", self.plan_dir)
+        return files
+
+
+def find_workspace(start: str | Path | None = None) -> Workspace:
+    p = Path(start or ".").resolve()
+    for d in [p, *p.parents]:
+        if (d / CONSOLE).exists():
+            return Workspace(d)
+    raise GongkaiError.of("NO_WORKSPACE", p)
+
+
+def init_workspace(root, year: int, registry=None, force: bool = False) -> dict:
+    from .console import build_console
+
+    root = Path(root)
+    ws = Workspace(root)
+    if ws.console.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", ws.console)
+    root.mkdir(parents=True, exist_ok=True)
+    for f in FOLDERS:
+        (root / f).mkdir(exist_ok=True)
+    if registry:
+        shutil.copyfile(registry, ws.registry)
+    elif not ws.registry.exists():
+        shutil.copyfile(workbook_template(SAMPLE_REGISTRY), ws.registry)
+    build_console(ws.console, year=year)
+    write_cmd_files(ws)
+    return {"workspace": str(root), "console": str(ws.console),
+            "message": f"已建立 {year} 年度工作文件夹：{root}\n"
+                       f"请把工作要点文件放进“工作要点”文件夹，然后打开 {ws.console.name}（启用宏）按步骤操作；"
+                       f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件。"}
+
+
+def write_cmd_files(ws: Workspace) -> list[Path]:
+    """Double-clickable .cmd files: the same actions without Excel (offices on WPS)."""
+    exe = sys.executable
+    out = []
+    for action, label in ACTIONS:
+        p = ws.root / f"{label}.cmd"
+        lines = ["@echo off", "chcp 65001 >nul", 'cd /d "%~dp0"',
+                 f'"{exe}" -m automation run {action} --workspace "%~dp0."', "echo.", "pause"]
+        p.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+        out.append(p)
+    return out
