@@ -182,7 +182,9 @@ def make_paragraphs(lines: list[Line]) -> list[Para]:
         t = line.text.strip()
         if not t:
             continue
-        if paras and prev_line is not None and not line.paragraph and not prev_line.paragraph:
+        # text lines may be broken anywhere; Word paragraphs only when the document was made from
+        # hard-wrapped text (a PDF pasted into Word), which the statistics above detect
+        if paras and prev_line is not None and (hard or not (line.paragraph or prev_line.paragraph)):
             prev = prev_line.text.strip()
             join = False
             if not _ends_terminal(prev) and not match_marker(t) and not _label_line(t) and not _label_line(prev):
@@ -435,11 +437,13 @@ def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
         rows = _cells_to_rows(cells, srcs)
         if rows:
             tables.append(rows)
-    tsv = [i for i, l in enumerate(lines) if i not in used and l.text.count("\t") >= 2 and not l.text.startswith("\t")]
-    if len(tsv) >= 3:
-        tables.append(RawTable([[c.strip() for c in lines[i].text.split("\t")] for i in tsv],
-                               [lines[i].source for i in tsv]))
-        used.update(tsv)
+    for sep in ("\t", "|"):
+        rows = [i for i, l in enumerate(lines) if i not in used and not l.text.startswith("\t")
+                and l.text.replace("｜", "|").strip().strip("|").count(sep) >= 2]
+        if len(rows) >= 3:
+            cells = [[c.strip() for c in lines[i].text.replace("｜", "|").strip().strip("|").split(sep)] for i in rows]
+            tables.append(RawTable(cells, [lines[i].source for i in rows]))
+            used.update(rows)
     return tables, used
 
 
@@ -512,6 +516,13 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     if hidx is None:
         return []
     header = [re.sub(r"\s", "", c) for c in rows[hidx]]
+    # a two-row header: "责任单位" over "牵头单位 | 配合单位"
+    if len(rows) > hidx + 1:
+        below = [re.sub(r"\s", "", c) for c in rows[hidx + 1]]
+        if len(below) == len(header) and any(_is_header_cell(c) and c not in header for c in below) and \
+                all(not c or _is_header_cell(c) or c in header for c in below):
+            header = [b if _is_header_cell(b) else h for h, b in zip(header, below)]
+            hidx += 1
     n = max(len(r) for r in rows[hidx + 1:]) if len(rows) > hidx + 1 else len(header)
     if len(header) < n:   # the first task header spans several data columns
         span_at = next((x for x, h in enumerate(header) if "任务" in h), 0)
@@ -721,6 +732,10 @@ def _fill(task: Task, year: int | None, due_text: str) -> None:
     if in_units and not due_text:
         due_text = in_units.group(1)
     dates, texts = parse_deadlines(due_text or task.text, year)
+    if not due_text and task.units_raw:          # "（X牵头，Y配合，6月底前完成）"
+        d2, t2 = parse_deadlines(task.units_raw, year)
+        dates += d2
+        texts += [t for t in t2 if t not in texts]
     if due_text and not dates and not texts:
         texts = [due_text]
     if dates:

@@ -117,14 +117,11 @@ def _read_docx(p: Path) -> list:
             rows: list[list[str]] = []
             sources: list[str] = []
             for r_i, row in enumerate(table.rows, 1):
-                cells: list[str] = []
-                seen: set[int] = set()
-                for cell in row.cells:
-                    key = id(cell._tc)
-                    if key in seen:   # horizontally merged: python-docx repeats the cell
-                        continue
-                    seen.add(key)
-                    cells.append(cell.text.replace("\u3000", " ").strip())
+                # merged cells repeat their text on the grid; a row that is one merged cell
+                # (a section title across the table) is kept as one cell
+                cells = [cell.text.replace("\u3000", " ").strip() for cell in row.cells]
+                if len({id(c._tc) for c in row.cells}) == 1:
+                    cells = cells[:1]
                 rows.append(cells)
                 sources.append(f"{p.name}:表{table_no}第{r_i}行")
             blocks.append(Table(rows, f"{p.name}:表{table_no}", sources))

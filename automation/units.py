@@ -170,6 +170,8 @@ def _dedupe(units: list[Unit]) -> list[Unit]:
 
 def _looks_like_units(content: str) -> bool:
     c = re.sub(r"\s+", "", content)
+    # "（X牵头，Y配合，6月底前完成）": a trailing time clause is not part of the unit list
+    c = re.sub(r"[，,；;][^，,；;]*(\d+月|年底|年内|底前|以前|之前|长期|持续|每月|每季度|每年)[^，,；;]*$", "", c)
     if not c or len(c) > 400:
         return False
     if LABEL.match(c.lstrip("（(")):

@@ -324,3 +324,102 @@ def test_heading_then_statement_lines_and_deadline_in_statement(tmp_path):
     assert [(u.name, u.role) for u in t1.units] == [("县政府办公室", "lead"), ("县大数据中心", "cooperate"),
                                                    ("县委网信办", "cooperate")]
     assert names(t2) == ["县委宣传部"] and t2.deadline == dt.date(2024, 6, 30)
+
+
+def test_more_variants_seen_in_other_plans(tmp_path):
+    f = tmp_path / "要点.txt"
+    f.write_text(
+        "2022年某县政务公开工作要点\n\n一、推进决策公开\n\n"
+        "（一）完善重大行政决策事项目录。（县政府办公室牵头，各乡镇、县直各部门按职责分工负责）\n\n"
+        "（二）推进政策解读。（牵头单位：县委宣传部，配合单位：县政府办公室、县融媒体中心）\n\n"
+        "（三）公开财政预决算信息。【责任单位：县财政局】\n\n"
+        "（四）做好办理结果公开。（县政府办公室牵头，县直有关部门配合，6月底前完成）\n",
+        encoding="utf-8")
+    t1, t2, t3, t4 = read_plan(f).tasks
+    assert [(u.name, u.role) for u in t1.units] == [("县政府办公室", "lead"), ("各乡镇", "responsible"),
+                                                   ("县直各部门", "responsible")]
+    assert names(t2, "lead") == ["县委宣传部"] and names(t2, "cooperate") == ["县政府办公室", "县融媒体中心"]
+    assert names(t3) == ["县财政局"]
+    assert names(t4) == ["县政府办公室", "县直有关部门"] and t4.deadline == dt.date(2022, 6, 30)
+
+
+def test_table_pasted_from_a_web_page(tmp_path):
+    f = tmp_path / "分解表.txt"
+    f.write_text("2023年某区政务公开重点任务分解表\n序号 | 工作任务 | 责任单位 | 完成时限\n"
+                 "1 | 公开年度重大决策事项目录 | 区司法局 | 3月底前\n"
+                 "2 | 更新政府信息公开指南 | 区政府办公室 | 年底前\n"
+                 "3 | 开展政府开放日活动 | 各街道、区直各部门 | 按季度\n", encoding="utf-8")
+    plan = read_plan(f)
+    assert [t.text for t in plan.tasks] == ["公开年度重大决策事项目录", "更新政府信息公开指南", "开展政府开放日活动"]
+    assert plan.tasks[0].deadline == dt.date(2023, 3, 31) and names(plan.tasks[2]) == ["各街道", "区直各部门"]
+
+
+def test_docx_made_from_hard_wrapped_pdf_text(plan2021, tmp_path):
+    """A PDF's text pasted into Word: one paragraph per printed line, still 40 tasks."""
+    import docx
+
+    d = docx.Document()
+    for line in plan2021.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d.add_paragraph(line.strip())
+    f = tmp_path / "要点.docx"
+    d.save(f)
+    plan = read_plan(f)
+    assert len(plan.tasks) == 40 and all(t.units for t in plan.tasks)
+    assert names(plan.tasks[25])[:3] == ["各镇人民政府", "各街道办事处", "区司法局"]
+
+
+def test_docx_with_the_attached_table(plan2019, tmp_path):
+    """The 2019 plan as a Word file: prose paragraphs, then the task table as a real table."""
+    import docx
+
+    from automation.plan import _tab_tables
+    from automation.sources import read_document
+
+    lines = read_document(plan2019)
+    tables, used = _tab_tables(lines)
+    rows = tables[0].cells_rows
+    d = docx.Document()
+    for i, l in enumerate(lines):
+        if i not in used and l.text.strip():
+            d.add_paragraph(l.text.strip())
+    t = d.add_table(rows=1, cols=3)
+    for c, h in enumerate(["工作任务", "具体要求", "责任单位"]):
+        t.cell(0, c).text = h
+    t.cell(0, 0).merge(t.cell(0, 0))
+    for row in rows[1:]:
+        cells = t.add_row().cells
+        cells[0].text = " / ".join(x for x in row[:2] if x)
+        cells[1].text = row[2]
+        cells[2].text = row[3]
+    f = tmp_path / "要点.docx"
+    d.save(f)
+    plan = read_plan(f)
+    assert len(plan.tasks) == 27
+    assert names(plan.tasks[0]) == ["各镇街", "薛城经济开发区", "区发改局", "区工信局"]
+
+
+def test_docx_table_with_two_header_rows_and_merged_groups(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("2024年某区政务公开工作任务分解表")
+    t = d.add_table(rows=5, cols=5)
+    t.cell(0, 0).merge(t.cell(1, 0)).text = "序号"
+    t.cell(0, 1).merge(t.cell(1, 1)).text = "重点任务"
+    t.cell(0, 2).merge(t.cell(0, 3)).text = "责任单位"
+    t.cell(1, 2).text = "牵头单位"
+    t.cell(1, 3).text = "配合单位"
+    t.cell(0, 4).merge(t.cell(1, 4)).text = "完成时限"
+    data = [["1", "公开权责清单", "区司法局", "区政府各部门", "6月底前"],
+            ["2", "公开预决算", "区财政局", "", "按季度"],
+            ["3", "建设政务公开专区", "区行政审批服务局", "各街道", "9月底前"]]
+    for r, row in enumerate(data, 2):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    f = tmp_path / "分解表.docx"
+    d.save(f)
+    plan = read_plan(f)
+    assert [t.text for t in plan.tasks] == ["公开权责清单", "公开预决算", "建设政务公开专区"]
+    assert [(u.name, u.role) for u in plan.tasks[0].units] == [("区司法局", "lead"), ("区政府各部门", "cooperate")]
+    assert plan.tasks[2].deadline == dt.date(2024, 9, 30)
