@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.utils import column_index_from_string, get_column_letter
+
 from . import ledger as L
 from . import reportspec as R
 from .problems import GongkaiError, Problem
@@ -131,10 +133,7 @@ def _sheet_part_map(path: Path) -> dict[str, str]:
 
 
 def _col_index(letter: str) -> int:
-    n = 0
-    for ch in letter:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    return column_index_from_string(letter) - 1
 
 
 def _addr(ref: str) -> tuple[int, int]:
@@ -277,19 +276,10 @@ def _read_content(ret: Return, sheets, rows_of, parts, ctx: "Context") -> None:
 def _find_header(rows: list[list]) -> tuple[int | None, dict]:
     titles = {c.title: c.key for c in L.COLUMNS}
     for i, row in enumerate(rows[:20]):
-        found = {titles[str(v).strip()]: _letter(j) for j, v in enumerate(row) if str(v).strip() in titles}
+        found = {titles[str(v).strip()]: get_column_letter(j + 1) for j, v in enumerate(row) if str(v).strip() in titles}
         if {"id", "status", "detail"} <= found.keys():
             return i + 1, found
     return None, {}
-
-
-def _letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _match_unit(ids: list[str], ctx: "Context", rows_of) -> str | None:
@@ -534,24 +524,10 @@ def _default_figure_layout() -> tuple[dict, list]:
     if "v" not in _LAYOUT_CACHE:
         from openpyxl import load_workbook
 
-        from .distribute import _cells_of, _resolve
+        from .distribute import figure_layout
         from .resources import workbook_template
 
-        wb = load_workbook(workbook_template("任务台账.xlsx"))
-        names = {"GK_T2_RULE": ["t2_rule_new", "t2_rule_del", "t2_rule_cur"],
-                 "GK_T2_NORM": ["t2_norm_new", "t2_norm_del", "t2_norm_cur"], "GK_T2_PERMIT": ["t2_permit"],
-                 "GK_T2_PENALTY": ["t2_penalty"], "GK_T2_COERCION": ["t2_coercion"], "GK_T2_FEE": ["t2_fee"],
-                 "GK_FEE_YUAN": ["fee_yuan"]}
-        figs = {}
-        for nm, keys in names.items():
-            cells = [c for row in _cells_of(_resolve(wb, nm)[1]) for c in row]
-            figs.update(zip(keys, cells))
-        t3 = _cells_of(_resolve(wb, "GK_T3")[1])
-        figs.update({R.t3(r + 1, c + 1): t3[r][c] for r in range(25) for c in range(7)})
-        t4 = _cells_of(_resolve(wb, "GK_T4")[1])[0]
-        figs.update({R.t4(c + 1): t4[c] for c in range(15)})
-        extras = [(row[0], row[-1]) for row in _cells_of(_resolve(wb, "GK_EXTRA")[1])]
-        _LAYOUT_CACHE["v"] = (figs, extras)
+        _LAYOUT_CACHE["v"] = figure_layout(load_workbook(workbook_template("任务台账.xlsx")))
     return _LAYOUT_CACHE["v"]
 
 
@@ -566,8 +542,6 @@ def open_ledger(path: Path) -> sqlite3.Connection:
 
 
 def _store_plan(con, ctx: Context) -> None:
-    from .tasklist import FREQ_CN  # noqa: F401 - the stored plan is self-contained
-
     plan = ctx.plan
     payload = {"plan": plan.to_dict(),
                "assignments": {u: {"category": a.category, "contact": a.contact, "phone": a.phone,

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import ledger as L
 from . import reportspec as R
 from .problems import GongkaiError
-from .resources import SAMPLE_REGISTRY, sample_plan, workbook_template
+from .resources import sample_plan
 
 DUE = dt.date(2021, 7, 10)
 AS_OF = dt.datetime(2021, 7, 15, 9, 0)

@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -129,6 +127,28 @@ def _cells_of(ref: str) -> list[list[str]]:
     return [[f"{get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
 
 
+FIGURE_NAMES = {"GK_T2_RULE": ["t2_rule_new", "t2_rule_del", "t2_rule_cur"],
+                "GK_T2_NORM": ["t2_norm_new", "t2_norm_del", "t2_norm_cur"], "GK_T2_PERMIT": ["t2_permit"],
+                "GK_T2_PENALTY": ["t2_penalty"], "GK_T2_COERCION": ["t2_coercion"], "GK_T2_FEE": ["t2_fee"],
+                "GK_FEE_YUAN": ["fee_yuan"]}
+
+
+def figure_layout(wb) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Cell of every figure key, and (label cell, value cell) of the extra figures, from the names."""
+    from . import reportspec as R
+
+    figs: dict[str, str] = {}
+    for nm, keys in FIGURE_NAMES.items():
+        cells = [c for row in _cells_of(_resolve(wb, nm)[1]) for c in row]
+        figs.update(zip(keys, cells))
+    t3 = _cells_of(_resolve(wb, "GK_T3")[1])
+    figs.update({R.t3(r + 1, c + 1): t3[r][c] for r in range(25) for c in range(7)})
+    t4 = _cells_of(_resolve(wb, "GK_T4")[1])[0]
+    figs.update({R.t4(c + 1): t4[c] for c in range(15)})
+    extras = [(row[0], row[-1]) for row in _cells_of(_resolve(wb, "GK_EXTRA")[1])]
+    return figs, extras
+
+
 @dataclass
 class Prototype:
     data: dict[str, bytes]
@@ -153,7 +173,7 @@ class Prototype:
         from openpyxl.formatting.rule import FormulaRule
         from openpyxl.packaging.custom import StringProperty
         from openpyxl.styles import PatternFill, Protection
-        from openpyxl.utils import column_index_from_string, get_column_letter
+        from openpyxl.utils import column_index_from_string
         from openpyxl.worksheet.datavalidation import DataValidation
 
         try:
@@ -262,22 +282,8 @@ class Prototype:
             if password:
                 sheet.protection.password = password
         # figures: where each figure sits, recorded in the metadata for collection
-        from . import reportspec as R
-
-        figs: list[tuple] = []
-        names = {"GK_T2_RULE": ["t2_rule_new", "t2_rule_del", "t2_rule_cur"],
-                 "GK_T2_NORM": ["t2_norm_new", "t2_norm_del", "t2_norm_cur"], "GK_T2_PERMIT": ["t2_permit"],
-                 "GK_T2_PENALTY": ["t2_penalty"], "GK_T2_COERCION": ["t2_coercion"], "GK_T2_FEE": ["t2_fee"],
-                 "GK_FEE_YUAN": ["fee_yuan"]}
-        for nm, keys in names.items():
-            cells = [c for row in _cells_of(_resolve(wb, nm)[1]) for c in row]
-            figs += [("fig", k, c) for k, c in zip(keys, cells)]
-        t3 = _cells_of(_resolve(wb, "GK_T3")[1])
-        figs += [("fig", R.t3(r + 1, c + 1), t3[r][c]) for r in range(25) for c in range(7)]
-        t4 = _cells_of(_resolve(wb, "GK_T4")[1])[0]
-        figs += [("fig", R.t4(c + 1), t4[c]) for c in range(15)]
-        extra = _cells_of(_resolve(wb, "GK_EXTRA")[1])
-        figs += [("extra", row[0], row[-1]) for row in extra]
+        fig_cells, extra_cells = figure_layout(wb)
+        figs = [("fig", k, c) for k, c in fig_cells.items()] + [("extra", a, b) for a, b in extra_cells]
         # hidden metadata sheet, custom properties
         meta = wb.create_sheet(L.META_SHEET)
         meta["A1"] = "placeholder"
@@ -534,16 +540,10 @@ def _others(task) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsx", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except PermissionError:
-        raise GongkaiError.of("OUTPUT_LOCKED", path) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from .tables import atomic_target
+
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | None, plan) -> Path:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from .problems import GongkaiError
 from .sources import Line, Table, read_document
-from .units import (COOPERATE, LEAD, RESPONSIBLE, Unit, find_bare_statement, find_statements,
-                    is_statement_only, parse_units)
+from .units import Unit, find_bare_statement, find_statements, is_statement_only, parse_units
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9, "十": 10, "百": 100}

@@ -386,10 +386,10 @@ def render(tpl_path: Path, context: dict, out: Path) -> Path:
     tpl = DocxTemplate(str(tpl_path))
     env = Environment(undefined=StrictUndefined, autoescape=True)
     tpl.render(context, jinja_env=env, autoescape=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(".~gk" + out.name)
-    tpl.save(str(tmp))
-    tmp.replace(out)
+    from .tables import atomic_target
+
+    with atomic_target(out) as tmp:
+        tpl.save(str(tmp))
     return out
 
 

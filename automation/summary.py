@@ -4,13 +4,12 @@ Every text a unit typed is written with write_string: '=HYPERLINK(...)' stays te
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from . import ledger as L
 from . import reportspec as R
-from .problems import GongkaiError
 
 STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE"}
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
@@ -20,23 +19,16 @@ ROLE_CN = {"lead": "牵头", "responsible": "负责", "cooperate": "配合"}
 def write_summary(summary: dict, output) -> Path:
     import xlsxwriter
 
+    from .tables import atomic_target
+
     out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsx", dir=str(out.parent))
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
-                                       "strings_to_urls": False})
+    with atomic_target(out) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False})
         deferred: dict = {}
         _write(wb, summary, deferred)
         wb.close()
-        _fill_deferred(tmp, deferred)
-        os.replace(tmp, out)
-    except PermissionError:
-        raise GongkaiError.of("OUTPUT_LOCKED", out) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _fill_deferred(str(tmp), deferred)
     return out
 
 
@@ -82,7 +74,7 @@ def _fill_deferred(path: str, deferred: dict) -> None:
     names = src.namelist()
     parts = _sheet_parts({n: src.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")})
     by_part = {parts[name]: big for name, big in deferred.items()}
-    letters = [_letter(i) for i in range(max(b.ncols for b in deferred.values()) + 1)]
+    letters = [get_column_letter(i + 1) for i in range(max(b.ncols for b in deferred.values()) + 1)]
     tmp = path + ".part"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for n in names:
@@ -92,7 +84,7 @@ def _fill_deferred(path: str, deferred: dict) -> None:
             big = by_part[n]
             xml = src.read(n).decode("utf-8")
             probe = re.search(r'<row r="2"[^>]*>(.*?)</row>', xml, re.S)
-            styles = {big.fmt_names[_col(m.group(1))]: m.group(2)
+            styles = {big.fmt_names[column_index_from_string(m.group(1)) - 1]: m.group(2)
                       for m in re.finditer(r'<c r="([A-Z]+)2" s="(\d+)"', probe.group(1))}
             last = f"{letters[big.ncols - 1]}{max(2, len(big.rows) + 1)}"
             head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()])
@@ -127,22 +119,6 @@ def _fill_deferred(path: str, deferred: dict) -> None:
                 out.write(("".join(chunk) + tail).encode("utf-8"))
     src.close()
     shutil.move(tmp, path)
-
-
-def _letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _write(wb, s: dict, deferred: dict) -> None:

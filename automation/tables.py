@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .problems import GongkaiError
@@ -114,20 +115,29 @@ def row_height_for(texts_and_widths: list[tuple[str, float]], line_height: float
     return min(409.0, max(18.0, lines * line_height + 4))
 
 
-def save_workbook(wb, path: str | Path, force: bool = True) -> Path:
-    """Save atomically: write a temporary file beside the target, then rename it into place."""
+@contextmanager
+def atomic_target(path: str | Path):
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename, so a
+    crash or an error never leaves a half-written file, and a file open in Excel gets a clear message."""
     p = Path(path)
-    if p.exists() and not force:
-        raise GongkaiError.of("OUTPUT_EXISTS", p)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=p.suffix, dir=str(p.parent))
     os.close(fd)
     try:
-        wb.save(tmp)
+        yield Path(tmp)
         os.replace(tmp, p)
     except PermissionError:
         raise GongkaiError.of("OUTPUT_LOCKED", p) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def save_workbook(wb, path: str | Path, force: bool = True) -> Path:
+    """Save an openpyxl workbook atomically."""
+    p = Path(path)
+    if p.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", p)
+    with atomic_target(p) as tmp:
+        wb.save(tmp)
     return p

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from .plan import Plan, Task, parse_targets
+from .plan import Plan, Task
 from .problems import GongkaiError, Problem
 from .tables import as_date, read_rows, row_height_for, safe_text, save_workbook, sheet_names, style_header
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective

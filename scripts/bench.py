@@ -73,14 +73,12 @@ def make_returns(folder: Path, n_units: int) -> tuple[Path, Path, Path]:
     import re
     import zipfile
 
-    from automation import ledger as L
     from automation.distribute import distribute
 
     tasks, reg = make_inputs(folder, n_units)
     res = distribute(tasks, folder / "sent", registry_path=reg, due="2021-07-10", round_name="基准")
     back = folder / "back"
     back.mkdir()
-    cols = {c.key: None for c in L.COLUMNS}
     for i, (unit, path) in enumerate(res["files"].items()):
         with zipfile.ZipFile(path) as zin:
             parts = {n: zin.read(n) for n in zin.namelist()}

@@ -421,7 +421,6 @@ def build_ledger(out: Path | None = None) -> Path:
 def build_report(out: Path | None = None) -> Path:
     """report_templates/年度报告.docx: GB/T 9704 layout in styles, docxtpl tags for the content."""
     import docx
-    from docx.enum.section import WD_ORIENT  # noqa: F401
     from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml import OxmlElement
