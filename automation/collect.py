@@ -730,10 +730,16 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
 
     chosen, dup = latest_returns(round_name)
     problems += dup
+    older: list[Problem] = []
+    order_of = {r: i for i, r in enumerate(rounds)}
     for fid, rnd, code, file, sheet, cell, params in con.execute(
             "SELECT file_id, round, code, file, sheet, cell, params FROM problems ORDER BY id"):
+        p = Problem(code, file, sheet, cell, json.loads(params), rnd or "")
         if rnd == round_name:
-            problems.append(Problem(code, file, sheet, cell, json.loads(params)))
+            problems.append(p)
+        else:
+            older.append(p)
+    older.sort(key=lambda p: -order_of.get(p.round, -1))
     entries: dict[tuple[str, str], dict] = {}
     figures: dict[str, dict] = {}
     returned_at: dict[str, str] = {}
@@ -814,7 +820,10 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
                 done += con.execute("SELECT COUNT(*) FROM entries WHERE file_id=? AND status=?", (fid, L.DONE)).fetchone()[0]
         trend.append({"round": rnd or "（未命名）", "returned": len(ch), "rate": done / total if total else 0})
     order = {p: i for i, p in enumerate(["error", "warning", "info"])}
+    for p in problems:
+        p.round = p.round or round_name
     problems.sort(key=lambda p: order[p.severity])
+    history = older                      # earlier rounds' problems, newest round first
     headline = {"expected": len(assignments), "returned": len(chosen), "missing": len(missing), "late": len(late),
                 "tasks": len(tasks), "done": sum(1 for r in task_rows if r["overall"] == L.DONE),
                 "in_progress": sum(1 for r in task_rows if r["overall"] == "推进中"),
@@ -822,4 +831,5 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
                 "overdue": sum(1 for r in task_rows if r["overdue"])}
     return {"plan": plan, "round": round_name, "as_of": as_of, "due": due, "headline": headline,
             "task_rows": task_rows, "unit_rows": unit_rows, "entries": entries, "figures": figures,
-            "missing": missing, "problems": problems, "trend": trend, "assignments": assignments}
+            "missing": missing, "problems": problems, "history": history, "trend": trend,
+            "assignments": assignments}

@@ -96,6 +96,7 @@ class Problem:
     sheet: str = ""
     cell: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    round: str = ""          # the collection round it was found in (ledger entries)
 
     @property
     def severity(self) -> str:

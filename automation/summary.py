@@ -333,18 +333,20 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 问题清单
     ws = wb.add_worksheet("问题清单")
     _print_setup(ws)
-    cols = ["级别", "代码", "文件", "工作表", "单元格", "说明"]
+    cols = ["轮次", "级别", "代码", "文件", "工作表", "单元格", "说明"]
     for c, t in enumerate(cols):
         ws.write_string(0, c, t, F["head"])
-    ws.set_column(0, 1, 10)
-    ws.set_column(1, 1, 20)
-    ws.set_column(2, 2, 36)
-    ws.set_column(3, 4, 10)
-    ws.set_column(5, 5, 90)
-    for r, p in enumerate(s["problems"], 1):
-        for c, v in enumerate([SEVERITY_CN[p.severity], p.code, p.file, p.sheet, p.cell, p.message]):
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 6)
+    ws.set_column(2, 2, 20)
+    ws.set_column(3, 3, 36)
+    ws.set_column(4, 5, 10)
+    ws.set_column(6, 6, 90)
+    all_problems = s["problems"] + s.get("history", [])     # this round first, then older rounds, newest first
+    for r, p in enumerate(all_problems, 1):
+        for c, v in enumerate([p.round, SEVERITY_CN[p.severity], p.code, p.file, p.sheet, p.cell, p.message]):
             ws.write_string(r, c, str(v or ""), F["text"])
-    ws.autofilter(0, 0, max(1, len(s["problems"])), len(cols) - 1)
+    ws.autofilter(0, 0, max(1, len(all_problems)), len(cols) - 1)
     ws.freeze_panes(1, 0)
 
     # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here

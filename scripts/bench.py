@@ -1,5 +1,6 @@
 """Speed targets live here, never in timed tests.
 
+    python scripts/bench.py plan                  # reading the sample and shared plans (ms per plan)
     python scripts/bench.py distribute            # 60 and 1,000 units, ours beside a naive baseline
     python scripts/bench.py distribute --quick    # skip the naive baseline at 1,000 units (slow)
     python scripts/bench.py collect               # 60 and 1,000 returned workbooks: a pure value read,
@@ -168,12 +169,30 @@ def run_collect_case(n: int, impl: str) -> dict:
             "rss_before_mb": round(rss_before / 1024, 1)}
 
 
+def bench_plan() -> None:
+    """Reading a plan: target well under a second for a 40-task plan."""
+    from automation.plan import read_plan
+    from automation.resources import sample_plan
+
+    shared = ROOT.parent / "shared" / "plans"
+    files = [sample_plan()] + (sorted(shared.glob("*.txt")) if shared.exists() else [])
+    print(f"{'plan':<40}{'tasks':>6}{'ms':>9}")
+    for f in files:
+        t0 = time.perf_counter()
+        for _ in range(10):
+            plan = read_plan(f)
+        print(f"{f.name:<40}{len(plan.tasks):>6}{(time.perf_counter() - t0) * 100:>9.1f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("stage", choices=["distribute", "collect", "_case"])
+    p.add_argument("stage", choices=["plan", "distribute", "collect", "_case"])
     p.add_argument("args", nargs="*")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args()
+    if a.stage == "plan":
+        bench_plan()
+        return
     if a.stage == "_case":
         print(json.dumps(run_case(a.args[0], int(a.args[1]), a.args[2])))
         return
