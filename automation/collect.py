@@ -355,7 +355,7 @@ def _read_entries(ret: Return, rows, header_row, cols, task_rows, formulas, ctx:
         raw_date = val("done_date")
         done = None
         if raw_date is not None:
-            done = _to_date(raw_date)
+            done = _to_date(raw_date, ctx.year)
             if done is None:
                 P.append(Problem("BAD_DATE", name, L.LEDGER_SHEET, cell("done_date"), {"value": str(raw_date)}))
             elif done > ctx.as_of.date():
@@ -454,12 +454,19 @@ def _number(v):
         return None
 
 
-def _to_date(v) -> dt.date | None:
+def _to_date(v, year: int | None = None) -> dt.date | None:
+    """A date as units type it; "6月30日" takes the plan's year."""
     from .tables import as_date
 
     try:
         return as_date(v)
     except ValueError:
+        m = re.fullmatch(r"\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*", str(v))
+        if m and year:
+            try:
+                return dt.date(year, int(m.group(1)), int(m.group(2)))
+            except ValueError:
+                return None
         return None
 
 
