@@ -379,13 +379,33 @@ def check_template(tpl_path: Path) -> None:
                               f"。可用变量：{'、'.join(sorted(REQUIRED_VARS))}")
 
 
+_ENV = None
+
+
+def _jinja_env():
+    """Autoescaping, strict undefined variables, and compiled parts reused across a batch."""
+    global _ENV
+    if _ENV is None:
+        from jinja2 import Environment, StrictUndefined
+
+        class CachingEnvironment(Environment):
+            def from_string(self, source, globals=None, template_class=None):
+                key = (source, template_class)
+                hit = self._gk_cache.get(key)
+                if hit is None:
+                    hit = self._gk_cache[key] = super().from_string(source, globals, template_class)
+                return hit
+
+        _ENV = CachingEnvironment(undefined=StrictUndefined, autoescape=True)
+        _ENV._gk_cache = {}
+    return _ENV
+
+
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
     from docxtpl import DocxTemplate
-    from jinja2 import Environment, StrictUndefined
 
     tpl = DocxTemplate(str(tpl_path))
-    env = Environment(undefined=StrictUndefined, autoescape=True)
-    tpl.render(context, jinja_env=env, autoescape=True)
+    tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
     from .tables import atomic_target
 
     with atomic_target(out) as tmp:

@@ -3,6 +3,7 @@
     python scripts/bench.py plan                  # reading the sample and shared plans (ms per plan)
     python scripts/bench.py distribute            # 60 and 1,000 units, ours beside a naive baseline
     python scripts/bench.py distribute --quick    # skip the naive baseline at 1,000 units (slow)
+    python scripts/bench.py report                # 100 unit reports + the consolidated one (target < 20 s)
     python scripts/bench.py collect               # 60 and 1,000 returned workbooks: a pure value read,
                                                   # ours, and a naive openpyxl + pandas baseline
 
@@ -132,6 +133,8 @@ def pure_read(back: Path) -> None:
 def run_case(stage: str, n: int, impl: str) -> dict:
     if stage == "collect":
         return run_collect_case(n, impl)
+    if stage == "report":
+        return run_report_case(n)
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -169,6 +172,22 @@ def run_collect_case(n: int, impl: str) -> dict:
             "rss_before_mb": round(rss_before / 1024, 1)}
 
 
+def run_report_case(n: int) -> dict:
+    """Reports for n units plus the consolidated one, from a summary of n filled returns."""
+    from automation.collect import collect
+    from automation.report import make_reports
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        tasks, reg, back = make_returns(tmp, n)
+        collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", registry_path=reg, round_name="基准")
+        t0 = time.perf_counter()
+        r = make_reports(tmp / "汇总.xlsx", tmp / "报告", all_units=True, settings={"organ": "基准测试区人民政府"})
+        elapsed = time.perf_counter() - t0
+    return {"stage": "report", "units": n, "impl": "ours", "seconds": round(elapsed, 2), "files": len(r["results"]),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def bench_plan() -> None:
     """Reading a plan: target well under a second for a 40-task plan."""
     from automation.plan import read_plan
@@ -186,7 +205,7 @@ def bench_plan() -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("stage", choices=["plan", "distribute", "collect", "_case"])
+    p.add_argument("stage", choices=["plan", "distribute", "collect", "report", "_case"])
     p.add_argument("args", nargs="*")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args()
@@ -196,7 +215,9 @@ def main() -> None:
     if a.stage == "_case":
         print(json.dumps(run_case(a.args[0], int(a.args[1]), a.args[2])))
         return
-    if a.stage == "collect":
+    if a.stage == "report":
+        cases = [(100, "ours")]
+    elif a.stage == "collect":
         cases = [(60, "read"), (60, "ours"), (60, "naive"), (1000, "read"), (1000, "ours")] + \
             ([] if a.quick else [(1000, "naive")])
     else:
