@@ -102,9 +102,8 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     ws.hide_gridlines(2)
     ws.set_column("A:A", 20)
     ws.set_column("B:B", 22)
-    ws.set_column("C:C", 34)
-    ws.set_column("D:D", 22)
-    ws.set_column("E:E", 14)
+    ws.set_column("C:C", 52)
+    ws.set_column("D:D", 18)
     ws.write_string("A1", "政务公开工作控制台", f["title"])
     ws.write_string("A2", "填写黄色单元格后，按 1→4 的顺序点击按钮；每一步的结果显示在下方“运行结果”中。", f["sub"])
 
@@ -148,20 +147,18 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
                 ws.data_validation(cell, {"validate": "list", "source": REPORT_MODES})
             if nm == "GK_FORCE":
                 ws.data_validation(cell, {"validate": "list", "source": ["否", "是"]})
-        ws.merge_range(r, 2, r, 4, note, f["note"])
+        ws.merge_range(r, 2, r, 3, note, f["note"])
         ws.set_row(r, 22)
         name(nm, cell)
         r += 1
     r += 1
-    for c, t in enumerate(["步骤", "按钮", "状态", "输出", ""]):
-        if t:
-            ws.write_string(r, c, t, f["head"])
-    ws.write_string(r, 4, "", f["head"])
+    for c, t in enumerate(["步骤", "按钮", "状态", "输出"]):
+        ws.write_string(r, c, t, f["head"])
     r += 1
     outputs = {"plan": ("任务清单.xlsx", "打开任务清单"), "distribute": ("下发", "打开下发文件夹"),
                "collect": ("汇总\\汇总.xlsx", "打开汇总表"), "report": ("报告", "打开报告文件夹")}
     for i, (action, sub, caption) in enumerate(BUTTONS, 1):
-        ws.set_row(r, 36)
+        ws.set_row(r, 40)
         ws.write_string(r, 0, f"第{i}步", f["step"])
         ws.write_blank(r, 1, None, f["status"])
         ws.insert_button(r, 1, {"macro": sub, "caption": caption, "width": 150, "height": 40, "x_offset": 2,
@@ -172,12 +169,11 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         name(status_name, f"C{r + 1}")
         target, text = outputs[action]
         ws.write_url(r, 3, f"external:{target}", f["link"], text)
-        ws.write_blank(r, 4, None, f["status"])
         r += 1
     r += 1
     ws.write_string(r, 0, "运行结果", f["h2"])
     r += 1
-    ws.merge_range(r, 0, r + 7, 4, str(previous.get("GK_MESSAGE") or "尚未运行任何步骤。"), f["msg"])
+    ws.merge_range(r, 0, r + 7, 3, str(previous.get("GK_MESSAGE") or "尚未运行任何步骤。"), f["msg"])
     name("GK_MESSAGE", f"A{r + 1}")
     ws.set_landscape()
     ws.fit_to_pages(1, 1)
@@ -225,5 +221,19 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         conf.write_string(i, 1, v)
     conf.hide()
     wb.close()
+    _printable_buttons(tmp)
     tmp.replace(path)
     return path
+
+
+def _printable_buttons(path: Path) -> None:
+    """XlsxWriter marks buttons as not printed; the panel reads better on paper and in a PDF with them."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename.endswith(".vml"):
+                data = data.replace(b"<x:PrintObject>False</x:PrintObject>", b"")
+            z.writestr(info, data)
