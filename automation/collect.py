@@ -21,6 +21,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from . import ledger as L
 from . import reportspec as R
 from .problems import GongkaiError, Problem
+from .tables import cell_text as _plain
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -425,16 +426,6 @@ def _read_figures(ret: Return, rows, figs: dict, extras: list, formulas: set) ->
             P.append(Problem("TEXT_IN_NUMBER", name, sheet, value_ref, {"value": str(v)}))
         values[str(label).strip()] = num or 0
     ret.figures = values
-
-
-def _plain(v) -> str:
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return "" if v is None else str(v)
 
 
 def _number(v):

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from . import ledger as L
 from .problems import GongkaiError, Problem
 from .resources import workbook_template
+from .tables import cell_text as _plain
 from .tasklist import FREQ_CN, read_task_list
 from .units import ROLE_CN, ROLE_RANK
 
@@ -397,12 +398,6 @@ def _rows_xml(rows: list[tuple], first: int) -> str:
         cells = "".join(_cell(f"{chr(65 + c)}{r}", "0", v) for c, v in enumerate(values))
         out.append(f'<row r="{r}">{cells}</row>')
     return "".join(out)
-
-
-def _plain(v) -> str:
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return "" if v is None else str(v)
 
 
 @lru_cache(maxsize=65536)

@@ -5,7 +5,6 @@ wraps the open workbook in Excel with the same methods.  Actions never know whic
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -79,12 +78,6 @@ class OpenpyxlPanel(Panel):
 
 
 def as_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    from .tables import cell_text
+
+    return cell_text(v).strip()

@@ -41,6 +41,20 @@ def safe_text(value):
     return value
 
 
+def cell_text(value) -> str:
+    """A cell value as text, the same whoever wrote or read it (openpyxl, calamine, xlwings):
+    dates as ISO dates, whole floats without '.0', nothing as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def as_date(value) -> dt.date | None:
     """A date from a cell value: date/datetime, Excel serial number, or common Chinese forms."""
     import re
