@@ -200,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_stage_collect)
 
     sp = sub.add_parser("report", help="生成政府信息公开工作年度报告（Word）",
-                        description="根据汇总表（含人工修正的“年度报告数据”）按国办公开办函〔2021〕30号格式生成年度报告：单位报告、"
-                                    "本级政府汇总报告。生成前逐项校验表格数据的勾稽关系，未通过的报告不生成（除非 --force）。")
+                        description="根据汇总表（含人工修正的“年度报告数据”）生成年度报告：单位报告、本级政府汇总报告。"
+                                    "2021年及以后按国办公开办函〔2021〕30号格式，2019、2020年按国办公开办函〔2019〕60号试行格式。"
+                                    "生成前逐项校验表格数据的勾稽关系，未通过的报告不生成（除非 --force）。")
     sp.add_argument("summary", nargs="?", help="汇总表 .xlsx（gongkai collect 的输出）")
     sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与 Excel 按钮相同）")
     sp.add_argument("-o", "--output", default="报告", help="输出文件夹（默认：报告）")

@@ -263,14 +263,14 @@ def _read_content(ret: Return, sheets, rows_of, parts, ctx: "Context") -> None:
         ret.unit, ret.identity = unit, "content"
         P.append(Problem("IDENTITY_MISSING", name, params={"unit": unit}))
         task_rows = [(tid, "", header_row + 1 + i) for i, tid in enumerate(ctx.expected_ids(unit))]
-        figs, extras = ctx.default_figures, ctx.default_extras
+        figs, extras = _default_figure_layout(ctx.spec)
     if ret.unit not in ctx.assignments:
         P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
     formulas = _formula_cells(ret.path, parts.get(L.LEDGER_SHEET))
     _read_entries(ret, ledger_rows, header_row, cols, task_rows, formulas, ctx)
     if L.FIGURE_SHEET in sheets:
         fig_formulas = _formula_cells(ret.path, parts.get(L.FIGURE_SHEET))
-        _read_figures(ret, rows_of(L.FIGURE_SHEET), figs, extras, fig_formulas)
+        _read_figures(ret, rows_of(L.FIGURE_SHEET), figs, extras, fig_formulas, ctx.spec)
     ret.accepted = True
 
 
@@ -392,9 +392,9 @@ def _read_entries(ret: Return, rows, header_row, cols, task_rows, formulas, ctx:
         ret.entries[tid] = entry
 
 
-def _read_figures(ret: Return, rows, figs: dict, extras: list, formulas: set) -> None:
+def _read_figures(ret: Return, rows, figs: dict, extras: list, formulas: set, spec) -> None:
     P, name, sheet = ret.problems, ret.name, L.FIGURE_SHEET
-    inputs = set(R.INPUT_KEYS)
+    inputs = set(spec.input_keys)
     values: dict = {}
     for key, ref in figs.items():
         if key not in inputs:
@@ -406,14 +406,14 @@ def _read_figures(ret: Return, rows, figs: dict, extras: list, formulas: set) ->
         if v is not None and num is None:
             P.append(Problem("TEXT_IN_NUMBER", name, sheet, ref, {"value": str(v)}))
             continue
-        if num is not None and num < 0:
+        if num is not None and num < 0 and key not in spec.t2_signed:
             P.append(Problem("NEGATIVE_NUMBER", name, sheet, ref, {"value": num}))
             continue
-        if num is not None and key not in R.T2_DECIMAL and key != "fee_yuan" and not float(num).is_integer():
+        if num is not None and key not in spec.decimal and not float(num).is_integer():
             P.append(Problem("TEXT_IN_NUMBER", name, sheet, ref, {"value": str(v)}))
             continue
-        values[key] = (int(num) if key not in R.T2_DECIMAL and key != "fee_yuan" else float(num)) if num is not None else 0
-    for res in R.check_balance(values):   # the 总计 column follows from the others
+        values[key] = (int(num) if key not in spec.decimal else float(num)) if num is not None else 0
+    for res in spec.check_balance(values):   # the 总计 column follows from the others
         col = R.T3_COLS.index(res.column) + 1
         P.append(Problem("FIGURES_INCONSISTENT", name, sheet, figs.get(R.t3(1, col), ""), {"detail": res.message}))
     for label_ref, value_ref in extras:
@@ -482,7 +482,9 @@ class Context:
                      for u, a in assignments.items()}
         self._others = _others
         self._locked: dict = {}
-        self.default_figures, self.default_extras = _default_figure_layout()
+        from .reportspec import spec_for
+
+        self.spec = spec_for(plan.year)
 
     def expected_ids(self, unit: str) -> list[str]:
         return self._ids.get(unit, [])
@@ -517,16 +519,17 @@ class Context:
 _LAYOUT_CACHE: dict = {}
 
 
-def _default_figure_layout() -> tuple[dict, list]:
+def _default_figure_layout(spec) -> tuple[dict, list]:
     """Figure cell addresses of the bundled template (for files that lost their metadata)."""
-    if "v" not in _LAYOUT_CACHE:
+    if spec.name not in _LAYOUT_CACHE:
         from openpyxl import load_workbook
 
         from .distribute import figure_layout
         from .resources import workbook_template
 
-        _LAYOUT_CACHE["v"] = figure_layout(load_workbook(workbook_template("任务台账.xlsx")))
-    return _LAYOUT_CACHE["v"]
+        wb = load_workbook(workbook_template(L.template_name(spec)))
+        _LAYOUT_CACHE[spec.name] = figure_layout(wb, spec)
+    return _LAYOUT_CACHE[spec.name]
 
 
 # ------------------------------------------------------------------------------ the ledger database

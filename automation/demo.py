@@ -60,14 +60,16 @@ def fill_return(src: Path, dst: Path, share_done: float = 1.0, seed: int = 0, fi
         f[figs[R.t3(2, 1)]] = carried
         left = new + carried
         carry = min(left, rnd.randint(0, 1))
-        f[figs[R.t3(25, 1)]] = carry
+        carry_row = max(int(k[4:].split("_c")[0]) for k in figs if k.startswith("t3_"))   # 四、结转下年度
+        f[figs[R.t3(carry_row, 1)]] = carry
         left -= carry
         public = rnd.randint(0, left)
         f[figs[R.t3(3, 1)]] = public
         f[figs[R.t3(13, 1)]] = left - public
-        f[figs["t2_norm_new"]] = rnd.randint(0, 3)
-        f[figs["t2_permit"]] = rnd.randint(0, 300)
-        f[figs["t2_penalty"]] = rnd.randint(0, 50)
+        for key, top in (("t2_norm_new", 3), ("t2_permit", 300), ("t2_penalty", 50),          # 2021 format
+                         ("t2_norm_made", 3), ("t2_permit_n", 300), ("t2_penalty_n", 50)):    # 2019 format
+            if key in figs:
+                f[figs[key]] = rnd.randint(0, top)
         f[figs["fee_yuan"]] = 0
         f[figs[R.t4(1)]] = rnd.randint(0, 1)
     dst.parent.mkdir(parents=True, exist_ok=True)

@@ -128,22 +128,18 @@ def _cells_of(ref: str) -> list[list[str]]:
     return [[f"{get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
 
 
-FIGURE_NAMES = {"GK_T2_RULE": ["t2_rule_new", "t2_rule_del", "t2_rule_cur"],
-                "GK_T2_NORM": ["t2_norm_new", "t2_norm_del", "t2_norm_cur"], "GK_T2_PERMIT": ["t2_permit"],
-                "GK_T2_PENALTY": ["t2_penalty"], "GK_T2_COERCION": ["t2_coercion"], "GK_T2_FEE": ["t2_fee"],
-                "GK_FEE_YUAN": ["fee_yuan"]}
-
-
-def figure_layout(wb) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def figure_layout(wb, spec) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Cell of every figure key, and (label cell, value cell) of the extra figures, from the names."""
     from . import reportspec as R
 
     figs: dict[str, str] = {}
-    for nm, keys in FIGURE_NAMES.items():
+    t2_rows = [keys for _, _, rows in spec.t2_blocks for _, keys in rows]
+    for nm, keys in zip(L.t2_row_names(spec), t2_rows):
         cells = [c for row in _cells_of(_resolve(wb, nm)[1]) for c in row]
         figs.update(zip(keys, cells))
+    figs["fee_yuan"] = _cells_of(_resolve(wb, "GK_FEE_YUAN")[1])[0][0]
     t3 = _cells_of(_resolve(wb, "GK_T3")[1])
-    figs.update({R.t3(r + 1, c + 1): t3[r][c] for r in range(25) for c in range(7)})
+    figs.update({R.t3(r + 1, c + 1): t3[r][c] for r in range(len(spec.t3_rows)) for c in range(7)})
     t4 = _cells_of(_resolve(wb, "GK_T4")[1])[0]
     figs.update({R.t4(c + 1): t4[c] for c in range(15)})
     extras = [(row[0], row[-1]) for row in _cells_of(_resolve(wb, "GK_EXTRA")[1])]
@@ -181,7 +177,10 @@ class Prototype:
             wb = load_workbook(template)
         except Exception as exc:  # noqa: BLE001
             raise GongkaiError.of("TEMPLATE_INVALID", template, detail=f"无法打开（{type(exc).__name__}）") from None
-        missing = [n for n in L.REQUIRED_NAMES if _resolve(wb, n) is None]
+        from .reportspec import spec_for
+
+        spec = spec_for(plan.year)
+        missing = [n for n in L.required_names(spec) if _resolve(wb, n) is None]
         sheets = [L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET]
         missing += [f"工作表“{s}”" for s in sheets if s not in wb.sheetnames]
         if missing:
@@ -283,7 +282,7 @@ class Prototype:
             if password:
                 sheet.protection.password = password
         # figures: where each figure sits, recorded in the metadata for collection
-        fig_cells, extra_cells = figure_layout(wb)
+        fig_cells, extra_cells = figure_layout(wb, spec)
         figs = [("fig", k, c) for k, c in fig_cells.items()] + [("extra", a, b) for a, b in extra_cells]
         # hidden metadata sheet, custom properties
         meta = wb.create_sheet(L.META_SHEET)
@@ -309,7 +308,8 @@ class Prototype:
             row = re.search(rf'<row r="{r}"[^>]*>(.*?)</row>', xml, re.S)
             for m in re.finditer(r'<c r="([A-Z]+)\d+"(?: s="(\d+)")?', row.group(1) if row else ""):
                 styles[variant][m.group(1)] = m.group(2) or "0"
-        meta_common = [("gk_version", "1"), ("template_version", L.TEMPLATE_VERSION), ("plan_id", pid),
+        meta_common = [("gk_version", "1"), ("template_version", L.TEMPLATE_VERSION), ("report_format", spec.name),
+                       ("plan_id", pid),
                        ("plan_title", plan.title or ""), ("plan_year", plan.year or ""),
                        ("fingerprint", fingerprint), ("round", round_name or ""), ("issued_at", issued),
                        ("due", due.isoformat() if due else ""), ("header_row", h)]
@@ -504,7 +504,9 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
             raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
     out.mkdir(parents=True, exist_ok=True)
     issued = dt.datetime.now().replace(microsecond=0).isoformat()
-    tpl = Path(template) if template else workbook_template("任务台账.xlsx")
+    from .reportspec import spec_for
+
+    tpl = Path(template) if template else workbook_template(L.template_name(spec_for(plan.year)))
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
     proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued)

@@ -59,9 +59,20 @@ LOCKED_KEYS = [c.key for c in COLUMNS if not c.editable]
 GUIDE_NAMES = {"GK_UNIT": "单位名称", "GK_PLAN": "工作要点", "GK_ROUND": "调度轮次", "GK_DUE": "报送截止日期",
                "GK_CONTACT": "办公室联系人", "GK_STATUS": "填报进度"}
 # named input areas on the figures sheet
-FIGURE_NAMES = ["GK_T2_RULE", "GK_T2_NORM", "GK_T2_PERMIT", "GK_T2_PENALTY", "GK_T2_COERCION", "GK_T2_FEE",
-                "GK_T3", "GK_T4", "GK_FEE_YUAN", "GK_EXTRA", "GK_CHECK_ALL"]
-REQUIRED_NAMES = [c.name for c in COLUMNS] + list(GUIDE_NAMES) + FIGURE_NAMES
+FIGURE_NAMES = ["GK_T3", "GK_T4", "GK_FEE_YUAN", "GK_EXTRA", "GK_CHECK_ALL"]   # plus GK_T2_R1.. per table 二 row
+
+
+def t2_row_names(spec) -> list[str]:
+    return [f"GK_T2_R{i}" for i in range(1, sum(len(rows) for _, _, rows in spec.t2_blocks) + 1)]
+
+
+def required_names(spec) -> list[str]:
+    return [c.name for c in COLUMNS] + list(GUIDE_NAMES) + t2_row_names(spec) + FIGURE_NAMES
+
+
+def template_name(spec) -> str:
+    """The bundled unit workbook template of a report format edition."""
+    return "任务台账.xlsx" if spec.name == "2021" else f"任务台账_{spec.name}格式.xlsx"
 
 
 def task_hash(values: list) -> str:

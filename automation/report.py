@@ -1,4 +1,5 @@
-"""Stage 4: the 政府信息公开工作年度报告 in Word (国办公开办函〔2021〕30号), per unit and consolidated.
+"""Stage 4: the 政府信息公开工作年度报告 in Word, per unit and consolidated, in the national format
+(国办公开办函〔2021〕30号 for 2021 and later, the 2019 trial format for 2019 and 2020).
 
 API: ``make_reports(summary_path, output_dir, ...) -> dict``.  Data come from the summary workbook
 (汇总.xlsx), so a clerk's corrections in its 年度报告数据 sheet are what the reports print.  The
@@ -145,24 +146,21 @@ def typed_figures(units: list[UnitData]) -> dict:
     return out
 
 
-def fmt(v, key: str = "") -> str:
+def fmt(v, key: str = "", spec=R.SPEC_2021) -> str:
     if v is None or v == "":
         return "0"
     if isinstance(v, float):
-        if key in R.T2_DECIMAL or key == "fee_yuan":
+        if key in spec.decimal:
             return f"{v:.4f}".rstrip("0").rstrip(".") or "0"
         return str(int(v)) if v.is_integer() else str(v)
     return str(v)
 
 
-def run_checks(fig: dict, who: str) -> list[Problem]:
+def run_checks(fig: dict, who: str, spec=R.SPEC_2021) -> list[Problem]:
     """Every consistency rule on the figures as typed; each failure names unit, table, row, column."""
-    full = {k: _num(fig.get(k)) for k in R.ALL_KEYS}
-    for k, v in list(full.items()):
-        if v is None:
-            full[k] = None
+    full = {k: _num(fig.get(k)) for k in spec.all_keys}
     out = []
-    for res in R.check(full, typed=True):
+    for res in spec.check(full, typed=True):
         if not res.ok:
             out.append(Problem("REPORT_CHECK_FAILED", params={"unit": who, "table": res.table, "row": res.row,
                                                                 "column": res.column, "detail": res.message}))
@@ -185,7 +183,8 @@ def _section_name(section: str) -> str:
     return re.sub(r"^[一二三四五六七八九十]+、", "", section)
 
 
-def overview_blocks(organ: str, fig: dict, entries: list[dict], consolidated: bool, year) -> list[dict]:
+def overview_blocks(organ: str, fig: dict, entries: list[dict], consolidated: bool, year,
+                    spec=R.SPEC_2021) -> list[dict]:
     blocks = []
     groups: dict[str, list[dict]] = {title: [] for title, _ in OVERVIEW}
     for e in entries:
@@ -211,25 +210,25 @@ def overview_blocks(organ: str, fig: dict, entries: list[dict], consolidated: bo
                 parts.append(f"回应社会关切{n_resp}件")
             if n_press:
                 parts.append(f"召开新闻发布会{n_press}场")
-            made = _i(fig, "t2_rule_new") + _i(fig, "t2_norm_new")
+            made = sum(_i(fig, k) for k in spec.made_keys)
             if made:
                 parts.append(f"制发规章和行政规范性文件{made}件")
-            permits, penalties = _i(fig, "t2_permit"), _i(fig, "t2_penalty")
+            permits, penalties = _i(fig, spec.permit_key), _i(fig, spec.penalty_key)
             if permits or penalties:
                 parts.append(f"公开行政许可决定{permits}件、行政处罚决定{penalties}件")
             s += ("，".join(parts) + "。") if parts else "按要求做好各类政府信息主动公开工作。"
             paras.append(s)
         elif title == "（二）依申请公开":
             new, carried = _i(fig, R.t3(1, 7)), _i(fig, R.t3(2, 7))
-            done = _i(fig, R.t3(R.T3_TOTAL_ROW, 7))
-            carry = _i(fig, R.t3(R.T3_CARRY_ROW, 7))
+            done = _i(fig, R.t3(spec.t3_total_row, 7))
+            carry = _i(fig, R.t3(spec.t3_carry_row, 7))
             if new or carried or done:
                 s = (f"全年共收到政府信息公开申请{new}件，上年结转{carried}件；办理完结{done}件，其中予以公开"
                      f"{_i(fig, R.t3(3, 7))}件、部分公开{_i(fig, R.t3(4, 7))}件、不予公开"
                      f"{sum(_i(fig, R.t3(r, 7)) for r in range(5, 13))}件、无法提供"
                      f"{sum(_i(fig, R.t3(r, 7)) for r in range(13, 16))}件、不予处理"
                      f"{sum(_i(fig, R.t3(r, 7)) for r in range(16, 21))}件、其他处理"
-                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(21, 24))}件；结转下年度继续办理{carry}件。")
+                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(21, spec.t3_total_row))}件；结转下年度继续办理{carry}件。")
             else:
                 s = "全年未收到政府信息公开申请。"
             paras.append("严格按照《中华人民共和国政府信息公开条例》规定的程序和时限办理依申请公开。" + s)
@@ -299,9 +298,10 @@ def problem_blocks(entries: list[dict], tasks: list[dict], unit: str | None) -> 
             [{"heading": True, "text": "（二）改进措施"}] + [{"heading": False, "text": p} for p in second])
 
 
-def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_title: str) -> list[dict]:
+def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_title: str,
+                 spec=R.SPEC_2021) -> list[dict]:
     fee = _num(fig.get("fee_yuan")) or 0
-    unpaid = sum(_i(fig, R.t3(22, c)) for c in range(1, 7))
+    unpaid = sum(_i(fig, R.t3(spec.unpaid_row, c)) for c in range(1, 7)) if spec.unpaid_row else 0
     if isinstance(fee, (int, float)) and fee > 0:
         s = (f"本年度依据《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）收取信息处理费"
              f"{fmt(float(fee), 'fee_yuan')}元。")
@@ -335,9 +335,10 @@ def date_text(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str]) -> str:
-    s = (f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室关于印发"
-         f"〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求，由{organ}编制。")
+def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str], spec=R.SPEC_2021) -> str:
+    notice = ("《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》"
+              if spec.name == "2021" else "《国务院办公厅政府信息与政务公开办公室关于政府信息公开工作年度报告有关事项的通知》")
+    s = f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和{notice}（{spec.basis}）要求，由{organ}编制。"
     if consolidated:
         scope = settings.get("scope") or f"本级政府及所属{len(covered)}个镇街和部门"
         s += f"报告汇总了{scope}的政府信息公开工作年度报告数据。"
@@ -414,13 +415,13 @@ def render(tpl_path: Path, context: dict, out: Path) -> Path:
 
 
 def build_context(organ: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
-                  settings: dict, covered: list[str], plan_title: str, when: dt.date) -> dict:
+                  settings: dict, covered: list[str], plan_title: str, when: dt.date, spec=R.SPEC_2021) -> dict:
     consolidated = unit is None
-    numbers = {k: fmt(_num(fig.get(k)), k) for k in R.ALL_KEYS}
-    return {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered),
-            "overview": overview_blocks(organ, fig, entries, consolidated, year), "f": numbers,
-            "five": problem_blocks(entries, tasks, unit), "six": other_blocks(fig, tasks, unit, year, plan_title),
-            "date_text": date_text(when)}
+    numbers = {k: fmt(_num(fig.get(k)), k, spec) for k in spec.all_keys}
+    return {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec),
+            "overview": overview_blocks(organ, fig, entries, consolidated, year, spec), "f": numbers,
+            "five": problem_blocks(entries, tasks, unit),
+            "six": other_blocks(fig, tasks, unit, year, plan_title, spec), "date_text": date_text(when)}
 
 
 def report_name(organ: str, year) -> str:
@@ -434,11 +435,10 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
                  progress=None) -> dict:
     data = read_summary(summary_path)
     year = year or data.year
-    if year is not None and int(year) <= 2020:
-        raise GongkaiError.of("BAD_ARGUMENT", detail=f"{year}年度报告应使用2019年试行格式（国办公开办函〔2019〕60号），"
-                                                      "本版本只生成2021年格式（2021年及以后），请使用 --year 2021 或以后年度")
+    spec = R.spec_for(year)
     conf = {**read_settings(settings_path), **(settings or {})}
-    tpl = Path(template) if template else report_template("年度报告.docx")
+    tpl = Path(template) if template else report_template(
+        "年度报告.docx" if spec.name == "2021" else f"年度报告_{spec.name}格式.docx")
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
     check_template(tpl)
@@ -465,14 +465,14 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         else:
             fig = dict(data.units[u].figures)
             entries = data.units[u].entries
-        found = run_checks(fig, organ)
+        found = run_checks(fig, organ, spec)
         path = out / report_name(organ, year)
         status = "通过" if not found else ("未通过（已按 --force 生成）" if force else "未通过，未生成")
         if path.exists() and not force and not found:
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = "文件已存在，未覆盖"
         if (not found or force) and status != "文件已存在，未覆盖":
-            ctx = build_context(organ, year, fig, entries, data.tasks, u, conf, covered_units, data.title, when)
+            ctx = build_context(organ, year, fig, entries, data.tasks, u, conf, covered_units, data.title, when, spec)
             render(tpl, ctx, path)
         results.append({"organ": organ, "unit": u, "file": str(path) if path.exists() else "", "status": status,
                         "problems": found})

@@ -9,7 +9,6 @@ from pathlib import Path
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from . import ledger as L
-from . import reportspec as R
 
 STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE"}
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
@@ -352,6 +351,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here
     ws = wb.add_worksheet("年度报告数据")
     _print_setup(ws)
+    from .reportspec import spec_for
+
+    spec = spec_for(plan.get("year"))
     fig_units = [u for u in units if u in s["figures"]]
     cols = ["键", "表", "项目", "栏目", "合计"] + fig_units
     ws.set_column(0, 0, 12, None, {"hidden": True})
@@ -364,15 +366,15 @@ def _write(wb, s: dict, deferred: dict) -> None:
     extra_keys = []
     for u in fig_units:
         for k in s["figures"][u]:
-            if k not in R.ALL_KEYS and k not in extra_keys:
+            if k not in spec.all_keys and k not in extra_keys:
                 extra_keys.append(k)
-    completed = [R.complete(s["figures"][u]) for u in fig_units]
-    for key in R.ALL_KEYS + extra_keys:
-        table, row_label, col_label = R.label_of(key)
+    completed = [spec.complete(s["figures"][u]) for u in fig_units]
+    for key in spec.all_keys + extra_keys:
+        table, row_label, col_label = spec.label_of(key)
         values = [c.get(key) or 0 for c in completed]
         big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (sum(values), "num")]
                 + [(v, "num") for v in values])
-    oks = [not R.check_balance(s["figures"][u]) for u in fig_units]
+    oks = [not spec.check_balance(s["figures"][u]) for u in fig_units]
     big.add([("check", "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
              ("✓" if all(oks) else "✗", "text")] + [("✓" if ok else "✗", "text") for ok in oks])
     deferred[big.name] = big

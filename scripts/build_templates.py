@@ -71,7 +71,16 @@ def build_registry(out: Path | None = None) -> Path:
 
 # ---------------------------------------------------------------- the unit workbook template
 
-def build_ledger(out: Path | None = None) -> Path:
+def _spans(n: int) -> list[tuple[int, int]]:
+    """How n value cells fill the three value columns (2-4) of table 二: the last one spans the rest."""
+    if n >= 3:
+        return [(2, 2), (3, 3), (4, 4)]
+    if n == 2:
+        return [(2, 2), (3, 4)]
+    return [(2, 4)]
+
+
+def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
@@ -187,6 +196,7 @@ def build_ledger(out: Path | None = None) -> Path:
     # -- 年度报告数据: tables 二, 三, 四 as in the national format
     from automation import reportspec as R
 
+    spec = spec or R.SPEC_2021
     f = wb.create_sheet(L.FIGURE_SHEET)
     widths = {"A": 14, "B": 13, "C": 30}
     for i in range(4, 16):
@@ -233,29 +243,29 @@ def build_ledger(out: Path | None = None) -> Path:
     r = 4
     f.cell(r, 1, "二、主动公开政府信息情况").font = Font(name="黑体", size=11)
     r += 1
-    t2_names = {"t2_rule_new": "GK_T2_RULE", "t2_norm_new": "GK_T2_NORM", "t2_permit": "GK_T2_PERMIT",
-                "t2_penalty": "GK_T2_PENALTY", "t2_coercion": "GK_T2_COERCION", "t2_fee": "GK_T2_FEE"}
-    for title, header, rows in R.T2_BLOCKS:
+    t2_row = 0
+    for title, header, rows in spec.t2_blocks:
         cell(r, 1, title, kind="head")
         merge(r, 1, r, 4)
         r += 1
         cell(r, 1, header[0], kind="head")
-        if len(header) == 4:
-            for j, h in enumerate(header[1:], 2):
-                cell(r, j, h, kind="head")
-        else:
-            cell(r, 2, header[1], kind="head")
-            merge(r, 2, r, 4)
+        spans = _spans(len(header) - 1)
+        for (c1, c2), h in zip(spans, header[1:]):
+            cell(r, c1, h, kind="head")
+            if c2 > c1:
+                merge(r, c1, r, c2)
         r += 1
         for label, keys in rows:
             cell(r, 1, label)
-            fmt = "0.00" if keys[0] in R.T2_DECIMAL else "0"
-            for j, k in enumerate(keys, 2):
-                cell(r, j, kind="input", fmt=fmt)
-            if len(keys) == 1:
-                merge(r, 2, r, 4)
-            last = get_column_letter(1 + len(keys))
-            name(t2_names[keys[0]], L.FIGURE_SHEET, f"$B${r}:${last}${r}" if len(keys) > 1 else f"$B${r}")
+            cells = []
+            for (c1, c2), k in zip(_spans(len(keys)), keys):
+                fmt = "0.00" if k in spec.t2_decimal else ("+0;-0;0" if k in spec.t2_signed else "0")
+                cell(r, c1, kind="input", fmt=fmt)
+                if c2 > c1:
+                    merge(r, c1, r, c2)
+                cells.append(f"${get_column_letter(c1)}${r}")
+            t2_row += 1
+            name(f"GK_T2_R{t2_row}", L.FIGURE_SHEET, f"{cells[0]}:{cells[-1]}" if len(cells) > 1 else cells[0])
             r += 1
     # table 三 in columns A-J, checks in L-M
     r += 1
@@ -277,7 +287,7 @@ def build_ledger(out: Path | None = None) -> Path:
     cell(h0, 12, "校验", kind="head")
     cell(h0, 13, "说明", kind="head")
     first = h0 + 3
-    rows = R.T3_ROWS
+    rows = spec.t3_rows
     i = 0
     while i < len(rows):
         label, group, sub = rows[i]
@@ -310,8 +320,8 @@ def build_ledger(out: Path | None = None) -> Path:
             k = m
         i = j
     last_row = first + len(rows) - 1
-    total_row = first + R.T3_TOTAL_ROW - 1
-    carry_row = first + R.T3_CARRY_ROW - 1
+    total_row = first + spec.t3_total_row - 1
+    carry_row = first + spec.t3_carry_row - 1
     for idx in range(len(rows)):
         rr = first + idx
         for c in range(4, 10):
@@ -397,12 +407,16 @@ def build_ledger(out: Path | None = None) -> Path:
                            showInputMessage=True, promptTitle="年度报告数据", prompt="填写非负整数，没有填 0")
     money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showErrorMessage=True, errorTitle="金额", error="请填写不小于 0 的数字")
+    signed = DataValidation(type="whole", operator="between", formula1="-999999", formula2="999999", allow_blank=True,
+                            showErrorMessage=True, errorTitle="年度报告数据", error="请填写整数（减少填负数）",
+                            showInputMessage=True, promptTitle="本年增/减", prompt="增加填正数，减少填负数，没有变化填 0")
     f.add_data_validation(whole)
     f.add_data_validation(money)
+    f.add_data_validation(signed)
     for row in f.iter_rows():
         for x in row:
             if x.protection.locked is False and x.column > 1:
-                (money if x.number_format == "0.00" else whole).add(x.coordinate)
+                {"0.00": money, "+0;-0;0": signed}.get(x.number_format, whole).add(x.coordinate)
     f.freeze_panes = "A4"
     f.page_setup.orientation = "landscape"
     f.page_setup.paperSize = f.PAPERSIZE_A4
@@ -418,7 +432,7 @@ def build_ledger(out: Path | None = None) -> Path:
 
 # ---------------------------------------------------------------- the annual report template
 
-def build_report(out: Path | None = None) -> Path:
+def build_report(out: Path | None = None, spec=None) -> Path:
     """report_templates/年度报告.docx: GB/T 9704 layout in styles, docxtpl tags for the content."""
     import docx
     from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
@@ -603,32 +617,31 @@ def build_report(out: Path | None = None) -> Path:
         return table
 
     # table 二
-    n_rows = sum(2 + len(rows) for _, _, rows in R.T2_BLOCKS)
+    spec = spec or R.SPEC_2021
+    n_rows = sum(2 + len(rows) for _, _, rows in spec.t2_blocks)
     t2 = d.add_table(rows=n_rows, cols=4)
     set_borders(t2)
     r = 0
-    for title_text, header, rows in R.T2_BLOCKS:
+
+    def span(row, c1, c2):     # 1-based value columns of _spans -> 0-based table cells
+        return t2.cell(row, c1 - 1) if c1 == c2 else t2.cell(row, c1 - 1).merge(t2.cell(row, c2 - 1))
+
+    for title_text, header, rows in spec.t2_blocks:
         c = t2.cell(r, 0).merge(t2.cell(r, 3))
         write(c, title_text)
         r += 1
         write(t2.cell(r, 0), header[0])
-        if len(header) == 4:
-            for j, h in enumerate(header[1:], 1):
-                write(t2.cell(r, j), h)
-        else:
-            write(t2.cell(r, 1).merge(t2.cell(r, 3)), header[1])
+        for (c1, c2), h in zip(_spans(len(header) - 1), header[1:]):
+            write(span(r, c1, c2), h)
         r += 1
         for label, keys in rows:
             write(t2.cell(r, 0), label)
-            if len(keys) == 3:
-                for j, k in enumerate(keys, 1):
-                    write(t2.cell(r, j), var(k), "表格数字")
-            else:
-                write(t2.cell(r, 1).merge(t2.cell(r, 3)), var(keys[0]), "表格数字")
+            for (c1, c2), k in zip(_spans(len(keys)), keys):
+                write(span(r, c1, c2), var(k), "表格数字")
             r += 1
     set_widths(t2, [45, 37, 37, 37])
     para("三、收到和处理政府信息公开申请情况", "Heading 1")
-    t3 = d.add_table(rows=3 + 25, cols=10)
+    t3 = d.add_table(rows=3 + len(spec.t3_rows), cols=10)
     set_borders(t3)
     write(t3.cell(0, 0).merge(t3.cell(2, 2)), R.T3_CORNER)
     write(t3.cell(0, 3).merge(t3.cell(0, 9)), "申请人情况")
@@ -637,7 +650,7 @@ def build_report(out: Path | None = None) -> Path:
     for j, h in enumerate(R.T3_COLS[1:6], 4):
         write(t3.cell(2, j), h)
     write(t3.cell(1, 9).merge(t3.cell(2, 9)), "总计")
-    rows = R.T3_ROWS
+    rows = spec.t3_rows
     i = 0
     while i < len(rows):
         label, group, sub = rows[i]
@@ -663,7 +676,7 @@ def build_report(out: Path | None = None) -> Path:
             write(t3.cell(3 + k, 1).merge(t3.cell(3 + m - 1, 1)), sb)
             k = m
         i = j
-    for rr in range(25):
+    for rr in range(len(spec.t3_rows)):
         for cc in range(7):
             write(t3.cell(3 + rr, 3 + cc), var(R.t3(rr + 1, cc + 1)), "表格数字")
     set_widths(t3, [12, 14, 49] + [11.5] * 7)
@@ -681,7 +694,7 @@ def build_report(out: Path | None = None) -> Path:
     for j in range(15):
         write(t4.cell(3, j), var(R.t4(j + 1)), "表格数字")
     set_widths(t4, [10.4] * 15)
-    para("五、存在的主要问题及改进情况", "Heading 1")
+    para(spec.section_five, "Heading 1")
     blocks("five")
     para("六、其他需要报告的事项", "Heading 1")
     blocks("six")
@@ -695,7 +708,20 @@ def build_report(out: Path | None = None) -> Path:
     return target
 
 
-BUILDERS = {"registry": build_registry, "ledger": build_ledger, "report": build_report}
+def build_ledger_2019(out: Path | None = None) -> Path:
+    from automation import reportspec as R
+
+    return build_ledger(out or ROOT / "workbook_templates" / "任务台账_2019格式.xlsx", R.SPEC_2019)
+
+
+def build_report_2019(out: Path | None = None) -> Path:
+    from automation import reportspec as R
+
+    return build_report(out or ROOT / "report_templates" / "年度报告_2019格式.docx", R.SPEC_2019)
+
+
+BUILDERS = {"registry": build_registry, "ledger": build_ledger, "ledger2019": build_ledger_2019,
+            "report": build_report, "report2019": build_report_2019}
 
 
 def main(argv: list[str]) -> None:
