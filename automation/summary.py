@@ -31,6 +31,11 @@ def write_summary(summary: dict, output) -> Path:
     return out
 
 
+def _head(ws, titles: list[str], fmt) -> None:
+    for c, t in enumerate(titles):
+        ws.write_string(0, c, t, fmt)
+
+
 def _print_setup(ws, landscape: bool = True) -> None:
     ws.set_paper(9)
     if landscape:
@@ -204,8 +209,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet("任务进度")
     _print_setup(ws)
     fixed = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
-    for c, t in enumerate(fixed + units):
-        ws.write_string(0, c, t, F["head"])
+    _head(ws, fixed + units, F["head"])
     ws.set_column(0, 0, 11)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 2, 44)
@@ -232,8 +236,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     _print_setup(ws)
     cols = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
             "问题数", "报送文件", "联系人", "联系电话"]
-    for c, t in enumerate(cols):
-        ws.write_string(0, c, t, F["head"])
+    _head(ws, cols, F["head"])
     ws.set_column(0, 0, 24)
     ws.set_column(1, 7, 8)
     ws.set_column(8, 8, 17)
@@ -257,8 +260,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet("逾期任务")
     _print_setup(ws)
     cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
-    for c, t in enumerate(cols):
-        ws.write_string(0, c, t, F["head"])
+    _head(ws, cols, F["head"])
     ws.set_column(0, 0, 11)
     ws.set_column(1, 1, 50)
     ws.set_column(2, 7, 12)
@@ -288,8 +290,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet("未报送单位")
     _print_setup(ws)
     cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
-    for c, t in enumerate(cols):
-        ws.write_string(0, c, t, F["head"])
+    _head(ws, cols, F["head"])
     ws.set_column(1, 1, 28)
     ws.set_column(4, 5, 16)
     for r, u in enumerate(s["missing"], 1):
@@ -333,8 +334,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet("问题清单")
     _print_setup(ws)
     cols = ["轮次", "级别", "代码", "文件", "工作表", "单元格", "说明"]
-    for c, t in enumerate(cols):
-        ws.write_string(0, c, t, F["head"])
+    _head(ws, cols, F["head"])
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 6)
     ws.set_column(2, 2, 20)
