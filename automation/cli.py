@@ -116,7 +116,8 @@ def _stage_report(a) -> dict:
     settings = {"organ": a.organ} if a.organ else {}
     return make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
                         consolidated=a.consolidated, template=a.template, force=a.force,
-                        settings_path=a.settings, settings=settings, progress=_progress("生成报告"))
+                        settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
+                        progress=_progress("生成报告"))
 
 
 def _stage_demo(a) -> dict:
@@ -212,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--consolidated", action="store_true", help="生成本级政府汇总报告")
     sp.add_argument("--organ", help="汇总报告的机关名称，如 枣庄市市中区人民政府")
     sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、汇总范围）")
+    sp.add_argument("--cover", nargs="+", help="汇总报告合计的单位（默认：汇总表中有年度报告数据的全部单位）")
+    sp.add_argument("--previous", help="上一年度的汇总表：校验“上年结转”并在第五部分列出上年问题的整改情况")
     sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
     sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")
     sp.set_defaults(func=_stage_report)

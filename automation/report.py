@@ -156,11 +156,15 @@ def fmt(v, key: str = "", spec=R.SPEC_2021) -> str:
     return str(v)
 
 
-def run_checks(fig: dict, who: str, spec=R.SPEC_2021) -> list[Problem]:
-    """Every consistency rule on the figures as typed; each failure names unit, table, row, column."""
+def run_checks(fig: dict, who: str, spec=R.SPEC_2021, previous: dict | None = None) -> list[Problem]:
+    """Every consistency rule on the figures as typed; each failure names unit, table, row, column.
+    With last year's figures, rule 6 (上年结转 = last year's 结转下年度) is checked too."""
     full = {k: _num(fig.get(k)) for k in spec.all_keys}
+    last = {k: _num(v) for k, v in previous.items()} if previous else None
+    if last and any(isinstance(v, str) for v in last.values()):
+        last = None
     out = []
-    for res in spec.check(full, typed=True):
+    for res in spec.check(full, previous=last, typed=True):
         if not res.ok:
             out.append(Problem("REPORT_CHECK_FAILED", params={"unit": who, "table": res.table, "row": res.row,
                                                                 "column": res.column, "detail": res.message}))
@@ -298,6 +302,20 @@ def problem_blocks(entries: list[dict], tasks: list[dict], unit: str | None) -> 
             [{"heading": True, "text": "（二）改进措施"}] + [{"heading": False, "text": p} for p in second])
 
 
+def last_year_blocks(last_entries: list[dict]) -> list[dict]:
+    """Section 五 also reports how last year's problems were dealt with (a draft for the writer)."""
+    problems = []
+    for e in last_entries:
+        text = str(e.get("存在问题") or "").strip().rstrip("。")
+        if text and text not in problems:
+            problems.append(text)
+    if not problems:
+        return []
+    listed = "；".join(f"“{p}”" for p in problems[:4])
+    return [{"heading": True, "text": "（三）上年度问题整改情况"},
+            {"heading": False, "text": f"上年度报告反映的{listed}等问题，本年度已纳入整改，整改情况：（请撰稿人根据实际补充）。"}]
+
+
 def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_title: str,
                  spec=R.SPEC_2021) -> list[dict]:
     fee = _num(fig.get("fee_yuan")) or 0
@@ -432,8 +450,11 @@ def report_name(organ: str, year) -> str:
 
 def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
                  template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
-                 progress=None) -> dict:
+                 previous=None, progress=None) -> dict:
+    """``covered``: the units the consolidated report sums (default: every unit with figures);
+    ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五."""
     data = read_summary(summary_path)
+    prev = read_summary(previous) if previous else None
     year = year or data.year
     spec = R.spec_for(year)
     conf = {**read_settings(settings_path), **(settings or {})}
@@ -457,15 +478,22 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     results = []
     problems: list[Problem] = []
     covered_units = covered or [u for u, d in data.units.items() if d.figures]
+    unknown = [u for u in covered_units if u not in data.units]
+    if unknown:
+        raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(unknown))
     for i, (organ, u) in enumerate(targets, 1):
         if u is None:
-            members = [data.units[x] for x in covered_units if x in data.units]
+            members = [data.units[x] for x in covered_units]
             fig = typed_figures(members)
             entries = [e for m in members for e in m.entries]
+            last = typed_figures([prev.units[x] for x in covered_units if x in prev.units]) if prev else None
+            last_entries = [e for x in covered_units if prev and x in prev.units for e in prev.units[x].entries]
         else:
             fig = dict(data.units[u].figures)
             entries = data.units[u].entries
-        found = run_checks(fig, organ, spec)
+            last = dict(prev.units[u].figures) if prev and u in prev.units and prev.units[u].figures else None
+            last_entries = prev.units[u].entries if prev and u in prev.units else []
+        found = run_checks(fig, organ, spec, last)
         path = out / report_name(organ, year)
         status = "通过" if not found else ("未通过（已按 --force 生成）" if force else "未通过，未生成")
         if path.exists() and not force and not found:
@@ -473,6 +501,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             status = "文件已存在，未覆盖"
         if (not found or force) and status != "文件已存在，未覆盖":
             ctx = build_context(organ, year, fig, entries, data.tasks, u, conf, covered_units, data.title, when, spec)
+            ctx["five"] += last_year_blocks(last_entries)
             render(tpl, ctx, path)
         results.append({"organ": organ, "unit": u, "file": str(path) if path.exists() else "", "status": status,
                         "problems": found})

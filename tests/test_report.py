@@ -267,3 +267,36 @@ def test_converts_with_libreoffice(summary, tmp_path):
     text = "".join(p.extract_text() or "" for p in pdf.pages)
     assert len(pdf.pages) >= 3 and "一、总体情况" in text and "— 1 —" in text.replace("—1—", "— 1 —")
     assert abs(float(pdf.pages[0].mediabox.width) - Mm(210).pt) < 2
+
+
+def test_consolidated_over_a_list_of_units(summary, tmp_path):
+    r = make_reports(summary, tmp_path / "part", consolidated=True, covered=["孟庄镇", "税郭镇"], settings=SETTINGS)
+    d = docx.Document(r["results"][0]["file"])
+    expected = sum(get_figure(summary, u, R.t3(1, 7)) for u in ["孟庄镇", "税郭镇"])
+    assert d.tables[1].cell(3, 9).text == str(int(expected))
+    with pytest.raises(GongkaiError):
+        make_reports(summary, tmp_path / "bad", consolidated=True, covered=["不存在的单位"])
+
+
+def test_previous_year_carry_over_and_problems(summary, tmp_path):
+    unit = "区财政局"
+    last = tmp_path / "上年汇总.xlsx"
+    shutil.copy(summary, last)
+    # last year's carry-over must equal this year's 上年结转, column by column
+    for c in range(1, 8):
+        set_figure(last, unit, R.t3(R.T3_CARRY_ROW, c), get_figure(summary, unit, R.t3(2, c)))
+    wb = openpyxl.load_workbook(last)
+    for row in wb["落实情况明细"].iter_rows(min_row=2):
+        if row[3].value == unit:
+            row[11].value = "政策解读形式单一"
+            break
+    wb.save(last)
+    r = make_reports(summary, tmp_path / "ok", unit=unit, previous=last, settings=SETTINGS)
+    assert r["results"][0]["status"] == "通过"
+    text = text_of(r["results"][0]["file"])
+    assert "（三）上年度问题整改情况" in text and "“政策解读形式单一”" in text
+    set_figure(last, unit, R.t3(R.T3_CARRY_ROW, 1), get_figure(summary, unit, R.t3(2, 1)) + 2)
+    set_figure(last, unit, R.t3(R.T3_CARRY_ROW, 7), get_figure(summary, unit, R.t3(2, 7)) + 2)
+    r = make_reports(summary, tmp_path / "bad", unit=unit, previous=last, settings=SETTINGS)
+    rules = {(p.params["row"], p.params["column"]) for p in r["results"][0]["problems"]}
+    assert ("二、上年结转", "自然人") in rules
