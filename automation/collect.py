@@ -69,68 +69,67 @@ def _human(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
-def _screen_zip(path: Path, name: str) -> Problem | None:
-    """Reject zip bombs and XML entity bombs before any parser sees the file."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNZIPPED_BYTES:
-                return Problem("ZIP_BOMB", name, params={"detail": f"解压后 {_human(total)}"})
-            for i in infos:
-                if i.file_size > 1024 * 1024 and i.compress_size and i.file_size / i.compress_size > MAX_RATIO:
-                    return Problem("ZIP_BOMB", name, params={"detail": f"{i.filename} 压缩比 {i.file_size // i.compress_size}:1"})
-            for i in infos:
-                if i.filename.endswith((".xml", ".rels", ".vml")):
-                    with z.open(i) as fh:
-                        head = fh.read(2048)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        return Problem("XML_BOMB", name, params={"detail": i.filename})
-    except zipfile.BadZipFile:
-        return Problem("UNREADABLE", name, params={"detail": "不是有效的 xlsx 压缩包"})
-    except Exception as exc:  # noqa: BLE001
-        return Problem("UNREADABLE", name, params={"detail": type(exc).__name__})
-    return None
+class ZipView:
+    """One returned .xlsx/.xlsm opened once (from memory) for the structural checks."""
 
+    def __init__(self, data: bytes):
+        import io
 
-def _formula_cells(path: Path, sheet_part: str | None) -> set[str]:
-    """Cells of a sheet that hold a formula (the value reader cannot tell)."""
-    if not sheet_part:
-        return set()
-    try:
-        with zipfile.ZipFile(path) as z:
-            xml = z.read(sheet_part)
-    except (KeyError, zipfile.BadZipFile):
-        return set()
-    if b"<f" not in xml:
-        return set()
-    out = set()
-    for m in re.finditer(rb"<f[ >/]", xml):
-        start = xml.rfind(b'<c r="', 0, m.start())
-        if start >= 0:
-            end = xml.index(b'"', start + 6)
-            out.add(xml[start + 6:end].decode())
-    return out
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self._parts: dict | None = None
 
+    def screen(self, name: str) -> Problem | None:
+        """Reject zip bombs and XML entity bombs before any parser sees the file."""
+        infos = self.zip.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNZIPPED_BYTES:
+            return Problem("ZIP_BOMB", name, params={"detail": f"解压后 {_human(total)}"})
+        for i in infos:
+            if i.file_size > 1024 * 1024 and i.compress_size and i.file_size / i.compress_size > MAX_RATIO:
+                return Problem("ZIP_BOMB", name, params={"detail": f"{i.filename} 压缩比 {i.file_size // i.compress_size}:1"})
+        for i in infos:
+            if i.filename.endswith((".xml", ".rels", ".vml")):
+                with self.zip.open(i) as fh:
+                    head = fh.read(2048)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    return Problem("XML_BOMB", name, params={"detail": i.filename})
+        return None
 
-def _sheet_part_map(path: Path) -> dict[str, str]:
-    try:
-        with zipfile.ZipFile(path) as z:
+    def parts(self) -> dict[str, str]:
+        """Sheet name -> part name, from workbook.xml (parsed with defusedxml)."""
+        if self._parts is None:
             from defusedxml.ElementTree import fromstring
 
-            wb = fromstring(z.read("xl/workbook.xml"))
-            rels = fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    except Exception:  # noqa: BLE001
-        return {}
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-    targets = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for s in wb.iter(f"{{{ns['m']}}}sheet"):
-        t = targets.get(s.get(f"{{{ns['r']}}}id"), "")
-        t = t.lstrip("/")
-        out[s.get("name")] = t if t.startswith("xl/") else "xl/" + t
-    return out
+            self._parts = {}
+            try:
+                wb = fromstring(self.zip.read("xl/workbook.xml"))
+                rels = fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+            except Exception:  # noqa: BLE001
+                return self._parts
+            m = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+            r = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+            targets = {x.get("Id"): x.get("Target") for x in rels}
+            for sh in wb.iter(f"{m}sheet"):
+                t = targets.get(sh.get(f"{r}id"), "").lstrip("/")
+                self._parts[sh.get("name")] = t if t.startswith("xl/") else "xl/" + t
+        return self._parts
+
+    def formula_cells(self, sheet: str) -> set[str]:
+        """Cells of a sheet that hold a formula (the value reader cannot tell)."""
+        part = self.parts().get(sheet)
+        if not part:
+            return set()
+        try:
+            xml = self.zip.read(part)
+        except KeyError:
+            return set()
+        out = set()
+        for m in re.finditer(rb"<f[ >/]", xml):
+            start = xml.rfind(b'<c r="', 0, m.start())
+            if start >= 0:
+                end = xml.index(b'"', start + 6)
+                out.add(xml[start + 6:end].decode())
+        return out
 
 
 def _col_index(letter: str) -> int:
@@ -168,6 +167,7 @@ def read_return(path: Path, base: Path, ctx: "Context") -> Return:
         return ret
     ext = path.suffix.lower()
     is_zip = data[:4] == b"PK\x03\x04"
+    view = None
     if ext in (".xlsx", ".xlsm"):
         if not is_zip:
             if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and "EncryptionInfo".encode("utf-16-le") in data:
@@ -177,7 +177,13 @@ def read_return(path: Path, base: Path, ctx: "Context") -> Return:
                 P.append(Problem("UNREADABLE", name, params={"detail": "内容不是 Excel 文件"}))
                 return ret
         else:
-            bad = _screen_zip(path, name)
+            try:
+                view = ZipView(data)
+                bad = view.screen(name)
+            except zipfile.BadZipFile:
+                bad = Problem("UNREADABLE", name, params={"detail": "不是有效的 xlsx 压缩包"})
+            except Exception as exc:  # noqa: BLE001
+                bad = Problem("UNREADABLE", name, params={"detail": type(exc).__name__})
             if bad:
                 P.append(bad)
                 return ret
@@ -188,8 +194,11 @@ def read_return(path: Path, base: Path, ctx: "Context") -> Return:
         P.append(Problem("XLS_FORMAT", name))
     if is_zip and b"vbaProject.bin" in data:
         P.append(Problem("MACROS", name))
+    view = view if is_zip and ext in (".xlsx", ".xlsm") else None
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        import io
+
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(wb.sheet_names)
 
         def rows_of(sheet):
@@ -197,16 +206,15 @@ def read_return(path: Path, base: Path, ctx: "Context") -> Return:
     except Exception as exc:  # noqa: BLE001 - a file that crashes a reader is a problem entry
         P.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}"}))
         return ret
-    parts = _sheet_part_map(path) if is_zip else {}
     try:
-        _read_content(ret, sheets, rows_of, parts, ctx)
+        _read_content(ret, sheets, rows_of, view, ctx)
     except Exception as exc:  # noqa: BLE001
         P.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}: {str(exc)[:60]}"}))
         ret.accepted = False
     return ret
 
 
-def _read_content(ret: Return, sheets, rows_of, parts, ctx: "Context") -> None:
+def _read_content(ret: Return, sheets, rows_of, view: "ZipView | None", ctx: "Context") -> None:
     P = ret.problems
     name = ret.name
     meta: dict = {}
@@ -266,10 +274,10 @@ def _read_content(ret: Return, sheets, rows_of, parts, ctx: "Context") -> None:
         figs, extras = _default_figure_layout(ctx.spec)
     if ret.unit not in ctx.assignments:
         P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
-    formulas = _formula_cells(ret.path, parts.get(L.LEDGER_SHEET))
+    formulas = view.formula_cells(L.LEDGER_SHEET) if view else set()
     _read_entries(ret, ledger_rows, header_row, cols, task_rows, formulas, ctx)
     if L.FIGURE_SHEET in sheets:
-        fig_formulas = _formula_cells(ret.path, parts.get(L.FIGURE_SHEET))
+        fig_formulas = view.formula_cells(L.FIGURE_SHEET) if view else set()
         _read_figures(ret, rows_of(L.FIGURE_SHEET), figs, extras, fig_formulas, ctx.spec)
     ret.accepted = True
 
@@ -478,7 +486,8 @@ class Context:
         self.year = plan.year
         self.plan_id = plan_id(plan)
         self.fingerprint = plan_fingerprint(plan)
-        self._ids = {u: [t.id for t, _ in sorted(a.tasks, key=lambda tr: plan.tasks.index(tr[0]))]
+        position = {id(t): i for i, t in enumerate(plan.tasks)}
+        self._ids = {u: [t.id for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
                      for u, a in assignments.items()}
         self._others = _others
         self._locked: dict = {}

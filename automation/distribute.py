@@ -211,7 +211,7 @@ class Prototype:
         plain_actual.fill = grey
         for key, letter in columns.items():   # every cell of both rows is written so it keeps its style
             for r in (r0, r0 + 1):
-                if ws[f"{letter}{r}"].has_style is False:
+                if not ws[f"{letter}{r}"].has_style:
                     ws[f"{letter}{r}"].style = "Normal"
         # guide sheet fields
         def put(name, value):

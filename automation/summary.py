@@ -209,27 +209,30 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet("任务进度")
     _print_setup(ws)
     fixed = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
-    _head(ws, fixed + units, F["head"])
     ws.set_column(0, 0, 11)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 2, 44)
     ws.set_column(3, 6, 10)
     ws.set_column(7, 7 + max(0, len(units) - 1), 7)
     ws.freeze_panes(1, 3)
-    col_of = {u: 7 + i for i, u in enumerate(units)}
-    for r, row in enumerate(s["task_rows"], 1):
+    fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"]}
+    fmts.update({st: F[st] for st in STATUS_COLORS})
+    big = BigSheet(ws, "任务进度", fmts, fixed + units)
+    col_of = {u: i for i, u in enumerate(units)}
+    for row in s["task_rows"]:
         t = row["task"]
-        ws.write_string(r, 0, t["id"], F["text"])
-        ws.write_string(r, 1, (t.get("path") or [""])[0], F["text"])
-        ws.write_string(r, 2, t["text"], F["text"])
-        ws.write_string(r, 3, t.get("deadline") or t.get("deadline_text") or "", F["text"])
-        ws.write_string(r, 4, row["overall"], F.get(row["overall"], F["text"]))
-        ws.write_string(r, 5, "逾期" if row["overdue"] else "", F["overdue"])
-        ws.write_string(r, 6, "、".join(u for u, role in row["units"] if role == "lead"), F["text"])
-        for u, role in sorted(row["units"], key=lambda ur: col_of[ur[0]]):
+        cells = [(t["id"], "text"), ((t.get("path") or [""])[0], "text"), (t["text"], "text"),
+                 (t.get("deadline") or t.get("deadline_text") or "", "text"),
+                 (row["overall"], row["overall"] if row["overall"] in STATUS_COLORS else "text"),
+                 ("逾期" if row["overdue"] else "", "overdue"),
+                 ("、".join(u for u, role in row["units"] if role == "lead"), "text")]
+        per_unit = [("", "text")] * len(units)
+        for u, role in row["units"]:
             st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
-            ws.write_string(r, col_of[u], st, F.get(st, F["text"]))
-    ws.autofilter(0, 0, max(1, len(s["task_rows"])), 6 + len(units))
+            per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
+        big.add(cells + per_unit)
+    ws.autofilter(0, 0, 1, 6 + len(units))
+    deferred[big.name] = big
 
     # ---- 单位进度 (sortable for the 通报 ranking)
     ws = wb.add_worksheet("单位进度")
