@@ -108,9 +108,10 @@ def _read_docx(p: Path) -> list:
         if tag == "p":
             para_no += 1
             text = Paragraph(child, document).text
-            # soft line breaks inside a paragraph stay one paragraph
-            for piece in text.replace("\u3000", " ").split("\n"):
-                blocks.append(Line(piece.rstrip(), f"{p.name}:第{para_no}段", True))
+            # soft line breaks (Shift+Enter, pasted text) are text lines the plan reader may rejoin
+            pieces = text.replace("\u3000", " ").split("\n")
+            for piece in pieces:
+                blocks.append(Line(piece.rstrip(), f"{p.name}:第{para_no}段", len(pieces) == 1))
         elif tag == "tbl":
             table_no += 1
             table = DocxTable(child, document)

@@ -423,3 +423,21 @@ def test_docx_table_with_two_header_rows_and_merged_groups(tmp_path):
     assert [t.text for t in plan.tasks] == ["公开权责清单", "公开预决算", "建设政务公开专区"]
     assert [(u.name, u.role) for u in plan.tasks[0].units] == [("区司法局", "lead"), ("区政府各部门", "cooperate")]
     assert plan.tasks[2].deadline == dt.date(2024, 9, 30)
+
+
+def test_docx_paragraph_with_soft_line_breaks(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("2023年某区政务公开工作要点")
+    p = d.add_paragraph("一、加强政策解读")
+    p = d.add_paragraph()
+    run = p.add_run("1.做好重要政策的解读工作，及时发布解读材")
+    run.add_break()
+    p.add_run("料。（责任单位：区政府办公室、区司")
+    p.runs[-1].add_break()
+    p.add_run("法局）")
+    f = tmp_path / "要点.docx"
+    d.save(f)
+    (t,) = read_plan(f).tasks
+    assert t.text == "做好重要政策的解读工作，及时发布解读材料。" and names(t) == ["区政府办公室", "区司法局"]
