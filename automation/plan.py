@@ -162,7 +162,9 @@ def _drop_noise(lines: list[Line]) -> list[Line]:
 
 def _label_line(t: str) -> bool:
     """'牵头单位：…' / '责任单位：…' lines stand alone (the label itself is never broken)."""
-    return bool(re.match(r"^(牵头单位|牵头部门|主责单位|责任单位|责任部门|配合单位|配合部门|协办单位|承办单位)\s*[：:]", t))
+    from .units import is_statement_only as _only
+
+    return _only(t)
 
 
 def make_paragraphs(lines: list[Line]) -> list[Para]:

@@ -35,6 +35,7 @@ GENERIC_COLLECTIVE = {"街道办事处", "街道", "镇政府", "镇人民政府
 COLLECTIVE = re.compile(r"^各|各部门|各单位|各镇|各街|各乡|有关|相关|涉及|所属|直属|各级|成员单位|各类|全体|全区|全县|全市|"
                         r"区直|县直|市直|区属|县属|(?<!\w)部门单位$")
 SPLIT_AND = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅区])(?:以及|和|及|与)(?=(区|县|市|省|各|镇|街道|乡|有关|相关|全区|全县|枣庄|[\u4e00-\u9fa5]{1,4}(镇|街道|乡)))")
+PERSON_PART = re.compile(r"(责任领导|分管领导|牵头领导|联系领导|责任人|联系人)\s*[：:][^；;）)]*[；;，,]?")
 DEADLINE_PART = re.compile(r"[，,；;]?\s*(完成时限|完成时间|时限要求|时间要求|完成期限|时间节点|时限)\s*[：:][^；;）)]*")
 NOT_A_NAME = re.compile(r"\d+\s*月|\d{4}\s*年|底前|以前|之前|长期|持续|^(按月|每月|每季度|按季度|每年)")
 SUFFIXES = ("街道办事处", "街道", "镇人民政府", "镇政府", "镇", "乡", "局", "办", "委")
@@ -102,12 +103,13 @@ def parse_units(raw: str, default_role: str = RESPONSIBLE) -> list[Unit]:
     text = re.sub(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅])[ \t\u3000]+(?=[\u4e00-\u9fff])", "、", raw)
     text = re.sub(r"\s+", "", text)
     text = DEADLINE_PART.sub("", text)
+    text = PERSON_PART.sub("", text)          # "责任领导：张三；" names people, not units
     text = text.strip("（()）。.;；")
     labels = list(LABEL.finditer(text))
     units: list[Unit] = []
     if labels:
         head = text[:labels[0].start()].strip("，,；;。 ")
-        if head:
+        if head and UNIT_HINT.search(head):    # "主要责任单位：" leaves "主要", not a unit
             units += _parse_verb_chunks(head, default_role)
         for i, m in enumerate(labels):
             end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
@@ -174,7 +176,10 @@ def _looks_like_units(content: str) -> bool:
     c = re.sub(r"[，,；;][^，,；;]*(\d+月|年底|年内|底前|以前|之前|长期|持续|每月|每季度|每年)[^，,；;]*$", "", c)
     if not c or len(c) > 400:
         return False
-    if LABEL.match(c.lstrip("（(")):
+    label = LABEL.search(c.lstrip("（("))
+    if label and label.start() <= 4:           # "责任单位：…", "主要责任单位：…", "责任领导：…；责任单位：…"
+        return True
+    if PERSON_PART.match(c) and label:
         return True
     if not VERB_TAIL.search(c.rstrip("。.")):
         return False
@@ -226,5 +231,5 @@ def is_statement_only(text: str) -> bool:
     if t[0] in OPEN:
         st = find_statements(t)
         return bool(st) and st[0][0] == 0 and not t[st[-1][1]:].strip(" 。.")
-    return bool(LABEL.match(t)) and bool(re.match(r"^(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|责任主体|"
-                                                  r"承办单位|实施单位|落实单位|配合单位|配合部门|协办单位|参与单位|协同单位|协助单位)", t))
+    return bool(re.match(r"^(主要|其他)?(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|责任主体|承办单位|实施单位|"
+                         r"落实单位|配合单位|配合部门|协办单位|参与单位|协同单位|协助单位|牵头|配合)\s*[：:]", t))

@@ -441,3 +441,14 @@ def test_docx_paragraph_with_soft_line_breaks(tmp_path):
     d.save(f)
     (t,) = read_plan(f).tasks
     assert t.text == "做好重要政策的解读工作，及时发布解读材料。" and names(t) == ["区政府办公室", "区司法局"]
+
+
+def test_statement_label_variants(tmp_path):
+    f = tmp_path / "要点.txt"
+    f.write_text("2023年某县政务公开工作要点\n一、重点工作\n1.做好政府信息公开年报编制。\n牵头：县政府办公室\n配合：县直各部门\n"
+                 "2.推进财政信息公开。（主要责任单位：县财政局）\n"
+                 "3.推进政务新媒体管理。（责任领导：张三；责任单位：县委网信办、县融媒体中心）\n", encoding="utf-8")
+    t1, t2, t3 = read_plan(f).tasks
+    assert [(u.name, u.role) for u in t1.units] == [("县政府办公室", "lead"), ("县直各部门", "cooperate")]
+    assert names(t2) == ["县财政局"]
+    assert names(t3) == ["县委网信办", "县融媒体中心"]
