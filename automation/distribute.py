@@ -337,6 +337,9 @@ class Prototype:
                     xml = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+', rf"\g<1>{last}", xml)
                     xml = re.sub(rf'(?<=[A-Z]){L.MAX_ROW}(?=["\s])', str(last), xml)
                     data = xml.encode("utf-8")
+                elif name == "xl/workbook.xml":       # the filter's hidden name follows the filter
+                    data = re.sub(rb'(_xlnm\._FilterDatabase"[^>]*>[^<]*\$)' + str(L.MAX_ROW).encode() + rb"<",
+                                  lambda m: m.group(1) + str(last).encode() + b"<", data)
                 elif name == self.meta_part:
                     data = self._meta_xml(data, unit, uid, meta_rows)
                 elif name in self.token_parts:
