@@ -82,6 +82,14 @@ def _fill_deferred(path: str, deferred: dict) -> None:
     tmp = path + ".part"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for n in names:
+            if n == "xl/workbook.xml":         # autofilters' hidden names follow the rows written
+                xml = src.read(n).decode("utf-8")
+                for big in deferred.values():
+                    last_ref = f"${letters[big.ncols - 1]}${max(2, len(big.rows) + 1)}"
+                    xml = re.sub(rf"('?{re.escape(big.name)}'?!\$A\$1:)\$[A-Z]+\$\d+", lambda m: m.group(1) + last_ref,
+                                 xml)
+                dst.writestr(src.getinfo(n), xml.encode("utf-8"))
+                continue
             if n not in by_part:
                 dst.writestr(src.getinfo(n), src.read(n))
                 continue
