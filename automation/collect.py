@@ -475,7 +475,7 @@ class Context:
     """What the office expects back: the (edited) task list, assignments, registry, round."""
 
     def __init__(self, plan, assignments, registry, round_name, due, as_of):
-        from .distribute import _others, plan_fingerprint, plan_id
+        from .distribute import plan_fingerprint, plan_id
 
         self.plan = plan
         self.assignments = assignments
@@ -489,7 +489,6 @@ class Context:
         position = {id(t): i for i, t in enumerate(plan.tasks)}
         self._ids = {u: [t.id for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
                      for u, a in assignments.items()}
-        self._others = _others
         self._locked: dict = {}
         from .reportspec import spec_for
 
@@ -505,22 +504,11 @@ class Context:
 
     def locked_values(self, unit: str, tid: str) -> dict | None:
         """The locked cells of a task as distribute writes them (for naming a changed cell)."""
-        from .tasklist import FREQ_CN
-        from .units import ROLE_CN
+        from .distribute import locked_cells
 
-        a = self.assignments.get(unit)
-        if a is None:
-            return None
-        for t, role in a.tasks:
+        for t, role in (self.assignments[unit].tasks if unit in self.assignments else []):
             if t.id == tid:
-                section = t.path[0] if t.path else ""
-                if len(t.path) > 1:
-                    section += "\n" + " / ".join(t.path[1:])
-                idx = self.expected_ids(unit).index(tid) + 1
-                values = {"seq": idx, "id": t.id, "section": section, "text": t.text, "role": ROLE_CN[role],
-                          "others": self._others(t), "deadline": t.deadline or (t.deadline_text or None),
-                          "frequency": FREQ_CN.get(t.frequency or "", ""),
-                          "target": "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in t.targets)}
+                values = locked_cells(t, role, self.expected_ids(unit).index(tid) + 1)
                 return {k: _plain(values[k]) for k in L.LOCKED_KEYS}
         return None
 

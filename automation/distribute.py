@@ -24,6 +24,7 @@ from . import ledger as L
 from .problems import GongkaiError, Problem
 from .resources import workbook_template
 from .tables import cell_text as _plain
+from .plan import targets_text
 from .tasklist import FREQ_CN, read_task_list
 from .units import ROLE_CN, ROLE_RANK
 
@@ -354,21 +355,13 @@ class Prototype:
         order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
         parts = []
         meta_rows = []
-        for i, (task, role, others) in enumerate(tasks, 1):
+        for i, (task, role) in enumerate(tasks, 1):
             r = self.header_row + i
-            section = task.path[0] if task.path else ""
-            if len(task.path) > 1:
-                section += "\n" + " / ".join(task.path[1:])
-            targets = "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in task.targets)
-            values = {"seq": i, "id": task.id, "section": section, "text": task.text, "role": ROLE_CN[role],
-                      "others": others, "deadline": task.deadline or (task.deadline_text or None),
-                      "frequency": FREQ_CN.get(task.frequency or "", ""), "target": targets}
+            values = locked_cells(task, role, i)
             locked = [values[k] for k in L.LOCKED_KEYS]
             meta_rows.append(("task", task.id, L.task_hash([_plain(v) for v in locked]), r))
             variant = self.styles["target" if task.targets else "plain"]
-            height = _row_height([(values["text"], self.widths[self.columns["text"]]),
-                                  (section, self.widths[self.columns["section"]]),
-                                  (others, self.widths[self.columns["others"]])])
+            height = _row_height([(values[k], self.widths[self.columns[k]]) for k in ("text", "section", "others")])
             cells = []
             for key, letter in order:
                 s = variant.get(letter, "0")
@@ -517,7 +510,6 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
     for i, unit in enumerate(chosen, 1):
         a = assignments[unit]
         rows = sorted(a.tasks, key=lambda tr: position[id(tr[0])])
-        rows = [(t, role, _others(t)) for t, role in rows]
         _write_atomic(out / names[unit], proto.render(unit, rows))
         if progress:
             progress(i, len(chosen), unit)
@@ -531,6 +523,16 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
     return {"output": str(out), "workbooks": len(chosen), "units": len(assignments), "listing": str(listing),
             "files": {u: str(out / names[u]) for u in chosen}, "problems": problems,
             "problems_shown": [p.message for p in warn], "message": msg}
+
+
+def locked_cells(task, role: str, seq: int) -> dict:
+    """The given (locked) cells of one task row, as written to a unit's workbook and checked on return."""
+    section = task.path[0] if task.path else ""
+    if len(task.path) > 1:
+        section += "\n" + " / ".join(task.path[1:])
+    return {"seq": seq, "id": task.id, "section": section, "text": task.text, "role": ROLE_CN[role],
+            "others": _others(task), "deadline": task.deadline or (task.deadline_text or None),
+            "frequency": FREQ_CN.get(task.frequency or "", ""), "target": targets_text(task.targets)}
 
 
 def _others(task) -> str:

@@ -608,6 +608,11 @@ TARGET_RX = re.compile(
     r"(%|％|个百分点|人次|场次|个|次|场|期|件|条|项|篇|所|家|名|人|批|类|处|轮|份|遍|天|小时|万元|元|户|家次)")
 
 
+def targets_text(targets: list[dict]) -> str:
+    """Quantified targets as the workbooks show them: "不少于2次；至少建设1个"."""
+    return "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in targets)
+
+
 def _month_end(y: int, m: int) -> dt.date:
     return dt.date(y, m, calendar.monthrange(y, m)[1])
 

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from .plan import Plan, Task
+from .plan import Plan, Task, targets_text
 from .problems import GongkaiError, Problem
 from .tables import as_date, read_rows, row_height_for, safe_text, save_workbook, sheet_names, style_header
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
@@ -43,7 +43,7 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
         row = [t.id, t.path[0] if t.path else "", " / ".join(t.path[1:]), t.text, t.units_raw,
                _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
                t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
-               "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in t.targets), t.source, t.review]
+               targets_text(t.targets), t.source, t.review]
         ws.append([safe_text(v) for v in row])
     style_header(ws, WIDTHS)
     for r in range(2, ws.max_row + 1):
