@@ -18,12 +18,12 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from . import ledger as L
 from .problems import GongkaiError, Problem
 from .resources import workbook_template
 from .tables import cell_text as _plain
+from .tables import cell_xml_tail, xml_text
 from .plan import targets_text
 from .tasklist import FREQ_CN, read_task_list
 from .units import ROLE_CN, ROLE_RANK
@@ -31,7 +31,6 @@ from .units import ROLE_CN, ROLE_RANK
 TOKEN_UNIT = "@@GK_UNIT@@"
 TOKEN_UNIT_ID = "@@GK_UNIT_ID@@"
 ROLE_ORDER = {"lead": 0, "responsible": 1, "cooperate": 2}
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # ------------------------------------------------------------------------------ who gets what
@@ -344,7 +343,7 @@ class Prototype:
                 elif name == self.meta_part:
                     data = self._meta_xml(data, unit, uid, meta_rows)
                 elif name in self.token_parts:
-                    data = data.replace(TOKEN_UNIT.encode(), _esc(unit).encode()) \
+                    data = data.replace(TOKEN_UNIT.encode(), xml_text(unit).encode()) \
                                .replace(TOKEN_UNIT_ID.encode(), uid.encode())
                 z.writestr(name, data)
         return out.getvalue()
@@ -396,22 +395,8 @@ def _rows_xml(rows: list[tuple], first: int) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=65536)
-def _esc(s: str) -> str:
-    return escape(_ILLEGAL_XML.sub("", s))
-
-
 def _cell(ref: str, style: str, value) -> str:
-    if value is None or value == "":
-        return f'<c r="{ref}" s="{style}"/>'
-    if isinstance(value, dt.date):
-        return f'<c r="{ref}" s="{style}"><v>{(value - dt.date(1899, 12, 30)).days}</v></c>'
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
-    text = str(value)
-    if text[:1] in "=+-@" and len(text) > 1:
-        text = "'" + text
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_esc(text)}</t></is></c>'
+    return f'<c r="{ref}"' + cell_xml_tail(style, value)
 
 
 def _row_height(texts: list[tuple[str, float]]) -> float:

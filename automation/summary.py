@@ -70,7 +70,8 @@ def _fill_deferred(path: str, deferred: dict) -> None:
     import shutil
     import zipfile
 
-    from .distribute import _esc, _sheet_parts
+    from .distribute import _sheet_parts
+    from .tables import cell_xml_tail
 
     if not deferred:
         return
@@ -107,13 +108,7 @@ def _fill_deferred(path: str, deferred: dict) -> None:
                 key = (value, fmt)
                 f = cache.get(key)
                 if f is None:
-                    st = styles.get(fmt, "0")
-                    if value is None or value == "":
-                        f = f' s="{st}"/>'
-                    elif isinstance(value, (int, float)):
-                        f = f' s="{st}"><v>{value}</v></c>'
-                    else:
-                        f = f' s="{st}" t="inlineStr"><is><t xml:space="preserve">{_esc(str(value))}</t></is></c>'
+                    f = cell_xml_tail(styles.get(fmt, "0"), value)
                     if len(cache) < 200000:
                         cache[key] = f
                 return f

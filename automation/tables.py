@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from .problems import GongkaiError
 
@@ -34,11 +37,35 @@ def sheet_names(path: str | Path) -> list[str]:
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
-def safe_text(value):
-    """User text is data: never let it become a formula in our outputs."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and len(value) > 1:
-        return "'" + value
-    return value
+def append_text_row(ws, values: list) -> None:
+    """Append a row whose text is data: a value starting with '=' stays text, never becomes a formula."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@lru_cache(maxsize=65536)
+def xml_text(s: str) -> str:
+    """Text escaped for XML, with the control characters XML forbids removed."""
+    return escape(_ILLEGAL_XML.sub("", s))
+
+
+def cell_xml_tail(style: str, value) -> str:
+    """A sheet cell as XML after its '<c r="A1"' opening.  Strings are inline strings, which Excel never
+    reads as formulas; dates become serial numbers in the given (date-formatted) style."""
+    if value is None or value == "":
+        return f' s="{style}"/>'
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return f' s="{style}"><v>{(value - dt.date(1899, 12, 30)).days}</v></c>'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f' s="{style}"><v>{value}</v></c>'
+    return f' s="{style}" t="inlineStr"><is><t xml:space="preserve">{xml_text(str(value))}</t></is></c>'
 
 
 def cell_text(value) -> str:

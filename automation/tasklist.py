@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .plan import Plan, Task, targets_text
 from .problems import GongkaiError, Problem
-from .tables import as_date, read_rows, row_height_for, safe_text, save_workbook, sheet_names, style_header
+from .tables import append_text_row, as_date, read_rows, row_height_for, save_workbook, sheet_names, style_header
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 
 TASK_SHEET = "任务清单"
@@ -44,7 +44,7 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
                _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
                t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
                targets_text(t.targets), t.source, t.review]
-        ws.append([safe_text(v) for v in row])
+        append_text_row(ws, row)
     style_header(ws, WIDTHS)
     for r in range(2, ws.max_row + 1):
         ws.cell(r, 9).number_format = "yyyy-mm-dd"

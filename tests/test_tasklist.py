@@ -72,3 +72,16 @@ def test_registry_aliases_collectives_and_draft(plan2021, tmp_path, sample_regis
     assert "区发改局" in back.units and back.units["区发改局"].category == "部门"
     assert "各镇人民政府" not in back.units          # collectives are not units
     assert back.units["枣庄经济开发区管委会"].category == "其他"
+
+
+def test_text_starting_with_equals_stays_text(tmp_path):
+    from automation.plan import Plan, Task
+    from automation.units import Unit
+
+    plan = Plan(["x"], "2021年要点", 2021, [Task("2021-01-01", ["一、公开"], "=HYPERLINK(\"http://x\",\"y\")",
+                                                "责任单位：区财政局", [Unit("区财政局")])])
+    path = write_task_list(plan, tmp_path / "任务清单.xlsx")
+    cell = openpyxl.load_workbook(path)["任务清单"]["D2"]
+    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://x\",\"y\")"
+    back, problems = read_task_list(path)
+    assert back.tasks[0].text == "=HYPERLINK(\"http://x\",\"y\")" and not problems
