@@ -160,13 +160,6 @@ def _drop_noise(lines: list[Line]) -> list[Line]:
     return out
 
 
-def _label_line(t: str) -> bool:
-    """'牵头单位：…' / '责任单位：…' lines stand alone (the label itself is never broken)."""
-    from .units import is_statement_only as _only
-
-    return _only(t)
-
-
 def make_paragraphs(lines: list[Line]) -> list[Para]:
     """Join text lines into paragraphs (PDF text breaks lines inside sentences and words)."""
     texts = [l.text.strip() for l in lines if l.text.strip()]
@@ -188,7 +181,7 @@ def make_paragraphs(lines: list[Line]) -> list[Para]:
         if paras and prev_line is not None and (hard or not (line.paragraph or prev_line.paragraph)):
             prev = prev_line.text.strip()
             join = False
-            if not _ends_terminal(prev) and not match_marker(t) and not _label_line(t) and not _label_line(prev):
+            if not _ends_terminal(prev) and not match_marker(t) and not is_statement_only(t) and not is_statement_only(prev):
                 if hard:
                     join = len(prev) >= 0.7 * typical or bool(re.search(r"[，。；：,;、]", prev))
                 else:
