@@ -58,19 +58,9 @@ def _stage_plan(a) -> dict:
 
 
 def _stage_registry(a) -> dict:
-    from .plan import read_plan
-    from .registry import registry_from_plan, write_registry
-    from .tasklist import read_task_list
+    from .registry import make_registry
 
-    out = Path(a.output)
-    if out.exists() and not a.force:
-        raise GongkaiError.of("OUTPUT_EXISTS", out)
-    src = Path(a.source)
-    plan = read_task_list(src)[0] if src.suffix.lower() in (".xlsx", ".xlsm") else read_plan(src)
-    reg = registry_from_plan(plan)
-    write_registry(reg, out)
-    return {"message": f"已根据 {src.name} 生成单位名录草稿，共 {len(reg.units)} 个单位（集合名称未列入，"
-                       f"请在“所属集合”列补充）：{out}"}
+    return make_registry(a.source, a.output, force=a.force)
 
 
 def _stage_distribute(a) -> dict:

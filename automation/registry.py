@@ -166,3 +166,20 @@ def registry_from_plan(plan) -> Registry:
         reg.units[name] = UnitInfo(name, [], cat, "", "", coll)
     reg._index()
     return reg
+
+
+def make_registry(source, output, force: bool = False) -> dict:
+    """Write a registry draft from a task list (.xlsx) or a plan document."""
+    from .plan import read_plan
+    from .tasklist import read_task_list
+
+    out = Path(output)
+    if out.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    src = Path(source)
+    plan = read_task_list(src)[0] if src.suffix.lower() in (".xlsx", ".xlsm") else read_plan(src)
+    reg = registry_from_plan(plan)
+    write_registry(reg, out)
+    return {"registry": reg, "output": str(out),
+            "message": f"已根据 {src.name} 生成单位名录草稿，共 {len(reg.units)} 个单位（集合名称未列入，"
+                       f"请在“所属集合”列补充）：{out}"}
