@@ -442,6 +442,15 @@ def build_context(organ: str, year, fig: dict, entries: list[dict], tasks: list[
             "six": other_blocks(fig, tasks, unit, year, plan_title, spec), "date_text": date_text(when)}
 
 
+def unit_settings(conf: dict, data: SummaryData, unit: str | None) -> dict:
+    """The government's settings serve its consolidated report; a unit's report keeps only what is shared
+    (where reports are published) and gives the unit's own phone from the registry, never the office's."""
+    if unit is None:
+        return conf
+    info = data.units.get(unit)
+    return {"website": conf.get("website", ""), "phone": info.phone if info else ""}
+
+
 def report_name(organ: str, year) -> str:
     from .distribute import safe_filename
 
@@ -500,7 +509,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = "文件已存在，未覆盖"
         if (not found or force) and status != "文件已存在，未覆盖":
-            ctx = build_context(organ, year, fig, entries, data.tasks, u, conf, covered_units, data.title, when, spec)
+            ctx = build_context(organ, year, fig, entries, data.tasks, u, unit_settings(conf, data, u),
+                                covered_units, data.title, when, spec)
             ctx["five"] += last_year_blocks(last_entries)
             render(tpl, ctx, path)
         results.append({"organ": organ, "unit": u, "file": str(path) if path.exists() else "", "status": status,

@@ -300,3 +300,12 @@ def test_previous_year_carry_over_and_problems(summary, tmp_path):
     r = make_reports(summary, tmp_path / "bad", unit=unit, previous=last, settings=SETTINGS)
     rules = {(p.params["row"], p.params["column"]) for p in r["results"][0]["problems"]}
     assert ("二、上年结转", "自然人") in rules
+
+
+def test_unit_report_does_not_borrow_the_office_contact(summary, tmp_path):
+    r, res = one(summary, tmp_path)                  # SETTINGS hold the government office's address and phone
+    text = text_of(res["file"])
+    assert SETTINGS["address"] not in text and SETTINGS["phone"] not in text
+    r = make_reports(summary, tmp_path / "gov", consolidated=True, settings=SETTINGS)
+    gov = text_of(r["results"][0]["file"])
+    assert SETTINGS["address"] in gov and SETTINGS["phone"] in gov
