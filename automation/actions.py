@@ -20,6 +20,7 @@ FIX_HINTS = {
     "NO_PLAN_FILES": "请把工作要点文件（.docx/.pdf/.txt）放进“工作要点”文件夹，或在“工作要点文件”一栏填写文件名。",
     "OUTPUT_LOCKED": "请先在 Excel/WPS 中关闭该文件，再点一次按钮。",
     "OUTPUT_EXISTS": "如确需重新生成，请换一个“调度轮次”名称，或先把原文件移走。",
+    ("report", "OUTPUT_EXISTS"): "如需覆盖，请在“覆盖已有报告”一栏选“是”后再点一次，或先把原报告移走。",
     "FILE_NOT_FOUND": "请检查文件名和所在文件夹。",
 }
 
@@ -120,7 +121,7 @@ def run(action: str, panel: Panel) -> dict:
         ok = True
     except GongkaiError as exc:
         result = {"error": exc.problem}
-        hint = FIX_HINTS.get(exc.problem.code, "")
+        hint = FIX_HINTS.get((action, exc.problem.code)) or FIX_HINTS.get(exc.problem.code, "")
         panel.set(status_name, f"失败 {_now()}")
         panel.set("GK_MESSAGE", f"【{label}】失败：{exc.problem.message}" + (f"\n怎么办：{hint}" if hint else ""))
     except Exception as exc:  # noqa: BLE001 - never a Python traceback in front of office staff

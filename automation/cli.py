@@ -9,6 +9,8 @@ from pathlib import Path
 from .problems import GongkaiError
 
 EXIT_USER, EXIT_INTERNAL = 2, 3
+# What to do next, in command-line words (the control workbook has its own, in actions.FIX_HINTS).
+CLI_HINTS = {"OUTPUT_EXISTS": "如需覆盖请加 --force，或用 -o 换一个输出位置。"}
 
 
 def _run_action(action: str, workspace) -> dict:
@@ -243,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.func(args)
     except GongkaiError as exc:
-        print(f"错误：{exc.problem.message}", file=sys.stderr)
+        hint = CLI_HINTS.get(exc.problem.code)
+        print(f"错误：{exc.problem.message}" + (f"\n{hint}" if hint else ""), file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)

@@ -193,7 +193,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         ("h2", "二、第一次使用（每台电脑只做一次）"),
         ("text", "1. 安装 Python 3.11 或更高版本，安装到不含中文和空格的路径（如 C:\\Python311），勾选“Add python.exe to PATH”。"),
         ("text", "2. 安装本工具：在命令提示符中运行 pip install gongkai（或按维护人员提供的离线安装包说明安装）。"),
-        ("text", "3. 运行 gongkai init 文件夹名 --year 年度，生成本文件夹和本控制台（不要从网上或邮件直接下载控制台文件）。"),
+        ("text", "3. 本文件夹和本控制台由维护人员用 gongkai init 命令在本机生成（不要从网上或邮件直接下载控制台文件）。"),
         ("text", "4. 打开本工作簿时点“启用内容/启用宏”。如果文件被 Windows 阻止：右键文件→属性→勾选“解除锁定”。"),
         ("text", "5. 如 360、火绒或 Defender 拦截 Excel 启动 Python，请在安全软件中把 Excel 和 Python 加入信任。"),
         ("h2", "三、使用 WPS 或按钮不能用时"),

@@ -83,7 +83,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NO_WORKSPACE": ("error", "在 {file} 及其上级文件夹中找不到 控制台.xlsm，请先运行 gongkai init 建立年度工作文件夹"),
     # generic
     "BAD_ARGUMENT": ("error", "{detail}"),
-    "OUTPUT_EXISTS": ("error", "输出文件已存在：{file}。如需覆盖请加 --force，或换一个输出位置。"),
+    "OUTPUT_EXISTS": ("error", "输出文件已存在，未覆盖：{file}"),
     "OUTPUT_LOCKED": ("error", "无法写入 {file}，可能正在 Excel/WPS 中打开，请关闭后重试。"),
     "TEMPLATE_INVALID": ("error", "模板 {file} 不可用：{detail}"),
 }

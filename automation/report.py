@@ -504,7 +504,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             last_entries = prev.units[u].entries if prev and u in prev.units else []
         found = run_checks(fig, organ, spec, last)
         path = out / report_name(organ, year)
-        status = "通过" if not found else ("未通过（已按 --force 生成）" if force else "未通过，未生成")
+        status = "通过" if not found else ("未通过（已强制生成）" if force else "未通过，未生成")
         if path.exists() and not force and not found:
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = "文件已存在，未覆盖"
@@ -521,7 +521,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     listing = None
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results)
-    written = [r for r in results if r["file"] and r["status"].startswith(("通过", "未通过（已按"))]
+    written = [r for r in results if r["file"] and r["status"].startswith(("通过", "未通过（已强制"))]
     msg = f"已生成 {len(written)} 份年度报告（共 {len(results)} 份），输出在：{out}"
     failed = [r for r in results if not r["status"].startswith("通过")]
     if failed:

@@ -10,6 +10,7 @@ buttons to the Subs); no Excel was available to open the result.
 """
 from __future__ import annotations
 
+import secrets
 import struct
 import uuid
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def _dir_stream(modules: list[Module], codepage: int = 1252) -> bytes:
     name = b"VBAProject"
     d = bytearray()
     d += _rec(0x01, struct.pack("<I", 3))                  # SYSKIND: 64-bit Windows
-    d += _rec(0x4A, struct.pack("<I", 3))                  # COMPATVERSION
+    # No PROJECTCOMPATVERSION (0x4A): optional, and Excel before 2021, LibreOffice and Aspose omit it.
     d += _rec(0x02, struct.pack("<I", 0x0409))             # LCID
     d += _rec(0x14, struct.pack("<I", 0x0409))             # LCIDINVOKE
     d += _rec(0x03, struct.pack("<H", codepage))           # CODEPAGE
@@ -132,13 +133,42 @@ def _dir_stream(modules: list[Module], codepage: int = 1252) -> bytes:
     return compress(bytes(d))
 
 
+def project_key(project_id: str) -> int:
+    """[MS-OVBA] 2.4.3.2: the checksum of the ProjectId string (braces included), modulo 256."""
+    return sum(project_id.encode("cp1252")) & 0xFF
+
+
+def encrypt(project_id: str, data: bytes, seed: int | None = None, ignored: bytes | None = None) -> str:
+    """[MS-OVBA] 2.4.3.2 data encryption, as the hex text of the PROJECT stream's CMG/DPB/GC values.
+
+    ``seed`` is random unless given; the IgnoredEnc bytes ((seed & 6) / 2 of them) are random
+    unless given (tests pass both to reproduce the specification's worked example).
+    """
+    seed = secrets.randbelow(256) if seed is None else seed
+    n_ignored = (seed & 6) // 2
+    ignored = secrets.token_bytes(n_ignored) if ignored is None else ignored
+    if len(ignored) != n_ignored:
+        raise ValueError(f"seed {seed:#04x} needs {n_ignored} ignored bytes")
+    version, key = 2, project_key(project_id)
+    out = bytearray([seed, seed ^ version, seed ^ key])
+    unenc1, enc1, enc2 = key, seed ^ key, seed ^ version
+    for byte in ignored + struct.pack("<I", len(data)) + data:
+        byte_enc = ((enc2 + unenc1) & 0xFF) ^ byte
+        out.append(byte_enc)
+        enc2, enc1, unenc1 = enc1, byte_enc, byte
+    return out.hex().upper()
+
+
 def _project_stream(modules: list[Module]) -> bytes:
-    lines = [f'ID="{{{str(uuid.uuid4()).upper()}}}"']
+    project_id = f"{{{str(uuid.uuid4()).upper()}}}"
+    locked_nothing, no_password, visible = bytes(4), bytes(1), b"\xff"
+    lines = [f'ID="{project_id}"']
     for m in modules:
         lines.append(f"Document={m.name}/&H00000000" if m.kind == "document" else f"Module={m.name}")
     lines += ['Name="VBAProject"', 'HelpContextID="0"', 'VersionCompatible32="393222000"',
-              'CMG="C9CBE58DE991ED91ED91ED91ED"', 'DPB="999BB5DDB7DEB7DE48224FDEB1"', 'GC="5D5F71293C2A3D2A3D"', "",
-              "[Host Extender Info]", "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000", "",
+              f'CMG="{encrypt(project_id, locked_nothing)}"', f'DPB="{encrypt(project_id, no_password)}"',
+              f'GC="{encrypt(project_id, visible)}"',
+              "", "[Host Extender Info]", "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000", "",
               "[Workspace]"]
     lines += [f"{m.name}=0, 0, 0, 0, C" for m in modules]
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")

@@ -134,6 +134,22 @@ def test_stage_error_becomes_a_chinese_message(ws):
     assert not r["ok"] and "找不到文件" in cell(ws, "GK_MESSAGE")
 
 
+def test_console_messages_never_show_command_line_flags(ws):
+    shutil.copy(sample_plan(), ws / "工作要点" / "plan.txt")
+    assert run_action(ws, "plan", GK_YEAR=2021)["ok"]
+    assert run_action(ws, "distribute", GK_ROUND="第1轮")["ok"]
+    r = run_action(ws, "distribute", GK_ROUND="第1轮")             # same round again: files exist
+    assert not r["ok"] and r["error"].code == "OUTPUT_EXISTS"
+    msg = cell(ws, "GK_MESSAGE")
+    assert "已存在" in msg and "调度轮次" in msg and "--" not in msg
+    guide = openpyxl.load_workbook(ws / "控制台.xlsm", keep_vba=True)["使用说明"]
+    assert not any("--" in str(c.value) for row in guide.iter_rows() for c in row if c.value)
+    # the command line says it in its own words
+    r = subprocess.run([sys.executable, "-m", "automation", "plan", str(ws / "工作要点" / "plan.txt"), "-o",
+                        str(ws / "任务清单.xlsx")], capture_output=True, text=True)
+    assert r.returncode == 2 and "已存在" in r.stderr and "--force" in r.stderr
+
+
 def test_xlwings_glue_with_a_fake_caller(ws, monkeypatch):
     xw = pytest.importorskip("xlwings")
     shutil.copy(sample_plan(), ws / "工作要点" / "plan.txt")

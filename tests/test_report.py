@@ -171,7 +171,7 @@ def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
     assert "区财政局" in res["problems"][0].message
     # --force writes it anyway and says so
     r, res = one(summary, tmp_path, force=True)
-    assert res["file"] and res["status"].startswith("未通过（已按 --force")
+    assert res["file"] and res["status"].startswith("未通过（已强制生成）")
 
 
 def test_consolidated_is_the_cell_by_cell_sum(demo, summary, tmp_path):
