@@ -6,8 +6,13 @@ import datetime as dt
 import shutil
 import traceback
 
+from .collect import collect
+from .distribute import distribute
 from .panel import Panel, as_text
-from .problems import GongkaiError
+from .plan import make_task_list
+from .problems import GongkaiError, Problem
+from .report import make_reports
+from .results import ActionResult, CollectResult, DistributeResult, PlanResult, ReportResult
 from .workspace import Workspace
 
 STEPS = {
@@ -49,46 +54,29 @@ def _round(panel: Panel) -> str:
     return as_text(panel.get("GK_ROUND")) or "第1次调度"
 
 
-def do_plan(panel: Panel, ws: Workspace) -> dict:
-    from .tasklist import make_task_list
-
+def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     files = ws.plan_files(as_text(panel.get("GK_PLAN_FILES")))
     if ws.tasks.exists():       # a clerk may have edited it: keep a copy, never lose their work
         backup = ws.tasks.with_name(f"任务清单（{dt.datetime.now():%Y%m%d-%H%M%S}备份）.xlsx")
         shutil.copy2(ws.tasks, backup)
-    r = make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
-                       ws.registry if ws.registry.exists() else None, _year(panel), force=True)
-    return {"counts": f"{r['tasks']} 项任务，{r['review']} 项待确认", "message": r["message"]}
+    return make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
+                          ws.registry if ws.registry.exists() else None, _year(panel), force=True)
 
 
-def do_distribute(panel: Panel, ws: Workspace) -> dict:
-    from .distribute import distribute
-
+def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
     rnd = _round(panel)
-    out = ws.sent_dir / rnd
-    r = distribute(ws.tasks, out, registry_path=ws.registry if ws.registry.exists() else None,
-                   due=as_text(panel.get("GK_DUE")) or None, round_name=rnd,
-                   contact=as_text(panel.get("GK_CONTACT")), progress=_progress(panel, "生成工作簿"))
-    return {"counts": f"已生成 {r['workbooks']} 个单位工作簿", "message": r["message"] +
-            ("\n" + "\n".join(r["problems_shown"][:8]) if r["problems_shown"] else "")}
+    return distribute(ws.tasks, ws.sent_dir / rnd, registry_path=ws.registry if ws.registry.exists() else None,
+                      due=as_text(panel.get("GK_DUE")) or None, round_name=rnd,
+                      contact=as_text(panel.get("GK_CONTACT")), progress=_progress(panel, "生成工作簿"))
 
 
-def do_collect(panel: Panel, ws: Workspace) -> dict:
-    from .collect import collect
-
-    r = collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=as_text(panel.get("GK_DUE")) or None,
-                round_name=_round(panel), registry_path=ws.registry if ws.registry.exists() else None,
-                progress=_progress(panel, "读取回收文件"))
-    h = r["summary"]["headline"]
-    errors = [p.message for p in r["problems"] if p.severity == "error"][:6]
-    return {"counts": f"已报送 {h['returned']}/{h['expected']} 个单位（未报送 {h['missing']}，逾期报送 {h['late']}），"
-                      f"任务完成 {h['done']}/{h['tasks']}、逾期 {h['overdue']}，问题 {len(r['problems'])} 条",
-            "message": r["message"] + ("\n需要处理的错误：\n" + "\n".join(errors) if errors else "")}
+def do_collect(panel: Panel, ws: Workspace) -> CollectResult:
+    return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=as_text(panel.get("GK_DUE")) or None,
+                   round_name=_round(panel), registry_path=ws.registry if ws.registry.exists() else None,
+                   progress=_progress(panel, "读取回收文件"))
 
 
-def do_report(panel: Panel, ws: Workspace) -> dict:
-    from .report import make_reports
-
+def do_report(panel: Panel, ws: Workspace) -> ReportResult:
     mode = as_text(panel.get("GK_REPORT_MODE")) or "全部单位和汇总报告"
     unit = as_text(panel.get("GK_REPORT_UNIT")) or None
     force = as_text(panel.get("GK_FORCE")) == "是"
@@ -96,42 +84,74 @@ def do_report(panel: Panel, ws: Workspace) -> dict:
               "unit": unit if mode == "指定单位" else None}
     if mode == "指定单位" and not unit:
         raise GongkaiError.of("BAD_ARGUMENT", detail="选择了“指定单位”，请在“指定单位”一栏填写单位名称")
-    r = make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
-                     progress=_progress(panel, "生成报告"), **kwargs)
-    ok = sum(1 for x in r["results"] if x["status"] == "通过")
-    return {"counts": f"已生成 {len([x for x in r['results'] if x['file']])} 份报告，校验通过 {ok} 份",
-            "message": r["message"] + ("\n" + "\n".join(r["problems_shown"][:6]) if r["problems_shown"] else "")}
+    return make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
+                        progress=_progress(panel, "生成报告"), **kwargs)
+
+
+# ------------------------------------------------------------------------------ the workbook's words
+
+def _lines(problems, limit: int) -> str:
+    return "".join("\n" + p.message for p in problems[:limit])
+
+
+def word(result) -> tuple[str, str]:
+    """(status cell, message) for a stage result, in the control workbook's words."""
+    if isinstance(result, PlanResult):
+        return (f"{result.tasks} 项任务，{result.review} 项待确认",
+                f"从 {result.sources} 个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
+                f"其中 {result.review} 项需要确认（任务清单中黄色的行）。")
+    if isinstance(result, DistributeResult):
+        return (f"已生成 {result.workbooks} 个单位工作簿",
+                f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
+                f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing.name}"
+                + (f"\n需要注意 {len(result.warnings)} 条：" + _lines(result.warnings, 8) if result.warnings else ""))
+    if isinstance(result, CollectResult):
+        h = result.headline
+        return (f"已报送 {h.returned}/{h.expected} 个单位（未报送 {h.missing}，逾期报送 {h.late}），"
+                f"任务完成 {h.done}/{h.tasks}、逾期 {h.overdue}，问题 {len(result.problems)} 条",
+                f"本次新读取 {result.new_files} 个文件；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
+                f"未启动 {h.not_started}，逾期 {h.overdue}。"
+                + ("\n需要处理的错误：" + _lines(result.errors, 6) if result.errors else ""))
+    if isinstance(result, ReportResult):
+        text = f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份）。"
+        if result.not_passed:
+            text += f"\n其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见“报告清单.xlsx”：" + \
+                _lines(result.problems, 6)
+        return f"已生成 {len(result.written)} 份报告，校验通过 {len(result.passed)} 份", text
+    raise TypeError(type(result).__name__)
 
 
 HANDLERS = {"plan": do_plan, "distribute": do_distribute, "collect": do_collect, "report": do_report}
 
 
-def run(action: str, panel: Panel) -> dict:
+def run(action: str, panel: Panel) -> ActionResult:
     """Run one step; every outcome, success or failure, ends up in the workbook in Chinese."""
     status_name, label, next_step = STEPS[action]
     ws = Workspace(panel.book_dir)
     panel.set(status_name, f"运行中 {_now()}")
     panel.set("GK_MESSAGE", f"正在{label}，请稍候……")
     panel.progress(f"正在{label}……")
-    ok = False
+    out = ActionResult(action, ok=False)
     try:
-        result = HANDLERS[action](panel, ws)
-        panel.set(status_name, f"完成 {_now()} {result['counts']}")
-        panel.set("GK_MESSAGE", f"【{label}】完成。\n{result['message']}\n下一步：{next_step}")
-        ok = True
+        out.result = HANDLERS[action](panel, ws)
+        counts, message = word(out.result)
+        panel.set(status_name, f"完成 {_now()} {counts}")
+        panel.set("GK_MESSAGE", f"【{label}】完成。\n{message}\n下一步：{next_step}")
+        out.ok = True
     except GongkaiError as exc:
-        result = {"error": exc.problem}
+        out.problem = exc.problem
         hint = FIX_HINTS.get((action, exc.problem.code)) or FIX_HINTS.get(exc.problem.code, "")
         panel.set(status_name, f"失败 {_now()}")
         panel.set("GK_MESSAGE", f"【{label}】失败：{exc.problem.message}" + (f"\n怎么办：{hint}" if hint else ""))
     except Exception as exc:  # noqa: BLE001 - never a Python traceback in front of office staff
-        result = {"error": exc, "traceback": traceback.format_exc()}
+        out.problem = Problem("INTERNAL_ERROR", params={"detail": f"{type(exc).__name__}：{exc}"})
+        out.result = traceback.format_exc()
         panel.set(status_name, f"失败 {_now()}")
-        panel.set("GK_MESSAGE", f"【{label}】失败：程序内部错误（{type(exc).__name__}：{exc}）。\n"
+        panel.set("GK_MESSAGE", f"【{label}】失败：{out.problem.message}\n"
                                 f"怎么办：请把本工作簿和“工作要点”“回收”文件夹中的文件发给维护人员。")
     finally:
         panel.progress("")
         panel.flush()
-    result["ok"] = ok
-    result["message_cell"] = panel.get("GK_MESSAGE")
-    return result
+    out.message = as_text(panel.get("GK_MESSAGE"))
+    out.saved_elsewhere = getattr(panel, "saved_elsewhere", None)
+    return out

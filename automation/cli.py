@@ -4,54 +4,112 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import GongkaiError
+from tqdm import tqdm
 
-EXIT_USER, EXIT_INTERNAL = 2, 3
+from .actions import run
+from .collect import collect, rebuild
+from .console import build_console
+from .demo import run_demo
+from .distribute import distribute
+from .panel import OpenpyxlPanel
+from .plan import make_registry, make_task_list
+from .problems import GongkaiError
+from .report import make_reports
+from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PlanResult,
+                      RegistryResult, ReportResult)
+from .workspace import Workspace, find_workspace, init_workspace
+
+EXIT_OK, EXIT_PARTLY, EXIT_USER, EXIT_INTERNAL = 0, 1, 2, 3
 # What to do next, in command-line words (the control workbook has its own, in actions.FIX_HINTS).
 CLI_HINTS = {"OUTPUT_EXISTS": "如需覆盖请加 --force，或用 -o 换一个输出位置。"}
 
 
-def _run_action(action: str, workspace) -> dict:
+@dataclass
+class Said:
+    """What the terminal shows for a finished command, and the exit code."""
+    lines: list[str]
+    code: int = EXIT_OK
+
+
+def _problem_lines(problems, limit: int) -> list[str]:
+    shown = [f"  - {p.message}" for p in problems[:limit]]
+    if len(problems) > limit:
+        shown.append(f"  - ……另有 {len(problems) - limit} 条")
+    return shown
+
+
+def say(result) -> Said:
+    """A stage result in the terminal's words."""
+    if isinstance(result, PlanResult):
+        return Said([f"已从{result.sources}个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
+                     f"其中 {result.review} 项需要人工确认。任务清单：{result.output}"]
+                    + ([f"JSON：{result.json}"] if result.json else []))
+    if isinstance(result, RegistryResult):
+        return Said([f"已根据 {result.source.name} 生成单位名录草稿，共 {result.units} 个单位（集合名称未列入，"
+                     f"请在“所属集合”列补充）：{result.output}"])
+    if isinstance(result, DistributeResult):
+        lines = [f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
+                 f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing}"]
+        if result.warnings:
+            lines += [f"需要注意 {len(result.warnings)} 条："] + _problem_lines(result.warnings, 20)
+        return Said(lines)
+    if isinstance(result, CollectResult):
+        h = result.headline
+        lines = [f"已汇总 {h.returned}/{h.expected} 个单位（本次新读取 {result.new_files} 个文件，未报送 {h.missing} 个，"
+                 f"逾期报送 {h.late} 个）；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
+                 f"未启动 {h.not_started}，逾期 {h.overdue}；发现问题 {len(result.problems)} 条。",
+                 f"汇总表：{result.output}", f"台账数据库：{result.ledger}"]
+        if result.errors:
+            lines += _problem_lines(result.errors, 10) + ["  ……完整问题清单见汇总表“问题清单”工作表"]
+        return Said(lines, EXIT_PARTLY if result.errors else EXIT_OK)
+    if isinstance(result, ReportResult):
+        lines = [f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份），输出在：{result.output}"]
+        if result.not_passed:
+            lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见"
+                         + ("报告清单.xlsx" if result.listing else "下列信息"))
+        lines += _problem_lines(result.problems, 20)
+        return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
+    if isinstance(result, InitResult):
+        return Said([f"已建立 {result.year} 年度工作文件夹：{result.workspace}",
+                     f"请把工作要点文件放进“工作要点”文件夹，然后打开 {result.console.name}（启用宏）按步骤操作；"
+                     f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件。"])
+    if isinstance(result, ConsoleResult):
+        return Said([f"已生成控制台：{result.console}（原有的输入和设置已保留）"])
+    if isinstance(result, ActionResult):
+        lines = [result.message]
+        if result.saved_elsewhere:
+            lines.append(f"（控制台.xlsm 正在打开，运行结果另存为：{result.saved_elsewhere}）")
+        code = EXIT_OK if result.ok else (EXIT_INTERNAL if result.problem.code == "INTERNAL_ERROR" else EXIT_USER)
+        return Said(lines, code)
+    if isinstance(result, DemoResult):
+        return Said([f"演示完成，全部输出在：{result.output.resolve()}"] +
+                    [f"{i}. {label}：{text}" for i, (label, text) in enumerate(result.steps.items())] +
+                    [f"打开 {result.console} 可看到每一步的状态和结果。"])
+    raise TypeError(type(result).__name__)
+
+
+def _run_action(action: str, workspace) -> ActionResult:
     """The console's action on a year folder: the same code path as the Excel buttons."""
-    from .actions import run
-    from .panel import OpenpyxlPanel
-    from .workspace import find_workspace
-
     ws = find_workspace(workspace)
-    panel = OpenpyxlPanel(ws.console)
-    result = run(action, panel)
-    msg = panel.get("GK_MESSAGE") or ""
-    if panel.saved_elsewhere:
-        msg += f"\n（控制台.xlsm 正在打开，运行结果另存为：{panel.saved_elsewhere}）"
-    if not result["ok"]:
-        raise GongkaiError.of("BAD_ARGUMENT", detail=msg)
-    return {"message": msg}
+    return run(action, OpenpyxlPanel(ws.console))
 
 
-def _stage_run(a) -> dict:
+def _stage_run(a):
     return _run_action(a.action, a.workspace)
 
 
-def _stage_init(a) -> dict:
-    from .workspace import init_workspace
-
+def _stage_init(a):
     return init_workspace(a.folder, a.year, registry=a.registry, force=a.force)
 
 
-def _stage_console(a) -> dict:
-    from .console import build_console
-    from .workspace import Workspace
-
-    ws = Workspace(Path(a.folder))
-    path = build_console(ws.console, year=a.year)
-    return {"message": f"已生成控制台：{path}（原有的输入和设置已保留）"}
+def _stage_console(a):
+    return ConsoleResult(build_console(Workspace(Path(a.folder)).console, year=a.year))
 
 
-def _stage_plan(a) -> dict:
-    from .tasklist import make_task_list
-
+def _stage_plan(a):
     if a.workspace:
         return _run_action("plan", a.workspace)
     if not a.plan:
@@ -59,18 +117,13 @@ def _stage_plan(a) -> dict:
     return make_task_list(a.plan, a.output, a.json, a.registry, a.year, a.force)
 
 
-def _stage_registry(a) -> dict:
-    from .registry import make_registry
-
+def _stage_registry(a):
     return make_registry(a.source, a.output, force=a.force)
 
 
-def _stage_distribute(a) -> dict:
-    from .distribute import distribute
-
-    if getattr(a, 'workspace', None):
-        return _run_action('distribute', a.workspace)
-
+def _stage_distribute(a):
+    if a.workspace:
+        return _run_action("distribute", a.workspace)
     if not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出任务清单文件，或用 --workspace 指定年度工作文件夹")
     return distribute(a.tasks, a.output, registry_path=a.registry, due=a.due, round_name=a.round,
@@ -78,31 +131,22 @@ def _stage_distribute(a) -> dict:
                       progress=_progress("生成工作簿"))
 
 
-def _stage_collect(a) -> dict:
-    from .collect import collect, rebuild
-
-    if getattr(a, 'workspace', None):
-        return _run_action('collect', a.workspace)
-
+def _stage_collect(a):
+    if a.workspace:
+        return _run_action("collect", a.workspace)
     if a.rebuild:
         if not a.ledger:
             raise GongkaiError.of("BAD_ARGUMENT", detail="重建汇总表需要用 --ledger 指明台账数据库")
         return rebuild(a.ledger, a.output, round_name=a.round)
     if not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
-    r = collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
-                registry_path=a.registry, progress=_progress("读取回收文件"))
-    shown = [p for p in r["problems"] if p.severity == "error"][:10]
-    r["problems_shown"] = [p.message for p in shown] + (["……完整问题清单见汇总表“问题清单”工作表"] if shown else [])
-    return r
+    return collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
+                   registry_path=a.registry, progress=_progress("读取回收文件"))
 
 
-def _stage_report(a) -> dict:
-    from .report import make_reports
-
-    if getattr(a, 'workspace', None):
-        return _run_action('report', a.workspace)
-
+def _stage_report(a):
+    if a.workspace:
+        return _run_action("report", a.workspace)
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     settings = {"organ": a.organ} if a.organ else {}
@@ -112,19 +156,13 @@ def _stage_report(a) -> dict:
                         progress=_progress("生成报告"))
 
 
-def _stage_demo(a) -> dict:
-    from .demo import run_demo
-
+def _stage_demo(a):
     return run_demo(a.output, force=a.force)
 
 
 def _progress(label: str):
     """A terminal progress bar (tqdm) when attached to a terminal; silent otherwise."""
     if not sys.stderr.isatty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
         return None
     bar = {}
 
@@ -243,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        result = args.func(args)
+        said = say(args.func(args))
     except GongkaiError as exc:
         hint = CLI_HINTS.get(exc.problem.code)
         print(f"错误：{exc.problem.message}" + (f"\n{hint}" if hint else ""), file=sys.stderr)
@@ -257,11 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"程序内部错误（{type(exc).__name__}：{exc}）。请把输入文件和这条信息发给维护人员；"
               f"设置环境变量 GONGKAI_DEBUG=1 可显示详细信息。", file=sys.stderr)
         return EXIT_INTERNAL
-    if result and result.get("message"):
-        print(result["message"])
-    for pr in (result or {}).get("problems_shown", []):
-        print("  - " + pr)
-    return 0
+    print("\n".join(said.lines), file=sys.stdout if said.code in (EXIT_OK, EXIT_PARTLY) else sys.stderr)
+    return said.code
 
 
 if __name__ == "__main__":

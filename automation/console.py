@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
+import zipfile
 from pathlib import Path
+
+import xlsxwriter
 
 from .vba import Module, document_module, vba_project
 
@@ -66,8 +69,6 @@ def read_inputs(path: Path) -> dict:
 
 
 def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Path:
-    import xlsxwriter
-
     path = Path(path)
     previous = read_inputs(path) if keep_inputs and path.exists() else {}
     tmp = path.with_name(".~gk" + path.name)
@@ -228,8 +229,6 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
 
 def _printable_buttons(path: Path) -> None:
     """XlsxWriter marks buttons as not printed; the panel reads better on paper and in a PDF with them."""
-    import zipfile
-
     with zipfile.ZipFile(path) as z:
         parts = [(info, z.read(info.filename)) for info in z.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:

@@ -7,10 +7,16 @@ import random
 import shutil
 from pathlib import Path
 
-from . import ledger as L
+from openpyxl import load_workbook
+
 from . import reportspec as R
+from . import unitbook as L
+from .actions import run
+from .panel import OpenpyxlPanel
 from .problems import GongkaiError
 from .resources import sample_plan
+from .results import DemoResult
+from .workspace import Workspace, init_workspace
 
 DUE = dt.date(2021, 7, 10)
 AS_OF = dt.datetime(2021, 7, 15, 9, 0)
@@ -19,23 +25,12 @@ AS_OF = dt.datetime(2021, 7, 15, 9, 0)
 def fill_return(src: Path, dst: Path, share_done: float = 1.0, seed: int = 0, figures: bool = True,
                 mtime: dt.datetime | None = None, change_text: bool = False) -> Path:
     """Fill a distributed workbook the way unit staff would (openpyxl, like Excel saving it)."""
-    from openpyxl import load_workbook
-
     rnd = random.Random(seed)
     wb = load_workbook(src)
-    meta = {}
-    cols, figs, tasks = {}, {}, []
-    for row in wb[L.META_SHEET].iter_rows(values_only=True):
-        if row[0] == "col":
-            cols[row[1]] = row[2]
-        elif row[0] == "fig":
-            figs[row[1]] = row[2]
-        elif row[0] == "task":
-            tasks.append((row[1], int(row[3])))
-        else:
-            meta[row[0]] = row[1]
+    meta = L.read_meta_openpyxl(wb)
+    cols, figs, tasks = meta.columns, meta.figures, [(t.id, t.row) for t in meta.tasks]
     ws = wb[L.LEDGER_SHEET]
-    unit = meta["unit"]
+    unit = meta.unit
     for i, (tid, r) in enumerate(tasks):
         done = rnd.random() < share_done
         ws[f"{cols['status']}{r}"] = L.DONE if done else rnd.choice(["推进中", "未启动"])
@@ -80,12 +75,8 @@ def fill_return(src: Path, dst: Path, share_done: float = 1.0, seed: int = 0, fi
     return dst
 
 
-def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> dict:
+def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoResult:
     """A year folder for 2021 built and run the way the office would: the same actions as the buttons."""
-    from .actions import run
-    from .panel import OpenpyxlPanel
-    from .workspace import Workspace, init_workspace
-
     out = Path(output)
     if out.exists() and any(out.iterdir()):
         if not force:
@@ -110,14 +101,14 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> dict:
     def step(action: str) -> str:
         p = OpenpyxlPanel(ws.console, echo=False)
         r = run(action, p)
-        if not r["ok"]:
-            raise GongkaiError.of("BAD_ARGUMENT", detail=p.get("GK_MESSAGE"))
+        if not r.ok:
+            raise GongkaiError(r.problem)
         return {"plan": p.get("GK_STATUS_PLAN"), "distribute": p.get("GK_STATUS_DISTRIBUTE"),
                 "collect": p.get("GK_STATUS_COLLECT"), "report": p.get("GK_STATUS_REPORT")}[action]
 
-    lines = [f"0. 年度工作文件夹：{out.resolve()}（控制台：{ws.console.name}；WPS 用户可双击其中的 .cmd 文件）"]
-    lines.append(f"1. 解析工作要点：{step('plan')} → {ws.tasks}")
-    lines.append(f"2. 生成分发工作簿：{step('distribute')} → {ws.sent_dir / '2021年第1次调度'}")
+    steps = {"年度工作文件夹": f"{out.resolve()}（控制台：{ws.console.name}；WPS 用户可双击其中的 .cmd 文件）"}
+    steps["解析工作要点"] = f"{step('plan')} → {ws.tasks}"
+    steps["生成分发工作簿"] = f"{step('distribute')} → {ws.sent_dir / '2021年第1次调度'}"
     # the units' returns, simulated: complete, partial, late, renamed, edited task text, one never returned
     sent = ws.sent_dir / "2021年第1次调度"
     files = sorted(sent.glob("*政务公开任务台账.xlsx"))
@@ -130,9 +121,6 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> dict:
         fill_return(src, ws.back_dir / name, share_done=1.0 if i % 3 == 0 else 0.6, seed=i,
                     mtime=dt.datetime(2021, 7, 13, 10, 5) if unit == "区民政局" else on_time,
                     change_text=unit == "区司法局")
-    lines.append(f"3. 汇总回收工作簿：{step('collect')} → {ws.summary}")
-    lines.append(f"4. 生成年度报告：{step('report')} → {ws.report_dir}")
-    return {"output": str(out), "workspace": str(out), "console": str(ws.console), "tasks_xlsx": str(ws.tasks),
-            "summary": str(ws.summary), "reports": str(ws.report_dir),
-            "message": "演示完成，全部输出在：" + str(out.resolve()) + "\n" + "\n".join(lines) +
-                       f"\n打开 {ws.console} 可看到每一步的状态和结果。"}
+    steps["汇总回收工作簿"] = f"{step('collect')} → {ws.summary}"
+    steps["生成年度报告"] = f"{step('report')} → {ws.report_dir}"
+    return DemoResult(out, ws.console, steps)

@@ -1,6 +1,6 @@
 """Stage 2: one task ledger workbook per unit, built from the editable template.
 
-API: ``distribute(tasks_path, output_dir, ...) -> dict``.
+API: ``distribute(tasks_path, output_dir, ...) -> DistributeResult``.
 
 Speed: the template is opened with openpyxl once per run to make a *prototype* workbook (plan
 fields filled, validations, conditional formats, protection, a hidden metadata sheet, custom
@@ -11,140 +11,40 @@ template are kept because they are never re-serialised.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from copy import copy
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import ledger as L
-from .problems import GongkaiError, Problem
+from openpyxl import Workbook, load_workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import PatternFill, Protection
+from openpyxl.utils import column_index_from_string
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import unitbook as L
+from .assignment import assign
+from .dates import parse_due
+from .filenames import unit_workbook_names
+from .problems import GongkaiError
+from .registry import load_registry
+from .reportspec import spec_for
 from .resources import workbook_template
-from .tables import cell_text as _plain
-from .tables import cell_xml_tail, xml_text
-from .plan import targets_text
-from .tasklist import FREQ_CN, read_task_list
-from .units import ROLE_CN, ROLE_RANK
+from .results import DistributeResult
+from .tables import atomic_target, cell_text, save_workbook, style_header
+from .tasklist import read_task_list
+from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
 
 TOKEN_UNIT = "@@GK_UNIT@@"
 TOKEN_UNIT_ID = "@@GK_UNIT_ID@@"
 ROLE_ORDER = {"lead": 0, "responsible": 1, "cooperate": 2}
 
 
-# ------------------------------------------------------------------------------ who gets what
-
-@dataclass
-class Assignment:
-    unit: str
-    category: str = ""
-    contact: str = ""
-    phone: str = ""
-    note: str = ""
-    tasks: list = field(default_factory=list)     # (task, role)
-
-    @property
-    def lead_count(self) -> int:
-        return sum(1 for _, r in self.tasks if r == "lead")
-
-
-def assign(plan, registry=None) -> tuple[dict[str, Assignment], list[Problem]]:
-    """Map every task to real units: aliases to canonical names, collectives to their members.
-
-    A unit named twice for one task (directly and through a collective) gets it once, with its
-    strongest role.  A collective the registry cannot expand keeps its own workbook."""
-    out: dict[str, Assignment] = {}
-    problems: list[Problem] = []
-    reported: set[str] = set()
-    for task in plan.tasks:
-        if not task.units:
-            problems.append(Problem("TASK_NO_UNITS", params={"task": task.id}))
-            continue
-        roles: dict[str, str] = {}
-        for u in task.units:
-            targets: list[str]
-            note = ""
-            if registry is not None and registry.canonical(u.name):
-                targets = [registry.canonical(u.name)]
-            elif registry is not None and registry.members(u.name):
-                targets = list(registry.members(u.name))
-            else:
-                targets = [u.name]
-                if u.collective:
-                    note = "集合名称未能展开，请转发给相关单位或在单位名录中补充"
-                    if u.name not in reported:
-                        problems.append(Problem("COLLECTIVE_NOT_EXPANDED", params={"unit": u.name}))
-                elif registry is not None:
-                    note = "不在单位名录中"
-                    if u.name not in reported:
-                        problems.append(Problem("UNIT_NOT_IN_REGISTRY", params={"unit": u.name}))
-                reported.add(u.name)
-            for t in targets:
-                if t not in roles or ROLE_RANK[u.role] > ROLE_RANK[roles[t]]:
-                    roles[t] = u.role
-                if t not in out:
-                    info = registry.info(t) if registry is not None else None
-                    out[t] = Assignment(t, info.category if info else ("集合" if note.startswith("集合") else ""),
-                                        info.contact if info else "", info.phone if info else "", note)
-        for t, role in roles.items():
-            out[t].tasks.append((task, role))
-    return out, problems
-
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def safe_filename(name: str, limit: int = 60) -> str:
-    s = _UNSAFE.sub("_", name).strip(" .")
-    return (s[:limit].rstrip(" .") or "未命名单位")
-
-
-def file_names(units: list[str], year) -> dict[str, str]:
-    used: dict[str, int] = {}
-    names = {}
-    for u in units:
-        base = f"{safe_filename(u)}_{year or ''}政务公开任务台账"
-        key = base.lower()
-        used[key] = used.get(key, 0) + 1
-        names[u] = base + (f"_{used[key]}" if used[key] > 1 else "") + ".xlsx"
-    return names
-
-
 # ------------------------------------------------------------------------------ the prototype
-
-def _resolve(wb, name: str):
-    dn = wb.defined_names.get(name)
-    if dn is None:
-        return None
-    dests = list(dn.destinations)
-    return dests[0] if dests else None
-
-
-def _cells_of(ref: str) -> list[list[str]]:
-    from openpyxl.utils.cell import get_column_letter, range_boundaries
-
-    c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
-    return [[f"{get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
-
-
-def figure_layout(wb, spec) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Cell of every figure key, and (label cell, value cell) of the extra figures, from the names."""
-    from . import reportspec as R
-
-    figs: dict[str, str] = {}
-    t2_rows = [keys for _, _, rows in spec.t2_blocks for _, keys in rows]
-    for nm, keys in zip(L.t2_row_names(spec), t2_rows):
-        cells = [c for row in _cells_of(_resolve(wb, nm)[1]) for c in row]
-        figs.update(zip(keys, cells))
-    figs["fee_yuan"] = _cells_of(_resolve(wb, "GK_FEE_YUAN")[1])[0][0]
-    t3 = _cells_of(_resolve(wb, "GK_T3")[1])
-    figs.update({R.t3(r + 1, c + 1): t3[r][c] for r in range(len(spec.t3_rows)) for c in range(7)})
-    t4 = _cells_of(_resolve(wb, "GK_T4")[1])[0]
-    figs.update({R.t4(c + 1): t4[c] for c in range(15)})
-    extras = [(row[0], row[-1]) for row in _cells_of(_resolve(wb, "GK_EXTRA")[1])]
-    return figs, extras
-
 
 @dataclass
 class Prototype:
@@ -164,23 +64,12 @@ class Prototype:
     @classmethod
     def build(cls, template: Path, plan, round_name: str, due: dt.date | None, contact: str,
               password: str | None, issued: str) -> "Prototype":
-        from copy import copy
-
-        from openpyxl import load_workbook
-        from openpyxl.formatting.rule import FormulaRule
-        from openpyxl.packaging.custom import StringProperty
-        from openpyxl.styles import PatternFill, Protection
-        from openpyxl.utils import column_index_from_string
-        from openpyxl.worksheet.datavalidation import DataValidation
-
         try:
             wb = load_workbook(template)
         except Exception as exc:  # noqa: BLE001
             raise GongkaiError.of("TEMPLATE_INVALID", template, detail=f"无法打开（{type(exc).__name__}）") from None
-        from .reportspec import spec_for
-
         spec = spec_for(plan.year)
-        missing = [n for n in L.required_names(spec) if _resolve(wb, n) is None]
+        missing = [n for n in L.required_names(spec) if L.resolve_name(wb, n) is None]
         sheets = [L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET]
         missing += [f"工作表“{s}”" for s in sheets if s not in wb.sheetnames]
         if missing:
@@ -189,7 +78,7 @@ class Prototype:
         columns: dict[str, str] = {}
         header_rows = set()
         for col in L.COLUMNS:
-            sheet, ref = _resolve(wb, col.name)
+            sheet, ref = L.resolve_name(wb, col.name)
             m = re.match(r"\$?([A-Z]+)\$?(\d+)", ref)
             columns[col.key] = m.group(1)
             header_rows.add(int(m.group(2)))
@@ -215,7 +104,7 @@ class Prototype:
                     ws[f"{letter}{r}"].style = "Normal"
         # guide sheet fields
         def put(name, value):
-            sheet, ref = _resolve(wb, name)
+            sheet, ref = L.resolve_name(wb, name)
             wb[sheet][ref.replace("$", "")].value = value
 
         put("GK_UNIT", TOKEN_UNIT)
@@ -229,7 +118,7 @@ class Prototype:
         str_ = f"{q}${columns['status']}${r0}:${columns['status']}${last}"
         det = f"{q}${columns['detail']}${r0}:${columns['detail']}${last}"
         dd = f"{q}${columns['done_date']}${r0}:${columns['done_date']}${last}"
-        check_sheet, check_ref = _resolve(wb, "GK_CHECK_ALL")
+        check_sheet, check_ref = L.resolve_name(wb, "GK_CHECK_ALL")
         put("GK_STATUS",
             f'=IF(COUNTA({idr})-COUNTA({str_})>0,"尚有 "&(COUNTA({idr})-COUNTA({str_}))&" 项未填写完成状态；","完成状态已全部填写；")'
             f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))&" 项已完成但未填写落实情况；","")'
@@ -282,15 +171,14 @@ class Prototype:
             if password:
                 sheet.protection.password = password
         # figures: where each figure sits, recorded in the metadata for collection
-        fig_cells, extra_cells = figure_layout(wb, spec)
-        figs = [("fig", k, c) for k, c in fig_cells.items()] + [("extra", a, b) for a, b in extra_cells]
+        fig_cells, extra_cells = L.figure_layout(wb, spec)
         # hidden metadata sheet, custom properties
         meta = wb.create_sheet(L.META_SHEET)
         meta["A1"] = "placeholder"
         meta.sheet_state = "veryHidden"
         meta.protection.sheet = True
-        fingerprint = plan_fingerprint(plan)
-        pid = plan_id(plan)
+        fingerprint = L.plan_fingerprint(plan)
+        pid = L.plan_id(plan)
         for key, value in [("gk_unit", TOKEN_UNIT), ("gk_unit_id", TOKEN_UNIT_ID), ("gk_plan_id", pid),
                            ("gk_fingerprint", fingerprint), ("gk_round", round_name or ""),
                            ("gk_template_version", L.TEMPLATE_VERSION), ("gk_issued", issued)]:
@@ -300,7 +188,7 @@ class Prototype:
         wb.save(buf)
         z = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
         data = {n: z.read(n) for n in z.namelist()}
-        parts = _sheet_parts(data)
+        parts = sheet_parts(data["xl/workbook.xml"], data["xl/_rels/workbook.xml.rels"])
         ledger_part, meta_part = parts[L.LEDGER_SHEET], parts[L.META_SHEET]
         styles = {"target": {}, "plain": {}}
         xml = data[ledger_part].decode("utf-8")
@@ -308,12 +196,7 @@ class Prototype:
             row = re.search(rf'<row r="{r}"[^>]*>(.*?)</row>', xml, re.S)
             for m in re.finditer(r'<c r="([A-Z]+)\d+"(?: s="(\d+)")?', row.group(1) if row else ""):
                 styles[variant][m.group(1)] = m.group(2) or "0"
-        meta_common = [("gk_version", "1"), ("template_version", L.TEMPLATE_VERSION), ("report_format", spec.name),
-                       ("plan_id", pid),
-                       ("plan_title", plan.title or ""), ("plan_year", plan.year or ""),
-                       ("fingerprint", fingerprint), ("round", round_name or ""), ("issued_at", issued),
-                       ("due", due.isoformat() if due else ""), ("header_row", h)]
-        meta_common += [("col", k, v) for k, v in columns.items()] + figs
+        meta_common = L.meta_common_rows(plan, spec, round_name, issued, due, h, columns, fig_cells, extra_cells)
         widths = {letter: (ws.column_dimensions[letter].width or 9) for letter in columns.values()}
         token_parts = frozenset(n for n, b in data.items() if TOKEN_UNIT.encode() in b or TOKEN_UNIT_ID.encode() in b)
         return cls(data, list(data), ledger_part, meta_part, columns, widths, h, styles, meta_common, plan.year,
@@ -348,32 +231,29 @@ class Prototype:
                 z.writestr(name, data)
         return out.getvalue()
 
-    def _ledger_rows(self, tasks: list) -> tuple[str, list[tuple]]:
-        from openpyxl.utils import column_index_from_string
-
+    def _ledger_rows(self, tasks: list) -> tuple[str, list[L.TaskRow]]:
         order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
         parts = []
         meta_rows = []
         for i, (task, role) in enumerate(tasks, 1):
             r = self.header_row + i
-            values = locked_cells(task, role, i)
-            locked = [values[k] for k in L.LOCKED_KEYS]
-            meta_rows.append(("task", task.id, L.task_hash([_plain(v) for v in locked]), r))
+            values = L.locked_cells(task, role, i)
+            meta_rows.append(L.TaskRow(task.id, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r))
             variant = self.styles["target" if task.targets else "plain"]
             height = _row_height([(values[k], self.widths[self.columns[k]]) for k in ("text", "section", "others")])
             cells = []
             for key, letter in order:
                 s = variant.get(letter, "0")
-                cells.append(_cell(f"{letter}{r}", s, values.get(key)))
+                cells.append(cell_xml(f"{letter}{r}", s, values.get(key)))
             parts.append(f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>')
         if not tasks:
             parts.append(f'<row r="{self.header_row + 1}"/>')
         return "".join(parts), meta_rows
 
-    def _meta_xml(self, data: bytes, unit: str, uid: str, task_rows: list[tuple]) -> bytes:
+    def _meta_xml(self, data: bytes, unit: str, uid: str, task_rows: list[L.TaskRow]) -> bytes:
         if not hasattr(self, "_meta_parts"):
             # the rows every unit shares are rendered once; the unit's own rows follow them
-            common = _rows_xml(self.meta_common, 1)
+            common = rows_xml(self.meta_common, 1)
             xml = data.decode("utf-8")
             xml = re.sub(r"<sheetData>.*?</sheetData>|<sheetData/>", "<sheetData>\x00</sheetData>", xml, count=1,
                          flags=re.S)
@@ -381,22 +261,10 @@ class Prototype:
             head, rest = xml.split("\x00")
             self._meta_parts = (head.encode("utf-8"), common.encode("utf-8"), rest)
         head, common, rest = self._meta_parts
-        own = [("unit", unit), ("unit_id", uid), ("task_count", len(task_rows))] + task_rows
+        own = L.write_meta(self.meta_common, unit, task_rows)
         n = len(self.meta_common)
         return head.replace(b"\x01", str(n + len(own)).encode()) + common + \
-            _rows_xml(own, n + 1).encode("utf-8") + rest.encode("utf-8")
-
-
-def _rows_xml(rows: list[tuple], first: int) -> str:
-    out = []
-    for r, values in enumerate(rows, first):
-        cells = "".join(_cell(f"{chr(65 + c)}{r}", "0", v) for c, v in enumerate(values))
-        out.append(f'<row r="{r}">{cells}</row>')
-    return "".join(out)
-
-
-def _cell(ref: str, style: str, value) -> str:
-    return f'<c r="{ref}"' + cell_xml_tail(style, value)
+            rows_xml(own, n + 1).encode("utf-8") + rest.encode("utf-8")
 
 
 def _row_height(texts: list[tuple[str, float]]) -> float:
@@ -418,52 +286,13 @@ def _row_height_cached(texts: tuple) -> float:
     return min(409.0, 13.5 * lines + 6)
 
 
-def _sheet_parts(data: dict[str, bytes]) -> dict[str, str]:
-    wb = data["xl/workbook.xml"].decode("utf-8")
-    rels = data["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
-    targets.update({m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
-    out = {}
-    for m in re.finditer(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb):
-        from xml.sax.saxutils import unescape
-
-        t = targets[m.group(2)].lstrip("/")
-        out[unescape(m.group(1))] = t if t.startswith("xl/") else "xl/" + t
-    return out
-
-
-def plan_id(plan) -> str:
-    return "P" + hashlib.sha1(f"{plan.title}|{plan.year}".encode("utf-8")).hexdigest()[:10]
-
-
-def plan_fingerprint(plan) -> str:
-    h = hashlib.sha256()
-    for t in plan.tasks:
-        h.update("\x1f".join([t.id, t.text, ",".join(f"{u.name}:{u.role}" for u in t.units)]).encode("utf-8"))
-        h.update(b"\x1e")
-    return h.hexdigest()[:16]
-
-
 # ------------------------------------------------------------------------------ the stage
 
-def _parse_due(due) -> dt.date | None:
-    from .tables import as_date
-
-    if due in (None, ""):
-        return None
-    try:
-        return as_date(due)
-    except ValueError:
-        raise GongkaiError.of("BAD_ARGUMENT", detail=f"报送截止日期“{due}”无法识别，请写成 2021-07-10 的形式") from None
-
-
 def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=None, template=None, units=None,
-               force=False, password=None, contact="", progress=None) -> dict:
-    from .registry import load_registry
-
+               force=False, password=None, contact="", progress=None) -> DistributeResult:
     plan, problems = read_task_list(tasks_path)
     registry = load_registry(registry_path) if registry_path else None
-    due_date = _parse_due(due)
+    due_date = parse_due(due)
     assignments, assign_problems = assign(plan, registry)
     problems += assign_problems
     out = Path(output_dir)
@@ -477,7 +306,7 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
                 raise GongkaiError.of("UNIT_UNKNOWN", unit=u)
             wanted.append(c)
         chosen = wanted
-    names = file_names(list(assignments), plan.year)
+    names = unit_workbook_names(list(assignments), plan.year)
     if out.exists() and not force and not units:
         clash = [names[u] for u in chosen if (out / names[u]).exists()] + \
                 (["下发清单.xlsx"] if (out / "下发清单.xlsx").exists() else [])
@@ -485,8 +314,6 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
             raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
     out.mkdir(parents=True, exist_ok=True)
     issued = dt.datetime.now().replace(microsecond=0).isoformat()
-    from .reportspec import spec_for
-
     tpl = Path(template) if template else workbook_template(L.template_name(spec_for(plan.year)))
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
@@ -499,45 +326,17 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         if progress:
             progress(i, len(chosen), unit)
     listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan)
-    lead_total = sum(a.lead_count for a in assignments.values())
-    warn = [p for p in problems if p.severity != "info"]
-    msg = (f"已生成 {len(chosen)} 个单位工作簿（共 {len(assignments)} 个单位，{len(plan.tasks)} 项任务，"
-           f"牵头任务 {lead_total} 项），下发清单：{listing}")
-    if warn:
-        msg += f"\n需要注意 {len(warn)} 条："
-    return {"output": str(out), "workbooks": len(chosen), "units": len(assignments), "listing": str(listing),
-            "files": {u: str(out / names[u]) for u in chosen}, "problems": problems,
-            "problems_shown": [p.message for p in warn], "message": msg}
-
-
-def locked_cells(task, role: str, seq: int) -> dict:
-    """The given (locked) cells of one task row, as written to a unit's workbook and checked on return."""
-    section = task.path[0] if task.path else ""
-    if len(task.path) > 1:
-        section += "\n" + " / ".join(task.path[1:])
-    return {"seq": seq, "id": task.id, "section": section, "text": task.text, "role": ROLE_CN[role],
-            "others": _others(task), "deadline": task.deadline or (task.deadline_text or None),
-            "frequency": FREQ_CN.get(task.frequency or "", ""), "target": targets_text(task.targets)}
-
-
-def _others(task) -> str:
-    """All units of the task as the plan wrote them, for context ('责任单位：' dropped)."""
-    raw = task.units_raw or "、".join(u.name for u in task.units)
-    return re.sub(r"^责任单位[：:]\s*", "", raw)
+    return DistributeResult(out, listing, len(chosen), len(assignments), len(plan.tasks),
+                            sum(a.lead_count for a in assignments.values()),
+                            {u: out / names[u] for u in chosen}, problems)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    from .tables import atomic_target
-
     with atomic_target(path) as tmp:
         tmp.write_bytes(data)
 
 
 def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | None, plan) -> Path:
-    from openpyxl import Workbook
-
-    from .tables import save_workbook, style_header
-
     wb = Workbook()
     ws = wb.active
     ws.title = "下发清单"

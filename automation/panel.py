@@ -9,6 +9,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from openpyxl import load_workbook
+
+from .problems import GongkaiError
+from .tables import cell_text
+
 
 class Panel:
     """Interface: get(name), set(name, value), progress(text), book_dir, flush()."""
@@ -30,10 +35,6 @@ class Panel:
 
 class OpenpyxlPanel(Panel):
     def __init__(self, path: str | Path, echo: bool = True):
-        from openpyxl import load_workbook
-
-        from .problems import GongkaiError
-
         self.path = Path(path)
         if not self.path.exists():
             raise GongkaiError.of("FILE_NOT_FOUND", self.path)
@@ -78,6 +79,4 @@ class OpenpyxlPanel(Panel):
 
 
 def as_text(v) -> str:
-    from .tables import cell_text
-
     return cell_text(v).strip()

@@ -1,6 +1,7 @@
 """Stage 1: read a published work plan (政务公开工作要点) into a structured task list.
 
-API: ``read_plan(paths, year=None, registry=None) -> Plan``.  The rules follow the structure of
+API: ``read_plan(paths, year=None, registry=None) -> Plan``; ``make_task_list(...) -> PlanResult`` writes
+the task list workbook (and JSON) for review; ``make_registry(...) -> RegistryResult`` drafts a registry.  The rules follow the structure of
 such documents (headings 一、/（一）/1./（1）, responsibility statements, attached task tables),
 not any one file.
 """
@@ -13,82 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import Plan, Task, cn_number
 from .problems import GongkaiError
-from .sources import Line, Table, read_document
+from .registry import load_registry, registry_from_plan, write_registry
+from .results import PlanResult, RegistryResult
+from .sources import PAGE_NUMBER, Line, Table, read_document
+from .tasklist import read_task_list, write_json, write_task_list
 from .units import Unit, find_bare_statement, find_statements, is_statement_only, parse_units
-
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-             "九": 9, "十": 10, "百": 100}
-
-
-def cn_number(s: str) -> int | None:
-    s = s.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if s.isdigit():
-        return int(s)
-    if not s or any(ch not in CN_DIGITS for ch in s):
-        return None
-    total, cur = 0, 0
-    for ch in s:
-        v = CN_DIGITS[ch]
-        if v >= 10:
-            total += (cur or 1) * v
-            cur = 0
-        else:
-            cur = v
-    return total + cur
-
-
-# ------------------------------------------------------------------------------ data model
-
-@dataclass
-class Task:
-    id: str
-    path: list[str]
-    text: str
-    units_raw: str = ""
-    units: list[Unit] = field(default_factory=list)
-    deadline: dt.date | None = None
-    deadline_text: str = ""
-    frequency: str | None = None
-    targets: list[dict] = field(default_factory=list)
-    review: str = ""
-    source: str = ""
-    number: str = ""
-    document: int = 1
-
-    def units_with(self, role: str) -> list[str]:
-        return [u.name for u in self.units if u.role == role]
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id, "path": list(self.path), "text": self.text, "units_raw": self.units_raw,
-            "units": [u.to_dict() for u in self.units],
-            "deadline": self.deadline.isoformat() if self.deadline else None,
-            "deadline_text": self.deadline_text, "frequency": self.frequency,
-            "targets": list(self.targets), "review": self.review, "source": self.source,
-            "number": self.number, "document": self.document,
-        }
-
-
-@dataclass
-class Plan:
-    source: list[str]
-    title: str
-    year: int | None
-    tasks: list[Task]
-    documents: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"source": list(self.source), "title": self.title, "year": self.year,
-                "documents": self.documents, "tasks": [t.to_dict() for t in self.tasks]}
-
-    def unit_names(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for t in self.tasks:
-            for u in t.units:
-                seen.setdefault(u.name)
-        return list(seen)
-
 
 # ------------------------------------------------------------------------------ text helpers
 
@@ -146,7 +78,6 @@ class Para:
 
 
 def _drop_noise(lines: list[Line]) -> list[Line]:
-    from .sources import PAGE_NUMBER
     counts = Counter(l.text.strip() for l in lines if l.text.strip())
     out = []
     for l in lines:
@@ -601,11 +532,6 @@ TARGET_RX = re.compile(
     r"(%|％|个百分点|人次|场次|个|次|场|期|件|条|项|篇|所|家|名|人|批|类|处|轮|份|遍|天|小时|万元|元|户|家次)")
 
 
-def targets_text(targets: list[dict]) -> str:
-    """Quantified targets as the workbooks show them: "不少于2次；至少建设1个"."""
-    return "；".join(x.get("text") or f"{x['count']}{x['unit']}" for x in targets)
-
-
 def _month_end(y: int, m: int) -> dt.date:
     return dt.date(y, m, calendar.monthrange(y, m)[1])
 
@@ -768,3 +694,31 @@ def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) 
             tid = f"{base}-{k}"
         used.add(tid)
         task.id = tid
+
+
+# ------------------------------------------------------------------------------ the stage's outputs
+
+def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False) -> PlanResult:
+    """The plan stage as one call: read the plan, write the task list (and JSON)."""
+    out = Path(output)
+    if out.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    registry = load_registry(registry_path) if registry_path else None
+    plan = read_plan(plan_paths, year=year, registry=registry)
+    write_task_list(plan, out, registry, force=True)
+    if json_path:
+        write_json(plan, json_path)
+    return PlanResult(plan, out, Path(json_path) if json_path else None, len(plan.source), len(plan.tasks),
+                      len(plan.unit_names()), sum(1 for t in plan.tasks if t.review))
+
+
+def make_registry(source, output, force: bool = False) -> RegistryResult:
+    """Write a registry draft from a task list (.xlsx) or a plan document."""
+    out = Path(output)
+    if out.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    src = Path(source)
+    plan = read_task_list(src)[0] if src.suffix.lower() in (".xlsx", ".xlsm") else read_plan(src)
+    reg = registry_from_plan(plan)
+    write_registry(reg, out)
+    return RegistryResult(src, out, len(reg.units))

@@ -86,6 +86,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "OUTPUT_EXISTS": ("error", "输出文件已存在，未覆盖：{file}"),
     "OUTPUT_LOCKED": ("error", "无法写入 {file}，可能正在 Excel/WPS 中打开，请关闭后重试。"),
     "TEMPLATE_INVALID": ("error", "模板 {file} 不可用：{detail}"),
+    "INTERNAL_ERROR": ("error", "程序内部错误（{detail}）"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The office's unit registry (单位名录.xlsx): canonical names, aliases, categories, contacts,
+"""Contract of the office's unit registry (单位名录.xlsx): canonical names, aliases, categories, contacts,
 and which collective names (各镇街, 区政府各部门 …) include each unit."""
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from .problems import GongkaiError, Problem
+from .tables import read_rows, save_workbook, style_header
 from .units import is_collective
 
 SHEET = "单位名录"
@@ -75,8 +79,6 @@ class Registry:
 
 
 def load_registry(path: str | Path) -> Registry:
-    from .tables import read_rows   # values reader shared with the other stages
-
     p = Path(path)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
@@ -116,11 +118,6 @@ def load_registry(path: str | Path) -> Registry:
 
 
 def write_registry(reg: Registry, path: str | Path) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from .tables import style_header, save_workbook
-
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
@@ -166,20 +163,3 @@ def registry_from_plan(plan) -> Registry:
         reg.units[name] = UnitInfo(name, [], cat, "", "", coll)
     reg._index()
     return reg
-
-
-def make_registry(source, output, force: bool = False) -> dict:
-    """Write a registry draft from a task list (.xlsx) or a plan document."""
-    from .plan import read_plan
-    from .tasklist import read_task_list
-
-    out = Path(output)
-    if out.exists() and not force:
-        raise GongkaiError.of("OUTPUT_EXISTS", out)
-    src = Path(source)
-    plan = read_task_list(src)[0] if src.suffix.lower() in (".xlsx", ".xlsm") else read_plan(src)
-    reg = registry_from_plan(plan)
-    write_registry(reg, out)
-    return {"registry": reg, "output": str(out),
-            "message": f"已根据 {src.name} 生成单位名录草稿，共 {len(reg.units)} 个单位（集合名称未列入，"
-                       f"请在“所属集合”列补充）：{out}"}

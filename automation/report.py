@@ -1,7 +1,7 @@
 """Stage 4: the 政府信息公开工作年度报告 in Word, per unit and consolidated, in the national format
 (国办公开办函〔2021〕30号 for 2021 and later, the 2019 trial format for 2019 and 2020).
 
-API: ``make_reports(summary_path, output_dir, ...) -> dict``.  Data come from the summary workbook
+API: ``make_reports(summary_path, output_dir, ...) -> ReportResult``.  Data come from the summary workbook
 (汇总.xlsx), so a clerk's corrections in its 年度报告数据 sheet are what the reports print.  The
 narrative's numbers are generated from the same figures as the tables, so they cannot disagree.
 """
@@ -12,10 +12,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ledger as L
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined
+from openpyxl import Workbook
+
 from . import reportspec as R
+from . import unitbook as L
+from .filenames import report_name
 from .problems import GongkaiError, Problem
 from .resources import report_template
+from .results import ReportOutcome, ReportResult, ReportStatus
+from .summarybook import SummaryData, UnitData, read_summary
+from .tables import atomic_target, read_rows, save_workbook, style_header
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
@@ -28,84 +36,7 @@ OVERVIEW = [("（一）主动公开", r"主动公开|重点领域|解读|回应|
             ("（五）监督保障", r"考核|培训|督查|监督|领导小组|组织领导|保障|台账|回头看|作风")]
 
 
-@dataclass
-class UnitData:
-    name: str
-    category: str = ""
-    contact: str = ""
-    phone: str = ""
-    figures: dict = field(default_factory=dict)          # as typed in the summary (may be corrected)
-    entries: list = field(default_factory=list)          # dicts: task id, section, text, role, status, detail...
-
-
-@dataclass
-class SummaryData:
-    title: str
-    year: int | None
-    round: str
-    units: dict
-    tasks: list          # dicts: id, section, text, deadline, overall, overdue, leads
-    source: str
-
-
-# ------------------------------------------------------------------------------ reading the summary
-
-def read_summary(path) -> SummaryData:
-    from python_calamine import CalamineWorkbook
-
-    p = Path(path)
-    if not p.exists():
-        raise GongkaiError.of("FILE_NOT_FOUND", p)
-    try:
-        wb = CalamineWorkbook.from_path(str(p))
-        sheets = set(wb.sheet_names)
-        need = {"总览", "任务进度", "单位进度", "落实情况明细", "年度报告数据"}
-        if not need <= sheets:
-            raise GongkaiError.of("SUMMARY_INVALID", p.name, detail="缺少工作表：" + "、".join(sorted(need - sheets)))
-        rows = {n: wb.get_sheet_by_name(n).to_python() for n in need}
-    except GongkaiError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None
-    info = {str(r[0]): r[1] for r in rows["总览"] if len(r) > 1 and r[0]}
-    title = str(info.get("工作要点", ""))
-    m = re.search(r"((?:19|20)\d{2})年", title)
-    year = int(m.group(1)) if m else None
-    units: dict[str, UnitData] = {}
-    head = rows["单位进度"][0]
-    for r in rows["单位进度"][1:]:
-        d = dict(zip(head, r))
-        units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
-                                       str(d.get("联系电话") or ""))
-    fig_rows = rows["年度报告数据"]
-    header = [str(x) for x in fig_rows[0]]
-    unit_cols = {header[c]: c for c in range(5, len(header))}
-    for r in fig_rows[1:]:
-        key = str(r[0])
-        if not key or key == "check":
-            continue
-        for u, c in unit_cols.items():
-            v = r[c] if c < len(r) else ""
-            units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
-    det = rows["落实情况明细"]
-    head = det[0]
-    for r in det[1:]:
-        d = dict(zip(head, r))
-        units.setdefault(str(d["单位"]), UnitData(str(d["单位"]))).entries.append(d)
-    tasks = []
-    head = rows["任务进度"][0]
-    for r in rows["任务进度"][1:]:
-        d = dict(zip(head, r))
-        tasks.append({"id": str(d["任务编号"]), "section": str(d.get("一级标题") or ""), "text": str(d["任务内容"]),
-                      "deadline": str(d.get("完成时限") or ""), "overall": str(d.get("总体状态") or ""),
-                      "overdue": bool(d.get("逾期")), "leads": str(d.get("牵头单位") or ""),
-                      "units": {h: str(r[i]) for i, h in enumerate(head) if i >= 7 and r[i] not in ("", None)}})
-    return SummaryData(title, year, str(info.get("调度轮次", "")), units, tasks, p.name)
-
-
 def read_settings(path) -> dict:
-    from .tables import read_rows
-
     if not path:
         return {}
     p = Path(path)
@@ -378,9 +309,6 @@ def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list
 
 def check_template(tpl_path: Path) -> None:
     """A template edited by a user: unknown variables or lost required ones are reported first."""
-    from docxtpl import DocxTemplate
-    from jinja2 import Environment
-
     try:
         tpl = DocxTemplate(str(tpl_path))
         used = tpl.get_undeclared_template_variables(Environment())
@@ -405,8 +333,6 @@ def _jinja_env():
     """Autoescaping, strict undefined variables, and compiled parts reused across a batch."""
     global _ENV
     if _ENV is None:
-        from jinja2 import Environment, StrictUndefined
-
         class CachingEnvironment(Environment):
             def from_string(self, source, globals=None, template_class=None):
                 key = (source, template_class)
@@ -421,12 +347,8 @@ def _jinja_env():
 
 
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
-    from docxtpl import DocxTemplate
-
     tpl = DocxTemplate(str(tpl_path))
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
-    from .tables import atomic_target
-
     with atomic_target(out) as tmp:
         tpl.save(str(tmp))
     return out
@@ -451,15 +373,9 @@ def unit_settings(conf: dict, data: SummaryData, unit: str | None) -> dict:
     return {"website": conf.get("website", ""), "phone": info.phone if info else ""}
 
 
-def report_name(organ: str, year) -> str:
-    from .distribute import safe_filename
-
-    return f"{safe_filename(organ)}_{year}年政府信息公开工作年度报告.docx"
-
-
 def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
                  template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
-                 previous=None, progress=None) -> dict:
+                 previous=None, progress=None) -> ReportResult:
     """``covered``: the units the consolidated report sums (default: every unit with figures);
     ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五."""
     data = read_summary(summary_path)
@@ -504,43 +420,32 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             last_entries = prev.units[u].entries if prev and u in prev.units else []
         found = run_checks(fig, organ, spec, last)
         path = out / report_name(organ, year)
-        status = "通过" if not found else ("未通过（已强制生成）" if force else "未通过，未生成")
+        status = ReportStatus.PASSED if not found else (ReportStatus.FORCED if force else ReportStatus.REFUSED)
         if path.exists() and not force and not found:
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
-            status = "文件已存在，未覆盖"
-        if (not found or force) and status != "文件已存在，未覆盖":
+            status = ReportStatus.EXISTS
+        if status.written:
             ctx = build_context(organ, year, fig, entries, data.tasks, u, unit_settings(conf, data, u),
                                 covered_units, data.title, when, spec)
             ctx["five"] += last_year_blocks(last_entries)
             render(tpl, ctx, path)
-        results.append({"organ": organ, "unit": u, "file": str(path) if path.exists() else "", "status": status,
-                        "problems": found})
+        results.append(ReportOutcome(organ, u, path if path.exists() else None, status, found))
         problems += found
         if progress:
             progress(i, len(targets), organ)
     listing = None
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results)
-    written = [r for r in results if r["file"] and r["status"].startswith(("通过", "未通过（已强制"))]
-    msg = f"已生成 {len(written)} 份年度报告（共 {len(results)} 份），输出在：{out}"
-    failed = [r for r in results if not r["status"].startswith("通过")]
-    if failed:
-        msg += f"\n其中 {len(failed)} 份未通过数据校验或未覆盖，详见" + ("报告清单.xlsx" if listing else "下列信息")
-    return {"output": str(out), "results": results, "listing": str(listing) if listing else None,
-            "problems": problems, "problems_shown": [p.message for p in problems][:20], "message": msg}
+    return ReportResult(out, results, listing, problems)
 
 
-def write_report_listing(path: Path, results: list[dict]) -> Path:
-    from openpyxl import Workbook
-
-    from .tables import save_workbook, style_header
-
+def write_report_listing(path: Path, results: list[ReportOutcome]) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "报告清单"
     ws.append(["序号", "机关/单位", "类型", "文件", "数据校验", "问题说明"])
     for i, r in enumerate(results, 1):
-        ws.append([i, r["organ"], "汇总报告" if r["unit"] is None else "单位报告", Path(r["file"]).name if r["file"] else "",
-                   r["status"], "\n".join(p.message for p in r["problems"])])
+        ws.append([i, r.organ, "汇总报告" if r.unit is None else "单位报告", r.file.name if r.file else "",
+                   r.status.label, "\n".join(p.message for p in r.problems)])
     style_header(ws, [6, 28, 10, 50, 22, 90])
     return save_workbook(wb, path)

@@ -227,6 +227,9 @@ SPEC_2019 = Spec("2019", "国办公开办函〔2019〕60号", T2_BLOCKS_2019, fr
                  ("t2_rule_made", "t2_norm_made"), "t2_permit_n", "t2_penalty_n", None)
 
 
+SPECS = {s.name: s for s in (SPEC_2019, SPEC_2021)}
+
+
 def spec_for(year) -> Spec:
     """Reports for 2019 and 2020 use the 2019 trial format; 2021 and later the 2021 format."""
     try:

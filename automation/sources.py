@@ -13,6 +13,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docx  # python-docx
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
+
 from .problems import GongkaiError
 
 
@@ -91,10 +95,6 @@ def _read_docx(p: Path) -> list:
                 raise GongkaiError.of("DOCX_INVALID", p.name)
     except zipfile.BadZipFile:
         raise GongkaiError.of("DOCX_INVALID", p.name) from None
-    import docx  # python-docx
-    from docx.table import Table as DocxTable
-    from docx.text.paragraph import Paragraph
-
     try:
         document = docx.Document(str(p))
     except Exception:  # noqa: BLE001 - any parser failure is a user-file problem
@@ -102,19 +102,17 @@ def _read_docx(p: Path) -> list:
     blocks: list = []
     para_no = 0
     table_no = 0
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
+    for item in document.iter_inner_content():          # paragraphs and tables in document order
+        if isinstance(item, Paragraph):
             para_no += 1
-            text = Paragraph(child, document).text
+            text = item.text
             # soft line breaks (Shift+Enter, pasted text) are text lines the plan reader may rejoin
             pieces = text.replace("\u3000", " ").split("\n")
             for piece in pieces:
                 blocks.append(Line(piece.rstrip(), f"{p.name}:第{para_no}段", len(pieces) == 1))
-        elif tag == "tbl":
+        elif isinstance(item, DocxTable):
             table_no += 1
-            table = DocxTable(child, document)
+            table = item
             rows: list[list[str]] = []
             sources: list[str] = []
             for r_i, row in enumerate(table.rows, 1):

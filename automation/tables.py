@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tempfile
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, WorksheetNotFound, XmlError, ZipError
 
 from .problems import GongkaiError
+
+# what python-calamine raises for a file it cannot read (plus the OS and value errors of a bad path)
+CALAMINE_ERRORS = (CalamineError, PasswordError, WorksheetNotFound, XmlError, ZipError, ValueError, OSError)
 
 FONT = "宋体"
 HEADER_FILL = "DDEBF7"
@@ -18,8 +20,6 @@ HEADER_FILL = "DDEBF7"
 
 def read_rows(path: str | Path, sheet: str | None = None) -> list[list]:
     """All values of one sheet (first sheet when sheet is None) with python-calamine."""
-    from python_calamine import CalamineWorkbook
-
     wb = CalamineWorkbook.from_path(str(path))
     names = wb.sheet_names
     if sheet is None:
@@ -32,8 +32,6 @@ def read_rows(path: str | Path, sheet: str | None = None) -> list[list]:
 
 
 def sheet_names(path: str | Path) -> list[str]:
-    from python_calamine import CalamineWorkbook
-
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
@@ -43,29 +41,6 @@ def append_text_row(ws, values: list) -> None:
     for cell in ws[ws.max_row]:
         if cell.data_type == "f":
             cell.data_type = "s"
-
-
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-@lru_cache(maxsize=65536)
-def xml_text(s: str) -> str:
-    """Text escaped for XML, with the control characters XML forbids removed."""
-    return escape(_ILLEGAL_XML.sub("", s))
-
-
-def cell_xml_tail(style: str, value) -> str:
-    """A sheet cell as XML after its '<c r="A1"' opening.  Strings are inline strings, which Excel never
-    reads as formulas; dates become serial numbers in the given (date-formatted) style."""
-    if value is None or value == "":
-        return f' s="{style}"/>'
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return f' s="{style}"><v>{(value - dt.date(1899, 12, 30)).days}</v></c>'
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f' s="{style}"><v>{value}</v></c>'
-    return f' s="{style}" t="inlineStr"><is><t xml:space="preserve">{xml_text(str(value))}</t></is></c>'
 
 
 def cell_text(value) -> str:
@@ -80,27 +55,6 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def as_date(value) -> dt.date | None:
-    """A date from a cell value: date/datetime, Excel serial number, or common Chinese forms."""
-    import re
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and 20000 < value < 80000:
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
-    m = re.match(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$", str(value))
-    if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-    raise ValueError(str(value))
 
 
 def style_header(ws, widths: list[float], header_row: int = 1, wrap: bool = True, freeze: bool = True,

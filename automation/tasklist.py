@@ -1,4 +1,4 @@
-"""The task list workbook (任务清单.xlsx) staff review and edit, its read-back, and the JSON form.
+"""Contract of the task list workbook (任务清单.xlsx) staff review and edit: writer, read-back, JSON form.
 
 Later stages read the workbook back: the clerk's edits (a unit added, a deadline fixed, a task
 deleted) are what counts.
@@ -9,9 +9,14 @@ import json
 import re
 from pathlib import Path
 
-from .plan import Plan, Task, targets_text
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .dates import as_date
+from .model import FREQ_CN, FREQ_FROM_CN, Plan, Task, cn_number, targets_text
 from .problems import GongkaiError, Problem
-from .tables import append_text_row, as_date, read_rows, row_height_for, save_workbook, sheet_names, style_header
+from .tables import append_text_row, read_rows, row_height_for, save_workbook, sheet_names, style_header
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 
 TASK_SHEET = "任务清单"
@@ -20,9 +25,6 @@ INFO_SHEET = "计划信息"
 COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
            "完成时限", "时限原文", "频次", "量化目标", "来源", "待确认"]
 WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 18, 22]
-FREQ_CN = {"weekly": "每周", "monthly": "按月", "quarterly": "按季度", "semiannual": "每半年", "yearly": "每年",
-           "periodic": "定期"}
-FREQ_FROM_CN = {v: k for k, v in FREQ_CN.items()}
 REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
 
 
@@ -31,9 +33,6 @@ def _join(names: list[str]) -> str:
 
 
 def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = True) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
     wb = Workbook()
     ws = wb.active
     ws.title = TASK_SHEET
@@ -130,8 +129,6 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
 
     tasks: list[Task] = []
     seen: dict[str, int] = {}
-    from openpyxl.utils import get_column_letter
-
     for r_i, row in enumerate(rows[1:], 2):
         tid = str(cell(row, "任务编号")).strip()
         text = str(cell(row, "任务内容")).strip()
@@ -172,33 +169,11 @@ def _targets_from_text(text: str) -> list[dict]:
         m = re.search(r"([0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十百]+)\s*(%|个百分点|人次|场次|万元|[^\d\s，,。]?)\s*$",
                       piece.strip())
         if m:
-            from .plan import cn_number
             n = m.group(1)
             value = float(n) if "." in n else cn_number(n)
             if value is not None:
                 out.append({"count": value, "unit": m.group(2), "text": piece.strip()})
     return out
-
-
-def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False) -> dict:
-    """The plan stage as one call: read the plan, write the task list (and JSON); return a summary."""
-    from .plan import read_plan
-    from .registry import load_registry
-
-    out = Path(output)
-    if out.exists() and not force:
-        raise GongkaiError.of("OUTPUT_EXISTS", out)
-    registry = load_registry(registry_path) if registry_path else None
-    plan = read_plan(plan_paths, year=year, registry=registry)
-    write_task_list(plan, out, registry, force=True)
-    if json_path:
-        write_json(plan, json_path)
-    review = sum(1 for t in plan.tasks if t.review)
-    units = plan.unit_names()
-    return {"plan": plan, "output": str(out), "json": str(json_path) if json_path else None,
-            "tasks": len(plan.tasks), "units": len(units), "review": review,
-            "message": f"已从{len(plan.source)}个文件识别出 {len(plan.tasks)} 项任务、{len(units)} 个单位名称，"
-                       f"其中 {review} 项需要人工确认。任务清单：{out}"}
 
 
 def write_json(plan: Plan, path: str | Path) -> Path:

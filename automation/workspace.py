@@ -1,13 +1,16 @@
 """The year folder the office works in: 控制台.xlsm, 单位名录.xlsx, 工作要点/, 下发/, 回收/, 汇总/, 报告/."""
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .console import build_console
 from .problems import GongkaiError
 from .resources import SAMPLE_REGISTRY, workbook_template
+from .results import InitResult
 
 CONSOLE = "控制台.xlsm"
 FOLDERS = ["工作要点", "下发", "回收", "汇总", "报告"]
@@ -58,8 +61,6 @@ class Workspace:
 
     def plan_files(self, names: str = "") -> list[Path]:
         """Plan files named in the console (separated by ；/;/、), else every document in 工作要点/."""
-        import re
-
         wanted = [n.strip() for n in re.split(r"[；;、\n]+", names or "") if n.strip()]
         if wanted:
             out = []
@@ -86,9 +87,7 @@ def find_workspace(start: str | Path | None = None) -> Workspace:
     raise GongkaiError.of("NO_WORKSPACE", p)
 
 
-def init_workspace(root, year: int, registry=None, force: bool = False) -> dict:
-    from .console import build_console
-
+def init_workspace(root, year: int, registry=None, force: bool = False) -> InitResult:
     root = Path(root)
     ws = Workspace(root)
     if ws.console.exists() and not force:
@@ -102,10 +101,7 @@ def init_workspace(root, year: int, registry=None, force: bool = False) -> dict:
         shutil.copyfile(workbook_template(SAMPLE_REGISTRY), ws.registry)
     build_console(ws.console, year=year)
     write_cmd_files(ws)
-    return {"workspace": str(root), "console": str(ws.console),
-            "message": f"已建立 {year} 年度工作文件夹：{root}\n"
-                       f"请把工作要点文件放进“工作要点”文件夹，然后打开 {ws.console.name}（启用宏）按步骤操作；"
-                       f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件。"}
+    return InitResult(root, ws.console, year)
 
 
 def write_cmd_files(ws: Workspace) -> list[Path]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .actions import run
 from .panel import Panel
 
 
@@ -45,8 +46,6 @@ class XlwingsPanel(Panel):
 
 
 def run_action(name: str) -> None:
-    import xlwings as xw
-
-    from .actions import run
+    import xlwings as xw          # only here: the module runs inside Excel's Python
 
     run(name, XlwingsPanel(xw.Book.caller()))

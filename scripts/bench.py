@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def make_inputs(folder: Path, n_units: int, n_tasks: int = 40) -> tuple[Path, Path]:
     """A plan of n_tasks tasks, each assigned to every unit through one collective name."""
-    from automation.plan import Plan, Task
+    from automation.model import Plan, Task
     from automation.registry import Registry, UnitInfo, write_registry
     from automation.tasklist import write_task_list
     from automation.units import Unit
@@ -50,8 +50,8 @@ def naive_distribute(tasks_path: Path, registry_path: Path, out: Path) -> None:
     """Baseline: load the template with openpyxl, fill, save — one unit after another."""
     from openpyxl import load_workbook
 
-    from automation import ledger as L
-    from automation.distribute import assign
+    from automation import unitbook as L
+    from automation.assignment import assign
     from automation.registry import load_registry
     from automation.resources import workbook_template
     from automation.tasklist import read_task_list
@@ -81,7 +81,7 @@ def make_returns(folder: Path, n_units: int) -> tuple[Path, Path, Path]:
     res = distribute(tasks, folder / "sent", registry_path=reg, due="2021-07-10", round_name="基准")
     back = folder / "back"
     back.mkdir()
-    for i, (unit, path) in enumerate(res["files"].items()):
+    for i, (unit, path) in enumerate(res.files.items()):
         with zipfile.ZipFile(path) as zin:
             parts = {n: zin.read(n) for n in zin.namelist()}
         sheet = parts["xl/worksheets/sheet2.xml"].decode("utf-8")
@@ -184,7 +184,7 @@ def run_report_case(n: int) -> dict:
         t0 = time.perf_counter()
         r = make_reports(tmp / "汇总.xlsx", tmp / "报告", all_units=True, settings={"organ": "基准测试区人民政府"})
         elapsed = time.perf_counter() - t0
-    return {"stage": "report", "units": n, "impl": "ours", "seconds": round(elapsed, 2), "files": len(r["results"]),
+    return {"stage": "report", "units": n, "impl": "ours", "seconds": round(elapsed, 2), "files": len(r.outcomes),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 

@@ -86,7 +86,7 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl.utils import get_column_letter
     from openpyxl.workbook.defined_name import DefinedName
 
-    from automation import ledger as L
+    from automation import unitbook as L
     from automation.tables import save_workbook
 
     thin = Side(style="thin", color="808080")

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from automation import collect as C
-from automation import ledger as L
+from automation import unitbook as L
 from automation import reportspec as R
 from automation.demo import fill_return
 from automation.distribute import distribute
@@ -33,7 +33,7 @@ def sent(tmp_path_factory, ):
     base = tmp_path_factory.mktemp("sent")
     tasks = write_task_list(read_plan(shared_plan("shizhong_2021_workplan.txt")), base / "任务清单.xlsx")
     res = distribute(tasks, base / "下发", registry_path=REG, due=DUE, round_name="第1轮")
-    return tasks, res["files"]
+    return tasks, res.files
 
 
 @pytest.fixture
@@ -74,11 +74,11 @@ def edit(src, dst, fn, mtime=ON_TIME):
 
 
 def codes(result, file=None):
-    return [p.code for p in result["problems"] if file is None or p.file == file]
+    return [p.code for p in result.problems if file is None or p.file == file]
 
 
 def find(result, code):
-    return [p for p in result["problems"] if p.code == code]
+    return [p for p in result.problems if p.code == code]
 
 
 def test_happy_path_summary(env):
@@ -86,10 +86,10 @@ def test_happy_path_summary(env):
     fill_return(files["区财政局"], back / "财政局.xlsx", share_done=1.0, seed=3, mtime=ON_TIME)
     fill_return(files["孟庄镇"], back / "子目录" / "孟庄镇.xlsx", share_done=0.5, seed=4, mtime=ON_TIME)
     r = run()
-    assert r["new_files"] == 2
-    h = r["summary"]["headline"]
+    assert r.new_files == 2
+    h = r.summary["headline"]
     assert h["returned"] == 2 and h["expected"] == 41 and h["missing"] == 39
-    wb = openpyxl.load_workbook(r["output"])
+    wb = openpyxl.load_workbook(r.output)
     assert wb.sheetnames == ["总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据"]
     units = {row[0]: row for row in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
     assert units["区财政局"][3] == units["区财政局"][2]             # all done
@@ -107,7 +107,7 @@ def test_happy_path_summary(env):
     col = [c.value for c in wb["年度报告数据"][1]]
     total = figs[R.t3(1, 7)]
     assert total[4] == total[col.index("区财政局")] + total[col.index("孟庄镇")]
-    with zipfile.ZipFile(r["output"]) as z:
+    with zipfile.ZipFile(r.output) as z:
         assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 2
 
 
@@ -121,15 +121,15 @@ def test_skips_lock_and_other_files_and_never_modifies(env):
     r = run()
     assert "LOCK_FILE" in codes(r, "~$财政局.xlsx") and "NOT_SPREADSHEET" in codes(r, "说明.docx")
     assert hashlib.sha256(f.read_bytes()).hexdigest() == digest and f.stat().st_mtime == stat.st_mtime
-    assert r["summary"]["headline"]["returned"] == 1
+    assert r.summary["headline"]["returned"] == 1
 
 
 @pytest.mark.parametrize("name, content, code", [
     ("空.xlsx", b"", "FILE_EMPTY"),
     ("坏.xlsx", b"PK\x03\x04" + b"\x01" * 300, "UNREADABLE"),
     ("照片.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "UNREADABLE"),
-    ("加密.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64,
-     "ENCRYPTED"),
+    ("假加密.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64,
+     "UNREADABLE"),
     ("表.et", b"whatever", "WPS_FORMAT"),
 ])
 def test_unreadable_files_are_problems_not_crashes(env, name, content, code):
@@ -138,7 +138,20 @@ def test_unreadable_files_are_problems_not_crashes(env, name, content, code):
     fill_return(files["区财政局"], back / "好的.xlsx", mtime=ON_TIME)
     r = run()
     assert code in codes(r, name)
-    assert r["summary"]["headline"]["returned"] == 1      # one bad file never stops the others
+    assert r.summary["headline"]["returned"] == 1      # one bad file never stops the others
+
+
+def test_workbook_with_an_open_password_is_named(env):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    back, files, run, tmp = env
+    plain = fill_return(files["区财政局"], tmp / "plain.xlsx", mtime=ON_TIME)
+    with open(plain, "rb") as src, open(back / "加密.xlsx", "wb") as dst:
+        OOXMLFile(src).encrypt("123456", dst)
+    fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=ON_TIME)
+    r = run()
+    assert codes(r, "加密.xlsx") == ["ENCRYPTED"]
+    assert r.headline.returned == 1
 
 
 def test_zip_bomb_and_billion_laughs(env):
@@ -166,7 +179,7 @@ def test_wrong_plan_and_older_round(env, tmp_path):
 
     other = write_task_list(read_plan(shared_plan("xuecheng_2019_workplan.txt")), tmp_path / "other.xlsx")
     res = distribute(other, tmp_path / "other_out")
-    fill_return(next(iter(res["files"].values())), back / "别的要点.xlsx", figures=False, mtime=ON_TIME)
+    fill_return(next(iter(res.files.values())), back / "别的要点.xlsx", figures=False, mtime=ON_TIME)
     fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
     r = run(round_name="第2轮")
     wrong = find(r, "WRONG_PLAN")
@@ -189,7 +202,7 @@ def test_identity_missing_matched_by_content(env):
     r = run()
     p = find(r, "IDENTITY_MISSING")
     assert p and p[0].params["unit"] == "区财政局"
-    assert r["summary"]["headline"]["returned"] == 1
+    assert r.summary["headline"]["returned"] == 1
 
 
 def test_two_returns_and_same_file_twice(env):
@@ -202,7 +215,7 @@ def test_two_returns_and_same_file_twice(env):
     two = find(r, "TWO_RETURNS")
     assert two and two[0].params["used"] == "财政局-改.xlsx" and "财政局-第一次.xlsx" in two[0].message
     assert find(r, "SAME_FILE_TWICE")
-    unit = next(u for u in r["summary"]["unit_rows"] if u["unit"] == "区财政局")
+    unit = next(u for u in r.summary["unit_rows"] if u["unit"] == "区财政局")
     assert unit["rate"] == 1.0 and unit["file"] == "财政局-改.xlsx"
 
 
@@ -258,7 +271,7 @@ def test_cell_level_input_problems(env):
     wb, m = meta_of(back / "财政局.xlsx")
     rows = [r_ for _, r_ in m["task"]]
     c = m["col"]
-    got = {(p.code, p.cell) for p in r["problems"] if p.file == "财政局.xlsx"}
+    got = {(p.code, p.cell) for p in r.problems if p.file == "财政局.xlsx"}
     assert ("INVALID_STATUS", f"{c['status']}{rows[0]}") in got
     assert ("DONE_NO_DATE", f"{c['done_date']}{rows[1]}") in got
     assert ("DONE_NO_DETAIL", f"{c['detail']}{rows[1]}") in got
@@ -269,7 +282,7 @@ def test_cell_level_input_problems(env):
     assert ("TEXT_IN_NUMBER", f"{c['progress']}{rows[6]}") in got
     assert ("TEXT_IN_NUMBER", m["fig"][R.t3(1, 1)]) in got
     assert ("FORMULA_IN_INPUT", m["fig"]["t2_permit"]) in got
-    p = next(p for p in r["problems"] if p.code == "INVALID_STATUS")
+    p = next(p for p in r.problems if p.code == "INVALID_STATUS")
     assert "完成了" in p.message and "财政局.xlsx" in p.message
 
 
@@ -304,7 +317,7 @@ def test_late_missing_macros(env):
     assert "MACROS" in codes(r, "民政局.xlsm")
     not_returned = {p.params["unit"] for p in find(r, "NOT_RETURNED")}
     assert "区财政局" in not_returned and "区民政局" not in not_returned
-    assert "区财政局" in [row["unit"] for row in r["summary"]["unit_rows"] if not row["returned_at"]]
+    assert "区财政局" in [row["unit"] for row in r.summary["unit_rows"] if not row["returned_at"]]
 
 
 def test_xls_saved_by_old_office(env):
@@ -317,8 +330,8 @@ def test_xls_saved_by_old_office(env):
                    capture_output=True, timeout=180)
     r = run()
     assert "XLS_FORMAT" in codes(r, "财政局.xls")
-    assert r["summary"]["headline"]["returned"] == 1
-    unit = next(u for u in r["summary"]["unit_rows"] if u["unit"] == "区财政局")
+    assert r.summary["headline"]["returned"] == 1
+    unit = next(u for u in r.summary["unit_rows"] if u["unit"] == "区财政局")
     assert unit["done"] == unit["tasks"]
 
 
@@ -327,7 +340,7 @@ def test_ledger_idempotent_history_and_rebuild(env):
     fill_return(files["区财政局"], back / "财政局.xlsx", share_done=0.3, seed=5, mtime=ON_TIME)
     r1 = run()
     r2 = run()
-    assert r1["new_files"] == 1 and r2["new_files"] == 0
+    assert r1.new_files == 1 and r2.new_files == 0
     con = sqlite3.connect(tmp / "台账.sqlite")
     assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
     n_entries = con.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
@@ -342,11 +355,11 @@ def test_ledger_idempotent_history_and_rebuild(env):
     assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 2 * n_entries
     con.close()
-    assert [t["round"] for t in r3["summary"]["trend"]] == ["第1轮", "第2轮"]
-    assert r3["summary"]["trend"][0]["rate"] < r3["summary"]["trend"][1]["rate"]
+    assert [t["round"] for t in r3.summary["trend"]] == ["第1轮", "第2轮"]
+    assert r3.summary["trend"][0]["rate"] < r3.summary["trend"][1]["rate"]
     # the summary rebuilt from the ledger alone equals the one from the files
     rb = C.rebuild(tmp / "台账.sqlite", tmp / "重建.xlsx", as_of=AS_OF + dt.timedelta(days=61))
-    a, b = openpyxl.load_workbook(r3["output"]), openpyxl.load_workbook(rb["output"])
+    a, b = openpyxl.load_workbook(r3.output), openpyxl.load_workbook(rb.output)
     assert a.sheetnames == b.sheetnames
     for name in a.sheetnames:
         va = [list(r_) for r_ in a[name].iter_rows(values_only=True)]
@@ -364,7 +377,7 @@ def test_crash_mid_run_leaves_ledger_unchanged(env, monkeypatch):
     run()
     fill_return(files["孟庄镇"], back / "b.xlsx", mtime=ON_TIME)
     fill_return(files["齐村镇"], back / "c.xlsx", mtime=ON_TIME)
-    real = C._store_return
+    real = C.store_return
     calls = {"n": 0}
 
     def crashing(con, ret, round_name, seen_at):
@@ -373,15 +386,15 @@ def test_crash_mid_run_leaves_ledger_unchanged(env, monkeypatch):
         if calls["n"] == 2:
             raise RuntimeError("停电")
 
-    monkeypatch.setattr(C, "_store_return", crashing)
+    monkeypatch.setattr(C, "store_return", crashing)
     with pytest.raises(RuntimeError):
         run()
     con = sqlite3.connect(tmp / "台账.sqlite")
     assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
     assert con.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
     con.close()
-    monkeypatch.setattr(C, "_store_return", real)
-    assert run()["new_files"] == 2
+    monkeypatch.setattr(C, "store_return", real)
+    assert run().new_files == 2
 
 
 def test_user_text_never_becomes_a_formula(env):
@@ -396,10 +409,10 @@ def test_user_text_never_becomes_a_formula(env):
 
     edit(files["区财政局"], back / "财政局.xlsx", inject)
     r = run()
-    wb = openpyxl.load_workbook(r["output"])
+    wb = openpyxl.load_workbook(r.output)
     ws = wb["落实情况明细"]
     cells = [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)
-    with zipfile.ZipFile(r["output"]) as z:
+    with zipfile.ZipFile(r.output) as z:
         sheet_xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert b"<f>" not in sheet_xml.replace(b"<f>SUM", b"")

@@ -98,23 +98,23 @@ def cell(ws, name):
 def test_whole_year_through_the_panel(ws):
     shutil.copy(sample_plan(), ws / "工作要点" / "2021年市中区政务公开工作要点.txt")
     r = run_action(ws, "plan", GK_YEAR=2021)
-    assert r["ok"], r["message_cell"]
+    assert r.ok, r.message
     assert cell(ws, "GK_STATUS_PLAN").startswith("完成") and "40 项任务" in cell(ws, "GK_STATUS_PLAN")
     assert (ws / "任务清单.xlsx").exists()
     r = run_action(ws, "distribute", GK_DUE=dt.datetime(2021, 7, 10), GK_ROUND="第1轮", GK_CONTACT="张三 0632-1")
-    assert r["ok"], r["message_cell"]
+    assert r.ok, r.message
     sent = sorted((ws / "下发" / "第1轮").glob("*台账.xlsx"))
     assert len(sent) == 41 and "已生成 41 个单位工作簿" in cell(ws, "GK_STATUS_DISTRIBUTE")
     for i, p in enumerate(sent[:4]):
         fill_return(p, ws / "回收" / p.name, seed=i, mtime=dt.datetime(2021, 7, 8))
     r = run_action(ws, "collect")
-    assert r["ok"], r["message_cell"]
+    assert r.ok, r.message
     assert "已报送 4/41 个单位（未报送 37" in cell(ws, "GK_STATUS_COLLECT") and (ws / "汇总" / "汇总.xlsx").exists()
     wb = openpyxl.load_workbook(ws / "控制台.xlsm", keep_vba=True)
     wb["报告设置"]["B2"] = "枣庄市市中区人民政府"
     wb.save(ws / "控制台.xlsm")
     r = run_action(ws, "report", GK_REPORT_MODE="仅汇总报告")
-    assert r["ok"], r["message_cell"]
+    assert r.ok, r.message
     assert (ws / "报告" / "枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx").exists()
     # the buttons and the VBA project survive every save of the closed workbook
     assert button_macros(ws / "控制台.xlsm") == [sub for _, sub, _ in BUTTONS]
@@ -126,20 +126,20 @@ def test_whole_year_through_the_panel(ws):
 
 def test_stage_error_becomes_a_chinese_message(ws):
     r = run_action(ws, "plan")                      # 工作要点 folder is empty
-    assert not r["ok"]
+    assert not r.ok
     msg = cell(ws, "GK_MESSAGE")
     assert msg.startswith("【解析工作要点】失败：") and "工作要点" in msg and "怎么办" in msg
     assert cell(ws, "GK_STATUS_PLAN").startswith("失败")
     r = run_action(ws, "distribute")                # no task list yet
-    assert not r["ok"] and "找不到文件" in cell(ws, "GK_MESSAGE")
+    assert not r.ok and "找不到文件" in cell(ws, "GK_MESSAGE")
 
 
 def test_console_messages_never_show_command_line_flags(ws):
     shutil.copy(sample_plan(), ws / "工作要点" / "plan.txt")
-    assert run_action(ws, "plan", GK_YEAR=2021)["ok"]
-    assert run_action(ws, "distribute", GK_ROUND="第1轮")["ok"]
+    assert run_action(ws, "plan", GK_YEAR=2021).ok
+    assert run_action(ws, "distribute", GK_ROUND="第1轮").ok
     r = run_action(ws, "distribute", GK_ROUND="第1轮")             # same round again: files exist
-    assert not r["ok"] and r["error"].code == "OUTPUT_EXISTS"
+    assert not r.ok and r.problem.code == "OUTPUT_EXISTS"
     msg = cell(ws, "GK_MESSAGE")
     assert "已存在" in msg and "调度轮次" in msg and "--" not in msg
     guide = openpyxl.load_workbook(ws / "控制台.xlsm", keep_vba=True)["使用说明"]

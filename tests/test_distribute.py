@@ -7,9 +7,10 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from automation import ledger as L
+from automation import unitbook as L
 from automation import reportspec as R
-from automation.distribute import distribute, file_names, safe_filename
+from automation.distribute import distribute
+from automation.filenames import safe_filename, unit_workbook_names as file_names
 from automation.plan import read_plan
 from automation.problems import GongkaiError
 from automation.registry import registry_from_plan, write_registry
@@ -39,14 +40,14 @@ def test_each_unit_gets_exactly_its_tasks(issued):
     def having(*names):
         return [t.id for t in plan.tasks if any(u.name in names for u in t.units)]
 
-    assert ledger_ids(result["files"]["孟庄镇"]) == having("各镇人民政府")
-    assert ledger_ids(result["files"]["光明路街道"]) == having("各街道办事处", "光明路街道办事处")
-    assert ledger_ids(result["files"]["区财政局"]) == having("区财政局", "区政府各部门单位", "区政府各部门")
-    assert ledger_ids(result["files"]["区发展和改革局"]) == having("区发改局", "区政府各部门单位", "区政府各部门")
+    assert ledger_ids(result.files["孟庄镇"]) == having("各镇人民政府")
+    assert ledger_ids(result.files["光明路街道"]) == having("各街道办事处", "光明路街道办事处")
+    assert ledger_ids(result.files["区财政局"]) == having("区财政局", "区政府各部门单位", "区政府各部门")
+    assert ledger_ids(result.files["区发展和改革局"]) == having("区发改局", "区政府各部门单位", "区政府各部门")
     # an unexpandable collective keeps its own workbook, reported
-    assert ledger_ids(result["files"]["区政府有关部门"]) == ["2021-01-15"]
-    assert "COLLECTIVE_NOT_EXPANDED" in {p.code for p in result["problems"]}
-    assert result["units"] == 41 and len(os.listdir(out)) == 42
+    assert ledger_ids(result.files["区政府有关部门"]) == ["2021-01-15"]
+    assert "COLLECTIVE_NOT_EXPANDED" in {p.code for p in result.problems}
+    assert result.units == 41 and len(os.listdir(out)) == 42
 
 
 def test_strongest_role_once(tmp_path, sample_registry):
@@ -54,15 +55,15 @@ def test_strongest_role_once(tmp_path, sample_registry):
     f.write_text("2021年要点\n一、任务\n1.做好财政公开。（区财政局牵头，区政府各部门负责落实）\n", encoding="utf-8")
     tasks = write_task_list(read_plan(f), tmp_path / "清单.xlsx")
     res = distribute(tasks, tmp_path / "out", registry_path=REG)
-    rows = CalamineWorkbook.from_path(res["files"]["区财政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
+    rows = CalamineWorkbook.from_path(res.files["区财政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
     assert len(rows) == 2 and rows[1][4] == "牵头"
-    rows = CalamineWorkbook.from_path(res["files"]["区民政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
+    rows = CalamineWorkbook.from_path(res.files["区民政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
     assert rows[1][4] == "负责"
 
 
 def test_locked_editable_validations_and_formats(issued):
     result, out, plan = issued
-    wb = openpyxl.load_workbook(result["files"]["区政府办公室"])
+    wb = openpyxl.load_workbook(result.files["区政府办公室"])
     ws = wb[L.LEDGER_SHEET]
     assert ws.protection.sheet and wb[L.FIGURE_SHEET].protection.sheet
     header = [c.value for c in ws[1]]
@@ -103,10 +104,10 @@ def test_locked_editable_validations_and_formats(issued):
 
 
 def test_metadata_matches(issued):
-    from automation.distribute import plan_fingerprint
+    from automation.unitbook import plan_fingerprint
 
     result, out, plan = issued
-    path = result["files"]["区司法局"]
+    path = result.files["区司法局"]
     wb = openpyxl.load_workbook(path)
     assert wb[L.META_SHEET].sheet_state == "veryHidden"
     props = {p.name: p.value for p in wb.custom_doc_props}
@@ -135,7 +136,7 @@ def test_metadata_matches(issued):
 def read_plan_back(result):
     from automation.tasklist import read_task_list
 
-    return read_task_list(os.path.join(os.path.dirname(result["output"]), "任务清单.xlsx"))[0]
+    return read_task_list(os.path.join(os.path.dirname(result.output), "任务清单.xlsx"))[0]
 
 
 def test_safe_names():
@@ -152,12 +153,12 @@ def test_no_silent_overwrite_and_units_regeneration(issued):
         distribute(tasks, out, registry_path=REG)
     assert e.value.problem.code == "OUTPUT_EXISTS"
     before = {p: os.stat(p).st_mtime_ns for p in out.iterdir()}
-    os.utime(result["files"]["区财政局"], ns=(1, 1))
-    os.utime(result["files"]["孟庄镇"], ns=(1, 1))
+    os.utime(result.files["区财政局"], ns=(1, 1))
+    os.utime(result.files["孟庄镇"], ns=(1, 1))
     res = distribute(tasks, out, registry_path=REG, units=["区财政局"], due="2021-07-10")
-    assert res["workbooks"] == 1
-    assert os.stat(result["files"]["区财政局"]).st_mtime_ns != 1
-    assert os.stat(result["files"]["孟庄镇"]).st_mtime_ns == 1
+    assert res.workbooks == 1
+    assert os.stat(result.files["区财政局"]).st_mtime_ns != 1
+    assert os.stat(result.files["孟庄镇"]).st_mtime_ns == 1
     assert len(list(out.iterdir())) == len(before)
 
 
@@ -185,7 +186,7 @@ def test_restyled_template_keeps_styling(tmp_path, plan2021):
     wb.save(tpl)
     tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
     res = distribute(tasks, tmp_path / "out", template=tpl, registry_path=REG)
-    out = openpyxl.load_workbook(res["files"]["区财政局"])[L.LEDGER_SHEET]
+    out = openpyxl.load_workbook(res.files["区财政局"])[L.LEDGER_SHEET]
     assert out["N1"].value == "工作落实情况（请详细填写）" and out["N1"].font.name == "仿宋"
     assert out.column_dimensions["N"].width == 60
 
@@ -200,9 +201,9 @@ def test_three_plans_every_assignment_lands_once(tmp_path, plan2019, gazette, pl
         tasks = write_task_list(plan, tmp_path / f"{plan_file.stem}.xlsx")
         res = distribute(tasks, tmp_path / plan_file.stem, registry_path=reg)
         expected = sum(len({u.name for u in t.units}) for t in plan.tasks)
-        got = sum(len(ledger_ids(p)) for p in res["files"].values())
+        got = sum(len(ledger_ids(p)) for p in res.files.values())
         assert got == expected
-        listing = CalamineWorkbook.from_path(res["listing"]).get_sheet_by_name("下发清单").to_python()
+        listing = CalamineWorkbook.from_path(res.listing).get_sheet_by_name("下发清单").to_python()
         assert sum(r[4] for r in listing[1:]) == expected
 
 
@@ -221,7 +222,7 @@ def test_figure_formulas_compute(issued, tmp_path):
     """Fill the unit's figure inputs, recalculate with LibreOffice, read the totals and checks."""
     result, out, plan = issued
     src = tmp_path / "filled.xlsx"
-    shutil.copy(result["files"]["区财政局"], src)
+    shutil.copy(result.files["区财政局"], src)
     wb = openpyxl.load_workbook(src)
     f = wb[L.FIGURE_SHEET]
     meta = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
@@ -274,7 +275,7 @@ def test_renders_with_libreoffice(issued, tmp_path):
     if not exe:
         pytest.skip("LibreOffice 未安装")
     result, out, plan = issued
-    src = result["files"]["孟庄镇"]
+    src = result.files["孟庄镇"]
     subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), src],
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / (os.path.basename(src)[:-5] + ".pdf")

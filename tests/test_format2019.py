@@ -5,7 +5,7 @@ import docx
 import openpyxl
 import pytest
 
-from automation import ledger as L
+from automation import unitbook as L
 from automation import reportspec as R
 from automation.collect import collect
 from automation.demo import fill_return
@@ -29,7 +29,7 @@ def year2020(tmp_path):
 
 def test_unit_workbook_has_the_2019_tables(year2020):
     tmp, tasks, res = year2020
-    wb = openpyxl.load_workbook(res["files"]["区财政局"])
+    wb = openpyxl.load_workbook(res.files["区财政局"])
     meta = {r[0]: r[1] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] not in ("fig", "col", "task")}
     figs = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
     assert meta["report_format"] == "2019"
@@ -45,7 +45,7 @@ def test_unit_workbook_has_the_2019_tables(year2020):
 def test_2020_report_in_the_trial_format(year2020):
     tmp, tasks, res = year2020
     back = tmp / "回收"
-    for i, p in enumerate(res["files"].values()):
+    for i, p in enumerate(res.files.values()):
         out = fill_return(p, back / f"{i}.xlsx", seed=i, mtime=dt.datetime(2020, 7, 8))
         wb = openpyxl.load_workbook(out)
         figs = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
@@ -53,10 +53,10 @@ def test_2020_report_in_the_trial_format(year2020):
         wb[L.FIGURE_SHEET][figs["t2_proc_amount"]] = 12.5
         wb.save(out)
     c = collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", round_name="第1轮")
-    assert not [p for p in c["problems"] if p.code in ("NEGATIVE_NUMBER", "TEXT_IN_NUMBER")]
-    r = make_reports(c["output"], tmp / "报告", all_units=True, settings={"organ": "某区人民政府"})
-    assert {x["status"] for x in r["results"]} == {"通过"}, [p.message for p in r["problems"]]
-    d = docx.Document(next(x["file"] for x in r["results"] if x["unit"] == "区财政局"))
+    assert not [p for p in c.problems if p.code in ("NEGATIVE_NUMBER", "TEXT_IN_NUMBER")]
+    r = make_reports(c.output, tmp / "报告", all_units=True, settings={"organ": "某区人民政府"})
+    assert {x.status.label for x in r.outcomes} == {"通过"}, [p.message for p in r.problems]
+    d = docx.Document(next(x.file for x in r.outcomes if x.unit == "区财政局"))
     heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     assert heads[4] == "五、政府信息公开工作存在的主要问题及改进情况"
     t2, t3, t4 = d.tables

@@ -60,13 +60,13 @@ def write_summary(path: Path, real, fig: dict) -> Path:
 def test_as_published_the_checks_refuse_it(real, tmp_path):
     summary = write_summary(tmp_path / "汇总.xlsx", real, figures(real, clean=False))
     r = make_reports(summary, tmp_path / "out", unit=real["organ"], year=real["year"])
-    res = r["results"][0]
-    assert res["status"] == "未通过，未生成" and not res["file"]
-    found = {(p.params["table"], p.params["row"], p.params["column"]) for p in res["problems"]}
+    res = r.outcomes[0]
+    assert res.status.label == "未通过，未生成" and not res.file
+    found = {(p.params["table"], p.params["row"], p.params["column"]) for p in res.problems}
     assert ("三", "（一）予以公开", "总计") in found                     # the blank 总计 column
     assert ("三", "一、本年新收政府信息公开申请数量", "科研机构") in found   # a blank cell
     assert ("二", "政府集中采购", "采购总金额") in found                  # "251000元"
-    assert all(p.params["unit"] == real["organ"] for p in res["problems"])
+    assert all(p.params["unit"] == real["organ"] for p in res.problems)
 
 
 def test_entered_properly_every_published_number_is_reproduced(real, tmp_path):
@@ -74,9 +74,9 @@ def test_entered_properly_every_published_number_is_reproduced(real, tmp_path):
     summary = write_summary(tmp_path / "汇总.xlsx", real, fig)
     r = make_reports(summary, tmp_path / "out", unit=real["organ"], year=real["year"],
                      settings={"organ": real["organ"]})
-    res = r["results"][0]
-    assert res["status"] == "通过", [p.message for p in res["problems"]]
-    d = docx.Document(res["file"])
+    res = r.outcomes[0]
+    assert res.status.label == "通过", [p.message for p in res.problems]
+    d = docx.Document(res.file)
     t2, t3, t4 = d.tables
     # table 二: labels and numbers of the 2019 format, row by row
     rows = {t2.cell(i, 0).text: [t2.cell(i, j).text for j in range(1, 4)] for i in range(len(t2.rows))}

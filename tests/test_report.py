@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
 @pytest.fixture
 def summary(demo, tmp_path):
     p = tmp_path / "汇总.xlsx"
-    shutil.copy(demo["summary"], p)
+    shutil.copy(demo.output / "汇总" / "汇总.xlsx", p)
     return p
 
 
@@ -66,13 +66,13 @@ def text_of(path):
 
 def one(summary, tmp_path, unit="区财政局", **kw):
     r = make_reports(summary, tmp_path / "out", unit=unit, settings=SETTINGS, when=dt.date(2022, 1, 20), **kw)
-    return r, r["results"][0]
+    return r, r.outcomes[0]
 
 
 def test_six_headings_title_and_closing(summary, tmp_path):
     r, res = one(summary, tmp_path)
-    assert res["status"] == "通过" and res["file"].endswith("区财政局_2021年政府信息公开工作年度报告.docx")
-    d = docx.Document(res["file"])
+    assert res.status.label == "通过" and res.file.name.endswith("区财政局_2021年政府信息公开工作年度报告.docx")
+    d = docx.Document(res.file)
     heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     assert heads == HEADINGS
     titles = [p.text for p in d.paragraphs if p.style.name == "Title"]
@@ -86,7 +86,7 @@ def test_six_headings_title_and_closing(summary, tmp_path):
 
 def test_tables_labels_and_merges_follow_the_spec(summary, tmp_path):
     r, res = one(summary, tmp_path)
-    d = docx.Document(res["file"])
+    d = docx.Document(res.file)
     t2, t3, t4 = d.tables
     # table 二: four blocks, labels exact, single-value rows merged over 3 columns
     labels = [t2.cell(i, 0).text for i in range(len(t2.rows))]
@@ -130,10 +130,10 @@ def test_numbers_come_from_the_summary_and_narrative_follows(summary, tmp_path):
     unit = "区财政局"
     new = get_figure(summary, unit, R.t3(1, 1))
     r, res = one(summary, tmp_path)
-    d = docx.Document(res["file"])
+    d = docx.Document(res.file)
     t3 = d.tables[1]
     assert t3.cell(3, 3).text == str(int(new))
-    assert f"全年共收到政府信息公开申请{int(get_figure(summary, unit, R.t3(1, 7)))}件" in text_of(res["file"])
+    assert f"全年共收到政府信息公开申请{int(get_figure(summary, unit, R.t3(1, 7)))}件" in text_of(res.file)
     # a clerk corrects the table: one more application received and handled (still consistent)
     set_figure(summary, unit, R.t3(1, 1), new + 5)
     set_figure(summary, unit, R.t3(1, 7), get_figure(summary, unit, R.t3(1, 7)) + 5)
@@ -142,9 +142,9 @@ def test_numbers_come_from_the_summary_and_narrative_follows(summary, tmp_path):
     for c in (1, 7):
         set_figure(summary, unit, R.t3(R.T3_TOTAL_ROW, c), get_figure(summary, unit, R.t3(R.T3_TOTAL_ROW, c)) + 5)
     r2 = make_reports(summary, tmp_path / "out2", unit=unit, settings=SETTINGS)
-    text = text_of(r2["results"][0]["file"])
+    text = text_of(r2.outcomes[0].file)
     assert f"全年共收到政府信息公开申请{int(get_figure(summary, unit, R.t3(1, 7)))}件" in text
-    assert docx.Document(r2["results"][0]["file"]).tables[1].cell(3, 3).text == str(int(new + 5))
+    assert docx.Document(r2.outcomes[0].file).tables[1].cell(3, 3).text == str(int(new + 5))
 
 
 @pytest.mark.parametrize("planted, where", [
@@ -165,38 +165,38 @@ def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
     else:  # a real published report wrote "/" for 规章 instead of 0
         set_figure(summary, unit, "t2_rule_new", "/")
     r, res = one(summary, tmp_path)
-    assert res["status"] == "未通过，未生成" and not res["file"]
-    found = [(p.params["table"], p.params["row"], p.params["column"]) for p in res["problems"]]
+    assert res.status.label == "未通过，未生成" and not res.file
+    found = [(p.params["table"], p.params["row"], p.params["column"]) for p in res.problems]
     assert where in found, found
-    assert "区财政局" in res["problems"][0].message
+    assert "区财政局" in res.problems[0].message
     # --force writes it anyway and says so
     r, res = one(summary, tmp_path, force=True)
-    assert res["file"] and res["status"].startswith("未通过（已强制生成）")
+    assert res.file and res.status.label.startswith("未通过（已强制生成）")
 
 
 def test_consolidated_is_the_cell_by_cell_sum(demo, summary, tmp_path):
     r = make_reports(summary, tmp_path / "all", consolidated=True, settings=SETTINGS)
-    res = r["results"][0]
-    assert res["unit"] is None and res["file"].endswith("枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx")
+    res = r.outcomes[0]
+    assert res.unit is None and res.file.name.endswith("枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx")
     wb = openpyxl.load_workbook(summary)
     ws = wb["年度报告数据"]
     header = [c.value for c in ws[1]]
     units = header[5:]
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
-    d = docx.Document(res["file"])
+    d = docx.Document(res.file)
     t3, t4 = d.tables[1], d.tables[2]
     for r_ in range(1, 26):
         for c in range(1, 8):
             expected = sum(rows[R.t3(r_, c)][5:])
             assert t3.cell(2 + r_, 2 + c).text == str(int(expected))
     assert t4.cell(3, 4).text == str(int(sum(rows[R.t4(5)][5:])))
-    text = text_of(res["file"])
+    text = text_of(res.file)
     assert f"所属{len(units)}个镇街和部门" in text
 
 
 def test_fonts_page_and_margins(summary, tmp_path):
     r, res = one(summary, tmp_path)
-    d = docx.Document(res["file"])
+    d = docx.Document(res.file)
     east = {name: d.styles[name].element.rPr.rFonts.get(qn("w:eastAsia"))
             for name in ("Normal", "Title", "Heading 1", "Heading 2", "表格文字")}
     assert east == {"Normal": "仿宋_GB2312", "Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312",
@@ -219,7 +219,7 @@ def test_autoescaping(summary, tmp_path):
             break
     wb.save(summary)
     r, res = one(summary, tmp_path)
-    assert "公开了 A&B<C> 的“预算”信息" in text_of(res["file"])
+    assert "公开了 A&B<C> 的“预算”信息" in text_of(res.file)
 
 
 def test_batch_names_and_listing(summary, tmp_path):
@@ -230,7 +230,7 @@ def test_batch_names_and_listing(summary, tmp_path):
     assert "枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx" in names
     listing = openpyxl.load_workbook(tmp_path / "batch" / "报告清单.xlsx")["报告清单"]
     rows = list(listing.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(r["results"]) == len(names) - 1
+    assert len(rows) == len(r.outcomes) == len(names) - 1
     assert {row[4] for row in rows} == {"通过"}
     # two units' reports are not the same text
     a = text_of(tmp_path / "batch" / "孟庄镇_2021年政府信息公开工作年度报告.docx")
@@ -238,7 +238,7 @@ def test_batch_names_and_listing(summary, tmp_path):
     assert a != b
     # existing reports are not overwritten silently
     r2 = make_reports(summary, tmp_path / "batch", unit="孟庄镇", settings=SETTINGS)
-    assert r2["results"][0]["status"] == "文件已存在，未覆盖"
+    assert r2.outcomes[0].status.label == "文件已存在，未覆盖"
 
 
 def test_edited_template_is_checked_before_rendering(summary, tmp_path):
@@ -259,7 +259,7 @@ def test_converts_with_libreoffice(summary, tmp_path):
     if not exe:
         pytest.skip("LibreOffice 未安装")
     r, res = one(summary, tmp_path)
-    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), res["file"]], check=True,
+    subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), res.file], check=True,
                    capture_output=True, timeout=180)
     from pypdf import PdfReader
 
@@ -271,7 +271,7 @@ def test_converts_with_libreoffice(summary, tmp_path):
 
 def test_consolidated_over_a_list_of_units(summary, tmp_path):
     r = make_reports(summary, tmp_path / "part", consolidated=True, covered=["孟庄镇", "税郭镇"], settings=SETTINGS)
-    d = docx.Document(r["results"][0]["file"])
+    d = docx.Document(r.outcomes[0].file)
     expected = sum(get_figure(summary, u, R.t3(1, 7)) for u in ["孟庄镇", "税郭镇"])
     assert d.tables[1].cell(3, 9).text == str(int(expected))
     with pytest.raises(GongkaiError):
@@ -292,20 +292,20 @@ def test_previous_year_carry_over_and_problems(summary, tmp_path):
             break
     wb.save(last)
     r = make_reports(summary, tmp_path / "ok", unit=unit, previous=last, settings=SETTINGS)
-    assert r["results"][0]["status"] == "通过"
-    text = text_of(r["results"][0]["file"])
+    assert r.outcomes[0].status.label == "通过"
+    text = text_of(r.outcomes[0].file)
     assert "（三）上年度问题整改情况" in text and "“政策解读形式单一”" in text
     set_figure(last, unit, R.t3(R.T3_CARRY_ROW, 1), get_figure(summary, unit, R.t3(2, 1)) + 2)
     set_figure(last, unit, R.t3(R.T3_CARRY_ROW, 7), get_figure(summary, unit, R.t3(2, 7)) + 2)
     r = make_reports(summary, tmp_path / "bad", unit=unit, previous=last, settings=SETTINGS)
-    rules = {(p.params["row"], p.params["column"]) for p in r["results"][0]["problems"]}
+    rules = {(p.params["row"], p.params["column"]) for p in r.outcomes[0].problems}
     assert ("二、上年结转", "自然人") in rules
 
 
 def test_unit_report_does_not_borrow_the_office_contact(summary, tmp_path):
     r, res = one(summary, tmp_path)                  # SETTINGS hold the government office's address and phone
-    text = text_of(res["file"])
+    text = text_of(res.file)
     assert SETTINGS["address"] not in text and SETTINGS["phone"] not in text
     r = make_reports(summary, tmp_path / "gov", consolidated=True, settings=SETTINGS)
-    gov = text_of(r["results"][0]["file"])
+    gov = text_of(r.outcomes[0].file)
     assert SETTINGS["address"] in gov and SETTINGS["phone"] in gov

@@ -75,7 +75,7 @@ def test_registry_aliases_collectives_and_draft(plan2021, tmp_path, sample_regis
 
 
 def test_text_starting_with_equals_stays_text(tmp_path):
-    from automation.plan import Plan, Task
+    from automation.model import Plan, Task
     from automation.units import Unit
 
     plan = Plan(["x"], "2021年要点", 2021, [Task("2021-01-01", ["一、公开"], "=HYPERLINK(\"http://x\",\"y\")",

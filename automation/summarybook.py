@@ -1,14 +1,35 @@
-"""The summary workbook (汇总.xlsx) the office looks at, written with XlsxWriter (fast, with charts).
+"""Contract of the summary workbook (汇总.xlsx): its sheets, headers and plan facts, written by collect
+(XlsxWriter, fast, with charts) and read back by the report stage (``read_summary``), so a clerk's
+corrections in 年度报告数据 are what the reports print.
 
 Every text a unit typed is written with write_string: '=HYPERLINK(...)' stays text.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils import column_index_from_string, get_column_letter
+import xlsxwriter
+from python_calamine import CalamineWorkbook
 
-from . import ledger as L
+from . import unitbook as L
+from .problems import GongkaiError
+from .reportspec import spec_for
+from .tables import CALAMINE_ERRORS, atomic_target
+from .xlsxparts import BigSheet, fill_big_sheets
+
+# the sheets, and the headers the reader relies on
+OVERVIEW, TASKS, UNITS, OVERDUE, MISSING, DETAIL, PROBLEMS, FIGURES = (
+    "总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据")
+INFO_TITLE, INFO_YEAR, INFO_ROUND, INFO_AS_OF, INFO_DUE = "工作要点", "年度", "调度轮次", "汇总时间", "报送截止"
+TASK_FIXED = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
+UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
+                "问题数", "报送文件", "联系人", "联系电话"]
+DETAIL_COLUMNS = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
+                  "落实情况", "佐证材料", "存在问题", "下步打算"]
+FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]
+CHECK_KEY = "check"
 
 STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE"}
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
@@ -16,10 +37,6 @@ ROLE_CN = {"lead": "牵头", "responsible": "负责", "cooperate": "配合"}
 
 
 def write_summary(summary: dict, output) -> Path:
-    import xlsxwriter
-
-    from .tables import atomic_target
-
     out = Path(output)
     with atomic_target(out) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
@@ -27,7 +44,7 @@ def write_summary(summary: dict, output) -> Path:
         deferred: dict = {}
         _write(wb, summary, deferred)
         wb.close()
-        _fill_deferred(str(tmp), deferred)
+        fill_big_sheets(str(tmp), deferred)
     return out
 
 
@@ -43,89 +60,6 @@ def _print_setup(ws, landscape: bool = True) -> None:
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-class BigSheet:
-    """Rows of a large sheet, written as sheet XML after XlsxWriter has closed the workbook.
-
-    XlsxWriter spends ~20 µs a cell; the summary of 1,000 units has ~700,000 cells in two sheets.
-    A probe row (row 2) carries one blank cell per format so the style ids can be read back."""
-
-    def __init__(self, ws, name: str, formats: dict, header: list[str]):
-        self.name, self.rows = name, []
-        self.fmt_names = list(formats)
-        for c, t in enumerate(header):
-            ws.write_string(0, c, t, formats["__head__"])
-        for c, key in enumerate(self.fmt_names):
-            ws.write_blank(1, c, None, formats[key])
-        self.ncols = len(header)
-
-    def add(self, cells: list[tuple]) -> None:
-        self.rows.append(cells)
-
-
-def _fill_deferred(path: str, deferred: dict) -> None:
-    """Stream the deferred rows into their sheets (a new zip, written part by part)."""
-    import re
-    import shutil
-    import zipfile
-
-    from .distribute import _sheet_parts
-    from .tables import cell_xml_tail
-
-    if not deferred:
-        return
-    src = zipfile.ZipFile(path)
-    names = src.namelist()
-    parts = _sheet_parts({n: src.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")})
-    by_part = {parts[name]: big for name, big in deferred.items()}
-    letters = [get_column_letter(i + 1) for i in range(max(b.ncols for b in deferred.values()) + 1)]
-    tmp = path + ".part"
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-        for n in names:
-            if n == "xl/workbook.xml":         # autofilters' hidden names follow the rows written
-                xml = src.read(n).decode("utf-8")
-                for big in deferred.values():
-                    last_ref = f"${letters[big.ncols - 1]}${max(2, len(big.rows) + 1)}"
-                    xml = re.sub(rf"('?{re.escape(big.name)}'?!\$A\$1:)\$[A-Z]+\$\d+", lambda m: m.group(1) + last_ref,
-                                 xml)
-                dst.writestr(src.getinfo(n), xml.encode("utf-8"))
-                continue
-            if n not in by_part:
-                dst.writestr(src.getinfo(n), src.read(n))
-                continue
-            big = by_part[n]
-            xml = src.read(n).decode("utf-8")
-            probe = re.search(r'<row r="2"[^>]*>(.*?)</row>', xml, re.S)
-            styles = {big.fmt_names[column_index_from_string(m.group(1)) - 1]: m.group(2)
-                      for m in re.finditer(r'<c r="([A-Z]+)2" s="(\d+)"', probe.group(1))}
-            last = f"{letters[big.ncols - 1]}{max(2, len(big.rows) + 1)}"
-            head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()])
-            tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last}"', xml[probe.end():])
-            cache: dict = {}
-
-            def frag(value, fmt):
-                key = (value, fmt)
-                f = cache.get(key)
-                if f is None:
-                    f = cell_xml_tail(styles.get(fmt, "0"), value)
-                    if len(cache) < 200000:
-                        cache[key] = f
-                return f
-
-            with dst.open(n, "w") as out:
-                out.write(head.encode("utf-8"))
-                chunk = []
-                for r, cells in enumerate(big.rows, 2):
-                    rs = str(r)
-                    chunk.append(f'<row r="{rs}">' + "".join(
-                        '<c r="' + letters[c] + rs + '"' + frag(v, fmt) for c, (v, fmt) in enumerate(cells)) + "</row>")
-                    if len(chunk) >= 2000:
-                        out.write("".join(chunk).encode("utf-8"))
-                        chunk = []
-                out.write(("".join(chunk) + tail).encode("utf-8"))
-    src.close()
-    shutil.move(tmp, path)
 
 
 def _write(wb, s: dict, deferred: dict) -> None:
@@ -149,7 +83,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     units = [r["unit"] for r in s["unit_rows"]]
 
     # ---- 总览
-    ws = wb.add_worksheet("总览")
+    ws = wb.add_worksheet(OVERVIEW)
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
@@ -157,9 +91,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.set_column(1, 1, 40)
     ws.set_column(3, 5, 14)
     ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
-    info = [("工作要点", plan.get("title", "")), ("调度轮次", s["round"] or "（未命名）"),
-            ("汇总时间", s["as_of"].strftime("%Y-%m-%d %H:%M")),
-            ("报送截止", s["due"].isoformat() if s["due"] else "未设定")]
+    info = [(INFO_TITLE, plan.get("title", "")), (INFO_YEAR, str(plan.get("year") or "")),
+            (INFO_ROUND, s["round"] or "（未命名）"), (INFO_AS_OF, s["as_of"].strftime("%Y-%m-%d %H:%M")),
+            (INFO_DUE, s["due"].isoformat() if s["due"] else "未设定")]
     heads = [("应报送单位", h["expected"]), ("已报送单位", h["returned"]), ("未报送单位", h["missing"]),
              ("逾期报送单位", h["late"]), ("任务总数", h["tasks"]), ("已完成任务", h["done"]),
              ("推进中任务", h["in_progress"]), ("未启动任务", h["not_started"]), ("逾期未完成任务", h["overdue"]),
@@ -189,8 +123,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
     n_units = len(s["unit_rows"])
     if n_units:
         bar = wb.add_chart({"type": "bar"})
-        bar.add_series({"name": "完成率", "categories": ["单位进度", 1, 0, n_units, 0],
-                        "values": ["单位进度", 1, 7, n_units, 7], "fill": {"color": "#5B9BD5"},
+        bar.add_series({"name": "完成率", "categories": [UNITS, 1, 0, n_units, 0],
+                        "values": [UNITS, 1, 7, n_units, 7], "fill": {"color": "#5B9BD5"},
                         "data_labels": {"value": True, "num_format": "0%"}})
         bar.set_title({"name": "各单位任务完成率", "name_font": {"name": "黑体", "size": 12}})
         bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
@@ -200,8 +134,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.insert_chart(1, 3, bar)
     if s["trend"]:
         line = wb.add_chart({"type": "line"})
-        line.add_series({"name": "任务完成率", "categories": ["总览", trend_first, 0, trend_last, 0],
-                         "values": ["总览", trend_first, 2, trend_last, 2], "marker": {"type": "circle"},
+        line.add_series({"name": "任务完成率", "categories": [OVERVIEW, trend_first, 0, trend_last, 0],
+                         "values": [OVERVIEW, trend_first, 2, trend_last, 2], "marker": {"type": "circle"},
                          "data_labels": {"value": True, "num_format": "0%"}})
         line.set_title({"name": "各轮调度完成率趋势", "name_font": {"name": "黑体", "size": 12}})
         line.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
@@ -209,9 +143,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.insert_chart(trend_last + 2, 0, line)
 
     # ---- 任务进度: one row per task, one column per unit
-    ws = wb.add_worksheet("任务进度")
+    ws = wb.add_worksheet(TASKS)
     _print_setup(ws)
-    fixed = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
+    fixed = TASK_FIXED
     ws.set_column(0, 0, 11)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 2, 44)
@@ -220,7 +154,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.freeze_panes(1, 3)
     fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
-    big = BigSheet(ws, "任务进度", fmts, fixed + units)
+    big = BigSheet(ws, TASKS, fmts, fixed + units)
     col_of = {u: i for i, u in enumerate(units)}
     for row in s["task_rows"]:
         t = row["task"]
@@ -238,10 +172,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
     deferred[big.name] = big
 
     # ---- 单位进度 (sortable for the 通报 ranking)
-    ws = wb.add_worksheet("单位进度")
+    ws = wb.add_worksheet(UNITS)
     _print_setup(ws)
-    cols = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
-            "问题数", "报送文件", "联系人", "联系电话"]
+    cols = UNIT_COLUMNS
     _head(ws, cols, F["head"])
     ws.set_column(0, 0, 24)
     ws.set_column(1, 7, 8)
@@ -263,7 +196,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.freeze_panes(1, 1)
 
     # ---- 逾期任务
-    ws = wb.add_worksheet("逾期任务")
+    ws = wb.add_worksheet(OVERDUE)
     _print_setup(ws)
     cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
     _head(ws, cols, F["head"])
@@ -293,7 +226,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.autofilter(0, 0, max(1, r), len(cols) - 1)
 
     # ---- 未报送单位 (the 催报 list)
-    ws = wb.add_worksheet("未报送单位")
+    ws = wb.add_worksheet(MISSING)
     _print_setup(ws)
     cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
     _head(ws, cols, F["head"])
@@ -309,16 +242,15 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 5, a["phone"] or "", F["text"])
 
     # ---- 落实情况明细 (ready to quote in the report)
-    ws = wb.add_worksheet("落实情况明细")
+    ws = wb.add_worksheet(DETAIL)
     _print_setup(ws)
-    cols = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
-            "落实情况", "佐证材料", "存在问题", "下步打算"]
+    cols = DETAIL_COLUMNS
     widths = [11, 16, 36, 20, 6, 8, 11, 8, 8, 50, 24, 24, 24]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
-    big = BigSheet(ws, "落实情况明细", fmts, cols)
+    big = BigSheet(ws, DETAIL, fmts, cols)
     for row in s["task_rows"]:
         t = row["task"]
         section = (t.get("path") or [""])[0]
@@ -337,7 +269,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     deferred[big.name] = big
 
     # ---- 问题清单
-    ws = wb.add_worksheet("问题清单")
+    ws = wb.add_worksheet(PROBLEMS)
     _print_setup(ws)
     cols = ["轮次", "级别", "代码", "文件", "工作表", "单元格", "说明"]
     _head(ws, cols, F["head"])
@@ -355,20 +287,18 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.freeze_panes(1, 0)
 
     # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here
-    ws = wb.add_worksheet("年度报告数据")
+    ws = wb.add_worksheet(FIGURES)
     _print_setup(ws)
-    from .reportspec import spec_for
-
     spec = spec_for(plan.get("year"))
     fig_units = [u for u in units if u in s["figures"]]
-    cols = ["键", "表", "项目", "栏目", "合计"] + fig_units
+    cols = FIGURE_FIXED + fig_units
     ws.set_column(0, 0, 12, None, {"hidden": True})
     ws.set_column(1, 1, 4)
     ws.set_column(2, 2, 40)
     ws.set_column(3, 3, 12)
     ws.set_column(4, 4 + len(fig_units), 9)
     ws.freeze_panes(1, 5)
-    big = BigSheet(ws, "年度报告数据", {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
+    big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
     extra_keys = []
     for u in fig_units:
         for k in s["figures"][u]:
@@ -381,6 +311,82 @@ def _write(wb, s: dict, deferred: dict) -> None:
         big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (sum(values), "num")]
                 + [(v, "num") for v in values])
     oks = [not spec.check_balance(s["figures"][u]) for u in fig_units]
-    big.add([("check", "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
+    big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
              ("✓" if all(oks) else "✗", "text")] + [("✓" if ok else "✗", "text") for ok in oks])
     deferred[big.name] = big
+
+
+# ------------------------------------------------------------------------------ reading it back
+
+@dataclass
+class UnitData:
+    name: str
+    category: str = ""
+    contact: str = ""
+    phone: str = ""
+    figures: dict = field(default_factory=dict)          # as typed in the summary (may be corrected)
+    entries: list = field(default_factory=list)          # dicts: task id, section, text, role, status, detail...
+
+
+@dataclass
+class SummaryData:
+    title: str
+    year: int | None
+    round: str
+    units: dict
+    tasks: list          # dicts: id, section, text, deadline, overall, overdue, leads
+    source: str
+
+
+def read_summary(path) -> SummaryData:
+    """The summary as the report stage needs it, with the clerk's corrections."""
+    p = Path(path)
+    if not p.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", p)
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        sheets = set(wb.sheet_names)
+        need = {OVERVIEW, TASKS, UNITS, DETAIL, FIGURES}
+        if not need <= sheets:
+            raise GongkaiError.of("SUMMARY_INVALID", p.name, detail="缺少工作表：" + "、".join(sorted(need - sheets)))
+        rows = {n: wb.get_sheet_by_name(n).to_python() for n in need}
+    except CALAMINE_ERRORS as exc:
+        raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None
+    info = {str(r[0]): r[1] for r in rows[OVERVIEW] if len(r) > 1 and r[0]}
+    title = str(info.get(INFO_TITLE, ""))
+    year = _year(info.get(INFO_YEAR)) or _year(title)
+    units: dict[str, UnitData] = {}
+    head = rows[UNITS][0]
+    for r in rows[UNITS][1:]:
+        d = dict(zip(head, r))
+        units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
+                                       str(d.get("联系电话") or ""))
+    fig_rows = rows[FIGURES]
+    header = [str(x) for x in fig_rows[0]]
+    unit_cols = {header[c]: c for c in range(len(FIGURE_FIXED), len(header))}
+    for r in fig_rows[1:]:
+        key = str(r[0])
+        if not key or key == CHECK_KEY:
+            continue
+        for u, c in unit_cols.items():
+            v = r[c] if c < len(r) else ""
+            units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
+    det = rows[DETAIL]
+    head = det[0]
+    for r in det[1:]:
+        d = dict(zip(head, r))
+        units.setdefault(str(d["单位"]), UnitData(str(d["单位"]))).entries.append(d)
+    tasks = []
+    head = rows[TASKS][0]
+    for r in rows[TASKS][1:]:
+        d = dict(zip(head, r))
+        tasks.append({"id": str(d["任务编号"]), "section": str(d.get("一级标题") or ""), "text": str(d["任务内容"]),
+                      "deadline": str(d.get("完成时限") or ""), "overall": str(d.get("总体状态") or ""),
+                      "overdue": bool(d.get("逾期")), "leads": str(d.get("牵头单位") or ""),
+                      "units": {h: str(r[i]) for i, h in enumerate(head) if i >= len(TASK_FIXED) and r[i] not in ("", None)}})
+    return SummaryData(title, year, str(info.get(INFO_ROUND, "")), units, tasks, p.name)
+
+
+def _year(value) -> int | None:
+    m = re.search(r"((?:19|20)\d{2})", str(value or ""))
+    return int(m.group(1)) if m else None

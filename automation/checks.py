@@ -1,0 +1,366 @@
+"""The checks collect runs on a returned workbook, each a small function registered with the problem
+codes it may emit (the way frictionless declares its checks).
+
+Three scopes, run in the order registered:
+- ``file``: the raw bytes, before any parser sees them (size, encryption, zip and XML bombs);
+  a check returning an error stops the reading of that file;
+- ``row``: one task row of the 任务台账 sheet; checks read the typed cells and fill the parsed
+  answer (``row.entry``) that the ledger stores;
+- ``figures``: the 年度报告数据 sheet as a whole.
+
+Adding a check = one function here, one catalogue line in problems.py, one test.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import msoffcrypto
+from msoffcrypto.exceptions import FileFormatError, ParseError
+
+from . import reportspec as R
+from . import unitbook as L
+from .dates import typed_date
+from .problems import Problem
+from .tables import cell_text
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    scope: str                     # "file" | "row" | "figures"
+    codes: tuple[str, ...]
+    fn: Callable[..., Iterable[Problem]]
+
+
+CHECKS: list[Check] = []
+
+
+def check(scope: str, *codes: str):
+    """Register a check of ``scope`` that may emit ``codes``."""
+    def register(fn):
+        CHECKS.append(Check(fn.__name__, scope, codes, fn))
+        return fn
+    return register
+
+
+def run_checks(scope: str, subject, stop_on_error: bool = False) -> list[Problem]:
+    found: list[Problem] = []
+    for c in CHECKS:
+        if c.scope != scope:
+            continue
+        for p in c.fn(subject) or ():
+            assert p.code in c.codes, f"check {c.name} emitted {p.code}, not declared"
+            found.append(p)
+        if stop_on_error and any(p.severity == "error" for p in found):
+            break
+    return found
+
+
+def human_size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+# ------------------------------------------------------------------------------ the raw file
+
+@dataclass
+class RawFile:
+    name: str                      # as shown to the user (relative to the returns folder)
+    ext: str
+    size: int
+    data: bytes                    # empty when the file is too large to read
+    zip: zipfile.ZipFile | None = None
+
+    @property
+    def is_zip(self) -> bool:
+        return self.data[:4] == b"PK\x03\x04"
+
+    @property
+    def is_ole(self) -> bool:
+        return self.data[:8] == OLE_MAGIC
+
+
+@check("file", "TOO_LARGE")
+def too_large(f: RawFile):
+    if f.size > MAX_FILE_BYTES:
+        yield Problem("TOO_LARGE", f.name, params={"size": human_size(f.size), "limit": human_size(MAX_FILE_BYTES)})
+
+
+@check("file", "FILE_EMPTY")
+def empty(f: RawFile):
+    if f.size == 0:
+        yield Problem("FILE_EMPTY", f.name)
+
+
+@check("file", "ENCRYPTED", "UNREADABLE")
+def encrypted(f: RawFile):
+    """An Office file with an open password is an OLE container (msoffcrypto tells which)."""
+    if not f.is_ole:
+        if f.ext in (".xlsx", ".xlsm") and not f.is_zip:
+            yield Problem("UNREADABLE", f.name, params={"detail": "内容不是 Excel 文件"})
+        return
+    try:
+        locked = msoffcrypto.OfficeFile(io.BytesIO(f.data)).is_encrypted()
+    except (FileFormatError, ParseError, OSError, ValueError, AssertionError) as exc:
+        yield Problem("UNREADABLE", f.name, params={"detail": f"无法识别的 Office 文件（{type(exc).__name__}）"})
+        return
+    if locked:
+        yield Problem("ENCRYPTED", f.name)
+
+
+@check("file", "ZIP_BOMB", "XML_BOMB", "UNREADABLE")
+def zip_screen(f: RawFile):
+    """Reject zip bombs and XML entity bombs before any parser sees the file."""
+    if not f.is_zip or f.ext not in (".xlsx", ".xlsm"):
+        return
+    try:
+        f.zip = zipfile.ZipFile(io.BytesIO(f.data))
+        infos = f.zip.infolist()
+    except zipfile.BadZipFile:
+        yield Problem("UNREADABLE", f.name, params={"detail": "不是有效的 xlsx 压缩包"})
+        return
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        yield Problem("ZIP_BOMB", f.name, params={"detail": f"解压后 {human_size(total)}"})
+        return
+    for i in infos:
+        if i.file_size > 1024 * 1024 and i.compress_size and i.file_size / i.compress_size > MAX_RATIO:
+            yield Problem("ZIP_BOMB", f.name, params={"detail": f"{i.filename} 压缩比 {i.file_size // i.compress_size}:1"})
+            return
+    for i in infos:
+        if i.filename.endswith((".xml", ".rels", ".vml")):
+            try:
+                with f.zip.open(i) as fh:
+                    head = fh.read(2048)
+            except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+                yield Problem("UNREADABLE", f.name, params={"detail": f"{i.filename}：{type(exc).__name__}"})
+                return
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                yield Problem("XML_BOMB", f.name, params={"detail": i.filename})
+                return
+
+
+@check("file", "XLS_FORMAT")
+def old_xls(f: RawFile):
+    if f.ext == ".xls":
+        yield Problem("XLS_FORMAT", f.name)
+
+
+@check("file", "MACROS")
+def macros(f: RawFile):
+    if f.is_zip and b"vbaProject.bin" in f.data:
+        yield Problem("MACROS", f.name)
+
+
+# ------------------------------------------------------------------------------ one task row
+
+def number(v) -> float | None:
+    """A number as typed: 12, "12", "1,200", "50%"; None for blank or text that is not a number."""
+    if v is None or v == "" or isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    s = str(v).strip().replace(",", "").replace("，", "")
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*[%％]", s)
+    if m:
+        return float(m.group(1)) / 100
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+@dataclass
+class TaskRowView:
+    """One task row of a returned 任务台账 sheet, with what checks need around it."""
+    file: str
+    task: str                      # task id
+    values: list                   # the row's cells as read
+    columns: dict                  # column key -> letter
+    row: int                       # 1-based sheet row
+    digest: str                    # hash of the locked cells at distribution ("" when unknown)
+    expected: dict | None          # the locked cells as distributed (text), to name a changed one
+    formulas: set
+    as_of_date: object
+    year: int | None
+    entry: dict = field(default_factory=dict)
+
+    def cell(self, key: str) -> str:
+        return f"{self.columns[key]}{self.row}"
+
+    def raw(self, key: str):
+        c = _col_index(self.columns[key])
+        v = self.values[c] if c < len(self.values) else None
+        return None if v == "" else v
+
+    def problem(self, code: str, key: str, **params) -> Problem:
+        return Problem(code, self.file, L.LEDGER_SHEET, self.cell(key), params)
+
+
+def _col_index(letter: str) -> int:
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+@check("row", "TASK_CHANGED")
+def locked_cells_changed(row: TaskRowView):
+    """The given cells are compared with the hash written at distribution; the changed cell is named."""
+    if not row.digest:
+        return
+    plain = [cell_text(row.raw(k)) for k in L.LOCKED_KEYS]
+    if L.task_hash(plain) == row.digest:
+        return
+    changed = [k for k, v in zip(L.LOCKED_KEYS, plain) if row.expected and row.expected.get(k) != v]
+    for k in changed or ["text"]:
+        yield row.problem("TASK_CHANGED", k, task=row.task, column=L.COLUMN_BY_KEY[k].title)
+
+
+@check("row", "INVALID_STATUS")
+def status(row: TaskRowView):
+    v = row.raw("status")
+    v = str(v).strip() if v is not None else None
+    if v and v not in L.STATUSES:
+        yield row.problem("INVALID_STATUS", "status", value=v)
+        v = None
+    row.entry["status"] = v or None
+
+
+@check("row", "BAD_DATE", "DATE_FUTURE", "DATE_BEFORE_PLAN")
+def done_date(row: TaskRowView):
+    raw = row.raw("done_date")
+    done = typed_date(raw, row.year) if raw is not None else None
+    if raw is not None:
+        if done is None:
+            yield row.problem("BAD_DATE", "done_date", value=str(raw))
+        elif done > row.as_of_date:
+            yield row.problem("DATE_FUTURE", "done_date", value=done.isoformat())
+        elif row.year and done.year < row.year - 1:
+            yield row.problem("DATE_BEFORE_PLAN", "done_date", value=done.isoformat())
+    row.entry["done_date"] = done.isoformat() if done else None
+    row.entry["_date_typed"] = raw is not None
+
+
+@check("row", "FORMULA_IN_INPUT")
+def formulas_in_answers(row: TaskRowView):
+    for key in L.EDITABLE_KEYS:
+        if row.cell(key) in row.formulas:
+            yield row.problem("FORMULA_IN_INPUT", key)
+
+
+@check("row", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER")
+def numbers(row: TaskRowView):
+    """完成进度 and 实际完成数量: numbers; a progress above 1 is read as a percentage (50 → 50 %)."""
+    for key in ("progress", "actual"):
+        v = row.raw(key)
+        num = number(v)
+        if v is not None and num is None:
+            yield row.problem("TEXT_IN_NUMBER", key, value=str(v))
+        elif num is not None and num < 0:
+            yield row.problem("NEGATIVE_NUMBER", key, value=num)
+            num = None
+        if key == "progress" and num is not None and num > 1:
+            num = num / 100 if num <= 100 else None
+        row.entry[key] = num
+
+
+@check("row")
+def texts(row: TaskRowView):
+    for key in ("detail", "evidence", "issues", "next"):
+        v = row.raw(key)
+        row.entry[key] = str(v).strip() if v is not None and str(v).strip() else None
+    return ()
+
+
+@check("row", "DONE_NO_DATE", "DONE_NO_DETAIL")
+def done_needs_date_and_detail(row: TaskRowView):
+    if row.entry.get("status") != L.DONE:
+        return
+    if not row.entry.get("done_date") and not row.entry.get("_date_typed"):
+        yield row.problem("DONE_NO_DATE", "done_date", task=row.task)
+    if not row.entry.get("detail"):
+        yield row.problem("DONE_NO_DETAIL", "detail", task=row.task)
+
+
+@check("row", "NA_NO_REASON")
+def not_applicable_needs_reason(row: TaskRowView):
+    if row.entry.get("status") == L.NA and not row.entry.get("issues"):
+        yield row.problem("NA_NO_REASON", "issues", task=row.task)
+
+
+# ------------------------------------------------------------------------------ the figures sheet
+
+@dataclass
+class FiguresView:
+    file: str
+    rows: list                     # the sheet's cells as read
+    cells: dict                    # figure key -> cell
+    extras: list                   # (label cell, value cell)
+    formulas: set
+    spec: R.Spec
+    values: dict = field(default_factory=dict)
+
+    def at(self, ref: str):
+        m = re.match(r"([A-Z]+)(\d+)", ref)
+        r, c = int(m.group(2)) - 1, _col_index(m.group(1))
+        if r < len(self.rows) and c < len(self.rows[r]):
+            v = self.rows[r][c]
+            return None if v == "" else v
+        return None
+
+    def problem(self, code: str, ref: str, **params) -> Problem:
+        return Problem(code, self.file, L.FIGURE_SHEET, ref, params)
+
+
+@check("figures", "FORMULA_IN_INPUT", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER")
+def figure_cells(fv: FiguresView):
+    """Every input cell: a number, whole where a count is meant, not negative (but signed 本年增/减)."""
+    spec = fv.spec
+    inputs = set(spec.input_keys)
+    for key, ref in fv.cells.items():
+        if key not in inputs:
+            continue
+        v = fv.at(ref)
+        if ref in fv.formulas:
+            yield fv.problem("FORMULA_IN_INPUT", ref)
+        num = number(v)
+        if v is not None and num is None:
+            yield fv.problem("TEXT_IN_NUMBER", ref, value=str(v))
+            continue
+        if num is not None and num < 0 and key not in spec.t2_signed:
+            yield fv.problem("NEGATIVE_NUMBER", ref, value=num)
+            continue
+        if num is not None and key not in spec.decimal and not float(num).is_integer():
+            yield fv.problem("TEXT_IN_NUMBER", ref, value=str(v))
+            continue
+        fv.values[key] = (int(num) if key not in spec.decimal else float(num)) if num is not None else 0
+
+
+@check("figures", "FIGURES_INCONSISTENT")
+def figures_balance(fv: FiguresView):
+    """Table 三: 一+二 = 三（七）+四 in every column (the 总计 column follows from the others)."""
+    for res in fv.spec.check_balance(fv.values):
+        col = R.T3_COLS.index(res.column) + 1
+        yield fv.problem("FIGURES_INCONSISTENT", fv.cells.get(R.t3(1, col), ""), detail=res.message)
+
+
+@check("figures", "TEXT_IN_NUMBER")
+def extra_figures(fv: FiguresView):
+    for label_ref, value_ref in fv.extras:
+        label = fv.at(label_ref)
+        if label is None or not str(label).strip():
+            continue
+        v = fv.at(value_ref)
+        num = number(v)
+        if v is not None and num is None:
+            yield fv.problem("TEXT_IN_NUMBER", value_ref, value=str(v))
+        fv.values[str(label).strip()] = num or 0

@@ -1,0 +1,152 @@
+"""What each stage returns: typed results, never sentences.  The CLI and the control workbook word them,
+each in its own words (cli.py, actions.py); tests assert on the fields."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from .model import Plan
+from .problems import Problem
+
+
+def _notable(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity != "info"]
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    output: Path
+    json: Path | None
+    sources: int
+    tasks: int
+    units: int
+    review: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class RegistryResult:
+    source: Path
+    output: Path
+    units: int
+
+
+@dataclass
+class DistributeResult:
+    output: Path
+    listing: Path
+    workbooks: int                 # written in this run
+    units: int                     # units the task list reaches
+    tasks: int
+    lead_tasks: int
+    files: dict[str, Path]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return _notable(self.problems)
+
+
+@dataclass
+class Headline:
+    expected: int
+    returned: int
+    missing: int
+    late: int
+    tasks: int
+    done: int
+    in_progress: int
+    not_started: int
+    overdue: int
+
+
+@dataclass
+class CollectResult:
+    output: Path
+    ledger: Path | None
+    new_files: int
+    headline: Headline
+    summary: dict
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class ReportStatus(Enum):
+    PASSED = "通过"
+    REFUSED = "未通过，未生成"
+    FORCED = "未通过（已强制生成）"
+    EXISTS = "文件已存在，未覆盖"
+
+    @property
+    def label(self) -> str:
+        """The wording in 报告清单.xlsx."""
+        return self.value
+
+    @property
+    def written(self) -> bool:
+        return self in (ReportStatus.PASSED, ReportStatus.FORCED)
+
+
+@dataclass
+class ReportOutcome:
+    organ: str
+    unit: str | None               # None: the consolidated report
+    file: Path | None
+    status: ReportStatus
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ReportResult:
+    output: Path
+    outcomes: list[ReportOutcome]
+    listing: Path | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[ReportOutcome]:
+        return [o for o in self.outcomes if o.status.written]
+
+    @property
+    def passed(self) -> list[ReportOutcome]:
+        return [o for o in self.outcomes if o.status is ReportStatus.PASSED]
+
+    @property
+    def not_passed(self) -> list[ReportOutcome]:
+        return [o for o in self.outcomes if o.status is not ReportStatus.PASSED]
+
+
+@dataclass
+class InitResult:
+    workspace: Path
+    console: Path
+    year: int
+
+
+@dataclass
+class ConsoleResult:
+    console: Path
+
+
+@dataclass
+class ActionResult:
+    """One button of the control workbook (or `gongkai run`): what the stage returned or the problem
+    that stopped it, and what the workbook now says."""
+    action: str
+    ok: bool
+    result: object = None
+    problem: Problem | None = None
+    message: str = ""
+    saved_elsewhere: Path | None = None
+
+
+@dataclass
+class DemoResult:
+    output: Path
+    console: Path
+    steps: dict[str, str]

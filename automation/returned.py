@@ -1,0 +1,243 @@
+"""A returned workbook: screened, identified (whose is it, for which plan and round) and read through
+the registered checks.  Returned files are untrusted: read-only, by a value reader (python-calamine),
+after the file checks; never modified or moved.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+from python_calamine import CalamineWorkbook
+
+from . import unitbook as L
+from .checks import MAX_FILE_BYTES, FiguresView, RawFile, TaskRowView, run_checks
+from .problems import Problem
+from .reportspec import spec_for
+from .tables import CALAMINE_ERRORS, cell_text
+from .xlsxparts import formula_cells, zip_sheet_parts
+
+MAX_ROWS = 5000
+
+
+@dataclass
+class Return:
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    mtime: dt.datetime
+    unit: str = ""
+    identity: str = ""          # "meta" | "content"
+    plan_id: str = ""
+    file_round: str = ""
+    fingerprint: str = ""
+    entries: dict = field(default_factory=dict)     # task id -> {field: value}
+    figures: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    accepted: bool = False
+
+
+class Context:
+    """What the office expects back: the (edited) task list, assignments, registry, round."""
+
+    def __init__(self, plan, assignments, registry, round_name, due, as_of):
+        self.plan = plan
+        self.assignments = assignments
+        self.registry = registry
+        self.round = round_name or ""
+        self.due = due
+        self.as_of = as_of
+        self.year = plan.year
+        self.plan_id = L.plan_id(plan)
+        self.fingerprint = L.plan_fingerprint(plan)
+        position = {id(t): i for i, t in enumerate(plan.tasks)}
+        self._ids = {u: [t.id for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
+                     for u, a in assignments.items()}
+        self.spec = spec_for(plan.year)
+
+    def expected_ids(self, unit: str) -> list[str]:
+        return self._ids.get(unit, [])
+
+    def canonical(self, name: str) -> str:
+        if self.registry is not None:
+            return self.registry.canonical(name) or name
+        return name
+
+    def locked_values(self, unit: str, tid: str) -> dict | None:
+        """The locked cells of a task as distribute writes them (for naming a changed cell)."""
+        for t, role in (self.assignments[unit].tasks if unit in self.assignments else []):
+            if t.id == tid:
+                values = L.locked_cells(t, role, self.expected_ids(unit).index(tid) + 1)
+                return {k: cell_text(values[k]) for k in L.LOCKED_KEYS}
+        return None
+
+
+def file_digest(p: Path) -> str:
+    st = p.stat()
+    if st.st_size > MAX_FILE_BYTES:
+        return f"big:{st.st_size}:{st.st_mtime_ns}"
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def read_return(path: Path, base: Path, ctx: Context) -> Return:
+    """Read and check one returned workbook; every finding is a Problem on the Return."""
+    name = str(path.relative_to(base)) if path.is_relative_to(base) else path.name
+    stat = path.stat()
+    data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else b""
+    ret = Return(path, name, hashlib.sha256(data).hexdigest() if data else f"big:{stat.st_size}:{stat.st_mtime_ns}",
+                 stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+    raw = RawFile(name, path.suffix.lower(), stat.st_size, data)
+    ret.problems += run_checks("file", raw, stop_on_error=True)
+    if any(p.severity == "error" for p in ret.problems):
+        return ret
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = list(wb.sheet_names)
+    except CALAMINE_ERRORS as exc:
+        ret.problems.append(Problem("UNREADABLE", name, params={"detail": type(exc).__name__}))
+        return ret
+
+    def rows_of(sheet):
+        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS)
+
+    def formulas_of(sheet) -> set[str]:
+        if raw.zip is None:
+            return set()
+        part = zip_sheet_parts(raw.zip).get(sheet)
+        return formula_cells(raw.zip.read(part)) if part and part in raw.zip.namelist() else set()
+
+    try:
+        _read_content(ret, sheets, rows_of, formulas_of, ctx)
+    except CALAMINE_ERRORS + (KeyError, IndexError, TypeError) as exc:
+        ret.problems.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}: {str(exc)[:60]}"}))
+        ret.accepted = False
+    return ret
+
+
+# ------------------------------------------------------------------------------ identity
+
+def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta | None:
+    """Whose workbook, for which plan and round: from the metadata sheet, else by content.
+    None when the file is not to be read further (its problem is on the Return)."""
+    P, name = ret.problems, ret.name
+    meta = L.read_meta(rows_of(L.META_SHEET)) if L.META_SHEET in sheets else L.Meta()
+    if meta.unit:
+        ret.identity, ret.unit = "meta", meta.unit
+        ret.plan_id, ret.file_round, ret.fingerprint = meta.text("plan_id"), meta.text("round"), meta.text("fingerprint")
+        if ret.plan_id != ctx.plan_id:
+            P.append(Problem("WRONG_PLAN", name, params={"other": f"{meta.text('plan_title')} {meta.text('plan_year')}"}))
+            return None
+        if ctx.round and ret.file_round and ret.file_round != ctx.round:
+            P.append(Problem("OLD_ROUND", name, params={"other": ret.file_round, "round": ctx.round}))
+        if ret.fingerprint != ctx.fingerprint:
+            P.append(Problem("PLAN_CHANGED", name))
+    else:
+        # identity lost (content copied into a fresh workbook): find the header, match by task ids
+        header_row, cols = _find_header(ledger_rows)
+        if header_row is None:
+            P.append(Problem("NOT_OUR_FILE", name))
+            return None
+        id_col = _col(cols["id"])
+        ids = [cell_text(r[id_col]).strip() for r in ledger_rows[header_row:]
+               if len(r) > id_col and cell_text(r[id_col]).strip()]
+        unit = _match_unit(ids, ctx, rows_of if L.GUIDE_SHEET in sheets else None)
+        if not unit:
+            P.append(Problem("IDENTITY_UNKNOWN", name))
+            return None
+        ret.unit, ret.identity = unit, "content"
+        P.append(Problem("IDENTITY_MISSING", name, params={"unit": unit}))
+        figs, extras = L.default_figure_layout(ctx.spec.name)
+        meta = L.Meta({"unit": unit, "header_row": header_row}, cols, dict(figs), list(extras),
+                      [L.TaskRow(tid, "", header_row + 1 + i) for i, tid in enumerate(ctx.expected_ids(unit))])
+    if ret.unit not in ctx.assignments:
+        P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
+    return meta
+
+
+def _col(letter: str) -> int:
+    return column_index_from_string(letter) - 1
+
+
+def _find_header(rows: list[list]) -> tuple[int | None, dict]:
+    titles = {c.title: c.key for c in L.COLUMNS}
+    for i, row in enumerate(rows[:20]):
+        found = {titles[str(v).strip()]: get_column_letter(j + 1) for j, v in enumerate(row) if str(v).strip() in titles}
+        if {"id", "status", "detail"} <= found.keys():
+            return i + 1, found
+    return None, {}
+
+
+def _match_unit(ids: list[str], ctx: Context, rows_of) -> str | None:
+    named = None
+    if rows_of:
+        for row in rows_of(L.GUIDE_SHEET)[:12]:
+            if row and str(row[0]).strip() == "单位名称" and len(row) > 1:
+                named = ctx.canonical(str(row[1]).strip())
+    if named in ctx.assignments:
+        return named
+    want = set(ids)
+
+    def score(unit: str) -> float:
+        have = set(ctx.expected_ids(unit))
+        return len(want & have) / max(1, len(want | have))
+
+    scores = {u: score(u) for u in ctx.assignments}
+    best = max(scores, key=scores.get, default=None)
+    if best is None:
+        return None
+    # the set of task ids must identify one unit (many units share collective tasks)
+    ties = [u for u, s in scores.items() if s == scores[best]]
+    return best if scores[best] >= 0.9 and len(ties) == 1 else None
+
+
+# ------------------------------------------------------------------------------ content
+
+def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context) -> None:
+    if L.LEDGER_SHEET not in sheets:
+        ret.problems.append(Problem("NOT_OUR_FILE", ret.name))
+        return
+    ledger_rows = rows_of(L.LEDGER_SHEET)
+    meta = _identify(ret, sheets, rows_of, ledger_rows, ctx)
+    if meta is None:
+        return
+    _read_task_rows(ret, ledger_rows, meta, formulas_of(L.LEDGER_SHEET), ctx)
+    if L.FIGURE_SHEET in sheets:
+        fv = FiguresView(ret.name, rows_of(L.FIGURE_SHEET), meta.figures, meta.extras, formulas_of(L.FIGURE_SHEET),
+                         ctx.spec)
+        ret.problems += run_checks("figures", fv)
+        ret.figures = fv.values
+    ret.accepted = True
+
+
+def _read_task_rows(ret: Return, rows, meta: L.Meta, formulas: set, ctx: Context) -> None:
+    """Rows found by task id (a moved row is still its task); inserted and deleted rows are named."""
+    P, name, cols = ret.problems, ret.name, meta.columns
+    id_col = _col(cols["id"])
+    present: dict[str, int] = {}
+    for r_i in range(meta.header_row, len(rows)):
+        row = rows[r_i]
+        tid = cell_text(row[id_col]).strip() if id_col < len(row) else ""
+        if tid:
+            present.setdefault(tid, r_i + 1)
+    expected = {t.id: t for t in meta.tasks}
+    for tid, row_no in present.items():
+        if tid not in expected:
+            P.append(Problem("ROW_INSERTED", name, L.LEDGER_SHEET, f"A{row_no}", {"row": row_no, "task": tid}))
+    for tid, sent in expected.items():
+        if tid not in present:
+            P.append(Problem("ROW_DELETED", name, L.LEDGER_SHEET, "", {"task": tid}))
+            continue
+        actual_row = present[tid]
+        if actual_row != sent.row:
+            P.append(Problem("ROW_MOVED", name, L.LEDGER_SHEET, f"{cols['id']}{actual_row}",
+                             {"task": tid, "row": actual_row}))
+        view = TaskRowView(name, tid, rows[actual_row - 1], cols, actual_row, sent.digest,
+                           ctx.locked_values(ret.unit, tid) if sent.digest else None, formulas, ctx.as_of.date(),
+                           ctx.year)
+        P.extend(run_checks("row", view))
+        view.entry.pop("_date_typed", None)
+        ret.entries[tid] = view.entry
