@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .problems import GongkaiError, Problem
-from .tables import read_rows, save_workbook, style_header
+from .tables import CALAMINE_ERRORS, read_rows, save_workbook, style_header
 from .units import is_collective
 
 SHEET = "单位名录"
@@ -84,10 +84,10 @@ def load_registry(path: str | Path) -> Registry:
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     try:
         rows = read_rows(p, SHEET)
-    except GongkaiError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise GongkaiError.of("REGISTRY_INVALID", p.name, detail=str(exc)[:80]) from None
+    except CALAMINE_ERRORS as exc:
+        raise GongkaiError.of("REGISTRY_INVALID", p.name, detail=f"不是可读取的 Excel 文件（{type(exc).__name__}）") from None
+    if rows is None:
+        raise GongkaiError.of("REGISTRY_INVALID", p.name, detail=f"缺少工作表“{SHEET}”")
     if not rows:
         raise GongkaiError.of("REGISTRY_INVALID", p.name, detail="工作表为空")
     header = [_norm(c) for c in rows[0]]

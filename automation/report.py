@@ -23,7 +23,7 @@ from .problems import GongkaiError, Problem
 from .resources import report_template
 from .results import ReportOutcome, ReportResult, ReportStatus
 from .summarybook import SummaryData, UnitData, read_summary
-from .tables import atomic_target, read_rows, save_workbook, style_header
+from .tables import CALAMINE_ERRORS, atomic_target, read_rows, save_workbook, style_header
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
@@ -43,7 +43,11 @@ def read_settings(path) -> dict:
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     out = {}
-    for r in read_rows(p, SETTINGS_SHEET):
+    try:
+        rows = read_rows(p, SETTINGS_SHEET) or []
+    except CALAMINE_ERRORS as exc:
+        raise GongkaiError.of("BAD_ARGUMENT", detail=f"报告设置文件 {p.name} 无法读取（{type(exc).__name__}）") from None
+    for r in rows:
         if r and str(r[0]).strip() in SETTING_KEYS and len(r) > 1:
             out[SETTING_KEYS[str(r[0]).strip()]] = str(r[1]).strip() if r[1] not in (None, "") else ""
     return out

@@ -138,7 +138,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         p.round = p.round or round_name
     problems.sort(key=lambda p: order[p.severity])
     history = older                      # earlier rounds' problems, newest round first
-    headline = {"expected": len(assignments), "returned": len(chosen), "missing": len(missing), "late": len(late),
+    headline = {"expected": len(assignments), "returned": sum(1 for u in chosen if u in assignments),
+                "missing": len(missing), "late": len(late),
                 "tasks": len(tasks), "done": sum(1 for r in task_rows if r["overall"] == L.DONE),
                 "in_progress": sum(1 for r in task_rows if r["overall"] == "推进中"),
                 "not_started": sum(1 for r in task_rows if r["overall"] == "未启动"),

@@ -18,17 +18,14 @@ FONT = "宋体"
 HEADER_FILL = "DDEBF7"
 
 
-def read_rows(path: str | Path, sheet: str | None = None) -> list[list]:
-    """All values of one sheet (first sheet when sheet is None) with python-calamine."""
+def read_rows(path: str | Path, sheet: str | None = None) -> list[list] | None:
+    """All values of one sheet (first sheet when sheet is None) with python-calamine; None when the
+    workbook has no such sheet.  Raises one of CALAMINE_ERRORS for a file that is not a workbook."""
     wb = CalamineWorkbook.from_path(str(path))
     names = wb.sheet_names
-    if sheet is None:
-        name = names[0]
-    elif sheet in names:
-        name = sheet
-    else:
-        raise GongkaiError.of("TASKLIST_MISSING_COLUMN", Path(path).name, sheet=sheet, column="（整个工作表）")
-    return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    if sheet is not None and sheet not in names:
+        return None
+    return wb.get_sheet_by_name(sheet or names[0]).to_python(skip_empty_area=False)
 
 
 def sheet_names(path: str | Path) -> list[str]:

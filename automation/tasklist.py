@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from .dates import as_date
 from .model import FREQ_CN, FREQ_FROM_CN, Plan, Task, cn_number, targets_text
 from .problems import GongkaiError, Problem
-from .tables import append_text_row, read_rows, row_height_for, save_workbook, sheet_names, style_header
+from .tables import CALAMINE_ERRORS, append_text_row, read_rows, row_height_for, save_workbook, sheet_names, style_header
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 
 TASK_SHEET = "任务清单"
@@ -93,9 +93,7 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
     try:
         names = sheet_names(p)
         rows = read_rows(p, TASK_SHEET if TASK_SHEET in names else None)
-    except GongkaiError:
-        raise
-    except Exception as exc:  # noqa: BLE001
+    except CALAMINE_ERRORS as exc:
         raise GongkaiError.of("TASKLIST_INVALID", p.name, detail=type(exc).__name__) from None
     problems: list[Problem] = []
     if not rows:
@@ -107,7 +105,7 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
     ix = {name: header.index(name) for name in COLUMNS if name in header}
     title, year, sources, documents = "", None, [], []
     if INFO_SHEET in names:
-        for row in read_rows(p, INFO_SHEET)[1:]:
+        for row in (read_rows(p, INFO_SHEET) or [])[1:]:
             key = str(row[0] or "").strip()
             val = row[1] if len(row) > 1 else ""
             if key == "标题":

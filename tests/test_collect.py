@@ -5,6 +5,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import zipfile
 
 import openpyxl
@@ -39,6 +40,7 @@ def sent(tmp_path_factory, ):
 @pytest.fixture
 def env(sent, tmp_path):
     tasks, files = sent
+    tasks = shutil.copy(tasks, tmp_path / "任务清单.xlsx")
     back = tmp_path / "回收"
     back.mkdir()
 
@@ -48,6 +50,11 @@ def env(sent, tmp_path):
         return C.collect(back, tasks, tmp_path / "汇总.xlsx", **args)
 
     return back, files, run, tmp_path
+
+
+def env_tasks(env):
+    """The task list the env collects against."""
+    return env[3] / "任务清单.xlsx"
 
 
 def meta_of(path):
@@ -349,7 +356,7 @@ def test_ledger_idempotent_history_and_rebuild(env):
     round2 = tmp / "回收2"
     round2.mkdir()
     fill_return(files["区财政局"], round2 / "财政局.xlsx", share_done=1.0, seed=6, mtime=ON_TIME + dt.timedelta(days=60))
-    r3 = C.collect(round2, env_tasks(files), tmp / "汇总2.xlsx",
+    r3 = C.collect(round2, env_tasks(env), tmp / "汇总2.xlsx",
                    ledger=tmp / "台账.sqlite", round_name="第2轮", registry_path=REG, as_of=AS_OF + dt.timedelta(days=61))
     con = sqlite3.connect(tmp / "台账.sqlite")
     assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
@@ -365,10 +372,6 @@ def test_ledger_idempotent_history_and_rebuild(env):
         va = [list(r_) for r_ in a[name].iter_rows(values_only=True)]
         vb = [list(r_) for r_ in b[name].iter_rows(values_only=True)]
         assert va == vb, name
-
-
-def env_tasks(files):
-    return os.path.join(os.path.dirname(os.path.dirname(next(iter(files.values())))), "任务清单.xlsx")
 
 
 def test_crash_mid_run_leaves_ledger_unchanged(env, monkeypatch):
@@ -416,3 +419,111 @@ def test_user_text_never_becomes_a_formula(env):
     with zipfile.ZipFile(r.output) as z:
         sheet_xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert b"<f>" not in sheet_xml.replace(b"<f>SUM", b"")
+
+
+# ------------------------------------------------------------------------------ identity and size
+
+def test_not_our_file_unknown_identity_and_unexpected_unit(env):
+    back, files, run, tmp = env
+    other = openpyxl.Workbook()
+    other.active.title = "工资表"
+    other.active["A1"] = "姓名"
+    other.save(back / "工资表.xlsx")
+    copied = openpyxl.Workbook()                       # 台账 content pasted into a new workbook, ids of nobody
+    ws = copied.active
+    ws.title = L.LEDGER_SHEET
+    ws.append([c.title for c in L.COLUMNS])
+    for i in range(3):
+        ws.append([i + 1, f"X-0{i}", "", "别的任务"])
+    copied.save(back / "新建工作簿.xlsx")
+
+    def foreign(wb, m):                                # metadata of a unit the task list does not assign
+        meta = wb[L.META_SHEET]
+        for row in meta.iter_rows():
+            if row[0].value == "unit":
+                row[1].value = "区外星局"
+
+    edit(files["区财政局"], back / "外星局.xlsx", foreign)
+    fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=ON_TIME)
+    r = run()
+    assert codes(r, "工资表.xlsx") == ["NOT_OUR_FILE"]
+    assert codes(r, "新建工作簿.xlsx") == ["IDENTITY_UNKNOWN"]
+    unexpected = find(r, "UNIT_NOT_EXPECTED")
+    assert [(p.file, p.params["unit"]) for p in unexpected] == [("外星局.xlsx", "区外星局")]
+    assert r.headline.returned == 1
+
+
+def test_file_over_the_size_limit_is_not_read(env):
+    from automation.checks import MAX_FILE_BYTES
+
+    back, files, run, tmp = env
+    assert MAX_FILE_BYTES == 20 * 1024 * 1024
+    with open(back / "大.xlsx", "wb") as f:            # sparse: 20 MB + 1 byte, nothing written
+        f.truncate(MAX_FILE_BYTES + 1)
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    r = run()
+    big = find(r, "TOO_LARGE")
+    assert [p.file for p in big] == ["大.xlsx"] and "20.0 MB" in big[0].message
+    assert codes(r, "财政局.xlsx") == []
+
+
+def test_plan_changed_after_distribution(env, tmp_path):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    edited = tmp_path / "改过的任务清单.xlsx"
+    wb = openpyxl.load_workbook(env_tasks(env))
+    wb["任务清单"]["D2"] = str(wb["任务清单"]["D2"].value) + "（办公室修改）"
+    wb.save(edited)
+    r = C.collect(back, edited, tmp / "汇总2.xlsx", ledger=tmp / "l2.sqlite", registry_path=REG, due=DUE,
+                  round_name="第1轮", as_of=AS_OF)
+    assert [p.file for p in find(r, "PLAN_CHANGED")] == ["财政局.xlsx"]
+    assert r.headline.returned == 1                     # still collected, against the current list
+
+
+# ------------------------------------------------------------------------------ what the summary says
+
+def test_progress_typed_as_percent_fraction_or_number(env):
+    back, files, run, tmp = env
+
+    def percents(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        rows = [r_ for _, r_ in m["task"]]
+        for row, value in zip(rows[:4], ["50%", 0.5, 50, "30 %"]):
+            ws[f"{m['col']['status']}{row}"] = "推进中"
+            ws[f"{m['col']['progress']}{row}"] = value
+
+    edit(files["区财政局"], back / "财政局.xlsx", percents)
+    r = run()
+    ids = [t for t, _ in meta_of(back / "财政局.xlsx")[1]["task"][:4]]
+    got = [r.summary["entries"][("区财政局", t)]["progress"] for t in ids]
+    assert got == [0.5, 0.5, 0.5, 0.3]
+    assert not [p for p in r.problems if p.file == "财政局.xlsx" and p.code == "TEXT_IN_NUMBER"]
+
+
+def test_overdue_sheet_lists_each_late_unit_task(env):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", share_done=0.0, seed=2, mtime=ON_TIME)
+    year_end = dt.datetime(2022, 1, 10)                 # every deadline of the sample is 2021-12-31
+    r = run(as_of=year_end)
+    unit = next(u for u in r.summary["unit_rows"] if u["unit"] == "区财政局")
+    assert unit["overdue"] > 0
+    wb = openpyxl.load_workbook(r.output)
+    rows = [row for row in wb["逾期任务"].iter_rows(min_row=2, values_only=True) if row[3] == "区财政局"]
+    assert len(rows) == unit["overdue"]
+    assert all(row[2] and dt.date.fromisoformat(row[2]) < year_end.date() for row in rows)
+    assert {row[5] for row in rows} <= {"推进中", "未启动"}
+
+
+def test_cli_collect_prints_the_errors_and_exits_1(env):
+    back, files, run, tmp = env
+
+    def bad(wb, m):
+        wb[L.LEDGER_SHEET][f"{m['col']['status']}{m['task'][0][1]}"] = "差不多了"
+
+    edit(files["区财政局"], back / "财政局.xlsx", bad)
+    (back / "坏.xlsx").write_bytes(b"PK\x03\x04" + b"\x01" * 300)
+    r = subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(env_tasks(env)),
+                        "-o", str(tmp / "汇总cli.xlsx"), "--ledger", str(tmp / "cli.sqlite"), "--registry", str(REG),
+                        "--due", DUE, "--round", "第1轮"], capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert "“差不多了”无效" in r.stdout and "坏.xlsx" in r.stdout and "已汇总 1/41 个单位" in r.stdout

@@ -65,9 +65,19 @@ def test_names_and_xlwings_conf(ws):
               "GK_FORCE", "GK_STATUS_PLAN", "GK_STATUS_DISTRIBUTE", "GK_STATUS_COLLECT", "GK_STATUS_REPORT",
               "GK_MESSAGE"}
     assert needed <= set(wb.defined_names)
+    labels = {"GK_YEAR": "年度", "GK_PLAN_FILES": "工作要点文件", "GK_DUE": "报送截止日期", "GK_ROUND": "调度轮次",
+              "GK_CONTACT": "办公室联系人", "GK_REPORT_MODE": "年度报告范围", "GK_REPORT_UNIT": "指定单位",
+              "GK_FORCE": "覆盖已有报告"}
+    values = {"GK_YEAR": 2021, "GK_ROUND": "2021年第1次调度", "GK_REPORT_MODE": "全部单位和汇总报告", "GK_FORCE": "否",
+              "GK_STATUS_PLAN": "未运行", "GK_STATUS_REPORT": "未运行", "GK_MESSAGE": "尚未运行任何步骤。"}
     for name in needed:
         sheet, ref = next(iter(wb.defined_names[name].destinations))
-        assert sheet == "控制台" and wb[sheet][ref.replace("$", "")] is not None
+        assert sheet == "控制台" and ":" not in ref, name        # one cell on the panel
+        cell = wb[sheet][ref.replace("$", "")]
+        if name in labels:                                       # an input sits right of its label
+            assert wb[sheet].cell(cell.row, cell.column - 1).value == labels[name], name
+        if name in values:
+            assert cell.value == values[name], name
     assert wb["控制台"][wb.defined_names["GK_YEAR"].attr_text.split("!")[1].replace("$", "")].value == 2021
     conf = wb["xlwings.conf"]
     rows = [(r[0], r[1]) for r in conf.iter_rows(values_only=True)]

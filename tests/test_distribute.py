@@ -103,6 +103,19 @@ def test_locked_editable_validations_and_formats(issued):
     assert all(dv.operator == "greaterThanOrEqual" and dv.formula1 == "0" for dv in whole)
 
 
+def test_sheet_password_is_applied(tmp_path, plan2021):
+    from openpyxl.worksheet.protection import hash_password
+
+    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    res = distribute(tasks, tmp_path / "下发", registry_path=REG, units=["区财政局"], password="gk2021")
+    wb = openpyxl.load_workbook(res.files["区财政局"])
+    for sheet in (L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET):
+        assert wb[sheet].protection.sheet and wb[sheet].protection.password == hash_password("gk2021"), sheet
+    plain = openpyxl.load_workbook(distribute(tasks, tmp_path / "下发2", registry_path=REG,
+                                              units=["区财政局"]).files["区财政局"])
+    assert plain[L.LEDGER_SHEET].protection.sheet and not plain[L.LEDGER_SHEET].protection.password
+
+
 def test_metadata_matches(issued):
     from automation.unitbook import plan_fingerprint
 

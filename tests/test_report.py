@@ -2,6 +2,7 @@
 import datetime as dt
 import shutil
 import subprocess
+import sys
 
 import docx
 import openpyxl
@@ -22,9 +23,6 @@ SETTINGS = {"organ": "枣庄市市中区人民政府", "address": "枣庄市市�
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from conftest import shared_plan
-
-    shared_plan("shizhong_2021_workplan.txt")        # the demo's sample is shipped; keep CI and users alike
     from automation.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo") / "demo"
@@ -309,3 +307,25 @@ def test_unit_report_does_not_borrow_the_office_contact(summary, tmp_path):
     r = make_reports(summary, tmp_path / "gov", consolidated=True, settings=SETTINGS)
     gov = text_of(r.outcomes[0].file)
     assert SETTINGS["address"] in gov and SETTINGS["phone"] in gov
+
+
+def test_report_year_comes_from_the_summary(tmp_path):
+    """`gongkai plan --year 2022 …` then `gongkai report 汇总.xlsx` with no --year: the year travels in the summary."""
+    from automation.collect import collect
+    from automation.demo import fill_return
+    from automation.distribute import distribute
+    from automation.plan import make_task_list
+    from automation.resources import SAMPLE_REGISTRY, sample_plan, workbook_template
+
+    reg = workbook_template(SAMPLE_REGISTRY)
+    tasks = make_task_list([sample_plan()], tmp_path / "任务清单.xlsx", registry_path=reg, year=2022).output
+    sent = distribute(tasks, tmp_path / "下发", registry_path=reg, units=["区财政局"])
+    fill_return(sent.files["区财政局"], tmp_path / "回收" / "财政局.xlsx")
+    collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", registry_path=reg)
+    r = subprocess.run([sys.executable, "-m", "automation", "report", str(tmp_path / "汇总.xlsx"), "-o",
+                        str(tmp_path / "报告"), "--consolidated", "--organ", "某区人民政府"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "报告" / "某区人民政府_2022年政府信息公开工作年度报告.docx"
+    assert out.exists(), list((tmp_path / "报告").iterdir())
+    text = text_of(out)
+    assert "None" not in text and "2022年" in text
