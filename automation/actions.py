@@ -3,6 +3,7 @@ workbook through openpyxl).  The handlers call the same stage functions as the C
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import traceback
 
@@ -13,20 +14,17 @@ from .plan import make_task_list
 from .problems import GongkaiError, Problem
 from .report import make_reports
 from .results import ActionResult, CollectResult, DistributeResult, PlanResult, ReportResult
+from .steps import STEP
 from .workspace import Workspace
 
-STEPS = {
-    "plan": ("GK_STATUS_PLAN", "解析工作要点", "请打开“任务清单.xlsx”核对，黄色行需要确认；核对后点“生成分发工作簿”。"),
-    "distribute": ("GK_STATUS_DISTRIBUTE", "生成分发工作簿", "按“下发清单.xlsx”把工作簿发给各单位；收回的文件放进“回收”文件夹后点“汇总回收工作簿”。"),
-    "collect": ("GK_STATUS_COLLECT", "汇总回收工作簿", "打开“汇总\\汇总.xlsx”查看进度、未报送单位和问题清单；年底点“生成年度报告”。"),
-    "report": ("GK_STATUS_REPORT", "生成年度报告", "打开“报告”文件夹修改润色各份报告，报告清单.xlsx 列出了每份报告的校验结果。"),
-}
 FIX_HINTS = {
     "NO_PLAN_FILES": "请把工作要点文件（.docx/.pdf/.txt）放进“工作要点”文件夹，或在“工作要点文件”一栏填写文件名。",
     "OUTPUT_LOCKED": "请先在 Excel/WPS 中关闭该文件，再点一次按钮。",
     "OUTPUT_EXISTS": "如确需重新生成，请换一个“调度轮次”名称，或先把原文件移走。",
     ("report", "OUTPUT_EXISTS"): "如需覆盖，请在“覆盖已有报告”一栏选“是”后再点一次，或先把原报告移走。",
     "FILE_NOT_FOUND": "请检查文件名和所在文件夹。",
+    "DISTRIBUTE_UNRESOLVED": "打开“任务清单.xlsx”，在这些任务的“实际责任单位”列写明由哪些单位落实（或在单位名录中补充），"
+                             "再点一次；也可以在“跳过无法确定的单位”一栏选“是”，先下发其他任务。",
 }
 
 
@@ -67,13 +65,15 @@ def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
     rnd = _round(panel)
     return distribute(ws.tasks, ws.sent_dir / rnd, registry_path=ws.registry if ws.registry.exists() else None,
                       due=as_text(panel.get("GK_DUE")) or None, round_name=rnd,
-                      contact=as_text(panel.get("GK_CONTACT")), progress=_progress(panel, "生成工作簿"))
+                      contact=as_text(panel.get("GK_CONTACT")), progress=_progress(panel, "生成工作簿"),
+                      ledger=ws.ledger, skip_unresolved=as_text(panel.get("GK_SKIP_UNRESOLVED")) == "是")
 
 
 def do_collect(panel: Panel, ws: Workspace) -> CollectResult:
+    on_time = [u.strip() for u in re.split(r"[、,，;；\s]+", as_text(panel.get("GK_ON_TIME"))) if u.strip()]
     return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=as_text(panel.get("GK_DUE")) or None,
                    round_name=_round(panel), registry_path=ws.registry if ws.registry.exists() else None,
-                   progress=_progress(panel, "读取回收文件"))
+                   progress=_progress(panel, "读取回收文件"), on_time=on_time)
 
 
 def do_report(panel: Panel, ws: Workspace) -> ReportResult:
@@ -101,9 +101,13 @@ def word(result) -> tuple[str, str]:
                 f"从 {result.sources} 个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
                 f"其中 {result.review} 项需要确认（任务清单中黄色的行）。")
     if isinstance(result, DistributeResult):
-        return (f"已生成 {result.workbooks} 个单位工作簿",
+        return (f"已生成 {result.workbooks} 个单位工作簿" + (f"，未分解任务 {len(result.unassigned)} 项" if result.unassigned else ""),
                 f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
                 f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing.name}"
+                + (f"\n其中 {result.carried} 个工作簿已带入该单位上一轮报送的内容（浅绿色），单位只需核对更新。"
+                   if result.carried else "")
+                + (f"\n未分解任务 {len(result.unassigned)} 项（{'、'.join(result.unassigned)}）没有下发，见下发清单“未分解任务”表。"
+                   if result.unassigned else "")
                 + (f"\n需要注意 {len(result.warnings)} 条：" + _lines(result.warnings, 8) if result.warnings else ""))
     if isinstance(result, CollectResult):
         h = result.headline
@@ -126,7 +130,8 @@ HANDLERS = {"plan": do_plan, "distribute": do_distribute, "collect": do_collect,
 
 def run(action: str, panel: Panel) -> ActionResult:
     """Run one step; every outcome, success or failure, ends up in the workbook in Chinese."""
-    status_name, label, next_step = STEPS[action]
+    step = STEP[action]
+    status_name, label, next_step = step.status_name, step.label, step.next_step
     ws = Workspace(panel.book_dir)
     panel.set(status_name, f"运行中 {_now()}")
     panel.set("GK_MESSAGE", f"正在{label}，请稍候……")

@@ -20,11 +20,13 @@ from .problems import GongkaiError
 from .report import make_reports
 from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PlanResult,
                       RegistryResult, ReportResult)
+from .steps import STEPS
 from .workspace import Workspace, find_workspace, init_workspace
 
 EXIT_OK, EXIT_PARTLY, EXIT_USER, EXIT_INTERNAL = 0, 1, 2, 3
 # What to do next, in command-line words (the control workbook has its own, in actions.FIX_HINTS).
-CLI_HINTS = {"OUTPUT_EXISTS": "如需覆盖请加 --force，或用 -o 换一个输出位置。"}
+CLI_HINTS = {"OUTPUT_EXISTS": "如需覆盖请加 --force，或用 -o 换一个输出位置。",
+             "DISTRIBUTE_UNRESOLVED": "核对任务清单后重新运行；如要先下发其他任务，加 --skip-unresolved（这些任务列为未分解）。"}
 
 
 @dataclass
@@ -52,7 +54,12 @@ def say(result) -> Said:
                      f"请在“所属集合”列补充）：{result.output}"])
     if isinstance(result, DistributeResult):
         lines = [f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
-                 f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing}"]
+                 f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing}",
+                 f"下发记录已记入台账数据库：{result.ledger}"]
+        if result.carried:
+            lines.append(f"其中 {result.carried} 个工作簿带入了该单位上一轮报送的内容（浅绿色）。")
+        if result.unassigned:
+            lines.append(f"未分解任务 {len(result.unassigned)} 项没有下发：{'、'.join(result.unassigned)}（见下发清单“未分解任务”表）")
         if result.warnings:
             lines += [f"需要注意 {len(result.warnings)} 条："] + _problem_lines(result.warnings, 20)
         return Said(lines)
@@ -128,7 +135,8 @@ def _stage_distribute(a):
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出任务清单文件，或用 --workspace 指定年度工作文件夹")
     return distribute(a.tasks, a.output, registry_path=a.registry, due=a.due, round_name=a.round,
                       template=a.template, units=a.units, force=a.force, password=a.password, contact=a.contact,
-                      progress=_progress("生成工作簿"))
+                      progress=_progress("生成工作簿"), ledger=a.ledger, skip_unresolved=a.skip_unresolved,
+                      carry_forward=not a.no_carry)
 
 
 def _stage_collect(a):
@@ -141,7 +149,7 @@ def _stage_collect(a):
     if not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
     return collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
-                   registry_path=a.registry, progress=_progress("读取回收文件"))
+                   registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time)
 
 
 def _stage_report(a):
@@ -213,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--units", nargs="+", help="只重新生成这些单位的工作簿")
     sp.add_argument("--password", help="工作表保护密码（可选；保护只防误改，真正的防篡改靠文件内的校验值）")
     sp.add_argument("--contact", default="", help="办公室联系人及电话，写入每个工作簿的填报说明")
+    sp.add_argument("--ledger", help="台账数据库，记录下发给了谁（默认：任务清单旁的 台账.sqlite）")
+    sp.add_argument("--skip-unresolved", action="store_true",
+                    help="任务清单中有不能确定是哪些单位的名称时，先下发其他任务，这些任务列为未分解")
+    sp.add_argument("--no-carry", action="store_true", help="第二轮起不带入各单位上一轮报送的内容")
     sp.add_argument("--force", action="store_true", help="覆盖输出文件夹中已有的文件")
     sp.set_defaults(func=_stage_distribute)
 
@@ -227,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--registry", help="单位名录 .xlsx（与下发时相同）")
     sp.add_argument("--due", help="报送截止日期，如 2021-07-10（晚于此日期报送的单位标为逾期报送）")
     sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
+    sp.add_argument("--on-time", nargs="+", help="办公室认定按时报送的单位（报送时间晚于截止日期也不计逾期）")
     sp.add_argument("--rebuild", action="store_true", help="只根据台账数据库重建汇总表（需 --ledger）")
     sp.set_defaults(func=_stage_collect)
 
@@ -262,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_stage_console)
 
     sp = sub.add_parser("run", help="不用 Excel 运行控制台的某一步（供 WPS 用户和 .cmd 文件使用）")
-    sp.add_argument("action", choices=["plan", "distribute", "collect", "report"],
+    sp.add_argument("action", choices=[s.key for s in STEPS],
                     help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告")
     sp.add_argument("--workspace", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.set_defaults(func=_stage_run)

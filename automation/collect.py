@@ -14,9 +14,10 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .assignment import assign
+from .assignment import Assignment, assign
 from .dates import parse_due
-from .ledgerdb import open_ledger, store_plan, store_return
+from .filenames import LEDGER_NAME
+from .ledgerdb import distribution, open_ledger, store_plan, store_return
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
@@ -34,26 +35,54 @@ def _iter_files(folder: Path):
             yield p
 
 
+def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, dict, dict | None]:
+    """Who owes what: the distribution recorded for this round (or the latest before it); the task
+    list and registry only when nothing was recorded.  Returns (assignments, unassigned, record)."""
+    found = distribution(con, round_name or "")
+    if found is None:
+        assignments, _ = assign(plan, registry)
+        return assignments, {}, None
+    _, units, unassigned = found
+    by_id = {t.id: t for t in plan.tasks}
+    out = {}
+    for unit, rec in units.items():
+        info = registry.info(unit) if registry is not None else None
+        out[unit] = Assignment(unit, rec["category"], (info.contact if info else "") or rec["contact"],
+                               (info.phone if info else "") or rec["phone"],
+                               [(by_id[tid], role) for tid, role in rec["tasks"] if tid in by_id])
+    return out, unassigned, found
+
+
 def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, registry_path=None,
-            as_of: dt.datetime | None = None, progress=None) -> CollectResult:
+            as_of: dt.datetime | None = None, progress=None, on_time: list[str] | None = None) -> CollectResult:
+    """``on_time``: units the office accepts as on time whatever their files say."""
     folder = Path(folder)
     if not folder.is_dir():
         raise GongkaiError.of("FILE_NOT_FOUND", folder)
     plan, _ = read_task_list(tasks_path)
     registry = load_registry(registry_path) if registry_path else None
-    assignments, _ = assign(plan, registry)
     as_of = as_of or dt.datetime.now().replace(microsecond=0)
-    ctx = Context(plan, assignments, registry, round_name, parse_due(due), as_of)
-    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name("台账.sqlite")
+    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
     con = open_ledger(ledger_path)
-    seen_at = as_of.isoformat()
     notes: list[Problem] = []
+    assignments, unassigned, record = expected_from_record(con, round_name or "", plan, registry)
+    due_date = parse_due(due)
+    if due_date is None and record is not None:
+        row = con.execute("SELECT due FROM distributions WHERE round=?", (record[0],)).fetchone()
+        due_date = dt.date.fromisoformat(row[0]) if row and row[0] else None
+    ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
+    seen_at = as_of.isoformat()
     files = list(_iter_files(folder))
     new = 0
     con.execute("BEGIN IMMEDIATE")
     try:
-        store_plan(con, plan, assignments)
-        known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files")}
+        store_plan(con, plan, assignments, unassigned)
+        for unit in on_time or []:
+            con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
+                        (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
+        known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (ctx.round,))}
+        earlier = {row[0]: (row[1], row[2]) for row in con.execute(
+            "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
         this_run: dict[str, str] = {}
         todo: list[Path] = []
         for i, p in enumerate(files, 1):
@@ -69,6 +98,8 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
                 notes.append(Problem("NOT_SPREADSHEET", rel))
                 continue
             digest = file_digest(p)
+            if digest in earlier and earlier[digest][1] == rel:
+                continue          # an earlier round's return still lying in the folder
             if digest in this_run:
                 notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
                 continue
@@ -77,6 +108,8 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
                 continue          # collected before: the ledger already holds it
             todo.append(p)
         for i, ret in enumerate(_read_all(todo, folder, ctx), 1):
+            if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
+                ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
             store_return(con, ret, ctx.round, seen_at)
             known[ret.sha256] = ret.name
             new += 1

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import xlsxwriter
 
+from .steps import STEPS
 from .vba import Module, document_module, vba_project
 
 PANEL_MODULE = "GongkaiPanel"
 ENTRY = "automation.xlwings_entry"
-BUTTONS = [("plan", "GK_Plan", "解析工作要点"), ("distribute", "GK_Distribute", "生成分发工作簿"),
-           ("collect", "GK_Collect", "汇总回收工作簿"), ("report", "GK_Report", "生成年度报告")]
+BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
 SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
 REPORT_MODES = ["全部单位和汇总报告", "仅汇总报告", "指定单位"]
 SETTINGS_ROWS = [("机关名称", "XX区人民政府"), ("地址", ""), ("邮编", ""), ("联系电话", ""), ("电子邮箱", ""),
@@ -27,9 +27,9 @@ def panel_module_source() -> str:
     lines = [f'Attribute VB_Name = "{PANEL_MODULE}"', "Option Explicit", "",
              "' Each button runs one action of the gongkai Python package through xlwings.",
              "' Parameters travel as defined names (GK_...), never as cell addresses.", ""]
-    for action, sub, _ in BUTTONS:
-        lines += [f"Public Sub {sub}()",
-                  f"    RunPython \"import {ENTRY} as e; e.run_action('{action}')\"",
+    for step in STEPS:
+        lines += [f"Public Sub {step.sub}()",
+                  f"    RunPython \"import {ENTRY} as e; e.run_action('{step.key}')\"",
                   "End Sub", ""]
     return "\r\n".join(lines)
 
@@ -121,6 +121,10 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         ("GK_ROUND", "调度轮次", previous.get("GK_ROUND") or f"{year or ''}年第1次调度",
          "每次调度换一个名称，下发文件放在“下发\\轮次名称”文件夹"),
         ("GK_CONTACT", "办公室联系人", previous.get("GK_CONTACT") or "", "写入下发工作簿的填报说明，如 张三 0632-1234567"),
+        ("GK_SKIP_UNRESOLVED", "跳过无法确定的单位", previous.get("GK_SKIP_UNRESOLVED") or "否",
+         "任务清单中有“区政府有关部门”等不能确定是哪些单位的名称时：选“否”先停下来核对；选“是”先下发其他任务，这些任务列为未分解"),
+        ("GK_ON_TIME", "认定按时报送的单位", previous.get("GK_ON_TIME") or "",
+         "报送时间晚于截止日期、但办公室认定按时的单位，用“、”分隔"),
         ("GK_REPORT_MODE", "年度报告范围", previous.get("GK_REPORT_MODE") or REPORT_MODES[0], "从下拉列表选择"),
         ("GK_REPORT_UNIT", "指定单位", previous.get("GK_REPORT_UNIT") or "", "范围选“指定单位”时填写单位名称"),
         ("GK_FORCE", "覆盖已有报告", previous.get("GK_FORCE") or "否", "选“是”时数据校验未通过也生成并覆盖"),
@@ -146,7 +150,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
             ws.write_string(r, 1, str(value), f["input"])
             if nm == "GK_REPORT_MODE":
                 ws.data_validation(cell, {"validate": "list", "source": REPORT_MODES})
-            if nm == "GK_FORCE":
+            if nm in ("GK_FORCE", "GK_SKIP_UNRESOLVED"):
                 ws.data_validation(cell, {"validate": "list", "source": ["否", "是"]})
         ws.merge_range(r, 2, r, 3, note, f["note"])
         ws.set_row(r, 22)
@@ -156,20 +160,15 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     for c, t in enumerate(["步骤", "按钮", "状态", "输出"]):
         ws.write_string(r, c, t, f["head"])
     r += 1
-    outputs = {"plan": ("任务清单.xlsx", "打开任务清单"), "distribute": ("下发", "打开下发文件夹"),
-               "collect": ("汇总\\汇总.xlsx", "打开汇总表"), "report": ("报告", "打开报告文件夹")}
-    for i, (action, sub, caption) in enumerate(BUTTONS, 1):
+    for i, step in enumerate(STEPS, 1):
         ws.set_row(r, 40)
         ws.write_string(r, 0, f"第{i}步", f["step"])
         ws.write_blank(r, 1, None, f["status"])
-        ws.insert_button(r, 1, {"macro": sub, "caption": caption, "width": 150, "height": 40, "x_offset": 2,
-                                "y_offset": 4})
-        status_name = {"plan": "GK_STATUS_PLAN", "distribute": "GK_STATUS_DISTRIBUTE", "collect": "GK_STATUS_COLLECT",
-                       "report": "GK_STATUS_REPORT"}[action]
-        ws.write_string(r, 2, str(previous.get(status_name) or "未运行"), f["status"])
-        name(status_name, f"C{r + 1}")
-        target, text = outputs[action]
-        ws.write_url(r, 3, f"external:{target}", f["link"], text)
+        ws.insert_button(r, 1, {"macro": step.sub, "caption": step.label, "width": 150, "height": 40,
+                                "x_offset": 2, "y_offset": 4})
+        ws.write_string(r, 2, str(previous.get(step.status_name) or "未运行"), f["status"])
+        name(step.status_name, f"C{r + 1}")
+        ws.write_url(r, 3, f"external:{step.output}", f["link"], step.output_text)
         r += 1
     r += 1
     ws.write_string(r, 0, "运行结果", f["h2"])

@@ -4,8 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import shutil
+import zipfile
 from pathlib import Path
+
 
 from openpyxl import load_workbook
 
@@ -16,9 +19,15 @@ from .panel import OpenpyxlPanel
 from .problems import GongkaiError
 from .resources import sample_plan
 from .results import DemoResult
+from .tasklist import ACTUAL, TASK_SHEET
 from .workspace import Workspace, init_workspace
 
 DUE = dt.date(2021, 7, 10)
+DUE2 = dt.date(2021, 12, 25)
+ROUND1, ROUND2 = "2021年第1次调度", "2021年第2次调度"
+# the clerk's review of the sample plan: who really does the tasks given to names no unit stands for
+SAMPLE_ACTUAL_UNITS = {"2021-01-01": "区发展和改革局", "2021-01-15": "区司法局、区市场监督管理局",
+                       "2021-03-01": "区司法局", "2021-03-02": "区政府办公室"}
 AS_OF = dt.datetime(2021, 7, 15, 9, 0)
 
 
@@ -70,9 +79,24 @@ def fill_return(src: Path, dst: Path, share_done: float = 1.0, seed: int = 0, fi
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
     if mtime:
+        set_saved_time(dst, mtime)
         ts = mtime.timestamp()
         os.utime(dst, (ts, ts))
     return dst
+
+
+def set_saved_time(path: Path, when: dt.datetime) -> None:
+    """Write the last-saved time into docProps/core.xml as Excel does when the unit saves (UTC),
+    ``when`` being the office's local time (UTC+8)."""
+    utc = (when - dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              lambda m: m.group(1) + utc.encode() + m.group(2), data)
+            z.writestr(info, data)
 
 
 def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoResult:
@@ -87,7 +111,7 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
     shutil.copyfile(sample_plan(), ws.plan_dir / "2021年市中区政务公开工作要点.txt")
     panel = OpenpyxlPanel(ws.console, echo=False)
     panel.set("GK_DUE", dt.datetime.combine(DUE, dt.time()))
-    panel.set("GK_ROUND", "2021年第1次调度")
+    panel.set("GK_ROUND", ROUND1)
     panel.set("GK_CONTACT", "区政府办公室政务公开科 0632-3083075")
     settings = panel.wb["报告设置"]
     for row in settings.iter_rows(min_row=2):
@@ -108,19 +132,45 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
 
     steps = {"年度工作文件夹": f"{out.resolve()}（控制台：{ws.console.name}；WPS 用户可双击其中的 .cmd 文件）"}
     steps["解析工作要点"] = f"{step('plan')} → {ws.tasks}"
-    steps["生成分发工作簿"] = f"{step('distribute')} → {ws.sent_dir / '2021年第1次调度'}"
+    # the clerk's review: names no registry unit stands for get the units that really do the task
+    map_names(ws.tasks, SAMPLE_ACTUAL_UNITS)
+    steps["生成分发工作簿"] = f"{step('distribute')} → {ws.sent_dir / ROUND1}"
     # the units' returns, simulated: complete, partial, late, renamed, edited task text, one never returned
-    sent = ws.sent_dir / "2021年第1次调度"
-    files = sorted(sent.glob("*政务公开任务台账.xlsx"))
+    files = sorted((ws.sent_dir / ROUND1).glob("*政务公开任务台账.xlsx"))
     on_time = dt.datetime(2021, 7, 8, 16, 30)
     for i, src in enumerate(files):
         unit = src.name.split("_")[0]
-        if "有关" in unit or "涉及" in unit or "编制规划" in unit or unit == "区大数据中心":
-            continue                                     # collectives, and one unit that never returns
+        if unit == "区大数据中心":
+            continue                                     # one unit that never returns
         name = "孟庄镇台账（已填）.xlsx" if unit == "孟庄镇" else src.name
-        fill_return(src, ws.back_dir / name, share_done=1.0 if i % 3 == 0 else 0.6, seed=i,
+        fill_return(src, ws.back_dir / ROUND1 / name, share_done=1.0 if i % 3 == 0 else 0.6, seed=i,
                     mtime=dt.datetime(2021, 7, 13, 10, 5) if unit == "区民政局" else on_time,
                     change_text=unit == "区司法局")
-    steps["汇总回收工作簿"] = f"{step('collect')} → {ws.summary}"
+    steps["汇总回收工作簿（第1轮）"] = f"{step('collect')} → {ws.summary}"
+    # round 2 near the year end: each workbook carries the unit's round-1 answers; a third of the units
+    # send an update, the others stay silent and keep their round-1 state
+    panel = OpenpyxlPanel(ws.console, echo=False)
+    panel.set("GK_ROUND", ROUND2)
+    panel.set("GK_DUE", dt.datetime.combine(DUE2, dt.time()))
+    panel.flush()
+    steps["生成分发工作簿（第2轮）"] = f"{step('distribute')} → {ws.sent_dir / ROUND2}"
+    for i, src in enumerate(sorted((ws.sent_dir / ROUND2).glob("*政务公开任务台账.xlsx"))):
+        if i % 3 == 1:
+            fill_return(src, ws.back_dir / ROUND2 / src.name, share_done=1.0, seed=100 + i,
+                        mtime=dt.datetime(2021, 12, 20, 15, 0))
+    steps["汇总回收工作簿（第2轮）"] = f"{step('collect')} → {ws.summary}"
     steps["生成年度报告"] = f"{step('report')} → {ws.report_dir}"
     return DemoResult(out, ws.console, steps)
+
+
+def map_names(tasks_path: Path, actual: dict[str, str]) -> None:
+    """Fill the task list's 实际责任单位 column, as the clerk does in Excel."""
+    wb = load_workbook(tasks_path)
+    ws = wb[TASK_SHEET]
+    header = [c.value for c in ws[1]]
+    id_col, actual_col = header.index("任务编号") + 1, header.index(ACTUAL) + 1
+    for r in range(2, ws.max_row + 1):
+        tid = ws.cell(r, id_col).value
+        if tid in actual:
+            ws.cell(r, actual_col).value = actual[tid]
+    wb.save(tasks_path)

@@ -27,18 +27,20 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import unitbook as L
-from .assignment import assign
+from .assignment import assign, unresolved_names
 from .dates import parse_due
-from .filenames import unit_workbook_names
+from .filenames import LEDGER_NAME, unit_workbook_names
+from .ledgerdb import latest_answers, open_ledger, record_distribution
 from .problems import GongkaiError
 from .registry import load_registry
 from .reportspec import spec_for
 from .resources import workbook_template
 from .results import DistributeResult
-from .tables import atomic_target, cell_text, save_workbook, style_header
+from .tables import append_text_row, atomic_target, cell_text, save_workbook, style_header
 from .tasklist import read_task_list
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
 
+CARRIED_FILL = "E2EFDA"        # answers carried over from the unit's previous round
 TOKEN_UNIT = "@@GK_UNIT@@"
 TOKEN_UNIT_ID = "@@GK_UNIT_ID@@"
 ROLE_ORDER = {"lead": 0, "responsible": 1, "cooperate": 2}
@@ -63,7 +65,7 @@ class Prototype:
     # -------------------------------------------------------------- build (once per run)
     @classmethod
     def build(cls, template: Path, plan, round_name: str, due: dt.date | None, contact: str,
-              password: str | None, issued: str) -> "Prototype":
+              password: str | None, issued: str, shown_round: str | None = None) -> "Prototype":
         try:
             wb = load_workbook(template)
         except Exception as exc:  # noqa: BLE001
@@ -86,22 +88,30 @@ class Prototype:
             raise GongkaiError.of("TEMPLATE_INVALID", template, detail="任务台账各列的名称（GK_COL_…）应指向同一表头行的不同列")
         h = header_rows.pop()
         r0 = h + 1
-        # two sample rows: r0 with 实际完成数量 open (tasks with a target), r0+1 with it locked
-        ws.insert_rows(r0 + 1)
+        # four sample rows: r0 with 实际完成数量 open (tasks with a target), r0+1 with it locked, and the
+        # same two with the answer cells tinted (answers carried over from the unit's previous round)
+        ws.insert_rows(r0 + 1, 3)
         grey = copy(ws[f"{columns['target']}{r0}"].fill)
         for key, letter in columns.items():
             src = ws[f"{letter}{r0}"]
-            dst = ws[f"{letter}{r0 + 1}"]
-            dst._style = copy(src._style)
-            dst.value = None
+            for r in (r0 + 1, r0 + 2, r0 + 3):
+                dst = ws[f"{letter}{r}"]
+                dst._style = copy(src._style)
+                dst.value = None
             src.value = None
-        plain_actual = ws[f"{columns['actual']}{r0 + 1}"]
-        plain_actual.protection = Protection(locked=True)
-        plain_actual.fill = grey
-        for key, letter in columns.items():   # every cell of both rows is written so it keeps its style
-            for r in (r0, r0 + 1):
+        for r in (r0 + 1, r0 + 3):
+            plain_actual = ws[f"{columns['actual']}{r}"]
+            plain_actual.protection = Protection(locked=True)
+            plain_actual.fill = grey
+        for key in L.EDITABLE_KEYS:
+            for r in (r0 + 2, r0 + 3):
+                if key != "actual" or r == r0 + 2:
+                    ws[f"{columns[key]}{r}"].fill = PatternFill("solid", fgColor=CARRIED_FILL)
+        for key, letter in columns.items():   # every cell of the sample rows is written so it keeps its style
+            for r in range(r0, r0 + 4):
                 if not ws[f"{letter}{r}"].has_style:
                     ws[f"{letter}{r}"].style = "Normal"
+        titles = {key: cell_text(ws[f"{letter}{h}"].value).strip() for key, letter in columns.items()}
         # guide sheet fields
         def put(name, value):
             sheet, ref = L.resolve_name(wb, name)
@@ -109,7 +119,7 @@ class Prototype:
 
         put("GK_UNIT", TOKEN_UNIT)
         put("GK_PLAN", plan.title or "")
-        put("GK_ROUND", round_name or "")
+        put("GK_ROUND", shown_round if shown_round is not None else (round_name or ""))
         put("GK_DUE", due.isoformat() + "（请在此日期前报送）" if due else "按办公室通知")
         put("GK_CONTACT", contact or "")
         last = L.MAX_ROW
@@ -190,22 +200,25 @@ class Prototype:
         data = {n: z.read(n) for n in z.namelist()}
         parts = sheet_parts(data["xl/workbook.xml"], data["xl/_rels/workbook.xml.rels"])
         ledger_part, meta_part = parts[L.LEDGER_SHEET], parts[L.META_SHEET]
-        styles = {"target": {}, "plain": {}}
+        styles = {"target": {}, "plain": {}, "target_carried": {}, "plain_carried": {}}
         xml = data[ledger_part].decode("utf-8")
-        for variant, r in (("target", r0), ("plain", r0 + 1)):
+        for variant, r in (("target", r0), ("plain", r0 + 1), ("target_carried", r0 + 2), ("plain_carried", r0 + 3)):
             row = re.search(rf'<row r="{r}"[^>]*>(.*?)</row>', xml, re.S)
             for m in re.finditer(r'<c r="([A-Z]+)\d+"(?: s="(\d+)")?', row.group(1) if row else ""):
                 styles[variant][m.group(1)] = m.group(2) or "0"
-        meta_common = L.meta_common_rows(plan, spec, round_name, issued, due, h, columns, fig_cells, extra_cells)
+        meta_common = L.meta_common_rows(plan, spec, round_name, issued, due, h, columns, fig_cells, extra_cells,
+                                         titles)
         widths = {letter: (ws.column_dimensions[letter].width or 9) for letter in columns.values()}
         token_parts = frozenset(n for n, b in data.items() if TOKEN_UNIT.encode() in b or TOKEN_UNIT_ID.encode() in b)
         return cls(data, list(data), ledger_part, meta_part, columns, widths, h, styles, meta_common, plan.year,
                    token_parts)
 
     # -------------------------------------------------------------- render (once per unit)
-    def render(self, unit: str, tasks: list) -> bytes:
+    def render(self, unit: str, tasks: list, carried: dict | None = None) -> tuple[bytes, list[L.TaskRow]]:
+        """The unit's workbook, and the task rows as written (id, locked-cell hash, row).  ``carried``:
+        task id -> the unit's latest answers, pre-filled and tinted so the unit updates them."""
         uid = L.unit_id(unit)
-        rows_xml, meta_rows = self._ledger_rows(tasks)
+        rows_xml, meta_rows = self._ledger_rows(tasks, carried or {})
         out = io.BytesIO()
         last = self.header_row + max(1, len(tasks))
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -214,9 +227,8 @@ class Prototype:
                 if name == self.ledger_part:
                     xml = data.decode("utf-8")
                     r0 = self.header_row + 1
-                    xml = re.sub(rf'<row r="{r0}"[^>]*>.*?</row>\s*<row r="{r0 + 1}"[^>]*>.*?</row>|'
-                                 rf'<row r="{r0}"[^>]*/>\s*<row r="{r0 + 1}"[^>]*/>', lambda _: rows_xml, xml,
-                                 count=1, flags=re.S)
+                    xml = re.sub(rf'<row r="{r0}"[ >].*?<row r="{r0 + 3}"[^>]*(?:/>|>.*?</row>)', lambda _: rows_xml,
+                                 xml, count=1, flags=re.S)
                     xml = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+', rf"\g<1>{last}", xml)
                     xml = re.sub(rf'(?<=[A-Z]){L.MAX_ROW}(?=["\s])', str(last), xml)
                     data = xml.encode("utf-8")
@@ -229,9 +241,9 @@ class Prototype:
                     data = data.replace(TOKEN_UNIT.encode(), xml_text(unit).encode()) \
                                .replace(TOKEN_UNIT_ID.encode(), uid.encode())
                 z.writestr(name, data)
-        return out.getvalue()
+        return out.getvalue(), meta_rows
 
-    def _ledger_rows(self, tasks: list) -> tuple[str, list[L.TaskRow]]:
+    def _ledger_rows(self, tasks: list, carried: dict) -> tuple[str, list[L.TaskRow]]:
         order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
         parts = []
         meta_rows = []
@@ -239,8 +251,12 @@ class Prototype:
             r = self.header_row + i
             values = L.locked_cells(task, role, i)
             meta_rows.append(L.TaskRow(task.id, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r))
-            variant = self.styles["target" if task.targets else "plain"]
-            height = _row_height([(values[k], self.widths[self.columns[k]]) for k in ("text", "section", "others")])
+            answer = carried.get(task.id)
+            if answer:
+                values.update(carried_values(answer))
+            variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
+            height = _row_height([(values.get(k), self.widths[self.columns[k]])
+                                  for k in ("text", "section", "others", "detail")])
             cells = []
             for key, letter in order:
                 s = variant.get(letter, "0")
@@ -267,6 +283,14 @@ class Prototype:
             rows_xml(own, n + 1).encode("utf-8") + rest.encode("utf-8")
 
 
+def carried_values(entry: dict) -> dict:
+    """A stored answer as cell values: dates as dates, numbers as numbers, text as text."""
+    out = {k: entry.get(k) for k in L.EDITABLE_KEYS if entry.get(k) not in (None, "")}
+    if out.get("done_date"):
+        out["done_date"] = dt.date.fromisoformat(out["done_date"])
+    return out
+
+
 def _row_height(texts: list[tuple[str, float]]) -> float:
     return _row_height_cached(tuple(texts))
 
@@ -289,12 +313,21 @@ def _row_height_cached(texts: tuple) -> float:
 # ------------------------------------------------------------------------------ the stage
 
 def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=None, template=None, units=None,
-               force=False, password=None, contact="", progress=None) -> DistributeResult:
+               force=False, password=None, contact="", progress=None, ledger=None,
+               skip_unresolved: bool = False, carry_forward: bool = True) -> DistributeResult:
+    """One workbook per real unit, a listing, and the record of what was sent to whom in the ledger
+    (``ledger``, default 台账.sqlite beside the task list).  Names in the task list that are no real unit
+    stop the run (nothing written) unless ``skip_unresolved``: their tasks are then listed as 未分解.
+    From the second round on, each workbook carries the unit's latest answers (``carry_forward``)."""
     plan, problems = read_task_list(tasks_path)
     registry = load_registry(registry_path) if registry_path else None
     due_date = parse_due(due)
     assignments, assign_problems = assign(plan, registry)
     problems += assign_problems
+    unresolved = unresolved_names(assign_problems)
+    if unresolved and not skip_unresolved:
+        raise GongkaiError.of("DISTRIBUTE_UNRESOLVED", count=len(unresolved),
+                              names="；".join(f"“{n}”（任务 {t}）" for n, t in unresolved.items()))
     out = Path(output_dir)
     chosen = list(assignments)
     if units:
@@ -312,23 +345,53 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
                 (["下发清单.xlsx"] if (out / "下发清单.xlsx").exists() else [])
         if clash:
             raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
-    out.mkdir(parents=True, exist_ok=True)
-    issued = dt.datetime.now().replace(microsecond=0).isoformat()
     tpl = Path(template) if template else workbook_template(L.template_name(spec_for(plan.year)))
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
-    proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued)
-    position = {id(t): i for i, t in enumerate(plan.tasks)}
-    for i, unit in enumerate(chosen, 1):
-        a = assignments[unit]
-        rows = sorted(a.tasks, key=lambda tr: position[id(tr[0])])
-        _write_atomic(out / names[unit], proto.render(unit, rows))
-        if progress:
-            progress(i, len(chosen), unit)
-    listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan)
+    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
+    con = open_ledger(ledger_path)
+    try:
+        previous = {u: latest_answers(con, u, before_round=round_name or "") for u in chosen} if carry_forward else {}
+        out.mkdir(parents=True, exist_ok=True)
+        issued = dt.datetime.now().replace(microsecond=0).isoformat()
+        carried_rounds = sorted({p[0] for p in previous.values() if p})
+        shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
+                                             if carried_rounds else "")
+        proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued, shown_round)
+        position = {id(t): i for i, t in enumerate(plan.tasks)}
+        record = {}
+        for i, unit in enumerate(chosen, 1):
+            a = assignments[unit]
+            rows = sorted(a.tasks, key=lambda tr: position[id(tr[0])])
+            data, written = proto.render(unit, rows, (previous.get(unit) or (None, {}))[1])
+            _write_atomic(out / names[unit], data)
+            record[unit] = (a.category, a.contact, a.phone, names[unit],
+                            [(w.id, role, w.digest, w.row) for w, (_, role) in zip(written, rows)])
+            if progress:
+                progress(i, len(chosen), unit)
+        unassigned = unassigned_tasks(plan, assignments, unresolved)
+        listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
+        con.execute("BEGIN IMMEDIATE")
+        record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
+                            L.TEMPLATE_VERSION, record, {t.id: names_ for t, names_ in unassigned})
+        con.execute("COMMIT")
+    finally:
+        con.close()
     return DistributeResult(out, listing, len(chosen), len(assignments), len(plan.tasks),
                             sum(a.lead_count for a in assignments.values()),
-                            {u: out / names[u] for u in chosen}, problems)
+                            {u: out / names[u] for u in chosen}, problems, ledger_path,
+                            [t.id for t, _ in unassigned], sum(1 for u in chosen if previous.get(u)))
+
+
+def unassigned_tasks(plan, assignments: dict, unresolved: dict[str, str]) -> list[tuple]:
+    """(task, the names not sent) for tasks with a name no unit stands for (the clerk chose to skip them)."""
+    reached = {t.id for a in assignments.values() for t, _ in a.tasks}
+    out = []
+    for t in plan.tasks:
+        names = [n for n in (t.actual_units or t.all_names) if n in unresolved]
+        if names or t.id not in reached:
+            out.append((t, "、".join(names) or "（未写明责任单位）"))
+    return out
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -336,18 +399,25 @@ def _write_atomic(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | None, plan) -> Path:
+def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | None, plan,
+                  unassigned: list[tuple] = ()) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "下发清单"
-    ws.append(["序号", "单位名称", "类别", "文件名", "任务数", "牵头任务数", "联系人", "联系电话", "报送截止", "备注"])
+    ws.append(["序号", "单位名称", "类别", "文件名", "任务数", "牵头任务数", "联系人", "联系电话", "报送截止"])
     for i, (unit, a) in enumerate(sorted(assignments.items(), key=lambda kv: _cat_order(kv[1].category)), 1):
-        ws.append([i, unit, a.category, names[unit], len(a.tasks), a.lead_count, a.contact, a.phone,
-                   due, a.note])
-    style_header(ws, [6, 28, 8, 46, 8, 10, 10, 16, 12, 36])
+        ws.append([i, unit, a.category, names[unit], len(a.tasks), a.lead_count, a.contact, a.phone, due])
+    style_header(ws, [6, 28, 8, 46, 8, 10, 10, 16, 12])
     for r in range(2, ws.max_row + 1):
         ws.cell(r, 9).number_format = "yyyy-mm-dd"
     ws.oddHeader.center.text = f"{plan.title} 任务台账下发清单"
+    if unassigned:
+        us = wb.create_sheet("未分解任务")
+        us.append(["任务编号", "任务内容", "未能确定的单位名称", "说明"])
+        for t, names_ in unassigned:
+            append_text_row(us, [t.id, t.text, names_, "未下发给这些名称；确定责任单位后在任务清单“实际责任单位”列填写，"
+                                                      "再生成一次分发工作簿"])
+        style_header(us, [12, 60, 30, 50])
     return save_workbook(wb, path)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+LEDGER_NAME = "台账.sqlite"          # the ledger's default name, beside the task list
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 

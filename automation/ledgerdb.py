@@ -1,7 +1,9 @@
-"""The SQLite ledger (台账.sqlite): every returned file of every round, its answers, figures and problems.
+"""The SQLite ledger (台账.sqlite): what was sent to whom in each round (the distribution record), and
+every returned file of every round with its answers, figures and problems.
 
-Idempotent by SHA-256: a file already stored is not stored again.  The collect stage writes one
-transaction per run, so a crash leaves the ledger as it was.
+Idempotent by SHA-256 within a round: a file already stored for a round is not stored again (the same
+content sent again for a later round counts for that round too).  Each stage writes one transaction
+per run, so a crash leaves the ledger as it was.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
-  id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL, name TEXT, path TEXT, size INTEGER, mtime TEXT,
-  seen_at TEXT, unit TEXT, round TEXT, file_round TEXT, plan_id TEXT, accepted INTEGER, identity TEXT);
+  id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, name TEXT, path TEXT, size INTEGER, mtime TEXT,
+  seen_at TEXT, unit TEXT, round TEXT, file_round TEXT, plan_id TEXT, accepted INTEGER, identity TEXT,
+  saved_at TEXT, time_source TEXT, UNIQUE (sha256, round));
 CREATE TABLE IF NOT EXISTS entries (
   file_id INTEGER, task_id TEXT, status TEXT, done_date TEXT, progress REAL, actual REAL, detail TEXT,
   evidence TEXT, issues TEXT, next TEXT, PRIMARY KEY (file_id, task_id));
@@ -22,6 +25,13 @@ CREATE TABLE IF NOT EXISTS problems (
 CREATE TABLE IF NOT EXISTS plan (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, round TEXT, as_of TEXT, folder TEXT, due TEXT,
   new_files INTEGER);
+CREATE TABLE IF NOT EXISTS distributions (
+  round TEXT PRIMARY KEY, issued_at TEXT, due TEXT, plan_id TEXT, fingerprint TEXT, template_version TEXT);
+CREATE TABLE IF NOT EXISTS sent (
+  round TEXT, unit TEXT, category TEXT, contact TEXT, phone TEXT, task_id TEXT, role TEXT, hash TEXT,
+  row INTEGER, file TEXT, PRIMARY KEY (round, unit, task_id));
+CREATE TABLE IF NOT EXISTS unassigned (round TEXT, task_id TEXT, names TEXT, PRIMARY KEY (round, task_id));
+CREATE TABLE IF NOT EXISTS on_time (round TEXT, unit TEXT, PRIMARY KEY (round, unit));
 """
 ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence", "issues", "next"]
 
@@ -30,24 +40,85 @@ def open_ledger(path: Path) -> sqlite3.Connection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(str(path), isolation_level=None)
     con.execute("PRAGMA journal_mode=DELETE")
+    _upgrade(con)
     con.executescript(SCHEMA)
     return con
 
 
-def store_plan(con, plan, assignments: dict) -> None:
+def _upgrade(con) -> None:
+    """Ledgers written by earlier versions: files unique by content alone, no saved-time columns."""
+    row = con.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='files'").fetchone()
+    if not row or "UNIQUE (sha256, round)" in row[0]:
+        return
+    cols = [r[1] for r in con.execute("PRAGMA table_info(files)")]
+    con.executescript("BEGIN; ALTER TABLE files RENAME TO files_old;" + SCHEMA.split(";")[0] + ";" +
+                      f"INSERT INTO files({', '.join(cols)}) SELECT {', '.join(cols)} FROM files_old;"
+                      "DROP TABLE files_old; COMMIT;")
+
+
+# ------------------------------------------------------------------------------ what was sent
+
+def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fingerprint: str,
+                        template_version: str, units: dict, unassigned: dict[str, str]) -> None:
+    """``units``: unit -> (category, contact, phone, file, [(task id, role, hash, row)]).  A partial run
+    (some units only) replaces those units' rows and keeps the others."""
+    con.execute("INSERT OR REPLACE INTO distributions VALUES (?,?,?,?,?,?)",
+                (round_name, issued, due.isoformat() if due else "", plan_id, fingerprint, template_version))
+    for unit, (category, contact, phone, file, rows) in units.items():
+        con.execute("DELETE FROM sent WHERE round=? AND unit=?", (round_name, unit))
+        con.executemany("INSERT INTO sent VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        [(round_name, unit, category, contact, phone, tid, role, digest, row, file)
+                         for tid, role, digest, row in rows])
+    con.execute("DELETE FROM unassigned WHERE round=?", (round_name,))
+    con.executemany("INSERT INTO unassigned VALUES (?,?,?)",
+                    [(round_name, tid, names) for tid, names in unassigned.items()])
+
+
+def distribution(con, round_name: str) -> tuple[str, dict, dict] | None:
+    """(round, unit -> {category, contact, phone, tasks: [(task id, role)]}, task id -> names left
+    unassigned) for this round, or for the latest recorded round before it; None when nothing was
+    recorded."""
+    rounds = [r[0] for r in con.execute("SELECT round FROM distributions ORDER BY issued_at, rowid")]
+    if not rounds:
+        return None
+    use = round_name if round_name in rounds else rounds[-1]
+    units: dict[str, dict] = {}
+    for unit, category, contact, phone, tid, role in con.execute(
+            "SELECT unit, category, contact, phone, task_id, role FROM sent WHERE round=? ORDER BY rowid", (use,)):
+        u = units.setdefault(unit, {"category": category, "contact": contact, "phone": phone, "tasks": []})
+        u["tasks"].append((tid, role))
+    left = dict(con.execute("SELECT task_id, names FROM unassigned WHERE round=?", (use,)).fetchall())
+    return use, units, left
+
+
+def latest_answers(con, unit: str, before_round: str | None = None) -> tuple[str, dict] | None:
+    """The unit's latest accepted answers (round, task id -> entry), from rounds other than ``before_round``."""
+    row = con.execute("SELECT id, round FROM files WHERE unit=? AND accepted=1 AND round IS NOT ? "
+                      "ORDER BY id DESC LIMIT 1", (unit, before_round)).fetchone()
+    if not row:
+        return None
+    fid, rnd = row
+    entries = {r[0]: dict(zip(ENTRY_FIELDS, r[1:])) for r in con.execute(
+        f"SELECT task_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=?", (fid,))}
+    return rnd, entries
+
+
+def store_plan(con, plan, assignments: dict, unassigned: dict | None = None) -> None:
     """The task list and who was asked for what, as collected against."""
     payload = {"plan": plan.to_dict(),
                "assignments": {u: {"category": a.category, "contact": a.contact, "phone": a.phone,
-                                   "tasks": [[t.id, r] for t, r in a.tasks]} for u, a in assignments.items()}}
+                                   "tasks": [[t.id, r] for t, r in a.tasks]} for u, a in assignments.items()},
+               "unassigned": unassigned or {}}
     con.execute("INSERT OR REPLACE INTO plan(key, value) VALUES ('current', ?)", (json.dumps(payload, ensure_ascii=False),))
 
 
 def store_return(con, ret, round_name: str, seen_at: str) -> None:
     cur = con.execute(
-        "INSERT INTO files(sha256, name, path, size, mtime, seen_at, unit, round, file_round, plan_id, accepted, identity)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO files(sha256, name, path, size, mtime, seen_at, unit, round, file_round, plan_id, accepted, identity,"
+        " saved_at, time_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (ret.sha256, ret.name, str(ret.path), ret.size, ret.mtime.isoformat(), seen_at, ret.unit,
-         round_name or ret.file_round, ret.file_round, ret.plan_id, int(ret.accepted), ret.identity))
+         round_name or ret.file_round, ret.file_round, ret.plan_id, int(ret.accepted), ret.identity,
+         ret.saved_at.isoformat() if ret.saved_at else ret.mtime.isoformat(), ret.time_source))
     fid = cur.lastrowid
     con.executemany(f"INSERT INTO entries(file_id, task_id, {', '.join(ENTRY_FIELDS)}) VALUES (?,?,{','.join('?' * len(ENTRY_FIELDS))})",
                     [(fid, tid, *[e.get(k) for k in ENTRY_FIELDS]) for tid, e in ret.entries.items()])

@@ -50,6 +50,11 @@ class Task:
     source: str = ""
     number: str = ""
     document: int = 1
+    actual_units: list[str] = field(default_factory=list)   # the clerk's 实际责任单位: who really does it
+
+    @property
+    def all_names(self) -> list[str]:
+        return [u.name for u in self.units]
 
     def units_with(self, role: str) -> list[str]:
         return [u.name for u in self.units if u.role == role]
@@ -61,7 +66,7 @@ class Task:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "deadline_text": self.deadline_text, "frequency": self.frequency,
             "targets": list(self.targets), "review": self.review, "source": self.source,
-            "number": self.number, "document": self.document,
+            "number": self.number, "document": self.document, "actual_units": list(self.actual_units),
         }
 
 

@@ -25,7 +25,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NO_TASKS": ("error", "在 {file} 中没有找到任何工作任务，请确认这是政务公开工作要点。"),
     # review hints on tasks (plan stage)
     "TASK_NO_UNITS": ("warning", "任务 {task} 没有写明责任单位"),
-    "UNIT_NOT_IN_REGISTRY": ("warning", "单位“{unit}”不在单位名录中"),
     # task list workbook read-back
     "TASKLIST_INVALID": ("error", "任务清单无法读取：{file}（{detail}）"),
     "TASKLIST_MISSING_COLUMN": ("error", "任务清单 {file} 的工作表“{sheet}”缺少列“{column}”"),
@@ -35,7 +34,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "REGISTRY_INVALID": ("error", "单位名录无法读取：{file}（{detail}）"),
     "REGISTRY_DUPLICATE": ("warning", "单位名录 {file} 中名称或别名“{unit}”出现多次（{cell}）"),
     # distribute
-    "COLLECTIVE_NOT_EXPANDED": ("warning", "集合名称“{unit}”无法按单位名录展开，相关任务已单独生成以该名称命名的工作簿，请转发给相关单位或在名录“所属集合”列补充"),
+    "UNIT_UNRESOLVED": ("error", "“{unit}”（任务 {tasks}）不能确定是哪些单位：既不是单位名录中的单位，也不是名录能展开的集合名称。"
+                                  "请在任务清单该任务的“实际责任单位”列写明由哪些单位落实，或在单位名录中把它补充为别名或“所属集合”"),
+    "TASK_NO_REAL_UNIT": ("warning", "任务 {task} 没有落到任何具体单位，不会下发，列为“未分解”"),
+    "DISTRIBUTE_UNRESOLVED": ("error", "任务清单中有 {count} 个名称不能确定是哪些单位，未生成任何工作簿：{names}。"
+                                        "请在任务清单“实际责任单位”列写明由哪些单位落实，或在单位名录中补充"),
     "UNIT_UNKNOWN": ("error", "任务清单中没有单位“{unit}”的任务"),
     # collect: files
     "LOCK_FILE": ("info", "{file} 是 Office 临时锁定文件（原文件可能正被打开），已跳过"),
@@ -53,6 +56,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "IDENTITY_MISSING": ("warning", "{file} 缺少下发时的身份信息（可能把内容复制到了新建的工作簿），已按内容识别为“{unit}”"),
     "IDENTITY_UNKNOWN": ("error", "{file} 缺少下发时的身份信息，按内容也无法确定是哪个单位的台账，未汇总"),
     "UNIT_NOT_EXPECTED": ("warning", "{file} 是“{unit}”的台账，但当前任务清单没有给该单位分配任务"),
+    "NAME_MISMATCH": ("warning", "{file} 的文件名或文件夹是“{other}”，但工作簿是下发给“{unit}”的，已按“{unit}”汇总；"
+                                "“{other}”如未另行报送，仍计为未报送，请核实是否发错了文件"),
+    "SAME_AS_EARLIER": ("info", "{file} 与上一轮（{other}）报送的内容完全相同，已计入本轮"),
+    "COLUMN_MOVED": ("warning", "{file} 的“任务台账”中“{column}”列被移动（原在 {was}，现在 {cell}），已按表头读取，请核对"),
+    "COLUMN_RENAMED": ("warning", "{file} 的“任务台账”{cell} 的表头由“{column}”改成了“{value}”，仍按原位置读取，请核对"),
+    "COLUMN_MISSING": ("error", "{file} 的“任务台账”缺少“{column}”列（原在 {cell}），该列按未填写处理"),
+    "PROTECTION_REMOVED": ("warning", "{file} 的“任务台账”工作表保护被取消，请核对各行填报的内容是否仍在对应任务的行上（排序、移动单元格会使内容错位）"),
+    "NO_DISTRIBUTION_RECORD": ("warning", "台账数据库中没有下发记录（工作簿可能不是用本工具下发的），应报送单位按当前任务清单和单位名录推算"),
     "TWO_RETURNS": ("warning", "“{unit}”报送了多份台账：{files}；采用 {used}（{why}）"),
     "SAME_FILE_TWICE": ("info", "{file} 与 {other} 内容完全相同，只计一次"),
     "MACROS": ("info", "{file} 含有宏，宏未运行，只读取了数据"),
@@ -73,7 +84,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NEGATIVE_NUMBER": ("error", "{file} 的 {sheet}!{cell} 不能为负数（{value}）"),
     "FORMULA_IN_INPUT": ("warning", "{file} 的 {sheet}!{cell} 应填数值，实为公式，已按其计算结果读取"),
     "FIGURES_INCONSISTENT": ("error", "{file} 的年度报告数据不一致（{sheet}!{cell}）：{detail}"),
-    "LATE": ("warning", "“{unit}”于 {time} 报送，晚于截止日期 {due}"),
+    "LATE": ("warning", "“{unit}”于 {time} 报送（{source}），晚于截止日期 {due}"),
     "NOT_RETURNED": ("warning", "“{unit}”未报送（联系人：{contact}，电话：{phone}）"),
     # report
     "SUMMARY_INVALID": ("error", "汇总表无法读取：{file}（{detail}）"),

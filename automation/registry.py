@@ -74,7 +74,7 @@ class Registry:
         for t in plan.tasks:
             unknown = [u.name for u in t.units if not self.knows(u.name)]
             if unknown:
-                note = "单位不在名录：" + "、".join(unknown)
+                note = "单位不在名录：" + "、".join(unknown) + "（请在“实际责任单位”列写明由哪些单位落实）"
                 t.review = "；".join(x for x in [t.review, note] if x)
 
 

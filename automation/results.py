@@ -43,6 +43,9 @@ class DistributeResult:
     lead_tasks: int
     files: dict[str, Path]
     problems: list[Problem] = field(default_factory=list)
+    ledger: Path | None = None
+    unassigned: list[str] = field(default_factory=list)      # task ids sent to no unit (未分解)
+    carried: int = 0                                         # workbooks pre-filled with a previous round's answers
 
     @property
     def warnings(self) -> list[Problem]:
@@ -55,6 +58,7 @@ class Headline:
     returned: int
     missing: int
     late: int
+    unassigned: int
     tasks: int
     done: int
     in_progress: int

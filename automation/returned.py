@@ -10,6 +10,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
@@ -21,6 +23,8 @@ from .tables import CALAMINE_ERRORS, cell_text
 from .xlsxparts import formula_cells, zip_sheet_parts
 
 MAX_ROWS = 5000
+SAVED_TIME, FILE_TIME = "文件内保存时间", "文件修改时间"
+LOCAL = dt.timezone(dt.timedelta(hours=8))          # the offices' clock (China Standard Time)
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Return:
     figures: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
     accepted: bool = False
+    saved_at: dt.datetime | None = None             # when the unit last saved it (docProps/core.xml)
+    time_source: str = FILE_TIME
 
 
 class Context:
@@ -58,6 +64,20 @@ class Context:
         self._ids = {u: [t.id for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
                      for u, a in assignments.items()}
         self.spec = spec_for(plan.year)
+
+    def unit_named_in(self, path_text: str) -> str | None:
+        """The unit a file's name or folder names (the longest unit name or alias in it), if any."""
+        if not hasattr(self, "_names"):
+            names = {u: u for u in self.assignments}
+            if self.registry is not None:
+                for info in self.registry.units.values():
+                    for n in [info.name, *info.aliases]:
+                        names.setdefault(n, info.name)
+            self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
+        for n, unit in self._names:
+            if n and n in path_text:
+                return unit
+        return None
 
     def expected_ids(self, unit: str) -> list[str]:
         return self._ids.get(unit, [])
@@ -94,6 +114,9 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
     ret.problems += run_checks("file", raw, stop_on_error=True)
     if any(p.severity == "error" for p in ret.problems):
         return ret
+    ret.saved_at = saved_time(raw.zip)
+    if ret.saved_at:
+        ret.time_source = SAVED_TIME
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(wb.sheet_names)
@@ -104,18 +127,46 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
     def rows_of(sheet):
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS)
 
-    def formulas_of(sheet) -> set[str]:
+    def sheet_xml(sheet) -> bytes | None:
         if raw.zip is None:
-            return set()
+            return None
         part = zip_sheet_parts(raw.zip).get(sheet)
-        return formula_cells(raw.zip.read(part)) if part and part in raw.zip.namelist() else set()
+        return raw.zip.read(part) if part and part in raw.zip.namelist() else None
+
+    def formulas_of(sheet) -> set[str]:
+        xml = sheet_xml(sheet)
+        return formula_cells(xml) if xml else set()
+
+    def protected(sheet) -> bool:
+        xml = sheet_xml(sheet)
+        return xml is None or b"<sheetProtection" in xml
 
     try:
-        _read_content(ret, sheets, rows_of, formulas_of, ctx)
+        _read_content(ret, sheets, rows_of, formulas_of, ctx, protected if raw.zip is not None else None)
     except CALAMINE_ERRORS + (KeyError, IndexError, TypeError) as exc:
         ret.problems.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}: {str(exc)[:60]}"}))
         ret.accepted = False
     return ret
+
+
+def saved_time(z) -> dt.datetime | None:
+    """The workbook's own last-saved time (dcterms:modified, written by Excel and WPS), in local time."""
+    if z is None or "docProps/core.xml" not in z.namelist():
+        return None
+    try:
+        root = fromstring(z.read("docProps/core.xml"))
+    except (ParseError, DefusedXmlException, KeyError):
+        return None
+    node = root.find("{http://purl.org/dc/terms/}modified")
+    if node is None or not (node.text or "").strip():
+        return None
+    try:
+        when = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(LOCAL).replace(tzinfo=None, microsecond=0)
 
 
 # ------------------------------------------------------------------------------ identity
@@ -155,6 +206,9 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
                       [L.TaskRow(tid, "", header_row + 1 + i) for i, tid in enumerate(ctx.expected_ids(unit))])
     if ret.unit not in ctx.assignments:
         P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
+    named = ctx.unit_named_in(name)
+    if named and named != ret.unit:
+        P.append(Problem("NAME_MISMATCH", name, params={"unit": ret.unit, "other": named}))
     return meta
 
 
@@ -196,7 +250,34 @@ def _match_unit(ids: list[str], ctx: Context, rows_of) -> str | None:
 
 # ------------------------------------------------------------------------------ content
 
-def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context) -> None:
+def _map_columns(ret: Return, rows, meta: L.Meta) -> None:
+    """Columns are found by their header as sent, not by position: a moved column is followed (and
+    named), a renamed one is read where it was, a missing one is named and read as blank."""
+    h = meta.header_row
+    header = [cell_text(v).strip() for v in (rows[h - 1] if 0 < h <= len(rows) else [])]
+    where = {}
+    for i, text in enumerate(header):
+        if text:
+            where.setdefault(text, []).append(get_column_letter(i + 1))
+    for key, letter in list(meta.columns.items()):
+        title = meta.titles.get(key) or L.COLUMN_BY_KEY[key].title
+        at = header[_col(letter)] if _col(letter) < len(header) else ""
+        if at == title:
+            continue
+        found = where.get(title, [])
+        if len(found) == 1:
+            meta.columns[key] = found[0]
+            ret.problems.append(Problem("COLUMN_MOVED", ret.name, L.LEDGER_SHEET, f"{found[0]}{h}",
+                                        {"column": title, "was": f"{letter}{h}"}))
+        elif at:
+            ret.problems.append(Problem("COLUMN_RENAMED", ret.name, L.LEDGER_SHEET, f"{letter}{h}",
+                                        {"column": title, "value": at}))
+        else:
+            ret.problems.append(Problem("COLUMN_MISSING", ret.name, L.LEDGER_SHEET, f"{letter}{h}", {"column": title}))
+            meta.columns[key] = "XFD"           # beyond every row: read as blank
+
+
+def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, protected=None) -> None:
     if L.LEDGER_SHEET not in sheets:
         ret.problems.append(Problem("NOT_OUR_FILE", ret.name))
         return
@@ -204,6 +285,10 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context) -> No
     meta = _identify(ret, sheets, rows_of, ledger_rows, ctx)
     if meta is None:
         return
+    if ret.identity == "meta":
+        _map_columns(ret, ledger_rows, meta)
+        if protected is not None and not protected(L.LEDGER_SHEET):
+            ret.problems.append(Problem("PROTECTION_REMOVED", ret.name, L.LEDGER_SHEET))
     _read_task_rows(ret, ledger_rows, meta, formulas_of(L.LEDGER_SHEET), ctx)
     if L.FIGURE_SHEET in sheets:
         fv = FiguresView(ret.name, rows_of(L.FIGURE_SHEET), meta.figures, meta.extras, formulas_of(L.FIGURE_SHEET),

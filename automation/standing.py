@@ -12,7 +12,23 @@ from . import unitbook as L
 from .ledgerdb import ENTRY_FIELDS
 from .problems import GongkaiError, Problem
 
+
+UNASSIGNED = "未分解"
+
+
+def ordered_rounds(con) -> list[str]:
+    """Rounds in the order they happened: distributions by issue time, then rounds only files name."""
+    rounds = [r[0] for r in con.execute("SELECT round FROM distributions ORDER BY issued_at, rowid")]
+    for (r,) in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)"):
+        if r not in rounds:
+            rounds.append(r)
+    return rounds
+
+
 def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date | None, notes: list) -> dict:
+    """The state of the year as of ``round_name``: each unit's latest accepted answers from this round
+    or, when it did not send again, from the latest round it did (progress never drops because a unit
+    was silent); who sent in this round, on time or late; the trend over the rounds that happened."""
     row = con.execute("SELECT value FROM plan WHERE key='current'").fetchone()
     if row is None:
         raise GongkaiError.of("BAD_ARGUMENT", detail="台账数据库中还没有任何汇总记录")
@@ -20,30 +36,38 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     plan = payload["plan"]
     tasks = plan["tasks"]
     assignments = payload["assignments"]
-    rounds = [r[0] for r in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)")]
+    unassigned = payload.get("unassigned") or {}
+    rounds = ordered_rounds(con)
     if round_name is None:
         round_name = rounds[-1] if rounds else ""
+    upto = rounds[:rounds.index(round_name) + 1] if round_name in rounds else rounds
+    on_time = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
     problems: list[Problem] = []
 
-    def latest_returns(rnd: str) -> tuple[dict, list]:
-        files = con.execute("SELECT id, name, unit, mtime, accepted FROM files WHERE round=? ORDER BY mtime, id",
-                            (rnd,)).fetchall()
+    def sent_in(rnd: str) -> tuple[dict, list]:
+        """unit -> (file id, name, saved time, time source) of its latest accepted file in the round."""
+        files = con.execute("SELECT id, name, unit, COALESCE(saved_at, mtime), COALESCE(time_source, ?) FROM files "
+                            "WHERE round=? AND accepted=1 AND unit<>'' ORDER BY COALESCE(saved_at, mtime), id",
+                            ("文件修改时间", rnd)).fetchall()
         by_unit: dict[str, list] = {}
-        for fid, name, unit, mtime, accepted in files:
-            if accepted and unit:
-                by_unit.setdefault(unit, []).append((fid, name, mtime))
-        chosen = {}
-        extra = []
-        for unit, lst in by_unit.items():
-            chosen[unit] = lst[-1]
-            if len(lst) > 1:
-                extra.append(Problem("TWO_RETURNS", params={
-                    "unit": unit, "files": "、".join(n for _, n, _ in lst), "used": lst[-1][1],
-                    "why": f"修改时间最新：{lst[-1][2].replace('T', ' ')}"}))
-        return chosen, extra
+        for fid, name, unit, saved, source in files:
+            by_unit.setdefault(unit, []).append((fid, name, saved, source))
+        extra = [Problem("TWO_RETURNS", params={"unit": unit, "files": "、".join(x[1] for x in lst), "used": lst[-1][1],
+                                                 "why": f"保存时间最新：{lst[-1][2].replace('T', ' ')}"})
+                 for unit, lst in by_unit.items() if len(lst) > 1]
+        return {u: lst[-1] for u, lst in by_unit.items()}, extra
 
-    chosen, dup = latest_returns(round_name)
+    def state_at(rnds: list[str]) -> dict:
+        """unit -> (file id, name, saved, source, round) of its latest answers over these rounds."""
+        state = {}
+        for r in rnds:
+            for u, v in sent_in(r)[0].items():
+                state[u] = (*v, r)
+        return state
+
+    this_round, dup = sent_in(round_name)
     problems += dup
+    state = state_at(upto)
     older: list[Problem] = []
     order_of = {r: i for i, r in enumerate(rounds)}
     for fid, rnd, code, file, sheet, cell, params in con.execute(
@@ -56,42 +80,48 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     older.sort(key=lambda p: -order_of.get(p.round, -1))
     entries: dict[tuple[str, str], dict] = {}
     figures: dict[str, dict] = {}
-    returned_at: dict[str, str] = {}
     files_of: dict[str, str] = {}
-    for unit, (fid, name, mtime) in chosen.items():
-        returned_at[unit] = mtime
+    data_round: dict[str, str] = {}
+    for unit, (fid, name, saved, source, rnd) in state.items():
         files_of[unit] = name
+        data_round[unit] = rnd
         for r in con.execute(f"SELECT task_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=?", (fid,)):
             entries[(unit, r[0])] = dict(zip(ENTRY_FIELDS, r[1:]))
         f = con.execute("SELECT data FROM figures WHERE file_id=?", (fid,)).fetchone()
         if f:
             figures[unit] = json.loads(f[0])
+    returned_at = {u: v[2] for u, v in this_round.items()}
+    time_source = {u: v[3] for u, v in this_round.items()}
     late = []
     if due:
-        for unit, mtime in returned_at.items():
-            if dt.datetime.fromisoformat(mtime).date() > due:
+        for unit, saved in returned_at.items():
+            if unit in assignments and dt.datetime.fromisoformat(saved).date() > due and unit not in on_time:
                 late.append(unit)
-                problems.append(Problem("LATE", files_of[unit], params={"unit": unit, "time": mtime.replace("T", " "),
-                                                                         "due": due.isoformat()}))
-    missing = [u for u in assignments if u not in chosen]
+                problems.append(Problem("LATE", this_round[unit][1], params={
+                    "unit": unit, "time": saved.replace("T", " "), "due": due.isoformat(), "source": time_source[unit]}))
+    missing = [u for u in assignments if u not in this_round]
     for u in missing:
         a = assignments[u]
         problems.append(Problem("NOT_RETURNED", params={"unit": u, "contact": a["contact"] or "—",
                                                         "phone": a["phone"] or "—"}))
     problems += notes
+    if not con.execute("SELECT 1 FROM distributions LIMIT 1").fetchone():
+        problems.append(Problem("NO_DISTRIBUTION_RECORD"))
     # per task: status over its responsible units (lead first; cooperating units do not block)
     task_units: dict[str, list[tuple[str, str]]] = {}
     for u, a in assignments.items():
         for tid, role in a["tasks"]:
             task_units.setdefault(tid, []).append((u, role))
-    today = as_of.date()
+    today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
     task_rows = []
     for t in tasks:
         units = sorted(task_units.get(t["id"], []), key=lambda ur: ({"lead": 0, "responsible": 1}.get(ur[1], 2), ur[0]))
         statuses = {u: (entries.get((u, t["id"])) or {}).get("status") for u, _ in units}
         owners = [u for u, r in units if r != "cooperate"] or [u for u, _ in units]
         applicable = [u for u in owners if statuses.get(u) != L.NA]
-        if owners and all(statuses.get(u) == L.NA for u in owners):
+        if not units:
+            overall = UNASSIGNED
+        elif owners and all(statuses.get(u) == L.NA for u in owners):
             overall = L.NA
         elif applicable and all(statuses.get(u) == L.DONE for u in applicable):
             overall = L.DONE
@@ -100,8 +130,9 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         else:
             overall = "未启动"
         deadline = dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None
-        overdue = bool(deadline and deadline < today and overall not in (L.DONE, L.NA))
-        task_rows.append({"task": t, "units": units, "statuses": statuses, "overall": overall, "overdue": overdue})
+        overdue = bool(deadline and deadline < today and overall not in (L.DONE, L.NA, UNASSIGNED))
+        task_rows.append({"task": t, "units": units, "statuses": statuses, "overall": overall, "overdue": overdue,
+                          "unassigned": unassigned.get(t["id"], "")})
     unit_rows = []
     problem_count: dict[str, int] = {}
     for p in problems:
@@ -120,26 +151,33 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         unit_rows.append({"unit": u, "category": a["category"], "tasks": len(ids), "done": done,
                           "in_progress": sum(1 for s in st if s == "推进中"), "na": na, "overdue": overdue,
                           "rate": (done / base) if base else 1.0, "returned_at": returned_at.get(u),
+                          "time_source": time_source.get(u, ""), "data_round": data_round.get(u, ""),
                           "file": files_of.get(u), "late": u in late, "problems": problem_count.get(u, 0),
                           "contact": a["contact"], "phone": a["phone"]})
-    # history over rounds (trend)
+    # the trend over the rounds that happened: who reported in each, and the state as of each
     trend = []
-    for rnd in rounds:
-        ch, _ = latest_returns(rnd)
-        total = done = 0
-        for u, a in assignments.items():
-            total += len(a["tasks"])
-            if u in ch:
-                fid = ch[u][0]
-                done += con.execute("SELECT COUNT(*) FROM entries WHERE file_id=? AND status=?", (fid, L.DONE)).fetchone()[0]
-        trend.append({"round": rnd or "（未命名）", "returned": len(ch), "rate": done / total if total else 0})
+    total = sum(len(a["tasks"]) for a in assignments.values())
+    for i, rnd in enumerate(upto):
+        reported = [u for u in sent_in(rnd)[0] if u in assignments]
+        if not reported:
+            continue
+        done = 0
+        for u, v in state_at(upto[:i + 1]).items():
+            if u in assignments:
+                ids = {tid for tid, _ in assignments[u]["tasks"]}
+                done += sum(1 for (tid, st) in con.execute("SELECT task_id, status FROM entries WHERE file_id=?",
+                                                           (v[0],)) if st == L.DONE and tid in ids)
+        trend.append({"round": rnd or "（未命名）", "returned": len(reported),
+                      "share": len(reported) / len(assignments) if assignments else 0,
+                      "rate": done / total if total else 0})
     order = {p: i for i, p in enumerate(["error", "warning", "info"])}
     for p in problems:
         p.round = p.round or round_name
     problems.sort(key=lambda p: order[p.severity])
     history = older                      # earlier rounds' problems, newest round first
-    headline = {"expected": len(assignments), "returned": sum(1 for u in chosen if u in assignments),
+    headline = {"expected": len(assignments), "returned": sum(1 for u in this_round if u in assignments),
                 "missing": len(missing), "late": len(late),
+                "unassigned": sum(1 for r in task_rows if r["overall"] == UNASSIGNED),
                 "tasks": len(tasks), "done": sum(1 for r in task_rows if r["overall"] == L.DONE),
                 "in_progress": sum(1 for r in task_rows if r["overall"] == "推进中"),
                 "not_started": sum(1 for r in task_rows if r["overall"] == "未启动"),

@@ -25,13 +25,14 @@ OVERVIEW, TASKS, UNITS, OVERDUE, MISSING, DETAIL, PROBLEMS, FIGURES = (
 INFO_TITLE, INFO_YEAR, INFO_ROUND, INFO_AS_OF, INFO_DUE = "工作要点", "年度", "调度轮次", "汇总时间", "报送截止"
 TASK_FIXED = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
 UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
-                "问题数", "报送文件", "联系人", "联系电话"]
+                "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据"]
 DETAIL_COLUMNS = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
 FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]
 CHECK_KEY = "check"
 
-STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE"}
+STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE",
+                 "未分解": "E7E6E6"}
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
 ROLE_CN = {"lead": "牵头", "responsible": "负责", "cooperate": "配合"}
 
@@ -97,7 +98,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     heads = [("应报送单位", h["expected"]), ("已报送单位", h["returned"]), ("未报送单位", h["missing"]),
              ("逾期报送单位", h["late"]), ("任务总数", h["tasks"]), ("已完成任务", h["done"]),
              ("推进中任务", h["in_progress"]), ("未启动任务", h["not_started"]), ("逾期未完成任务", h["overdue"]),
-             ("问题条数", len(s["problems"]))]
+             ("未分解任务（未下发）", h["unassigned"]), ("问题条数", len(s["problems"]))]
     r = 2
     for k, v in info:
         ws.write_string(r, 0, k, F["head"])
@@ -112,13 +113,14 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.write_string(r, 0, "各轮调度趋势", F["label"])
     r += 1
     trend_first = r + 1
-    for c, t in enumerate(["调度轮次", "已报送单位", "任务完成率"]):
+    for c, t in enumerate(["调度轮次", "本轮报送单位", "报送单位占比", "任务完成率"]):
         ws.write_string(r, c, t, F["head"])
     for t in s["trend"]:
         r += 1
         ws.write_string(r, 0, t["round"], F["text"])
         ws.write_number(r, 1, t["returned"], F["num"])
-        ws.write_number(r, 2, t["rate"], F["pct"])
+        ws.write_number(r, 2, t["share"], F["pct"])
+        ws.write_number(r, 3, t["rate"], F["pct"])
     trend_last = r
     n_units = len(s["unit_rows"])
     if n_units:
@@ -132,10 +134,10 @@ def _write(wb, s: dict, deferred: dict) -> None:
         bar.set_legend({"none": True})
         bar.set_size({"width": 620, "height": max(300, 16 * min(n_units, 80) + 80)})
         ws.insert_chart(1, 3, bar)
-    if s["trend"]:
+    if len(s["trend"]) >= 2:              # one round is a dot, not a trend
         line = wb.add_chart({"type": "line"})
         line.add_series({"name": "任务完成率", "categories": [OVERVIEW, trend_first, 0, trend_last, 0],
-                         "values": [OVERVIEW, trend_first, 2, trend_last, 2], "marker": {"type": "circle"},
+                         "values": [OVERVIEW, trend_first, 3, trend_last, 3], "marker": {"type": "circle"},
                          "data_labels": {"value": True, "num_format": "0%"}})
         line.set_title({"name": "各轮调度完成率趋势", "name_font": {"name": "黑体", "size": 12}})
         line.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
@@ -162,7 +164,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
                  (t.get("deadline") or t.get("deadline_text") or "", "text"),
                  (row["overall"], row["overall"] if row["overall"] in STATUS_COLORS else "text"),
                  ("逾期" if row["overdue"] else "", "overdue"),
-                 ("、".join(u for u, role in row["units"] if role == "lead"), "text")]
+                 ("、".join(u for u, role in row["units"] if role == "lead")
+                  + (f"（未分解：{row['unassigned']}）" if row.get("unassigned") else ""), "text")]
         per_unit = [("", "text")] * len(units)
         for u, role in row["units"]:
             st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
@@ -192,6 +195,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 11, u["file"] or "", F["text"])
         ws.write_string(r, 12, u["contact"] or "", F["text"])
         ws.write_string(r, 13, u["phone"] or "", F["text"])
+        ws.write_string(r, 14, u["data_round"] or "", F["text"])
+        ws.write_string(r, 15, u["time_source"] or "", F["text"])
     ws.autofilter(0, 0, max(1, n_units), len(cols) - 1)
     ws.freeze_panes(1, 1)
 

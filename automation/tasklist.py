@@ -22,9 +22,10 @@ from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 TASK_SHEET = "任务清单"
 UNIT_SHEET = "单位"
 INFO_SHEET = "计划信息"
+ACTUAL = "实际责任单位"       # filled by the clerk for names the registry cannot resolve
 COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
-           "完成时限", "时限原文", "频次", "量化目标", "来源", "待确认"]
-WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 18, 22]
+           "完成时限", "时限原文", "频次", "量化目标", "来源", "待确认", ACTUAL]
+WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 18, 22, 24]
 REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
 
 
@@ -42,15 +43,16 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
         row = [t.id, t.path[0] if t.path else "", " / ".join(t.path[1:]), t.text, t.units_raw,
                _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
                t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
-               targets_text(t.targets), t.source, t.review]
+               targets_text(t.targets), t.source, t.review, _join(t.actual_units)]
         append_text_row(ws, row)
     style_header(ws, WIDTHS)
+    deadline_col, review_col = COLUMNS.index("完成时限") + 1, COLUMNS.index("待确认") + 1
     for r in range(2, ws.max_row + 1):
-        ws.cell(r, 9).number_format = "yyyy-mm-dd"
+        ws.cell(r, deadline_col).number_format = "yyyy-mm-dd"
         ws.row_dimensions[r].height = row_height_for([(ws.cell(r, 4).value, WIDTHS[3]),
                                                       (ws.cell(r, 5).value, WIDTHS[4])], 13.5)
-        if ws.cell(r, 14).value:
-            ws.cell(r, 14).fill = review_fill
+        if ws.cell(r, review_col).value:
+            ws.cell(r, review_col).fill = review_fill
     # the 单位 sheet: every unit named, with counts and registry status
     us = wb.create_sheet(UNIT_SHEET)
     us.append(["单位名称", "任务数", "牵头任务数", "集合名称", "名录中", "名录标准名称", "集合成员"])
@@ -79,7 +81,9 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
     for i, d in enumerate(plan.documents, 1):
         info.append([f"文件{i}", "；".join(x for x in [d.get("title", ""), d.get("number", ""), d.get("date", "")] if x)])
     info.append(["说明", "可直接修改“任务清单”表中的单位、时限和内容，或删除不需要的任务行；后续下发以本表为准。"
-                        "单位之间用顿号“、”分隔。黄色底色的行需要人工确认。"])
+                        "单位之间用顿号“、”分隔。黄色底色的行需要人工确认。“单位”表中“名录中”为“否”的名称"
+                        "（如“区政府有关部门”）无法确定是哪些单位：请在该任务的“实际责任单位”列写明由哪些单位落实，"
+                        "或在单位名录中补充该名称。"])
     style_header(info, [12, 100], freeze=False)
     info.cell(1, 1).font = Font(name="宋体", bold=True)
     return save_workbook(wb, path, force=force)
@@ -155,9 +159,10 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
         path = [x for x in [str(cell(row, "一级标题")).strip()] if x]
         path += [x.strip() for x in str(cell(row, "二级标题")).split(" / ") if x.strip()]
         targets = _targets_from_text(str(cell(row, "量化目标")))
+        actual = [n.strip() for n in re.split(r"[、,，;；\n]+", str(cell(row, ACTUAL))) if n.strip()]
         tasks.append(Task(tid, path, text, str(cell(row, "责任单位原文")), units, deadline,
                           str(cell(row, "时限原文")), FREQ_FROM_CN.get(str(cell(row, "频次")).strip()),
-                          targets, str(cell(row, "待确认")), str(cell(row, "来源"))))
+                          targets, str(cell(row, "待确认")), str(cell(row, "来源")), actual_units=actual))
     return Plan(sources, title, year, tasks, documents), problems
 
 

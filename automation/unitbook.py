@@ -189,6 +189,7 @@ class Meta:
     """What the hidden metadata sheet says about a unit workbook."""
     info: dict = field(default_factory=dict)             # unit, unit_id, plan_id, plan_title, plan_year, round …
     columns: dict = field(default_factory=dict)          # column key -> letter
+    titles: dict = field(default_factory=dict)           # column key -> its header text as sent
     figures: dict = field(default_factory=dict)          # figure key -> cell
     extras: list = field(default_factory=list)           # (label cell, value cell)
     tasks: list = field(default_factory=list)            # TaskRow, in sheet order
@@ -213,13 +214,13 @@ def write_meta(common: list[tuple], unit: str, task_rows: list[TaskRow]) -> list
 
 
 def meta_common_rows(plan, spec, round_name: str, issued: str, due, header_row: int, columns: dict,
-                     figures: dict, extras: list) -> list[tuple]:
+                     figures: dict, extras: list, titles: dict | None = None) -> list[tuple]:
     """The metadata rows every unit workbook of one distribution shares."""
     rows = [("gk_version", "1"), ("template_version", TEMPLATE_VERSION), ("report_format", spec.name),
             ("plan_id", plan_id(plan)), ("plan_title", plan.title or ""), ("plan_year", plan.year or ""),
             ("fingerprint", plan_fingerprint(plan)), ("round", round_name or ""), ("issued_at", issued),
             ("due", due.isoformat() if due else ""), ("header_row", header_row)]
-    rows += [("col", k, v) for k, v in columns.items()]
+    rows += [("col", k, v, (titles or {}).get(k, COLUMN_BY_KEY[k].title)) for k, v in columns.items()]
     rows += [("fig", k, c) for k, c in figures.items()] + [("extra", a, b) for a, b in extras]
     return rows
 
@@ -234,6 +235,7 @@ def read_meta(rows: Iterable) -> Meta:
         kind = str(row[0])
         if kind == "col":
             m.columns[str(row[1])] = str(row[2])
+            m.titles[str(row[1])] = cell_text(row[3]).strip() or COLUMN_BY_KEY.get(str(row[1]), Column("", "", 0, False)).title
         elif kind == "fig":
             m.figures[str(row[1])] = str(row[2])
         elif kind == "extra":

@@ -11,12 +11,11 @@ from .console import build_console
 from .problems import GongkaiError
 from .resources import SAMPLE_REGISTRY, workbook_template
 from .results import InitResult
+from .steps import STEPS
 
 CONSOLE = "控制台.xlsm"
 FOLDERS = ["工作要点", "下发", "回收", "汇总", "报告"]
 PLAN_TYPES = {".docx", ".pdf", ".txt", ".doc", ".wps"}
-ACTIONS = [("plan", "1-解析工作要点"), ("distribute", "2-生成分发工作簿"), ("collect", "3-汇总回收工作簿"),
-           ("report", "4-生成年度报告")]
 
 
 @dataclass
@@ -108,10 +107,10 @@ def write_cmd_files(ws: Workspace) -> list[Path]:
     """Double-clickable .cmd files: the same actions without Excel (offices on WPS)."""
     exe = sys.executable
     out = []
-    for action, label in ACTIONS:
-        p = ws.root / f"{label}.cmd"
+    for step in STEPS:
+        p = ws.root / f"{step.cmd_name}.cmd"
         lines = ["@echo off", "chcp 65001 >nul", 'cd /d "%~dp0"',
-                 f'"{exe}" -m automation run {action} --workspace "%~dp0."', "echo.", "pause"]
+                 f'"{exe}" -m automation run {step.key} --workspace "%~dp0."', "echo.", "pause"]
         p.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
         out.append(p)
     return out

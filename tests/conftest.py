@@ -48,3 +48,15 @@ def sample_registry():
 
 def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def reviewed_sample_plan():
+    """The sample plan as the clerk leaves it after review: 实际责任单位 filled where the plan names no unit."""
+    from automation.demo import SAMPLE_ACTUAL_UNITS
+    from automation.plan import read_plan
+
+    plan = read_plan(shared_plan("shizhong_2021_workplan.txt"))
+    for t in plan.tasks:
+        if t.id in SAMPLE_ACTUAL_UNITS:
+            t.actual_units = SAMPLE_ACTUAL_UNITS[t.id].split("、")
+    return plan

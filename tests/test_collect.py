@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -29,10 +30,10 @@ ON_TIME = dt.datetime(2021, 7, 8, 10, 0)
 
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory, ):
-    from conftest import shared_plan
+    from conftest import reviewed_sample_plan
 
     base = tmp_path_factory.mktemp("sent")
-    tasks = write_task_list(read_plan(shared_plan("shizhong_2021_workplan.txt")), base / "任务清单.xlsx")
+    tasks = write_task_list(reviewed_sample_plan(), base / "任务清单.xlsx")
     res = distribute(tasks, base / "下发", registry_path=REG, due=DUE, round_name="第1轮")
     return tasks, res.files
 
@@ -40,6 +41,7 @@ def sent(tmp_path_factory, ):
 @pytest.fixture
 def env(sent, tmp_path):
     tasks, files = sent
+    shutil.copy(Path(tasks).with_name("台账.sqlite"), tmp_path / "台账.sqlite")     # what was sent to whom
     tasks = shutil.copy(tasks, tmp_path / "任务清单.xlsx")
     back = tmp_path / "回收"
     back.mkdir()
@@ -59,15 +61,8 @@ def env_tasks(env):
 
 def meta_of(path):
     wb = openpyxl.load_workbook(path)
-    m = {"col": {}, "fig": {}, "task": []}
-    for row in wb[L.META_SHEET].iter_rows(values_only=True):
-        if row[0] == "col":
-            m["col"][row[1]] = row[2]
-        elif row[0] == "fig":
-            m["fig"][row[1]] = row[2]
-        elif row[0] == "task":
-            m["task"].append((row[1], int(row[3])))
-    return wb, m
+    meta = L.read_meta_openpyxl(wb)
+    return wb, {"col": meta.columns, "fig": meta.figures, "task": [(t.id, t.row) for t in meta.tasks]}
 
 
 def edit(src, dst, fn, mtime=ON_TIME):
@@ -95,7 +90,7 @@ def test_happy_path_summary(env):
     r = run()
     assert r.new_files == 2
     h = r.summary["headline"]
-    assert h["returned"] == 2 and h["expected"] == 41 and h["missing"] == 39
+    assert h["returned"] == 2 and h["expected"] == 37 and h["missing"] == 35
     wb = openpyxl.load_workbook(r.output)
     assert wb.sheetnames == ["总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据"]
     units = {row[0]: row for row in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
@@ -115,7 +110,7 @@ def test_happy_path_summary(env):
     total = figs[R.t3(1, 7)]
     assert total[4] == total[col.index("区财政局")] + total[col.index("孟庄镇")]
     with zipfile.ZipFile(r.output) as z:
-        assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 2
+        assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 1     # one round: no trend line yet
 
 
 def test_skips_lock_and_other_files_and_never_modifies(env):
@@ -185,7 +180,7 @@ def test_wrong_plan_and_older_round(env, tmp_path):
     from conftest import shared_plan
 
     other = write_task_list(read_plan(shared_plan("xuecheng_2019_workplan.txt")), tmp_path / "other.xlsx")
-    res = distribute(other, tmp_path / "other_out")
+    res = distribute(other, tmp_path / "other_out", skip_unresolved=True)
     fill_return(next(iter(res.files.values())), back / "别的要点.xlsx", figures=False, mtime=ON_TIME)
     fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
     r = run(round_name="第2轮")
@@ -504,7 +499,7 @@ def test_overdue_sheet_lists_each_late_unit_task(env):
     back, files, run, tmp = env
     fill_return(files["区财政局"], back / "财政局.xlsx", share_done=0.0, seed=2, mtime=ON_TIME)
     year_end = dt.datetime(2022, 1, 10)                 # every deadline of the sample is 2021-12-31
-    r = run(as_of=year_end)
+    r = run(as_of=year_end, due="2022-01-05")            # a round whose cut-off is after the deadlines
     unit = next(u for u in r.summary["unit_rows"] if u["unit"] == "区财政局")
     assert unit["overdue"] > 0
     wb = openpyxl.load_workbook(r.output)
@@ -526,4 +521,105 @@ def test_cli_collect_prints_the_errors_and_exits_1(env):
                         "-o", str(tmp / "汇总cli.xlsx"), "--ledger", str(tmp / "cli.sqlite"), "--registry", str(REG),
                         "--due", DUE, "--round", "第1轮"], capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
-    assert "“差不多了”无效" in r.stdout and "坏.xlsx" in r.stdout and "已汇总 1/41 个单位" in r.stdout
+    assert "“差不多了”无效" in r.stdout and "坏.xlsx" in r.stdout and "已汇总 1/37 个单位" in r.stdout
+
+
+# ------------------------------------------------------------------------------ who owes what, round after round
+
+def test_expected_units_come_from_the_distribution_record(env):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    with_registry = run()
+    without = C.collect(
+        back, env_tasks(env), tmp / "汇总2.xlsx", ledger=tmp / "台账.sqlite", due=DUE, round_name="第1轮", as_of=AS_OF)
+    assert (without.headline.expected, without.headline.returned) == (with_registry.headline.expected, 1) == (37, 1)
+    assert "中心街街道" in {u["unit"] for u in without.summary["unit_rows"]}
+    assert not find(without, "NO_DISTRIBUTION_RECORD")
+    # files from elsewhere: no record, said so, expected units from the task list
+    (tmp / "空.sqlite").unlink(missing_ok=True)
+    bare = C.collect(back, env_tasks(env), tmp / "汇总3.xlsx", ledger=tmp / "空.sqlite", registry_path=REG,
+                     due=DUE, round_name="第1轮", as_of=AS_OF)
+    assert find(bare, "NO_DISTRIBUTION_RECORD") and bare.headline.expected == 37
+
+
+def test_a_copy_under_another_units_name_is_named(env):
+    back, files, run, tmp = env
+    fill_return(files["区民政局"], back / files["区财政局"].name, mtime=ON_TIME)    # 民政局's answers, 财政局's file name
+    fill_return(files["区民政局"], back / "民政局.xlsx", seed=7, mtime=ON_TIME)
+    r = run()
+    mismatch = find(r, "NAME_MISMATCH")
+    assert [(p.file, p.params["unit"], p.params["other"]) for p in mismatch] == [
+        (files["区财政局"].name, "区民政局", "区财政局")]
+    assert find(r, "TWO_RETURNS")[0].params["unit"] == "区民政局"
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["returned_at"] is None and unit["区民政局"]["returned_at"]
+
+
+def test_lateness_from_the_workbooks_own_saved_time(env):
+    back, files, run, tmp = env
+    f = fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    late_copy = dt.datetime(2021, 7, 12, 9, 0).timestamp()                # the office saved the attachment late
+    os.utime(f, (late_copy, late_copy))
+    fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=dt.datetime(2021, 7, 11, 20, 0))
+    fill_return(files["齐村镇"], back / "齐村镇.xlsx", mtime=dt.datetime(2021, 7, 12, 8, 0))
+    r = run(on_time=["齐村镇"])
+    assert [p.params["unit"] for p in find(r, "LATE")] == ["孟庄镇"]
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["returned_at"] == ON_TIME.isoformat() and unit["区财政局"]["time_source"] == "文件内保存时间"
+    wb = openpyxl.load_workbook(r.output)
+    head = [c.value for c in wb["单位进度"][1]]
+    row = next(x for x in wb["单位进度"].iter_rows(min_row=2, values_only=True) if x[0] == "区财政局")
+    assert row[head.index("报送时间依据")] == "文件内保存时间"
+
+
+def test_moved_column_is_followed_and_unprotected_sheet_noticed(env):
+    back, files, run, tmp = env
+
+    def move(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        ws.protection.sheet = False
+        detail, nxt = m["col"]["detail"], m["col"]["next"]
+        for row in range(1, m["task"][-1][1] + 1):             # swap 落实情况 and 下步打算, headers and all
+            a, b = ws[f"{detail}{row}"], ws[f"{nxt}{row}"]
+            a.value, b.value = b.value, a.value
+
+    edit(files["区财政局"], back / "财政局.xlsx", move)
+    r = run()
+    moved = {p.params["column"]: p.cell for p in find(r, "COLUMN_MOVED")}
+    meta = meta_of(back / "财政局.xlsx")[1]
+    assert moved == {"落实情况": f"{meta['col']['next']}1", "下步打算": f"{meta['col']['detail']}1"}
+    assert find(r, "PROTECTION_REMOVED")
+    first = meta["task"][0][0]
+    assert "公开相关信息" in r.summary["entries"][("区财政局", first)]["detail"]
+
+
+def test_round_two_carries_answers_and_never_lowers_the_state(env, sent):
+    back, files, run, tmp = env
+    tasks = env_tasks(env)
+    for i, unit in enumerate(["区财政局", "孟庄镇", "齐村镇"]):
+        fill_return(files[unit], back / "第1轮" / files[unit].name, share_done=1.0, seed=i, mtime=ON_TIME)
+    r1 = run()
+    done1 = r1.headline.done
+    r2_sent = distribute(tasks, tmp / "下发2", registry_path=REG, due="2021-12-25", round_name="第2轮",
+                         ledger=tmp / "台账.sqlite")
+    assert r2_sent.carried == 3
+    wb = openpyxl.load_workbook(r2_sent.files["区财政局"])
+    meta = L.read_meta_openpyxl(wb)
+    ws = wb[L.LEDGER_SHEET]
+    first = meta.tasks[0].row
+    assert ws[f"{meta.columns['status']}{first}"].value == "已完成"                  # carried from round 1
+    assert ws[f"{meta.columns['detail']}{first}"].fill.fgColor.rgb.endswith("E2EFDA")  # and tinted
+    assert not openpyxl.load_workbook(r2_sent.files["区民政局"])[L.LEDGER_SHEET][
+        f"{meta.columns['status']}{first}"].value                                      # nothing to carry
+    # round 2: only one unit answers again (the same content under a new name), the others stay silent
+    shutil.copy(back / "第1轮" / files["区财政局"].name, back / "财政局再次报送.xlsx")
+    r2 = run(round_name="第2轮", due="2021-12-25", as_of=dt.datetime(2021, 12, 26))
+    assert r2.headline.returned == 1 and find(r2, "SAME_AS_EARLIER")
+    assert r2.headline.done >= done1                                                 # silence lowers nothing
+    unit = {u["unit"]: u for u in r2.summary["unit_rows"]}
+    assert unit["孟庄镇"]["data_round"] == "第1轮" and unit["孟庄镇"]["done"] == unit["孟庄镇"]["tasks"]
+    assert [t["round"] for t in r2.summary["trend"]] == ["第1轮", "第2轮"]
+    assert r2.summary["trend"][1]["rate"] >= r2.summary["trend"][0]["rate"]
+    assert r2.summary["trend"][0]["share"] == pytest.approx(3 / 37)
+    with zipfile.ZipFile(r2.output) as z:
+        assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 2     # now a trend line

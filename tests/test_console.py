@@ -13,7 +13,7 @@ import pytest
 
 from automation import actions
 from automation.console import BUTTONS, PANEL_MODULE, xlwings_module_source
-from automation.demo import fill_return
+from automation.demo import SAMPLE_ACTUAL_UNITS, fill_return, map_names
 from automation.panel import OpenpyxlPanel
 from automation.resources import sample_plan
 from automation.workspace import init_workspace
@@ -112,14 +112,18 @@ def test_whole_year_through_the_panel(ws):
     assert cell(ws, "GK_STATUS_PLAN").startswith("完成") and "40 项任务" in cell(ws, "GK_STATUS_PLAN")
     assert (ws / "任务清单.xlsx").exists()
     r = run_action(ws, "distribute", GK_DUE=dt.datetime(2021, 7, 10), GK_ROUND="第1轮", GK_CONTACT="张三 0632-1")
+    assert not r.ok and r.problem.code == "DISTRIBUTE_UNRESOLVED"          # names no unit stands for: review first
+    assert "区政府有关部门" in r.message and "跳过无法确定的单位" in r.message and not (ws / "下发" / "第1轮").exists()
+    map_names(ws / "任务清单.xlsx", SAMPLE_ACTUAL_UNITS)                   # the clerk fills 实际责任单位
+    r = run_action(ws, "distribute")
     assert r.ok, r.message
     sent = sorted((ws / "下发" / "第1轮").glob("*台账.xlsx"))
-    assert len(sent) == 41 and "已生成 41 个单位工作簿" in cell(ws, "GK_STATUS_DISTRIBUTE")
+    assert len(sent) == 37 and "已生成 37 个单位工作簿" in cell(ws, "GK_STATUS_DISTRIBUTE")
     for i, p in enumerate(sent[:4]):
         fill_return(p, ws / "回收" / p.name, seed=i, mtime=dt.datetime(2021, 7, 8))
     r = run_action(ws, "collect")
     assert r.ok, r.message
-    assert "已报送 4/41 个单位（未报送 37" in cell(ws, "GK_STATUS_COLLECT") and (ws / "汇总" / "汇总.xlsx").exists()
+    assert "已报送 4/37 个单位（未报送 33" in cell(ws, "GK_STATUS_COLLECT") and (ws / "汇总" / "汇总.xlsx").exists()
     wb = openpyxl.load_workbook(ws / "控制台.xlsm", keep_vba=True)
     wb["报告设置"]["B2"] = "枣庄市市中区人民政府"
     wb.save(ws / "控制台.xlsm")
@@ -147,7 +151,7 @@ def test_stage_error_becomes_a_chinese_message(ws):
 def test_console_messages_never_show_command_line_flags(ws):
     shutil.copy(sample_plan(), ws / "工作要点" / "plan.txt")
     assert run_action(ws, "plan", GK_YEAR=2021).ok
-    assert run_action(ws, "distribute", GK_ROUND="第1轮").ok
+    assert run_action(ws, "distribute", GK_ROUND="第1轮", GK_SKIP_UNRESOLVED="是").ok
     r = run_action(ws, "distribute", GK_ROUND="第1轮")             # same round again: files exist
     assert not r.ok and r.problem.code == "OUTPUT_EXISTS"
     msg = cell(ws, "GK_MESSAGE")

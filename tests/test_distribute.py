@@ -9,6 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from automation import unitbook as L
 from automation import reportspec as R
+from automation.assignment import assign
 from automation.distribute import distribute
 from automation.filenames import safe_filename, unit_workbook_names as file_names
 from automation.plan import read_plan
@@ -16,17 +17,20 @@ from automation.problems import GongkaiError
 from automation.registry import registry_from_plan, write_registry
 from automation.resources import SAMPLE_REGISTRY, workbook_template
 from automation.tasklist import write_task_list
-from conftest import soffice
+from automation.registry import load_registry
+from automation.units import is_collective
+from conftest import reviewed_sample_plan, soffice
 
 REG = workbook_template(SAMPLE_REGISTRY)
 
 
 @pytest.fixture
-def issued(plan2021, tmp_path):
-    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+def issued(tmp_path):
+    plan = reviewed_sample_plan()
+    tasks = write_task_list(plan, tmp_path / "任务清单.xlsx")
     out = tmp_path / "下发"
     result = distribute(tasks, out, registry_path=REG, due="2021-07-10", round_name="2021年第1次调度")
-    return result, out, read_plan(plan2021)
+    return result, out, plan
 
 
 def ledger_ids(path):
@@ -38,16 +42,40 @@ def test_each_unit_gets_exactly_its_tasks(issued):
     result, out, plan = issued
 
     def having(*names):
-        return [t.id for t in plan.tasks if any(u.name in names for u in t.units)]
+        return [t.id for t in plan.tasks if any(n in names for n in t.all_names + t.actual_units)]
 
     assert ledger_ids(result.files["孟庄镇"]) == having("各镇人民政府")
     assert ledger_ids(result.files["光明路街道"]) == having("各街道办事处", "光明路街道办事处")
     assert ledger_ids(result.files["区财政局"]) == having("区财政局", "区政府各部门单位", "区政府各部门")
-    assert ledger_ids(result.files["区发展和改革局"]) == having("区发改局", "区政府各部门单位", "区政府各部门")
-    # an unexpandable collective keeps its own workbook, reported
-    assert ledger_ids(result.files["区政府有关部门"]) == ["2021-01-15"]
-    assert "COLLECTIVE_NOT_EXPANDED" in {p.code for p in result.problems}
-    assert result.units == 41 and len(os.listdir(out)) == 42
+    assert ledger_ids(result.files["区发展和改革局"]) == having("区发改局", "区发展和改革局", "区政府各部门单位", "区政府各部门")
+    # a name no unit stands for goes to the units the clerk wrote in 实际责任单位, never to a workbook of its own
+    assert "2021-01-15" in ledger_ids(result.files["区司法局"])
+    assert "2021-01-15" in ledger_ids(result.files["区市场监督管理局"])
+    assert not any("有关部门" in u or "涉及" in u or "编制规划" in u for u in result.files)
+    assert result.units == 37 and len(os.listdir(out)) == 38 and not result.unassigned
+
+
+def test_unresolved_names_stop_distribution_until_decided(tmp_path, plan2021):
+    from automation.ledgerdb import distribution, open_ledger
+
+    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    with pytest.raises(GongkaiError) as e:
+        distribute(tasks, tmp_path / "下发", registry_path=REG)
+    p = e.value.problem
+    assert p.code == "DISTRIBUTE_UNRESOLVED" and p.params["count"] == 4
+    assert "“区政府有关部门”（任务 2021-01-15）" in p.message and "实际责任单位" in p.message
+    assert not (tmp_path / "下发").exists()
+    res = distribute(tasks, tmp_path / "下发", registry_path=REG, skip_unresolved=True)
+    assert res.units == 37 and "2021-01-01" in res.unassigned and "2021-01-15" in res.unassigned
+    assert "2021-03-01" in res.unassigned             # partly sent: the named units got it, the rest not
+    assert not any("有关部门" in u for u in res.files)
+    left = CalamineWorkbook.from_path(res.listing).get_sheet_by_name("未分解任务").to_python()
+    assert {r[0]: r[2] for r in left[1:]}["2021-01-15"] == "区政府有关部门"
+    con = open_ledger(res.ledger)
+    rnd, units, unassigned = distribution(con, "")
+    assert len(units) == 37 and unassigned["2021-01-15"] == "区政府有关部门"
+    sent_to = assign(read_plan(plan2021), load_registry(REG))[0]["区财政局"].tasks
+    assert set(units["区财政局"]["tasks"]) == {(t.id, role) for t, role in sent_to}
 
 
 def test_strongest_role_once(tmp_path, sample_registry):
@@ -106,7 +134,7 @@ def test_locked_editable_validations_and_formats(issued):
 def test_sheet_password_is_applied(tmp_path, plan2021):
     from openpyxl.worksheet.protection import hash_password
 
-    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
     res = distribute(tasks, tmp_path / "下发", registry_path=REG, units=["区财政局"], password="gk2021")
     wb = openpyxl.load_workbook(res.files["区财政局"])
     for sheet in (L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET):
@@ -181,9 +209,9 @@ def test_template_missing_names_is_rejected(tmp_path, plan2021):
     del wb.defined_names["GK_UNIT"]
     bad = tmp_path / "坏模板.xlsx"
     wb.save(bad)
-    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
     with pytest.raises(GongkaiError) as e:
-        distribute(tasks, tmp_path / "out", template=bad)
+        distribute(tasks, tmp_path / "out", template=bad, registry_path=REG)
     assert "GK_COL_STATUS" in str(e.value) and "GK_UNIT" in str(e.value) and "坏模板.xlsx" in str(e.value)
 
 
@@ -197,7 +225,7 @@ def test_restyled_template_keeps_styling(tmp_path, plan2021):
     ws.column_dimensions["N"].width = 60
     tpl = tmp_path / "办公室模板.xlsx"
     wb.save(tpl)
-    tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
     res = distribute(tasks, tmp_path / "out", template=tpl, registry_path=REG)
     out = openpyxl.load_workbook(res.files["区财政局"])[L.LEDGER_SHEET]
     assert out["N1"].value == "工作落实情况（请详细填写）" and out["N1"].font.name == "仿宋"
@@ -212,8 +240,8 @@ def test_three_plans_every_assignment_lands_once(tmp_path, plan2019, gazette, pl
             info.collectives = []
         reg = write_registry(draft, tmp_path / f"{plan_file.stem}_名录.xlsx")
         tasks = write_task_list(plan, tmp_path / f"{plan_file.stem}.xlsx")
-        res = distribute(tasks, tmp_path / plan_file.stem, registry_path=reg)
-        expected = sum(len({u.name for u in t.units}) for t in plan.tasks)
+        res = distribute(tasks, tmp_path / plan_file.stem, registry_path=reg, skip_unresolved=True)
+        expected = sum(len({u.name for u in t.units if not is_collective(u.name)}) for t in plan.tasks)
         got = sum(len(ledger_ids(p)) for p in res.files.values())
         assert got == expected
         listing = CalamineWorkbook.from_path(res.listing).get_sheet_by_name("下发清单").to_python()

@@ -25,6 +25,7 @@ from automation.sources import read_document
 from automation.tasklist import read_task_list, write_task_list
 from automation.units import Unit
 from automation.workspace import find_workspace, init_workspace
+from conftest import reviewed_sample_plan
 
 PACKAGE = Path(automation.__file__).parent
 REG = workbook_template(SAMPLE_REGISTRY)
@@ -91,7 +92,7 @@ def raised(fn, *args, **kw):
 
 @pytest.fixture
 def task_list(tmp_path):
-    return write_task_list(read_plan(sample_plan()), tmp_path / "任务清单.xlsx")
+    return write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
 
 
 def test_document_problems(tmp_path, monkeypatch):
@@ -120,8 +121,8 @@ def test_assignment_problems():
         Task("T1", ["一、"], "没有单位的任务"),
         Task("T2", ["一、"], "名录外单位的任务", units=[Unit("区外星局", "responsible", False)])])
     _, found = assign(plan, load_registry(REG))
-    assert {(p.code, p.params.get("task") or p.params.get("unit")) for p in found} == {
-        ("TASK_NO_UNITS", "T1"), ("UNIT_NOT_IN_REGISTRY", "区外星局")}
+    assert {(p.code, p.params.get("task") if p.code.startswith("TASK") else p.params["unit"]) for p in found} == {
+        ("TASK_NO_UNITS", "T1"), ("UNIT_UNRESOLVED", "区外星局"), ("TASK_NO_REAL_UNIT", "T2")}
 
 
 def test_task_list_problems(tmp_path, task_list):
