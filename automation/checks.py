@@ -257,19 +257,33 @@ def formulas_in_answers(row: TaskRowView):
             yield row.problem("FORMULA_IN_INPUT", key)
 
 
-@check("row", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER")
+def progress_share(num: float) -> float | None:
+    """完成进度 as a share of 1, by one rule: a percentage cell (50%) and a fraction (0.5) are stored as
+    0.5 by Excel; a whole number from 2 to 100 typed without % means percent (50 → 50 %).  Anything
+    else (1.5, 150, 150 %) is outside 0–100 % and has no value."""
+    if 0 <= num <= 1:
+        return num
+    if 1 < num <= 100 and float(num).is_integer():
+        return num / 100
+    return None
+
+
+@check("row", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER", "PROGRESS_OUT_OF_RANGE")
 def numbers(row: TaskRowView):
-    """完成进度 and 实际完成数量: numbers; a progress above 1 is read as a percentage (50 → 50 %)."""
+    """完成进度 and 实际完成数量: numbers, progress by the rule of ``progress_share``."""
     for key in ("progress", "actual"):
         v = row.raw(key)
         num = number(v)
         if v is not None and num is None:
-            yield row.problem("TEXT_IN_NUMBER", key, value=str(v))
+            yield row.problem("TEXT_IN_NUMBER", key, value=str(v), hint=number_hint(v))
         elif num is not None and num < 0:
             yield row.problem("NEGATIVE_NUMBER", key, value=num)
             num = None
-        if key == "progress" and num is not None and num > 1:
-            num = num / 100 if num <= 100 else None
+        if key == "progress" and num is not None:
+            share = progress_share(num)
+            if share is None:
+                yield row.problem("PROGRESS_OUT_OF_RANGE", key, value=cell_text(v))
+            num = share
         row.entry[key] = num
 
 
@@ -308,6 +322,12 @@ class FiguresView:
     formulas: set
     spec: R.Spec
     values: dict = field(default_factory=dict)
+    blank: set = field(default_factory=set)        # input keys left blank
+    bad: dict = field(default_factory=dict)        # input key -> the text typed, unusable
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.values) and not self.bad
 
     def at(self, ref: str):
         m = re.match(r"([A-Z]+)(\d+)", ref)
@@ -321,9 +341,10 @@ class FiguresView:
         return Problem(code, self.file, L.FIGURE_SHEET, ref, params)
 
 
-@check("figures", "FORMULA_IN_INPUT", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER")
+@check("figures", "FORMULA_IN_INPUT", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER", "FIGURE_TOO_LARGE")
 def figure_cells(fv: FiguresView):
-    """Every input cell: a number, whole where a count is meant, not negative (but signed 本年增/减)."""
+    """Every input cell: a number, whole where a count is meant, not negative (but signed 本年增/减), not
+    absurdly large.  A cell that fails keeps no value: it never becomes 0 downstream."""
     spec = fv.spec
     inputs = set(spec.input_keys)
     for key, ref in fv.cells.items():
@@ -332,22 +353,59 @@ def figure_cells(fv: FiguresView):
         v = fv.at(ref)
         if ref in fv.formulas:
             yield fv.problem("FORMULA_IN_INPUT", ref)
-        num = number(v)
-        if v is not None and num is None:
-            yield fv.problem("TEXT_IN_NUMBER", ref, value=str(v))
+        if v is None:
+            fv.blank.add(key)
             continue
-        if num is not None and num < 0 and key not in spec.t2_signed:
+        num = number(v)
+        if num is None or num != num or num in (float("inf"), float("-inf")):
+            fv.bad[key] = str(v)
+            yield fv.problem("TEXT_IN_NUMBER", ref, value=str(v), hint=number_hint(v))
+            continue
+        if num < 0 and key not in spec.t2_signed:
+            fv.bad[key] = str(v)
             yield fv.problem("NEGATIVE_NUMBER", ref, value=num)
             continue
-        if num is not None and key not in spec.decimal and not float(num).is_integer():
-            yield fv.problem("TEXT_IN_NUMBER", ref, value=str(v))
+        if key not in spec.decimal and not float(num).is_integer():
+            fv.bad[key] = str(v)
+            yield fv.problem("TEXT_IN_NUMBER", ref, value=str(v), hint="应填整数")
             continue
-        fv.values[key] = (int(num) if key not in spec.decimal else float(num)) if num is not None else 0
+        if abs(num) > R.MAX_FIGURE:
+            fv.bad[key] = str(v)
+            yield fv.problem("FIGURE_TOO_LARGE", ref, value=str(v), limit=f"{R.MAX_FIGURE:,}")
+            continue
+        fv.values[key] = int(num) if key not in spec.decimal else float(num)
+
+
+def number_hint(v) -> str:
+    """What a clerk should type instead of "12件" or "0.5万"."""
+    s = str(v).strip()
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*万(?:元)?", s)
+    if m:
+        return f"只填数字，如 {float(m.group(1)) * 10000:g}"
+    m = re.match(r"\s*(-?\d+(?:\.\d+)?)", s)
+    return f"只填数字，如 {m.group(1)}" if m else "只填数字，没有的填 0"
+
+
+@check("figures", "FIGURES_NOT_REPORTED", "FIGURE_ROW_BLANK")
+def figures_reported(fv: FiguresView):
+    """Blank is not zero: a sheet left wholly blank has not reported its figures; a table row left
+    wholly blank in a sheet that has figures is named (type 0 where there is nothing)."""
+    if not fv.values and not fv.bad:
+        yield Problem("FIGURES_NOT_REPORTED", fv.file, L.FIGURE_SHEET)
+        return
+    for label, keys in fv.spec.input_rows():
+        present = [k for k in keys if k in fv.cells]
+        if present and all(k in fv.blank for k in present):
+            first, last = fv.cells[present[0]], fv.cells[present[-1]]
+            yield fv.problem("FIGURE_ROW_BLANK", first if first == last else f"{first}:{last}", row=label)
 
 
 @check("figures", "FIGURES_INCONSISTENT")
 def figures_balance(fv: FiguresView):
-    """Table 三: 一+二 = 三（七）+四 in every column (the 总计 column follows from the others)."""
+    """Table 三: 一+二 = 三（七）+四 in every column (the 总计 column follows from the others), judged only
+    on figures that were all typed properly."""
+    if fv.bad or not fv.values:
+        return
     for res in fv.spec.check_balance(fv.values):
         col = R.T3_COLS.index(res.column) + 1
         yield fv.problem("FIGURES_INCONSISTENT", fv.cells.get(R.t3(1, col), ""), detail=res.message)
@@ -362,5 +420,6 @@ def extra_figures(fv: FiguresView):
         v = fv.at(value_ref)
         num = number(v)
         if v is not None and num is None:
-            yield fv.problem("TEXT_IN_NUMBER", value_ref, value=str(v))
-        fv.values[str(label).strip()] = num or 0
+            yield fv.problem("TEXT_IN_NUMBER", value_ref, value=str(v), hint=number_hint(v))
+        elif num is not None:
+            fv.values[str(label).strip()] = num

@@ -26,6 +26,7 @@ from .workspace import Workspace, find_workspace, init_workspace
 EXIT_OK, EXIT_PARTLY, EXIT_USER, EXIT_INTERNAL = 0, 1, 2, 3
 # What to do next, in command-line words (the control workbook has its own, in actions.FIX_HINTS).
 CLI_HINTS = {"OUTPUT_EXISTS": "如需覆盖请加 --force，或用 -o 换一个输出位置。",
+             "REPORT_UNITS_UNUSABLE": "如要先生成不含这些单位的汇总报告，加 --exclude-unusable。",
              "DISTRIBUTE_UNRESOLVED": "核对任务清单后重新运行；如要先下发其他任务，加 --skip-unresolved（这些任务列为未分解）。"}
 
 
@@ -78,6 +79,7 @@ def say(result) -> Said:
             lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见"
                          + ("报告清单.xlsx" if result.listing else "下列信息"))
         lines += _problem_lines(result.problems, 20)
+        lines += list(dict.fromkeys(CLI_HINTS[p.code] for p in result.problems if p.code in CLI_HINTS))
         return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
     if isinstance(result, InitResult):
         return Said([f"已建立 {result.year} 年度工作文件夹：{result.workspace}",
@@ -161,7 +163,7 @@ def _stage_report(a):
     return make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
                         consolidated=a.consolidated, template=a.template, force=a.force,
                         settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
-                        progress=_progress("生成报告"))
+                        progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable)
 
 
 def _stage_demo(a):
@@ -257,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--organ", help="汇总报告的机关名称，如 枣庄市市中区人民政府")
     sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、汇总范围）")
     sp.add_argument("--cover", nargs="+", help="汇总报告合计的单位（默认：汇总表中有年度报告数据的全部单位）")
+    sp.add_argument("--exclude-unusable", action="store_true",
+                    help="汇总报告不计年度报告数据不可用的单位（默认：有这样的单位时汇总报告不生成）")
     sp.add_argument("--previous", help="上一年度的汇总表：校验“上年结转”并在第五部分列出上年问题的整改情况")
     sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
     sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")

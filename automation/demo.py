@@ -58,6 +58,10 @@ def fill_return(src: Path, dst: Path, share_done: float = 1.0, seed: int = 0, fi
         ws[f"{cols['text']}{r}"] = str(ws[f"{cols['text']}{r}"].value) + "（本单位已修改）"
     if figures:
         f = wb[L.FIGURE_SHEET]
+        spec = R.SPECS[str(meta.info.get("report_format") or "2021")]
+        for key in spec.input_keys:                # nothing happened is typed as 0, never left blank
+            if key in figs:
+                f[figs[key]] = 0
         new = rnd.randint(0, 12)
         carried = rnd.randint(0, 2)
         f[figs[R.t3(1, 1)]] = new

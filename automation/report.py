@@ -70,7 +70,7 @@ def typed_figures(units: list[UnitData]) -> dict:
     """Cell-by-cell sum over units of the figures as typed (None where every unit left it blank)."""
     out: dict = {}
     for u in units:
-        for k, v in u.figures.items():
+        for k, v in u.numbers.items():
             n = _num(v)
             if isinstance(n, str):
                 out[k] = n
@@ -379,9 +379,11 @@ def unit_settings(conf: dict, data: SummaryData, unit: str | None) -> dict:
 
 def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
                  template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
-                 previous=None, progress=None) -> ReportResult:
+                 previous=None, progress=None, exclude_unusable: bool = False) -> ReportResult:
     """``covered``: the units the consolidated report sums (default: every unit with figures);
-    ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五."""
+    ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五.
+    A unit whose figures are unusable or missing gets no report; the consolidated report is refused
+    while any unit it sums is such a unit, unless ``exclude_unusable`` (then it sums the others)."""
     data = read_summary(summary_path)
     prev = read_summary(previous) if previous else None
     year = year or data.year
@@ -406,25 +408,34 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         targets.append((conf.get("organ") or "本级人民政府", None))
     results = []
     problems: list[Problem] = []
-    covered_units = covered or [u for u, d in data.units.items() if d.figures]
+    covered_units = covered or [u for u, d in data.units.items() if d.figure_status != L.FIGURES_MISSING]
     unknown = [u for u in covered_units if u not in data.units]
     if unknown:
         raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(unknown))
+    unusable = {u: data.units[u].figure_status for u in covered_units if data.units[u].figure_status != L.FIGURES_OK}
+    if unusable and exclude_unusable:
+        covered_units = [u for u in covered_units if u not in unusable]
     for i, (organ, u) in enumerate(targets, 1):
         if u is None:
             members = [data.units[x] for x in covered_units]
+            blocked = [Problem("REPORT_UNITS_UNUSABLE", params={
+                "units": "、".join(f"{x}（{s}）" for x, s in unusable.items())})] if unusable and not exclude_unusable else []
             fig = typed_figures(members)
             entries = [e for m in members for e in m.entries]
             last = typed_figures([prev.units[x] for x in covered_units if x in prev.units]) if prev else None
             last_entries = [e for x in covered_units if prev and x in prev.units for e in prev.units[x].entries]
         else:
-            fig = dict(data.units[u].figures)
+            status_u = data.units[u].figure_status
+            blocked = [] if status_u == L.FIGURES_OK else [
+                Problem("REPORT_FIGURES_UNUSABLE", params={"unit": u, "status": status_u})]
+            fig = dict(data.units[u].numbers)
             entries = data.units[u].entries
-            last = dict(prev.units[u].figures) if prev and u in prev.units and prev.units[u].figures else None
+            last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
             last_entries = prev.units[u].entries if prev and u in prev.units else []
-        found = run_checks(fig, organ, spec, last)
+        found = blocked + run_checks(fig, organ, spec, last)    # blocked: refused, whatever --force says
         path = out / report_name(organ, year)
-        status = ReportStatus.PASSED if not found else (ReportStatus.FORCED if force else ReportStatus.REFUSED)
+        status = ReportStatus.PASSED if not found else (
+            ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
         if path.exists() and not force and not found:
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = ReportStatus.EXISTS

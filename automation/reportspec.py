@@ -75,6 +75,7 @@ T3_ROWS_2019 = T3_ROWS[:20] + [("（六）其他处理", _R3, ""), ("（七）�
 T4_GROUPS = ["行政复议", "未经复议直接起诉", "复议后起诉"]
 T4_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
 
+MAX_FIGURE = 10_000_000      # a figure above this is a typing error, never a real count or amount
 EXTRA_FIGURES = ["主动公开政府信息条数", "政策解读件数", "回应关切件数", "新闻发布会场次"]
 
 
@@ -126,6 +127,16 @@ class Spec:
             ["fee_yuan"]
         self.all_keys = self.t2_keys + self.t3_keys + self.t4_keys + ["fee_yuan"]
         self.decimal = set(self.t2_decimal) | {"fee_yuan"}
+
+    def input_rows(self) -> list[tuple[str, list[str]]]:
+        """The rows a unit types, as (label, input keys): a row left wholly blank is named as such."""
+        n = len(self.t3_rows)
+        rows = [(f"表二“{label}”", keys) for _, _, rs in self.t2_blocks for label, keys in rs]
+        rows += [(f"表三“{self.t3_rows[r - 1][0]}”", [t3(r, c) for c in range(1, 7)])
+                 for r in range(1, n + 1) if r != self.t3_total_row]
+        rows += [(f"表四“{T4_GROUPS[g]}”", [t4(5 * g + i) for i in range(1, 5)]) for g in range(3)]
+        rows.append(("收费金额", ["fee_yuan"]))
+        return rows
 
     # ---------------------------------------------------------------- totals and rules
     def complete(self, fig: dict) -> dict:

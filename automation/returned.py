@@ -293,8 +293,15 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, prote
     if L.FIGURE_SHEET in sheets:
         fv = FiguresView(ret.name, rows_of(L.FIGURE_SHEET), meta.figures, meta.extras, formulas_of(L.FIGURE_SHEET),
                          ctx.spec)
-        ret.problems += run_checks("figures", fv)
-        ret.figures = fv.values
+        found = run_checks("figures", fv)
+        ret.problems += found
+        if any(p.code == "FIGURES_NOT_REPORTED" for p in found):
+            status = L.FIGURES_MISSING
+        elif any(p.severity == "error" for p in found):
+            status = L.FIGURES_UNUSABLE
+        else:
+            status = L.FIGURES_OK
+        ret.figures = {**fv.values, L.FIGURE_STATUS: status}
     ret.accepted = True
 
 

@@ -304,20 +304,28 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.set_column(4, 4 + len(fig_units), 9)
     ws.freeze_panes(1, 5)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
+    status = {u: s["figures"][u].get(L.FIGURE_STATUS, L.FIGURES_OK) for u in fig_units}
+    usable = [status[u] == L.FIGURES_OK for u in fig_units]
+    big.add([(L.FIGURE_STATUS, "text"), ("", "text"),
+              ("数据状态（不可用、未报送的单位不计入合计、不生成报告；更正数据后把状态改为“可用”）", "text"), ("", "text"),
+              (f"可用 {sum(usable)}/{len(fig_units)}", "text")] + [(status[u], "text") for u in fig_units])
     extra_keys = []
     for u in fig_units:
         for k in s["figures"][u]:
-            if k not in spec.all_keys and k not in extra_keys:
+            if k not in spec.all_keys and k not in extra_keys and k != L.FIGURE_STATUS:
                 extra_keys.append(k)
-    completed = [spec.complete(s["figures"][u]) for u in fig_units]
+    # usable units: totals derived from their inputs; the others as typed, blanks left blank (never 0)
+    shown = [spec.complete(s["figures"][u]) if ok else s["figures"][u] for u, ok in zip(fig_units, usable)]
     for key in spec.all_keys + extra_keys:
         table, row_label, col_label = spec.label_of(key)
-        values = [c.get(key) or 0 for c in completed]
-        big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (sum(values), "num")]
+        values = [(c.get(key) or 0) if ok and key in spec.all_keys else c.get(key) for c, ok in zip(shown, usable)]
+        total = sum(v for v, ok in zip(values, usable) if ok and isinstance(v, (int, float)))
+        big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (total, "num")]
                 + [(v, "num") for v in values])
-    oks = [not spec.check_balance(s["figures"][u]) for u in fig_units]
+    oks = [not spec.check_balance(s["figures"][u]) if ok else None for u, ok in zip(fig_units, usable)]
     big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
-             ("✓" if all(oks) else "✗", "text")] + [("✓" if ok else "✗", "text") for ok in oks])
+             ("✓" if all(x is not False for x in oks) else "✗", "text")]
+            + [({True: "✓", False: "✗", None: "—"}[ok], "text") for ok in oks])
     deferred[big.name] = big
 
 
@@ -331,6 +339,17 @@ class UnitData:
     phone: str = ""
     figures: dict = field(default_factory=dict)          # as typed in the summary (may be corrected)
     entries: list = field(default_factory=list)          # dicts: task id, section, text, role, status, detail...
+
+    @property
+    def figure_status(self) -> str:
+        """可用 / 不可用 / 未报送, as the summary says (a clerk who corrected the figures sets 可用)."""
+        if not self.figures:
+            return L.FIGURES_MISSING
+        return str(self.figures.get(L.FIGURE_STATUS) or L.FIGURES_OK).strip()
+
+    @property
+    def numbers(self) -> dict:
+        return {k: v for k, v in self.figures.items() if k != L.FIGURE_STATUS}
 
 
 @dataclass

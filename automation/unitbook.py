@@ -30,7 +30,10 @@ FIGURE_SHEET = "年度报告数据"
 META_SHEET = "_gk_meta"
 STATUSES = ["未启动", "推进中", "已完成", "不适用"]
 DONE, NA = "已完成", "不适用"
-MAX_ROW = 1999        # validations and formulas in the template cover rows up to this
+MAX_ROW = 1999
+# whether a unit's 年度报告数据 can be used, kept with its figures (the key sorts before every figure key)
+FIGURE_STATUS = "数据状态"
+FIGURES_OK, FIGURES_UNUSABLE, FIGURES_MISSING = "可用", "不可用", "未报送"        # validations and formulas in the template cover rows up to this
 
 
 @dataclass(frozen=True)

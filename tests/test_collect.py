@@ -623,3 +623,83 @@ def test_round_two_carries_answers_and_never_lowers_the_state(env, sent):
     assert r2.summary["trend"][0]["share"] == pytest.approx(3 / 37)
     with zipfile.ZipFile(r2.output) as z:
         assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 2     # now a trend line
+
+
+# ------------------------------------------------------------------------------ figures: validated, never assumed
+
+def test_bad_and_blank_figures_are_never_zero(env):
+    from automation.report import make_reports
+
+    back, files, run, tmp = env
+
+    def bad(wb, m):
+        f = wb[L.FIGURE_SHEET]
+        f[m["fig"][R.t3(1, 1)]] = "12件"
+        f[m["fig"]["t2_permit"]] = "0.5万"
+        f[m["fig"]["t2_penalty"]] = 2.5
+        f[m["fig"][R.t3(1, 2)]] = -3
+        f[m["fig"][R.t4(1)]] = 1e15
+
+    def blank_row(wb, m):
+        f = wb[L.FIGURE_SHEET]
+        for c in range(1, 7):
+            f[m["fig"][R.t3(2, c)]] = None            # 二、上年结转 left wholly blank
+
+    def blank_sheet(wb, m):
+        f = wb[L.FIGURE_SHEET]
+        for key, ref in m["fig"].items():
+            if key in R.SPEC_2021.input_keys:
+                f[ref] = None
+
+    edit(files["区财政局"], back / "财政局.xlsx", bad)
+    edit(files["孟庄镇"], back / "孟庄镇.xlsx", blank_row)
+    edit(files["齐村镇"], back / "齐村镇.xlsx", blank_sheet)
+    fill_return(files["区民政局"], back / "民政局.xlsx", mtime=ON_TIME)
+    r = run()
+    got = {(p.code, p.cell) for p in r.problems if p.file == "财政局.xlsx"}
+    m = meta_of(back / "财政局.xlsx")[1]["fig"]
+    assert ("TEXT_IN_NUMBER", m[R.t3(1, 1)]) in got and ("TEXT_IN_NUMBER", m["t2_permit"]) in got
+    assert ("TEXT_IN_NUMBER", m["t2_penalty"]) in got and ("NEGATIVE_NUMBER", m[R.t3(1, 2)]) in got
+    assert ("FIGURE_TOO_LARGE", m[R.t4(1)]) in got
+    hint = next(p for p in r.problems if p.cell == m["t2_permit"] and p.file == "财政局.xlsx")
+    assert "5000" in hint.message
+    row_blank = [p for p in find(r, "FIGURE_ROW_BLANK") if p.file == "孟庄镇.xlsx"]
+    assert [p.params["row"] for p in row_blank] == ["表三“二、上年结转政府信息公开申请数量”"]
+    assert [p.file for p in find(r, "FIGURES_NOT_REPORTED")] == ["齐村镇.xlsx"]
+    wb = openpyxl.load_workbook(r.output)
+    ws = wb["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    status = rows[L.FIGURE_STATUS]
+    assert (status[head.index("区财政局")], status[head.index("孟庄镇")], status[head.index("齐村镇")],
+            status[head.index("区民政局")]) == ("不可用", "不可用", "未报送", "可用")
+    assert rows[R.t3(1, 1)][head.index("区财政局")] is None                   # "12件" is not 0
+    assert rows[R.t3(1, 7)][4] == rows[R.t3(1, 7)][head.index("区民政局")]   # 合计 counts usable units only
+    # reports: refused for those units even when forced; the consolidated one waits for them
+    rep = make_reports(r.output, tmp / "报告", all_units=True, force=True, settings={"organ": "某区人民政府"})
+    by = {o.unit: o for o in rep.outcomes}
+    for unit in ("区财政局", "孟庄镇", "齐村镇"):
+        assert by[unit].status.label == "未通过，未生成" and not by[unit].file, unit
+        assert by[unit].problems[0].code == "REPORT_FIGURES_UNUSABLE"
+    assert by["区民政局"].status.label == "通过"
+    assert by[None].status.label == "未通过，未生成" and by[None].problems[0].code == "REPORT_UNITS_UNUSABLE"
+    assert "区财政局（不可用）" in by[None].problems[0].message and "齐村镇" not in by[None].problems[0].message
+    rep2 = make_reports(r.output, tmp / "报告2", consolidated=True, exclude_unusable=True,
+                        settings={"organ": "某区人民政府"})
+    assert rep2.outcomes[0].status.label == "通过"
+
+
+def test_progress_outside_0_to_100_percent_is_named(env):
+    back, files, run, tmp = env
+
+    def typed(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        for (tid, row), v in zip(m["task"], ["150%", 1.5, 150, 50, 0.5]):
+            ws[f"{m['col']['progress']}{row}"] = v
+
+    edit(files["区财政局"], back / "财政局.xlsx", typed)
+    r = run()
+    ids = [t for t, _ in meta_of(back / "财政局.xlsx")[1]["task"][:5]]
+    bad = [p.params["value"] for p in find(r, "PROGRESS_OUT_OF_RANGE")]
+    assert bad == ["150%", "1.5", "150"]
+    assert [r.summary["entries"][("区财政局", t)]["progress"] for t in ids] == [None, None, None, 0.5, 0.5]
