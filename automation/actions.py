@@ -73,7 +73,7 @@ def do_collect(panel: Panel, ws: Workspace) -> CollectResult:
     on_time = [u.strip() for u in re.split(r"[、,，;；\s]+", as_text(panel.get("GK_ON_TIME"))) if u.strip()]
     return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=as_text(panel.get("GK_DUE")) or None,
                    round_name=_round(panel), registry_path=ws.registry if ws.registry.exists() else None,
-                   progress=_progress(panel, "读取回收文件"), on_time=on_time)
+                   progress=_progress(panel, "读取回收文件"), on_time=on_time, force=True)
 
 
 def do_report(panel: Panel, ws: Workspace) -> ReportResult:

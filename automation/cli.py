@@ -147,11 +147,11 @@ def _stage_collect(a):
     if a.rebuild:
         if not a.ledger:
             raise GongkaiError.of("BAD_ARGUMENT", detail="重建汇总表需要用 --ledger 指明台账数据库")
-        return rebuild(a.ledger, a.output, round_name=a.round)
+        return rebuild(a.ledger, a.output, round_name=a.round, force=a.force)
     if not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
     return collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
-                   registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time)
+                   registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time, force=a.force)
 
 
 def _stage_report(a):
@@ -243,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
     sp.add_argument("--on-time", nargs="+", help="办公室认定按时报送的单位（报送时间晚于截止日期也不计逾期）")
     sp.add_argument("--rebuild", action="store_true", help="只根据台账数据库重建汇总表（需 --ledger）")
+    sp.add_argument("--force", action="store_true", help="汇总表已存在时覆盖（输入文件任何时候都不会被覆盖）")
     sp.set_defaults(func=_stage_collect)
 
     sp = sub.add_parser("report", help="生成政府信息公开工作年度报告（Word）",

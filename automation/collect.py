@@ -17,13 +17,14 @@ from pathlib import Path
 from .assignment import Assignment, assign
 from .dates import parse_due
 from .filenames import LEDGER_NAME
-from .ledgerdb import distribution, open_ledger, store_plan, store_return
+from .ledgerdb import distribution, open_ledger, store_plan, store_return, transaction
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
 from .returned import Context, Return, file_digest, read_return
 from .standing import build_summary
 from .summarybook import write_summary
+from .tables import guard_output
 from .tasklist import read_task_list
 
 SPREADSHEET = {".xlsx", ".xlsm", ".xls"}
@@ -54,78 +55,88 @@ def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, di
 
 
 def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, registry_path=None,
-            as_of: dt.datetime | None = None, progress=None, on_time: list[str] | None = None) -> CollectResult:
-    """``on_time``: units the office accepts as on time whatever their files say."""
+            as_of: dt.datetime | None = None, progress=None, on_time: list[str] | None = None,
+            force: bool = False) -> CollectResult:
+    """``on_time``: units the office accepts as on time whatever their files say.  The summary never
+    replaces an input or lands in the returns folder; an existing one is replaced only with ``force``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise GongkaiError.of("FILE_NOT_FOUND", folder)
+    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
+    guard_output(output, [tasks_path, registry_path, ledger_path], [folder], force)
     plan, _ = read_task_list(tasks_path)
     registry = load_registry(registry_path) if registry_path else None
     as_of = as_of or dt.datetime.now().replace(microsecond=0)
-    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
     con = open_ledger(ledger_path)
-    notes: list[Problem] = []
-    assignments, unassigned, record = expected_from_record(con, round_name or "", plan, registry)
-    due_date = parse_due(due)
-    if due_date is None and record is not None:
-        row = con.execute("SELECT due FROM distributions WHERE round=?", (record[0],)).fetchone()
-        due_date = dt.date.fromisoformat(row[0]) if row and row[0] else None
-    ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
-    seen_at = as_of.isoformat()
-    files = list(_iter_files(folder))
-    new = 0
-    con.execute("BEGIN IMMEDIATE")
     try:
-        store_plan(con, plan, assignments, unassigned)
-        for unit in on_time or []:
-            con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
-                        (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
-        known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (ctx.round,))}
-        earlier = {row[0]: (row[1], row[2]) for row in con.execute(
-            "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
-        this_run: dict[str, str] = {}
-        todo: list[Path] = []
-        for i, p in enumerate(files, 1):
-            rel = str(p.relative_to(folder))
-            if p.name.startswith("~$") or p.name.startswith(".~"):
-                notes.append(Problem("LOCK_FILE", rel))
-                continue
-            ext = p.suffix.lower()
-            if ext in (".et", ".ett"):
-                notes.append(Problem("WPS_FORMAT", rel))
-                continue
-            if ext not in SPREADSHEET:
-                notes.append(Problem("NOT_SPREADSHEET", rel))
-                continue
-            digest = file_digest(p)
-            if digest in earlier and earlier[digest][1] == rel:
-                continue          # an earlier round's return still lying in the folder
-            if digest in this_run:
-                notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
-                continue
-            this_run[digest] = rel
-            if digest in known:
-                continue          # collected before: the ledger already holds it
-            todo.append(p)
-        for i, ret in enumerate(_read_all(todo, folder, ctx), 1):
-            if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
-                ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
-            store_return(con, ret, ctx.round, seen_at)
-            known[ret.sha256] = ret.name
-            new += 1
-            if progress:
-                progress(i, len(todo), ret.name)
-        con.execute("INSERT INTO runs(round, as_of, folder, due, new_files) VALUES (?,?,?,?,?)",
-                    (ctx.round, seen_at, str(folder), ctx.due.isoformat() if ctx.due else "", new)) if new else None
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+        assignments, unassigned, record = expected_from_record(con, round_name or "", plan, registry)
+        due_date = parse_due(due)
+        if due_date is None and record is not None:
+            row = con.execute("SELECT due FROM distributions WHERE round=?", (record[0],)).fetchone()
+            due_date = dt.date.fromisoformat(row[0]) if row and row[0] else None
+        ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
+        notes: list[Problem] = []
+        with transaction(con, ledger_path):
+            store_plan(con, plan, assignments, unassigned)
+            for unit in on_time or []:
+                con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
+                            (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
+            new = _store_new_returns(con, ctx, folder, notes, progress)
+        summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
+    finally:
         con.close()
-        raise
-    summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
-    con.close()
     out = write_summary(summary, output)
     return CollectResult(out, ledger_path, new, Headline(**summary["headline"]), summary, summary["problems"])
+
+
+def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -> int:
+    """Read and store the files this round has not seen; what is skipped goes to ``notes``."""
+    known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (ctx.round,))}
+    earlier = {row[0]: (row[1], row[2]) for row in con.execute(
+        "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
+    this_run: dict[str, str] = {}
+    todo: list[Path] = []
+    for p in _iter_files(folder):
+        rel = str(p.relative_to(folder))
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:           # bytes no decoder made sense of (GBK names from unzip, a NAS)
+            shown = os.fsencode(rel).decode("gb18030", errors="replace")
+            notes.append(Problem("BAD_FILE_NAME", shown))
+            continue
+        if p.name.startswith("~$") or p.name.startswith(".~"):
+            notes.append(Problem("LOCK_FILE", rel))
+            continue
+        ext = p.suffix.lower()
+        if ext in (".et", ".ett"):
+            notes.append(Problem("WPS_FORMAT", rel))
+            continue
+        if ext not in SPREADSHEET:
+            notes.append(Problem("NOT_SPREADSHEET", rel))
+            continue
+        digest = file_digest(p)
+        if digest in earlier and earlier[digest][1] == rel:
+            continue          # an earlier round's return still lying in the folder
+        if digest in this_run:
+            notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
+            continue
+        this_run[digest] = rel
+        if digest in known:
+            continue          # collected before: the ledger already holds it
+        todo.append(p)
+    new = 0
+    seen_at = ctx.as_of.isoformat()
+    for i, ret in enumerate(_read_all(todo, folder, ctx), 1):
+        if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
+            ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
+        store_return(con, ret, ctx.round, seen_at)
+        new += 1
+        if progress:
+            progress(i, len(todo), ret.name)
+    if new:
+        con.execute("INSERT INTO runs(round, as_of, folder, due, new_files) VALUES (?,?,?,?,?)",
+                    (ctx.round, seen_at, str(folder), ctx.due.isoformat() if ctx.due else "", new))
+    return new
 
 
 _WORKER_CTX: dict = {}
@@ -150,11 +161,12 @@ def _read_all(paths: list[Path], folder: Path, ctx: Context):
         yield from pool.map(_read_in_worker, paths, chunksize=8)
 
 
-def rebuild(ledger, output, round_name=None, as_of=None) -> CollectResult:
+def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) -> CollectResult:
     """Rebuild the summary workbook from the ledger alone."""
     p = Path(ledger)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
+    guard_output(output, [p], [], force)
     con = open_ledger(p)
     runs = con.execute("SELECT as_of, due FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))

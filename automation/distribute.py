@@ -30,7 +30,7 @@ from . import unitbook as L
 from .assignment import assign, unresolved_names
 from .dates import parse_due
 from .filenames import LEDGER_NAME, unit_workbook_names
-from .ledgerdb import latest_answers, open_ledger, record_distribution
+from .ledgerdb import latest_answers, open_ledger, record_distribution, transaction
 from .problems import GongkaiError
 from .registry import load_registry
 from .reportspec import spec_for
@@ -371,10 +371,9 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
                 progress(i, len(chosen), unit)
         unassigned = unassigned_tasks(plan, assignments, unresolved)
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
-        con.execute("BEGIN IMMEDIATE")
-        record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
-                            L.TEMPLATE_VERSION, record, {t.id: names_ for t, names_ in unassigned})
-        con.execute("COMMIT")
+        with transaction(con, ledger_path):
+            record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
+                                L.TEMPLATE_VERSION, record, {t.id: names_ for t, names_ in unassigned})
     finally:
         con.close()
     return DistributeResult(out, listing, len(chosen), len(assignments), len(plan.tasks),

@@ -7,9 +7,13 @@ per run, so a crash leaves the ledger as it was.
 """
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+
+from .problems import GongkaiError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -36,13 +40,54 @@ CREATE TABLE IF NOT EXISTS on_time (round TEXT, unit TEXT, PRIMARY KEY (round, u
 ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence", "issues", "next"]
 
 
+BUSY_SECONDS = 15            # how long a run waits for another one holding the ledger
+
+
 def open_ledger(path: Path) -> sqlite3.Connection:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(str(path), isolation_level=None)
-    con.execute("PRAGMA journal_mode=DELETE")
-    _upgrade(con)
-    con.executescript(SCHEMA)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS)
+        con.execute("PRAGMA journal_mode=DELETE")
+        _upgrade(con)
+        con.executescript(SCHEMA)
+    except (sqlite3.Error, OSError) as exc:
+        raise ledger_problem(exc, path) from None
     return con
+
+
+def ledger_problem(exc: BaseException, path) -> GongkaiError:
+    """The user's words for what SQLite or the disk said about the ledger."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return GongkaiError.of("LEDGER_BUSY", path)
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return GongkaiError.of("LEDGER_READONLY", path)
+    if "full" in text or getattr(exc, "errno", None) == errno.ENOSPC:
+        return GongkaiError.of("DISK_FULL", path, disk=Path(path).anchor or str(Path(path).parent))
+    return GongkaiError.of("LEDGER_READONLY", path) if isinstance(exc, OSError) else GongkaiError.of(
+        "BAD_ARGUMENT", detail=f"台账数据库 {path} 无法使用（{exc}）")
+
+
+@contextmanager
+def transaction(con, path):
+    """One all-or-nothing write; every SQLite or disk failure becomes a Chinese problem, and the ledger
+    stays as it was."""
+    try:
+        con.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise ledger_problem(exc, path) from None
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException as exc:
+        if con.in_transaction:
+            try:
+                con.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        if isinstance(exc, (sqlite3.Error, OSError)):
+            raise ledger_problem(exc, path) from None
+        raise
 
 
 def _upgrade(con) -> None:

@@ -387,6 +387,9 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     data = read_summary(summary_path)
     prev = read_summary(previous) if previous else None
     year = year or data.year
+    if prev is not None and year and prev.year != int(year) - 1:
+        raise GongkaiError.of("PREVIOUS_MISMATCH", Path(previous).name, other=prev.year or "未知",
+                              year=year, expected=int(year) - 1)
     spec = R.spec_for(year)
     conf = {**read_settings(settings_path), **(settings or {})}
     tpl = Path(template) if template else report_template(
@@ -443,8 +446,12 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             ctx = build_context(organ, year, fig, entries, data.tasks, u, unit_settings(conf, data, u),
                                 covered_units, data.title, when, spec)
             ctx["five"] += last_year_blocks(last_entries)
-            render(tpl, ctx, path)
-        results.append(ReportOutcome(organ, u, path if path.exists() else None, status, found))
+            try:
+                render(tpl, ctx, path)
+            except GongkaiError as exc:          # one locked or unwritable file never stops the batch
+                found = found + [exc.problem]
+                status = ReportStatus.NOT_WRITTEN
+        results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found))
         problems += found
         if progress:
             progress(i, len(targets), organ)

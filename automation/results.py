@@ -85,6 +85,7 @@ class ReportStatus(Enum):
     REFUSED = "未通过，未生成"
     FORCED = "未通过（已强制生成）"
     EXISTS = "文件已存在，未覆盖"
+    NOT_WRITTEN = "未能写入"
 
     @property
     def label(self) -> str:

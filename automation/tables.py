@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -112,17 +113,46 @@ def atomic_target(path: str | Path):
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename, so a
     crash or an error never leaves a half-written file, and a file open in Excel gets a clear message."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=p.suffix, dir=str(p.parent))
-    os.close(fd)
+    if p.is_dir():
+        raise GongkaiError.of("OUTPUT_IS_FOLDER", p)
+    tmp = None
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=p.suffix, dir=str(p.parent))
+        os.close(fd)
         yield Path(tmp)
         os.replace(tmp, p)
     except PermissionError:
-        raise GongkaiError.of("OUTPUT_LOCKED", p) from None
+        if tmp and p.exists():               # the target itself refused: open in Excel/WPS on Windows
+            raise GongkaiError.of("OUTPUT_LOCKED", p) from None
+        raise GongkaiError.of("OUTPUT_NOT_WRITABLE", p) from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise GongkaiError.of("DISK_FULL", p, disk=p.anchor or str(p.parent)) from None
+        if exc.errno in (errno.EROFS, errno.EACCES):
+            raise GongkaiError.of("OUTPUT_NOT_WRITABLE", p) from None
+        raise
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def guard_output(output: str | Path, inputs=(), input_dirs=(), force: bool = False) -> Path:
+    """Refuse an output that would replace an input, land inside an input folder, is a folder, or
+    exists (unless ``force``).  Inputs are never overwritten, whatever ``force`` says."""
+    out = Path(output)
+    target = out.resolve()
+    for i in inputs:
+        if i and Path(i).resolve() == target:
+            raise GongkaiError.of("OUTPUT_IS_INPUT", out)
+    for d in input_dirs:
+        if d and Path(d).resolve() in target.parents:
+            raise GongkaiError.of("OUTPUT_IN_INPUT_FOLDER", out, folder=str(d))
+    if out.is_dir():
+        raise GongkaiError.of("OUTPUT_IS_FOLDER", out)
+    if out.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    return out
 
 
 def save_workbook(wb, path: str | Path, force: bool = True) -> Path:

@@ -47,7 +47,8 @@ def env(sent, tmp_path):
     back.mkdir()
 
     def run(**kw):
-        args = dict(ledger=tmp_path / "台账.sqlite", due=DUE, round_name="第1轮", registry_path=REG, as_of=AS_OF)
+        args = dict(ledger=tmp_path / "台账.sqlite", due=DUE, round_name="第1轮", registry_path=REG, as_of=AS_OF,
+                    force=True)
         args.update(kw)
         return C.collect(back, tasks, tmp_path / "汇总.xlsx", **args)
 
@@ -703,3 +704,63 @@ def test_progress_outside_0_to_100_percent_is_named(env):
     bad = [p.params["value"] for p in find(r, "PROGRESS_OUT_OF_RANGE")]
     assert bad == ["150%", "1.5", "150"]
     assert [r.summary["entries"][("区财政局", t)]["progress"] for t in ids] == [None, None, None, 0.5, 0.5]
+
+
+# ------------------------------------------------------------------------------ nothing overwritten, every failure a message
+
+def test_outputs_never_replace_inputs(env):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    tasks = env_tasks(env)
+    before = tasks.read_bytes()
+    for output, code in [(tasks, "OUTPUT_IS_INPUT"), (back / "汇总.xlsx", "OUTPUT_IN_INPUT_FOLDER"),
+                         (back, "OUTPUT_IS_FOLDER"), (tmp, "OUTPUT_IS_FOLDER")]:
+        with pytest.raises(C.GongkaiError) as e:
+            C.collect(back, tasks, output, ledger=tmp / "台账.sqlite", registry_path=REG, force=True)
+        assert e.value.problem.code == code, output
+    assert tasks.read_bytes() == before and sorted(p.name for p in back.iterdir()) == ["财政局.xlsx"]
+    run()
+    r = subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(tasks), "-o",
+                        str(tmp / "汇总.xlsx"), "--ledger", str(tmp / "台账.sqlite")], capture_output=True, text=True)
+    assert r.returncode == 2 and "已存在" in r.stderr and "--force" in r.stderr
+
+
+def test_undecodable_file_name_is_skipped_and_the_rest_collected(env):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    gbk = os.fsdecode("孟庄镇台账.xlsx".encode("gbk"))              # bytes unzip left in GBK
+    shutil.copy(fill_return(files["孟庄镇"], tmp / "m.xlsx", mtime=ON_TIME), os.path.join(back, gbk))
+    r = run()
+    bad = find(r, "BAD_FILE_NAME")
+    assert len(bad) == 1 and "孟庄镇台账" in bad[0].message
+    assert r.headline.returned == 1
+
+
+def test_ledger_busy_and_disk_full_are_messages(env, monkeypatch):
+    import sqlite3
+
+    from automation import ledgerdb
+
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    run()
+    holder = sqlite3.connect(tmp / "台账.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")                                     # another collect is running
+    monkeypatch.setattr(ledgerdb, "BUSY_SECONDS", 0.2)
+    fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=ON_TIME)
+    with pytest.raises(C.GongkaiError) as e:
+        run()
+    assert e.value.problem.code == "LEDGER_BUSY" and "另一个汇总" in e.value.problem.message
+    holder.execute("ROLLBACK")
+    holder.close()
+    summary = tmp / "汇总.xlsx"
+    before = summary.read_bytes()
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("automation.tables.os.replace", full)
+    with pytest.raises(C.GongkaiError) as e:
+        run()
+    assert e.value.problem.code == "DISK_FULL" and summary.read_bytes() == before
+    assert not [p for p in tmp.iterdir() if p.name.startswith(".~gk")]

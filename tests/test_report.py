@@ -289,6 +289,15 @@ def test_previous_year_carry_over_and_problems(summary, tmp_path):
             row[11].value = "政策解读形式单一"
             break
     wb.save(last)
+    # the same year's summary is not last year's
+    with pytest.raises(GongkaiError) as e:
+        make_reports(summary, tmp_path / "same", unit=unit, previous=last, settings=SETTINGS)
+    assert e.value.problem.code == "PREVIOUS_MISMATCH" and "2020" in e.value.problem.message
+    wb = openpyxl.load_workbook(last)
+    for row in wb["总览"].iter_rows():
+        if row[0].value == "年度":
+            row[1].value = "2020"
+    wb.save(last)
     r = make_reports(summary, tmp_path / "ok", unit=unit, previous=last, settings=SETTINGS)
     assert r.outcomes[0].status.label == "通过"
     text = text_of(r.outcomes[0].file)
@@ -329,3 +338,22 @@ def test_report_year_comes_from_the_summary(tmp_path):
     assert out.exists(), list((tmp_path / "报告").iterdir())
     text = text_of(out)
     assert "None" not in text and "2022年" in text
+
+
+def test_a_locked_report_does_not_stop_the_batch(summary, tmp_path, monkeypatch):
+    from automation import report as RP
+
+    real = RP.render
+
+    def render(tpl, ctx, out):
+        if out.name.startswith("区民政局"):
+            raise GongkaiError.of("OUTPUT_LOCKED", out)
+        return real(tpl, ctx, out)
+
+    monkeypatch.setattr(RP, "render", render)
+    r = make_reports(summary, tmp_path / "报告", all_units=True, settings=SETTINGS)
+    by = {o.unit: o for o in r.outcomes}
+    assert by["区民政局"].status.label == "未能写入" and by["区民政局"].problems[-1].code == "OUTPUT_LOCKED"
+    assert by[None].file and by["区财政局"].file                      # the rest, consolidated included
+    rows = list(openpyxl.load_workbook(r.listing).active.iter_rows(min_row=2, values_only=True))
+    assert ("区民政局", "未能写入") in {(row[1], row[4]) for row in rows}
