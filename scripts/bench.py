@@ -77,10 +77,15 @@ def make_returns(folder: Path, n_units: int) -> tuple[Path, Path, Path]:
 
     from automation.distribute import distribute
 
+    from automation import reportspec as R
+    from automation.unitbook import default_figure_layout
+
     tasks, reg = make_inputs(folder, n_units)
     res = distribute(tasks, folder / "sent", registry_path=reg, due="2021-07-10", round_name="基准")
     back = folder / "back"
     back.mkdir()
+    cells, _ = default_figure_layout("2021")
+    zero_cells = {cells[k] for k in R.SPEC_2021.input_keys if k in cells}     # figures typed as 0, not blank
     for i, (unit, path) in enumerate(res.files.items()):
         with zipfile.ZipFile(path) as zin:
             parts = {n: zin.read(n) for n in zin.namelist()}
@@ -100,6 +105,11 @@ def make_returns(folder: Path, n_units: int) -> tuple[Path, Path, Path]:
 
         sheet = re.sub(r'<c r="([JKLNO])(\d+)" s="(\d+)"/>', fill, sheet)
         parts["xl/worksheets/sheet2.xml"] = sheet.encode("utf-8")
+        figs = parts["xl/worksheets/sheet3.xml"].decode("utf-8")
+        figs = re.sub(r'<c r="([A-Z]+\d+)" s="(\d+)"(?: t="n")?(?:/>|><v></v></c>|></c>)',
+                      lambda m: f'<c r="{m.group(1)}" s="{m.group(2)}"><v>0</v></c>' if m.group(1) in zero_cells
+                      else m.group(0), figs)
+        parts["xl/worksheets/sheet3.xml"] = figs.encode("utf-8")
         with zipfile.ZipFile(back / f"{unit}.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
             for n, b in parts.items():
                 z.writestr(n, b)
