@@ -9,8 +9,11 @@ built from the ledger, ``summarybook`` the summary workbook.
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -144,6 +147,17 @@ _WORKER_CTX: dict = {}
 
 def _init_worker(ctx: Context, folder: Path) -> None:
     _WORKER_CTX["ctx"], _WORKER_CTX["folder"] = ctx, folder
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a collect that was killed (Linux: PR_SET_PDEATHSIG; on Windows the
+    spawned workers end when their pipe to the parent closes)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass
 
 
 def _read_in_worker(path: Path) -> Return:

@@ -301,7 +301,8 @@ def prose_segments(paras: list[Para]) -> list[Segment]:
     return segs
 
 
-SKIP_SECTIONS = re.compile(r"总体要求|指导思想|基本原则|工作目标|目标任务|保障措施|组织保障|工作要求|组织领导|工作保障")
+# sections before the tasks: numbered items there are principles, not tasks (保障 sections hold tasks too)
+PREAMBLE_SECTIONS = re.compile(r"总体要求|指导思想|基本原则|工作目标|目标任务")
 
 
 def select_tasks(segs: list[Segment]) -> list[Segment]:
@@ -309,10 +310,13 @@ def select_tasks(segs: list[Segment]) -> list[Segment]:
     if with_units:
         kinds = {s.kind for s in with_units if s.kind}
         sections = {s.section for s in with_units}
+        # numbered items like the ones that carry statements are tasks too, in any section but the
+        # preamble ones (总体要求, 保障措施 …): a task whose statement was left out is kept and flagged
         return [s for s in segs if s.units_raw or
-                (s.kind and s.kind in kinds and s.section in sections and len(s.text) >= 10)]
+                (s.kind and s.kind in kinds and len(s.text) >= 10 and
+                 (s.section in sections or not any(PREAMBLE_SECTIONS.search(p) for p in s.path[:1])))]
     # no responsibility statements at all: the deepest numbered items are the tasks
-    items = [s for s in segs if s.kind and not any(SKIP_SECTIONS.search(p) for p in s.path[:1])]
+    items = [s for s in segs if s.kind and not any(PREAMBLE_SECTIONS.search(p) for p in s.path[:1])]
     if not items:
         return []
     order = ["cn", "pcn", "num", "pnum", "circ"]

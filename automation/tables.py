@@ -5,6 +5,7 @@ import datetime as dt
 import errno
 import os
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def atomic_target(path: str | Path):
     tmp = None
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temp_files(p.parent)
         fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=p.suffix, dir=str(p.parent))
         os.close(fd)
         yield Path(tmp)
@@ -135,6 +137,20 @@ def atomic_target(path: str | Path):
     finally:
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+STALE_SECONDS = 3600
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    """Temp files an earlier run left when it was killed (an hour old: no run still writes them)."""
+    now = time.time()
+    for f in folder.glob(".~gk*"):
+        try:
+            if now - f.stat().st_mtime > STALE_SECONDS:
+                f.unlink()
+        except OSError:
+            pass
 
 
 def guard_output(output: str | Path, inputs=(), input_dirs=(), force: bool = False) -> Path:

@@ -452,3 +452,21 @@ def test_statement_label_variants(tmp_path):
     assert [(u.name, u.role) for u in t1.units] == [("县政府办公室", "lead"), ("县直各部门", "cooperate")]
     assert names(t2) == ["县财政局"]
     assert names(t3) == ["县委网信办", "县融媒体中心"]
+
+
+@pytest.mark.parametrize("leave", [0, 2])
+def test_plan_without_responsibility_statements_keeps_every_task(tmp_path, leave):
+    """No 责任单位 anywhere (or only a couple left): every numbered task is kept and flagged."""
+    import re as _re
+
+    from automation.resources import sample_plan
+
+    text = sample_plan().read_text(encoding="utf-8")
+    pattern = r"（\s*责\s*任\s*单\s*位\s*[：:][^）]*）" if leave else r"[（(]\s*责\s*任\s*单\s*位\s*[：:][^）)]*[）)]"
+    stripped = _re.sub(pattern, "", text, flags=_re.S)
+    assert stripped.count("责任单位") == leave
+    f = tmp_path / "无责任单位.txt"
+    f.write_text(stripped, encoding="utf-8")
+    plan = read_plan(f)
+    assert [t.number for t in plan.tasks] == [str(i) for i in range(1, 41)]
+    assert sum("未写明责任单位" in t.review for t in plan.tasks) == 40 - leave
