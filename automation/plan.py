@@ -19,6 +19,7 @@ from .problems import GongkaiError
 from .registry import load_registry, registry_from_plan, write_registry
 from .results import PlanResult, RegistryResult
 from .sources import PAGE_NUMBER, Line, Table, read_document
+from .tables import guard_output
 from .tasklist import read_task_list, write_json, write_task_list
 from .units import Unit, find_bare_statement, find_statements, is_statement_only, parse_units
 
@@ -704,11 +705,12 @@ def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) 
 
 def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False) -> PlanResult:
     """The plan stage as one call: read the plan, write the task list (and JSON)."""
-    out = Path(output)
-    if out.exists() and not force:
-        raise GongkaiError.of("OUTPUT_EXISTS", out)
+    paths = [plan_paths] if isinstance(plan_paths, (str, Path)) else list(plan_paths)
+    out = guard_output(output, [*paths, registry_path], [], force)
+    if json_path:
+        guard_output(json_path, [*paths, registry_path, out], [], force)
     registry = load_registry(registry_path) if registry_path else None
-    plan = read_plan(plan_paths, year=year, registry=registry)
+    plan = read_plan(paths, year=year, registry=registry)
     write_task_list(plan, out, registry, force=True)
     if json_path:
         write_json(plan, json_path)
@@ -718,10 +720,8 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
 
 def make_registry(source, output, force: bool = False) -> RegistryResult:
     """Write a registry draft from a task list (.xlsx) or a plan document."""
-    out = Path(output)
-    if out.exists() and not force:
-        raise GongkaiError.of("OUTPUT_EXISTS", out)
     src = Path(source)
+    out = guard_output(output, [src], [], force)
     plan = read_task_list(src)[0] if src.suffix.lower() in (".xlsx", ".xlsm") else read_plan(src)
     reg = registry_from_plan(plan)
     write_registry(reg, out)

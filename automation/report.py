@@ -416,6 +416,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     if unknown:
         raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(unknown))
     unusable = {u: data.units[u].figure_status for u in covered_units if data.units[u].figure_status != L.FIGURES_OK}
+    unusable.update({u: "未通过校验" for u in covered_units if u not in unusable
+                     and run_checks(dict(data.units[u].numbers), u, spec)})
     if unusable and exclude_unusable:
         covered_units = [u for u in covered_units if u not in unusable]
     for i, (organ, u) in enumerate(targets, 1):

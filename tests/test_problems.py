@@ -201,3 +201,17 @@ def test_no_workspace_and_internal_error(tmp_path, monkeypatch):
     assert not result.ok and result.problem.code == "INTERNAL_ERROR" and "磁盘坏了" in result.message
     assert "维护人员" in result.message and dt.date.today().isoformat() in \
         OpenpyxlPanel(tmp_path / "年度" / "控制台.xlsm", echo=False).get("GK_STATUS_PLAN")
+
+
+def test_plan_output_never_replaces_its_input(tmp_path):
+    plan = tmp_path / "要点.txt"
+    plan.write_bytes(sample_plan().read_bytes())
+    before = plan.read_bytes()
+    for output in (plan, tmp_path):
+        with pytest.raises(GongkaiError) as e:
+            make_task_list([plan], output, force=True)
+        assert e.value.problem.code in ("OUTPUT_IS_INPUT", "OUTPUT_IS_FOLDER")
+    assert plan.read_bytes() == before
+    r = subprocess.run([sys.executable, "-m", "automation", "plan", str(plan), "-o", str(plan), "--force"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "就是输入文件" in r.stderr and plan.read_bytes() == before

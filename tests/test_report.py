@@ -357,3 +357,13 @@ def test_a_locked_report_does_not_stop_the_batch(summary, tmp_path, monkeypatch)
     assert by[None].file and by["区财政局"].file                      # the rest, consolidated included
     rows = list(openpyxl.load_workbook(r.listing).active.iter_rows(min_row=2, values_only=True))
     assert ("区民政局", "未能写入") in {(row[1], row[4]) for row in rows}
+
+
+def test_consolidated_waits_for_units_whose_own_report_is_refused(summary, tmp_path):
+    set_figure(summary, "区财政局", R.t3(1, 1), get_figure(summary, "区财政局", R.t3(1, 1)) + 5)   # breaks rule 1
+    r = make_reports(summary, tmp_path / "报告", all_units=True, settings=SETTINGS)
+    by = {o.unit: o for o in r.outcomes}
+    assert by["区财政局"].status.label == "未通过，未生成"
+    assert by[None].status.label == "未通过，未生成" and "区财政局（未通过校验）" in by[None].problems[0].message
+    r2 = make_reports(summary, tmp_path / "报告2", consolidated=True, settings=SETTINGS, exclude_unusable=True)
+    assert r2.outcomes[0].status.label == "通过"
