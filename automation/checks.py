@@ -411,6 +411,23 @@ def figures_balance(fv: FiguresView):
         yield fv.problem("FIGURES_INCONSISTENT", fv.cells.get(R.t3(1, col), ""), detail=res.message)
 
 
+@check("figures", "TOTAL_MISMATCH")
+def typed_totals(fv: FiguresView):
+    """A 总计 cell holds the sum of its parts (a formula in our workbook).  A unit that typed a number
+    over it, or edited the formula, is told where its own total disagrees with its parts."""
+    spec = fv.spec
+    if fv.bad:
+        return
+    full = spec.complete(fv.values)
+    totals = [k for k in spec.all_keys if k not in spec.input_keys and k in fv.cells]
+    for key in totals:
+        shown = number(fv.at(fv.cells[key]))
+        if shown is not None and shown != full[key]:
+            t, r, col = spec.label_of(key)
+            yield fv.problem("TOTAL_MISMATCH", fv.cells[key], label=f"表{t}“{r}”“{col}”",
+                             value=cell_text(shown), computed=full[key])
+
+
 @check("figures", "TEXT_IN_NUMBER")
 def extra_figures(fv: FiguresView):
     for label_ref, value_ref in fv.extras:

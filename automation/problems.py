@@ -83,6 +83,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "DATE_BEFORE_PLAN": ("warning", "{file} 的 {cell}：完成时间 {value} 早于工作要点年度"),
     "TEXT_IN_NUMBER": ("error", "{file} 的 {sheet}!{cell} 应填数字，实为“{value}”（{hint}）"),
     "FIGURE_TOO_LARGE": ("error", "{file} 的 {sheet}!{cell} 为“{value}”，超过 {limit}，应是填写错误"),
+    "TOTAL_MISMATCH": ("error", "{file} 的 {sheet}!{cell}（{label}）填的是 {value}，但各项之和是 {computed}：请核对各项或总计"),
     "FIGURES_NOT_REPORTED": ("error", "{file} 的“年度报告数据”全部空白，视为未报送年度报告数据（没有发生的事项请填 0）"),
     "FIGURE_ROW_BLANK": ("error", "{file} 的“年度报告数据”中{row}一行全部空白（{cell}），没有发生请填 0"),
     "PROGRESS_OUT_OF_RANGE": ("error", "{file} 的 {sheet}!{cell}：完成进度“{value}”不在 0 到 100% 之间"),
@@ -97,6 +98,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                           "单位改正后重新汇总，或办公室在汇总表“年度报告数据”中改正并把数据状态改为“可用”"),
     "REPORT_UNITS_UNUSABLE": ("error", "汇总报告要合计的单位中，{units} 的年度报告数据不能使用，汇总报告未生成；"
                                         "改正后重新生成，或选择不计这些单位生成"),
+    "YEAR_ON_YEAR_JUMP": ("warning", "“{unit}”的{label}为 {value}，上年为 {last}，变化超过 5 倍，请核实"),
+    "ZERO_AMONG_BUSY_PEERS": ("warning", "“{unit}”的{label}为 0，而同类单位平均为 {average}，请核实是否漏填"),
     "REPORT_CHECK_FAILED": ("error", "“{unit}”的年度报告数据未通过校验：表{table}“{row}”行“{column}”列——{detail}"),
     # workspace / console
     "NO_PLAN_FILES": ("error", "“{file}”文件夹中没有工作要点文件（.docx、.pdf、.txt）"),

@@ -438,10 +438,12 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
             last_entries = prev.units[u].entries if prev and u in prev.units else []
         found = blocked + run_checks(fig, organ, spec, last)    # blocked: refused, whatever --force says
+        notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec), spec) if not found else []
         path = out / report_name(organ, year)
-        status = ReportStatus.PASSED if not found else (
+        status = (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else (
             ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
-        if path.exists() and not force and not found:
+        found = found + notes
+        if path.exists() and not force and status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES):
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = ReportStatus.EXISTS
         if status.written:
@@ -461,6 +463,44 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results)
     return ReportResult(out, results, listing, problems)
+
+
+# the figures a year-on-year jump or a lone zero is looked for in (QR-007, QR-009 of the peer checker)
+KEY_FIGURES = {"一、本年新收政府信息公开申请数量（总计）": lambda spec: R.t3(1, 7),
+               "行政复议（总计）": lambda spec: R.t4(5), "行政诉讼（未经复议直接起诉，总计）": lambda spec: R.t4(10)}
+JUMP, PEER_BUSY = 5, 100
+
+
+def peer_figures(data: SummaryData, unit: str | None, spec) -> list[dict]:
+    """Completed figures of the other usable units of the same category (for a unit report)."""
+    if unit is None:
+        return []
+    cat = data.units[unit].category
+    return [spec.complete({k: v for k, v in d.numbers.items() if isinstance(v, (int, float))})
+            for name, d in data.units.items()
+            if name != unit and d.category == cat and d.figure_status == L.FIGURES_OK]
+
+
+def plausibility_notes(who: str, fig: dict, last: dict | None, peers: list[dict], spec) -> list[Problem]:
+    """Not errors, but what a reader would ask about: a key figure five times last year's (or a fifth of
+    it), or 0 where units of the same kind average more than 100."""
+    full = spec.complete({k: v for k, v in fig.items() if isinstance(v, (int, float))})
+    before = spec.complete({k: v for k, v in last.items() if isinstance(v, (int, float))}) if last else None
+    out = []
+    for label, key_of in KEY_FIGURES.items():
+        key = key_of(spec)
+        now = full.get(key) or 0
+        if before is not None:
+            then = before.get(key) or 0
+            if then > 0 and (now > JUMP * then or now < then / JUMP):
+                out.append(Problem("YEAR_ON_YEAR_JUMP", params={"unit": who, "label": label, "value": now,
+                                                                 "last": then}))
+        if peers and now == 0:
+            average = sum(p.get(key) or 0 for p in peers) / len(peers)
+            if average > PEER_BUSY:
+                out.append(Problem("ZERO_AMONG_BUSY_PEERS", params={"unit": who, "label": label,
+                                                                     "average": f"{average:.0f}"}))
+    return out
 
 
 def write_report_listing(path: Path, results: list[ReportOutcome]) -> Path:

@@ -171,6 +171,9 @@ class Spec:
         """Every consistency rule.  ``fig`` as typed (totals included) when typed=True, otherwise
         totals are derived first and rules 2-4 hold by construction."""
         f = dict(fig) if typed else self.complete(fig)
+        raw = f
+        # sums over what is a number; a cell holding text is named by rule 5 below, not summed
+        f = {k: (v if isinstance(v, (int, float)) and not isinstance(v, bool) else None) for k, v in raw.items()}
         tr, cr = self.t3_total_row, self.t3_carry_row
         res: list[RuleResult] = []
         for c in range(1, 8):
@@ -192,7 +195,7 @@ class Spec:
             res.append(RuleResult(4, s == (f.get(t4(5 * g + 5)) or 0), "四", T4_GROUPS[g], "总计",
                                   f"表四“{T4_GROUPS[g]}”：总计应为四项结果之和 {s}，实为 {f.get(t4(5 * g + 5))}"))
         for k in self.all_keys:
-            v = f.get(k)
+            v = raw.get(k)
             if v is None:
                 ok = not typed
             elif not isinstance(v, (int, float)) or isinstance(v, bool):

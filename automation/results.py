@@ -82,6 +82,7 @@ class CollectResult:
 
 class ReportStatus(Enum):
     PASSED = "通过"
+    PASSED_NOTES = "通过（有提示）"
     REFUSED = "未通过，未生成"
     FORCED = "未通过（已强制生成）"
     EXISTS = "文件已存在，未覆盖"
@@ -94,7 +95,7 @@ class ReportStatus(Enum):
 
     @property
     def written(self) -> bool:
-        return self in (ReportStatus.PASSED, ReportStatus.FORCED)
+        return self in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES, ReportStatus.FORCED)
 
 
 @dataclass
@@ -119,11 +120,11 @@ class ReportResult:
 
     @property
     def passed(self) -> list[ReportOutcome]:
-        return [o for o in self.outcomes if o.status is ReportStatus.PASSED]
+        return [o for o in self.outcomes if o.status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES)]
 
     @property
     def not_passed(self) -> list[ReportOutcome]:
-        return [o for o in self.outcomes if o.status is not ReportStatus.PASSED]
+        return [o for o in self.outcomes if o.status not in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES)]
 
 
 @dataclass

@@ -764,3 +764,21 @@ def test_ledger_busy_and_disk_full_are_messages(env, monkeypatch):
         run()
     assert e.value.problem.code == "DISK_FULL" and summary.read_bytes() == before
     assert not [p for p in tmp.iterdir() if p.name.startswith(".~gk")]
+
+
+def test_total_typed_over_its_formula_is_compared_with_its_parts(env):
+    back, files, run, tmp = env
+
+    def typed_total(wb, m):
+        f = wb[L.FIGURE_SHEET]
+        f[m["fig"][R.t4(1)]] = 11                  # 行政复议 结果维持 11 …
+        f[m["fig"][R.t4(5)]] = 0                   # … but the unit typed 0 over the 总计 formula
+
+    edit(files["区财政局"], back / "财政局.xlsx", typed_total)
+    r = run()
+    wrong = [p for p in find(r, "TOTAL_MISMATCH") if p.file == "财政局.xlsx"]
+    m = meta_of(back / "财政局.xlsx")[1]["fig"]
+    assert [(p.cell, p.params["value"], p.params["computed"]) for p in wrong] == [(m[R.t4(5)], "0", 11)]
+    assert "行政复议" in wrong[0].message
+    status = r.summary["figures"]["区财政局"][L.FIGURE_STATUS]
+    assert status == "不可用"
