@@ -113,7 +113,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.write_string(r, 0, "各轮调度趋势", F["label"])
     r += 1
     trend_first = r + 1
-    for c, t in enumerate(["调度轮次", "本轮报送单位", "报送单位占比", "任务完成率"]):
+    for c, t in enumerate(["调度轮次", "本轮报送单位", "报送单位占比", "单位任务完成率（按单位×任务计）"]):
         ws.write_string(r, c, t, F["head"])
     for t in s["trend"]:
         r += 1

@@ -215,3 +215,41 @@ def test_plan_output_never_replaces_its_input(tmp_path):
     r = subprocess.run([sys.executable, "-m", "automation", "plan", str(plan), "-o", str(plan), "--force"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "就是输入文件" in r.stderr and plan.read_bytes() == before
+
+
+def test_unwritable_output_and_read_only_ledger_are_messages(tmp_path, task_list, monkeypatch):
+    import sqlite3
+
+    from automation import ledgerdb
+
+    def denied(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as m:
+        m.setattr("automation.tables.tempfile.mkstemp", denied)
+        p = raised(make_task_list, [sample_plan()], tmp_path / "新" / "任务清单.xlsx")
+    assert p.code == "OUTPUT_NOT_WRITABLE" and "权限" in p.message
+
+    def read_only(*a, **k):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(ledgerdb.sqlite3, "connect", read_only)
+    p = raised(distribute, task_list, tmp_path / "下发", registry_path=REG)
+    assert p.code == "LEDGER_READONLY" and "只读" in p.message
+
+
+def test_cli_report_exits_1_when_a_report_is_refused(tmp_path):
+    from automation.demo import run_demo
+
+    demo = run_demo(tmp_path / "demo")
+    summary = demo.output / "汇总" / "汇总.xlsx"
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "数据状态":
+            row[head.index("区财政局")].value = "不可用"
+    wb.save(summary)
+    r = subprocess.run([sys.executable, "-m", "automation", "report", str(summary), "-o", str(tmp_path / "报告"),
+                        "--unit", "区财政局"], capture_output=True, text=True)
+    assert r.returncode == 1 and "不生成报告" in r.stdout
