@@ -6,6 +6,7 @@ Every text a unit typed is written with write_string: '=HYPERLINK(...)' stays te
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ OVERVIEW, TASKS, UNITS, OVERDUE, MISSING, DETAIL, PROBLEMS, FIGURES = (
     "总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据")
 INFO_TITLE, INFO_YEAR, INFO_ROUND, INFO_AS_OF, INFO_DUE = "工作要点", "年度", "调度轮次", "汇总时间", "报送截止"
 TASK_FIXED = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
-UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
+UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "未启动", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
                 "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据"]
 DETAIL_COLUMNS = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
@@ -33,7 +34,7 @@ CHECK_KEY = "check"
 
 STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE",
                  "未分解": "E7E6E6"}
-SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
+SEVERITY_CN = {"error": "错误（须改正）", "warning": "提醒（请核实）", "info": "说明"}
 ROLE_CN = {"lead": "牵头", "responsible": "负责", "cooperate": "配合"}
 
 
@@ -74,6 +75,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
         "num": wb.add_format({**base, "align": "right"}),
         "pct": wb.add_format({**base, "num_format": "0.0%", "align": "right"}),
         "date": wb.add_format({**base, "num_format": "yyyy-mm-dd"}),
+        "datetime": wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"}),
         "label": wb.add_format({"font_name": "黑体", "font_size": 11}),
         "big": wb.add_format({"font_name": "黑体", "font_size": 14, "align": "left"}),
     }
@@ -126,7 +128,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     if n_units:
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({"name": "完成率", "categories": [UNITS, 1, 0, n_units, 0],
-                        "values": [UNITS, 1, 7, n_units, 7], "fill": {"color": "#5B9BD5"},
+                        "values": [UNITS, 1, 8, n_units, 8], "fill": {"color": "#5B9BD5"},
                         "data_labels": {"value": True, "num_format": "0%"}})
         bar.set_title({"name": "各单位任务完成率", "name_font": {"name": "黑体", "size": 12}})
         bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
@@ -180,23 +182,36 @@ def _write(wb, s: dict, deferred: dict) -> None:
     cols = UNIT_COLUMNS
     _head(ws, cols, F["head"])
     ws.set_column(0, 0, 24)
-    ws.set_column(1, 7, 8)
-    ws.set_column(8, 8, 17)
-    ws.set_column(11, 11, 40)
+    ws.set_column(1, 8, 8)
+    ws.set_column(9, 9, 17)
+    ws.set_column(12, 12, 40)
+    counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
     for r, u in enumerate(s["unit_rows"], 1):
+        u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
         ws.write_string(r, 0, u["unit"], F["text"])
         ws.write_string(r, 1, u["category"] or "", F["text"])
-        for c, k in enumerate(["tasks", "done", "in_progress", "na", "overdue"], 2):
+        for c, k in enumerate(counts, 2):
             ws.write_number(r, c, u[k], F["num"])
-        ws.write_number(r, 7, u["rate"], F["pct"])
-        ws.write_string(r, 8, (u["returned_at"] or "未报送").replace("T", " "), F["text"] if u["returned_at"] else F["未报送"])
-        ws.write_string(r, 9, "是" if u["late"] else "", F["overdue"])
-        ws.write_number(r, 10, u["problems"], F["num"])
-        ws.write_string(r, 11, u["file"] or "", F["text"])
-        ws.write_string(r, 12, u["contact"] or "", F["text"])
-        ws.write_string(r, 13, u["phone"] or "", F["text"])
-        ws.write_string(r, 14, u["data_round"] or "", F["text"])
-        ws.write_string(r, 15, u["time_source"] or "", F["text"])
+        ws.write_number(r, 8, u["rate"], F["pct"])
+        if u["returned_at"]:
+            ws.write_datetime(r, 9, dt.datetime.fromisoformat(u["returned_at"]), F["datetime"])
+        else:
+            ws.write_string(r, 9, "未报送", F["未报送"])
+        ws.write_string(r, 10, "是" if u["late"] else "", F["overdue"])
+        ws.write_number(r, 11, u["problems"], F["num"])
+        ws.write_string(r, 12, u["file"] or "", F["text"])
+        ws.write_string(r, 13, u["contact"] or "", F["text"])
+        ws.write_string(r, 14, u["phone"] or "", F["text"])
+        ws.write_string(r, 15, u["data_round"] or "", F["text"])
+        ws.write_string(r, 16, u["time_source"] or "", F["text"])
+    total_row = n_units + 1                 # 合计, outside the filter so sorting never moves it
+    ws.write_string(total_row, 0, "合计", F["head"])
+    for c in range(2, 2 + len(counts) + 1):
+        if n_units:
+            col = chr(ord("A") + c)
+            ws.write_formula(total_row, c, f"=SUM({col}2:{col}{n_units + 1})", F["num"])
+    ws.write_number(total_row, 8, sum(u["done"] for u in s["unit_rows"]) / max(1, sum(
+        u["tasks"] - u["na"] for u in s["unit_rows"])), F["pct"])
     ws.autofilter(0, 0, max(1, n_units), len(cols) - 1)
     ws.freeze_panes(1, 1)
 
@@ -276,17 +291,17 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 问题清单
     ws = wb.add_worksheet(PROBLEMS)
     _print_setup(ws)
-    cols = ["轮次", "级别", "代码", "文件", "工作表", "单元格", "说明"]
+    cols = ["轮次", "级别", "说明", "文件", "工作表", "单元格", "代码"]
     _head(ws, cols, F["head"])
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 6)
-    ws.set_column(2, 2, 20)
-    ws.set_column(3, 3, 36)
+    ws.set_column(1, 1, 10)
+    ws.set_column(2, 2, 80)
+    ws.set_column(3, 3, 30)
     ws.set_column(4, 5, 10)
-    ws.set_column(6, 6, 90)
+    ws.set_column(6, 6, 18, None, {"hidden": True})
     all_problems = s["problems"] + s.get("history", [])     # this round first, then older rounds, newest first
     for r, p in enumerate(all_problems, 1):
-        for c, v in enumerate([p.round, SEVERITY_CN[p.severity], p.code, p.file, p.sheet, p.cell, p.message]):
+        for c, v in enumerate([p.round, SEVERITY_CN[p.severity], p.message, p.file, p.sheet, p.cell, p.code]):
             ws.write_string(r, c, str(v or ""), F["text"])
     ws.autofilter(0, 0, max(1, len(all_problems)), len(cols) - 1)
     ws.freeze_panes(1, 0)
@@ -383,6 +398,8 @@ def read_summary(path) -> SummaryData:
     head = rows[UNITS][0]
     for r in rows[UNITS][1:]:
         d = dict(zip(head, r))
+        if not d.get("单位") or d["单位"] == "合计":
+            continue
         units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
                                        str(d.get("联系电话") or ""))
     fig_rows = rows[FIGURES]

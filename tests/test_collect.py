@@ -96,8 +96,11 @@ def test_happy_path_summary(env):
     assert wb.sheetnames == ["总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据"]
     units = {row[0]: row for row in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
     assert units["区财政局"][3] == units["区财政局"][2]             # all done
-    assert units["区财政局"][7] == 1.0
-    assert units["区民政局"][8] == "未报送"
+    head = [c.value for c in wb["单位进度"][1]]
+    assert units["区财政局"][head.index("完成率")] == 1.0 and units["区财政局"][head.index("未启动")] == 0
+    assert units["区民政局"][head.index("报送时间")] == "未报送"
+    assert isinstance(units["区财政局"][head.index("报送时间")], dt.datetime)
+    assert "合计" in units and units["合计"][head.index("任务数")].startswith("=SUM(")
     missing = [row[1] for row in wb["未报送单位"].iter_rows(min_row=2, values_only=True)]
     assert "区民政局" in missing and "区财政局" not in missing
     progress = wb["任务进度"]
