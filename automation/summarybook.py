@@ -92,7 +92,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 40)
-    ws.set_column(3, 5, 14)
+    ws.set_column(3, 3, 16)
+    ws.set_column(4, 5, 14)
     ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
     info = [(INFO_TITLE, plan.get("title", "")), (INFO_YEAR, str(plan.get("year") or "")),
             (INFO_ROUND, s["round"] or "（未命名）"), (INFO_AS_OF, s["as_of"].strftime("%Y-%m-%d %H:%M")),
@@ -135,7 +136,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
         bar.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 8}})
         bar.set_legend({"none": True})
         bar.set_size({"width": 620, "height": max(300, 16 * min(n_units, 80) + 80)})
-        ws.insert_chart(1, 3, bar)
+        ws.insert_chart(1, 4, bar)          # right of the trend table (its 4th column is D)
     if len(s["trend"]) >= 2:              # one round is a dot, not a trend
         line = wb.add_chart({"type": "line"})
         line.add_series({"name": "任务完成率", "categories": [OVERVIEW, trend_first, 0, trend_last, 0],
