@@ -21,7 +21,7 @@ from .results import PlanResult, RegistryResult
 from .sources import PAGE_NUMBER, Line, Table, read_document
 from .tables import guard_output
 from .tasklist import read_task_list, write_json, write_task_list
-from .units import Unit, find_bare_statement, find_statements, is_statement_only, parse_units
+from .units import find_bare_statement, find_statements, is_statement_only, parse_units
 
 # ------------------------------------------------------------------------------ text helpers
 

@@ -6,7 +6,7 @@ from openpyxl.utils import column_index_from_string
 
 from automation import checks
 from automation import reportspec as R
-from automation.report import plausibility_notes, run_checks
+from automation.report import plausibility_notes
 from automation.unitbook import default_figure_layout
 
 SPEC = R.SPEC_2021

@@ -1,7 +1,6 @@
 """The committed default templates are exactly what scripts/build_templates.py builds."""
 import importlib.util
 import zipfile
-from pathlib import Path
 
 import pytest
 
