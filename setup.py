@@ -27,11 +27,11 @@ setup(
     install_requires=[
         "openpyxl>=3.1",
         "python-calamine>=0.2",
-        "pandas>=2.0",
         "python-docx>=1.0",
         "docxtpl>=0.16",
         "jinja2>=3.0",
         "defusedxml>=0.7",
+        "msoffcrypto-tool>=5.0",
         "pypdf>=4.0",
         "xlsxwriter>=3.0",
         "xlwings>=0.37",
@@ -39,6 +39,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=7", "oletools>=0.60"],
+        "bench": ["pandas>=2.0"],          # the naive baselines in scripts/bench.py
     },
     entry_points={"console_scripts": ["gongkai=automation.cli:main"]},
 )
