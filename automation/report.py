@@ -113,8 +113,27 @@ def _i(fig: dict, key: str) -> int:
 
 
 def _short(text: str, n: int = 30) -> str:
-    first = re.split(r"[。；]", text)[0]
-    return first if len(first) <= n else first[:n] + "……"
+    """A task's short title: its first sentence, cut back to whole clauses (never mid-word, never "……"),
+    with quotes inside it turned to ‘ ’ so it can sit inside “ ”."""
+    first = re.split(r"[。；;]", text)[0].strip()
+    if len(first) > n:
+        clauses = re.split(r"(?<=[，、：:])", first)
+        kept = ""
+        for c in clauses:
+            if kept and len(kept) + len(c) > n:
+                break
+            kept += c
+        first = kept.rstrip("，、：:")
+    return first.replace("“", "‘").replace("”", "’")
+
+
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def _cn_date(value) -> str:
+    """2021-12-31 → 2021年12月31日; anything else as written."""
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", str(value or ""))
+    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日" if m else str(value or "")
 
 
 def _section_name(section: str) -> str:
@@ -178,8 +197,9 @@ def overview_blocks(organ: str, fig: dict, entries: list[dict], consolidated: bo
             else:
                 paras.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
         paras += _weave(groups[title], consolidated)
-        if paras:
-            blocks.append({"heading": True, "text": title})
+        if paras:                              # an empty subsection is dropped and the rest renumbered
+            n = sum(1 for b in blocks if b["heading"])
+            blocks.append({"heading": True, "text": f"（{CN_NUMERALS[n]}）" + re.sub(r"^（.）", "", title)})
             blocks += [{"heading": False, "text": p} for p in paras]
     return blocks
 
@@ -273,7 +293,7 @@ def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_titl
     s += (f"，未启动或未报送{rest}项" if rest else "") + (f"，不适用{na}项" if na else "") + "。"
     overdue = [t for t in mine if t["overdue"] and status(t) not in (L.DONE, L.NA)]
     if overdue:
-        s += "逾期未完成的有：" + "；".join(f"“{_short(t['text'], 20)}”（时限{t['deadline']}）" for t in overdue[:5])
+        s += "逾期未完成的有：" + "；".join(f"“{_short(t['text'], 20)}”（时限{_cn_date(t['deadline'])}）" for t in overdue[:5])
         s += ("等" if len(overdue) > 5 else "") + "，将督促尽快完成。"
     blocks += [{"heading": True, "text": "（二）政务公开工作要点落实情况"}, {"heading": False, "text": s}]
     npc = [k for k in fig if "人大代表建议" in k or "政协提案" in k]
@@ -352,6 +372,11 @@ def _jinja_env():
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
     tpl = DocxTemplate(str(tpl_path))
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
+    props = tpl.docx.core_properties                 # what Word's file properties show
+    props.title = f"{context['organ']}{context['year']}年政府信息公开工作年度报告"
+    props.author = props.last_modified_by = context["organ"]
+    props.created = props.modified = dt.datetime.now().replace(microsecond=0)
+    props.revision = 1
     with atomic_target(out) as tmp:
         tpl.save(str(tmp))
     return out

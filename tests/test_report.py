@@ -1,5 +1,6 @@
 """The annual report: open the .docx files we wrote and check headings, tables, numbers, fonts, layout."""
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
@@ -367,3 +368,25 @@ def test_consolidated_waits_for_units_whose_own_report_is_refused(summary, tmp_p
     assert by[None].status.label == "未通过，未生成" and "区财政局（未通过校验）" in by[None].problems[0].message
     r2 = make_reports(summary, tmp_path / "报告2", consolidated=True, settings=SETTINGS, exclude_unusable=True)
     assert r2.outcomes[0].status.label == "通过"
+
+
+def test_every_demo_report_numbers_its_headings_without_gaps(demo):
+    cn = "一二三四五六七八九十"
+    for path in sorted((demo.output / "报告").glob("*.docx")):
+        d = docx.Document(str(path))
+        text = "\n".join(p.text for p in d.paragraphs)
+        assert "……" not in text and "None" not in text, path.name
+        numbers, section = [], None
+        for p in d.paragraphs:
+            m = re.match(r"^([一二三四五六七八九十])、", p.text)
+            if m:
+                if numbers:
+                    assert numbers == [cn[i] for i in range(len(numbers))], (path.name, section, numbers)
+                numbers, section = [], m.group(1)
+            m = re.match(r"^（([一二三四五六七八九十])）", p.text)
+            if m and section:
+                numbers.append(m.group(1))
+        props = d.core_properties
+        organ = path.name.split("_")[0]
+        assert props.author == organ and props.title.startswith(organ) and props.created.year >= 2025
+        assert not re.search(r"时限\d{4}-", text)
