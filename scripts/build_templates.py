@@ -509,7 +509,7 @@ def build_report(out: Path | None = None, spec=None) -> Path:
         indent_chars(h.element)
     table_text = styles.add_style("表格文字", 1)
     table_text.base_style = normal
-    fonts(table_text, "仿宋_GB2312", 9, "Times New Roman")
+    fonts(table_text, "仿宋_GB2312", 10.5, "Times New Roman")     # 五号: readable, still fits A4
     ttf = table_text.paragraph_format
     ttf.line_spacing_rule = WD_LINE_SPACING.SINGLE
     ttf.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -600,6 +600,14 @@ def build_report(out: Path | None = None, spec=None) -> Path:
     def var(key):
         return "{{ f." + key + " }}"
 
+    def keep_rows(table, header_rows: int):
+        """Rows never split across pages; the header rows repeat at the top of each page."""
+        for i, row in enumerate(table.rows):
+            tr_pr = row._tr.get_or_add_trPr()
+            tr_pr.append(OxmlElement("w:cantSplit"))
+            if i < header_rows:
+                tr_pr.append(OxmlElement("w:tblHeader"))
+
     def set_widths(table, mm: list[float]):
         """Column widths in the grid (what Word and LibreOffice lay out by) and in every cell."""
         table.autofit = False
@@ -640,6 +648,7 @@ def build_report(out: Path | None = None, spec=None) -> Path:
                 write(span(r, c1, c2), var(k), "表格数字")
             r += 1
     set_widths(t2, [45, 37, 37, 37])
+    keep_rows(t2, 1)
     para("三、收到和处理政府信息公开申请情况", "Heading 1")
     t3 = d.add_table(rows=3 + len(spec.t3_rows), cols=10)
     set_borders(t3)
@@ -680,6 +689,7 @@ def build_report(out: Path | None = None, spec=None) -> Path:
         for cc in range(7):
             write(t3.cell(3 + rr, 3 + cc), var(R.t3(rr + 1, cc + 1)), "表格数字")
     set_widths(t3, [12, 14, 49] + [11.5] * 7)
+    keep_rows(t3, 3)
     para("四、政府信息公开行政复议、行政诉讼情况", "Heading 1")
     t4 = d.add_table(rows=4, cols=15)
     set_borders(t4)
@@ -694,6 +704,14 @@ def build_report(out: Path | None = None, spec=None) -> Path:
     for j in range(15):
         write(t4.cell(3, j), var(R.t4(j + 1)), "表格数字")
     set_widths(t4, [10.4] * 15)
+    keep_rows(t4, 3)
+    margins = OxmlElement("w:tblCellMar")          # 15 narrow columns: two characters a line, not one
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), "30")
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    t4._tbl.tblPr.append(margins)
     para(spec.section_five, "Heading 1")
     blocks("five")
     para("六、其他需要报告的事项", "Heading 1")

@@ -390,3 +390,14 @@ def test_every_demo_report_numbers_its_headings_without_gaps(demo):
         organ = path.name.split("_")[0]
         assert props.author == organ and props.title.startswith(organ) and props.created.year >= 2025
         assert not re.search(r"时限\d{4}-", text)
+
+
+def test_tables_keep_their_rows_and_repeat_their_headers(demo):
+    path = next((demo.output / "报告").glob("枣庄市市中区人民政府_*.docx"))
+    d = docx.Document(str(path))
+    for table, header_rows in zip(d.tables[-3:], (1, 3, 3)):          # tables 二, 三, 四
+        rows = table._tbl.tr_lst
+        assert all(tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in rows)
+        flagged = [i for i, tr in enumerate(rows) if tr.trPr.find(qn("w:tblHeader")) is not None]
+        assert flagged == list(range(header_rows))
+    assert d.styles["表格文字"].font.size.pt >= 10.5
