@@ -20,7 +20,7 @@ BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
 SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
 REPORT_MODES = ["全部单位和汇总报告", "仅汇总报告", "指定单位"]
 SETTINGS_ROWS = [("机关名称", "XX区人民政府"), ("地址", ""), ("邮编", ""), ("联系电话", ""), ("电子邮箱", ""),
-                 ("网站", ""), ("汇总范围", "")]
+                 ("网站", ""), ("成文日期", ""), ("汇总范围", "")]
 
 
 def panel_module_source() -> str:

@@ -98,6 +98,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                           "单位改正后重新汇总，或办公室在汇总表“年度报告数据”中改正并把数据状态改为“可用”"),
     "REPORT_UNITS_UNUSABLE": ("error", "汇总报告要合计的单位中，{units} 的年度报告数据不能使用，汇总报告未生成；"
                                         "改正后重新生成，或选择不计这些单位生成"),
+    "REPORT_DATE_MISSING": ("warning", "“{unit}”的报告落款日期留空，请在 Word 中填写（或在“报告设置”填写成文日期后重新生成）"),
     "YEAR_ON_YEAR_JUMP": ("warning", "“{unit}”的{label}为 {value}，上年为 {last}，变化超过 5 倍，请核实"),
     "ZERO_AMONG_BUSY_PEERS": ("warning", "“{unit}”的{label}为 0，而同类单位平均为 {average}，请核实是否漏填"),
     "REPORT_CHECK_FAILED": ("error", "“{unit}”的年度报告数据未通过校验：表{table}“{row}”行“{column}”列——{detail}"),

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from . import reportspec as R
 from . import unitbook as L
+from .dates import typed_date
 from .filenames import report_name
 from .problems import GongkaiError, Problem
 from .resources import report_template
@@ -303,8 +304,9 @@ def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_titl
     return blocks
 
 
-def date_text(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+def date_text(d: dt.date | None) -> str:
+    """The signature date; a blank to fill by hand when the settings give none."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else "        年    月    日"
 
 
 def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str], spec=R.SPEC_2021) -> str:
@@ -423,7 +425,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     check_template(tpl)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    when = when or dt.date.today()
+    when = when or typed_date(conf.get("date"))       # 成文日期 from the settings; never the day the tool ran
     targets: list[tuple[str, str | None]] = []
     if unit:
         if unit not in data.units:
@@ -463,6 +465,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             last_entries = prev.units[u].entries if prev and u in prev.units else []
         found = blocked + run_checks(fig, organ, spec, last)    # blocked: refused, whatever --force says
         notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec), spec) if not found else []
+        if not found and when is None:
+            notes.append(Problem("REPORT_DATE_MISSING", str(report_name(organ, year)), params={"unit": organ}))
         path = out / report_name(organ, year)
         status = (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else (
             ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)

@@ -680,7 +680,7 @@ def test_bad_and_blank_figures_are_never_zero(env):
     assert rows[R.t3(1, 1)][head.index("区财政局")] is None                   # "12件" is not 0
     assert rows[R.t3(1, 7)][4] == rows[R.t3(1, 7)][head.index("区民政局")]   # 合计 counts usable units only
     # reports: refused for those units even when forced; the consolidated one waits for them
-    rep = make_reports(r.output, tmp / "报告", all_units=True, force=True, settings={"organ": "某区人民政府"})
+    rep = make_reports(r.output, tmp / "报告", all_units=True, force=True, settings={"organ": "某区人民政府", "date": "2022-01-20"})
     by = {o.unit: o for o in rep.outcomes}
     for unit in ("区财政局", "孟庄镇", "齐村镇"):
         assert by[unit].status.label == "未通过，未生成" and not by[unit].file, unit
@@ -689,7 +689,7 @@ def test_bad_and_blank_figures_are_never_zero(env):
     assert by[None].status.label == "未通过，未生成" and by[None].problems[0].code == "REPORT_UNITS_UNUSABLE"
     assert "区财政局（不可用）" in by[None].problems[0].message and "齐村镇" not in by[None].problems[0].message
     rep2 = make_reports(r.output, tmp / "报告2", consolidated=True, exclude_unusable=True,
-                        settings={"organ": "某区人民政府"})
+                        settings={"organ": "某区人民政府", "date": "2022-01-20"})
     assert rep2.outcomes[0].status.label == "通过"
 
 

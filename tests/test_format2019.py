@@ -54,7 +54,7 @@ def test_2020_report_in_the_trial_format(year2020):
         wb.save(out)
     c = collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", round_name="第1轮")
     assert not [p for p in c.problems if p.code in ("NEGATIVE_NUMBER", "TEXT_IN_NUMBER")]
-    r = make_reports(c.output, tmp / "报告", all_units=True, settings={"organ": "某区人民政府"})
+    r = make_reports(c.output, tmp / "报告", all_units=True, settings={"organ": "某区人民政府", "date": "2021-01-20"})
     assert {x.status.label for x in r.outcomes} == {"通过"}, [p.message for p in r.problems]
     d = docx.Document(next(x.file for x in r.outcomes if x.unit == "区财政局"))
     heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]

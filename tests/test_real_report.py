@@ -73,7 +73,7 @@ def test_entered_properly_every_published_number_is_reproduced(real, tmp_path):
     fig = figures(real, clean=True)
     summary = write_summary(tmp_path / "汇总.xlsx", real, fig)
     r = make_reports(summary, tmp_path / "out", unit=real["organ"], year=real["year"],
-                     settings={"organ": real["organ"]})
+                     settings={"organ": real["organ"], "date": "2020-01-20"})
     res = r.outcomes[0]
     assert res.status.label == "通过", [p.message for p in res.problems]
     d = docx.Document(res.file)

@@ -19,7 +19,8 @@ from conftest import soffice
 
 HEADINGS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
             "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
-SETTINGS = {"organ": "枣庄市市中区人民政府", "address": "枣庄市市中区君山中路321号", "phone": "0632-3083075"}
+SETTINGS = {"organ": "枣庄市市中区人民政府", "address": "枣庄市市中区君山中路321号", "phone": "0632-3083075",
+            "date": "2022年1月20日"}
 
 
 @pytest.fixture(scope="module")
@@ -401,3 +402,14 @@ def test_tables_keep_their_rows_and_repeat_their_headers(demo):
         flagged = [i for i, tr in enumerate(rows) if tr.trPr.find(qn("w:tblHeader")) is not None]
         assert flagged == list(range(header_rows))
     assert d.styles["表格文字"].font.size.pt >= 10.5
+
+
+def test_signature_date_comes_from_the_settings_never_from_today(summary, tmp_path):
+    r = make_reports(summary, tmp_path / "a", unit="区财政局", settings=SETTINGS)
+    assert "2022年1月20日" in text_of(r.outcomes[0].file) and r.outcomes[0].status.label == "通过"
+    no_date = {k: v for k, v in SETTINGS.items() if k != "date"}
+    r = make_reports(summary, tmp_path / "b", unit="区财政局", settings=no_date)
+    text = text_of(r.outcomes[0].file)
+    assert str(dt.date.today().year) + "年" not in text.split("\n")[-1]
+    assert r.outcomes[0].status.label == "通过（有提示）"
+    assert [p.code for p in r.outcomes[0].problems] == ["REPORT_DATE_MISSING"]
