@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 import msoffcrypto
 from msoffcrypto.exceptions import FileFormatError, ParseError
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 
 from . import reportspec as R
 from . import unitbook as L
@@ -197,19 +198,12 @@ class TaskRowView:
         return f"{self.columns[key]}{self.row}"
 
     def raw(self, key: str):
-        c = _col_index(self.columns[key])
+        c = column_index_from_string(self.columns[key]) - 1
         v = self.values[c] if c < len(self.values) else None
         return None if v == "" else v
 
     def problem(self, code: str, key: str, **params) -> Problem:
         return Problem(code, self.file, L.LEDGER_SHEET, self.cell(key), params)
-
-
-def _col_index(letter: str) -> int:
-    n = 0
-    for ch in letter:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 @check("row", "TASK_CHANGED")
@@ -330,8 +324,8 @@ class FiguresView:
         return bool(self.values) and not self.bad
 
     def at(self, ref: str):
-        m = re.match(r"([A-Z]+)(\d+)", ref)
-        r, c = int(m.group(2)) - 1, _col_index(m.group(1))
+        r, c = coordinate_to_tuple(ref)
+        r, c = r - 1, c - 1
         if r < len(self.rows) and c < len(self.rows[r]):
             v = self.rows[r][c]
             return None if v == "" else v

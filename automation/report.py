@@ -442,8 +442,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     if unknown:
         raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(unknown))
     unusable = {u: data.units[u].figure_status for u in covered_units if data.units[u].figure_status != L.FIGURES_OK}
-    unusable.update({u: "未通过校验" for u in covered_units if u not in unusable
-                     and run_checks(dict(data.units[u].numbers), u, spec)})
+    own_checks = {u: run_checks(dict(data.units[u].numbers), u, spec) for u in covered_units if u not in unusable}
+    unusable.update({u: "未通过校验" for u, found in own_checks.items() if found})
     if unusable and exclude_unusable:
         covered_units = [u for u in covered_units if u not in unusable]
     for i, (organ, u) in enumerate(targets, 1):
@@ -463,7 +463,9 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             entries = data.units[u].entries
             last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
             last_entries = prev.units[u].entries if prev and u in prev.units else []
-        found = blocked + run_checks(fig, organ, spec, last)    # blocked: refused, whatever --force says
+        checked = own_checks.get(u) if u is not None and last is None and u in own_checks else None
+        found = blocked + (checked if checked is not None else run_checks(fig, organ, spec, last))
+        # blocked: refused, whatever --force says
         notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec), spec) if not found else []
         if not found and when is None:
             notes.append(Problem("REPORT_DATE_MISSING", str(report_name(organ, year)), params={"unit": organ}))

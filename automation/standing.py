@@ -57,17 +57,14 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
                  for unit, lst in by_unit.items() if len(lst) > 1]
         return {u: lst[-1] for u, lst in by_unit.items()}, extra
 
-    def state_at(rnds: list[str]) -> dict:
-        """unit -> (file id, name, saved, source, round) of its latest answers over these rounds."""
-        state = {}
-        for r in rnds:
-            for u, v in sent_in(r)[0].items():
-                state[u] = (*v, r)
-        return state
-
-    this_round, dup = sent_in(round_name)
+    sent = {r: sent_in(r) for r in upto}                   # each round read once
+    this_round, dup = sent[round_name] if round_name in sent else sent_in(round_name)
     problems += dup
-    state = state_at(upto)
+    states = []                                            # unit -> (file id, name, saved, source, round)
+    state: dict = {}
+    for r in upto:                                         # a unit's latest answers carry forward
+        state = {**state, **{u: (*v, r) for u, v in sent[r][0].items()}}
+        states.append(state)
     older: list[Problem] = []
     order_of = {r: i for i, r in enumerate(rounds)}
     for fid, rnd, code, file, sheet, cell, params in con.execute(
@@ -157,16 +154,20 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     # the trend over the rounds that happened: who reported in each, and the state as of each
     trend = []
     total = sum(len(a["tasks"]) for a in assignments.values())
-    for i, rnd in enumerate(upto):
-        reported = [u for u in sent_in(rnd)[0] if u in assignments]
+    done_in: dict[int, int] = {}                           # file id -> its unit's tasks marked done
+
+    def done_of(unit: str, fid: int) -> int:
+        if fid not in done_in:
+            ids = {tid for tid, _ in assignments[unit]["tasks"]}
+            done_in[fid] = sum(1 for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?",
+                                                            (fid,)) if st == L.DONE and tid in ids)
+        return done_in[fid]
+
+    for rnd, at_round in zip(upto, states):
+        reported = [u for u in sent[rnd][0] if u in assignments]
         if not reported:
             continue
-        done = 0
-        for u, v in state_at(upto[:i + 1]).items():
-            if u in assignments:
-                ids = {tid for tid, _ in assignments[u]["tasks"]}
-                done += sum(1 for (tid, st) in con.execute("SELECT task_id, status FROM entries WHERE file_id=?",
-                                                           (v[0],)) if st == L.DONE and tid in ids)
+        done = sum(done_of(u, v[0]) for u, v in at_round.items() if u in assignments)
         trend.append({"round": rnd or "（未命名）", "returned": len(reported),
                       "share": len(reported) / len(assignments) if assignments else 0,
                       "rate": done / total if total else 0})

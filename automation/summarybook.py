@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
@@ -209,7 +210,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.write_string(total_row, 0, "合计", F["head"])
     for c in range(2, 2 + len(counts) + 1):
         if n_units:
-            col = chr(ord("A") + c)
+            col = get_column_letter(c + 1)
             ws.write_formula(total_row, c, f"=SUM({col}2:{col}{n_units + 1})", F["num"])
     ws.write_number(total_row, 8, sum(u["done"] for u in s["unit_rows"]) / max(1, sum(
         u["tasks"] - u["na"] for u in s["unit_rows"])), F["pct"])
