@@ -28,7 +28,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "TASK_NO_UNITS": ("warning", "任务 {task} 没有写明责任单位"),
     # task list workbook read-back
     "TASKLIST_INVALID": ("error", "任务清单无法读取：{file}（{detail}）"),
-    "TASKLIST_MISSING_COLUMN": ("error", "任务清单 {file} 的工作表“{sheet}”缺少列“{column}”"),
+    "TASKLIST_MISSING_COLUMN": ("error", "{file} 的工作表“{sheet}”缺少列“{column}”，这不像是任务清单（应为“解析工作要点”生成的 任务清单.xlsx）"),
     "TASKLIST_DUPLICATE_ID": ("error", "任务清单 {file} 中任务编号 {task} 重复（{cell}）"),
     "TASKLIST_BAD_DATE": ("warning", "任务清单 {file} 的 {cell} 不是有效日期：“{value}”"),
     # registry

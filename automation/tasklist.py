@@ -96,7 +96,8 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     try:
         names = sheet_names(p)
-        rows = read_rows(p, TASK_SHEET if TASK_SHEET in names else None)
+        sheet = TASK_SHEET if TASK_SHEET in names else names[0]     # a renamed sheet is still read
+        rows = read_rows(p, sheet)
     except CALAMINE_ERRORS as exc:
         raise GongkaiError.of("TASKLIST_INVALID", p.name, detail=type(exc).__name__) from None
     problems: list[Problem] = []
@@ -105,7 +106,7 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
     header = [str(c or "").strip() for c in rows[0]]
     for col in REQUIRED:
         if col not in header:
-            raise GongkaiError.of("TASKLIST_MISSING_COLUMN", p.name, sheet=TASK_SHEET, column=col)
+            raise GongkaiError.of("TASKLIST_MISSING_COLUMN", p.name, sheet=sheet, column=col)
     ix = {name: header.index(name) for name in COLUMNS if name in header}
     title, year, sources, documents = "", None, [], []
     if INFO_SHEET in names:
