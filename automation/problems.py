@@ -40,7 +40,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "TASK_NO_REAL_UNIT": ("warning", "任务 {task} 没有落到任何具体单位，不会下发，列为“未分解”"),
     "DISTRIBUTE_UNRESOLVED": ("error", "任务清单中有 {count} 个名称不能确定是哪些单位，未生成任何工作簿：{names}。"
                                         "请在任务清单“实际责任单位”列写明由哪些单位落实，或在单位名录中补充"),
-    "UNIT_UNKNOWN": ("error", "任务清单中没有单位“{unit}”的任务"),
+    "UNIT_UNKNOWN": ("error", "没有找到单位“{unit}”：它没有分到任务，或名称与单位名录中的不一致，请检查单位名称"),
     # collect: files
     "LOCK_FILE": ("info", "{file} 是 Office 临时锁定文件（原文件可能正被打开），已跳过"),
     "NOT_SPREADSHEET": ("info", "{file} 不是电子表格文件，已跳过"),
