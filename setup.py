@@ -22,7 +22,7 @@ setup(
     package_data={
         "automation": ["data/*"],
         "automation.workbook_templates": ["*.xlsx"],
-        "automation.report_templates": ["*.docx"],
+        "automation.report_templates": ["*.docx", "*.txt"],
     },
     install_requires=[
         "openpyxl>=3.1",

@@ -85,7 +85,8 @@ def do_report(panel: Panel, ws: Workspace) -> ReportResult:
     if mode == "指定单位" and not unit:
         raise GongkaiError.of("BAD_ARGUMENT", detail="选择了“指定单位”，请在“指定单位”一栏填写单位名称")
     return make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
-                        progress=_progress(panel, "生成报告"), **kwargs)
+                        progress=_progress(panel, "生成报告"),
+                        registry_path=ws.registry if ws.registry.exists() else None, **kwargs)
 
 
 # ------------------------------------------------------------------------------ the workbook's words
@@ -118,9 +119,15 @@ def word(result) -> tuple[str, str]:
                 + ("\n需要处理的错误：" + _lines(result.errors, 6) if result.errors else ""))
     if isinstance(result, ReportResult):
         text = f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份）。"
+        round_notes = [p for p in result.problems if p.code == "REPORT_ROUND_NOT_YEAR_END"]
+        if round_notes:
+            text += "\n注意：" + round_notes[0].message
         if result.not_passed:
             text += f"\n其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见“报告清单.xlsx”：" + \
                 _lines(result.problems, 6)
+        if result.to_edit:
+            text += (f"\n{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
+                     "请按“报告清单.xlsx”的“待改写”一栏逐份修改后再发布。")
         return f"已生成 {len(result.written)} 份报告，校验通过 {len(result.passed)} 份", text
     raise TypeError(type(result).__name__)
 

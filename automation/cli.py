@@ -79,6 +79,9 @@ def say(result) -> Said:
             lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见"
                          + ("报告清单.xlsx" if result.listing else "下列信息"))
         lines += _problem_lines(result.problems, 20)
+        if result.to_edit:
+            lines.append(f"{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
+                         "请按报告清单“待改写”一栏逐份修改后再发布")
         lines += list(dict.fromkeys(CLI_HINTS[p.code] for p in result.problems if p.code in CLI_HINTS))
         return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
     if isinstance(result, InitResult):
@@ -163,7 +166,8 @@ def _stage_report(a):
     return make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
                         consolidated=a.consolidated, template=a.template, force=a.force,
                         settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
-                        progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable)
+                        progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
+                        registry_path=a.registry)
 
 
 def _stage_demo(a):
@@ -258,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--all", action="store_true", help="生成每个单位的报告、汇总报告和报告清单.xlsx")
     sp.add_argument("--consolidated", action="store_true", help="生成本级政府汇总报告")
     sp.add_argument("--organ", help="汇总报告的机关名称，如 枣庄市市中区人民政府")
-    sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、汇总范围）")
+    sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、成文日期、汇总范围、人大代表建议和政协提案、其他需要报告的事项）")
+    sp.add_argument("--registry", help="单位名录 .xlsx：各单位报告的机关全称、办公地址和联系电话")
     sp.add_argument("--cover", nargs="+", help="汇总报告合计的单位（默认：汇总表中有年度报告数据的全部单位）")
     sp.add_argument("--exclude-unusable", action="store_true",
                     help="汇总报告不计年度报告数据不可用的单位（默认：有这样的单位时汇总报告不生成）")

@@ -20,7 +20,8 @@ BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
 SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
 REPORT_MODES = ["全部单位和汇总报告", "仅汇总报告", "指定单位"]
 SETTINGS_ROWS = [("机关名称", "XX区人民政府"), ("地址", ""), ("邮编", ""), ("联系电话", ""), ("电子邮箱", ""),
-                 ("网站", ""), ("成文日期", ""), ("汇总范围", "")]
+                 ("网站", ""), ("成文日期", ""), ("汇总范围", ""), ("人大代表建议和政协提案", ""),
+                 ("其他需要报告的事项", "")]
 
 
 def panel_module_source() -> str:
@@ -205,7 +206,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
 
     settings = wb.add_worksheet("报告设置")
     settings.set_vba_name("Sheet3")
-    settings.set_column("A:A", 14)
+    settings.set_column("A:A", 22)
     settings.set_column("B:B", 60)
     settings.write_string(0, 0, "项目", f["head"])
     settings.write_string(0, 1, "内容（年度报告的导语、落款使用）", f["head"])

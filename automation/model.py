@@ -51,6 +51,7 @@ class Task:
     number: str = ""
     document: int = 1
     actual_units: list[str] = field(default_factory=list)   # the clerk's 实际责任单位: who really does it
+    report_section: str = ""          # the report subsection of 一、总体情况 it is told under (报告栏目)
 
     @property
     def all_names(self) -> list[str]:
@@ -67,6 +68,7 @@ class Task:
             "deadline_text": self.deadline_text, "frequency": self.frequency,
             "targets": list(self.targets), "review": self.review, "source": self.source,
             "number": self.number, "document": self.document, "actual_units": list(self.actual_units),
+            "report_section": self.report_section,
         }
 
 

@@ -100,6 +100,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                         "改正后重新生成，或选择不计这些单位生成"),
     "REPORT_DATE_MISSING": ("warning", "“{unit}”的报告落款日期留空，请在 Word 中填写（或在“报告设置”填写成文日期后重新生成）"),
     "YEAR_ON_YEAR_JUMP": ("warning", "“{unit}”的{label}为 {value}，上年为 {last}，变化超过 5 倍，请核实"),
+    "RULES_NOT_ALLOWED": ("warning", "“{unit}”填写了规章 {value} 件，但{kind}无权制定规章，请核实是否应填在行政规范性文件中"),
+    "NORM_MADE_NOT_IN_FORCE": ("warning", "“{unit}”本年制发{label} {new} 件，现行有效件数却为 0，请核实"),
+    "ABOLISHED_EXCEEDS": ("warning", "“{unit}”本年废止{label} {deleted} 件，多于现行有效（{current} 件）与本年制发（{new} 件）之和，请核实"),
+    "REPORT_STANDARD_TEXT": ("info", "“{unit}”的报告中{places}是通用表述或待填写内容，单位没有报送可用的材料，请撰稿人根据实际改写"),
+    "REPORT_ROUND_NOT_YEAR_END": ("warning", "报告依据的是“{round}”的数据（截至{date}），还不是年底的情况：工作要点落实情况、存在问题会写成年中状态。"
+                                              "请年底再调度一次、汇总后重新生成报告"),
     "ZERO_AMONG_BUSY_PEERS": ("warning", "“{unit}”的{label}为 0，而同类单位平均为 {average}，请核实是否漏填"),
     "REPORT_CHECK_FAILED": ("error", "“{unit}”的年度报告数据未通过校验：表{table}“{row}”行“{column}”列——{detail}"),
     # workspace / console

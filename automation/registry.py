@@ -14,7 +14,7 @@ from .tables import CALAMINE_ERRORS, read_rows, save_workbook, style_header
 from .units import is_collective
 
 SHEET = "单位名录"
-COLUMNS = ["单位名称", "简称/别名", "类别", "联系人", "联系电话", "所属集合"]
+COLUMNS = ["单位名称", "简称/别名", "类别", "联系人", "联系电话", "所属集合", "机关全称", "办公地址"]
 CATEGORIES = ["镇街", "部门", "其他"]
 SPLIT = re.compile(r"[、,，;；\n]+")
 
@@ -31,6 +31,8 @@ class UnitInfo:
     contact: str = ""
     phone: str = ""
     collectives: list[str] = field(default_factory=list)
+    full_name: str = ""          # the organ's full name, as its annual report is signed
+    address: str = ""            # for the contact line of its report
 
 
 @dataclass
@@ -107,7 +109,8 @@ def load_registry(path: str | Path) -> Registry:
             continue
         info = UnitInfo(name, [a for a in (_norm(x) for x in SPLIT.split(get(row, "简称/别名"))) if a and a != name],
                         get(row, "类别") or "部门", get(row, "联系人"), get(row, "联系电话"),
-                        [c for c in (_norm(x) for x in SPLIT.split(get(row, "所属集合"))) if c])
+                        [c for c in (_norm(x) for x in SPLIT.split(get(row, "所属集合"))) if c],
+                        get(row, "机关全称"), get(row, "办公地址"))
         for a in [name, *info.aliases]:
             if a in seen and seen[a] != name:
                 reg.problems.append(Problem("REGISTRY_DUPLICATE", p.name, SHEET, f"A{r_i}", {"unit": a}))
@@ -123,8 +126,9 @@ def write_registry(reg: Registry, path: str | Path) -> Path:
     ws.title = SHEET
     ws.append(COLUMNS)
     for u in reg.units.values():
-        ws.append([u.name, "、".join(u.aliases), u.category, u.contact, u.phone, "、".join(u.collectives)])
-    style_header(ws, widths=[28, 36, 8, 10, 16, 44])
+        ws.append([u.name, "、".join(u.aliases), u.category, u.contact, u.phone, "、".join(u.collectives),
+                   u.full_name, u.address])
+    style_header(ws, widths=[28, 36, 8, 10, 16, 44, 30, 36])
     dv = DataValidation(type="list", formula1='"' + ",".join(CATEGORIES) + '"', allow_blank=True,
                         showErrorMessage=True, errorTitle="类别", error="请从下拉列表选择：镇街、部门或其他")
     ws.add_data_validation(dv)
@@ -137,7 +141,9 @@ def write_registry(reg: Registry, path: str | Path) -> Path:
         "3. “类别”选择 镇街、部门 或 其他。",
         "4. “所属集合”写包含本单位的集合名称，用顿号分隔，例如镇街写“各镇街、各镇人民政府”，部门写“区政府各部门”。",
         "   工作要点中出现这些集合名称时，任务会分到集合中的每个单位。",
-        "5. 联系人和联系电话用于下发清单和催报名单。",
+        "5. 联系人和联系电话用于下发清单和催报名单；联系电话也写进本单位年度报告的联系方式。",
+        "6. “机关全称”是年度报告标题和落款用的名称（如 孟庄镇人民政府、枣庄市市中区财政局）；不填时按单位名称推定。",
+        "7. “办公地址”写进本单位年度报告开头的联系方式。",
     ]:
         note.append([line])
     note.column_dimensions["A"].width = 110

@@ -14,7 +14,9 @@ from pathlib import Path
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
+from . import narrative as N
 from . import reportspec as R
 from . import unitbook as L
 from .dates import typed_date
@@ -22,18 +24,15 @@ from .filenames import report_name
 from .problems import GongkaiError, Problem
 from .resources import report_template
 from .results import ReportOutcome, ReportResult, ReportStatus
-from .summarybook import SummaryData, UnitData, read_summary
-from .tables import CALAMINE_ERRORS, atomic_target, read_rows, save_workbook, style_header
+from .registry import load_registry
+from .summarybook import FIGURES as FIGURES_SHEET, SummaryData, UnitData, read_summary
+from .tables import CALAMINE_ERRORS, atomic_target, read_rows, row_height_for, save_workbook, style_header
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
 SETTING_KEYS = {"机关名称": "organ", "地址": "address", "邮编": "postcode", "联系电话": "phone", "电子邮箱": "email",
-                "网站": "website", "成文日期": "date", "汇总范围": "scope"}
-OVERVIEW = [("（一）主动公开", r"主动公开|重点领域|解读|回应|发布|宣传|惠民|财政|预决算|项目|执法|公共企事业|疫情|规划"),
-            ("（二）依申请公开", r"依申请"),
-            ("（三）政府信息管理", r"信息管理|规范性文件|公开属性|清理|目录|标准化|规范化|保密审查|决策"),
-            ("（四）政府信息公开平台建设", r"平台|网站|新媒体|公报|专区|热线|一网通办|数据开放"),
-            ("（五）监督保障", r"考核|培训|督查|监督|领导小组|组织领导|保障|台账|回头看|作风")]
+                "网站": "website", "成文日期": "date", "汇总范围": "scope", "人大代表建议和政协提案": "npc",
+                "其他需要报告的事项": "other"}
 
 
 def read_settings(path) -> dict:
@@ -108,173 +107,9 @@ def run_checks(fig: dict, who: str, spec=R.SPEC_2021, previous: dict | None = No
 
 # ------------------------------------------------------------------------------ the narrative
 
-def _i(fig: dict, key: str) -> int:
-    v = _num(fig.get(key))
-    return int(v) if isinstance(v, (int, float)) else 0
-
-
-def _short(text: str, n: int = 30) -> str:
-    """A task's short title: its first sentence, cut back to whole clauses (never mid-word, never "……"),
-    with quotes inside it turned to ‘ ’ so it can sit inside “ ”."""
-    first = re.split(r"[。；;]", text)[0].strip()
-    if len(first) > n:
-        clauses = re.split(r"(?<=[，、：:])", first)
-        kept = ""
-        for c in clauses:
-            if kept and len(kept) + len(c) > n:
-                break
-            kept += c
-        first = kept.rstrip("，、：:")
-    return first.replace("“", "‘").replace("”", "’")
-
-
-CN_NUMERALS = "一二三四五六七八九十"
-
-
-def _cn_date(value) -> str:
-    """2021-12-31 → 2021年12月31日; anything else as written."""
-    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", str(value or ""))
-    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日" if m else str(value or "")
-
-
-def _section_name(section: str) -> str:
-    return re.sub(r"^[一二三四五六七八九十]+、", "", section)
-
-
-def overview_blocks(organ: str, fig: dict, entries: list[dict], consolidated: bool, year,
-                    spec=R.SPEC_2021) -> list[dict]:
-    blocks = []
-    groups: dict[str, list[dict]] = {title: [] for title, _ in OVERVIEW}
-    for e in entries:
-        if not (e.get("落实情况") or "").strip():
-            continue
-        hay = f"{e.get('一级标题', '')} {e.get('任务内容', '')}"
-        title = next((t for t, rx in OVERVIEW[1:] if re.search(rx, hay)), OVERVIEW[0][0])
-        groups[title].append(e)
-    n_active = _i(fig, "主动公开政府信息条数")
-    n_interp = _i(fig, "政策解读件数")
-    n_resp = _i(fig, "回应关切件数")
-    n_press = _i(fig, "新闻发布会场次")
-    for title, _ in OVERVIEW:
-        paras = []
-        if title == "（一）主动公开":
-            s = f"{year}年，{organ}坚持以公开为常态、不公开为例外，"
-            parts = []
-            if n_active:
-                parts.append(f"主动公开政府信息{n_active}条")
-            if n_interp:
-                parts.append(f"发布政策解读{n_interp}件")
-            if n_resp:
-                parts.append(f"回应社会关切{n_resp}件")
-            if n_press:
-                parts.append(f"召开新闻发布会{n_press}场")
-            made = sum(_i(fig, k) for k in spec.made_keys)
-            if made:
-                parts.append(f"制发规章和行政规范性文件{made}件")
-            permits, penalties = _i(fig, spec.permit_key), _i(fig, spec.penalty_key)
-            if permits or penalties:
-                parts.append(f"公开行政许可决定{permits}件、行政处罚决定{penalties}件")
-            s += ("，".join(parts) + "。") if parts else "按要求做好各类政府信息主动公开工作。"
-            paras.append(s)
-        elif title == "（二）依申请公开":
-            new, carried = _i(fig, R.t3(1, 7)), _i(fig, R.t3(2, 7))
-            done = _i(fig, R.t3(spec.t3_total_row, 7))
-            carry = _i(fig, R.t3(spec.t3_carry_row, 7))
-            if new or carried or done:
-                s = (f"全年共收到政府信息公开申请{new}件，上年结转{carried}件；办理完结{done}件，其中予以公开"
-                     f"{_i(fig, R.t3(3, 7))}件、部分公开{_i(fig, R.t3(4, 7))}件、不予公开"
-                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(5, 13))}件、无法提供"
-                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(13, 16))}件、不予处理"
-                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(16, 21))}件、其他处理"
-                     f"{sum(_i(fig, R.t3(r, 7)) for r in range(21, spec.t3_total_row))}件；结转下年度继续办理{carry}件。")
-            else:
-                s = "全年未收到政府信息公开申请。"
-            paras.append("严格按照《中华人民共和国政府信息公开条例》规定的程序和时限办理依申请公开。" + s)
-        elif title == "（五）监督保障":
-            review, direct, after = _i(fig, R.t4(5)), _i(fig, R.t4(10)), _i(fig, R.t4(15))
-            if review or direct or after:
-                paras.append(f"全年因政府信息公开被申请行政复议{review}件，被提起行政诉讼{direct + after}件"
-                             f"（其中复议后起诉{after}件），结果纠正{_i(fig, R.t4(2)) + _i(fig, R.t4(7)) + _i(fig, R.t4(12))}件。")
-            else:
-                paras.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
-        paras += _weave(groups[title], consolidated)
-        if paras:                              # an empty subsection is dropped and the rest renumbered
-            n = sum(1 for b in blocks if b["heading"])
-            blocks.append({"heading": True, "text": f"（{CN_NUMERALS[n]}）" + re.sub(r"^（.）", "", title)})
-            blocks += [{"heading": False, "text": p} for p in paras]
-    return blocks
-
-
-def _weave(entries: list[dict], consolidated: bool, per_section: int = 4) -> list[str]:
-    """The units' 落实情况 of the matching tasks, grouped by the plan's sections, as prose.
-
-    One sentence per task: a unit's own report quotes its text; the consolidated report quotes the
-    fullest text among the units and says how many others reported on the same task."""
-    by_section: dict[str, dict[str, list[dict]]] = {}
-    for e in entries:
-        section = _section_name(str(e.get("一级标题") or ""))
-        by_section.setdefault(section, {}).setdefault(str(e.get("任务编号") or e.get("任务内容")), []).append(e)
-    paras = []
-    for section, tasks in by_section.items():
-        sentences = []
-        for items in list(tasks.values())[:per_section]:
-            best = max(items, key=lambda e: len(str(e["落实情况"])))
-            detail = str(best["落实情况"]).strip().rstrip("。；;")
-            who = str(best.get("单位") or "")
-            topic = _short(str(best.get("任务内容") or ""), 24)
-            if consolidated:
-                lead = "" if detail.startswith(who) else who
-                others = f"，另有{len(items) - 1}个单位报送了落实情况" if len(items) > 1 else ""
-                sentences.append(f"围绕“{topic}”，{lead}{detail}{others}。")
-            else:
-                sentences.append(f"围绕“{topic}”，{detail}。")
-        if sentences:
-            opener = f"在{section}方面，" if section else ""
-            paras.append(opener + "".join(sentences))
-    return paras
-
-
-def problem_blocks(entries: list[dict], tasks: list[dict], unit: str | None) -> list[dict]:
-    problems, plans = [], []
-    for e in entries:
-        for col, bucket in (("存在问题", problems), ("下步打算", plans)):
-            text = str(e.get(col) or "").strip()
-            if text and text not in bucket:
-                bucket.append(text)
-    open_tasks = [t for t in tasks if (unit is None and t["overall"] not in (L.DONE, L.NA)) or
-                  (unit is not None and t["units"].get(unit) not in (None, L.DONE, L.NA))]
-    first = []
-    if open_tasks:
-        names = "、".join(f"“{_short(t['text'], 18)}”" for t in open_tasks[:3])
-        first.append(f"对照年度政务公开工作要点，{names}等{len(open_tasks)}项任务尚未全部完成，"
-                     f"个别领域公开的及时性、规范性还需提高。")
-    first += [p.rstrip("。") + "。" for p in problems[:4]]
-    if not first:
-        first.append("对照年度政务公开工作要点，各项任务均已完成，但政策解读的形式和实效、公开内容的系统性仍有提升空间。")
-    second = [p.rstrip("。") + "。" for p in plans[:4]] or [
-        "下一步将继续对照工作要点逐项抓好落实，加强业务培训和日常检查，进一步提高公开质量。"]
-    return ([{"heading": True, "text": "（一）存在的主要问题"}] + [{"heading": False, "text": p} for p in first] +
-            [{"heading": True, "text": "（二）改进措施"}] + [{"heading": False, "text": p} for p in second])
-
-
-def last_year_blocks(last_entries: list[dict]) -> list[dict]:
-    """Section 五 also reports how last year's problems were dealt with (a draft for the writer)."""
-    problems = []
-    for e in last_entries:
-        text = str(e.get("存在问题") or "").strip().rstrip("。")
-        if text and text not in problems:
-            problems.append(text)
-    if not problems:
-        return []
-    listed = "；".join(f"“{p}”" for p in problems[:4])
-    return [{"heading": True, "text": "（三）上年度问题整改情况"},
-            {"heading": False, "text": f"上年度报告反映的{listed}等问题，本年度已纳入整改，整改情况：（请撰稿人根据实际补充）。"}]
-
-
-def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_title: str,
-                 spec=R.SPEC_2021) -> list[dict]:
+def fee_sentence(fig: dict, spec=R.SPEC_2021) -> str:
     fee = _num(fig.get("fee_yuan")) or 0
-    unpaid = sum(_i(fig, R.t3(spec.unpaid_row, c)) for c in range(1, 7)) if spec.unpaid_row else 0
+    unpaid = sum(N.n(fig, R.t3(spec.unpaid_row, c)) for c in range(1, 7)) if spec.unpaid_row else 0
     if isinstance(fee, (int, float)) and fee > 0:
         s = (f"本年度依据《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）收取信息处理费"
              f"{fmt(float(fee), 'fee_yuan')}元。")
@@ -282,26 +117,7 @@ def other_blocks(fig: dict, tasks: list[dict], unit: str | None, year, plan_titl
         s = "本年度未收取信息处理费。"
     if unpaid:
         s += f"因申请人逾期未按收费通知要求缴纳费用而不再处理的申请{unpaid}件。"
-    blocks = [{"heading": True, "text": "（一）信息处理费收取情况"}, {"heading": False, "text": s}]
-    mine = [t for t in tasks if unit is None or unit in t["units"]]
-    status = (lambda t: t["overall"]) if unit is None else (lambda t: t["units"].get(unit, ""))
-    done = sum(1 for t in mine if status(t) == L.DONE)
-    doing = sum(1 for t in mine if status(t) == "推进中")
-    na = sum(1 for t in mine if status(t) == L.NA)
-    rest = len(mine) - done - doing - na
-    s = (f"{plan_title or str(year) + '年政务公开工作要点'}" + ("明确的" if unit is None else f"涉及{unit}的")
-         + f"{len(mine)}项任务中，已完成{done}项，推进中{doing}项")
-    s += (f"，未启动或未报送{rest}项" if rest else "") + (f"，不适用{na}项" if na else "") + "。"
-    overdue = [t for t in mine if t["overdue"] and status(t) not in (L.DONE, L.NA)]
-    if overdue:
-        s += "逾期未完成的有：" + "；".join(f"“{_short(t['text'], 20)}”（时限{_cn_date(t['deadline'])}）" for t in overdue[:5])
-        s += ("等" if len(overdue) > 5 else "") + "，将督促尽快完成。"
-    blocks += [{"heading": True, "text": "（二）政务公开工作要点落实情况"}, {"heading": False, "text": s}]
-    npc = [k for k in fig if "人大代表建议" in k or "政协提案" in k]
-    if npc:
-        s = "本年度" + "，".join(f"{k}{fmt(fig[k])}件" for k in npc) + "，办理结果均按规定公开。"
-        blocks += [{"heading": True, "text": "（三）人大代表建议和政协提案办理结果公开情况"}, {"heading": False, "text": s}]
-    return blocks
+    return s
 
 
 def date_text(d: dt.date | None) -> str:
@@ -325,8 +141,7 @@ def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list
         f"邮编：{settings['postcode']}" if settings.get("postcode") else "",
         f"电话：{settings['phone']}" if settings.get("phone") else "",
         f"电子邮箱：{settings['email']}" if settings.get("email") else ""] if x)
-    if contact:
-        s += f"如对本报告有疑问，请与{organ}联系（{contact}）。"
+    s += f"如对本报告有疑问，请与{organ}联系（{contact or '地址：        ，电话：        '}）。"
     return s
 
 
@@ -384,30 +199,97 @@ def render(tpl_path: Path, context: dict, out: Path) -> Path:
     return out
 
 
-def build_context(organ: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
-                  settings: dict, covered: list[str], plan_title: str, when: dt.date, spec=R.SPEC_2021) -> dict:
+def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
+                  settings: dict, covered: list[str], data: SummaryData, when: dt.date | None,
+                  spec=R.SPEC_2021, last_entries=(), names=()) -> tuple[dict, N.Draft]:
+    """Everything the template prints, and the draft's notes (standard sentences to replace)."""
     consolidated = unit is None
+    cutoff = round_cutoff(data)
+    views = N.task_views(tasks, entries, unit, cutoff)
+    draft = N.Draft()
+    if not (settings.get("address") or settings.get("phone") or settings.get("email")):
+        draft.standard.append("导语中的联系方式（地址、电话）")
+    frames = N.Frames()
+    names = list(names) + [who]
+    overview = N.lead(who, views, data.title, year, cutoff, data.round, consolidated)
+    overview += N.overview(who, fig, views, consolidated, year, spec, frames, names)
+    five = N.problems_and_measures(views, entries, consolidated, cutoff, draft) + N.last_year(list(last_entries), draft)
+    six = N.other_matters(fig, views, consolidated, year, data.title, spec, settings, cutoff, data.round, draft,
+                          fee_sentence(fig, spec))
     numbers = {k: fmt(_num(fig.get(k)), k, spec) for k in spec.all_keys}
-    return {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec),
-            "overview": overview_blocks(organ, fig, entries, consolidated, year, spec), "f": numbers,
-            "five": problem_blocks(entries, tasks, unit),
-            "six": other_blocks(fig, tasks, unit, year, plan_title, spec), "date_text": date_text(when)}
+    ctx = {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec),
+           "overview": overview, "f": numbers, "five": five, "six": six, "date_text": date_text(when)}
+    return ctx, draft
 
 
-def unit_settings(conf: dict, data: SummaryData, unit: str | None) -> dict:
+def round_cutoff(data: SummaryData) -> dt.date | None:
+    """The date the report's task data stand at: the round's cut-off, else the day the summary was made."""
+    if data.due:
+        return data.due
+    return typed_date(str(data.as_of)[:10]) if data.as_of else None
+
+
+def organ_names(unit: str | None, conf: dict, registry) -> tuple[str, str]:
+    """(full name for the title, signature and file properties; short name for the sentences)."""
+    gov = conf.get("organ") or "本级人民政府"
+    if unit is None:
+        short = re.sub(r"人民政府$", "", gov)
+        m = re.match(r"^.+?[省市州盟](.+[区县旗])$", short)
+        return gov, (m.group(1) if m else short) or gov
+    info = registry.info(unit) if registry else None
+    if info and info.full_name:
+        return info.full_name, unit
+    if re.search(r"[镇乡]$", unit):
+        return unit + "人民政府", unit
+    if unit.endswith("街道"):
+        return unit + "办事处", unit
+    prefix = re.sub(r"人民政府$", "", gov)
+    if prefix != gov and unit[:1] in "区县市" and prefix.endswith(unit[0]):
+        return prefix + unit[1:], unit
+    return unit, unit
+
+
+def unit_settings(conf: dict, data: SummaryData, unit: str | None, registry=None) -> dict:
     """The government's settings serve its consolidated report; a unit's report keeps only what is shared
-    (where reports are published) and gives the unit's own phone from the registry, never the office's."""
+    (where reports are published) and gives the unit's own address and phone, never the office's."""
     if unit is None:
         return conf
     info = data.units.get(unit)
-    return {"website": conf.get("website", ""), "phone": info.phone if info else ""}
+    reg = registry.info(unit) if registry else None
+    return {"website": conf.get("website", ""), "phone": (reg.phone if reg else "") or (info.phone if info else ""),
+            "address": reg.address if reg else ""}
+
+
+def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cell_of) -> list[Problem]:
+    """What the national rules let pass but a reader would question (table 二)."""
+    out = []
+    (_, rule_keys), (norm_label, norm_keys) = spec.t2_blocks[0][2][0], spec.t2_blocks[0][2][1]
+    rules_made = sum(N.n(fig, k) for k in rule_keys)
+    # only provincial governments, governments of cities with districts and State Council departments make
+    # 规章: never a town or street, a county or district government, or one of its departments
+    town = re.search(r"(镇|乡|街道|办事处)(人民政府)?$", organ)
+    county = re.search(r"[区县旗](人民政府)?$", organ) if unit is None else re.match(r"^[区县旗]", who)
+    if rules_made and (town or county):
+        kind = "镇街" if town else ("县级政府" if unit is None else "县级政府部门")
+        out.append(Problem("RULES_NOT_ALLOWED", *cell_of(rule_keys[0]), params={"unit": who, "value": rules_made,
+                                                                               "kind": kind}))
+    new, deleted, current = (N.num(fig, k) for k in norm_keys)
+    if spec.name == "2021" and new and current == 0:
+        out.append(Problem("NORM_MADE_NOT_IN_FORCE", *cell_of(norm_keys[2]), params={
+            "unit": who, "label": norm_label, "new": int(new)}))
+    if spec.name == "2021" and deleted and deleted > (current or 0) + (new or 0):
+        out.append(Problem("ABOLISHED_EXCEEDS", *cell_of(norm_keys[1]), params={
+            "unit": who, "label": norm_label, "deleted": int(deleted), "current": int(current or 0),
+            "new": int(new or 0)}))
+    return out
 
 
 def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
                  template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
-                 previous=None, progress=None, exclude_unusable: bool = False) -> ReportResult:
+                 previous=None, progress=None, exclude_unusable: bool = False, registry_path=None) -> ReportResult:
     """``covered``: the units the consolidated report sums (default: every unit with figures);
-    ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五.
+    ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五;
+    ``registry_path``: the unit registry, for each unit's full name, address and phone.
     A unit whose figures are unusable or missing gets no report; the consolidated report is refused
     while any unit it sums is such a unit, unless ``exclude_unusable`` (then it sums the others)."""
     data = read_summary(summary_path)
@@ -432,11 +314,21 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             raise GongkaiError.of("UNIT_UNKNOWN", unit=unit)
         targets.append((unit, unit))
     if all_units:
-        targets += [(u, u) for u in data.units if data.units[u].figures or data.units[u].entries]
+        targets += [(u, u) for u in data.units]          # units that sent nothing are listed as not written
     if consolidated or all_units or not targets:
         targets.append((conf.get("organ") or "本级人民政府", None))
     results = []
-    problems: list[Problem] = []
+    registry = load_registry(registry_path) if registry_path else None
+    names = list(data.units)
+    cutoff = round_cutoff(data)
+    batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
+        "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
+        cutoff and year and cutoff < dt.date(int(year), 12, 1)) else []
+    problems: list[Problem] = list(batch_notes)
+
+    def cell_of(u, key) -> tuple[str, str, str]:
+        return data.source, FIGURES_SHEET, data.figure_cell(u, key)
+
     covered_units = covered or [u for u, d in data.units.items() if d.figure_status != L.FIGURES_MISSING]
     unknown = [u for u in covered_units if u not in data.units]
     if unknown:
@@ -466,32 +358,43 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         checked = own_checks.get(u) if u is not None and last is None and u in own_checks else None
         found = blocked + (checked if checked is not None else run_checks(fig, organ, spec, last))
         # blocked: refused, whatever --force says
-        notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec), spec) if not found else []
-        if not found and when is None:
-            notes.append(Problem("REPORT_DATE_MISSING", str(report_name(organ, year)), params={"unit": organ}))
+        full, who = organ_names(u, conf, registry)
+        ctx, draft = build_context(full, who, year, fig, entries, data.tasks, u, unit_settings(conf, data, u, registry),
+                                   covered_units, data, when, spec, last_entries, names)
         path = out / report_name(organ, year)
+        notes = []
+        if not found:
+            notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec), spec)
+            notes += figure_warnings(u, organ, fig, spec, full, lambda key: cell_of(u, key))
+            if when is None:
+                notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
+            notes += batch_notes
         status = (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else (
             ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
+        if u is not None and data.units[u].figure_status == L.FIGURES_MISSING and not data.units[u].entries:
+            status = ReportStatus.MISSING                  # the unit never sent its workbook
         found = found + notes
+        if draft.standard and status.written:        # editorial, not a data warning: listed, status unchanged
+            found.append(Problem("REPORT_STANDARD_TEXT", path.name, params={
+                "unit": organ, "places": "、".join(draft.standard)}))
         if path.exists() and not force and status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES):
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = ReportStatus.EXISTS
         if status.written:
-            ctx = build_context(organ, year, fig, entries, data.tasks, u, unit_settings(conf, data, u),
-                                covered_units, data.title, when, spec)
-            ctx["five"] += last_year_blocks(last_entries)
             try:
                 render(tpl, ctx, path)
             except GongkaiError as exc:          # one locked or unwritable file never stops the batch
                 found = found + [exc.problem]
                 status = ReportStatus.NOT_WRITTEN
-        results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found))
-        problems += found
+        results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
+                                     list(draft.standard) if status.written else []))
+        problems += [p for p in found if p not in batch_notes and p.severity != "info"]
         if progress:
             progress(i, len(targets), organ)
     listing = None
     if all_units or len(targets) > 1:
-        listing = write_report_listing(out / "报告清单.xlsx", results)
+        listing = write_report_listing(out / "报告清单.xlsx", results, f"{year}年政府信息公开工作年度报告清单"
+                                       + (f"（{data.round}数据）" if data.round else ""))
     return ReportResult(out, results, listing, problems)
 
 
@@ -533,13 +436,27 @@ def plausibility_notes(who: str, fig: dict, last: dict | None, peers: list[dict]
     return out
 
 
-def write_report_listing(path: Path, results: list[ReportOutcome]) -> Path:
+LISTING_COLUMNS = ["序号", "机关/单位", "类型", "文件", "数据校验", "待改写（通用表述或空白）", "问题说明"]
+LISTING_WIDTHS = [6, 22, 9, 36, 14, 30, 70]
+
+
+def write_report_listing(path: Path, results: list[ReportOutcome], title: str = "") -> Path:
+    """报告清单: one row per expected report (the ones not written too), what to check and what to rewrite."""
     wb = Workbook()
     ws = wb.active
     ws.title = "报告清单"
-    ws.append(["序号", "机关/单位", "类型", "文件", "数据校验", "问题说明"])
+    ws.append([title or "政府信息公开工作年度报告清单"])
+    ws.append(LISTING_COLUMNS)
     for i, r in enumerate(results, 1):
-        ws.append([i, r.organ, "汇总报告" if r.unit is None else "单位报告", r.file.name if r.file else "",
-                   r.status.label, "\n".join(p.message for p in r.problems)])
-    style_header(ws, [6, 28, 10, 50, 22, 90])
+        notes = [p.message for p in r.problems if p.code != "REPORT_STANDARD_TEXT"]
+        ws.append([i, r.organ, "汇总报告" if r.unit is None else "单位报告", r.file.name if r.file else "（未生成）",
+                   r.status.label, "、".join(r.todo), "\n".join(notes)])
+    style_header(ws, LISTING_WIDTHS, header_row=2)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LISTING_COLUMNS))
+    ws["A1"].font = Font(name="黑体", size=14)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 28
+    for row in range(3, ws.max_row + 1):
+        ws.row_dimensions[row].height = row_height_for(
+            [(ws.cell(row, c).value, LISTING_WIDTHS[c - 1]) for c in (2, 4, 6, 7)], 13.5)
     return save_workbook(wb, path)

@@ -76,7 +76,18 @@ T4_GROUPS = ["行政复议", "未经复议直接起诉", "复议后起诉"]
 T4_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
 
 MAX_FIGURE = 10_000_000      # a figure above this is a typing error, never a real count or amount
-EXTRA_FIGURES = ["主动公开政府信息条数", "政策解读件数", "回应关切件数", "新闻发布会场次"]
+# what a unit counts for the narrative of its report (一、总体情况 and 六), beside the national tables:
+# (label as the workbook shows it and the key it is stored under, measure word, subsection); a blank is
+# "not reported" and the report then says nothing about it
+NARRATIVE_FIGURES = [
+    ("主动公开政府信息条数", "条", "主动公开"), ("政策解读件数", "件", "主动公开"), ("新闻发布会场次", "场", "主动公开"),
+    ("回应关切件数", "件", "主动公开"), ("意见征集次数", "次", "主动公开"),
+    ("公开前保密审查信息条数", "条", "政府信息管理"),
+    ("政务新媒体账号数", "个", "政府信息公开平台建设"), ("政务新媒体发布信息条数", "条", "政府信息公开平台建设"),
+    ("政务公开培训场次", "场", "监督保障"), ("参加培训人次", "人次", "监督保障"),
+    ("办理人大代表建议件数", "件", "其他"), ("办理政协提案件数", "件", "其他"),
+]
+EXTRA_FIGURES = [label for label, _, _ in NARRATIVE_FIGURES]
 
 
 def t3(row: int, col: int) -> str:

@@ -87,6 +87,7 @@ class ReportStatus(Enum):
     FORCED = "未通过（已强制生成）"
     EXISTS = "文件已存在，未覆盖"
     NOT_WRITTEN = "未能写入"
+    MISSING = "未报送，未生成"
 
     @property
     def label(self) -> str:
@@ -105,6 +106,7 @@ class ReportOutcome:
     file: Path | None
     status: ReportStatus
     problems: list[Problem] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)      # where the text is a standard sentence or a blank to fill
 
 
 @dataclass
@@ -121,6 +123,11 @@ class ReportResult:
     @property
     def passed(self) -> list[ReportOutcome]:
         return [o for o in self.outcomes if o.status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES)]
+
+    @property
+    def to_edit(self) -> list[ReportOutcome]:
+        """Written reports with standard sentences or blanks the writer must replace."""
+        return [o for o in self.written if o.todo]
 
     @property
     def not_passed(self) -> list[ReportOutcome]:

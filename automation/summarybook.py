@@ -16,7 +16,9 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
+from .dates import as_date
 from .problems import GongkaiError
+from .reportsections import classify, section_name
 from .reportspec import spec_for
 from .tables import CALAMINE_ERRORS, atomic_target
 from .xlsxparts import BigSheet, fill_big_sheets
@@ -25,7 +27,7 @@ from .xlsxparts import BigSheet, fill_big_sheets
 OVERVIEW, TASKS, UNITS, OVERDUE, MISSING, DETAIL, PROBLEMS, FIGURES = (
     "总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据")
 INFO_TITLE, INFO_YEAR, INFO_ROUND, INFO_AS_OF, INFO_DUE = "工作要点", "年度", "调度轮次", "汇总时间", "报送截止"
-TASK_FIXED = ["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
+TASK_FIXED = ["任务编号", "一级标题", "报告栏目", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
 UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "未启动", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
                 "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据"]
 DETAIL_COLUMNS = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
@@ -154,17 +156,19 @@ def _write(wb, s: dict, deferred: dict) -> None:
     fixed = TASK_FIXED
     ws.set_column(0, 0, 11)
     ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 44)
-    ws.set_column(3, 6, 10)
-    ws.set_column(7, 7 + max(0, len(units) - 1), 7)
-    ws.freeze_panes(1, 3)
+    ws.set_column(2, 2, 12)
+    ws.set_column(3, 3, 44)
+    ws.set_column(4, 7, 10)
+    ws.set_column(8, 8 + max(0, len(units) - 1), 7)
+    ws.freeze_panes(1, 4)
     fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
     big = BigSheet(ws, TASKS, fmts, fixed + units)
     col_of = {u: i for i, u in enumerate(units)}
     for row in s["task_rows"]:
         t = row["task"]
-        cells = [(t["id"], "text"), ((t.get("path") or [""])[0], "text"), (t["text"], "text"),
+        cells = [(t["id"], "text"), ((t.get("path") or [""])[0], "text"),
+                 (t.get("report_section") or classify(t.get("path") or [], t["text"]), "text"), (t["text"], "text"),
                  (t.get("deadline") or t.get("deadline_text") or "", "text"),
                  (row["overall"], row["overall"] if row["overall"] in STATUS_COLORS else "text"),
                  ("逾期" if row["overdue"] else "", "overdue"),
@@ -175,7 +179,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
             st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
             per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
         big.add(cells + per_unit)
-    ws.autofilter(0, 0, 1, 6 + len(units))
+    ws.autofilter(0, 0, 1, len(fixed) - 1 + len(units))
     deferred[big.name] = big
 
     # ---- 单位进度 (sortable for the 通报 ranking)
@@ -375,8 +379,18 @@ class SummaryData:
     year: int | None
     round: str
     units: dict
-    tasks: list          # dicts: id, section, text, deadline, overall, overdue, leads
+    tasks: list          # dicts: id, section, report_section, text, deadline, overall, overdue, leads, units
     source: str
+    due: dt.date | None = None          # the round's cut-off (报送截止), when one was set
+    as_of: str = ""                     # when the summary was made (汇总时间)
+    figure_rows: dict = field(default_factory=dict)     # figure key -> row number in 年度报告数据
+    unit_columns: dict = field(default_factory=dict)    # unit -> column number there (None: the 合计 column)
+
+    def figure_cell(self, unit: str | None, key: str) -> str:
+        """The cell of 年度报告数据 where a unit's figure (or the total, for unit None) is."""
+        col = self.unit_columns.get(unit)
+        row = self.figure_rows.get(key)
+        return f"{get_column_letter(col)}{row}" if col and row else ""
 
 
 def read_summary(path) -> SummaryData:
@@ -393,7 +407,10 @@ def read_summary(path) -> SummaryData:
         rows = {n: wb.get_sheet_by_name(n).to_python() for n in need}
     except CALAMINE_ERRORS as exc:
         raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None
-    info = {str(r[0]): r[1] for r in rows[OVERVIEW] if len(r) > 1 and r[0]}
+    info: dict = {}
+    for r in rows[OVERVIEW]:                 # the first of a label: the trend table below repeats 调度轮次
+        if len(r) > 1 and r[0]:
+            info.setdefault(str(r[0]), r[1])
     title = str(info.get(INFO_TITLE, ""))
     year = _year(info.get(INFO_YEAR)) or _year(title)
     units: dict[str, UnitData] = {}
@@ -407,10 +424,12 @@ def read_summary(path) -> SummaryData:
     fig_rows = rows[FIGURES]
     header = [str(x) for x in fig_rows[0]]
     unit_cols = {header[c]: c for c in range(len(FIGURE_FIXED), len(header))}
-    for r in fig_rows[1:]:
+    figure_rows = {}
+    for i, r in enumerate(fig_rows[1:], 2):
         key = str(r[0])
         if not key or key == CHECK_KEY:
             continue
+        figure_rows[key] = i
         for u, c in unit_cols.items():
             v = r[c] if c < len(r) else ""
             units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
@@ -424,10 +443,19 @@ def read_summary(path) -> SummaryData:
     for r in rows[TASKS][1:]:
         d = dict(zip(head, r))
         tasks.append({"id": str(d["任务编号"]), "section": str(d.get("一级标题") or ""), "text": str(d["任务内容"]),
+                      "report_section": section_name(d.get("报告栏目")) or classify([str(d.get("一级标题") or "")],
+                                                                                  str(d["任务内容"])),
                       "deadline": str(d.get("完成时限") or ""), "overall": str(d.get("总体状态") or ""),
                       "overdue": bool(d.get("逾期")), "leads": str(d.get("牵头单位") or ""),
                       "units": {h: str(r[i]) for i, h in enumerate(head) if i >= len(TASK_FIXED) and r[i] not in ("", None)}})
-    return SummaryData(title, year, str(info.get(INFO_ROUND, "")), units, tasks, p.name)
+    try:
+        due = as_date(info.get(INFO_DUE))
+    except ValueError:
+        due = None
+    columns = {u: c + 1 for u, c in unit_cols.items()}
+    columns[None] = FIGURE_FIXED.index("合计") + 1
+    return SummaryData(title, year, str(info.get(INFO_ROUND, "")), units, tasks, p.name, due,
+                       str(info.get(INFO_AS_OF) or ""), figure_rows, columns)
 
 
 def _year(value) -> int | None:

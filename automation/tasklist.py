@@ -12,10 +12,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from .dates import as_date
 from .model import FREQ_CN, FREQ_FROM_CN, Plan, Task, cn_number, targets_text
 from .problems import GongkaiError, Problem
+from .reportsections import SECTIONS, classify, section_name
 from .tables import CALAMINE_ERRORS, append_text_row, read_rows, row_height_for, save_workbook, sheet_names, style_header
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 
@@ -23,9 +25,10 @@ TASK_SHEET = "任务清单"
 UNIT_SHEET = "单位"
 INFO_SHEET = "计划信息"
 ACTUAL = "实际责任单位"       # filled by the clerk for names the registry cannot resolve
+SECTION = "报告栏目"          # the subsection of the report's 一、总体情况 the task is told under
 COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
-           "完成时限", "时限原文", "频次", "量化目标", "来源", "待确认", ACTUAL]
-WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 18, 22, 24]
+           "完成时限", "时限原文", "频次", "量化目标", SECTION, "来源", "待确认", ACTUAL]
+WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 14, 18, 22, 24]
 REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
 
 
@@ -43,10 +46,18 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
         row = [t.id, t.path[0] if t.path else "", " / ".join(t.path[1:]), t.text, t.units_raw,
                _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
                t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
-               targets_text(t.targets), t.source, t.review, _join(t.actual_units)]
+               targets_text(t.targets), t.report_section or classify(t.path, t.text), t.source, t.review,
+               _join(t.actual_units)]
         append_text_row(ws, row)
     style_header(ws, WIDTHS)
     deadline_col, review_col = COLUMNS.index("完成时限") + 1, COLUMNS.index("待确认") + 1
+    section_col = get_column_letter(COLUMNS.index(SECTION) + 1)
+    choose = DataValidation(type="list", formula1='"' + ",".join(SECTIONS) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle=SECTION, error="请从下拉列表中选择年度报告“总体情况”的小节",
+                            showInputMessage=True, promptTitle=SECTION,
+                            prompt="本任务在年度报告“一、总体情况”中写入哪个小节；分错了可改选")
+    ws.add_data_validation(choose)
+    choose.add(f"{section_col}2:{section_col}{max(2, ws.max_row)}")
     for r in range(2, ws.max_row + 1):
         ws.cell(r, deadline_col).number_format = "yyyy-mm-dd"
         ws.row_dimensions[r].height = row_height_for([(ws.cell(r, 4).value, WIDTHS[3]),
@@ -163,7 +174,8 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
         actual = [n.strip() for n in re.split(r"[、,，;；\n]+", str(cell(row, ACTUAL))) if n.strip()]
         tasks.append(Task(tid, path, text, str(cell(row, "责任单位原文")), units, deadline,
                           str(cell(row, "时限原文")), FREQ_FROM_CN.get(str(cell(row, "频次")).strip()),
-                          targets, str(cell(row, "待确认")), str(cell(row, "来源")), actual_units=actual))
+                          targets, str(cell(row, "待确认")), str(cell(row, "来源")), actual_units=actual,
+                          report_section=section_name(cell(row, SECTION)) or classify(path, text)))
     return Plan(sources, title, year, tasks, documents), problems
 
 

@@ -52,15 +52,17 @@ def sample_registry() -> Registry:
     reg = Registry()
     for t in TOWNS:
         reg.units[t] = UnitInfo(t, [t + "人民政府", t + "政府"], "镇街", "", "",
-                                ALL_TOWNS_STREETS + ["各镇人民政府", "各镇政府", "各镇"])
+                                ALL_TOWNS_STREETS + ["各镇人民政府", "各镇政府", "各镇"], full_name=t + "人民政府")
     for s in STREETS:
-        reg.units[s] = UnitInfo(s, [s + "办事处", s.replace("街道", "") + "街道办事处"], "镇街", "", "",
-                                ALL_TOWNS_STREETS + ["各街道办事处", "各街道", "街道办事处"])
+        aliases = list(dict.fromkeys([s + "办事处", s.replace("街道", "") + "街道办事处"]))
+        reg.units[s] = UnitInfo(s, aliases, "镇街", "", "",
+                                ALL_TOWNS_STREETS + ["各街道办事处", "各街道", "街道办事处"], full_name=s + "办事处")
     for name, aliases in DEPARTMENTS:
-        reg.units[name] = UnitInfo(name, [a for a in aliases.split("、") if a and a != name], "部门", "", "",
-                                   list(ALL_DEPARTMENTS))
+        reg.units[name] = UnitInfo(name, list(dict.fromkeys(a for a in aliases.split("、") if a and a != name)), "部门",
+                                   "", "", list(ALL_DEPARTMENTS),
+                                   full_name="枣庄市市中区" + name[1:] if name.startswith("区") else name)
     reg.units["枣庄经济开发区管委会"] = UnitInfo("枣庄经济开发区管委会", ["经开区", "枣庄经济开发区", "经济开发区管委会"],
-                                             "其他", "", "", [])
+                                             "其他", "", "", [], full_name="枣庄经济开发区管理委员会")
     reg._index()
     return reg
 

@@ -15,7 +15,7 @@ import pytest
 from automation import collect as C
 from automation import unitbook as L
 from automation import reportspec as R
-from automation.demo import fill_return
+from automation.demo import DETAILS, fill_return
 from automation.distribute import distribute
 from automation.plan import read_plan
 from automation.resources import SAMPLE_REGISTRY, workbook_template
@@ -106,9 +106,10 @@ def test_happy_path_summary(env):
     progress = wb["任务进度"]
     header = [c.value for c in progress[1]]
     row10 = [c.value for c in progress[11]]          # task 10: 区财政局 only
-    assert row10[0] == "2021-01-10" and row10[header.index("区财政局")] == "已完成" and row10[4] == "已完成"
+    assert row10[0] == "2021-01-10" and row10[header.index("区财政局")] == "已完成" and row10[header.index("总体状态")] == "已完成" and row10[header.index("报告栏目")] == "主动公开"
     detail = list(wb["落实情况明细"].iter_rows(min_row=2, values_only=True))
-    assert any(r_[3] == "区财政局" and r_[9] and "公开相关信息" in r_[9] for r_ in detail)
+    fin = next(r_ for r_ in detail if r_[0] == "2021-01-10" and r_[3] == "区财政局")
+    assert fin[5] == "已完成" and fin[9].startswith("按时公开部门预算、决算")     # the unit's 落实情况, as typed
     figs = {row[0]: row for row in wb["年度报告数据"].iter_rows(min_row=2, values_only=True)}
     col = [c.value for c in wb["年度报告数据"][1]]
     total = figs[R.t3(1, 7)]
@@ -594,7 +595,7 @@ def test_moved_column_is_followed_and_unprotected_sheet_noticed(env):
     assert moved == {"落实情况": f"{meta['col']['next']}1", "下步打算": f"{meta['col']['detail']}1"}
     assert find(r, "PROTECTION_REMOVED")
     first = meta["task"][0][0]
-    assert "公开相关信息" in r.summary["entries"][("区财政局", first)]["detail"]
+    assert r.summary["entries"][("区财政局", first)]["detail"].startswith(DETAILS[first][:8])
 
 
 def test_round_two_carries_answers_and_never_lowers_the_state(env, sent):
@@ -685,12 +686,20 @@ def test_bad_and_blank_figures_are_never_zero(env):
     for unit in ("区财政局", "孟庄镇", "齐村镇"):
         assert by[unit].status.label == "未通过，未生成" and not by[unit].file, unit
         assert by[unit].problems[0].code == "REPORT_FIGURES_UNUSABLE"
-    assert by["区民政局"].status.label == "通过"
+    # a mid-year round: the reports say so (通过（有提示）) and the warning comes once, before the rest
+    assert by["区民政局"].status.label == "通过（有提示）"
+    assert [p.code for p in by["区民政局"].problems if p.severity != "info"] == ["REPORT_ROUND_NOT_YEAR_END"]
+    assert rep.problems[0].code == "REPORT_ROUND_NOT_YEAR_END" and "2021年7月10日" in rep.problems[0].message
+    assert sum(p.code == "REPORT_ROUND_NOT_YEAR_END" for p in rep.problems) == 1
+    # a unit that never sent its workbook is listed, without a report
+    assert by["区发展和改革局"].status.label == "未报送，未生成" and not by["区发展和改革局"].file
+    listed = {row[1]: row for row in openpyxl.load_workbook(rep.listing)["报告清单"].iter_rows(min_row=3, values_only=True)}
+    assert listed["区发展和改革局"][3:5] == ("（未生成）", "未报送，未生成") and len(listed) == len(rep.outcomes) == 38
     assert by[None].status.label == "未通过，未生成" and by[None].problems[0].code == "REPORT_UNITS_UNUSABLE"
     assert "区财政局（不可用）" in by[None].problems[0].message and "齐村镇" not in by[None].problems[0].message
     rep2 = make_reports(r.output, tmp / "报告2", consolidated=True, exclude_unusable=True,
                         settings={"organ": "某区人民政府", "date": "2022-01-20"})
-    assert rep2.outcomes[0].status.label == "通过"
+    assert rep2.outcomes[0].status.label == "通过（有提示）"
 
 
 def test_progress_outside_0_to_100_percent_is_named(env):

@@ -16,7 +16,7 @@ def test_workbook_layout(plan2021, tmp_path, sample_registry):
     assert [c.value for c in ws[1]] == COLUMNS
     assert ws.max_row == 41
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref.startswith("A1:O")
+    assert ws.auto_filter.ref.startswith("A1:P")
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
     assert ws["D2"].alignment.wrap_text
     row26 = [c.value for c in ws[27]]
