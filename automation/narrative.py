@@ -111,7 +111,7 @@ def short_title(text: str, limit: int = 32) -> str:
         if kept and len(kept) + len(c) + 1 > limit:
             break
         kept = f"{kept}，{c}" if kept else c
-    if len(kept) > limit + 14:                   # one long clause: keep whole list items (、) up to the limit
+    if len(kept) > limit + 20:                   # one long clause: keep whole list items (、) up to the limit
         items = split_outside(kept, "、")
         cut = items[0]
         for it in items[1:]:
@@ -208,8 +208,10 @@ def _date(value) -> dt.date | None:
 
 # ------------------------------------------------------------------------------ 一、总体情况
 
-def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated: bool) -> list[str]:
-    """What the figures say about one subsection; only figures the units gave are mentioned."""
+def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated: bool,
+                     makes_rules: bool = True) -> list[str]:
+    """What the figures say about one subsection; only figures the units gave are mentioned, and nothing
+    about 规章 for an organ that cannot make them (a typed figure there is a warning, not a sentence)."""
     def extras(labels):
         return [(lab, num(fig, lab)) for lab in labels if num(fig, lab) is not None]
 
@@ -228,7 +230,7 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
         out.append(head + (f"{scope}{'，'.join(told)}。" if told else "扎实做好政府信息主动公开工作。"))
         rule_new, norm_new = spec.t2_blocks[0][2][0][1][0], spec.t2_blocks[0][2][1][1][0]
         parts = []
-        if n(fig, rule_new):
+        if n(fig, rule_new) and makes_rules:
             parts.append(f"制发规章{n(fig, rule_new)}件")
         if n(fig, norm_new):
             parts.append(f"制发{spec.t2_blocks[0][2][1][0]}{n(fig, norm_new)}件")
@@ -397,12 +399,12 @@ def repeats(topic: str, detail: str) -> bool:
 
 
 def overview(who: str, fig: dict, views: list[TaskView], consolidated: bool, year, spec, frames: Frames,
-             names: list[str]) -> list[dict]:
+             names: list[str], makes_rules: bool = True) -> list[dict]:
     """一、总体情况 in its five subsections; an empty subsection is dropped and the rest renumbered."""
     blocks: list[dict] = []
     quoted: dict = {}
     for i, section in enumerate(SECTIONS):
-        paras = figure_sentences(section, fig, spec, year, who, consolidated)
+        paras = figure_sentences(section, fig, spec, year, who, consolidated, makes_rules)
         paras += task_paragraph([v for v in views if v.section == section], consolidated, frames, quoted, names, i)
         if paras:
             k = sum(1 for b in blocks if b["heading"])

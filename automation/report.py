@@ -212,7 +212,7 @@ def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], ta
     frames = N.Frames()
     names = list(names) + [who]
     overview = N.lead(who, views, data.title, year, cutoff, data.round, consolidated)
-    overview += N.overview(who, fig, views, consolidated, year, spec, frames, names)
+    overview += N.overview(who, fig, views, consolidated, year, spec, frames, names, makes_rules(unit, organ, who))
     five = N.problems_and_measures(views, entries, consolidated, cutoff, draft) + N.last_year(list(last_entries), draft)
     six = N.other_matters(fig, views, consolidated, year, data.title, spec, settings, cutoff, data.round, draft,
                           fee_sentence(fig, spec))
@@ -260,16 +260,23 @@ def unit_settings(conf: dict, data: SummaryData, unit: str | None, registry=None
             "address": reg.address if reg else ""}
 
 
+def makes_rules(unit: str | None, organ: str, who: str) -> bool:
+    """Only provincial governments, governments of cities with districts and State Council departments make
+    规章: never a town or street, a county or district government, or one of its departments."""
+    if re.search(r"(镇|乡|街道|办事处)(人民政府)?$", organ):
+        return False
+    if unit is None:
+        return not re.search(r"[区县旗](人民政府)?$", organ)
+    return not re.match(r"^[区县旗]", who)
+
+
 def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cell_of) -> list[Problem]:
     """What the national rules let pass but a reader would question (table 二)."""
     out = []
     (_, rule_keys), (norm_label, norm_keys) = spec.t2_blocks[0][2][0], spec.t2_blocks[0][2][1]
     rules_made = sum(N.n(fig, k) for k in rule_keys)
-    # only provincial governments, governments of cities with districts and State Council departments make
-    # 规章: never a town or street, a county or district government, or one of its departments
-    town = re.search(r"(镇|乡|街道|办事处)(人民政府)?$", organ)
-    county = re.search(r"[区县旗](人民政府)?$", organ) if unit is None else re.match(r"^[区县旗]", who)
-    if rules_made and (town or county):
+    if rules_made and not makes_rules(unit, organ, who):
+        town = re.search(r"(镇|乡|街道|办事处)(人民政府)?$", organ)
         kind = "镇街" if town else ("县级政府" if unit is None else "县级政府部门")
         out.append(Problem("RULES_NOT_ALLOWED", *cell_of(rule_keys[0]), params={"unit": who, "value": rules_made,
                                                                                "kind": kind}))

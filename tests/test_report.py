@@ -415,3 +415,132 @@ def test_signature_date_comes_from_the_settings_never_from_today(summary, tmp_pa
     assert str(dt.date.today().year) + "年" not in text.split("\n")[-1]
     assert r.outcomes[0].status.label == "通过（有提示）"
     assert [p.code for p in r.outcomes[0].problems if p.severity != "info"] == ["REPORT_DATE_MISSING"]
+
+
+# ------------------------------------------------------------------ the prose (issue: a publishable text)
+
+def sentence_frames(text: str, names: list[str]) -> list[str]:
+    """Each sentence (and each enumerated item) with quoted titles, numbers and unit names taken out."""
+    from automation.narrative import skeleton
+
+    parts = [s.strip() for s in re.split(r"[。；]", text) if len(s.strip()) > 8]
+    return [re.sub(r"^[一二三四五六]是", "", skeleton(s, names)) for s in parts]
+
+
+def body_paragraphs(path) -> list[str]:
+    return [p.text for p in docx.Document(str(path)).paragraphs if p.text.strip()]
+
+
+def test_consolidated_prose_repeats_no_frame_and_reads_like_a_report(demo):
+    from collections import Counter
+
+    from automation.summarybook import read_summary
+
+    data = read_summary(demo.output / "汇总" / "汇总.xlsx")
+    names = list(data.units)
+    path = demo.output / "报告" / "枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx"
+    paras = body_paragraphs(path)
+    text = "\n".join(paras)
+    overview = text.split("一、总体情况")[1].split("二、主动公开政府信息情况")[0]
+    counts = Counter(sentence_frames(overview, names))
+    assert max(counts.values()) <= 2, counts.most_common(3)
+    assert "……" not in text and "None" not in text and "围绕“围绕" not in text
+    # the five standard subsections, in order, each with something to say
+    subs = [p for p in paras if re.match(r"^（[一二三四五]）", p)]
+    assert subs[:5] == ["（一）主动公开", "（二）依申请公开", "（三）政府信息管理", "（四）政府信息公开平台建设", "（五）监督保障"]
+    # 依申请公开 is about applications, not about 人大建议 or 行政法规 tasks
+    apply_part = overview.split("（二）依申请公开")[1].split("（三）")[0]
+    assert "人大代表建议" not in apply_part and "行政法规" not in apply_part
+    # narrative figures summed over the units, in the text (the numbers the units typed, nothing invented)
+    fig = {}
+    for u in data.units.values():
+        for k, v in u.numbers.items():
+            if k == "主动公开政府信息条数" and isinstance(v, (int, float)):
+                fig[k] = fig.get(k, 0) + v
+    assert f"主动公开政府信息{int(fig['主动公开政府信息条数'])}条" in overview
+    # the round the data come from, and 五/六 written for the year end (no mid-year plans)
+    assert "截至2021年12月25日（2021年第2次调度" in text
+    assert "下半年" not in text.split("五、存在的主要问题及改进情况")[1]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+
+
+def test_status_words_agree_across_sections(summary, tmp_path):
+    """An overdue task is said to be overdue in 一, 五 and 六 and never said to be done anywhere."""
+    from automation.narrative import short_title
+
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["任务进度"]
+    head = [c.value for c in ws[1]]
+    col = {h: head.index(h) + 1 for h in ("任务编号", "任务内容", "完成时限", "总体状态", "逾期")}
+    late = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col["总体状态"]).value == "推进中")
+    ws.cell(late, col["完成时限"]).value = "2021-06-30"
+    ws.cell(late, col["逾期"]).value = "逾期"
+    wb.save(summary)
+    title = short_title(ws.cell(late, col["任务内容"]).value, 20)
+    r = make_reports(summary, tmp_path / "out", consolidated=True, settings=SETTINGS)
+    text = "\n".join(body_paragraphs(r.outcomes[0].file))
+    one, rest = text.split("二、主动公开政府信息情况")
+    five, six = rest.split("五、存在的主要问题及改进情况")[1].split("六、其他需要报告的事项")
+    assert f"“{title}”（时限2021年6月30日）" in one and f"“{title}”（时限2021年6月30日）" in six
+    assert "1项已超过完成时限" in five
+    for para in text.split("\n"):
+        if title in para:
+            assert not re.search(r"均已完成|(?<!没有)全部完成|也已完成|同样已经完成|已经完成：|已完成\d+项：", para), para
+
+
+def test_reclassified_task_moves_to_its_subsection(summary, tmp_path):
+    """The clerk's 报告栏目 decides where a task is told (here: a 主动公开 task moved to 监督保障)."""
+    from automation.narrative import short_title
+
+    wb = openpyxl.load_workbook(summary)
+    detail = list(wb["落实情况明细"].iter_rows(min_row=2, values_only=True))
+    done = [row for row in detail if row[3] == "区财政局" and row[5] == "已完成"]
+    ws = wb["任务进度"]
+    head = [c.value for c in ws[1]]
+    tid = next(row[0] for row in done if row[1].startswith("一、"))
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == tid)
+    assert ws.cell(row, head.index("报告栏目") + 1).value == "主动公开"
+    ws.cell(row, head.index("报告栏目") + 1).value = "监督保障"
+    text_task = ws.cell(row, head.index("任务内容") + 1).value
+    wb.save(summary)
+    r = make_reports(summary, tmp_path / "out", unit="区财政局", settings=SETTINGS)
+    text = "\n".join(body_paragraphs(r.outcomes[0].file))
+    guard = text.split("（五）监督保障")[1].split("二、主动公开政府信息情况")[0]
+    active = text.split("（一）主动公开")[1].split("（二）")[0]
+    topic = short_title(text_task)[:10]
+    assert topic in guard and topic not in active
+
+
+def test_table_two_plausibility_and_towns_without_rules(summary, tmp_path):
+    set_figure(summary, "孟庄镇", "t2_rule_new", 2)
+    set_figure(summary, "区财政局", "t2_norm_new", 3)
+    set_figure(summary, "区财政局", "t2_norm_cur", 0)
+    set_figure(summary, "区财政局", "t2_norm_del", 9)
+    r = make_reports(summary, tmp_path / "out", all_units=True, settings=SETTINGS)
+    by = {o.unit: o for o in r.outcomes}
+    town = [p for p in by["孟庄镇"].problems if p.code == "RULES_NOT_ALLOWED"]
+    assert by["孟庄镇"].status.label == "通过（有提示）" and town and "镇街无权制定规章" in town[0].message
+    assert town[0].sheet == "年度报告数据" and town[0].cell and town[0].file == "汇总.xlsx"
+    assert "规章" not in body_paragraphs(by["孟庄镇"].file)[4]            # no sentence about 规章 for a town
+    codes = {p.code for p in by["区财政局"].problems}
+    assert {"NORM_MADE_NOT_IN_FORCE", "ABOLISHED_EXCEEDS"} <= codes
+    # the cell named is where the clerk corrects it: the row of the key, the unit's column
+    ws = openpyxl.load_workbook(summary)["年度报告数据"]
+    p = next(p for p in by["区财政局"].problems if p.code == "NORM_MADE_NOT_IN_FORCE")
+    assert ws[p.cell].value == 0 and ws[f"A{ws[p.cell].row}"].value == "t2_norm_cur"
+    assert ws.cell(1, ws[p.cell].column).value == "区财政局"
+    # the consolidated report sums a town's 规章 too: a district government makes none either
+    assert any(p.code == "RULES_NOT_ALLOWED" for p in by[None].problems)
+
+
+def test_unit_report_text_matches_the_reviewed_snapshot(demo):
+    """The text of one unit report, read by eye and committed (tests/fixtures/report_snapshot_孟庄镇.txt).
+    After an intended change of wording: GONGKAI_UPDATE_SNAPSHOT=1 pytest -k snapshot, then read the diff."""
+    import os
+    from pathlib import Path
+
+    snap = Path(__file__).parent / "fixtures" / "report_snapshot_孟庄镇.txt"
+    text = "\n".join(body_paragraphs(demo.output / "报告" / "孟庄镇_2021年政府信息公开工作年度报告.docx")) + "\n"
+    if os.environ.get("GONGKAI_UPDATE_SNAPSHOT"):
+        snap.write_text(text, encoding="utf-8")
+    assert text == snap.read_text(encoding="utf-8")

@@ -22,7 +22,13 @@ def test_workbook_layout(plan2021, tmp_path, sample_registry):
     row26 = [c.value for c in ws[27]]
     assert row26[0] == "2021-03-01"
     assert row26[6] == "各镇人民政府、各街道办事处、区司法局、年度决策事项目录涉及的区政府部门单位"
-    assert "不在名录" in row26[13]
+    assert "不在名录" in row26[COLUMNS.index("待确认")]
+    assert row26[COLUMNS.index("报告栏目")] == "主动公开"          # 重大决策 is told under 主动公开
+    sections = {r[0]: r[COLUMNS.index("报告栏目")] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert sections["2021-04-02"] == "依申请公开" and sections["2021-05-02"] == "监督保障"
+    assert sections["2021-04-04"] == "政府信息公开平台建设" and sections["2021-04-01"] == "政府信息管理"
+    dv = [d for d in ws.data_validations.dataValidation if d.type == "list"]
+    assert dv and "依申请公开" in dv[0].formula1 and "M2" in str(dv[0].sqref)
     assert ws["I30"].value.date() == dt.date(2021, 12, 31) and ws["I30"].number_format == "yyyy-mm-dd"
     units = {r[0].value: r for r in wb["单位"].iter_rows(min_row=2)}
     assert units["区发改局"][4].value == "是" and units["区发改局"][5].value == "区发展和改革局"
@@ -40,6 +46,8 @@ def test_clerk_edits_survive_read_back(plan2021, tmp_path):
     ws["I3"] = dt.datetime(2021, 6, 30)              # deadline fixed
     ws["I4"] = "2021年9月30日"                       # typed as text
     ws["I5"] = "下个月"                              # nonsense
+    ws["M2"] = "监督保障"                            # told in another subsection of the report
+    ws["M3"] = None                                  # cleared: the rules decide again
     ws.delete_rows(6)                                # task 5 deleted
     ws.append(["", "六、新增", "", "新增一项任务", "", "", "区财政局"])
     wb.save(path)
@@ -51,6 +59,7 @@ def test_clerk_edits_survive_read_back(plan2021, tmp_path):
     assert plan.tasks[1].deadline == dt.date(2021, 6, 30)
     assert plan.tasks[2].deadline == dt.date(2021, 9, 30)
     assert plan.tasks[3].deadline is None
+    assert plan.tasks[0].report_section == "监督保障" and plan.tasks[1].report_section == "主动公开"
     assert [p.code for p in problems] == ["TASKLIST_BAD_DATE"] and problems[0].cell == "I5"
     assert "下个月" in problems[0].message
     assert "2021-01-05" not in [t.id for t in plan.tasks]

@@ -1,0 +1,63 @@
+"""The report's prose, piece by piece: task titles, classification into the five subsections, frames."""
+import pytest
+
+from automation.narrative import Frames, clean_detail, short_title, squeeze
+from automation.reportsections import classify, load_rules, section_name
+
+
+@pytest.mark.parametrize("text,title", [
+    # framing clause dropped, quotes inside turned to ‘’
+    ("围绕实施“工业强区、产业兴区”战略，培育壮大“6＋3”现代产业体系，做好重点项目建设和产业政策实施情况公开。",
+     "培育壮大‘6＋3’现代产业体系"),
+    # the addressees and their 要 dropped
+    ("各镇（街）、各部门政务公开领导小组要定期召开会议，切实发挥统筹指导协调推进职责。", "政务公开领导小组定期召开会议，切实发挥统筹指导协调推进职责"),
+    ("各镇（街）、各部门要加强政务公开信息报送工作，及时总结推广本辖区、本系统抓工作、促落实的好经验好做法。",
+     "加强政务公开信息报送工作"),
+    # a long list is cut between items, never inside quotes or brackets
+    ("认真贯彻落实区委九届八次全体会议精神和2021年《政府工作报告》要求，深入实施“工业强区、产业兴区”产业发展三年倍增计划。",
+     "深入实施‘工业强区、产业兴区’产业发展三年倍增计划"),
+    ("做好重要信息公开。", "做好重要信息公开"),
+])
+def test_short_titles(text, title):
+    assert short_title(text) == title
+
+
+def test_short_title_never_breaks_a_quote_or_leaves_an_ellipsis():
+    text = ("推进实行排污许可、新一轮“四减四增、三个坚决、两个持续”行动、自然资源统一确权登记、"
+            "生态保护红线、生态环境损害赔偿、耕地保护等信息公开。")
+    t = short_title(text, 20)
+    assert t.count("‘") == t.count("’") and "…" not in t and text.startswith(t.replace("‘", "“").replace("’", "”"))
+
+
+def test_classification_by_first_clause_then_headings():
+    assert classify(["四、全面提升基层政务公开标准化规范化水平", "（二）提高依申请公开工作质量"],
+                    "推进依申请公开标准化规范化建设，进一步健全完善登记、审核、办理、答复、归档等工作制度。") == "依申请公开"
+    assert classify(["三、强化公众参与推动高水平决策公开", "（二）畅通公众参与渠道"],
+                    "决策机关应当建立完善公众参与平台，及时发布重大行政决策相关信息。") == "主动公开"
+    assert classify(["二、加强和改进政策发布解读回应", "（三）积极回应社会关切"],
+                    "做好人大代表建议和政协委员提案办理情况信息公开工作。加强舆情回应台账管理。") == "主动公开"
+    assert classify(["五、严格政务公开工作保障和落实", "（四）进一步抓好任务落实"],
+                    "对本要点提出的涉及本辖区、本系统的重点任务，梳理形成工作台账。") == "监督保障"
+    assert classify(["一、深化重点领域政府信息公开", "（二）着眼畅通经济循环推进政务公开"],
+                    "实施大数据创新应用突破行动，做好数据开放工作。") == "主动公开"
+    assert classify([], "健全政务新媒体监管机制，有序开展清理整合。") == "政府信息公开平台建设"
+    assert classify([], "其他工作。") == "主动公开"
+
+
+def test_rule_file_is_editable(tmp_path):
+    rules = tmp_path / "规则.txt"
+    rules.write_text("# 说明\n监督保障：数据开放\n主动公开：公开\n", encoding="utf-8")
+    assert load_rules(str(rules)) == (("监督保障", ("数据开放",)), ("主动公开", ("公开",)))
+    assert classify([], "做好数据开放工作。", load_rules(str(rules))) == "监督保障"
+    assert section_name("（三）政府信息管理") == "政府信息管理" and section_name("平台建设") == "政府信息公开平台建设"
+    assert section_name("别的") == ""
+
+
+def test_boilerplate_is_not_quoted_and_frames_rotate():
+    assert clean_detail("已完成。") == "" and clean_detail("孟庄镇已按要求落实", "孟庄镇") == ""
+    assert clean_detail("孟庄镇公开信息12条。", "孟庄镇") == "公开信息12条"
+    assert squeeze("公开了 A&B 的\n“预算” 信息") == "公开了 A&B 的“预算”信息"
+    f = Frames()
+    pool = ["甲{k}", "乙{k}", "丙{k}"]
+    picked = [f.pick(pool) for _ in range(6)]
+    assert all(picked.count(x) == 2 for x in pool)
