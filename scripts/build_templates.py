@@ -381,7 +381,7 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     cell(r + 1, 5, "本年度按《政府信息公开信息处理费管理办法》收取的信息处理费，未收取填 0。")
     merge(r + 1, 5, r + 1, 13)
     r += 3
-    f.cell(r, 1, "其他数据（年度报告正文引用，可在下方空行增加项目）").font = Font(name="黑体", size=11)
+    f.cell(r, 1, "其他数据（年度报告“总体情况”引用：填本年度数量，没有的填 0；未统计的留空，报告中就不提；可在下方空行增加项目）").font = Font(name="黑体", size=11)
     ex0 = r + 1
     for j, lab in enumerate(R.EXTRA_FIGURES + ["", "", ""]):
         lc = cell(ex0 + j, 1, lab or None)
