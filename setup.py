@@ -39,7 +39,6 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=7", "oletools>=0.60"],
-        "bench": ["pandas>=2.0"],          # the naive baselines in scripts/bench.py
     },
     entry_points={"console_scripts": ["gongkai=automation.cli:main"]},
 )

@@ -113,9 +113,9 @@ def word(result) -> tuple[str, str]:
     if isinstance(result, CollectResult):
         h = result.headline
         return (f"已报送 {h.returned}/{h.expected} 个单位（未报送 {h.missing}，逾期报送 {h.late}），"
-                f"任务完成 {h.done}/{h.tasks}、逾期 {h.overdue}，问题 {len(result.problems)} 条",
+                f"任务已完成 {h.done}/{h.tasks} 项、逾期未完成 {h.overdue} 项，问题 {len(result.problems)} 条",
                 f"本次新读取 {result.new_files} 个文件；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
-                f"未启动 {h.not_started}，逾期 {h.overdue}。"
+                f"未启动 {h.not_started}，逾期未完成 {h.overdue}（按任务计，口径见汇总表“总览”的指标说明）。"
                 + ("\n需要处理的错误：" + _lines(result.errors, 6) if result.errors else ""))
     if isinstance(result, ReportResult):
         text = f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份）。"

@@ -154,12 +154,13 @@ class Prototype:
         dv("actual", type="decimal", operator="greaterThanOrEqual", formula1="0", error="请填写不小于 0 的数字")
         for key in ("detail", "evidence", "issues", "next"):
             dv(key)
-        # conditional formats the unit sees: overdue rows, 已完成 without text or date
+        # conditional formats the unit sees: overdue rows (only once the unit has answered: a workbook just sent
+        # out is never red), 已完成 without text or date
         first, lastc = min(columns.values(), key=column_index_from_string), max(columns.values(), key=column_index_from_string)
         d, s, t = columns["deadline"], columns["status"], columns["detail"]
         ws.conditional_formatting.add(
             f"{first}{r0}:{lastc}{last}",
-            FormulaRule(formula=[f'AND(${d}{r0}<>"",${d}{r0}<TODAY(),${s}{r0}<>"{L.DONE}",${s}{r0}<>"{L.NA}")'],
+            FormulaRule(formula=[f'AND(${d}{r0}<>"",${d}{r0}<TODAY(),${s}{r0}<>"",${s}{r0}<>"{L.DONE}",${s}{r0}<>"{L.NA}")'],
                         fill=PatternFill("solid", fgColor="F8CBAD"), stopIfTrue=False))
         ws.conditional_formatting.add(
             f"{t}{r0}:{t}{last}",

@@ -683,7 +683,13 @@ def _fill(task: Task, year: int | None, due_text: str) -> None:
     for u in task.units:
         if not u.collective and len(u.name) > 20:
             reasons.append(f"单位名称较长，请核对“{u.name}”")
+    for m in OPEN_LIST.finditer(re.sub(r"\s+", "", task.units_raw or "")):
+        reasons.append(f"“{m.group(0)}”没有列全，已按列出的单位分解：请在“实际责任单位”列补齐其他单位")
     task.review = "；".join(reasons)
+
+
+# "区发改局等政府相关部门": the units listed plus others not named — kept, and flagged for the clerk
+OPEN_LIST = re.compile(r"[^、，,；;（()）]{2,20}?等[^、，,；;（()）]{0,10}?(?:部门单位|部门|单位|机构)")
 
 
 def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) -> None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .problems import GongkaiError, Problem
-from .tables import CALAMINE_ERRORS, read_rows, save_workbook, style_header
+from .tables import CALAMINE_ERRORS, print_setup, read_rows, save_workbook, style_header
 from .units import is_collective
 
 SHEET = "单位名录"
@@ -107,7 +108,8 @@ def load_registry(path: str | Path) -> Registry:
         name = _norm(get(row, "单位名称"))
         if not name:
             continue
-        info = UnitInfo(name, [a for a in (_norm(x) for x in SPLIT.split(get(row, "简称/别名"))) if a and a != name],
+        info = UnitInfo(name, list(dict.fromkeys(a for a in (_norm(x) for x in SPLIT.split(get(row, "简称/别名")))
+                                                 if a and a != name)),
                         get(row, "类别") or "部门", get(row, "联系人"), get(row, "联系电话"),
                         [c for c in (_norm(x) for x in SPLIT.split(get(row, "所属集合"))) if c],
                         get(row, "机关全称"), get(row, "办公地址"))
@@ -126,9 +128,15 @@ def write_registry(reg: Registry, path: str | Path) -> Path:
     ws.title = SHEET
     ws.append(COLUMNS)
     for u in reg.units.values():
-        ws.append([u.name, "、".join(u.aliases), u.category, u.contact, u.phone, "、".join(u.collectives),
+        aliases = [a for a in dict.fromkeys(u.aliases) if a != u.name]
+        ws.append([u.name, "、".join(aliases), u.category, u.contact, u.phone, "、".join(dict.fromkeys(u.collectives)),
                    u.full_name, u.address])
-    style_header(ws, widths=[28, 36, 8, 10, 16, 44, 30, 36])
+    style_header(ws, widths=[22, 26, 7, 9, 14, 30, 22, 26])
+    ask = PatternFill("solid", fgColor="FFF2CC")            # what the office still has to fill in
+    for r in range(2, ws.max_row + 1):
+        for c in (4, 5, 7, 8):
+            if not ws.cell(r, c).value:
+                ws.cell(r, c).fill = ask
     dv = DataValidation(type="list", formula1='"' + ",".join(CATEGORIES) + '"', allow_blank=True,
                         showErrorMessage=True, errorTitle="类别", error="请从下拉列表选择：镇街、部门或其他")
     ws.add_data_validation(dv)
@@ -141,12 +149,13 @@ def write_registry(reg: Registry, path: str | Path) -> Path:
         "3. “类别”选择 镇街、部门 或 其他。",
         "4. “所属集合”写包含本单位的集合名称，用顿号分隔，例如镇街写“各镇街、各镇人民政府”，部门写“区政府各部门”。",
         "   工作要点中出现这些集合名称时，任务会分到集合中的每个单位。",
-        "5. 联系人和联系电话用于下发清单和催报名单；联系电话也写进本单位年度报告的联系方式。",
+        "5. 联系人和联系电话用于下发清单、汇总表和催报名单；联系电话也写进本单位年度报告的联系方式。黄色格子是还没有填的。",
         "6. “机关全称”是年度报告标题和落款用的名称（如 孟庄镇人民政府、枣庄市市中区财政局）；不填时按单位名称推定。",
         "7. “办公地址”写进本单位年度报告开头的联系方式。",
     ]:
         note.append([line])
-    note.column_dimensions["A"].width = 110
+    note.column_dimensions["A"].width = 96
+    print_setup(note, [96], landscape=False, title_rows=None)
     return save_workbook(wb, path)
 
 

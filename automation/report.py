@@ -444,7 +444,7 @@ def plausibility_notes(who: str, fig: dict, last: dict | None, peers: list[dict]
 
 
 LISTING_COLUMNS = ["序号", "机关/单位", "类型", "文件", "数据校验", "待改写（通用表述或空白）", "问题说明"]
-LISTING_WIDTHS = [6, 22, 9, 36, 14, 30, 70]
+LISTING_WIDTHS = [5, 18, 8, 30, 12, 26, 60]
 
 
 def write_report_listing(path: Path, results: list[ReportOutcome], title: str = "") -> Path:

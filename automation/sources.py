@@ -85,7 +85,7 @@ def _read_txt(p: Path) -> list:
     if not text.strip():
         raise GongkaiError.of("FILE_EMPTY", p.name)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
-    return [Line(t.replace("\u3000", " ").rstrip(" \r\n"), f"{p.name}:{i}", False) for i, t in enumerate(lines, 1)]
+    return [Line(t.replace("\u3000", " ").rstrip(" \r\n"), f"{p.name} 第{i}行", False) for i, t in enumerate(lines, 1)]
 
 
 def _read_docx(p: Path) -> list:
@@ -109,7 +109,7 @@ def _read_docx(p: Path) -> list:
             # soft line breaks (Shift+Enter, pasted text) are text lines the plan reader may rejoin
             pieces = text.replace("\u3000", " ").split("\n")
             for piece in pieces:
-                blocks.append(Line(piece.rstrip(), f"{p.name}:第{para_no}段", len(pieces) == 1))
+                blocks.append(Line(piece.rstrip(), f"{p.name} 第{para_no}段", len(pieces) == 1))
         elif isinstance(item, DocxTable):
             table_no += 1
             table = item
@@ -122,8 +122,8 @@ def _read_docx(p: Path) -> list:
                 if len({id(c._tc) for c in row.cells}) == 1:
                     cells = cells[:1]
                 rows.append(cells)
-                sources.append(f"{p.name}:表{table_no}第{r_i}行")
-            blocks.append(Table(rows, f"{p.name}:表{table_no}", sources))
+                sources.append(f"{p.name} 表{table_no}第{r_i}行")
+            blocks.append(Table(rows, f"{p.name} 表{table_no}", sources))
     return blocks
 
 
@@ -142,7 +142,7 @@ def _read_pdf(p: Path) -> list:
         for i, line in enumerate(text.split("\n"), 1):
             if PAGE_NUMBER.match(line):
                 continue
-            blocks.append(Line(line.replace("\u3000", " ").rstrip(), f"{p.name}:第{page_no}页第{i}行", False))
+            blocks.append(Line(line.replace("\u3000", " ").rstrip(), f"{p.name} 第{page_no}页第{i}行", False))
     return blocks
 
 

@@ -18,19 +18,21 @@ from python_calamine import CalamineWorkbook
 from . import unitbook as L
 from .dates import as_date
 from .problems import GongkaiError
+from .narrative import short_title
 from .reportsections import classify, section_name
 from .reportspec import spec_for
-from .tables import CALAMINE_ERRORS, atomic_target
+from .tables import CALAMINE_ERRORS, PRINT_SCALE, atomic_target, fits_one_page_wide, row_height_for
 from .xlsxparts import BigSheet, fill_big_sheets
 
 # the sheets, and the headers the reader relies on
 OVERVIEW, TASKS, UNITS, OVERDUE, MISSING, DETAIL, PROBLEMS, FIGURES = (
     "总览", "任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据")
 INFO_TITLE, INFO_YEAR, INFO_ROUND, INFO_AS_OF, INFO_DUE = "工作要点", "年度", "调度轮次", "汇总时间", "报送截止"
-TASK_FIXED = ["任务编号", "一级标题", "报告栏目", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"]
+TASK_FIXED = ["任务编号", "任务内容", "一级标题", "报告栏目", "完成时限", "总体状态", "逾期", "牵头单位"]
+TASK_WIDTHS = [10, 40, 14, 10, 10, 8, 5, 14]
 UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "未启动", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
                 "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据"]
-DETAIL_COLUMNS = ["任务编号", "一级标题", "任务内容", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
+DETAIL_COLUMNS = ["任务编号", "一级标题", "任务（摘要）", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
 FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]
 CHECK_KEY = "check"
@@ -58,13 +60,37 @@ def _head(ws, titles: list[str], fmt) -> None:
         ws.write_string(0, c, t, fmt)
 
 
-def _print_setup(ws, landscape: bool = True) -> None:
+def _print_setup(ws, widths: list[float], landscape: bool = True, repeat_cols: int = 0, title_row: bool = True) -> None:
+    """A4 with repeated header row; one page wide while the text stays readable (tables.fits_one_page_wide),
+    else a fixed scale across pages with the first ``repeat_cols`` columns printed on every page."""
     ws.set_paper(9)
     if landscape:
         ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    if fits_one_page_wide(sum(widths), landscape):
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(PRINT_SCALE)
+        if repeat_cols:
+            ws.repeat_columns(0, repeat_cols - 1)
+    if title_row:
+        ws.repeat_rows(0)
     ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _columns(ws, widths: list[float], hidden: tuple = ()) -> list[float]:
+    """Set the column widths; returns the widths that print (hidden ones left out)."""
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w, None, {"hidden": True} if c in hidden else None)
+    return [w for c, w in enumerate(widths) if c not in hidden]
+
+
+def _head_height(ws, titles: list[str], widths: list[float]) -> None:
+    """The header row as high as its longest wrapped title (unit names in narrow columns)."""
+    ws.set_row(0, row_height_for(list(zip(titles, widths)), 13.5))
 
 
 def _write(wb, s: dict, deferred: dict) -> None:
@@ -88,38 +114,58 @@ def _write(wb, s: dict, deferred: dict) -> None:
     plan, h = s["plan"], s["headline"]
     units = [r["unit"] for r in s["unit_rows"]]
 
-    # ---- 总览
+    # ---- 总览: the metrics, each with how it is counted, the trend and the per-unit chart
     ws = wb.add_worksheet(OVERVIEW)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 40)
-    ws.set_column(3, 3, 16)
-    ws.set_column(4, 5, 14)
+    widths = _columns(ws, [22, 14, 64, 12])
+    _print_setup(ws, widths, title_row=False)
     ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
     info = [(INFO_TITLE, plan.get("title", "")), (INFO_YEAR, str(plan.get("year") or "")),
             (INFO_ROUND, s["round"] or "（未命名）"), (INFO_AS_OF, s["as_of"].strftime("%Y-%m-%d %H:%M")),
             (INFO_DUE, s["due"].isoformat() if s["due"] else "未设定")]
-    heads = [("应报送单位", h["expected"]), ("已报送单位", h["returned"]), ("未报送单位", h["missing"]),
-             ("逾期报送单位", h["late"]), ("任务总数", h["tasks"]), ("已完成任务", h["done"]),
-             ("推进中任务", h["in_progress"]), ("未启动任务", h["not_started"]), ("逾期未完成任务", h["overdue"]),
-             ("未分解任务（未下发）", h["unassigned"]), ("问题条数", len(s["problems"]))]
+    cutoff = s["due"].isoformat() if s["due"] else "汇总时间"
+    base = sum(u["tasks"] - u["na"] for u in s["unit_rows"])
+    unit_rate = sum(u["done"] for u in s["unit_rows"]) / base if base else 0
+    errors = sum(1 for p in s["problems"] if p.severity == "error")
+    heads = [("单位报送（本轮）", None, ""),
+             ("应报送单位", h["expected"], "本轮下发了工作簿、须报送的单位"),
+             ("已报送单位", h["returned"], "本轮收到工作簿的单位（含逾期报送）"),
+             ("逾期报送单位", h["late"], f"工作簿最后保存时间晚于报送截止日（{cutoff}）的单位"),
+             ("未报送单位", h["missing"], "本轮没有收到工作簿的单位；它以前各轮报送的进度仍计入下面的任务统计"),
+             ("任务（按任务计）", None, ""),
+             ("任务总数", h["tasks"], "工作要点中的全部任务"),
+             ("已完成任务", h["done"], "每个责任单位（牵头、负责单位，不含配合单位；填“不适用”的除外）都已完成的任务"),
+             ("推进中任务", h["in_progress"], "至少一个责任单位已开始（推进中或已完成），但还没有全部完成"),
+             ("未启动任务", h["not_started"], "责任单位都还没有开始，或都没有报送"),
+             ("逾期未完成任务", h["overdue"], f"完成时限早于报送截止日（{cutoff}）仍未完成的任务；“逾期任务”表按单位逐条列出，"
+                                          "条数会多于任务数"),
+             ("未分解任务（未下发）", h["unassigned"], "没有落到具体单位、没有下发的任务（见任务清单“实际责任单位”）"),
+             ("单位×任务", None, ""),
+             ("单位任务完成率", unit_rate, "所有“单位×任务”（不含不适用）中已完成的比例；与“已完成任务”口径不同："
+                                    "一项任务只要有一个责任单位未完成，就不算已完成"),
+             ("问题条数", len(s["problems"]), f"见“问题清单”：错误（须改正）{errors} 条，其余为提醒")]
     r = 2
     for k, v in info:
         ws.write_string(r, 0, k, F["head"])
-        ws.write_string(r, 1, str(v), F["text"])
+        ws.merge_range(r, 1, r, 2, str(v), F["text"])
         r += 1
     r += 1
-    for k, v in heads:
+    ws.write_string(r, 0, "指标", F["head"])
+    ws.write_string(r, 1, "数值", F["head"])
+    ws.write_string(r, 2, "怎么计算（指标说明）", F["head"])
+    for k, v, how in heads:
+        r += 1
+        if v is None:
+            ws.write_string(r, 0, k, F["label"])
+            continue
         ws.write_string(r, 0, k, F["head"])
-        ws.write_number(r, 1, v, F["num"])
-        r += 1
-    r += 1
+        ws.write_number(r, 1, v, F["pct"] if k == "单位任务完成率" else F["num"])
+        ws.write_string(r, 2, how, F["text"])
+        ws.set_row(r, row_height_for([(how, 64)], 13.5))
+    r += 2
     ws.write_string(r, 0, "各轮调度趋势", F["label"])
     r += 1
     trend_first = r + 1
-    for c, t in enumerate(["调度轮次", "本轮报送单位", "报送单位占比", "单位任务完成率（按单位×任务计）"]):
+    for c, t in enumerate(["调度轮次", "本轮报送单位", "报送单位占比", "单位任务完成率"]):
         ws.write_string(r, c, t, F["head"])
     for t in s["trend"]:
         r += 1
@@ -128,47 +174,60 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_number(r, 2, t["share"], F["pct"])
         ws.write_number(r, 3, t["rate"], F["pct"])
     trend_last = r
-    n_units = len(s["unit_rows"])
-    if n_units:
-        bar = wb.add_chart({"type": "bar"})
-        bar.add_series({"name": "完成率", "categories": [UNITS, 1, 0, n_units, 0],
-                        "values": [UNITS, 1, 8, n_units, 8], "fill": {"color": "#5B9BD5"},
-                        "data_labels": {"value": True, "num_format": "0%"}})
-        bar.set_title({"name": "各单位任务完成率", "name_font": {"name": "黑体", "size": 12}})
-        bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
-        bar.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 8}})
-        bar.set_legend({"none": True})
-        bar.set_size({"width": 620, "height": max(300, 16 * min(n_units, 80) + 80)})
-        ws.insert_chart(1, 4, bar)          # right of the trend table (its 4th column is D)
+    r += 2
     if len(s["trend"]) >= 2:              # one round is a dot, not a trend
         line = wb.add_chart({"type": "line"})
-        line.add_series({"name": "任务完成率", "categories": [OVERVIEW, trend_first, 0, trend_last, 0],
+        line.add_series({"name": "单位任务完成率", "categories": [OVERVIEW, trend_first, 0, trend_last, 0],
                          "values": [OVERVIEW, trend_first, 3, trend_last, 3], "marker": {"type": "circle"},
                          "data_labels": {"value": True, "num_format": "0%"}})
-        line.set_title({"name": "各轮调度完成率趋势", "name_font": {"name": "黑体", "size": 12}})
+        line.set_title({"name": "各轮调度单位任务完成率", "name_font": {"name": "黑体", "size": 12}})
         line.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
         line.set_legend({"none": True})
-        ws.insert_chart(trend_last + 2, 0, line)
+        line.set_size({"width": 640, "height": 260})
+        ws.insert_chart(r, 0, line)
+        r += 14
+    # per-unit completion, lowest first: the ranking as a table, and the chart drawn from it
+    ranked = sorted(s["unit_rows"], key=lambda u: (u["rate"], u["unit"]))
+    if ranked:
+        ws.write_string(r, 0, "各单位任务完成率（从低到高）", F["label"])
+        r += 1
+        for c, t in enumerate(["单位", "完成率", "已完成/应完成任务（不含不适用）"]):
+            ws.write_string(r, c, t, F["head"])
+        first = r + 1
+        for u in ranked:
+            r += 1
+            ws.write_string(r, 0, u["unit"], F["text"])
+            ws.write_number(r, 1, u["rate"], F["pct"])
+            ws.write_string(r, 2, f"{u['done']}/{u['tasks'] - u['na']}" + ("（本轮未报送）" if u["unit"] in s["missing"]
+                                                                           else ""), F["text"])
+        last = r
+        r += 2
+        bar = wb.add_chart({"type": "bar"})
+        bar.add_series({"name": "完成率", "categories": [OVERVIEW, first, 0, last, 0],
+                        "values": [OVERVIEW, first, 1, last, 1], "fill": {"color": "#5B9BD5"},
+                        "data_labels": {"value": True, "num_format": "0%", "font": {"size": 8}}})
+        bar.set_title({"name": "各单位任务完成率（从低到高）", "name_font": {"name": "黑体", "size": 12}})
+        bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+        bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": "宋体", "size": 8}})
+        bar.set_legend({"none": True})
+        bar.set_size({"width": 640, "height": 60 + 18 * len(ranked)})
+        ws.insert_chart(r, 0, bar)
 
     # ---- 任务进度: one row per task, one column per unit
     ws = wb.add_worksheet(TASKS)
-    _print_setup(ws)
     fixed = TASK_FIXED
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 12)
-    ws.set_column(3, 3, 44)
-    ws.set_column(4, 7, 10)
-    ws.set_column(8, 8 + max(0, len(units) - 1), 7)
-    ws.freeze_panes(1, 4)
+    widths = _columns(ws, TASK_WIDTHS + [7] * len(units))
+    _print_setup(ws, widths, repeat_cols=2)
+    _head_height(ws, fixed + units, widths)
+    ws.freeze_panes(1, 2)
     fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
     big = BigSheet(ws, TASKS, fmts, fixed + units)
     col_of = {u: i for i, u in enumerate(units)}
     for row in s["task_rows"]:
         t = row["task"]
-        cells = [(t["id"], "text"), ((t.get("path") or [""])[0], "text"),
-                 (t.get("report_section") or classify(t.get("path") or [], t["text"]), "text"), (t["text"], "text"),
+        cells = [(t["id"], "text"), (t["text"], "text"), ((t.get("path") or [""])[0], "text"),
+                 (t.get("report_section") or classify(t.get("path") or [], t["text"]), "text"),
                  (t.get("deadline") or t.get("deadline_text") or "", "text"),
                  (row["overall"], row["overall"] if row["overall"] in STATUS_COLORS else "text"),
                  ("逾期" if row["overdue"] else "", "overdue"),
@@ -178,19 +237,17 @@ def _write(wb, s: dict, deferred: dict) -> None:
         for u, role in row["units"]:
             st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
             per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
-        big.add(cells + per_unit)
+        big.add(cells + per_unit, row_height_for([(t["text"], TASK_WIDTHS[1]), (cells[2][0], TASK_WIDTHS[2])], 13.5))
     ws.autofilter(0, 0, 1, len(fixed) - 1 + len(units))
     deferred[big.name] = big
 
     # ---- 单位进度 (sortable for the 通报 ranking)
     ws = wb.add_worksheet(UNITS)
-    _print_setup(ws)
     cols = UNIT_COLUMNS
     _head(ws, cols, F["head"])
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 8, 8)
-    ws.set_column(9, 9, 17)
-    ws.set_column(12, 12, 40)
+    widths = _columns(ws, [20, 6, 6, 6, 6, 6, 6, 7, 7, 15, 6, 6, 24, 8, 13, 14, 12])
+    _print_setup(ws, widths, repeat_cols=1)
+    _head_height(ws, cols, widths)
     counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
     for r, u in enumerate(s["unit_rows"], 1):
         u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
@@ -210,6 +267,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 14, u["phone"] or "", F["text"])
         ws.write_string(r, 15, u["data_round"] or "", F["text"])
         ws.write_string(r, 16, u["time_source"] or "", F["text"])
+    n_units = len(s["unit_rows"])
     total_row = n_units + 1                 # 合计, outside the filter so sorting never moves it
     ws.write_string(total_row, 0, "合计", F["head"])
     for c in range(2, 2 + len(counts) + 1):
@@ -223,13 +281,10 @@ def _write(wb, s: dict, deferred: dict) -> None:
 
     # ---- 逾期任务
     ws = wb.add_worksheet(OVERDUE)
-    _print_setup(ws)
     cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
     _head(ws, cols, F["head"])
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 50)
-    ws.set_column(2, 7, 12)
-    ws.set_column(3, 3, 22)
+    widths = _columns(ws, [10, 50, 11, 20, 6, 10, 10, 14])
+    _print_setup(ws, widths)
     r = 0
     contacts = {u["unit"]: u for u in s["unit_rows"]}
     for row in s["task_rows"]:
@@ -241,6 +296,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
                 continue
             r += 1
             t = row["task"]
+            ws.set_row(r, row_height_for([(t["text"], 50)], 13.5))
             ws.write_string(r, 0, t["id"], F["text"])
             ws.write_string(r, 1, t["text"], F["text"])
             ws.write_string(r, 2, t.get("deadline") or "", F["text"])
@@ -253,11 +309,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
 
     # ---- 未报送单位 (the 催报 list)
     ws = wb.add_worksheet(MISSING)
-    _print_setup(ws)
     cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
     _head(ws, cols, F["head"])
-    ws.set_column(1, 1, 28)
-    ws.set_column(4, 5, 16)
+    _print_setup(ws, _columns(ws, [6, 28, 8, 8, 14, 16]), landscape=False)
     for r, u in enumerate(s["missing"], 1):
         a = s["assignments"][u]
         ws.write_number(r, 0, r, F["num"])
@@ -269,11 +323,10 @@ def _write(wb, s: dict, deferred: dict) -> None:
 
     # ---- 落实情况明细 (ready to quote in the report)
     ws = wb.add_worksheet(DETAIL)
-    _print_setup(ws)
     cols = DETAIL_COLUMNS
-    widths = [11, 16, 36, 20, 6, 8, 11, 8, 8, 50, 24, 24, 24]
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, w)
+    widths = [10, 10, 26, 13, 5, 7, 10, 6, 6, 34, 14, 15, 15]
+    _print_setup(ws, _columns(ws, widths), repeat_cols=1)
+    _head_height(ws, cols, widths)
     fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
     big = BigSheet(ws, DETAIL, fmts, cols)
@@ -285,28 +338,25 @@ def _write(wb, s: dict, deferred: dict) -> None:
             if not e:
                 continue
             st = e.get("status") or ""
-            big.add([(t["id"], "text"), (section, "text"), (t["text"], "text"), (u, "text"),
+            big.add([(t["id"], "text"), (section, "text"), (short_title(t["text"], 30), "text"), (u, "text"),
                      (ROLE_CN.get(role, role), "text"), (st, st if st in STATUS_COLORS else "text"),
                      (e.get("done_date") or "", "text"), (e.get("progress"), "pct"), (e.get("actual"), "num"),
                      (e.get("detail") or "", "text"), (e.get("evidence") or "", "text"),
-                     (e.get("issues") or "", "text"), (e.get("next") or "", "text")])
+                     (e.get("issues") or "", "text"), (e.get("next") or "", "text")],
+                    row_height_for([(short_title(t["text"], 30), widths[2]), (e.get("detail"), widths[9]), (e.get("evidence"), widths[10]),
+                                    (e.get("issues"), widths[11]), (e.get("next"), widths[12])], 13.5))
     ws.autofilter(0, 0, 1, len(cols) - 1)
     ws.freeze_panes(1, 0)
     deferred[big.name] = big
 
     # ---- 问题清单
     ws = wb.add_worksheet(PROBLEMS)
-    _print_setup(ws)
     cols = ["轮次", "级别", "说明", "文件", "工作表", "单元格", "代码"]
     _head(ws, cols, F["head"])
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 10)
-    ws.set_column(2, 2, 80)
-    ws.set_column(3, 3, 30)
-    ws.set_column(4, 5, 10)
-    ws.set_column(6, 6, 18, None, {"hidden": True})
+    _print_setup(ws, _columns(ws, [14, 12, 70, 26, 10, 7, 18], hidden=(6,)))
     all_problems = s["problems"] + s.get("history", [])     # this round first, then older rounds, newest first
     for r, p in enumerate(all_problems, 1):
+        ws.set_row(r, row_height_for([(p.message, 70), (p.file, 26)], 13.5))
         for c, v in enumerate([p.round, SEVERITY_CN[p.severity], p.message, p.file, p.sheet, p.cell, p.code]):
             ws.write_string(r, c, str(v or ""), F["text"])
     ws.autofilter(0, 0, max(1, len(all_problems)), len(cols) - 1)
@@ -314,15 +364,12 @@ def _write(wb, s: dict, deferred: dict) -> None:
 
     # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here
     ws = wb.add_worksheet(FIGURES)
-    _print_setup(ws)
     spec = spec_for(plan.get("year"))
     fig_units = [u for u in units if u in s["figures"]]
     cols = FIGURE_FIXED + fig_units
-    ws.set_column(0, 0, 12, None, {"hidden": True})
-    ws.set_column(1, 1, 4)
-    ws.set_column(2, 2, 40)
-    ws.set_column(3, 3, 12)
-    ws.set_column(4, 4 + len(fig_units), 9)
+    all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
+    _print_setup(ws, _columns(ws, all_widths, hidden=(0,)), repeat_cols=4)
+    _head_height(ws, cols, all_widths)
     ws.freeze_panes(1, 5)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
     status = {u: s["figures"][u].get(L.FIGURE_STATUS, L.FIGURES_OK) for u in fig_units}

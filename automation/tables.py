@@ -56,8 +56,43 @@ def cell_text(value) -> str:
     return str(value)
 
 
+# How sheets print: A4, margins of 0.4" at the sides; a page then holds about this many column-width units
+# at 100 %.  A sheet is shrunk to one page wide only while its 10 pt text stays at 8 pt or more; a wider sheet
+# prints at PRINT_SCALE % across several pages, its first column(s) repeated on each (print titles).
+PAGE_UNITS = {"landscape": 150, "portrait": 100}
+MIN_SCALE = 0.8
+PRINT_SCALE = 85
+
+
+def fits_one_page_wide(total_width: float, landscape: bool = True) -> bool:
+    return total_width * MIN_SCALE <= PAGE_UNITS["landscape" if landscape else "portrait"]
+
+
+def print_setup(ws, widths: list[float], landscape: bool = True, title_rows: str | None = "1:1",
+                title_cols: str | None = "A:A") -> None:
+    """A4, orientation, margins, repeated header rows and, for a sheet too wide for one page at a readable
+    size, a fixed scale with the first column(s) repeated on every page instead of fit-to-width."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if fits_one_page_wide(sum(widths), landscape):
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = PRINT_SCALE
+        if title_cols:
+            ws.print_title_cols = title_cols
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
 def style_header(ws, widths: list[float], header_row: int = 1, wrap: bool = True, freeze: bool = True,
-                 landscape: bool = True) -> None:
+                 landscape: bool = True, title_cols: str | None = "A:A") -> None:
     """House style: bold filled header, borders, wrapped text, frozen header, filter, A4 print."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -86,15 +121,12 @@ def style_header(ws, widths: list[float], header_row: int = 1, wrap: bool = True
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     last = get_column_letter(len(widths))
     ws.auto_filter.ref = f"A{header_row}:{last}{max(ws.max_row, header_row + 1)}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    visible = [w for i, w in enumerate(widths, 1)
+               if not ws.column_dimensions[get_column_letter(i)].hidden]
+    print_setup(ws, visible, landscape, f"{header_row}:{header_row}", title_cols)
+    head_height = max(row_height_for([(c.value, widths[i]) for i, c in enumerate(ws[header_row]) if i < len(widths)],
+                                     14.0), 20.0)
+    ws.row_dimensions[header_row].height = head_height
 
 
 def row_height_for(texts_and_widths: list[tuple[str, float]], line_height: float = 14.0) -> float:

@@ -28,7 +28,9 @@ ACTUAL = "实际责任单位"       # filled by the clerk for names the registry
 SECTION = "报告栏目"          # the subsection of the report's 一、总体情况 the task is told under
 COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
            "完成时限", "时限原文", "频次", "量化目标", SECTION, "来源", "待确认", ACTUAL]
-WIDTHS = [12, 22, 24, 60, 30, 16, 26, 16, 12, 14, 8, 12, 14, 18, 22, 24]
+WIDTHS = [10, 12, 14, 44, 18, 12, 22, 12, 11, 12, 6, 10, 10, 14, 18, 14]
+# optional columns hidden when no task has anything in them (the clerk may unhide them to fill them in)
+HIDE_WHEN_EMPTY = ["二级标题", "牵头单位", "配合单位", "时限原文", "频次", "量化目标"]
 REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
 
 
@@ -49,7 +51,14 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
                targets_text(t.targets), t.report_section or classify(t.path, t.text), t.source, t.review,
                _join(t.actual_units)]
         append_text_row(ws, row)
+    for name in HIDE_WHEN_EMPTY:
+        c = COLUMNS.index(name) + 1
+        if not any(ws.cell(r, c).value for r in range(2, ws.max_row + 1)):
+            ws.column_dimensions[get_column_letter(c)].hidden = True
     style_header(ws, WIDTHS)
+    ws.column_dimensions["A"].number_format = "@"   # ids are text: "2021-01-05" typed by a clerk stays an id
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, 1).number_format = "@"
     deadline_col, review_col = COLUMNS.index("完成时限") + 1, COLUMNS.index("待确认") + 1
     section_col = get_column_letter(COLUMNS.index(SECTION) + 1)
     choose = DataValidation(type="list", formula1='"' + ",".join(SECTIONS) + '"', allow_blank=True,
@@ -66,7 +75,7 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
             ws.cell(r, review_col).fill = review_fill
     # the 单位 sheet: every unit named, with counts and registry status
     us = wb.create_sheet(UNIT_SHEET)
-    us.append(["单位名称", "任务数", "牵头任务数", "集合名称", "名录中", "名录标准名称", "集合成员"])
+    us.append(["单位名称", "任务数", "牵头任务数", "是否集合名称", "是否在名录中", "名录标准名称", "集合包含的单位"])
     counts: dict[str, list[int]] = {}
     for t in plan.tasks:
         for u in t.units:
@@ -79,7 +88,7 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
         known = "是" if (canon or members) else ("否" if registry else "未提供名录")
         us.append([name, n, lead, "是" if is_collective(name) else "否", known, canon or "",
                    _join(members) if members else ""])
-    style_header(us, [34, 8, 10, 9, 10, 24, 60])
+    style_header(us, [30, 7, 9, 9, 9, 22, 60])
     for r in range(2, us.max_row + 1):
         if us.cell(r, 5).value == "否":
             for c in range(1, 8):
@@ -92,7 +101,7 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
     for i, d in enumerate(plan.documents, 1):
         info.append([f"文件{i}", "；".join(x for x in [d.get("title", ""), d.get("number", ""), d.get("date", "")] if x)])
     info.append(["说明", "可直接修改“任务清单”表中的单位、时限和内容，或删除不需要的任务行；后续下发以本表为准。"
-                        "单位之间用顿号“、”分隔。黄色底色的行需要人工确认。“单位”表中“名录中”为“否”的名称"
+                        "单位之间用顿号“、”分隔。黄色底色的行需要人工确认。“单位”表中“是否在名录中”为“否”的名称"
                         "（如“区政府有关部门”）无法确定是哪些单位：请在该任务的“实际责任单位”列写明由哪些单位落实，"
                         "或在单位名录中补充该名称。"])
     style_header(info, [12, 100], freeze=False)

@@ -91,7 +91,7 @@ class BigSheet:
     A probe row (row 2) carries one blank cell per format so the style ids can be read back."""
 
     def __init__(self, ws, name: str, formats: dict, header: list[str]):
-        self.name, self.rows = name, []
+        self.name, self.rows, self.heights = name, [], []
         self.fmt_names = list(formats)
         for c, t in enumerate(header):
             ws.write_string(0, c, t, formats["__head__"])
@@ -99,8 +99,10 @@ class BigSheet:
             ws.write_blank(1, c, None, formats[key])
         self.ncols = len(header)
 
-    def add(self, cells: list[tuple]) -> None:
+    def add(self, cells: list[tuple], height: float | None = None) -> None:
+        """A row of (value, format name) cells; ``height`` in points for wrapped text (None: default)."""
         self.rows.append(cells)
+        self.heights.append(height)
 
 
 def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
@@ -148,9 +150,10 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
             with dst.open(n, "w") as out:
                 out.write(head.encode("utf-8"))
                 chunk = []
-                for r, cells in enumerate(big.rows, 2):
+                for r, (cells, ht) in enumerate(zip(big.rows, big.heights), 2):
                     rs = str(r)
-                    chunk.append(f'<row r="{rs}">' + "".join(
+                    attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
+                    chunk.append(f'<row r="{rs}"{attrs}>' + "".join(
                         '<c r="' + letters[c] + rs + '"' + frag(v, fmt) for c, (v, fmt) in enumerate(cells)) + "</row>")
                     if len(chunk) >= 2000:
                         out.write("".join(chunk).encode("utf-8"))

@@ -89,7 +89,9 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl.workbook.defined_name import DefinedName
 
     from automation import unitbook as L
-    from automation.tables import save_workbook
+    from openpyxl.worksheet.pagebreak import Break
+
+    from automation.tables import print_setup, save_workbook
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -186,26 +188,22 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
         name(col.name, L.LEDGER_SHEET, f"${letter}$1")
     ws.row_dimensions[1].height = 30
     ws.freeze_panes = "C2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.page_margins.left = ws.page_margins.right = 0.3
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    # 17 columns do not fit one A4 width at a readable size: printed at 85 % across pages, 序号 to 任务内容
+    # repeated on each page so every page says which task a row is
+    print_setup(ws, [c.width for c in L.COLUMNS], landscape=True, title_rows="1:1", title_cols="A:D")
 
     # -- 年度报告数据: tables 二, 三, 四 as in the national format
     from automation import reportspec as R
 
     spec = spec or R.SPEC_2021
     f = wb.create_sheet(L.FIGURE_SHEET)
-    widths = {"A": 14, "B": 13, "C": 30}
+    # 9 pt text printed one page wide stays at 8 pt or more only below ~168 width units (FIGURE_PRINT_UNITS)
+    widths = {"A": 12, "B": 11, "C": 24}
     for i in range(4, 16):
-        widths[get_column_letter(i)] = 9.5
-    widths["K"] = 3
-    widths["L"] = 6
-    widths["M"] = 44
+        widths[get_column_letter(i)] = 9
+    widths["K"] = 8           # table 四 needs K..O as value columns too: "结果维持" on two lines, not in 2 chars
+    widths["L"] = 8
+    widths["M"] = 18
     for k, w in widths.items():
         f.column_dimensions[k].width = w
     small = Font(name="宋体", size=9)
@@ -346,7 +344,8 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     cell(chk, 12, f'=IF(COUNTIF(D{chk}:J{chk},"✗")>0,"✗","✓")', kind="calc")
     cell(chk, 13, "每一列：本年新收＋上年结转＝本年度办理结果总计＋结转下年度继续办理")
     f.row_dimensions[chk].height = 26
-    # table 四
+    # table 四 starts a printed page: its header never sits alone at the foot of the page before
+    f.row_breaks.append(Break(id=chk + 1))
     r = chk + 2
     f.cell(r, 1, "四、政府信息公开行政复议、行政诉讼情况").font = Font(name="黑体", size=11)
     r += 1
@@ -420,11 +419,7 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
             if x.protection.locked is False and x.column > 1:
                 {"0.00": money, "+0;-0;0": signed}.get(x.number_format, whole).add(x.coordinate)
     f.freeze_panes = "A4"
-    f.page_setup.orientation = "landscape"
-    f.page_setup.paperSize = f.PAPERSIZE_A4
-    f.page_setup.fitToWidth = 1
-    f.page_setup.fitToHeight = 0
-    f.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(f, list(widths.values()) + [5], landscape=True, title_rows=None, title_cols=None)
     f.sheet_view.showGridLines = False
     for sheet in (g, ws, f):
         sheet.sheet_view.zoomScale = 100

@@ -1,0 +1,125 @@
+"""Every sheet we write prints on A4 at a readable size: paper, orientation, repeated headers, and a
+fit-to-width scale that keeps the text at 8 pt or more (else a fixed scale with repeated columns)."""
+import re
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+
+from automation.tables import MIN_SCALE, PAGE_UNITS
+
+BODY_PT = {"年度报告数据": 9}           # the unit workbook's figures sheet is set in 9 pt; the rest in 10-11 pt
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    from automation.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("print") / "demo").output
+
+
+def visible_widths(ws) -> list[float]:
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max:
+            for c in range(dim.min, dim.max + 1):
+                widths[c] = (dim.width or 8.43, dim.hidden)
+    last = max(ws.max_column, max(widths, default=0))
+    return [widths.get(c, (8.43, False))[0] for c in range(1, last + 1) if not widths.get(c, (0, False))[1]]
+
+
+def check_sheet(path, ws, problems):
+    ps = ws.page_setup
+    where = f"{path.name}/{ws.title}"
+    if str(ps.paperSize) != "9":
+        problems.append(f"{where}: paper {ps.paperSize}, not A4")
+    if ps.orientation not in ("landscape", "portrait"):
+        problems.append(f"{where}: no orientation")
+    fit = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
+    total = sum(visible_widths(ws))
+    if fit:
+        if ps.fitToWidth not in (None, 1):
+            problems.append(f"{where}: fit to {ps.fitToWidth} pages wide")
+        scale = min(1.0, PAGE_UNITS[ps.orientation] / total)
+        pt = BODY_PT.get(ws.title, 10) if "任务台账" in path.name else 10
+        if scale * pt < 8 - 1e-6:
+            problems.append(f"{where}: shrunk to {scale:.2f} of {pt} pt ({total:.0f} width units)")
+    else:
+        if not ps.scale or int(ps.scale) < MIN_SCALE * 100:
+            problems.append(f"{where}: scale {ps.scale}")
+        if not ws.print_title_cols:
+            problems.append(f"{where}: wider than a page without repeated columns")
+
+
+def workbooks(year):
+    unit_book = next((year / "下发" / "2021年第2次调度").glob("区财政局_*.xlsx"))
+    return [year / "汇总" / "汇总.xlsx", year / "任务清单.xlsx", unit_book, year / "控制台.xlsm",
+            year / "报告" / "报告清单.xlsx", year / "单位名录.xlsx", year / "下发" / "2021年第2次调度" / "下发清单.xlsx"]
+
+
+def test_every_sheet_prints_on_a4_at_a_readable_size(year):
+    problems = []
+    for path in workbooks(year):
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.sheet_state == "visible":
+                check_sheet(path, ws, problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_list_sheets_repeat_their_header_and_wide_matrices_their_labels(year):
+    wb = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")
+    for name in ("任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据"):
+        assert wb[name].print_title_rows == "$1:$1", name
+    assert wb["任务进度"].print_title_cols == "$A:$B"           # 任务编号 and 任务内容 on every page
+    assert wb["年度报告数据"].print_title_cols == "$A:$D"
+    assert [c.value for c in wb["任务进度"][1]][:2] == ["任务编号", "任务内容"]
+    # a wrapped row is as high as its text: the longest 落实情况 gets several lines, not one
+    ws = wb["落实情况明细"]
+    head = [c.value for c in ws[1]]
+    col = head.index("落实情况") + 1
+    longest = max(range(2, ws.max_row + 1), key=lambda r: len(str(ws.cell(r, col).value or "")))
+    text = str(ws.cell(longest, col).value)
+    lines = -(-sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) // int(ws.column_dimensions[get_column_letter(col)].width - 1))
+    assert ws.row_dimensions[longest].height >= lines * 13.5
+    # the unit header row is high enough for the longest wrapped unit name
+    assert wb["任务进度"].row_dimensions[1].height >= 40
+
+
+def test_overview_defines_each_metric_and_ranks_units(year):
+    wb = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")
+    ws = wb["总览"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(max_col=3)]
+    head = next(i for i, r in enumerate(rows) if r[2] == "怎么计算（指标说明）")
+    defined = {r[0]: r[2] for r in rows[head + 1:head + 20] if r[0] and r[1] is not None}
+    for k in ("已完成任务", "逾期未完成任务", "单位任务完成率", "逾期报送单位", "未报送单位"):
+        assert defined.get(k), k
+    assert "截止日（2021-12-25）" in defined["逾期未完成任务"] and "口径不同" in defined["单位任务完成率"]
+    # the ranking: lowest first, every unit, the chart drawn from it
+    start = next(i for i, r in enumerate(rows) if r[0] == "各单位任务完成率（从低到高）") + 2
+    ranked = [r for r in rows[start:] if r[0]]
+    rates = [r[1] for r in ranked]
+    assert rates == sorted(rates) and len(ranked) == 37
+    assert len(ws._charts) == 2                       # two rounds: the trend, and the units
+
+
+def test_task_list_is_fit_for_review(year):
+    wb = openpyxl.load_workbook(year / "任务清单.xlsx")
+    ws = wb["任务清单"]
+    head = [c.value for c in ws[1]]
+    assert ws["A2"].number_format == "@"                          # a typed id stays text, new rows too
+    assert ws.column_dimensions["A"].number_format == "@"
+    src = ws.cell(2, head.index("来源") + 1).value
+    assert re.fullmatch(r".+\.txt 第\d+行", src), src
+    hidden = {head[c - 1] for c in range(1, len(head) + 1) if ws.column_dimensions[get_column_letter(c)].hidden}
+    assert hidden == {c for c in ("二级标题", "牵头单位", "配合单位", "时限原文", "频次", "量化目标")
+                      if not any(ws.cell(r, head.index(c) + 1).value for r in range(2, ws.max_row + 1))}
+    assert "配合单位" in hidden
+    assert [c.value for c in wb["单位"][1]][3:5] == ["是否集合名称", "是否在名录中"]
+
+
+def test_sent_workbook_is_not_red_before_the_unit_answers(year):
+    path = next((year / "下发" / "2021年第1次调度").glob("区财政局_*.xlsx"))
+    ws = openpyxl.load_workbook(path)["任务台账"]
+    rules = [r for cf in ws.conditional_formatting for r in cf.rules if "TODAY()" in (r.formula or [""])[0]]
+    assert rules and all('<>""' in r.formula[0].split("TODAY()")[1] for r in rules)
