@@ -389,7 +389,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
         values = [(c.get(key) or 0) if ok and key in spec.all_keys else c.get(key) for c, ok in zip(shown, usable)]
         total = sum(v for v, ok in zip(values, usable) if ok and isinstance(v, (int, float)))
         big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (total, "num")]
-                + [(v, "num") for v in values])
+                + [(v, "num") for v in values], row_height_for([(row_label, 34), (col_label, 12)], 13.5))
     oks = [not spec.check_balance(s["figures"][u]) if ok else None for u, ok in zip(fig_units, usable)]
     big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
              ("✓" if all(x is not False for x in oks) else "✗", "text")]
