@@ -11,7 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .tables import row_height_for
+from .tables import row_height_for, xlsxwriter_print_setup
 from .steps import STEPS
 from .vba import Module, document_module, vba_project
 
@@ -177,13 +177,13 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     r += 1
     ws.merge_range(r, 0, r + 7, 3, str(previous.get("GK_MESSAGE") or "尚未运行任何步骤。"), f["msg"])
     name("GK_MESSAGE", f"A{r + 1}")
-    _a4(ws, landscape=True, pages_high=1)
+    xlsxwriter_print_setup(ws, [20, 22, 52, 18], landscape=True, title_row=False, pages_high=1)
     ws.activate()
 
     guide = wb.add_worksheet("使用说明")
     guide.set_vba_name("Sheet2")
     guide.set_column("A:A", 96)
-    _a4(guide, landscape=False)
+    xlsxwriter_print_setup(guide, [96], landscape=False, title_row=False)
     lines = [
         ("h2", "一、每年的工作顺序"),
         ("text", "1. 把本年度《政务公开工作要点》（Word、PDF 或文本）放进本文件夹下的“工作要点”文件夹；通知和附件可以都放进去。"),
@@ -209,8 +209,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     settings.set_vba_name("Sheet3")
     settings.set_column("A:A", 22)
     settings.set_column("B:B", 60)
-    _a4(settings, landscape=False)
-    settings.repeat_rows(0)
+    xlsxwriter_print_setup(settings, [22, 60], landscape=False)
     settings.write_string(0, 0, "项目", f["head"])
     settings.write_string(0, 1, "内容（年度报告的导语、落款使用）", f["head"])
     rows = dict(previous.get("__settings__") or SETTINGS_ROWS)
@@ -228,18 +227,6 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     _printable_buttons(tmp)
     tmp.replace(path)
     return path
-
-
-def _a4(ws, landscape: bool, pages_high: int = 0) -> None:
-    """A4, one page wide (these sheets are narrow enough to stay readable), footer with page numbers."""
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
-    ws.fit_to_pages(1, pages_high)
-    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _printable_buttons(path: Path) -> None:

@@ -51,17 +51,22 @@ class Draft:
     standard: list[str] = field(default_factory=list)       # places the writer must replace
 
 
-def num(fig: dict, key: str) -> int | float | None:
-    """A figure as a number; None when blank or not a number (blank is not zero)."""
-    v = fig.get(key)
-    if isinstance(v, bool) or v in (None, ""):
+def typed_number(v):
+    """A figure as typed: a number, None for blank (blank is not zero), the text itself when it is not one."""
+    if v is None or v == "":
         return None
     if isinstance(v, (int, float)):
         return v
     try:
         return float(str(v).strip())
     except ValueError:
-        return None
+        return v
+
+
+def num(fig: dict, key: str) -> int | float | None:
+    """A figure as a number; None when blank or not a number."""
+    v = typed_number(fig.get(key))
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def n(fig: dict, key: str) -> int:
@@ -256,30 +261,17 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
         else:
             out.append("严格按照《条例》规定的程序和时限做好依申请公开工作，全年未收到政府信息公开申请。")
     elif section == "政府信息管理":
-        told = [(k, v) for k, v in extras(["公开前保密审查信息条数"]) if v]
-        if told:
-            out.append(f"落实“先审查、后公开”和“一事一审”要求，全年对{int(told[0][1])}条拟公开信息进行了保密审查。")
+        out += figure_phrase(fig, "落实“先审查、后公开”和“一事一审”要求，",
+                             [("公开前保密审查信息条数", "全年对{}条拟公开信息进行了保密审查")])
         keys = spec.t2_blocks[0][2][1][1]
         if spec.name == "2021" and (n(fig, keys[1]) or n(fig, keys[2])):
             out.append(f"加强行政规范性文件管理，本年废止{n(fig, keys[1])}件，现行有效{n(fig, keys[2])}件。")
     elif section == "政府信息公开平台建设":
-        told = {k: v for k, v in extras(["政务新媒体账号数", "政务新媒体发布信息条数"]) if v}
-        if told:
-            bits = []
-            if "政务新媒体账号数" in told:
-                bits.append(f"现有政务新媒体账号{int(told['政务新媒体账号数'])}个")
-            if "政务新媒体发布信息条数" in told:
-                bits.append(f"全年通过政务新媒体发布信息{int(told['政务新媒体发布信息条数'])}条")
-            out.append("发挥政府网站和政务新媒体的公开平台作用，" + "，".join(bits) + "。")
+        out += figure_phrase(fig, "发挥政府网站和政务新媒体的公开平台作用，", [("政务新媒体账号数", "现有政务新媒体账号{}个"),
+                                                           ("政务新媒体发布信息条数", "全年通过政务新媒体发布信息{}条")])
     elif section == "监督保障":
-        told = {k: v for k, v in extras(["政务公开培训场次", "参加培训人次"]) if v}
-        if told:
-            bits = []
-            if "政务公开培训场次" in told:
-                bits.append(f"举办政务公开业务培训{int(told['政务公开培训场次'])}场")
-            if "参加培训人次" in told:
-                bits.append(f"参训{int(told['参加培训人次'])}人次")
-            out.append("加强政务公开队伍建设，" + "，".join(bits) + "。")
+        out += figure_phrase(fig, "加强政务公开队伍建设，", [("政务公开培训场次", "举办政务公开业务培训{}场"),
+                                               ("参加培训人次", "参训{}人次")])
         review, direct, after = n(fig, R.t4(5)), n(fig, R.t4(10)), n(fig, R.t4(15))
         if review or direct or after:
             fixed = n(fig, R.t4(2)) + n(fig, R.t4(7)) + n(fig, R.t4(12))
@@ -288,6 +280,12 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
         else:
             out.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
     return out
+
+
+def figure_phrase(fig: dict, lead: str, items: list[tuple[str, str]]) -> list[str]:
+    """One sentence from the narrative figures a unit gave (blank or 0: not mentioned), or none."""
+    bits = [frame.format(int(num(fig, label))) for label, frame in items if num(fig, label)]
+    return [lead + "，".join(bits) + "。"] if bits else []
 
 
 def _coercion_key(spec) -> str | None:

@@ -54,15 +54,7 @@ def read_settings(path) -> dict:
 
 # ------------------------------------------------------------------------------ numbers and checks
 
-def _num(v):
-    if v is None or v == "":
-        return None
-    if isinstance(v, (int, float)):
-        return v
-    try:
-        return float(str(v).strip())
-    except ValueError:
-        return v          # kept as typed: rule 5 reports it
+_num = N.typed_number          # text kept as typed: rule 5 reports it
 
 
 def typed_figures(units: list[UnitData]) -> dict:

@@ -21,7 +21,7 @@ from .problems import GongkaiError
 from .narrative import short_title
 from .reportsections import classify, section_name
 from .reportspec import spec_for
-from .tables import CALAMINE_ERRORS, PRINT_SCALE, atomic_target, fits_one_page_wide, row_height_for
+from .tables import CALAMINE_ERRORS, atomic_target, row_height_for, xlsxwriter_print_setup
 from .xlsxparts import BigSheet, fill_big_sheets
 
 # the sheets, and the headers the reader relies on
@@ -60,27 +60,6 @@ def _head(ws, titles: list[str], fmt) -> None:
         ws.write_string(0, c, t, fmt)
 
 
-def _print_setup(ws, widths: list[float], landscape: bool = True, repeat_cols: int = 0, title_row: bool = True) -> None:
-    """A4 with repeated header row; one page wide while the text stays readable (tables.fits_one_page_wide),
-    else a fixed scale across pages with the first ``repeat_cols`` columns printed on every page."""
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.center_horizontally()
-    if fits_one_page_wide(sum(widths), landscape):
-        ws.fit_to_pages(1, 0)
-    else:
-        ws.set_print_scale(PRINT_SCALE)
-        if repeat_cols:
-            ws.repeat_columns(0, repeat_cols - 1)
-    if title_row:
-        ws.repeat_rows(0)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-
-
 def _columns(ws, widths: list[float], hidden: tuple = ()) -> list[float]:
     """Set the column widths; returns the widths that print (hidden ones left out)."""
     for c, w in enumerate(widths):
@@ -117,7 +96,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 总览: the metrics, each with how it is counted, the trend and the per-unit chart
     ws = wb.add_worksheet(OVERVIEW)
     widths = _columns(ws, [22, 14, 64, 12])
-    _print_setup(ws, widths, title_row=False)
+    xlsxwriter_print_setup(ws, widths, title_row=False)
     ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
     info = [(INFO_TITLE, plan.get("title", "")), (INFO_YEAR, str(plan.get("year") or "")),
             (INFO_ROUND, s["round"] or "（未命名）"), (INFO_AS_OF, s["as_of"].strftime("%Y-%m-%d %H:%M")),
@@ -217,7 +196,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet(TASKS)
     fixed = TASK_FIXED
     widths = _columns(ws, TASK_WIDTHS + [7] * len(units))
-    _print_setup(ws, widths, repeat_cols=2)
+    xlsxwriter_print_setup(ws, widths, repeat_cols=2)
     _head_height(ws, fixed + units, widths)
     ws.freeze_panes(1, 2)
     fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"]}
@@ -246,7 +225,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     cols = UNIT_COLUMNS
     _head(ws, cols, F["head"])
     widths = _columns(ws, [20, 6, 6, 6, 6, 6, 6, 7, 7, 15, 6, 6, 24, 8, 13, 14, 12])
-    _print_setup(ws, widths, repeat_cols=1)
+    xlsxwriter_print_setup(ws, widths, repeat_cols=1)
     _head_height(ws, cols, widths)
     counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
     for r, u in enumerate(s["unit_rows"], 1):
@@ -284,7 +263,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
     _head(ws, cols, F["head"])
     widths = _columns(ws, [10, 50, 11, 20, 6, 10, 10, 14])
-    _print_setup(ws, widths)
+    xlsxwriter_print_setup(ws, widths)
     r = 0
     contacts = {u["unit"]: u for u in s["unit_rows"]}
     for row in s["task_rows"]:
@@ -311,7 +290,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet(MISSING)
     cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
     _head(ws, cols, F["head"])
-    _print_setup(ws, _columns(ws, [6, 28, 8, 8, 14, 16]), landscape=False)
+    xlsxwriter_print_setup(ws, _columns(ws, [6, 28, 8, 8, 14, 16]), landscape=False)
     for r, u in enumerate(s["missing"], 1):
         a = s["assignments"][u]
         ws.write_number(r, 0, r, F["num"])
@@ -325,7 +304,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet(DETAIL)
     cols = DETAIL_COLUMNS
     widths = [10, 10, 26, 13, 5, 7, 10, 6, 6, 34, 14, 15, 15]
-    _print_setup(ws, _columns(ws, widths), repeat_cols=1)
+    xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
     _head_height(ws, cols, widths)
     fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
@@ -353,7 +332,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet(PROBLEMS)
     cols = ["轮次", "级别", "说明", "文件", "工作表", "单元格", "代码"]
     _head(ws, cols, F["head"])
-    _print_setup(ws, _columns(ws, [14, 12, 70, 26, 10, 7, 18], hidden=(6,)))
+    xlsxwriter_print_setup(ws, _columns(ws, [14, 12, 70, 26, 10, 7, 18], hidden=(6,)))
     all_problems = s["problems"] + s.get("history", [])     # this round first, then older rounds, newest first
     for r, p in enumerate(all_problems, 1):
         ws.set_row(r, row_height_for([(p.message, 70), (p.file, 26)], 13.5))
@@ -368,7 +347,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     fig_units = [u for u in units if u in s["figures"]]
     cols = FIGURE_FIXED + fig_units
     all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
-    _print_setup(ws, _columns(ws, all_widths, hidden=(0,)), repeat_cols=4)
+    xlsxwriter_print_setup(ws, _columns(ws, all_widths, hidden=(0,)), repeat_cols=4)
     _head_height(ws, cols, all_widths)
     ws.freeze_panes(1, 5)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)

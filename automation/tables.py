@@ -91,6 +91,28 @@ def print_setup(ws, widths: list[float], landscape: bool = True, title_rows: str
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+def xlsxwriter_print_setup(ws, widths: list[float], landscape: bool = True, repeat_cols: int = 0,
+                           title_row: bool = True, pages_high: int = 0) -> None:
+    """The same rules for a sheet XlsxWriter writes: A4, margins, repeated header row; one page wide while the
+    text stays readable, else PRINT_SCALE % across pages with the first ``repeat_cols`` columns repeated."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    if fits_one_page_wide(sum(widths), landscape):
+        ws.fit_to_pages(1, pages_high)
+    else:
+        ws.set_print_scale(PRINT_SCALE)
+        if repeat_cols:
+            ws.repeat_columns(0, repeat_cols - 1)
+    if title_row:
+        ws.repeat_rows(0)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
 def style_header(ws, widths: list[float], header_row: int = 1, wrap: bool = True, freeze: bool = True,
                  landscape: bool = True, title_cols: str | None = "A:A") -> None:
     """House style: bold filled header, borders, wrapped text, frozen header, filter, A4 print."""
