@@ -182,9 +182,13 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     guard_output(output, [p], [], force)
     con = open_ledger(p)
-    runs = con.execute("SELECT as_of, due FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
+    runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
+                       (round_name, round_name)).fetchone()
+    sent = con.execute("SELECT due FROM distributions WHERE round=?", (round_name or "",)).fetchone()
     as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))
-    due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else None
+    due_text = (runs[1] if runs and runs[1] else "") or (sent[0] if sent else "")
+    due = dt.date.fromisoformat(due_text) if due_text else None
     summary = build_summary(con, round_name, as_of=as_of, due=due, notes=[])
     con.close()
     out = write_summary(summary, output)

@@ -123,3 +123,19 @@ def test_sent_workbook_is_not_red_before_the_unit_answers(year):
     ws = openpyxl.load_workbook(path)["任务台账"]
     rules = [r for cf in ws.conditional_formatting for r in cf.rules if "TODAY()" in (r.formula or [""])[0]]
     assert rules and all('<>""' in r.formula[0].split("TODAY()")[1] for r in rules)
+
+
+def test_an_old_round_rebuilt_reads_as_it_did(year, tmp_path):
+    """Overdue is judged at the round's own cut-off, stored with the round: rebuilding round 1 after round 2
+    gives round 1's cut-off and the same counts every time."""
+    from automation.collect import rebuild
+    from automation.summarybook import read_summary
+
+    ledger = year / "汇总" / "台账.sqlite"
+    a = rebuild(ledger, tmp_path / "a.xlsx", round_name="2021年第1次调度")
+    b = rebuild(ledger, tmp_path / "b.xlsx", round_name="2021年第1次调度")
+    data = read_summary(a.output)
+    assert data.round == "2021年第1次调度" and str(data.due) == "2021-07-10"
+    assert a.headline == b.headline and a.headline.returned == 36
+    latest = rebuild(ledger, tmp_path / "c.xlsx")
+    assert str(read_summary(latest.output).due) == "2021-12-25"
