@@ -32,7 +32,7 @@ setup(
         "jinja2>=3.0",
         "defusedxml>=0.7",
         "msoffcrypto-tool>=5.0",
-        "pypdf>=4.0",
+        "pdfplumber>=0.11",
         "xlsxwriter>=3.0",
         "xlwings>=0.37",
         "tqdm>=4.60",

@@ -128,22 +128,98 @@ def _read_docx(p: Path) -> list:
 
 
 def _read_pdf(p: Path) -> list:
-    try:
-        from pypdf import PdfReader
+    """A PDF through its layout (pdfplumber): ruled tables rebuilt cell by cell, wrapped lines inside a cell
+    joined; prose lines joined by position — a line that runs to the right edge of the text block goes on
+    in the next one, a line that ends short ends a paragraph."""
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
 
-        reader = PdfReader(str(p))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # noqa: BLE001
+    try:
+        pdf = pdfplumber.open(str(p))
+    except (PDFSyntaxError, Exception) as exc:  # noqa: BLE001 - any parser failure is a user-file problem
         raise GongkaiError.of("PDF_INVALID", p.name, detail=type(exc).__name__) from None
-    if sum(len(t.strip()) for t in pages) < 20 * max(1, len(pages)) // 2:
-        raise GongkaiError.of("PDF_NO_TEXT", p.name)
     blocks: list = []
-    for page_no, text in enumerate(pages, 1):
-        for i, line in enumerate(text.split("\n"), 1):
-            if PAGE_NUMBER.match(line):
-                continue
-            blocks.append(Line(line.replace("\u3000", " ").rstrip(), f"{p.name} 第{page_no}页第{i}行", False))
+    chars_seen = 0
+    table_no = 0
+    with pdf:
+        try:
+            for page_no, page in enumerate(pdf.pages, 1):
+                chars_seen += len(page.chars)
+                items: list[tuple[float, object]] = []
+                tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
+                for t in tables:
+                    table_no += 1
+                    rows = _pdf_table_rows(t.extract())
+                    sources = [f"{p.name} 第{page_no}页表{table_no}第{i}行" for i in range(1, len(rows) + 1)]
+                    items.append((t.bbox[1], Table(rows, f"{p.name} 第{page_no}页表{table_no}", sources)))
+                boxes = [t.bbox for t in tables]
+
+                def outside(obj, boxes=boxes):
+                    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                    return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+                lines = page.filter(outside).extract_text_lines(strip=True, return_chars=True) if boxes else \
+                    page.extract_text_lines(strip=True, return_chars=True)
+                lines = [ln for ln in lines if ln["text"].strip() and not PAGE_NUMBER.match(ln["text"])]
+                for top, text in _pdf_paragraphs(lines):
+                    items.append((top, text))
+                n = 0
+                for _, item in sorted(items, key=lambda x: x[0]):
+                    if isinstance(item, Table):
+                        blocks.append(item)
+                    else:
+                        n += 1
+                        blocks.append(Line(item.replace("\u3000", " "), f"{p.name} 第{page_no}页第{n}段", True))
+        except Exception as exc:  # noqa: BLE001
+            raise GongkaiError.of("PDF_INVALID", p.name, detail=type(exc).__name__) from None
+    if chars_seen < 20 * max(1, len(blocks)) // 2 or not any(isinstance(b, Table) or b.text.strip() for b in blocks):
+        raise GongkaiError.of("PDF_NO_TEXT", p.name)
     return blocks
+
+
+def _pdf_paragraphs(lines: list[dict]) -> list[tuple[float, str]]:
+    """Text lines of one page joined where the text ran to the right edge of the block (wrapped by layout)."""
+    if not lines:
+        return []
+    widths = [c["x1"] - c["x0"] for ln in lines for c in ln["chars"] if c["text"].strip()]
+    em = sorted(widths)[len(widths) // 2] if widths else 10.0
+    right = max(ln["x1"] for ln in lines)
+    out: list[tuple[float, str]] = []
+    joined = False
+    for ln in lines:
+        text = ln["text"].strip()
+        if out and joined and re.search(r"[。；！？）)]$", out[-1][1]) and STARTS_ITEM.match(text):
+            joined = False                               # a full line that ends a sentence, then a new item
+        if out and joined:
+            top, prev = out[-1]
+            sep = " " if re.search(r"[0-9A-Za-z]$", prev) and re.match(r"[0-9A-Za-z]", text) else ""
+            out[-1] = (top, prev + sep + text)
+        else:
+            out.append((ln["top"], text))
+        joined = ln["x1"] >= right - 1.5 * em           # ran to the edge: the sentence goes on below
+    return out
+
+
+STARTS_ITEM = re.compile(r"^(\d{1,3}\s*[.．、]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+[条章])")
+
+
+def _pdf_table_rows(rows: list[list]) -> list[list[str]]:
+    """Cells with their wrapped lines joined; a merged cell repeats its text in the rows and columns it
+    covers (as Word's grid does), a row that is one merged cell stays one cell."""
+    out: list[list[str]] = []
+    for r in rows:
+        cells = [None if c is None else re.sub(r"\s*\n\s*", "", str(c)).strip() for c in r]
+        if sum(c is not None for c in cells) == 1 and cells[0] is not None:
+            out.append([cells[0]])
+            continue
+        filled = []
+        for i, c in enumerate(cells):
+            if c is None:
+                above = out[-1][i] if out and len(out[-1]) == len(cells) else None
+                c = above if above is not None else (filled[-1] if filled else "")
+            filled.append(c)
+        out.append(filled)
+    return out
 
 
 def _read_converted(p: Path) -> list:

@@ -321,7 +321,8 @@ def test_renders_with_libreoffice(issued, tmp_path):
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / (os.path.basename(src)[:-5] + ".pdf")
     assert pdf.exists() and pdf.stat().st_size > 10000
-    from pypdf import PdfReader
+    import pdfplumber
 
-    text = "".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+    with pdfplumber.open(str(pdf)) as doc:
+        text = "".join(p.extract_text() or "" for p in doc.pages)
     assert "孟庄镇" in text and "任务台账" in text

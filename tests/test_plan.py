@@ -258,16 +258,25 @@ def test_bad_input_messages(tmp_path, name, content, words, monkeypatch):
 
 
 def test_scanned_pdf_without_text(tmp_path):
-    from pypdf import PdfWriter
-
-    w = PdfWriter()
-    w.add_blank_page(width=595, height=842)
     f = tmp_path / "扫描件.pdf"
-    with open(f, "wb") as fh:
-        w.write(fh)
+    f.write_bytes(blank_pdf())
     with pytest.raises(GongkaiError) as e:
         read_plan(f)
     assert e.value.problem.code == "PDF_NO_TEXT" and "扫描件" in str(e.value)
+
+
+def blank_pdf() -> bytes:
+    """A one-page PDF with no text layer (what a scanner without OCR gives)."""
+    objs = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<<>>>>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
 
 
 def test_plan_without_tasks(tmp_path):

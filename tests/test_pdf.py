@@ -1,0 +1,96 @@
+"""PDF plans through their layout (pdfplumber): prose joined by position, ruled tables cell by cell."""
+import subprocess
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from automation.plan import read_plan
+from automation.sources import _pdf_paragraphs
+from conftest import shared_plan, soffice
+
+
+def line(text, x0, x1, top, em=12.0):
+    chars = [{"text": ch, "x0": x0 + i * em, "x1": x0 + (i + 1) * em} for i, ch in enumerate(text)]
+    return {"text": text, "x0": x0, "x1": x1, "top": top, "chars": chars}
+
+
+def test_a_line_that_runs_to_the_edge_goes_on_below():
+    """A 责任单位 cut at the line end ("…综合实验区管委" + "会。") is one name again; a line ending short ends
+    the paragraph; a full line that closes a sentence does not swallow the next numbered item."""
+    right = 500
+    lines = [line("推进综合试验区建设信息公开。（责任单位：区发改局、枣庄高新区综合实验区管委", 72, right, 100),
+             line("会。）", 72, 108, 120),
+             line("二、加强政策解读", 72, 168, 140),
+             line("做好监管执法信息公开，及时公开建设高标准市场体系行动方案。（责任单位：区市场监管局）", 72, right, 160),
+             line("15.加大“互联网+执法”信息公开力度。", 72, 300, 180)]
+    paras = [t for _, t in _pdf_paragraphs(lines)]
+    assert paras[0].endswith("综合实验区管委会。）") and paras[1] == "二、加强政策解读"
+    assert paras[2].endswith("（责任单位：区市场监管局）") and paras[3].startswith("15.加大")
+
+
+def converted(exe, src, tmp_path):
+    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=240)
+    return tmp_path / (src.stem + ".pdf")
+
+
+def tasks_of(plan):
+    return [(t.text, sorted(u.name for u in t.units), t.path) for t in plan.tasks]
+
+
+def task_table_docx(path):
+    """An invented task table as agencies publish it: header row, the task cell merged down its rows."""
+    d = docx.Document()
+    d.add_paragraph("某区2022年政务公开工作要点任务分解表")
+    rows = [("工作任务", "具体要求", "责任单位"),
+            ("深化重点领域信息公开", "做好财政预决算信息公开，按时公开部门预算、决算及“三公”经费说明。", "区财政局"),
+            ("", "推进社会救助信息公开，及时公开城乡低保、特困人员救助供养等信息。", "区民政局、各镇人民政府、各街道办事处"),
+            ("加强政策解读回应", "区政府常务会议审议通过的政策文件，同步发布解读材料，解读材料应包含出台背景、主要内容和"
+                         "关键词解释等内容。", "区政府办公室、区司法局"),
+            ("", "围绕社会关切做好回应，建立舆情收集、会商、研判、回应、评估机制。", "区政府各部门")]
+    t = d.add_table(rows=0, cols=3)
+    t.style = "Table Grid"
+    prev = None
+    for r in rows:
+        cells = t.add_row().cells
+        for i, v in enumerate(r):
+            if not v and prev is not None:                    # merged with the cell above
+                cells[i]._tc.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
+                above = prev[i]._tc.get_or_add_tcPr()
+                if above.find(qn("w:vMerge")) is None:
+                    start = OxmlElement("w:vMerge")
+                    start.set(qn("w:val"), "restart")
+                    above.append(start)
+            else:
+                cells[i].text = v
+        prev = cells
+    d.save(path)
+    return path
+
+
+def test_a_ruled_task_table_printed_to_pdf_reads_like_the_word_file(tmp_path):
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    src = task_table_docx(tmp_path / "分解表.docx")
+    from_word, from_pdf = read_plan(src), read_plan(converted(exe, src, tmp_path))
+    assert len(from_word.tasks) == 4 and tasks_of(from_pdf) == tasks_of(from_word)
+    assert [u.name for u in from_pdf.tasks[1].units] == ["区民政局", "各镇人民政府", "各街道办事处"]
+    assert all(t.units for t in from_pdf.tasks)          # never "未写明责任单位" for a table with a unit column
+
+
+@pytest.mark.parametrize("name", ["shizhong_2021_workplan.txt", "shizhong_2018_gazette_no6.txt"])
+def test_real_plans_printed_to_pdf_give_the_same_tasks_and_units(name, tmp_path):
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    src = tmp_path / name
+    src.write_text(shared_plan(name).read_text(encoding="utf-8"), encoding="utf-8")
+    from_txt = read_plan(src)
+    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--infilter=Text (encoded):UTF8",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)], check=True, capture_output=True,
+                   timeout=240)
+    from_pdf = read_plan(tmp_path / (src.stem + ".pdf"))
+    assert [x[:2] for x in tasks_of(from_pdf)] == [x[:2] for x in tasks_of(from_txt)]
