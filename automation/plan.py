@@ -498,6 +498,8 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             else:
                 row[x] = last[x]
         text = row[col["text"]] if "text" in col else ""
+        if not text and group_cols:          # an empty 工作要求 cell: the task cell says what is to be done
+            text = row[group_cols[-1]]
         parts = []
         if "lead" in col and row[col["lead"]]:
             parts.append("牵头单位：" + row[col["lead"]])
@@ -508,7 +510,8 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
         if not text and not parts:
             continue
         path = [row[x] for x in group_cols if row[x]]
-        extras = {"due": row[col["due"]] if "due" in col else ""}
+        extras = {"due": row[col["due"]] if "due" in col else "",
+                  "number": re.sub(r"[.．、\s]", "", row[col["no"]]) if "no" in col else ""}
         src = table.sources[r_i] if r_i < len(table.sources) else table.sources[-1]
         out.append((path, text, "；".join(parts), src, extras))
     return out
@@ -630,7 +633,7 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
             for path, text, units_raw, src, extras in table_tasks(tb):
                 sec = groups.setdefault(path[0] if path else "", len(groups) + 1)
                 task = Task("", path[:-1] if len(path) > 1 and path[-1] == text else path, text, units_raw,
-                            source=src)
+                            source=src, number=extras.get("number", ""))
                 _fill(task, doc_year, extras.get("due", ""))
                 found.append((sec, task))
         if not found:

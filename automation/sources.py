@@ -203,12 +203,23 @@ def _pdf_paragraphs(lines: list[dict]) -> list[tuple[float, str]]:
 STARTS_ITEM = re.compile(r"^(\d{1,3}\s*[.．、]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+[条章])")
 
 
+def _cell_lines(text: str) -> str:
+    """A cell's printed lines: joined where a word was wrapped, kept apart (a line break the unit-list reader
+    splits on) where a line ends a name, as when a cell lists one unit per line."""
+    lines = [x.strip() for x in text.split("\n") if x.strip()]
+    out = lines[0] if lines else ""
+    for nxt in lines[1:]:
+        ends_name = re.search(r"[局办委府心院室队所站馆厅）)]$", out) and not re.search(r"[，、。；]$", out)
+        out += ("\n" if ends_name else "") + nxt
+    return out
+
+
 def _pdf_table_rows(rows: list[list]) -> list[list[str]]:
     """Cells with their wrapped lines joined; a merged cell repeats its text in the rows and columns it
     covers (as Word's grid does), a row that is one merged cell stays one cell."""
     out: list[list[str]] = []
     for r in rows:
-        cells = [None if c is None else re.sub(r"\s*\n\s*", "", str(c)).strip() for c in r]
+        cells = [None if c is None else _cell_lines(str(c)) for c in r]
         if sum(c is not None for c in cells) == 1 and cells[0] is not None:
             out.append([cells[0]])
             continue

@@ -34,7 +34,7 @@ GENERIC_COLLECTIVE = {"街道办事处", "街道", "镇政府", "镇人民政府
                       "乡镇", "镇街", "乡镇街道", "各部门", "各单位", "有关部门", "相关部门", "有关单位"}
 COLLECTIVE = re.compile(r"^各|各部门|各单位|各镇|各街|各乡|有关|相关|涉及|所属|直属|各级|成员单位|各类|全体|全区|全县|全市|"
                         r"区直|县直|市直|区属|县属|(?<!\w)部门单位$")
-SPLIT_AND = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅区])(?:以及|和|及|与)(?=(区|县|市|省|各|镇|街道|乡|有关|相关|全区|全县|枣庄|[\u4e00-\u9fa5]{1,4}(镇|街道|乡)))")
+SPLIT_AND = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅区〉）)])(?:以及|和|及|与)(?=(区|县|市|省|各|镇|街道|乡|有关|相关|全区|全县|枣庄|[\u4e00-\u9fa5]{1,4}(镇|街道|乡)))")
 PERSON_PART = re.compile(r"(责任领导|分管领导|牵头领导|联系领导|责任人|联系人)\s*[：:][^；;）)]*[；;，,]?")
 DEADLINE_PART = re.compile(r"[，,；;]?\s*(完成时限|完成时间|时限要求|时间要求|完成期限|时间节点|时限)\s*[：:][^；;）)]*")
 NOT_A_NAME = re.compile(r"\d+\s*月|\d{4}\s*年|底前|以前|之前|长期|持续|^(按月|每月|每季度|按季度|每年)")
@@ -97,14 +97,43 @@ def _clean_name(token: str) -> str:
     return t.strip(" \t。.;；,，、:：")
 
 
+CONCATENATED = re.compile(r"(?<=[局办室])(?=[区县市][\u4e00-\u9fff]{1,10}?(?:局|办|委|室|中心|院|会)(?:[、，,；;（(]|$))")
+
+
+def strip_wrapping(text: str) -> str:
+    """Brackets around the whole statement go ("（责任单位：…）"); a bracket that belongs to a name stays
+    ("各乡镇人民政府（街道办事处）"), a lone one left by the statement's own bracket goes."""
+    def depth(t: str) -> int:
+        return sum(t.count(c) for c in "（(") - sum(t.count(c) for c in "）)")
+
+    while text and text[0] in "（(" and depth(text) > 0:
+        text = text[1:]
+    while text and text[-1] in "）)" and depth(text) < 0:
+        text = text[:-1]
+    if len(text) > 1 and text[0] in "（(" and text[-1] in "）)":
+        level = 0
+        for i, ch in enumerate(text):
+            level += (ch in "（(") - (ch in "）)")
+            if level == 0:
+                if i == len(text) - 1:
+                    text = text[1:-1]
+                break
+    return text
+
+
 def parse_units(raw: str, default_role: str = RESPONSIBLE) -> list[Unit]:
     """'区政府办公室、区法制办牵头，区政府各部门负责落实' -> units with roles."""
     # spaces between complete names separate them; other spaces are extraction noise
-    text = re.sub(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅])[ \t\u3000]+(?=[\u4e00-\u9fff])", "、", raw)
+    # spaces or line breaks (one unit per line in a cell) between complete names separate them; other
+    # whitespace is extraction noise ("区住房和城" / "乡建设局" wrapped in a PDF cell)
+    text = re.sub(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅）)〉])[ \t\u3000\r\n]+(?=[\u4e00-\u9fff])", "、",
+                  raw)
     text = re.sub(r"\s+", "", text)
+    # names written one after another with nothing between: "区财政局区民政局"
+    text = CONCATENATED.sub("、", text)
     text = DEADLINE_PART.sub("", text)
     text = PERSON_PART.sub("", text)          # "责任领导：张三；" names people, not units
-    text = text.strip("（()）。.;；")
+    text = strip_wrapping(text.strip("。.;；"))
     labels = list(LABEL.finditer(text))
     units: list[Unit] = []
     if labels:

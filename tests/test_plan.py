@@ -479,3 +479,31 @@ def test_plan_without_responsibility_statements_keeps_every_task(tmp_path, leave
     plan = read_plan(f)
     assert [t.number for t in plan.tasks] == [str(i) for i in range(1, 41)]
     assert sum("未写明责任单位" in t.review for t in plan.tasks) == 40 - leave
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("区财政局 区民政局 区审批局", ["区财政局", "区民政局", "区审批局"]),          # spaces between names
+    ("区财政局\n区民政局", ["区财政局", "区民政局"]),                          # one name per line in a cell
+    ("区住房和城\n乡建设局、区财政局", ["区住房和城乡建设局", "区财政局"]),       # a name wrapped in a PDF cell
+    ("区财政局区民政局", ["区财政局", "区民政局"]),                            # nothing between
+    ("各镇〈街〉政府〈办事处〉和市扶贫办牵头落实", ["各镇〈街〉政府〈办事处〉", "市扶贫办"]),
+    ("各乡镇人民政府（街道办事处）", ["各乡镇人民政府（街道办事处）"]),           # its closing bracket kept
+    ("（各乡镇人民政府（街道办事处）、区民政局）", ["各乡镇人民政府（街道办事处）", "区民政局"]),
+    ("区住房和城乡建设局、区发改局和区财政局", ["区住房和城乡建设局", "区发改局", "区财政局"]),
+])
+def test_unit_lists_split_on_every_separator_documents_use(raw, expected):
+    from automation.units import parse_units
+
+    assert [u.name for u in parse_units(raw)] == expected
+
+
+def test_task_table_cells_fall_back_and_keep_the_source_number():
+    from automation.plan import RawTable, table_tasks
+
+    rows = [["序号", "工作任务", "工作要求", "责任单位"],
+            ["1", "推进政务公开专区建设", "", "区行政审批服务局"],               # requirement left empty
+            ["2.", "加强政策解读", "重要政策同步发布解读材料。", "区政府办公室\n区司法局"]]
+    out = table_tasks(RawTable(rows, [f"表1第{i}行" for i in range(1, 4)]))
+    assert [(t[1], t[2], t[4]["number"]) for t in out] == [
+        ("推进政务公开专区建设", "区行政审批服务局", "1"),
+        ("重要政策同步发布解读材料。", "区政府办公室、区司法局", "2")]
