@@ -439,6 +439,19 @@ def _unitish(c: str) -> bool:
         and not re.search(r"[。；]", c.rstrip("。"))
 
 
+def _align_right(row: list[str], col: dict) -> list[str]:
+    """A row that left its merged cell out (a browser copy, a flattened table) is shifted left: its units
+    stand before the unit column and the unit column is empty. Shift it back so the units land there."""
+    unit_col = col.get("resp", col.get("lead"))
+    if unit_col is None or row[unit_col]:
+        return row
+    filled = [x for x, c in enumerate(row) if c]
+    if not filled or filled[-1] >= unit_col or not _unitish(row[filled[-1]]):
+        return row
+    shift = unit_col - filled[-1]
+    return [""] * shift + row[:len(row) - shift]
+
+
 def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     """Rows of a task table -> (path, text, units_raw, source, extras)."""
     rows = table.cells_rows
@@ -489,6 +502,7 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             continue
         if not any(row):
             continue
+        row = _align_right(row, col)
         for x in group_cols:             # merged cells are printed once: carry them down
             if row[x]:
                 last[x] = row[x]
@@ -498,8 +512,6 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             else:
                 row[x] = last[x]
         text = row[col["text"]] if "text" in col else ""
-        if not text and group_cols:          # an empty 工作要求 cell: the task cell says what is to be done
-            text = row[group_cols[-1]]
         parts = []
         if "lead" in col and row[col["lead"]]:
             parts.append("牵头单位：" + row[col["lead"]])
@@ -507,6 +519,8 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             parts.append(("责任单位：" if parts else "") + row[col["resp"]])
         if "coop" in col and row[col["coop"]]:
             parts.append("配合单位：" + row[col["coop"]])
+        if not text and parts and group_cols:    # an empty 工作要求 cell: the task cell says what is to be done
+            text = row[group_cols[-1]]
         if not text and not parts:
             continue
         path = [row[x] for x in group_cols if row[x]]

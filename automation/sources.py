@@ -172,6 +172,7 @@ def _read_pdf(p: Path) -> list:
                         blocks.append(Line(item.replace("\u3000", " "), f"{p.name} 第{page_no}页第{n}段", True))
         except Exception as exc:  # noqa: BLE001
             raise GongkaiError.of("PDF_INVALID", p.name, detail=type(exc).__name__) from None
+    blocks = _join_page_tables(blocks)
     if chars_seen < 20 * max(1, len(blocks)) // 2 or not any(isinstance(b, Table) or b.text.strip() for b in blocks):
         raise GongkaiError.of("PDF_NO_TEXT", p.name)
     return blocks
@@ -203,13 +204,39 @@ def _pdf_paragraphs(lines: list[dict]) -> list[tuple[float, str]]:
 STARTS_ITEM = re.compile(r"^(\d{1,3}\s*[.．、]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+[条章])")
 
 
+def _join_page_tables(blocks: list) -> list:
+    """A table that goes on over the next page is one table: the part on the next page is appended (its
+    repeated header rows are left to the task reader), and a row cut by the page break — its last cell
+    (the unit column) empty, text in the others — is joined back onto the row it was cut from."""
+    out: list = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if isinstance(b, Table) and isinstance(prev, Table) and b.rows and prev.rows and \
+                max(map(len, b.rows)) == max(map(len, prev.rows)) > 1:
+            rows, sources = list(b.rows), list(b.row_sources)
+            first, last = rows[0], prev.rows[-1]
+            if len(first) == len(last) and not first[-1] and any(first[:-1]) and last[-1]:
+                prev.rows[-1] = [a + c if c and c != a else a for a, c in zip(last, first)]
+                rows, sources = rows[1:], sources[1:]
+            prev.rows += rows
+            prev.row_sources += sources
+            continue
+        out.append(b)
+    return out
+
+
+NEW_NAME = re.compile(r"^[区县市省各镇乡]|^[\u4e00-\u9fff]{2,6}(镇|街道|乡)")
+CONTINUES = re.compile(r"^(等|和|及|与|以及|牵头|负责|配合|协助|按职责|分别|共同)")
+
+
 def _cell_lines(text: str) -> str:
     """A cell's printed lines: joined where a word was wrapped, kept apart (a line break the unit-list reader
     splits on) where a line ends a name, as when a cell lists one unit per line."""
     lines = [x.strip() for x in text.split("\n") if x.strip()]
     out = lines[0] if lines else ""
     for nxt in lines[1:]:
-        ends_name = re.search(r"[局办委府心院室队所站馆厅）)]$", out) and not re.search(r"[，、。；]$", out)
+        # a new name starts with its place ("区…", "各…"); "区政府办" + "公室" is one name wrapped
+        ends_name = re.search(r"[局办委府心院室队所站馆厅）)]$", out) and NEW_NAME.match(nxt) and not CONTINUES.match(nxt)
         out += ("\n" if ends_name else "") + nxt
     return out
 

@@ -126,8 +126,8 @@ def parse_units(raw: str, default_role: str = RESPONSIBLE) -> list[Unit]:
     # spaces between complete names separate them; other spaces are extraction noise
     # spaces or line breaks (one unit per line in a cell) between complete names separate them; other
     # whitespace is extraction noise ("区住房和城" / "乡建设局" wrapped in a PDF cell)
-    text = re.sub(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅）)〉])[ \t\u3000\r\n]+(?=[\u4e00-\u9fff])", "、",
-                  raw)
+    text = re.sub(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅）)〉])[ \t\u3000\r\n]+"
+                  r"(?=[\u4e00-\u9fff])(?!等|和|及|与|以及|牵头|负责|配合|协助|按职责|分别|共同)", "、", raw)
     text = re.sub(r"\s+", "", text)
     # names written one after another with nothing between: "区财政局区民政局"
     text = CONCATENATED.sub("、", text)

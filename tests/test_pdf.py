@@ -94,3 +94,90 @@ def test_real_plans_printed_to_pdf_give_the_same_tasks_and_units(name, tmp_path)
                    timeout=240)
     from_pdf = read_plan(tmp_path / (src.stem + ".pdf"))
     assert [x[:2] for x in tasks_of(from_pdf)] == [x[:2] for x in tasks_of(from_txt)]
+
+
+def test_a_table_going_on_over_the_page_is_one_table_and_a_cut_row_is_rejoined():
+    from automation.sources import Table, _join_page_tables
+
+    a = Table([["工作任务", "具体要求", "责任单位"], ["推进财政信息公开", "继续深化预决算公开，细化到", "区财政局"]], "p1",
+              ["p1r1", "p1r2"])
+    b = Table([["", "项级科目。", ""], ["工作任务", "具体要求", "责任单位"], ["", "公开政府债务信息。", "区财政局"]], "p2",
+              ["p2r1", "p2r2", "p2r3"])
+    (t,) = _join_page_tables([a, b])
+    assert t.rows[1] == ["推进财政信息公开", "继续深化预决算公开，细化到项级科目。", "区财政局"]
+    assert len(t.rows) == 4 and t.row_sources == ["p1r1", "p1r2", "p2r2", "p2r3"]
+
+
+def test_a_row_that_left_out_its_merged_cell_is_aligned_to_the_header():
+    from automation.plan import RawTable, table_tasks
+
+    rows = [["工作任务", "工作任务", "具体要求", "责任单位"],
+            ["深化重点领域信息公开", "推进征地信息公开", "完善征地信息公开。", "区自然资源局"],
+            ["推进就业创业信息公开", "及时公开促进就业创业的政策。", "区人社局、区教体局", ""]]   # a browser copy
+    out = table_tasks(RawTable(rows, ["s1", "s2", "s3"]))
+    assert [(t[0], t[1], t[2]) for t in out] == [
+        (["深化重点领域信息公开", "推进征地信息公开"], "完善征地信息公开。", "区自然资源局"),
+        (["深化重点领域信息公开", "推进就业创业信息公开"], "及时公开促进就业创业的政策。", "区人社局、区教体局")]
+
+
+def xuecheng_as_word_table(txt, path):
+    """The 2019 plan as it was published: its prose, then the attachment's task table as a real Word table
+    (rows from the flattened text: one tab-indented line per cell, a blank line between rows, an empty cell
+    merged with the one above)."""
+    lines = txt.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, l in enumerate(lines) if l.startswith("\t"))
+    rows, cur = [], []
+    for l in lines[start:]:
+        if l.startswith("\t"):
+            cur.append(l[1:].strip())
+            continue
+        if cur:
+            rows.append(cur)
+            cur = []
+        if l.strip():
+            rows.append([l.strip()])
+    if cur:
+        rows.append(cur)
+    d = docx.Document()
+    for l in lines[:start]:
+        d.add_paragraph(l)
+    width = max(len(r) for r in rows)
+    t = d.add_table(rows=0, cols=width)
+    t.style = "Table Grid"
+    prev = None
+    for r in rows:
+        cells = t.add_row().cells
+        if r[0] == "工作任务" and len(r) < width:             # the header: 工作任务 over the first two columns
+            cells[0].merge(cells[width - len(r)]).text = r[0]
+            for i, v in enumerate(r[1:], width - len(r) + 1):
+                cells[i].text = v
+        elif len(r) == 1:
+            cells[0].merge(cells[-1]).text = r[0]
+        else:
+            for i, v in enumerate(r[:width]):
+                if not v and prev is not None:
+                    cells[i]._tc.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
+                    above = prev[i]._tc.get_or_add_tcPr()
+                    if above.find(qn("w:vMerge")) is None:
+                        restart = OxmlElement("w:vMerge")
+                        restart.set(qn("w:val"), "restart")
+                        above.append(restart)
+                else:
+                    cells[i].text = v
+        prev = cells
+    d.save(path)
+    return path
+
+
+def test_the_2019_plan_as_a_word_table_and_its_pdf_give_the_txt_tasks(tmp_path):
+    """A task table over eleven printed pages, merged cells, repeated headers, rows cut by page breaks."""
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    txt = shared_plan("xuecheng_2019_workplan.txt")
+    expected = [x[:2] for x in tasks_of(read_plan(txt))]
+    src = xuecheng_as_word_table(txt, tmp_path / "薛城区2019年政务公开工作要点.docx")
+    for plan in (read_plan(src), read_plan(converted(exe, src, tmp_path))):
+        got = [x[:2] for x in tasks_of(plan)]
+        assert [x for x in expected if x not in got] == []             # every task, with the same units
+        assert len(got) <= len(expected) + 1 and all(units for _, units in got)
