@@ -29,8 +29,8 @@ TERMINAL = "。！？!?；;：:"
 MARKERS = [
     ("cn", re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．,，]\s*")),
     ("pcn", re.compile(r"^[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]\s*")),
-    ("num", re.compile(r"^([0-9０-９]{1,2})\s*(?:[.．、](?![0-9０-９])|\s*[)）])\s*")),
-    ("pnum", re.compile(r"^[（(]\s*([0-9０-９]{1,2})\s*[）)]\s*")),
+    ("num", re.compile(r"^([0-9０-９]{1,3})\s*(?:[.．、](?![0-9０-９])|\s*[)）])\s*")),
+    ("pnum", re.compile(r"^[（(]\s*([0-9０-９]{1,3})\s*[）)]\s*")),
     ("circ", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*")),
 ]
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,14}\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号$")
@@ -243,13 +243,18 @@ def prose_segments(paras: list[Para]) -> list[Segment]:
                     return None
                 return seg
             s, e, content = st[0]
-            rest = seg.text[e:].strip(" 。.；;")
+            rest = seg.text[e:].lstrip(" 。.；;").rstrip()
             seg.units_raw = content.strip()
             seg.text = seg.text[:s].rstrip()
             seg.closed = True
             if len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) < 4:
                 return None
-            seg = start(rest, seg.source)
+            # the next item run on in the same paragraph ("…（责任单位：…）15.加大…"): its number is a marker
+            m = match_marker(rest)
+            if m and m[0] in ("num", "pnum", "circ"):
+                seg = start(m[3].strip(), seg.source, number=m[1], kind=m[0])
+            else:
+                seg = start(rest, seg.source)
 
     last_heading = None
     for p in paras:
@@ -344,7 +349,10 @@ def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
     used: set[int] = set()
     tables: list[RawTable] = []
     tab_idx = [i for i, l in enumerate(lines) if l.text.startswith("\t")]
-    if len(tab_idx) >= 6:
+    # the cell-per-line layout has one tab a line; rows of tab-separated cells that begin with an empty
+    # (merged) cell also start with a tab, but carry several
+    one_cell = sum(1 for i in tab_idx if lines[i].text.rstrip().count("\t") <= 1)
+    if len(tab_idx) >= 6 and one_cell >= 0.8 * len(tab_idx):
         first, last = tab_idx[0], tab_idx[-1]
         cells: list[str] = []
         srcs: list[str] = []
@@ -368,12 +376,22 @@ def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
         if rows:
             tables.append(rows)
     for sep in ("\t", "|"):
-        rows = [i for i, l in enumerate(lines) if i not in used and not l.text.startswith("\t")
-                and l.text.replace("｜", "|").strip().strip("|").count(sep) >= 2]
-        if len(rows) >= 3:
-            cells = [[c.strip() for c in lines[i].text.replace("｜", "|").strip().strip("|").split(sep)] for i in rows]
-            tables.append(RawTable(cells, [lines[i].source for i in rows]))
-            used.update(rows)
+        def row_text(l: Line, sep=sep) -> str:
+            t = l.text.replace("｜", "|").rstrip()
+            return t if sep == "\t" else t.strip().strip("|")   # a tab row keeps its empty leading cells
+
+        full = [i for i, l in enumerate(lines) if i not in used and row_text(l).count(sep) >= 2]
+        if len(full) < 3:
+            continue
+        # within the table, a row with fewer cells (its merged cells left out, as a browser copy does) is
+        # still a row: the task reader aligns it to the header by its units
+        end = full[-1] + 1
+        while end < len(lines) and end not in used and row_text(lines[end]).count(sep) >= 1:
+            end += 1
+        rows = [i for i in range(full[0], end) if i not in used and row_text(lines[i]).count(sep) >= 1]
+        cells = [[c.strip() for c in row_text(lines[i]).split(sep)] for i in rows]
+        tables.append(RawTable(cells, [lines[i].source for i in rows]))
+        used.update(rows)
     return tables, used
 
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import docx
 import pytest
 
 from automation.plan import parse_deadlines, parse_frequency, parse_targets, read_plan
@@ -507,3 +508,53 @@ def test_task_table_cells_fall_back_and_keep_the_source_number():
     assert [(t[1], t[2], t[4]["number"]) for t in out] == [
         ("推进政务公开专区建设", "区行政审批服务局", "1"),
         ("重要政策同步发布解读材料。", "区政府办公室、区司法局", "2")]
+
+
+TABLE_ROWS = [("1", "深化重点领域信息公开", "做好财政预决算信息公开，按时公开部门预算。", "区财政局"),
+              ("", "", "推进社会救助信息公开，及时公开低保信息。", "区民政局、各镇人民政府"),
+              ("2", "加强政策解读回应", "重要政策同步发布解读材料。", "区政府办公室"),
+              ("", "", "围绕社会关切做好回应。", "区政府各部门")]
+EXPECTED_ROWS = [("做好财政预决算信息公开，按时公开部门预算。", ["区财政局"], ["深化重点领域信息公开"]),
+                 ("推进社会救助信息公开，及时公开低保信息。", ["区民政局", "各镇人民政府"], ["深化重点领域信息公开"]),
+                 ("重要政策同步发布解读材料。", ["区政府办公室"], ["加强政策解读回应"]),
+                 ("围绕社会关切做好回应。", ["区政府各部门"], ["加强政策解读回应"])]
+
+
+@pytest.mark.parametrize("form", ["tab", "pipe", "browser"])
+def test_pasted_table_rows_are_aligned_to_the_header(form, tmp_path):
+    """Word's 转换为文本 (tabs; a merged cell leaves the row's first cells empty), a pipe table, and a browser
+    copy that leaves merged cells out: every row is a task, with its units and its group."""
+    head = ["序号", "工作任务", "工作要求", "责任单位"]
+    if form == "tab":
+        body = ["\t".join(head)] + ["\t".join(r) for r in TABLE_ROWS]
+    elif form == "pipe":
+        body = ["| " + " | ".join(head) + " |"] + ["| " + " | ".join(r) + " |" for r in TABLE_ROWS]
+    else:
+        body = ["\t".join(head)] + ["\t".join(x for x in r if x) for r in TABLE_ROWS]
+    f = tmp_path / f"{form}.txt"
+    f.write_text("某区2022年政务公开工作要点任务分解表\n" + "\n".join(body) + "\n", encoding="utf-8")
+    plan = read_plan(f)
+    assert [(t.text, names(t), t.path) for t in plan.tasks] == EXPECTED_ROWS
+    assert [t.number for t in plan.tasks] == ["1", "", "2", ""]          # the source's own numbers
+
+
+def test_an_item_run_on_in_the_same_paragraph_loses_its_number_to_the_number_field(plan2021, tmp_path):
+    """PDF→Word converters put a new item behind the last one's units ("…（责任单位：…）15.加大…")."""
+    text = plan2021.read_text(encoding="utf-8").replace("（责任单位：区市场监管局）\n\n15.", "（责任单位：区市场监管局）15.")
+    d = docx.Document()
+    for line in text.splitlines():                   # one paragraph per printed line
+        d.add_paragraph(line)
+    d.save(tmp_path / "转换.docx")
+    want = [(t.text, names(t)) for t in read_plan(plan2021).tasks]
+    plan = read_plan(tmp_path / "转换.docx")
+    assert [(t.text, names(t)) for t in plan.tasks] == want
+    assert plan.tasks[14].number == "15" and plan.tasks[14].text.startswith("加大“互联网+执法”")
+
+
+def test_task_numbers_of_three_digits(tmp_path):
+    f = tmp_path / "要点.txt"
+    items = "\n".join(f"{n}.做好第{n}项政务公开工作，按时公开相关信息。（责任单位：区财政局）" for n in (98, 99, 100, 101))
+    f.write_text("某区2022年政务公开工作要点\n一、主动公开\n" + items + "\n", encoding="utf-8")
+    plan = read_plan(f)
+    assert [t.number for t in plan.tasks] == ["98", "99", "100", "101"]
+    assert all(t.text.startswith("做好第") for t in plan.tasks)
