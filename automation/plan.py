@@ -690,6 +690,9 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
     return plan
 
 
+SPAN = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十]+)\s*个?\s*(工作日|自然日|日|天|小时|个?月)[以之]?内")
+
+
 def _fill(task: Task, year: int | None, due_text: str) -> None:
     task.text = re.sub(r"\s+", "", task.text).strip("，,；;") if re.search(r"[\u4e00-\u9fff]", task.text) else task.text
     task.units = parse_units(task.units_raw) if task.units_raw else []
@@ -711,7 +714,9 @@ def _fill(task: Task, year: int | None, due_text: str) -> None:
     reasons = []
     if not task.units:
         reasons.append("未写明责任单位")
-    if texts and not dates:
+    # "在2个工作日内予以处理" is how fast something is handled, not when the task is due: kept in 时限原文,
+    # no deadline and nothing to confirm
+    if texts and not dates and not all(SPAN.search(t) for t in texts):
         reasons.append("时限为相对时间，请确认")
     if len(set(dates)) > 1:
         reasons.append("含多个时限，已取最晚一个")

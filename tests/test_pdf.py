@@ -181,3 +181,15 @@ def test_the_2019_plan_as_a_word_table_and_its_pdf_give_the_txt_tasks(tmp_path):
         got = [x[:2] for x in tasks_of(plan)]
         assert [x for x in expected if x not in got] == []             # every task, with the same units
         assert len(got) <= len(expected) + 1 and all(units for _, units in got)
+
+
+@pytest.mark.parametrize("name", ["shizhong_2021_workplan.txt", "xuecheng_2019_workplan.txt",
+                                  "shizhong_2018_gazette_no6.txt"])
+def test_real_plans_as_word_files_of_printed_lines_give_the_same_tasks(name, tmp_path):
+    """What PDF→Word converters produce: one paragraph per printed line."""
+    txt = shared_plan(name)
+    d = docx.Document()
+    for l in txt.read_text(encoding="utf-8").splitlines():
+        d.add_paragraph(l)
+    d.save(tmp_path / "转换.docx")
+    assert [x[:2] for x in tasks_of(read_plan(tmp_path / "转换.docx"))] == [x[:2] for x in tasks_of(read_plan(txt))]

@@ -558,3 +558,15 @@ def test_task_numbers_of_three_digits(tmp_path):
     plan = read_plan(f)
     assert [t.number for t in plan.tasks] == ["98", "99", "100", "101"]
     assert all(t.text.startswith("做好第") for t in plan.tasks)
+
+
+def test_a_handling_time_is_not_a_deadline():
+    from automation.model import Task
+    from automation.plan import _fill
+
+    t = Task("1", [], "收到申请后在2个工作日内予以处理。", units_raw="区财政局")
+    _fill(t, 2021, "")
+    assert t.deadline is None and t.deadline_text == "2个工作日内" and t.review == ""
+    t = Task("2", [], "下半年择机开展专项检查。", units_raw="区财政局")
+    _fill(t, 2021, "")
+    assert t.deadline == dt.date(2021, 12, 31)
