@@ -40,6 +40,19 @@ def tasks_of(plan):
     return [(t.text, sorted(u.name for u in t.units), t.path) for t in plan.tasks]
 
 
+def put(cells, prev, i, value):
+    """Write a cell, or (empty, with a row above) merge it with the cell above as Word does."""
+    if value or prev is None:
+        cells[i].text = value
+        return
+    cells[i]._tc.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
+    above = prev[i]._tc.get_or_add_tcPr()
+    if above.find(qn("w:vMerge")) is None:
+        restart = OxmlElement("w:vMerge")
+        restart.set(qn("w:val"), "restart")
+        above.append(restart)
+
+
 def task_table_docx(path):
     """An invented task table as agencies publish it: header row, the task cell merged down its rows."""
     d = docx.Document()
@@ -56,15 +69,7 @@ def task_table_docx(path):
     for r in rows:
         cells = t.add_row().cells
         for i, v in enumerate(r):
-            if not v and prev is not None:                    # merged with the cell above
-                cells[i]._tc.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
-                above = prev[i]._tc.get_or_add_tcPr()
-                if above.find(qn("w:vMerge")) is None:
-                    start = OxmlElement("w:vMerge")
-                    start.set(qn("w:val"), "restart")
-                    above.append(start)
-            else:
-                cells[i].text = v
+            put(cells, prev, i, v)
         prev = cells
     d.save(path)
     return path
@@ -155,15 +160,7 @@ def xuecheng_as_word_table(txt, path):
             cells[0].merge(cells[-1]).text = r[0]
         else:
             for i, v in enumerate(r[:width]):
-                if not v and prev is not None:
-                    cells[i]._tc.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
-                    above = prev[i]._tc.get_or_add_tcPr()
-                    if above.find(qn("w:vMerge")) is None:
-                        restart = OxmlElement("w:vMerge")
-                        restart.set(qn("w:val"), "restart")
-                        above.append(restart)
-                else:
-                    cells[i].text = v
+                put(cells, prev, i, v)
         prev = cells
     d.save(path)
     return path
