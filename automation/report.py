@@ -178,8 +178,22 @@ def _jinja_env():
     return _ENV
 
 
+class PreparedTemplate(DocxTemplate):
+    """docxtpl cleans the template's XML for Jinja on every render; the result depends only on the template,
+    so a batch cleans each part once (keyed by its XML text, so an edited template is never served stale)."""
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml):
+        hit = self._patched.get(src_xml)
+        if hit is None:
+            if len(self._patched) > 64:
+                self._patched.clear()
+            hit = self._patched[src_xml] = super().patch_xml(src_xml)
+        return hit
+
+
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
-    tpl = DocxTemplate(str(tpl_path))
+    tpl = PreparedTemplate(str(tpl_path))
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
     props = tpl.docx.core_properties                 # what Word's file properties show
     props.title = f"{context['organ']}{context['year']}年政府信息公开工作年度报告"
@@ -319,6 +333,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     results = []
     registry = load_registry(registry_path) if registry_path else None
     names = list(data.units)
+    completed: dict = {}                                  # each unit's completed figures, once per batch
     cutoff = round_cutoff(data)
     batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
         "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
@@ -363,7 +378,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         path = out / report_name(organ, year)
         notes = []
         if not found:
-            notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec), spec)
+            notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec, completed), spec)
             notes += figure_warnings(u, organ, fig, spec, full, lambda key: cell_of(u, key))
             if when is None:
                 notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
@@ -403,14 +418,20 @@ KEY_FIGURES = {"一、本年新收政府信息公开申请数量（总计）": l
 JUMP, PEER_BUSY = 5, 100
 
 
-def peer_figures(data: SummaryData, unit: str | None, spec) -> list[dict]:
-    """Completed figures of the other usable units of the same category (for a unit report)."""
+def peer_figures(data: SummaryData, unit: str | None, spec, completed: dict | None = None) -> list[dict]:
+    """Completed figures of the other usable units of the same category (for a unit report); ``completed``
+    caches each unit's completed figures over a batch (else a batch of N reports completes N² figure sets)."""
     if unit is None:
         return []
+    completed = {} if completed is None else completed
     cat = data.units[unit].category
-    return [spec.complete({k: v for k, v in d.numbers.items() if isinstance(v, (int, float))})
-            for name, d in data.units.items()
-            if name != unit and d.category == cat and d.figure_status == L.FIGURES_OK]
+    out = []
+    for name, d in data.units.items():
+        if name != unit and d.category == cat and d.figure_status == L.FIGURES_OK:
+            if name not in completed:
+                completed[name] = spec.complete({k: v for k, v in d.numbers.items() if isinstance(v, (int, float))})
+            out.append(completed[name])
+    return out
 
 
 def plausibility_notes(who: str, fig: dict, last: dict | None, peers: list[dict], spec) -> list[Problem]:
