@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 from . import reportspec as R
 from . import unitbook as L
+from .dates import typed_date
 from .reportsections import SECTIONS, classify
+from .units import split_top
 
 CN_NUMERALS = "一二三四五六七八九十"
 IN_PROGRESS = "推进中"
 ORDINALS = ["一是", "二是", "三是", "四是", "五是", "六是"]
 MAX_ITEMS = 4                 # tasks told one by one in a subsection; the rest are named together
-# figures units report for the narrative, with their measure word and the subsection they belong to
-NARRATIVE = {label: (word, section) for label, word, section in R.NARRATIVE_FIGURES}
 FRAMING = re.compile(r"^(认真贯彻落实|认真落实|贯彻落实|严格按照|严格依照|按照|根据|依据|对照|围绕|对本要点|为)")
 TRIVIAL = re.compile(r"^(本单位|我单位|我局|我镇|我办)?(已|均已)?(按要求|按时)?(完成|落实|办结)(到位)?(该项?任务|此项工作)?$")
 TIME_BOUND = re.compile(r"下半年|上半年|本季度|[0-9０-９一二三四五六七八九十]+月(底|份|中旬|上旬|下旬|前)|年底前|年内")
@@ -43,12 +43,9 @@ class Frames:
 
 @dataclass
 class Draft:
-    """One report's prose: blocks for the template, and where a standard sentence stands in."""
-    lead: list[dict] = field(default_factory=list)
-    overview: list[dict] = field(default_factory=list)
-    five: list[dict] = field(default_factory=list)
-    six: list[dict] = field(default_factory=list)
-    standard: list[str] = field(default_factory=list)       # places the writer must replace
+    """What composing one report found for the writer: the places where a standard sentence or a blank
+    stands in for what the units did not give."""
+    standard: list[str] = field(default_factory=list)
 
 
 def typed_number(v):
@@ -79,23 +76,6 @@ def quote_safe(text: str) -> str:
     return str(text).replace("“", "‘").replace("”", "’").replace('"', "")
 
 
-def split_outside(text: str, seps: str) -> list[str]:
-    """Split at any of ``seps`` that is not inside “”, ‘’, 《》, （） or ()."""
-    out, cur, depth = [], "", 0
-    for ch in text:
-        if ch in "“‘《（(":
-            depth += 1
-        elif ch in "”’》）)":
-            depth = max(0, depth - 1)
-        if ch in seps and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur)
-    return out
-
-
 ADDRESSEES = re.compile(r"^(各[^、，]{1,4}(（[^）]{1,3}）)?、)*各(部门|单位|镇街|乡镇|级|镇|街道)")
 SUBJECT = re.compile(r"^([^，]{2,10}?[组关门位府局办委室会])(要|应当)")
 
@@ -104,8 +84,8 @@ def short_title(text: str, limit: int = 32) -> str:
     """A task's short title: the substance of its first sentence, framing clauses ("按照…要求，") and the
     addressee ("各部门要…") dropped, cut back to at most two whole clauses or whole list items — never
     mid-word, never inside quotes or brackets, never "……"."""
-    first = split_outside(str(text or "").strip(), "。；;")[0].strip()
-    clauses = [c.strip() for c in split_outside(first, "，,：:") if c.strip()]
+    first = split_top(str(text or "").strip(), "。；;")[0].strip()
+    clauses = [c.strip() for c in split_top(first, "，,：:") if c.strip()]
     while len(clauses) > 1 and FRAMING.match(clauses[0]):
         clauses.pop(0)
     if clauses:
@@ -117,7 +97,7 @@ def short_title(text: str, limit: int = 32) -> str:
             break
         kept = f"{kept}，{c}" if kept else c
     if len(kept) > limit + 20:                   # one long clause: keep whole list items (、) up to the limit
-        items = split_outside(kept, "、")
+        items = split_top(kept, "、")
         cut = items[0]
         for it in items[1:]:
             if len(cut) + len(it) + 1 > limit:
@@ -197,7 +177,7 @@ def task_views(tasks: list[dict], entries: list[dict], unit: str | None, cutoff:
             status, overdue = t["overall"], bool(t["overdue"])
         elif unit in t["units"]:
             status = t["units"][unit]
-            deadline = _date(t.get("deadline"))
+            deadline = typed_date(t.get("deadline"))
             overdue = bool(deadline and cutoff and deadline < cutoff and status not in (L.DONE, L.NA))
         else:
             continue
@@ -206,41 +186,29 @@ def task_views(tasks: list[dict], entries: list[dict], unit: str | None, cutoff:
     return out
 
 
-def _date(value) -> dt.date | None:
-    m = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(value or ""))
-    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-
-
 # ------------------------------------------------------------------------------ 一、总体情况
 
 def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated: bool,
                      makes_rules: bool = True) -> list[str]:
     """What the figures say about one subsection; only figures the units gave are mentioned, and nothing
     about 规章 for an organ that cannot make them (a typed figure there is a warning, not a sentence)."""
-    def extras(labels):
-        return [(lab, num(fig, lab)) for lab in labels if num(fig, lab) is not None]
-
-    scope = "全年共"
     out = []
     if section == "主动公开":
-        told = []
-        for lab, v in extras(["主动公开政府信息条数", "政策解读件数", "新闻发布会场次", "回应关切件数", "意见征集次数"]):
-            if not v:
-                continue
-            verb = {"主动公开政府信息条数": "主动公开政府信息", "政策解读件数": "发布政策解读",
-                    "新闻发布会场次": "召开新闻发布会", "回应关切件数": "回应社会关切",
-                    "意见征集次数": "开展意见征集"}[lab]
-            told.append(f"{verb}{int(v)}{NARRATIVE[lab][0]}")
         head = f"{year}年，{who}坚持以公开为常态、不公开为例外，"
-        out.append(head + (f"{scope}{'，'.join(told)}。" if told else "扎实做好政府信息主动公开工作。"))
-        rule_new, norm_new = spec.t2_blocks[0][2][0][1][0], spec.t2_blocks[0][2][1][1][0]
+        out += figure_phrase(fig, head + "全年共", [
+            ("主动公开政府信息条数", "主动公开政府信息{}条"), ("政策解读件数", "发布政策解读{}件"),
+            ("新闻发布会场次", "召开新闻发布会{}场"), ("回应关切件数", "回应社会关切{}件"),
+            ("意见征集次数", "开展意见征集{}次")]) or [head + "扎实做好政府信息主动公开工作。"]
+        rule_new, norm_new = spec.t2_row("规章")[0], spec.t2_row(spec.norm_label)[0]
         parts = []
         if n(fig, rule_new) and makes_rules:
             parts.append(f"制发规章{n(fig, rule_new)}件")
         if n(fig, norm_new):
-            parts.append(f"制发{spec.t2_blocks[0][2][1][0]}{n(fig, norm_new)}件")
+            parts.append(f"制发{spec.norm_label}{n(fig, norm_new)}件")
+        coercion = spec.t2_row("行政强制")[-1:]
         decisions = [(lab, n(fig, key)) for lab, key in (("行政许可", spec.permit_key), ("行政处罚", spec.penalty_key),
-                                                         ("行政强制", _coercion_key(spec))) if key and n(fig, key)]
+                                                         ("行政强制", coercion[0] if coercion else None))
+                     if key and n(fig, key)]
         if decisions:
             parts.append("公开" + "、".join(f"{lab}决定{v}件" for lab, v in decisions))
         if parts:
@@ -254,7 +222,7 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
                       ("不予处理", range(16, 21)), ("其他处理", range(21, spec.t3_total_row))]
             parts = [f"{lab}{sum(n(fig, R.t3(r, 7)) for r in rows)}件" for lab, rows in groups
                      if sum(n(fig, R.t3(r, 7)) for r in rows)]
-            s = f"{scope}收到政府信息公开申请{new}件" + (f"，上年结转{carried}件" if carried else "")
+            s = f"全年共收到政府信息公开申请{new}件" + (f"，上年结转{carried}件" if carried else "")
             s += f"；办理完结{done}件" + (f"，其中{'、'.join(parts)}" if parts else "")
             s += f"；结转下年度继续办理{carry}件。" if carry else "。"
             out.append("严格按照《条例》规定的程序和时限办理政府信息公开申请，" + s)
@@ -263,7 +231,7 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
     elif section == "政府信息管理":
         out += figure_phrase(fig, "落实“先审查、后公开”和“一事一审”要求，",
                              [("公开前保密审查信息条数", "全年对{}条拟公开信息进行了保密审查")])
-        keys = spec.t2_blocks[0][2][1][1]
+        keys = spec.t2_row(spec.norm_label)
         if spec.name == "2021" and (n(fig, keys[1]) or n(fig, keys[2])):
             out.append(f"加强行政规范性文件管理，本年废止{n(fig, keys[1])}件，现行有效{n(fig, keys[2])}件。")
     elif section == "政府信息公开平台建设":
@@ -288,14 +256,6 @@ def figure_phrase(fig: dict, lead: str, items: list[tuple[str, str]]) -> list[st
     return [lead + "，".join(bits) + "。"] if bits else []
 
 
-def _coercion_key(spec) -> str | None:
-    for _, _, rows in spec.t2_blocks:
-        for label, keys in rows:
-            if label == "行政强制":
-                return keys[-1]
-    return None
-
-
 DONE_INTRO = ["对照年度工作要点，本方面{total}项任务已完成{done}项：",
               "工作要点在这方面部署的{total}项任务中，已完成{done}项：",
               "在落实工作要点方面，相关的{total}项任务已完成{done}项：",
@@ -315,8 +275,14 @@ OVERDUE = ["其中{items}已超过完成时限，尚未完成。", "其中{items
            "{items}已超过完成时限，尚未完成。"]
 
 
-def task_paragraph(views: list[TaskView], consolidated: bool, frames: Frames, quoted: dict, names: list[str],
-                   index: int) -> list[str]:
+def late_list(late: list[TaskView], most: int) -> str:
+    """“title”（时限2021年6月30日）、… for overdue tasks, the same words wherever they are named."""
+    return "、".join(f"“{short_title(v.task['text'], 20)}”（时限{cn_date(v.task.get('deadline'))}）"
+                    for v in late[:most]) + ("等" if len(late) > most else "")
+
+
+def task_paragraph(views: list[TaskView], consolidated: bool, frames: Frames, quoted: dict,
+                   names: list[str]) -> list[str]:
     """The tasks of one subsection: the finished ones told with what the units did, the rest said as they are."""
     mine = [v for v in views if v.status != L.NA]
     if not mine:
@@ -327,10 +293,8 @@ def task_paragraph(views: list[TaskView], consolidated: bool, frames: Frames, qu
         items = []
         for v in done[:MAX_ITEMS]:
             items.append(done_item(v, consolidated, quoted, names))
-        intro_pool = ALL_DONE_INTRO if len(done) == len(mine) else DONE_INTRO
-        intro = intro_pool[index % len(intro_pool)]
-        frames.used[intro] = frames.used.get(intro, 0) + 1
-        s = intro.format(total=len(mine), done=len(done))
+        s = frames.pick(ALL_DONE_INTRO if len(done) == len(mine) else DONE_INTRO).format(total=len(mine),
+                                                                                        done=len(done))
         if len(items) == 1:
             s += items[0] + "。"
         else:
@@ -349,9 +313,7 @@ def task_paragraph(views: list[TaskView], consolidated: bool, frames: Frames, qu
                 s += frames.pick(many if len(group) > 1 else one).format(titles=titles(group, 3), k=len(group))
         late = [v for v in open_ if v.overdue]
         if late:
-            listed = "、".join(f"“{short_title(v.task['text'], 20)}”（时限{cn_date(v.task.get('deadline'))}）"
-                              for v in late[:3]) + ("等" if len(late) > 3 else "")
-            s += frames.pick(OVERDUE).format(items=listed)
+            s += frames.pick(OVERDUE).format(items=late_list(late, 3))
         out.append(s)
     return out
 
@@ -363,23 +325,22 @@ def done_item(v: TaskView, consolidated: bool, quoted: dict, names: list[str]) -
     finished = [e for e in v.entries if e.get("完成状态") == L.DONE]
     units = [str(e.get("单位") or "") for e in finished]
 
-    def usable(e):
+    def usable(e) -> tuple[str, str]:
+        """(the unit's text as a clause, its frame); "" when empty, trivial or already quoted twice."""
         d = clean_detail(e.get("落实情况"), str(e.get("单位") or ""))
-        if not d:
-            return ""
-        key = skeleton(d, names)
-        return d if quoted.get(key, 0) < 2 else ""
+        key = skeleton(d, names) if d else ""
+        return (d, key) if d and quoted.get(key, 0) < 2 else ("", "")
 
+    candidates = finished[:1] if not consolidated else finished
+    best = max(candidates, key=lambda e: len(usable(e)[0]), default=None)
+    d, key = usable(best) if best else ("", "")
+    if d:
+        quoted[key] = quoted.get(key, 0) + 1
     if not consolidated:
-        d = usable(finished[0]) if finished else ""
         if d:
-            quoted[skeleton(d, names)] = quoted.get(skeleton(d, names), 0) + 1
             return d if repeats(topic, d) else f"{topic}，{d}"
         return f"{topic}，已按要求完成"
-    best = max(finished, key=lambda e: len(usable(e)), default=None)
-    d = usable(best) if best else ""
     if d:
-        quoted[skeleton(d, names)] = quoted.get(skeleton(d, names), 0) + 1
         who = str(best.get("单位") or "")
         if len(units) > 1:
             return f"{topic}，{join_names(units, 2)}均已完成，其中{who}{d}"
@@ -396,19 +357,27 @@ def repeats(topic: str, detail: str) -> bool:
     return len(core) >= 6 and head[:6] == core[:6]
 
 
-def overview(who: str, fig: dict, views: list[TaskView], consolidated: bool, year, spec, frames: Frames,
-             names: list[str], makes_rules: bool = True) -> list[dict]:
-    """一、总体情况 in its five subsections; an empty subsection is dropped and the rest renumbered."""
+Sections = list[tuple[str, list[str]]]          # (subsection title, its paragraphs)
+
+
+def numbered(sections: Sections) -> list[dict]:
+    """Subsections as the template's blocks: an empty one is dropped, the rest numbered （一）（二）… in turn."""
     blocks: list[dict] = []
-    quoted: dict = {}
-    for i, section in enumerate(SECTIONS):
-        paras = figure_sentences(section, fig, spec, year, who, consolidated, makes_rules)
-        paras += task_paragraph([v for v in views if v.section == section], consolidated, frames, quoted, names, i)
+    for title, paras in sections:
         if paras:
             k = sum(1 for b in blocks if b["heading"])
-            blocks.append({"heading": True, "text": f"（{CN_NUMERALS[k]}）{section}"})
+            blocks.append({"heading": True, "text": f"（{CN_NUMERALS[k]}）{title}"})
             blocks += [{"heading": False, "text": p} for p in paras]
     return blocks
+
+
+def overview(who: str, fig: dict, views: list[TaskView], consolidated: bool, year, spec, frames: Frames,
+             names: list[str], makes_rules: bool = True) -> Sections:
+    """一、总体情况 in its five subsections: the figures, then the tasks told under each."""
+    quoted: dict = {}
+    return [(section, figure_sentences(section, fig, spec, year, who, consolidated, makes_rules)
+             + task_paragraph([v for v in views if v.section == section], consolidated, frames, quoted, names))
+            for section in SECTIONS]
 
 
 def open_counts(views: list[TaskView]) -> str:
@@ -444,7 +413,7 @@ STANDARD_MEASURE = ("下一步，将进一步加强政策解读和回应关切�
 
 
 def problems_and_measures(views: list[TaskView], entries: list[dict], consolidated: bool, cutoff,
-                          draft: Draft) -> list[dict]:
+                          draft: Draft) -> Sections:
     texts: dict[str, list[str]] = {}
     plans: dict[str, list[str]] = {}
     for e in entries:
@@ -482,11 +451,10 @@ def problems_and_measures(views: list[TaskView], entries: list[dict], consolidat
     else:
         second.append(STANDARD_MEASURE)
         draft.standard.append("五（二）改进措施")
-    return ([{"heading": True, "text": "（一）存在的主要问题"}] + [{"heading": False, "text": p} for p in first] +
-            [{"heading": True, "text": "（二）改进情况"}] + [{"heading": False, "text": p} for p in second])
+    return [("存在的主要问题", first), ("改进情况", second)]
 
 
-def last_year(last_entries: list[dict], draft: Draft) -> list[dict]:
+def last_year(last_entries: list[dict], draft: Draft) -> Sections:
     """How last year's problems were dealt with, when last year's summary is given."""
     problems = []
     for e in last_entries:
@@ -497,16 +465,14 @@ def last_year(last_entries: list[dict], draft: Draft) -> list[dict]:
         return []
     draft.standard.append("五（三）上年度问题整改情况")
     listed = "".join(f"“{quote_safe(p)}”" for p in problems[:3])
-    return [{"heading": True, "text": "（三）上年度问题整改情况"},
-            {"heading": False, "text": f"针对上年度报告反映的{listed}等问题，本年度逐项明确整改措施，"
-                                       "整改情况如下：（请撰稿人根据实际补充整改结果）。"}]
+    return [("上年度问题整改情况", [f"针对上年度报告反映的{listed}等问题，本年度逐项明确整改措施，"
+                                   "整改情况如下：（请撰稿人根据实际补充整改结果）。"])]
 
 
 # ------------------------------------------------------------------------------ 六、其他需要报告的事项
 
 def other_matters(fig: dict, views: list[TaskView], consolidated: bool, year, plan_title: str, spec,
-                  settings: dict, cutoff, round_name: str, draft: Draft, fee_text) -> list[dict]:
-    blocks = [{"heading": True, "text": "（一）信息处理费收取情况"}, {"heading": False, "text": fee_text}]
+                  settings: dict, cutoff, round_name: str, draft: Draft, fee_text) -> Sections:
     npc, cppcc = num(fig, "办理人大代表建议件数"), num(fig, "办理政协提案件数")
     if npc is not None or cppcc is not None:
         parts = ([f"办理人大代表建议{int(npc)}件"] if npc else []) + ([f"政协提案{int(cppcc)}件"] if cppcc else [])
@@ -517,11 +483,18 @@ def other_matters(fig: dict, views: list[TaskView], consolidated: bool, year, pl
     else:
         s = "本年度人大代表建议和政协提案办理结果公开情况：（请撰稿人填写承办件数和公开情况）。"
         draft.standard.append("六（二）人大代表建议和政协提案办理结果公开")
-    blocks += [{"heading": True, "text": "（二）人大代表建议和政协提案办理结果公开情况"}, {"heading": False, "text": s}]
+    sections = [("信息处理费收取情况", [fee_text]), ("人大代表建议和政协提案办理结果公开情况", [s]),
+                ("政务公开工作要点落实情况", plan_sentence(views, consolidated, year, plan_title, cutoff, round_name)),
+                ("其他事项", [settings["other"]] if settings.get("other") else [])]
+    return sections
+
+
+def plan_sentence(views: list[TaskView], consolidated: bool, year, plan_title: str, cutoff,
+                  round_name: str) -> list[str]:
+    """六's account of the plan's tasks, as of the round (none when no task of the plan is this organ's)."""
     mine = [v for v in views if v.status != L.NA]
-    if not mine:                     # no task of the plan is this organ's: nothing to report on it
-        blocks += [{"heading": True, "text": "（三）其他事项"}] if settings.get("other") else []
-        return blocks + ([{"heading": False, "text": settings["other"]}] if settings.get("other") else [])
+    if not mine:
+        return []
     done = [v for v in mine if v.done]
     doing = [v for v in mine if v.open]
     late = [v for v in doing if v.overdue]
@@ -531,10 +504,5 @@ def other_matters(fig: dict, views: list[TaskView], consolidated: bool, year, pl
     s += f"，{open_counts(mine)}" if doing else "，全部完成"
     s += "。"
     if late:
-        s += "已超过完成时限尚未完成的有" + "、".join(
-            f"“{short_title(v.task['text'], 20)}”（时限{cn_date(v.task.get('deadline'))}）" for v in late[:5])
-        s += ("等" if len(late) > 5 else "") + "，已列入督办。"
-    blocks += [{"heading": True, "text": "（三）政务公开工作要点落实情况"}, {"heading": False, "text": s}]
-    if settings.get("other"):
-        blocks += [{"heading": True, "text": "（四）其他事项"}, {"heading": False, "text": settings["other"]}]
-    return blocks
+        s += f"已超过完成时限尚未完成的有{late_list(late, 5)}，已列入督办。"
+    return [s]

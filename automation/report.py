@@ -114,7 +114,7 @@ def fee_sentence(fig: dict, spec=R.SPEC_2021) -> str:
 
 def date_text(d: dt.date | None) -> str:
     """The signature date; a blank to fill by hand when the settings give none."""
-    return f"{d.year}年{d.month}月{d.day}日" if d else "        年    月    日"
+    return N.cn_date(d) if d else "        年    月    日"
 
 
 def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str], spec=R.SPEC_2021) -> str:
@@ -217,11 +217,12 @@ def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], ta
         draft.standard.append("导语中的联系方式（地址、电话）")
     frames = N.Frames()
     names = list(names) + [who]
-    overview = N.lead(who, views, data.title, year, cutoff, data.round, consolidated)
-    overview += N.overview(who, fig, views, consolidated, year, spec, frames, names, makes_rules(unit, organ, who))
-    five = N.problems_and_measures(views, entries, consolidated, cutoff, draft) + N.last_year(list(last_entries), draft)
-    six = N.other_matters(fig, views, consolidated, year, data.title, spec, settings, cutoff, data.round, draft,
-                          fee_sentence(fig, spec))
+    overview = N.lead(who, views, data.title, year, cutoff, data.round, consolidated) + N.numbered(
+        N.overview(who, fig, views, consolidated, year, spec, frames, names, rules_barred(unit, organ, who) is None))
+    five = N.numbered(N.problems_and_measures(views, entries, consolidated, cutoff, draft)
+                      + N.last_year(list(last_entries), draft))
+    six = N.numbered(N.other_matters(fig, views, consolidated, year, data.title, spec, settings, cutoff, data.round,
+                                     draft, fee_sentence(fig, spec)))
     numbers = {k: fmt(_num(fig.get(k)), k, spec) for k in spec.all_keys}
     ctx = {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec),
            "overview": overview, "f": numbers, "five": five, "six": six, "date_text": date_text(when)}
@@ -266,24 +267,23 @@ def unit_settings(conf: dict, data: SummaryData, unit: str | None, registry=None
             "address": reg.address if reg else ""}
 
 
-def makes_rules(unit: str | None, organ: str, who: str) -> bool:
-    """Only provincial governments, governments of cities with districts and State Council departments make
-    规章: never a town or street, a county or district government, or one of its departments."""
+def rules_barred(unit: str | None, organ: str, who: str) -> str | None:
+    """Why this organ cannot make 规章 (only provincial governments, governments of cities with districts and
+    State Council departments do): "镇街", "县级政府", "县级政府部门"; None when it may."""
     if re.search(r"(镇|乡|街道|办事处)(人民政府)?$", organ):
-        return False
+        return "镇街"
     if unit is None:
-        return not re.search(r"[区县旗](人民政府)?$", organ)
-    return not re.match(r"^[区县旗]", who)
+        return "县级政府" if re.search(r"[区县旗](人民政府)?$", organ) else None
+    return "县级政府部门" if re.match(r"^[区县旗]", who) else None
 
 
 def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cell_of) -> list[Problem]:
     """What the national rules let pass but a reader would question (table 二)."""
     out = []
-    (_, rule_keys), (norm_label, norm_keys) = spec.t2_blocks[0][2][0], spec.t2_blocks[0][2][1]
+    rule_keys, norm_label, norm_keys = spec.t2_row("规章"), spec.norm_label, spec.t2_row(spec.norm_label)
     rules_made = sum(N.n(fig, k) for k in rule_keys)
-    if rules_made and not makes_rules(unit, organ, who):
-        town = re.search(r"(镇|乡|街道|办事处)(人民政府)?$", organ)
-        kind = "镇街" if town else ("县级政府" if unit is None else "县级政府部门")
+    kind = rules_barred(unit, organ, who)
+    if rules_made and kind:
         out.append(Problem("RULES_NOT_ALLOWED", *cell_of(rule_keys[0]), params={"unit": who, "value": rules_made,
                                                                                "kind": kind}))
     new, deleted, current = (N.num(fig, k) for k in norm_keys)
@@ -373,8 +373,6 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         found = blocked + (checked if checked is not None else run_checks(fig, organ, spec, last))
         # blocked: refused, whatever --force says
         full, who = organ_names(u, conf, registry)
-        ctx, draft = build_context(full, who, year, fig, entries, data.tasks, u, unit_settings(conf, data, u, registry),
-                                   covered_units, data, when, spec, last_entries, names)
         path = out / report_name(organ, year)
         notes = []
         if not found:
@@ -383,25 +381,29 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             if when is None:
                 notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
             notes += batch_notes
-        status = (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else (
-            ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
-        if u is not None and data.units[u].figure_status == L.FIGURES_MISSING and not data.units[u].entries:
-            status = ReportStatus.MISSING                  # the unit never sent its workbook
+        never_sent = u is not None and data.units[u].figure_status == L.FIGURES_MISSING and not data.units[u].entries
+        status = ReportStatus.MISSING if never_sent else \
+            (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else \
+            (ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
         found = found + notes
-        if draft.standard and status.written:        # editorial, not a data warning: listed, status unchanged
-            found.append(Problem("REPORT_STANDARD_TEXT", path.name, params={
-                "unit": organ, "places": "、".join(draft.standard)}))
         if path.exists() and not force and status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES):
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = ReportStatus.EXISTS
-        if status.written:
+        draft = N.Draft()
+        if status.written:                     # the prose is composed only for a report that is written
+            ctx, draft = build_context(full, who, year, fig, entries, data.tasks, u,
+                                       unit_settings(conf, data, u, registry), covered_units, data, when, spec,
+                                       last_entries, names)
+            if draft.standard:                 # editorial, not a data warning: listed, status unchanged
+                found.append(Problem("REPORT_STANDARD_TEXT", path.name, params={
+                    "unit": organ, "places": "、".join(draft.standard)}))
             try:
                 render(tpl, ctx, path)
             except GongkaiError as exc:          # one locked or unwritable file never stops the batch
                 found = found + [exc.problem]
                 status = ReportStatus.NOT_WRITTEN
         results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
-                                     list(draft.standard) if status.written else []))
+                                     list(draft.standard)))
         problems += [p for p in found if p not in batch_notes and p.severity != "info"]
         if progress:
             progress(i, len(targets), organ)

@@ -76,18 +76,12 @@ T4_GROUPS = ["行政复议", "未经复议直接起诉", "复议后起诉"]
 T4_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
 
 MAX_FIGURE = 10_000_000      # a figure above this is a typing error, never a real count or amount
-# what a unit counts for the narrative of its report (一、总体情况 and 六), beside the national tables:
-# (label as the workbook shows it and the key it is stored under, measure word, subsection); a blank is
-# "not reported" and the report then says nothing about it
-NARRATIVE_FIGURES = [
-    ("主动公开政府信息条数", "条", "主动公开"), ("政策解读件数", "件", "主动公开"), ("新闻发布会场次", "场", "主动公开"),
-    ("回应关切件数", "件", "主动公开"), ("意见征集次数", "次", "主动公开"),
-    ("公开前保密审查信息条数", "条", "政府信息管理"),
-    ("政务新媒体账号数", "个", "政府信息公开平台建设"), ("政务新媒体发布信息条数", "条", "政府信息公开平台建设"),
-    ("政务公开培训场次", "场", "监督保障"), ("参加培训人次", "人次", "监督保障"),
-    ("办理人大代表建议件数", "件", "其他"), ("办理政协提案件数", "件", "其他"),
-]
-EXTRA_FIGURES = [label for label, _, _ in NARRATIVE_FIGURES]
+# what a unit counts for the narrative of its report (一、总体情况 and 六), beside the national tables; the
+# label is what the workbook shows and the key it is stored under. A blank is "not reported" and the report
+# then says nothing about it (narrative.figure_sentences says where each is told)
+EXTRA_FIGURES = ["主动公开政府信息条数", "政策解读件数", "新闻发布会场次", "回应关切件数", "意见征集次数",
+                 "公开前保密审查信息条数", "政务新媒体账号数", "政务新媒体发布信息条数", "政务公开培训场次", "参加培训人次",
+                 "办理人大代表建议件数", "办理政协提案件数"]
 
 
 def t3(row: int, col: int) -> str:
@@ -138,6 +132,15 @@ class Spec:
             ["fee_yuan"]
         self.all_keys = self.t2_keys + self.t3_keys + self.t4_keys + ["fee_yuan"]
         self.decimal = set(self.t2_decimal) | {"fee_yuan"}
+
+    def t2_row(self, label: str) -> list[str]:
+        """The keys of one row of table 二 ("规章", "行政规范性文件", "行政强制" …); [] when this edition has none."""
+        return next((keys for _, _, rows in self.t2_blocks for lab, keys in rows if lab == label), [])
+
+    @property
+    def norm_label(self) -> str:
+        """规范性文件's row label in this edition (行政规范性文件 in 2021, 规范性文件 in 2019)."""
+        return self.t2_blocks[0][2][1][0]
 
     def input_rows(self) -> list[tuple[str, list[str]]]:
         """The rows a unit types, as (label, input keys): a row left wholly blank is named as such."""

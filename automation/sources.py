@@ -132,11 +132,10 @@ def _read_pdf(p: Path) -> list:
     joined; prose lines joined by position — a line that runs to the right edge of the text block goes on
     in the next one, a line that ends short ends a paragraph."""
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         pdf = pdfplumber.open(str(p))
-    except (PDFSyntaxError, Exception) as exc:  # noqa: BLE001 - any parser failure is a user-file problem
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a user-file problem
         raise GongkaiError.of("PDF_INVALID", p.name, detail=type(exc).__name__) from None
     blocks: list = []
     chars_seen = 0
@@ -172,8 +171,9 @@ def _read_pdf(p: Path) -> list:
                         blocks.append(Line(item.replace("\u3000", " "), f"{p.name} 第{page_no}页第{n}段", True))
         except Exception as exc:  # noqa: BLE001
             raise GongkaiError.of("PDF_INVALID", p.name, detail=type(exc).__name__) from None
+        pages = len(pdf.pages)
     blocks = _join_page_tables(blocks)
-    if chars_seen < 20 * max(1, len(blocks)) // 2 or not any(isinstance(b, Table) or b.text.strip() for b in blocks):
+    if chars_seen < 10 * max(1, pages) or not blocks:          # under 10 characters a page: a scan
         raise GongkaiError.of("PDF_NO_TEXT", p.name)
     return blocks
 

@@ -59,12 +59,12 @@ def is_collective(name: str) -> bool:
 
 
 def split_top(text: str, seps: str) -> list[str]:
-    """Split on any char in seps that is not inside brackets (keeps 各镇（街、区）together)."""
+    """Split on any char in seps that is not inside brackets, quotes or 《》 (keeps 各镇（街、区）together)."""
     parts, depth, cur = [], 0, []
     for ch in text:
-        if ch in OPEN or ch == "〈":
+        if ch in OPEN or ch in "〈“‘《":
             depth += 1
-        elif (ch in CLOSE or ch == "〉") and depth:
+        elif (ch in CLOSE or ch in "〉”’》") and depth:
             depth -= 1
         if ch in seps and depth == 0:
             parts.append("".join(cur))

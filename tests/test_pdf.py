@@ -53,32 +53,53 @@ def put(cells, prev, i, value):
         above.append(restart)
 
 
-def task_table_docx(path):
-    """An invented task table as agencies publish it: header row, the task cell merged down its rows."""
+def word_task_table(path, intro: list[str], rows: list[list[str]]):
+    """A Word file as agencies publish a task table: paragraphs, then a ruled table. A row of one cell spans the
+    table; a short header row starting 工作任务 spans the first columns; an empty cell is merged with the one
+    above."""
     d = docx.Document()
-    d.add_paragraph("某区2022年政务公开工作要点任务分解表")
-    rows = [("工作任务", "具体要求", "责任单位"),
-            ("深化重点领域信息公开", "做好财政预决算信息公开，按时公开部门预算、决算及“三公”经费说明。", "区财政局"),
-            ("", "推进社会救助信息公开，及时公开城乡低保、特困人员救助供养等信息。", "区民政局、各镇人民政府、各街道办事处"),
-            ("加强政策解读回应", "区政府常务会议审议通过的政策文件，同步发布解读材料，解读材料应包含出台背景、主要内容和"
-                         "关键词解释等内容。", "区政府办公室、区司法局"),
-            ("", "围绕社会关切做好回应，建立舆情收集、会商、研判、回应、评估机制。", "区政府各部门")]
-    t = d.add_table(rows=0, cols=3)
+    for line in intro:
+        d.add_paragraph(line)
+    width = max(len(r) for r in rows)
+    t = d.add_table(rows=0, cols=width)
     t.style = "Table Grid"
     prev = None
     for r in rows:
         cells = t.add_row().cells
-        for i, v in enumerate(r):
-            put(cells, prev, i, v)
+        if r[0] == "工作任务" and len(r) < width:
+            cells[0].merge(cells[width - len(r)]).text = r[0]
+            for i, v in enumerate(r[1:], width - len(r) + 1):
+                cells[i].text = v
+        elif len(r) == 1:
+            cells[0].merge(cells[-1]).text = r[0]
+        else:
+            for i, v in enumerate(r[:width]):
+                put(cells, prev, i, v)
         prev = cells
     d.save(path)
     return path
 
 
-def test_a_ruled_task_table_printed_to_pdf_reads_like_the_word_file(tmp_path):
-    exe = soffice()
-    if not exe:
+def task_table_docx(path):
+    """An invented task table: header row, the task cell merged down its rows."""
+    return word_task_table(path, ["某区2022年政务公开工作要点任务分解表"], [
+        ["工作任务", "具体要求", "责任单位"],
+        ["深化重点领域信息公开", "做好财政预决算信息公开，按时公开部门预算、决算及“三公”经费说明。", "区财政局"],
+        ["", "推进社会救助信息公开，及时公开城乡低保、特困人员救助供养等信息。", "区民政局、各镇人民政府、各街道办事处"],
+        ["加强政策解读回应", "区政府常务会议审议通过的政策文件，同步发布解读材料，解读材料应包含出台背景、主要内容和"
+                     "关键词解释等内容。", "区政府办公室、区司法局"],
+        ["", "围绕社会关切做好回应，建立舆情收集、会商、研判、回应、评估机制。", "区政府各部门"]])
+
+
+@pytest.fixture
+def exe():
+    found = soffice()
+    if not found:
         pytest.skip("LibreOffice 未安装")
+    return found
+
+
+def test_a_ruled_task_table_printed_to_pdf_reads_like_the_word_file(exe, tmp_path):
     src = task_table_docx(tmp_path / "分解表.docx")
     from_word, from_pdf = read_plan(src), read_plan(converted(exe, src, tmp_path))
     assert len(from_word.tasks) == 4 and tasks_of(from_pdf) == tasks_of(from_word)
@@ -87,10 +108,7 @@ def test_a_ruled_task_table_printed_to_pdf_reads_like_the_word_file(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["shizhong_2021_workplan.txt", "shizhong_2018_gazette_no6.txt"])
-def test_real_plans_printed_to_pdf_give_the_same_tasks_and_units(name, tmp_path):
-    exe = soffice()
-    if not exe:
-        pytest.skip("LibreOffice 未安装")
+def test_real_plans_printed_to_pdf_give_the_same_tasks_and_units(name, exe, tmp_path):
     src = tmp_path / name
     src.write_text(shared_plan(name).read_text(encoding="utf-8"), encoding="utf-8")
     from_txt = read_plan(src)
@@ -127,8 +145,7 @@ def test_a_row_that_left_out_its_merged_cell_is_aligned_to_the_header():
 
 def xuecheng_as_word_table(txt, path):
     """The 2019 plan as it was published: its prose, then the attachment's task table as a real Word table
-    (rows from the flattened text: one tab-indented line per cell, a blank line between rows, an empty cell
-    merged with the one above)."""
+    (rows from the flattened text: one tab-indented line per cell, a blank line between rows)."""
     lines = txt.read_text(encoding="utf-8").split("\n")
     start = next(i for i, l in enumerate(lines) if l.startswith("\t"))
     rows, cur = [], []
@@ -143,34 +160,11 @@ def xuecheng_as_word_table(txt, path):
             rows.append([l.strip()])
     if cur:
         rows.append(cur)
-    d = docx.Document()
-    for l in lines[:start]:
-        d.add_paragraph(l)
-    width = max(len(r) for r in rows)
-    t = d.add_table(rows=0, cols=width)
-    t.style = "Table Grid"
-    prev = None
-    for r in rows:
-        cells = t.add_row().cells
-        if r[0] == "工作任务" and len(r) < width:             # the header: 工作任务 over the first two columns
-            cells[0].merge(cells[width - len(r)]).text = r[0]
-            for i, v in enumerate(r[1:], width - len(r) + 1):
-                cells[i].text = v
-        elif len(r) == 1:
-            cells[0].merge(cells[-1]).text = r[0]
-        else:
-            for i, v in enumerate(r[:width]):
-                put(cells, prev, i, v)
-        prev = cells
-    d.save(path)
-    return path
+    return word_task_table(path, lines[:start], rows)
 
 
-def test_the_2019_plan_as_a_word_table_and_its_pdf_give_the_txt_tasks(tmp_path):
+def test_the_2019_plan_as_a_word_table_and_its_pdf_give_the_txt_tasks(exe, tmp_path):
     """A task table over eleven printed pages, merged cells, repeated headers, rows cut by page breaks."""
-    exe = soffice()
-    if not exe:
-        pytest.skip("LibreOffice 未安装")
     txt = shared_plan("xuecheng_2019_workplan.txt")
     expected = [x[:2] for x in tasks_of(read_plan(txt))]
     src = xuecheng_as_word_table(txt, tmp_path / "薛城区2019年政务公开工作要点.docx")
