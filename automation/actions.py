@@ -58,7 +58,8 @@ def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
         backup = ws.tasks.with_name(f"任务清单（{dt.datetime.now():%Y%m%d-%H%M%S}备份）.xlsx")
         shutil.copy2(ws.tasks, backup)
     return make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
-                          ws.registry if ws.registry.exists() else None, _year(panel), force=True)
+                          ws.registry if ws.registry.exists() else None, _year(panel), force=True,
+                          rules_path=ws.section_rules if ws.section_rules.exists() else None)
 
 
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:

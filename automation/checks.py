@@ -422,8 +422,10 @@ def typed_totals(fv: FiguresView):
                              value=cell_text(shown), computed=full[key])
 
 
-@check("figures", "TEXT_IN_NUMBER")
+@check("figures", "EXTRA_NOT_NUMBER")
 def extra_figures(fv: FiguresView):
+    """The narrative counts (其他数据) are not national-table figures: one that is not a number is left out of
+    the report's text, with a warning; it never makes the unit's tables unusable."""
     for label_ref, value_ref in fv.extras:
         label = fv.at(label_ref)
         if label is None or not str(label).strip():
@@ -431,6 +433,7 @@ def extra_figures(fv: FiguresView):
         v = fv.at(value_ref)
         num = number(v)
         if v is not None and num is None:
-            yield fv.problem("TEXT_IN_NUMBER", value_ref, value=str(v), hint=number_hint(v))
+            yield fv.problem("EXTRA_NOT_NUMBER", value_ref, label=str(label).strip(), value=str(v),
+                             hint=number_hint(v))
         elif num is not None:
             fv.values[str(label).strip()] = num

@@ -94,7 +94,10 @@ def say(result) -> Said:
         lines = [result.message]
         if result.saved_elsewhere:
             lines.append(f"（控制台.xlsm 正在打开，运行结果另存为：{result.saved_elsewhere}）")
-        code = EXIT_OK if result.ok else (EXIT_INTERNAL if result.problem.code == "INTERNAL_ERROR" else EXIT_USER)
+        if result.ok:          # the stage's own rule: done with refusals or unreadable files is 1
+            code = say(result.result).code if result.result is not None else EXIT_OK
+        else:
+            code = EXIT_INTERNAL if result.problem.code == "INTERNAL_ERROR" else EXIT_USER
         return Said(lines, code)
     if isinstance(result, DemoResult):
         return Said([f"演示完成，全部输出在：{result.output.resolve()}"] +
@@ -126,7 +129,7 @@ def _stage_plan(a):
         return _run_action("plan", a.workspace)
     if not a.plan:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出工作要点文件，或用 --workspace 指定年度工作文件夹")
-    return make_task_list(a.plan, a.output, a.json, a.registry, a.year, a.force)
+    return make_task_list(a.plan, a.output, a.json, a.registry, a.year, a.force, rules_path=a.rules)
 
 
 def _stage_registry(a):
@@ -205,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", help="同时写出 JSON 格式任务清单的路径")
     sp.add_argument("--registry", help="单位名录 .xlsx：用于识别别名、标出名录中没有的单位")
     sp.add_argument("--year", type=int, help="年度（默认从标题识别）")
+    sp.add_argument("--rules", help="总体情况分类规则.txt：按关键词决定每项任务写入年度报告“总体情况”的哪个小节（默认用内置规则）")
     sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     sp.set_defaults(func=_stage_plan)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from .model import Plan, Task, cn_number
 from .problems import GongkaiError
 from .registry import load_registry, registry_from_plan, write_registry
+from .reportsections import classify, load_rules
 from .results import PlanResult, RegistryResult
 from .sources import PAGE_NUMBER, Line, Table, read_document
 from .tables import guard_output
@@ -749,14 +750,26 @@ def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) 
 
 # ------------------------------------------------------------------------------ the stage's outputs
 
-def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False) -> PlanResult:
-    """The plan stage as one call: read the plan, write the task list (and JSON)."""
+def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False,
+                   rules_path=None) -> PlanResult:
+    """The plan stage as one call: read the plan, write the task list (and JSON). ``rules_path``: the office's
+    own 总体情况分类规则.txt (default: the one shipped) deciding each task's 报告栏目."""
     paths = [plan_paths] if isinstance(plan_paths, (str, Path)) else list(plan_paths)
     out = guard_output(output, [*paths, registry_path], [], force)
     if json_path:
         guard_output(json_path, [*paths, registry_path, out], [], force)
     registry = load_registry(registry_path) if registry_path else None
     plan = read_plan(paths, year=year, registry=registry)
+    rules = None
+    if rules_path:
+        if not Path(rules_path).exists():
+            raise GongkaiError.of("FILE_NOT_FOUND", rules_path)
+        rules = load_rules(str(rules_path))
+        if not rules:
+            raise GongkaiError.of("BAD_ARGUMENT", detail=f"{Path(rules_path).name} 中没有可用的规则行（每行写“小节名称：关键词、关键词”，"
+                                                         f"小节名称为 主动公开、依申请公开、政府信息管理、政府信息公开平台建设、监督保障）")
+    for t in plan.tasks:
+        t.report_section = t.report_section or classify(t.path, t.text, rules)
     write_task_list(plan, out, registry, force=True)
     if json_path:
         write_json(plan, json_path)

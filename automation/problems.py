@@ -82,6 +82,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "DATE_FUTURE": ("warning", "{file} 的 {cell}：完成时间 {value} 晚于汇总日期"),
     "DATE_BEFORE_PLAN": ("warning", "{file} 的 {cell}：完成时间 {value} 早于工作要点年度"),
     "TEXT_IN_NUMBER": ("error", "{file} 的 {sheet}!{cell} 应填数字，实为“{value}”（{hint}）"),
+    "EXTRA_NOT_NUMBER": ("warning", "{file} 的 {sheet}!{cell}（{label}）应填数字，实为“{value}”，年度报告正文不写这一项（{hint}）"),
     "FIGURE_TOO_LARGE": ("error", "{file} 的 {sheet}!{cell} 为“{value}”，超过 {limit}，应是填写错误"),
     "TOTAL_MISMATCH": ("error", "{file} 的 {sheet}!{cell}（{label}）填的是 {value}，但各项之和是 {computed}：请核对各项或总计"),
     "FIGURES_NOT_REPORTED": ("error", "{file} 的“年度报告数据”全部空白，视为未报送年度报告数据（没有发生的事项请填 0）"),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .console import build_console
 from .problems import GongkaiError
-from .resources import SAMPLE_REGISTRY, workbook_template
+from .reportsections import RULES_FILE
+from .resources import SAMPLE_REGISTRY, report_template, workbook_template
 from .results import InitResult
 from .steps import STEPS
 
@@ -29,6 +30,11 @@ class Workspace:
     @property
     def registry(self) -> Path:
         return self.root / "单位名录.xlsx"
+
+    @property
+    def section_rules(self) -> Path:
+        """The office's copy of the rules placing tasks in the report's 总体情况 subsections (editable)."""
+        return self.root / RULES_FILE
 
     @property
     def tasks(self) -> Path:
@@ -98,6 +104,8 @@ def init_workspace(root, year: int, registry=None, force: bool = False) -> InitR
         shutil.copyfile(registry, ws.registry)
     elif not ws.registry.exists():
         shutil.copyfile(workbook_template(SAMPLE_REGISTRY), ws.registry)
+    if not ws.section_rules.exists():
+        shutil.copyfile(report_template(RULES_FILE), ws.section_rules)
     build_console(ws.console, year=year)
     write_cmd_files(ws)
     return InitResult(root, ws.console, year)

@@ -63,7 +63,8 @@ def env_tasks(env):
 def meta_of(path):
     wb = openpyxl.load_workbook(path)
     meta = L.read_meta_openpyxl(wb)
-    return wb, {"col": meta.columns, "fig": meta.figures, "task": [(t.id, t.row) for t in meta.tasks]}
+    return wb, {"col": meta.columns, "fig": meta.figures, "task": [(t.id, t.row) for t in meta.tasks],
+                "extra": meta.extras}
 
 
 def edit(src, dst, fn, mtime=ON_TIME):
@@ -794,3 +795,26 @@ def test_total_typed_over_its_formula_is_compared_with_its_parts(env):
     assert "行政复议" in wrong[0].message
     status = r.summary["figures"]["区财政局"][L.FIGURE_STATUS]
     assert status == "不可用"
+
+
+def test_a_narrative_count_typed_as_text_is_left_out_not_fatal(env):
+    """"约300条" in 其他数据 is named with its cell and left out of the report's text; the unit's national-format
+    tables stay usable, so neither its report nor the consolidated one is blocked by it."""
+    back, files, run, tmp = env
+
+    def text_in_extra(wb, m):
+        f = wb[L.FIGURE_SHEET]
+        for label_ref, value_ref in m["extra"]:
+            if f[label_ref].value == "主动公开政府信息条数":
+                f[value_ref] = "约300条"
+
+    edit(files["区民政局"], back / "民政局.xlsx", text_in_extra)
+    r = run()
+    (p,) = find(r, "EXTRA_NOT_NUMBER")
+    assert p.severity == "warning" and p.sheet == L.FIGURE_SHEET and "约300条" in p.message and "主动公开政府信息条数" in p.message
+    wb = openpyxl.load_workbook(r.output)
+    ws = wb["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows[L.FIGURE_STATUS][head.index("区民政局")] == "可用"
+    assert rows.get("主动公开政府信息条数", [None] * len(head))[head.index("区民政局")] in (None, "")

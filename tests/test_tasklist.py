@@ -2,6 +2,7 @@
 import datetime as dt
 
 import openpyxl
+import pytest
 
 from automation.plan import read_plan
 from automation.registry import load_registry, registry_from_plan, write_registry
@@ -94,3 +95,28 @@ def test_text_starting_with_equals_stays_text(tmp_path):
     assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://x\",\"y\")"
     back, problems = read_task_list(path)
     assert back.tasks[0].text == "=HYPERLINK(\"http://x\",\"y\")" and not problems
+
+
+def test_the_office_rule_file_decides_the_report_subsection(plan2021, tmp_path):
+    """The year folder carries an editable copy of the rules; the plan step uses it, and a missing or empty
+    rule file stops with a message instead of placing every task under 主动公开."""
+    from automation.plan import make_task_list
+    from automation.problems import GongkaiError
+    from automation.workspace import Workspace, init_workspace
+
+    init_workspace(tmp_path / "年度", 2021)
+    rules = Workspace(tmp_path / "年度").section_rules
+    assert "依申请公开：" in rules.read_text(encoding="utf-8")
+    rules.write_text("监督保障：数据开放\n", encoding="utf-8")
+    r = make_task_list(plan2021, tmp_path / "任务清单.xlsx", rules_path=rules)
+    by_id = {t.id: t.report_section for t in r.plan.tasks}
+    assert by_id["2021-01-07"] == "监督保障" and by_id["2021-01-01"] == "主动公开"
+    ws = openpyxl.load_workbook(r.output)["任务清单"]
+    head = [c.value for c in ws[1]]
+    assert ws.cell(8, head.index("报告栏目") + 1).value == "监督保障"
+    for bad, code in ((tmp_path / "无此文件.txt", "FILE_NOT_FOUND"), (tmp_path / "空.txt", "BAD_ARGUMENT")):
+        if code == "BAD_ARGUMENT":
+            bad.write_text("# 只有说明\n随便写写\n", encoding="utf-8")
+        with pytest.raises(GongkaiError) as e:
+            make_task_list(plan2021, tmp_path / "x.xlsx", rules_path=bad)
+        assert e.value.problem.code == code and bad.name in str(e.value)
