@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .units import Unit
 
 FREQ_CN = {"weekly": "每周", "monthly": "按月", "quarterly": "按季度", "semiannual": "每半年", "yearly": "每年",
-           "periodic": "定期"}
+           "periodic": "定期", "ongoing": "随时"}
 FREQ_FROM_CN = {v: k for k, v in FREQ_CN.items()}
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,

@@ -19,7 +19,7 @@ from .problems import GongkaiError
 from .registry import load_registry, registry_from_plan, write_registry
 from .reportsections import classify, load_rules
 from .results import PlanResult, RegistryResult
-from .sources import PAGE_NUMBER, Line, Table, read_document
+from .sources import HEADER_WORDS, PAGE_NUMBER, Line, Table, read_document
 from .tables import guard_output
 from .tasklist import read_task_list, write_json, write_task_list
 from .units import find_bare_statement, find_statements, is_statement_only, parse_units
@@ -82,15 +82,23 @@ class Para:
 def _drop_noise(lines: list[Line]) -> list[Line]:
     counts = Counter(l.text.strip() for l in lines if l.text.strip())
     out = []
+    prev = ""
     for l in lines:
         t = l.text.strip()
         if t and PAGE_NUMBER.match(t):
             continue
+        # a repeated short line is a running header/footer — unless it ends a unit list cut at the line end
+        # ("责任单位：…各镇、光" + "明路街道", the same in every task)
+        ends_list = bool(UNIT_LEAD.search(prev)) and not _ends_terminal(prev)
         if t and counts[t] >= 3 and len(t) <= 30 and not match_marker(t) and not l.text.startswith("\t") \
-                and not re.search(r"[，、。；：（）()“”,;:]", t):
-            continue  # running header/footer
+                and not re.search(r"[，、。；：（）()“”,;:]", t) and not ends_list:
+            continue
         out.append(l)
+        prev = t or prev
     return out
+
+
+UNIT_LEAD = re.compile(r"(责任|牵头|配合|主责|协办|参与)(单位|部门)")
 
 
 def make_paragraphs(lines: list[Line]) -> list[Para]:
@@ -114,7 +122,12 @@ def make_paragraphs(lines: list[Line]) -> list[Para]:
         if paras and prev_line is not None and (hard or not (line.paragraph or prev_line.paragraph)):
             prev = prev_line.text.strip()
             join = False
-            if not _ends_terminal(prev) and not match_marker(t) and not is_statement_only(t) and not is_statement_only(prev):
+            # a unit list that ran to the edge of the printed line goes on below with the rest of a name
+            # ("责任单位：…各镇、光" + "明路街道"): a short line, no sentence in it
+            cut_list = hard and is_statement_only(prev) and len(prev) >= 0.85 * typical \
+                and len(t) <= 0.6 * typical and not re.search(r"[。；;：:]", t.rstrip("。"))
+            if not _ends_terminal(prev) and not match_marker(t) and not is_statement_only(t) \
+                    and (not is_statement_only(prev) or cut_list):
                 if hard:
                     join = len(prev) >= 0.7 * typical or bool(re.search(r"[，。；：,;、]", prev))
                 else:
@@ -333,11 +346,6 @@ def select_tasks(segs: list[Segment]) -> list[Segment]:
 
 # ------------------------------------------------------------------------------ table tasks
 
-HEADER_WORDS = re.compile(r"^(序号|编号|工作任务|重点任务|主要任务|任务|工作内容|任务内容|具体要求|工作要求|工作措施|具体任务|具体措施|"
-                          r"任务要求|主要内容|公开内容|公开事项|重点工作|主要工作|工作事项|任务事项|工作目标|目标任务|具体内容|"
-                          r"责任单位|牵头单位|责任部门|牵头部门|配合单位|配合部门|协办单位|参与单位|主责单位|责任领导|责任人|"
-                          r"完成时限|完成时间|时间要求|时限要求|时限|时间节点|完成期限|进度安排|备注|类别|项目)$")
-
 
 @dataclass
 class RawTable:
@@ -354,7 +362,9 @@ def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
     # (merged) cell also start with a tab, but carry several
     one_cell = sum(1 for i in tab_idx if lines[i].text.rstrip().count("\t") <= 1)
     if len(tab_idx) >= 6 and one_cell >= 0.8 * len(tab_idx):
-        first, last = tab_idx[0], tab_idx[-1]
+        # the table starts at its header; indented lines before it (a centred date, a signature) are not cells
+        heads = [a for a, b in zip(tab_idx, tab_idx[1:]) if _is_header_cell(lines[a].text) and _is_header_cell(lines[b].text)]
+        first, last = (heads[0] if heads else tab_idx[0]), tab_idx[-1]
         cells: list[str] = []
         srcs: list[str] = []
         for i in range(first, last + 1):
@@ -566,6 +576,7 @@ FREQ_RX = [
     ("semiannual", re.compile(r"每半年|半年一次")),
     ("yearly", re.compile(r"每年|按年度?|一年一次|年度(?=更新|评估|考核|报送|开展|公开)")),
     ("periodic", re.compile(r"定期")),
+    ("ongoing", re.compile(r"随时|实时")),
 ]
 TARGET_RX = re.compile(
     r"(?:不少于|不得少于|至少|不低于|不得低于|不少於|达到)\s*[\u4e00-\u9fa5]{0,4}?\s*"

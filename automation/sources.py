@@ -36,6 +36,11 @@ class Table:
 
 Block = "Line | Table"
 
+# the words a task table's header cells hold
+HEADER_WORDS = re.compile(r"^(序号|编号|工作任务|重点任务|主要任务|任务|工作内容|任务内容|具体要求|工作要求|工作措施|具体任务|具体措施|"
+                          r"任务要求|主要内容|公开内容|公开事项|重点工作|主要工作|工作事项|任务事项|工作目标|目标任务|具体内容|"
+                          r"责任单位|牵头单位|责任部门|牵头部门|配合单位|配合部门|协办单位|参与单位|主责单位|责任领导|责任人|"
+                          r"完成时限|完成时间|时间要求|时限要求|时限|时间节点|完成期限|进度安排|备注|类别|项目)$")
 PAGE_NUMBER = re.compile(r"^[\s\-—–－_]*(第\s*)?\d{1,3}(\s*页)?[\s\-—–－_]*$|^[\s\-—–－]*[0-9]{1,3}\s*/\s*[0-9]{1,3}[\s\-—–－]*$")
 
 
@@ -140,6 +145,7 @@ def _read_pdf(p: Path) -> list:
     blocks: list = []
     chars_seen = 0
     table_no = 0
+    cell_x: float | None = None       # the indent of a table flattened to one cell a line, once seen
     with pdf:
         try:
             for page_no, page in enumerate(pdf.pages, 1):
@@ -160,15 +166,29 @@ def _read_pdf(p: Path) -> list:
                 lines = page.filter(outside).extract_text_lines(strip=True, return_chars=True) if boxes else \
                     page.extract_text_lines(strip=True, return_chars=True)
                 lines = [ln for ln in lines if ln["text"].strip() and not PAGE_NUMBER.match(ln["text"])]
-                for top, text in _pdf_paragraphs(lines):
-                    items.append((top, text))
+                start = len(lines)
+                if not tables:
+                    if cell_x is None:
+                        start, cell_x = _cell_layout(lines)
+                    else:
+                        start = 0
+                for top, text in _pdf_paragraphs(lines[:start]):
+                    items.append((top, Line(text, "", True)))
+                em = _em(lines)
+                for ln in lines[start:]:
+                    # one cell a line, as a table flattened to text prints: a line at the cells' indent
+                    # starts a cell, a line at the margin goes on with it (the plan reader's tab layout)
+                    cell = cell_x is not None and abs(ln["x0"] - cell_x) < em / 2
+                    items.append((ln["top"], Line(("\t" if cell else "") + ln["text"].strip(), "", False)))
                 n = 0
                 for _, item in sorted(items, key=lambda x: x[0]):
                     if isinstance(item, Table):
                         blocks.append(item)
                     else:
                         n += 1
-                        blocks.append(Line(item.replace("\u3000", " "), f"{p.name} 第{page_no}页第{n}段", True))
+                        item.text = item.text.replace("\u3000", " ")
+                        item.source = f"{p.name} 第{page_no}页第{n}{'段' if item.paragraph else '行'}"
+                        blocks.append(item)
         except Exception as exc:  # noqa: BLE001
             raise GongkaiError.of("PDF_INVALID", p.name, detail=type(exc).__name__) from None
         pages = len(pdf.pages)
@@ -178,12 +198,32 @@ def _read_pdf(p: Path) -> list:
     return blocks
 
 
+def _em(lines: list[dict]) -> float:
+    """The width of a character on the page (the median), the unit every position is compared in."""
+    widths = [c["x1"] - c["x0"] for ln in lines for c in ln["chars"] if c["text"].strip()]
+    return sorted(widths)[len(widths) // 2] if widths else 10.0
+
+
+def _cell_layout(lines: list[dict]) -> tuple[int, float | None]:
+    """Where a table flattened to text begins — one cell a line, each at an indent (a tab), its wrapped
+    lines back at the margin, as a .txt plan printed to PDF shows it: at a run of two or more header cells
+    ("工作任务" "具体要求" "责任单位") one below the other, at the same indent. Returns (index, indent)."""
+    em = _em(lines)
+    left = min((ln["x0"] for ln in lines), default=0.0)
+    for i in range(len(lines) - 1):
+        run = lines[i:i + 3]
+        heads = [ln for ln in run if HEADER_WORDS.match(re.sub(r"\s", "", ln["text"]))]
+        if len(heads) >= 2 and heads == run[:len(heads)] and heads[0]["x0"] > left + em and \
+                all(abs(ln["x0"] - heads[0]["x0"]) < em / 2 for ln in heads):
+            return i, heads[0]["x0"]
+    return len(lines), None
+
+
 def _pdf_paragraphs(lines: list[dict]) -> list[tuple[float, str]]:
     """Text lines of one page joined where the text ran to the right edge of the block (wrapped by layout)."""
     if not lines:
         return []
-    widths = [c["x1"] - c["x0"] for ln in lines for c in ln["chars"] if c["text"].strip()]
-    em = sorted(widths)[len(widths) // 2] if widths else 10.0
+    em = _em(lines)
     right = max(ln["x1"] for ln in lines)
     out: list[tuple[float, str]] = []
     joined = False

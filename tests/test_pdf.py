@@ -107,7 +107,8 @@ def test_a_ruled_task_table_printed_to_pdf_reads_like_the_word_file(exe, tmp_pat
     assert all(t.units for t in from_pdf.tasks)          # never "未写明责任单位" for a table with a unit column
 
 
-@pytest.mark.parametrize("name", ["shizhong_2021_workplan.txt", "shizhong_2018_gazette_no6.txt"])
+@pytest.mark.parametrize("name", ["shizhong_2021_workplan.txt", "shizhong_2018_gazette_no6.txt",
+                                  "xuecheng_2019_workplan.txt"])
 def test_real_plans_printed_to_pdf_give_the_same_tasks_and_units(name, exe, tmp_path):
     src = tmp_path / name
     src.write_text(shared_plan(name).read_text(encoding="utf-8"), encoding="utf-8")
@@ -115,8 +116,21 @@ def test_real_plans_printed_to_pdf_give_the_same_tasks_and_units(name, exe, tmp_
     subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--infilter=Text (encoded):UTF8",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)], check=True, capture_output=True,
                    timeout=240)
-    from_pdf = read_plan(tmp_path / (src.stem + ".pdf"))
-    assert [x[:2] for x in tasks_of(from_pdf)] == [x[:2] for x in tasks_of(from_txt)]
+    pdf = tmp_path / (src.stem + ".pdf")
+    assert tasks_of(read_plan(pdf)) == tasks_of(from_txt)
+    # and the Word file a PDF converter makes of it: one paragraph per printed line, an indent as a tab
+    import pdfplumber
+    d = docx.Document()
+    with pdfplumber.open(pdf) as doc:
+        left = min(ln["x0"] for page in doc.pages for ln in page.extract_text_lines())
+        for page in doc.pages:
+            for ln in page.extract_text_lines(strip=True):
+                d.add_paragraph(("\t" if ln["x0"] > left + 12 else "") + ln["text"])
+    d.save(tmp_path / "转换.docx")
+    from_word = read_plan(tmp_path / "转换.docx")
+    assert tasks_of(from_word) == tasks_of(from_txt)
+    fields = lambda p: [(t.id, t.number, t.deadline, t.deadline_text, t.frequency, t.targets) for t in p.tasks]  # noqa: E731
+    assert fields(from_word) == fields(read_plan(pdf)) == fields(from_txt)
 
 
 def test_a_table_going_on_over_the_page_is_one_table_and_a_cut_row_is_rejoined():

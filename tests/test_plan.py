@@ -137,6 +137,7 @@ def test_frequency_and_targets():
     assert parse_frequency("按月发布空气质量，每季度公开水质") == "monthly"
     assert parse_frequency("按季度更新") == "quarterly"
     assert parse_frequency("有关工作年度报告等均应解读") is None
+    assert parse_frequency("对网民留言随时受理、5个工作日内答复") == "ongoing"
     assert [(t["count"], t["unit"]) for t in parse_targets("每年解读重要政策措施不少于2次，至少建设 1 个试点")] == \
         [(2, "次"), (1, "个")]
     assert parse_targets("每个镇不少于两场") == [{"count": 2, "unit": "场", "text": "不少于两场"}]
