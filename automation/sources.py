@@ -178,7 +178,7 @@ def _read_pdf(p: Path) -> list:
                 for ln in lines[start:]:
                     # one cell a line, as a table flattened to text prints: a line at the cells' indent
                     # starts a cell, a line at the margin goes on with it (the plan reader's tab layout)
-                    cell = cell_x is not None and abs(ln["x0"] - cell_x) < em / 2
+                    cell = cell_x is not None and abs(ln["x0"] - cell_x) < em / 5
                     items.append((ln["top"], Line(("\t" if cell else "") + ln["text"].strip(), "", False)))
                 n = 0
                 for _, item in sorted(items, key=lambda x: x[0]):
@@ -214,7 +214,7 @@ def _cell_layout(lines: list[dict]) -> tuple[int, float | None]:
         run = lines[i:i + 3]
         heads = [ln for ln in run if HEADER_WORDS.match(re.sub(r"\s", "", ln["text"]))]
         if len(heads) >= 2 and heads == run[:len(heads)] and heads[0]["x0"] > left + em and \
-                all(abs(ln["x0"] - heads[0]["x0"]) < em / 2 for ln in heads):
+                all(abs(ln["x0"] - heads[0]["x0"]) < em / 5 for ln in heads):
             return i, heads[0]["x0"]
     return len(lines), None
 
@@ -225,12 +225,14 @@ def _pdf_paragraphs(lines: list[dict]) -> list[tuple[float, str]]:
         return []
     em = _em(lines)
     right = max(ln["x1"] for ln in lines)
+    left = min(ln["x0"] for ln in lines)
     out: list[tuple[float, str]] = []
     joined = False
     for ln in lines:
         text = ln["text"].strip()
-        if out and joined and re.search(r"[。；！？）)]$", out[-1][1]) and STARTS_ITEM.match(text):
-            joined = False                               # a full line that ends a sentence, then a new item
+        if out and joined and STARTS_ITEM.match(text) and \
+                (re.search(r"[。；！？）)]$", out[-1][1]) or ln["x0"] >= left + 1.5 * em):
+            joined = False               # a full line, then a new item: after a sentence's end or indented
         if out and joined:
             top, prev = out[-1]
             sep = " " if re.search(r"[0-9A-Za-z]$", prev) and re.match(r"[0-9A-Za-z]", text) else ""

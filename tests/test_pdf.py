@@ -198,3 +198,28 @@ def test_real_plans_as_word_files_of_printed_lines_give_the_same_tasks(name, tmp
         d.add_paragraph(l)
     d.save(tmp_path / "转换.docx")
     assert [x[:2] for x in tasks_of(read_plan(tmp_path / "转换.docx"))] == [x[:2] for x in tasks_of(read_plan(txt))]
+
+
+@pytest.mark.parametrize("name", ["shizhong_2021_workplan.txt", "xuecheng_2019_workplan.txt",
+                                  "shizhong_2018_gazette_no6.txt"])
+def test_real_plans_set_as_official_documents_and_printed_give_the_same_tasks(name, exe, tmp_path):
+    """The layout most PDFs on government sites have: 16 pt, justified, every paragraph indented two
+    characters — a full line then an indented item is a new paragraph even without a full stop before it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    txt = shared_plan(name)
+    d = docx.Document()
+    d.styles["Normal"].font.size = Pt(16)
+    for text in txt.read_text(encoding="utf-8").splitlines():
+        if not text.strip():
+            continue
+        p = d.add_paragraph(text if "\t" in text else text.strip())
+        if "\t" not in text:
+            p.paragraph_format.first_line_indent = Pt(32)
+            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    src = tmp_path / "公文.docx"
+    d.save(src)
+    expected = tasks_of(read_plan(txt))
+    assert tasks_of(read_plan(src)) == expected
+    assert tasks_of(read_plan(converted(exe, src, tmp_path))) == expected
