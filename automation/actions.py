@@ -115,7 +115,8 @@ def word(result) -> tuple[str, str]:
         h = result.headline
         return (f"已报送 {h.returned}/{h.expected} 个单位（未报送 {h.missing}，逾期报送 {h.late}），"
                 f"任务已完成 {h.done}/{h.tasks} 项、逾期未完成 {h.overdue} 项，问题 {len(result.problems)} 条",
-                f"本次新读取 {result.new_files} 个文件；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
+                ("没有新的工作簿，汇总表与上次相同，未重写。" if result.unchanged else "")
+                + f"本次新读取 {result.new_files} 个文件；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
                 f"未启动 {h.not_started}，逾期未完成 {h.overdue}（按任务计，口径见汇总表“总览”的指标说明）。"
                 + ("\n需要处理的错误：" + _lines(result.errors, 6) if result.errors else ""))
     if isinstance(result, ReportResult):

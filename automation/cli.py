@@ -69,7 +69,8 @@ def say(result) -> Said:
         lines = [f"已汇总 {h.returned}/{h.expected} 个单位（本次新读取 {result.new_files} 个文件，未报送 {h.missing} 个，"
                  f"逾期报送 {h.late} 个）；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
                  f"未启动 {h.not_started}，逾期未完成 {h.overdue}（按任务计，见汇总表“总览”的指标说明）；发现问题 {len(result.problems)} 条。",
-                 f"汇总表：{result.output}", f"台账数据库：{result.ledger}"]
+                 f"汇总表：{result.output}" + ("（没有新的工作簿，汇总表与上次相同，未重写）" if result.unchanged else ""),
+                 f"台账数据库：{result.ledger}"]
         if result.errors:
             lines += _problem_lines(result.errors, 10) + ["  ……完整问题清单见汇总表“问题清单”工作表"]
         return Said(lines, EXIT_PARTLY if result.errors else EXIT_OK)

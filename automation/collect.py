@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import json
 import os
 import signal
 import sys
@@ -85,11 +86,57 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
                 con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
                             (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
             new = _store_new_returns(con, ctx, folder, notes, progress)
+        state = _state(con, ctx, as_of, notes, [tasks_path, registry_path])
+        same = _unchanged(con, output, state)
+        if same is not None:            # nothing new since this summary was written: it stands as it is
+            return CollectResult(Path(output), ledger_path, 0, same[0], {}, same[1], unchanged=True)
         summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
+        out = write_summary(summary, output)
+        _remember(con, out, state, summary)
     finally:
         con.close()
-    out = write_summary(summary, output)
     return CollectResult(out, ledger_path, new, Headline(**summary["headline"]), summary, summary["problems"])
+
+
+def _state(con, ctx: Context, as_of: dt.datetime, notes: list[Problem], inputs: list) -> str:
+    """Everything a summary is made from, in one string: the ledger's files and on-time list, the round,
+    its cut-off (or, without one, the day: overdue is counted against it), the task list and registry as
+    files, and what was skipped in the folder."""
+    files = con.execute("SELECT COUNT(*), MAX(id) FROM files").fetchone()
+    on_time = [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (ctx.round,))]
+    stats = []
+    for p in inputs:
+        if p:
+            st = Path(p).stat()
+            stats.append([str(p), st.st_size, st.st_mtime_ns])
+    return json.dumps([list(files), on_time, ctx.round, ctx.due.isoformat() if ctx.due else as_of.date().isoformat(),
+                       stats, [p.to_dict() for p in notes]], ensure_ascii=False, default=str)
+
+
+def _unchanged(con, output, state: str) -> tuple[Headline, list[Problem]] | None:
+    """The headline and problems of the summary at ``output`` when it was made from this very state and
+    nobody changed the file since (a clerk's correction in it is never overwritten by a no-op run)."""
+    row = con.execute("SELECT state, size, mtime_ns, result FROM summaries WHERE output=?",
+                      (str(Path(output).resolve()),)).fetchone()
+    if row is None or row[0] != state:
+        return None
+    try:
+        st = Path(output).stat()
+    except OSError:
+        return None
+    if (st.st_size, st.st_mtime_ns) != (row[1], row[2]):
+        return None
+    saved = json.loads(row[3])
+    return Headline(**saved["headline"]), [Problem(**p) for p in saved["problems"]]
+
+
+def _remember(con, out: Path, state: str, summary: dict) -> None:
+    st = out.stat()
+    result = json.dumps({"headline": summary["headline"], "problems": [
+        {"code": p.code, "file": p.file, "sheet": p.sheet, "cell": p.cell, "params": p.params, "round": p.round}
+        for p in summary["problems"]]}, ensure_ascii=False, default=str)
+    con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)",
+                (str(out.resolve()), state, st.st_size, st.st_mtime_ns, result))
 
 
 def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -> int:
@@ -99,6 +146,7 @@ def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -
         "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
     this_run: dict[str, str] = {}
     todo: list[Path] = []
+    seen = {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")}
     for p in _iter_files(folder):
         rel = str(p.relative_to(folder))
         try:
@@ -117,7 +165,14 @@ def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -
         if ext not in SPREADSHEET:
             notes.append(Problem("NOT_SPREADSHEET", rel))
             continue
-        digest = file_digest(p)
+        st = p.stat()
+        key = str(p.resolve())
+        cached = seen.get(key)
+        if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
+            digest = cached[2]            # unchanged since it was last hashed: size and time are enough
+        else:
+            digest = file_digest(p)
+            con.execute("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", (key, st.st_size, st.st_mtime_ns, digest))
         if digest in earlier and earlier[digest][1] == rel:
             continue          # an earlier round's return still lying in the folder
         if digest in this_run:

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS sent (
   row INTEGER, file TEXT, PRIMARY KEY (round, unit, task_id));
 CREATE TABLE IF NOT EXISTS unassigned (round TEXT, task_id TEXT, names TEXT, PRIMARY KEY (round, task_id));
 CREATE TABLE IF NOT EXISTS on_time (round TEXT, unit TEXT, PRIMARY KEY (round, unit));
+CREATE TABLE IF NOT EXISTS seen (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);
+CREATE TABLE IF NOT EXISTS summaries (output TEXT PRIMARY KEY, state TEXT, size INTEGER, mtime_ns INTEGER,
+  result TEXT);
 """
 ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence", "issues", "next"]
 

@@ -74,6 +74,7 @@ class CollectResult:
     headline: Headline
     summary: dict
     problems: list[Problem] = field(default_factory=list)
+    unchanged: bool = False         # nothing new: the summary already written stands, untouched
 
     @property
     def errors(self) -> list[Problem]:

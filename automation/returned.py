@@ -127,11 +127,18 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
     def rows_of(sheet):
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS)
 
+    parts: dict = {}
+    xml_of: dict = {}
+
     def sheet_xml(sheet) -> bytes | None:
         if raw.zip is None:
             return None
-        part = zip_sheet_parts(raw.zip).get(sheet)
-        return raw.zip.read(part) if part and part in raw.zip.namelist() else None
+        if sheet not in xml_of:
+            if not parts:
+                parts.update(zip_sheet_parts(raw.zip))
+            part = parts.get(sheet)
+            xml_of[sheet] = raw.zip.read(part) if part and part in raw.zip.namelist() else None
+        return xml_of[sheet]
 
     def formulas_of(sheet) -> set[str]:
         xml = sheet_xml(sheet)

@@ -312,17 +312,18 @@ def _write(wb, s: dict, deferred: dict) -> None:
     for row in s["task_rows"]:
         t = row["task"]
         section = (t.get("path") or [""])[0]
+        title = short_title(t["text"], 30)              # once a task, not once a unit
         for u, role in row["units"]:
             e = s["entries"].get((u, t["id"]))
             if not e:
                 continue
             st = e.get("status") or ""
-            big.add([(t["id"], "text"), (section, "text"), (short_title(t["text"], 30), "text"), (u, "text"),
+            big.add([(t["id"], "text"), (section, "text"), (title, "text"), (u, "text"),
                      (ROLE_CN.get(role, role), "text"), (st, st if st in STATUS_COLORS else "text"),
                      (e.get("done_date") or "", "text"), (e.get("progress"), "pct"), (e.get("actual"), "num"),
                      (e.get("detail") or "", "text"), (e.get("evidence") or "", "text"),
                      (e.get("issues") or "", "text"), (e.get("next") or "", "text")],
-                    row_height_for([(short_title(t["text"], 30), widths[2]), (e.get("detail"), widths[9]), (e.get("evidence"), widths[10]),
+                    row_height_for([(title, widths[2]), (e.get("detail"), widths[9]), (e.get("evidence"), widths[10]),
                                     (e.get("issues"), widths[11]), (e.get("next"), widths[12])], 13.5))
     ws.autofilter(0, 0, 1, len(cols) - 1)
     ws.freeze_panes(1, 0)

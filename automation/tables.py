@@ -157,7 +157,9 @@ def row_height_for(texts_and_widths: list[tuple[str, float]], line_height: float
     for text, width in texts_and_widths:
         if not text:
             continue
-        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+        text = str(text)
+        # UTF-8 takes 3 bytes for a CJK character (and for “”—…, wide in Chinese fonts too), 1 for ASCII
+        units = len(text) + (len(text.encode("utf-8")) - len(text)) // 2
         per_line = max(1.0, (width - 1) )
         lines = max(lines, -(-units // int(per_line)) + str(text).count("\n"))
     return min(409.0, max(18.0, lines * line_height + 4))

@@ -6,6 +6,12 @@
     python scripts/bench.py report                # 100 unit reports + the consolidated one (target < 20 s)
     python scripts/bench.py collect               # 60 and 1,000 returned workbooks: a pure value read,
                                                   # ours, and a naive openpyxl baseline
+    python scripts/bench.py scale --units 60 1000 5000 [--reports 1000]
+                                                  # every stage at N units with realistically filled returns
+                                                  # (200-character 落实情况, balanced figures, a few slips):
+                                                  # distribute, collect beside its floor (calamine reading the
+                                                  # 3 sheets collect reads, one process), an unchanged
+                                                  # re-collect, reports (N + consolidated, up to --reports N)
 
 Each case runs in a fresh child process; the time is wall-clock, the memory the child's peak RSS.
 Targets: distribute 1,000 units x 40 tasks in under 10 s on 2 cores, memory flat in the number of units;
@@ -116,6 +122,132 @@ def make_returns(folder: Path, n_units: int) -> tuple[Path, Path, Path]:
     return tasks, reg, back
 
 
+DETAIL_200 = ("已按要求落实，通过区政府门户网站政府信息公开专栏主动公开相关信息，及时更新政策文件、执行情况和结果信息，"
+              "同步发布政策解读材料，做好公开前保密审查；本季度共公开信息{n}条，回应社会关切{k}件，组织业务培训1次，"
+              "各项工作按时间节点有序推进，相关佐证材料已在本单位网站栏目留存，可随时查阅核实。")
+
+
+def fill_realistically(sent: Path, back: Path) -> int:
+    """Every distributed workbook filled as a unit would: a status and a 200-character 落实情况 on each task,
+    a completion date, the figures balanced (5 new requests, 5 disclosed), a few slips — a number typed as
+    text (every 50th unit), a status left blank (every 97th), a workbook not returned (every 200th)."""
+    import re
+    import zipfile
+
+    from automation import reportspec as R
+    from automation.unitbook import default_figure_layout
+
+    cells, _ = default_figure_layout("2021")
+    zero_cells = {cells[k] for k in R.SPEC_2021.input_keys if k in cells}
+    five = {cells["t3_r1_c1"], cells["t3_r3_c1"]}
+    back.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for i, path in enumerate(sorted(sent.glob("*_*任务台账.xlsx"))):
+        if i % 200 == 199:
+            continue
+        with zipfile.ZipFile(path) as zin:
+            parts = {name: zin.read(name) for name in zin.namelist()}
+        sheet = parts["xl/worksheets/sheet2.xml"].decode("utf-8")
+
+        def fill(m, i=i):
+            col, row, style = m.group(1), int(m.group(2)), m.group(3)
+            if col == "J":
+                if i % 97 == 96 and row == 3:
+                    return m.group(0)
+                value = "已完成" if (row + i) % 3 else "推进中"
+            elif col == "N":
+                value = DETAIL_200.format(n=row + i % 7, k=row % 4)
+            elif col == "O":
+                value = "http://www.example.gov.cn/zwgk/"
+            elif col == "K":
+                return f'<c r="K{row}" s="{style}"><v>{44300 + row}</v></c>'
+            elif col == "L":
+                if i % 50 == 49 and row == 4:
+                    return f'<c r="L{row}" s="{style}" t="inlineStr"><is><t>约一半</t></is></c>'
+                return f'<c r="L{row}" s="{style}"><v>1</v></c>'
+            else:
+                return m.group(0)
+            return f'<c r="{col}{row}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+        parts["xl/worksheets/sheet2.xml"] = re.sub(r'<c r="([JKLNO])(\d+)" s="(\d+)"/>', fill, sheet).encode("utf-8")
+        figs = parts["xl/worksheets/sheet3.xml"].decode("utf-8")
+        figs = re.sub(r'<c r="([A-Z]+\d+)" s="(\d+)"(?: t="n")?(?:/>|><v></v></c>|></c>)',
+                      lambda m: (f'<c r="{m.group(1)}" s="{m.group(2)}"><v>{5 if m.group(1) in five else 0}</v></c>'
+                                 if m.group(1) in zero_cells else m.group(0)), figs)
+        parts["xl/worksheets/sheet3.xml"] = figs.encode("utf-8")
+        with zipfile.ZipFile(back / path.name, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, b in parts.items():
+                z.writestr(name, b)
+        n += 1
+    return n
+
+
+def floor_read(back: Path) -> None:
+    """The floor collect is compared with: python-calamine reading the three sheets collect reads
+    (identity, ledger, figures) of every file, in one process."""
+    from python_calamine import CalamineWorkbook
+
+    from automation import unitbook as L
+
+    for p in sorted(back.glob("*.xlsx")):
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in (L.META_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET):
+            if name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def scale_step(step: str, n: int, folder: Path) -> dict:
+    """One stage at n units in this (fresh) process; the folder carries the files between steps."""
+    t0 = time.perf_counter()
+    extra = ""
+    if step == "distribute":
+        from automation.distribute import distribute
+
+        tasks, reg = make_inputs(folder, n)
+        t0 = time.perf_counter()
+        distribute(tasks, folder / "sent", registry_path=reg, due="2021-07-10", round_name="基准")
+    elif step == "fill":
+        extra = f"{fill_realistically(folder / 'sent', folder / 'back')} returned"
+    elif step == "floor":
+        floor_read(folder / "back")
+    elif step in ("collect", "recollect"):
+        from automation.collect import collect
+
+        r = collect(folder / "back", folder / "任务清单.xlsx", folder / "汇总.xlsx",
+                    registry_path=folder / "名录.xlsx", round_name="基准", force=True)
+        extra = f"{r.new_files} new, summary {(folder / '汇总.xlsx').stat().st_size // 1024} KB"
+    elif step == "report":
+        from automation.report import make_reports
+
+        r = make_reports(folder / "汇总.xlsx", folder / "报告", all_units=True, settings={"organ": "基准测试区人民政府"})
+        extra = f"{len(r.outcomes)} files"
+    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"step": step, "units": n, "seconds": round(time.perf_counter() - t0, 2),
+            "peak_rss_mb": round(max(self_mb, child_mb), 1), "note": extra}
+
+
+def bench_scale(sizes: list[int], report_max: int) -> None:
+    print(f"{'units':>7}  {'step':<10}{'seconds':>9}{'peak MB':>9}  note")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            steps = ["distribute", "fill", "floor", "collect", "recollect"] + (["report"] if n <= report_max else [])
+            floor = None
+            for step in steps:
+                out = subprocess.run([sys.executable, __file__, "_scale", step, str(n), tmp], capture_output=True,
+                                     text=True)
+                if out.returncode:
+                    print(f"{n:>7}  {step:<10}  FAILED: {out.stderr.strip().splitlines()[-1] if out.stderr else ''}")
+                    break
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                note = r["note"]
+                if step == "floor":
+                    floor = r["seconds"]
+                if step == "collect" and floor:
+                    note += f"; {r['seconds'] / floor:.1f}x the floor"
+                print(f"{n:>7}  {step:<10}{r['seconds']:>9}{r['peak_rss_mb']:>9}  {note}", flush=True)
+
+
 def naive_collect(tasks: Path, back: Path, out: Path) -> None:
     """Baseline: openpyxl load of every file, every row copied into one openpyxl sheet."""
     from openpyxl import Workbook, load_workbook
@@ -214,10 +346,18 @@ def bench_plan() -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("stage", choices=["plan", "distribute", "collect", "report", "_case"])
+    p.add_argument("stage", choices=["plan", "distribute", "collect", "report", "scale", "_case", "_scale"])
     p.add_argument("args", nargs="*")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--units", type=int, nargs="+", default=[60, 1000])
+    p.add_argument("--reports", type=int, default=1000, help="reports only up to this many units")
     a = p.parse_args()
+    if a.stage == "scale":
+        bench_scale(a.units, a.reports)
+        return
+    if a.stage == "_scale":
+        print(json.dumps(scale_step(a.args[0], int(a.args[1]), Path(a.args[2]))))
+        return
     if a.stage == "plan":
         bench_plan()
         return

@@ -375,6 +375,38 @@ def test_ledger_idempotent_history_and_rebuild(env):
         assert va == vb, name
 
 
+def test_a_collect_that_finds_nothing_new_leaves_the_summary_as_it_was(env, monkeypatch):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", share_done=0.3, seed=5, mtime=ON_TIME)
+    r1 = run()
+    summary = tmp / "汇总.xlsx"
+    before, stamp = summary.read_bytes(), summary.stat().st_mtime_ns
+    hashed = []
+    monkeypatch.setattr(C, "file_digest", lambda p: hashed.append(p.name) or hashlib.sha256(p.read_bytes()).hexdigest())
+    r2 = run(as_of=AS_OF + dt.timedelta(hours=3))
+    assert r2.unchanged and r2.new_files == 0 and hashed == []          # size and time said: nothing to read
+    assert summary.read_bytes() == before and summary.stat().st_mtime_ns == stamp
+    assert r2.headline == r1.headline and [p.code for p in r2.problems] == [p.code for p in r1.problems]
+    assert "未重写" in C_say(r2)
+    # a new file: read (only it), the summary made again
+    fill_return(files["区民政局"], back / "民政局.xlsx", share_done=1.0, seed=6, mtime=ON_TIME)
+    r3 = run()
+    assert not r3.unchanged and r3.new_files == 1 and hashed == ["民政局.xlsx"]
+    assert r3.headline.returned == r1.headline.returned + 1
+    # the clerk corrected the summary by hand: a run with nothing new makes it again (never a stale file)
+    wb = openpyxl.load_workbook(summary)
+    wb.save(summary)
+    r4 = run()
+    assert not r4.unchanged and r4.summary["headline"]["returned"] == r3.headline.returned
+    # another cut-off is another summary
+    assert not run(due="2021-07-20").unchanged
+
+
+def C_say(result):
+    from automation.cli import say
+    return "\n".join(say(result).lines)
+
+
 def test_crash_mid_run_leaves_ledger_unchanged(env, monkeypatch):
     back, files, run, tmp = env
     fill_return(files["区财政局"], back / "a.xlsx", mtime=ON_TIME)
