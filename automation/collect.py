@@ -68,28 +68,35 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
         raise GongkaiError.of("FILE_NOT_FOUND", folder)
     ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
     guard_output(output, [tasks_path, registry_path, ledger_path], [folder], force)
-    plan, _ = read_task_list(tasks_path)
-    registry = load_registry(registry_path) if registry_path else None
     as_of = as_of or dt.datetime.now().replace(microsecond=0)
+    round_name = round_name or ""
     con = open_ledger(ledger_path)
     try:
-        assignments, unassigned, record = expected_from_record(con, round_name or "", plan, registry)
-        due_date = parse_due(due)
-        if due_date is None and record is not None:
-            row = con.execute("SELECT due FROM distributions WHERE round=?", (record[0],)).fetchone()
-            due_date = dt.date.fromisoformat(row[0]) if row and row[0] else None
-        ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
         notes: list[Problem] = []
+        todo, fresh = _scan(con, round_name, folder, notes)
+        if fresh and not todo:            # touched, not changed: remember the new times
+            with transaction(con, ledger_path):
+                con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
+        due_date = parse_due(due) if due else _recorded_due(con, round_name)
+        listed = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
+        if not todo and set(on_time or []) <= listed:
+            # nothing new in the folder: when nothing else changed either, the summary stands as it is
+            state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
+            same = _unchanged(con, output, state)
+            if same is not None:
+                return CollectResult(Path(output), ledger_path, 0, same[0], {}, same[1], unchanged=True)
+        plan, _ = read_task_list(tasks_path)
+        registry = load_registry(registry_path) if registry_path else None
+        assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
+        ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
         with transaction(con, ledger_path):
+            con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
             store_plan(con, plan, assignments, unassigned)
             for unit in on_time or []:
                 con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
                             (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
-            new = _store_new_returns(con, ctx, folder, notes, progress)
-        state = _state(con, ctx, as_of, notes, [tasks_path, registry_path])
-        same = _unchanged(con, output, state)
-        if same is not None:            # nothing new since this summary was written: it stands as it is
-            return CollectResult(Path(output), ledger_path, 0, same[0], {}, same[1], unchanged=True)
+            new = _store_new_returns(con, ctx, folder, todo, progress)
+        state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
         summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
         out = write_summary(summary, output)
         _remember(con, out, state, summary)
@@ -98,18 +105,25 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
     return CollectResult(out, ledger_path, new, Headline(**summary["headline"]), summary, summary["problems"])
 
 
-def _state(con, ctx: Context, as_of: dt.datetime, notes: list[Problem], inputs: list) -> str:
+def _recorded_due(con, round_name: str) -> dt.date | None:
+    """The cut-off recorded with the distribution of this round (or the latest before it)."""
+    rows = con.execute("SELECT round, due FROM distributions ORDER BY issued_at, rowid").fetchall()
+    due = dict(rows).get(round_name) if round_name in dict(rows) else (rows[-1][1] if rows else "")
+    return dt.date.fromisoformat(due) if due else None
+
+
+def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes: list[Problem], inputs: list) -> str:
     """Everything a summary is made from, in one string: the ledger's files and on-time list, the round,
     its cut-off (or, without one, the day: overdue is counted against it), the task list and registry as
     files, and what was skipped in the folder."""
     files = con.execute("SELECT COUNT(*), MAX(id) FROM files").fetchone()
-    on_time = [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (ctx.round,))]
+    on_time = [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (round_name,))]
     stats = []
     for p in inputs:
         if p:
             st = Path(p).stat()
             stats.append([str(p), st.st_size, st.st_mtime_ns])
-    return json.dumps([list(files), on_time, ctx.round, ctx.due.isoformat() if ctx.due else as_of.date().isoformat(),
+    return json.dumps([list(files), on_time, round_name, due.isoformat() if due else as_of.date().isoformat(),
                        stats, [p.to_dict() for p in notes]], ensure_ascii=False, default=str)
 
 
@@ -139,14 +153,18 @@ def _remember(con, out: Path, state: str, summary: dict) -> None:
                 (str(out.resolve()), state, st.st_size, st.st_mtime_ns, result))
 
 
-def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -> int:
-    """Read and store the files this round has not seen; what is skipped goes to ``notes``."""
-    known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (ctx.round,))}
+def _scan(con, round_name: str, folder: Path, notes: list) -> tuple[list[Path], list[tuple]]:
+    """The files of the folder this round has not stored yet, with their digests; what is skipped goes to
+    ``notes``.  A file whose size and time are as when it was last hashed is not read again; the digests
+    made now are returned to be remembered (``seen`` rows)."""
+    known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (round_name,))}
     earlier = {row[0]: (row[1], row[2]) for row in con.execute(
-        "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
+        "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (round_name,))}
     this_run: dict[str, str] = {}
     todo: list[Path] = []
+    fresh: list[tuple] = []
     seen = {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")}
+    base = folder.resolve()
     for p in _iter_files(folder):
         rel = str(p.relative_to(folder))
         try:
@@ -166,13 +184,13 @@ def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -
             notes.append(Problem("NOT_SPREADSHEET", rel))
             continue
         st = p.stat()
-        key = str(p.resolve())
+        key = str(base / rel)
         cached = seen.get(key)
         if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
             digest = cached[2]            # unchanged since it was last hashed: size and time are enough
         else:
             digest = file_digest(p)
-            con.execute("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", (key, st.st_size, st.st_mtime_ns, digest))
+            fresh.append((key, st.st_size, st.st_mtime_ns, digest))
         if digest in earlier and earlier[digest][1] == rel:
             continue          # an earlier round's return still lying in the folder
         if digest in this_run:
@@ -182,6 +200,13 @@ def _store_new_returns(con, ctx: Context, folder: Path, notes: list, progress) -
         if digest in known:
             continue          # collected before: the ledger already holds it
         todo.append(p)
+    return todo, fresh
+
+
+def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], progress) -> int:
+    """Read and store the files the scan found new."""
+    earlier = {row[0]: (row[1], row[2]) for row in con.execute(
+        "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
     new = 0
     seen_at = ctx.as_of.isoformat()
     for i, ret in enumerate(_read_all(todo, folder, ctx), 1):

@@ -36,6 +36,14 @@ DETAIL_COLUMNS = ["任务编号", "一级标题", "任务（摘要）", "单位"
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
 FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]
 CHECK_KEY = "check"
+# up to this many units 任务进度 has a column per unit and 年度报告数据 a column per unit; above it (a city,
+# a province) neither grows sideways: 任务进度 counts the units by status and category, 年度报告数据 has a
+# row per unit (the per-unit status of every task stays in 落实情况明细)
+MATRIX_MAX = 300
+CHART_MAX = 100               # units in the 总览 completion chart (the lowest, when there are more)
+BREAKDOWN = ["责任单位数", "已完成", "推进中", "未启动", "不适用", "未报送或未填写"]
+FIGURE_ROW_FIXED = ["单位", "类别", "数据状态", "一致性校验"]
+TOTAL_ROW = "合计（可用数据）"
 
 STATUS_COLORS = {"已完成": "C6EFCE", "推进中": "FFEB9C", "未启动": "F2F2F2", "不适用": "DDEBF7", "未报送": "FFC7CE",
                  "未分解": "E7E6E6"}
@@ -179,29 +187,35 @@ def _write(wb, s: dict, deferred: dict) -> None:
             ws.write_number(r, 1, u["rate"], F["pct"])
             ws.write_string(r, 2, f"{u['done']}/{u['tasks'] - u['na']}" + ("（本轮未报送）" if u["unit"] in s["missing"]
                                                                            else ""), F["text"])
-        last = r
         r += 2
+        shown = min(len(ranked), CHART_MAX)      # a readable chart: the lowest units when there are many
+        last = first + shown - 1
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({"name": "完成率", "categories": [OVERVIEW, first, 0, last, 0],
                         "values": [OVERVIEW, first, 1, last, 1], "fill": {"color": "#5B9BD5"},
                         "data_labels": {"value": True, "num_format": "0%", "font": {"size": 8}}})
-        bar.set_title({"name": "各单位任务完成率（从低到高）", "name_font": {"name": "黑体", "size": 12}})
+        bar.set_title({"name": "各单位任务完成率（从低到高）" if shown == len(ranked) else f"完成率最低的{shown}个单位",
+                       "name_font": {"name": "黑体", "size": 12}})
         bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
         bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": "宋体", "size": 8}})
         bar.set_legend({"none": True})
-        bar.set_size({"width": 640, "height": 60 + 18 * len(ranked)})
+        bar.set_size({"width": 640, "height": 60 + 18 * shown})
         ws.insert_chart(r, 0, bar)
 
-    # ---- 任务进度: one row per task, one column per unit
+    # ---- 任务进度: one row per task, one column per unit (or, for many units, the units counted)
     ws = wb.add_worksheet(TASKS)
     fixed = TASK_FIXED
-    widths = _columns(ws, TASK_WIDTHS + [7] * len(units))
+    matrix = len(units) <= MATRIX_MAX
+    category_of = {u["unit"]: u["category"] or "其他" for u in s["unit_rows"]}
+    categories = list(dict.fromkeys(category_of.values()))[:20] if not matrix else []
+    extra = units if matrix else BREAKDOWN + [f"{c}（已完成/应完成）" for c in categories]
+    widths = _columns(ws, TASK_WIDTHS + ([7] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories)))
     xlsxwriter_print_setup(ws, widths, repeat_cols=2)
-    _head_height(ws, fixed + units, widths)
+    _head_height(ws, fixed + extra, widths)
     ws.freeze_panes(1, 2)
-    fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"]}
+    fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"], "num": F["num"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
-    big = BigSheet(ws, TASKS, fmts, fixed + units)
+    big = BigSheet(ws, TASKS, fmts, fixed + extra)
     col_of = {u: i for i, u in enumerate(units)}
     for row in s["task_rows"]:
         t = row["task"]
@@ -212,12 +226,23 @@ def _write(wb, s: dict, deferred: dict) -> None:
                  ("逾期" if row["overdue"] else "", "overdue"),
                  ("、".join(u for u, role in row["units"] if role == "lead")
                   + (f"（未分解：{row['unassigned']}）" if row.get("unassigned") else ""), "text")]
-        per_unit = [("", "text")] * len(units)
+        per_unit = [("", "text")] * len(extra)
+        counts = dict.fromkeys(BREAKDOWN[1:], 0)
+        by_cat: dict = {}
         for u, role in row["units"]:
             st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
-            per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
+            if matrix:
+                per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
+                continue
+            counts[st if st in counts else BREAKDOWN[-1]] += 1
+            done_all = by_cat.setdefault(category_of.get(u, "其他"), [0, 0])
+            done_all[0] += st == L.DONE
+            done_all[1] += st != L.NA
+        if not matrix:
+            per_unit = [(len(row["units"]), "num")] + [(v, "num") for v in counts.values()] + \
+                [(f"{by_cat[c][0]}/{by_cat[c][1]}" if c in by_cat else "", "text") for c in categories]
         big.add(cells + per_unit, row_height_for([(t["text"], TASK_WIDTHS[1]), (cells[2][0], TASK_WIDTHS[2])], 13.5))
-    ws.autofilter(0, 0, 1, len(fixed) - 1 + len(units))
+    ws.autofilter(0, 0, 1, len(fixed) - 1 + len(extra))
     deferred[big.name] = big
 
     # ---- 单位进度 (sortable for the 通报 ranking)
@@ -342,26 +367,26 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.autofilter(0, 0, max(1, len(all_problems)), len(cols) - 1)
     ws.freeze_panes(1, 0)
 
-    # ---- 年度报告数据: one column per unit plus the sum; clerks may correct values here
+    # ---- 年度报告数据: one column per unit plus the sum (a row per unit when there are many); clerks may
+    # correct values here
     ws = wb.add_worksheet(FIGURES)
     spec = spec_for(plan.get("year"))
     fig_units = [u for u in units if u in s["figures"]]
+    status = {u: s["figures"][u].get(L.FIGURE_STATUS, L.FIGURES_OK) for u in fig_units}
+    usable = [status[u] == L.FIGURES_OK for u in fig_units]
+    if len(fig_units) > MATRIX_MAX:
+        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, fig_units, usable, category_of)
+        return
     cols = FIGURE_FIXED + fig_units
     all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
     xlsxwriter_print_setup(ws, _columns(ws, all_widths, hidden=(0,)), repeat_cols=4)
     _head_height(ws, cols, all_widths)
     ws.freeze_panes(1, 5)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
-    status = {u: s["figures"][u].get(L.FIGURE_STATUS, L.FIGURES_OK) for u in fig_units}
-    usable = [status[u] == L.FIGURES_OK for u in fig_units]
     big.add([(L.FIGURE_STATUS, "text"), ("", "text"),
               ("数据状态（不可用、未报送的单位不计入合计、不生成报告；更正数据后把状态改为“可用”）", "text"), ("", "text"),
               (f"可用 {sum(usable)}/{len(fig_units)}", "text")] + [(status[u], "text") for u in fig_units])
-    extra_keys = []
-    for u in fig_units:
-        for k in s["figures"][u]:
-            if k not in spec.all_keys and k not in extra_keys and k != L.FIGURE_STATUS:
-                extra_keys.append(k)
+    extra_keys = _extra_keys(s["figures"], fig_units, spec)
     # usable units: totals derived from their inputs; the others as typed, blanks left blank (never 0)
     shown = [spec.complete(s["figures"][u]) if ok else s["figures"][u] for u, ok in zip(fig_units, usable)]
     for key in spec.all_keys + extra_keys:
@@ -375,6 +400,50 @@ def _write(wb, s: dict, deferred: dict) -> None:
              ("✓" if all(x is not False for x in oks) else "✗", "text")]
             + [({True: "✓", False: "✗", None: "—"}[ok], "text") for ok in oks])
     deferred[big.name] = big
+
+
+def _extra_keys(figures: dict, fig_units: list[str], spec) -> list[str]:
+    """The figures outside the national tables (the narrative counts), in the order units gave them."""
+    out: dict = {}
+    for u in fig_units:
+        for k in figures[u]:
+            if k not in spec.all_keys and k != L.FIGURE_STATUS:
+                out[k] = None
+    return list(out)
+
+
+def figure_label(spec, key: str) -> str:
+    """A figure's column title in the row-per-unit layout: table, item and column ("表三｜一、本年新收…｜自然人")."""
+    table, row_label, col_label = spec.label_of(key)
+    return "｜".join(x for x in (f"表{table}" if table else "", row_label, col_label) if x)
+
+
+def _figures_by_row(ws, F, s: dict, spec, fig_units: list[str], usable: list[bool], category_of: dict) -> BigSheet:
+    """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top."""
+    extra_keys = _extra_keys(s["figures"], fig_units, spec)
+    keys = spec.all_keys + extra_keys
+    cols = FIGURE_ROW_FIXED + [figure_label(spec, k) for k in keys]
+    widths = [20, 8, 9, 8] + [10] * len(keys)
+    xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
+    ws.set_row(0, 96)
+    ws.freeze_panes(2, 1)
+    big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
+    rows = []
+    totals = [0] * len(keys)
+    for u, ok in zip(fig_units, usable):
+        figs = s["figures"][u]
+        shown = spec.complete(figs) if ok else figs
+        values = [(shown.get(k) or 0) if ok and k in spec.all_keys else shown.get(k) for k in keys]
+        if ok:
+            totals = [t + v if isinstance(v, (int, float)) else t for t, v in zip(totals, values)]
+        check = {True: "✓", False: "✗"}[not spec.check_balance(figs)] if ok else "—"
+        rows.append([(u, "text"), (category_of.get(u, ""), "text"), (figs.get(L.FIGURE_STATUS, L.FIGURES_OK), "text"),
+                     (check, "text")] + [(v, "num") for v in values])
+    big.add([(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"), ("", "text")]
+            + [(t, "num") for t in totals])
+    for r in rows:
+        big.add(r)
+    return big
 
 
 # ------------------------------------------------------------------------------ reading it back
@@ -410,14 +479,17 @@ class SummaryData:
     source: str
     due: dt.date | None = None          # the round's cut-off (报送截止), when one was set
     as_of: str = ""                     # when the summary was made (汇总时间)
-    figure_rows: dict = field(default_factory=dict)     # figure key -> row number in 年度报告数据
-    unit_columns: dict = field(default_factory=dict)    # unit -> column number there (None: the 合计 column)
+    key_at: dict = field(default_factory=dict)      # figure key -> its row in 年度报告数据 (its column, by rows)
+    unit_at: dict = field(default_factory=dict)     # unit -> its column there (its row); None: the total
+    units_as_rows: bool = False                     # the layout for many units: a row per unit
 
     def figure_cell(self, unit: str | None, key: str) -> str:
         """The cell of 年度报告数据 where a unit's figure (or the total, for unit None) is."""
-        col = self.unit_columns.get(unit)
-        row = self.figure_rows.get(key)
-        return f"{get_column_letter(col)}{row}" if col and row else ""
+        at, key_at = self.unit_at.get(unit), self.key_at.get(key)
+        if not at or not key_at:
+            return ""
+        col, row = (key_at, at) if self.units_as_rows else (at, key_at)
+        return f"{get_column_letter(col)}{row}"
 
 
 def read_summary(path) -> SummaryData:
@@ -449,17 +521,8 @@ def read_summary(path) -> SummaryData:
         units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
                                        str(d.get("联系电话") or ""))
     fig_rows = rows[FIGURES]
-    header = [str(x) for x in fig_rows[0]]
-    unit_cols = {header[c]: c for c in range(len(FIGURE_FIXED), len(header))}
-    figure_rows = {}
-    for i, r in enumerate(fig_rows[1:], 2):
-        key = str(r[0])
-        if not key or key == CHECK_KEY:
-            continue
-        figure_rows[key] = i
-        for u, c in unit_cols.items():
-            v = r[c] if c < len(r) else ""
-            units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
+    by_rows = bool(fig_rows) and str(fig_rows[0][0]) == FIGURE_ROW_FIXED[0]
+    key_at, unit_at = (_figures_by_rows if by_rows else _figures_by_columns)(fig_rows, units, spec_for(year))
     det = rows[DETAIL]
     head = det[0]
     for r in det[1:]:
@@ -467,6 +530,7 @@ def read_summary(path) -> SummaryData:
         units.setdefault(str(d["单位"]), UnitData(str(d["单位"]))).entries.append(d)
     tasks = []
     head = rows[TASKS][0]
+    matrix = BREAKDOWN[0] not in head[len(TASK_FIXED):len(TASK_FIXED) + 1]
     for r in rows[TASKS][1:]:
         d = dict(zip(head, r))
         tasks.append({"id": str(d["任务编号"]), "section": str(d.get("一级标题") or ""), "text": str(d["任务内容"]),
@@ -474,15 +538,65 @@ def read_summary(path) -> SummaryData:
                                                                                   str(d["任务内容"])),
                       "deadline": str(d.get("完成时限") or ""), "overall": str(d.get("总体状态") or ""),
                       "overdue": bool(d.get("逾期")), "leads": str(d.get("牵头单位") or ""),
-                      "units": {h: str(r[i]) for i, h in enumerate(head) if i >= len(TASK_FIXED) and r[i] not in ("", None)}})
+                      "units": {h: str(r[i]) for i, h in enumerate(head) if i >= len(TASK_FIXED) and r[i] not in ("", None)}
+                      if matrix else {}})
+    if not matrix:                       # many units: each unit's status of each task from 落实情况明细
+        by_id = {t["id"]: t for t in tasks}
+        for u in units.values():
+            for e in u.entries:
+                t = by_id.get(str(e.get("任务编号")))
+                if t is not None:
+                    t["units"][u.name] = str(e.get("完成状态") or "未填写")
     try:
         due = as_date(info.get(INFO_DUE))
     except ValueError:
         due = None
-    columns = {u: c + 1 for u, c in unit_cols.items()}
-    columns[None] = FIGURE_FIXED.index("合计") + 1
     return SummaryData(title, year, str(info.get(INFO_ROUND, "")), units, tasks, p.name, due,
-                       str(info.get(INFO_AS_OF) or ""), figure_rows, columns)
+                       str(info.get(INFO_AS_OF) or ""), key_at, unit_at, by_rows)
+
+
+def _figures_by_columns(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
+    """年度报告数据 with a column per unit: figures into ``units``; (key -> row, unit -> column)."""
+    header = [str(x) for x in fig_rows[0]]
+    unit_cols = {header[c]: c for c in range(len(FIGURE_FIXED), len(header))}
+    key_at = {}
+    for i, r in enumerate(fig_rows[1:], 2):
+        key = str(r[0])
+        if not key or key == CHECK_KEY:
+            continue
+        key_at[key] = i
+        for u, c in unit_cols.items():
+            v = r[c] if c < len(r) else ""
+            units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
+    unit_at: dict = {u: c + 1 for u, c in unit_cols.items()}
+    unit_at[None] = FIGURE_FIXED.index("合计") + 1
+    return key_at, unit_at
+
+
+def _figures_by_rows(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
+    """年度报告数据 with a row per unit: a column is a figure, known by its title (figure_label); a title
+    that is no national-table figure is a narrative count's own name. (key -> column, unit -> row)."""
+    key_of = {figure_label(spec, k): k for k in spec.all_keys}
+    header = [str(x) for x in fig_rows[0]]
+    first = len(FIGURE_ROW_FIXED)
+    keys = [key_of.get(h, h) for h in header[first:]]
+    status_col = FIGURE_ROW_FIXED.index("数据状态")
+    key_at = {k: c for c, k in enumerate(keys, first + 1)}
+    unit_at: dict = {}
+    for i, r in enumerate(fig_rows[1:], 2):
+        name = str(r[0]).strip()
+        if not name:
+            continue
+        if name == TOTAL_ROW:
+            unit_at[None] = i
+            continue
+        unit_at[name] = i
+        figs = units.setdefault(name, UnitData(name)).figures
+        figs[L.FIGURE_STATUS] = r[status_col] if status_col < len(r) and r[status_col] != "" else None
+        for c, k in enumerate(keys, first):
+            v = r[c] if c < len(r) else ""
+            figs[k] = v if v != "" else None
+    return key_at, unit_at
 
 
 def _year(value) -> int | None:

@@ -544,3 +544,49 @@ def test_unit_report_text_matches_the_reviewed_snapshot(demo):
     if os.environ.get("GONGKAI_UPDATE_SNAPSHOT"):
         snap.write_text(text, encoding="utf-8")
     assert text == snap.read_text(encoding="utf-8")
+
+
+def test_many_units_the_summary_grows_down_not_sideways_and_reports_read_the_same(demo, tmp_path, monkeypatch):
+    """Above MATRIX_MAX units 任务进度 counts units by status and category, 年度报告数据 has a row per unit;
+    the reports made from it are the reports made from the per-unit columns, a clerk's correction included."""
+    from automation import collect as C
+    from automation import summarybook as S
+
+    ledger = demo.output / "汇总" / "台账.sqlite"
+    wide = C.rebuild(ledger, tmp_path / "宽.xlsx").output
+    monkeypatch.setattr(S, "MATRIX_MAX", 5)
+    long = C.rebuild(ledger, tmp_path / "长.xlsx").output
+    wb = openpyxl.load_workbook(long)
+    tasks_head = [c.value for c in wb["任务进度"][1]]
+    assert tasks_head[len(S.TASK_FIXED):len(S.TASK_FIXED) + len(S.BREAKDOWN)] == S.BREAKDOWN
+    assert "镇街（已完成/应完成）" in tasks_head and wb["任务进度"].max_column < 25
+    figs = wb["年度报告数据"]
+    head = [c.value for c in figs[1]]
+    assert head[:4] == S.FIGURE_ROW_FIXED and "表三｜一、本年新收政府信息公开申请数量｜自然人" in head
+    names = [figs.cell(r, 1).value for r in range(2, figs.max_row + 1)]
+    assert names[0] == S.TOTAL_ROW and "孟庄镇" in names and figs.max_column < 300
+    row = wb["任务进度"][2]
+    units_of_task = row[len(S.TASK_FIXED)].value
+    assert units_of_task == sum(row[len(S.TASK_FIXED) + 1 + i].value for i in range(len(S.BREAKDOWN) - 1))
+    # a clerk corrects 孟庄镇's 行政许可 count in both layouts: the same reports, the correction in them
+    label = S.figure_label(R.spec_for(2021), "t2_permit")
+    figs.cell(names.index("孟庄镇") + 2, head.index(label) + 1).value = 987
+    wb.save(long)
+    set_figure(wide, "孟庄镇", "t2_permit", 987)
+    assert S.read_summary(long).units["孟庄镇"].figures["t2_permit"] == 987
+    made = {}
+    for name, src in (("wide", wide), ("long", long)):
+        r = make_reports(src, tmp_path / name, all_units=True, settings=SETTINGS, when=dt.date(2022, 1, 20))
+        made[name] = {o.unit: o for o in r.outcomes}
+    assert {u: o.status for u, o in made["wide"].items()} == {u: o.status for u, o in made["long"].items()}
+    assert made["long"]["孟庄镇"].status.written
+    for unit, o in made["wide"].items():
+        if o.status.written:
+            a, b = docx.Document(str(o.file)), docx.Document(str(made["long"][unit].file))
+            assert [p.text for p in a.paragraphs] == [p.text for p in b.paragraphs], unit
+            assert [[c.text for c in row.cells] for t in a.tables for row in t.rows] == \
+                [[c.text for c in row.cells] for t in b.tables for row in t.rows], unit
+    assert "987" in "".join(c.text for t in docx.Document(str(made["long"]["孟庄镇"].file)).tables for row in t.rows
+                            for c in row.cells)
+    problems = {p.code for o in made["long"].values() for p in o.problems}
+    assert problems == {p.code for o in made["wide"].values() for p in o.problems}
