@@ -8,7 +8,10 @@ narrative's numbers are generated from the same figures as the tables, so they c
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from docxtpl import DocxTemplate
@@ -191,6 +194,13 @@ class PreparedTemplate(DocxTemplate):
             hit = self._patched[src_xml] = super().patch_xml(src_xml)
         return hit
 
+    def resolve_listing(self, xml):
+        # tabs, line and page breaks typed in the text become Word's; text without them needs no pass
+        return super().resolve_listing(xml) if LISTING_CHARS.search(xml) else xml
+
+
+LISTING_CHARS = re.compile("[\t\a\n\f]")
+
 
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
     tpl = PreparedTemplate(str(tpl_path))
@@ -330,7 +340,6 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         targets += [(u, u) for u in data.units]          # units that sent nothing are listed as not written
     if consolidated or all_units or not targets:
         targets.append((conf.get("organ") or "本级人民政府", None))
-    results = []
     registry = load_registry(registry_path) if registry_path else None
     names = list(data.units)
     completed: dict = {}                                  # each unit's completed figures, once per batch
@@ -352,23 +361,20 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     unusable.update({u: "未通过校验" for u, found in own_checks.items() if found})
     if unusable and exclude_unusable:
         covered_units = [u for u in covered_units if u not in unusable]
-    for i, (organ, u) in enumerate(targets, 1):
+    decided = []                  # (organ, unit, path, status, found, compose args): the cheap part, in order
+    for organ, u in targets:
         if u is None:
             members = [data.units[x] for x in covered_units]
             blocked = [Problem("REPORT_UNITS_UNUSABLE", params={
                 "units": "、".join(f"{x}（{s}）" for x, s in unusable.items())})] if unusable and not exclude_unusable else []
             fig = typed_figures(members)
-            entries = [e for m in members for e in m.entries]
             last = typed_figures([prev.units[x] for x in covered_units if x in prev.units]) if prev else None
-            last_entries = [e for x in covered_units if prev and x in prev.units for e in prev.units[x].entries]
         else:
             status_u = data.units[u].figure_status
             blocked = [] if status_u == L.FIGURES_OK else [
                 Problem("REPORT_FIGURES_UNUSABLE", params={"unit": u, "status": status_u})]
             fig = dict(data.units[u].numbers)
-            entries = data.units[u].entries
             last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
-            last_entries = prev.units[u].entries if prev and u in prev.units else []
         checked = own_checks.get(u) if u is not None and last is None and u in own_checks else None
         found = blocked + (checked if checked is not None else run_checks(fig, organ, spec, last))
         # blocked: refused, whatever --force says
@@ -389,29 +395,110 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         if path.exists() and not force and status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES):
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = ReportStatus.EXISTS
-        draft = N.Draft()
-        if status.written:                     # the prose is composed only for a report that is written
-            ctx, draft = build_context(full, who, year, fig, entries, data.tasks, u,
-                                       unit_settings(conf, data, u, registry), covered_units, data, when, spec,
-                                       last_entries, names)
-            if draft.standard:                 # editorial, not a data warning: listed, status unchanged
-                found.append(Problem("REPORT_STANDARD_TEXT", path.name, params={
-                    "unit": organ, "places": "、".join(draft.standard)}))
-            try:
-                render(tpl, ctx, path)
-            except GongkaiError as exc:          # one locked or unwritable file never stops the batch
-                found = found + [exc.problem]
+        decided.append((organ, u, path, status, found, (full, who, u, path)))
+    # the prose is composed only for reports that are written: unit reports on every core, the consolidated
+    # one meanwhile in this process (it waits for no unit report)
+    batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year)
+    jobs = [(i, d[5]) for i, d in enumerate(decided) if d[3].written]
+    composed: dict[int, tuple[list[str], Problem | None]] = {}
+    done = 0
+
+    def tick(i: int) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(decided), decided[i][0])
+
+    for i, d in enumerate(decided):
+        if not d[3].written:
+            tick(i)
+    unit_jobs = [(i, a) for i, a in jobs if a[2] is not None]
+    workers = min(4, os.cpu_count() or 1)
+    if len(unit_jobs) >= PARALLEL_FROM and workers >= 2:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_batch, initargs=(batch,)) as pool:
+            pending = {pool.submit(_compose_in_worker, a): i for i, a in unit_jobs}
+            for i, a in jobs:
+                if a[2] is None:
+                    composed[i] = compose(batch, *a)
+                    tick(i)
+            for fut in as_completed(pending):
+                composed[pending[fut]] = fut.result()
+                tick(pending[fut])
+    else:
+        for i, a in jobs:
+            composed[i] = compose(batch, *a)
+            tick(i)
+    results = []
+    for i, (organ, u, path, status, found, _) in enumerate(decided):
+        standard: list[str] = []
+        if i in composed:
+            standard, failed = composed[i]
+            if standard:                       # editorial, not a data warning: listed, status unchanged
+                found = found + [Problem("REPORT_STANDARD_TEXT", path.name, params={
+                    "unit": organ, "places": "、".join(standard)})]
+            if failed is not None:             # one locked or unwritable file never stops the batch
+                found = found + [failed]
                 status = ReportStatus.NOT_WRITTEN
         results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
-                                     list(draft.standard)))
+                                     standard))
         problems += [p for p in found if p not in batch_notes and p.severity != "info"]
-        if progress:
-            progress(i, len(targets), organ)
     listing = None
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results, f"{year}年政府信息公开工作年度报告清单"
                                        + (f"（{data.round}数据）" if data.round else ""))
     return ReportResult(out, results, listing, problems)
+
+
+PARALLEL_FROM = 40            # unit reports from which the batch is spread over worker processes
+
+
+@dataclass
+class Batch:
+    """What every report of a batch is composed from (handed once to each worker process)."""
+    tpl: Path
+    data: SummaryData
+    prev: SummaryData | None
+    spec: object
+    conf: dict
+    registry: object
+    covered: list[str]
+    when: dt.date | None
+    names: list[str]
+    year: object
+
+
+def compose(b: Batch, full: str, who: str, u: str | None, path: Path) -> tuple[list[str], Problem | None]:
+    """Write one report: (the places left as standard text, the problem that stopped the file, if any)."""
+    if u is None:
+        members = [b.data.units[x] for x in b.covered]
+        fig = typed_figures(members)
+        entries = [e for m in members for e in m.entries]
+        last_entries = [e for x in b.covered if b.prev and x in b.prev.units for e in b.prev.units[x].entries]
+    else:
+        fig = dict(b.data.units[u].numbers)
+        entries = b.data.units[u].entries
+        last_entries = b.prev.units[u].entries if b.prev and u in b.prev.units else []
+    ctx, draft = build_context(full, who, b.year, fig, entries, b.data.tasks, u,
+                               unit_settings(b.conf, b.data, u, b.registry), b.covered, b.data, b.when, b.spec,
+                               last_entries, b.names)
+    try:
+        render(b.tpl, ctx, path)
+    except GongkaiError as exc:
+        return list(draft.standard), exc.problem
+    return list(draft.standard), None
+
+
+_BATCH: dict = {}
+
+
+def _init_batch(batch: Batch) -> None:
+    _BATCH["b"] = batch
+    from .collect import _die_with_parent
+    _die_with_parent()
+
+
+def _compose_in_worker(args: tuple) -> tuple[list[str], Problem | None]:
+    return compose(_BATCH["b"], *args)
 
 
 # the figures a year-on-year jump or a lone zero is looked for in (QR-007, QR-009 of the peer checker)

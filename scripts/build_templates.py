@@ -717,10 +717,44 @@ def build_report(out: Path | None = None, spec=None) -> Path:
     para("{{ organ }}", "落款")
     para("{{ date_text }}", "落款")
     d.core_properties.title = "政府信息公开工作年度报告"
+    compact_styles(d)
     target = out or ROOT / "report_templates" / "年度报告.docx"
     target.parent.mkdir(parents=True, exist_ok=True)
     d.save(target)
     return target
+
+
+def compact_styles(d) -> None:
+    """Only the styles the report uses (and what they are based on, linked to, followed by) stay in
+    styles.xml, and the Word 2010 copy (stylesWithEffects.xml) goes: python-docx's blank document carries
+    ~800 KB of them, which every report would parse and compress again. Word still offers every built-in
+    style (latentStyles stay) and adds its definition when the writer uses one."""
+    from docx.oxml.ns import qn
+
+    for rid, rel in list(d.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            d.part.drop_rel(rid)
+    styles = d.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    used = set()
+    parts = [d.part] + [r.target_part for r in d.part.rels.values()
+                        if not r.is_external and r.reltype.endswith(("/header", "/footer", "/numbering"))]
+    for part in parts:
+        for tag in ("w:pStyle", "w:rStyle", "w:tblStyle", "w:numStyleLink", "w:styleLink"):
+            used.update(el.get(qn("w:val")) for el in part.element.iter(qn(tag)))
+    used.update(sid for sid, s in by_id.items()
+                if s.get(qn("w:default")) in ("1", "true") or s.get(qn("w:customStyle")) in ("1", "true"))
+    todo = list(used)
+    while todo:
+        s = by_id.get(todo.pop())
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            el = s.find(qn(tag)) if s is not None else None
+            if el is not None and el.get(qn("w:val")) not in used:
+                used.add(el.get(qn("w:val")))
+                todo.append(el.get(qn("w:val")))
+    for sid, s in by_id.items():
+        if sid not in used:
+            styles.remove(s)
 
 
 def build_ledger_2019(out: Path | None = None) -> Path:

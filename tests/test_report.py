@@ -590,3 +590,23 @@ def test_many_units_the_summary_grows_down_not_sideways_and_reports_read_the_sam
                             for c in row.cells)
     problems = {p.code for o in made["long"].values() for p in o.problems}
     assert problems == {p.code for o in made["wide"].values() for p in o.problems}
+
+
+def test_reports_on_worker_processes_are_the_reports_made_in_one(summary, tmp_path, monkeypatch):
+    from automation import report as RP
+
+    made, ticks = {}, []
+    for name, first in (("one", 10 ** 6), ("pool", 2)):
+        monkeypatch.setattr(RP, "PARALLEL_FROM", first)
+        r = make_reports(summary, tmp_path / name, all_units=True, settings=SETTINGS, when=dt.date(2022, 1, 20),
+                         progress=lambda i, n, who, name=name: ticks.append((name, i, n)))
+        made[name] = r
+    one, pool = made["one"], made["pool"]
+    assert [(o.unit, o.status, [p.code for p in o.problems], o.todo) for o in one.outcomes] == \
+        [(o.unit, o.status, [p.code for p in o.problems], o.todo) for o in pool.outcomes]
+    written = [(a, b) for a, b in zip(one.outcomes, pool.outcomes) if a.status.written]
+    assert len(written) > 10
+    for a, b in written:
+        assert body_paragraphs(a.file) == body_paragraphs(b.file)
+    n = len(one.outcomes)
+    assert [i for name, i, _ in ticks if name == "pool"] == list(range(1, n + 1))      # every report counted once
