@@ -37,9 +37,10 @@ def sheet_names(path: str | Path) -> list[str]:
 def append_text_row(ws, values: list) -> None:
     """Append a row whose text is data: a value starting with '=' stays text, never becomes a formula."""
     ws.append(values)
-    for cell in ws[ws.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
+    row = ws._current_row          # the row just appended (ws.max_row would look at every cell: quadratic)
+    for c, v in enumerate(values, 1):
+        if isinstance(v, str) and v.startswith("="):
+            ws.cell(row, c).data_type = "s"
 
 
 def cell_text(value) -> str:
