@@ -9,12 +9,9 @@ built from the ledger, ``summarybook`` the summary workbook.
 """
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import json
 import os
-import signal
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from .standing import build_summary
 from .summarybook import write_summary
 from .tables import guard_output
 from .tasklist import read_task_list
+from .workers import die_with_parent, worker_count
 
 SPREADSHEET = {".xlsx", ".xlsm", ".xls"}
 
@@ -227,17 +225,7 @@ _WORKER_CTX: dict = {}
 
 def _init_worker(ctx: Context, folder: Path) -> None:
     _WORKER_CTX["ctx"], _WORKER_CTX["folder"] = ctx, folder
-    _die_with_parent()
-
-
-def _die_with_parent() -> None:
-    """A worker must not outlive a collect that was killed (Linux: PR_SET_PDEATHSIG; on Windows the
-    spawned workers end when their pipe to the parent closes)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG = 1
-        except OSError:
-            pass
+    die_with_parent()
 
 
 def _read_in_worker(path: Path) -> Return:
@@ -246,8 +234,8 @@ def _read_in_worker(path: Path) -> Return:
 
 def _read_all(paths: list[Path], folder: Path, ctx: Context):
     """Read returned files, on every core when there are many; results come back in order."""
-    workers = min(4, os.cpu_count() or 1)
-    if len(paths) < 40 or workers < 2:
+    workers = worker_count(len(paths), 40)
+    if workers < 2:
         for p in paths:
             yield read_return(p, folder, ctx)
         return

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from copy import copy
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +39,7 @@ from .resources import workbook_template
 from .results import DistributeResult
 from .tables import append_text_row, atomic_target, cell_text, save_workbook, style_header
 from .tasklist import read_task_list
+from .workers import die_with_parent, worker_count
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
 
 CARRIED_FILL = "E2EFDA"        # answers carried over from the unit's previous round
@@ -359,17 +361,21 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
                                              if carried_rounds else "")
         proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued, shown_round)
-        position = {id(t): i for i, t in enumerate(plan.tasks)}
+        job = Job(proto, plan, assignments, previous, out, names)
         record = {}
-        for i, unit in enumerate(chosen, 1):
-            a = assignments[unit]
-            rows = sorted(a.tasks, key=lambda tr: position[id(tr[0])])
-            data, written = proto.render(unit, rows, (previous.get(unit) or (None, {}))[1])
-            _write_atomic(out / names[unit], data)
-            record[unit] = (a.category, a.contact, a.phone, names[unit],
-                            [(w.id, role, w.digest, w.row) for w, (_, role) in zip(written, rows)])
-            if progress:
-                progress(i, len(chosen), unit)
+        workers = worker_count(len(chosen), PARALLEL_FROM)
+        if workers >= 2:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_job, initargs=(job,)) as pool:
+                made = pool.map(_write_in_worker, chosen, chunksize=16)
+                for i, (unit, rec) in enumerate(zip(chosen, made), 1):
+                    record[unit] = rec
+                    if progress:
+                        progress(i, len(chosen), unit)
+        else:
+            for i, unit in enumerate(chosen, 1):
+                record[unit] = job.write(unit)
+                if progress:
+                    progress(i, len(chosen), unit)
         unassigned = unassigned_tasks(plan, assignments, unresolved)
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
         with transaction(con, ledger_path):
@@ -381,6 +387,38 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
                             sum(a.lead_count for a in assignments.values()),
                             {u: out / names[u] for u in chosen}, problems, ledger_path,
                             [t.id for t, _ in unassigned], sum(1 for u in chosen if previous.get(u)))
+
+
+PARALLEL_FROM = 200          # units from which workbooks are made on every core
+
+
+class Job:
+    """Making and writing one unit's workbook: what every unit's file is made from."""
+
+    def __init__(self, proto, plan, assignments: dict, previous: dict, out: Path, names: dict):
+        self.proto, self.assignments, self.previous, self.out, self.names = proto, assignments, previous, out, names
+        self.position = {t.id: i for i, t in enumerate(plan.tasks)}
+
+    def write(self, unit: str) -> tuple:
+        """Write the unit's workbook; the record of what was sent (category, contact, phone, file, rows)."""
+        a = self.assignments[unit]
+        rows = sorted(a.tasks, key=lambda tr: self.position[tr[0].id])
+        data, written = self.proto.render(unit, rows, (self.previous.get(unit) or (None, {}))[1])
+        _write_atomic(self.out / self.names[unit], data)
+        return (a.category, a.contact, a.phone, self.names[unit],
+                [(w.id, role, w.digest, w.row) for w, (_, role) in zip(written, rows)])
+
+
+_JOB: dict = {}
+
+
+def _init_job(job: Job) -> None:
+    _JOB["job"] = job
+    die_with_parent()
+
+
+def _write_in_worker(unit: str) -> tuple:
+    return _JOB["job"].write(unit)
 
 
 def unassigned_tasks(plan, assignments: dict, unresolved: dict[str, str]) -> list[tuple]:

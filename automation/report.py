@@ -8,7 +8,6 @@ narrative's numbers are generated from the same figures as the tables, so they c
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from .results import ReportOutcome, ReportResult, ReportStatus
 from .registry import load_registry
 from .summarybook import FIGURES as FIGURES_SHEET, SummaryData, UnitData, read_summary
 from .tables import CALAMINE_ERRORS, atomic_target, read_rows, row_height_for, save_workbook, style_header
+from .workers import die_with_parent, worker_count
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
@@ -413,8 +413,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         if not d[3].written:
             tick(i)
     unit_jobs = [(i, a) for i, a in jobs if a[2] is not None]
-    workers = min(4, os.cpu_count() or 1)
-    if len(unit_jobs) >= PARALLEL_FROM and workers >= 2:
+    workers = worker_count(len(unit_jobs), PARALLEL_FROM)
+    if workers >= 2:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_batch, initargs=(batch,)) as pool:
             pending = {pool.submit(_compose_in_worker, a): i for i, a in unit_jobs}
             for i, a in jobs:
@@ -493,8 +493,7 @@ _BATCH: dict = {}
 
 def _init_batch(batch: Batch) -> None:
     _BATCH["b"] = batch
-    from .collect import _die_with_parent
-    _die_with_parent()
+    die_with_parent()
 
 
 def _compose_in_worker(args: tuple) -> tuple[list[str], Problem | None]:

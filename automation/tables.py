@@ -199,9 +199,16 @@ def atomic_target(path: str | Path):
 STALE_SECONDS = 3600
 
 
+_CLEANED: dict[str, float] = {}
+
+
 def _remove_stale_temp_files(folder: Path) -> None:
-    """Temp files an earlier run left when it was killed (an hour old: no run still writes them)."""
+    """Temp files an earlier run left when it was killed (an hour old: no run still writes them); a folder
+    is looked through once a minute at most (a batch writes thousands of files into one folder)."""
     now = time.time()
+    if now - _CLEANED.get(str(folder), 0) < 60:
+        return
+    _CLEANED[str(folder)] = now
     for f in folder.glob(".~gk*"):
         try:
             if now - f.stat().st_mtime > STALE_SECONDS:

@@ -326,3 +326,30 @@ def test_renders_with_libreoffice(issued, tmp_path):
     with pdfplumber.open(str(pdf)) as doc:
         text = "".join(p.extract_text() or "" for p in doc.pages)
     assert "孟庄镇" in text and "任务台账" in text
+
+
+def test_workbooks_made_on_every_core_are_the_ones_made_in_one(tmp_path, monkeypatch):
+    import sqlite3
+    import zipfile
+
+    from automation import distribute as D
+
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
+    made = {}
+    for name, first in (("one", 10 ** 6), ("pool", 2)):
+        monkeypatch.setattr(D, "PARALLEL_FROM", first)
+        ticks = []
+        r = distribute(tasks, tmp_path / name, registry_path=REG, due="2021-07-10", round_name="第1轮",
+                       ledger=tmp_path / f"{name}.sqlite", progress=lambda i, n, u: ticks.append(i))
+        assert ticks == list(range(1, r.units + 1))
+        con = sqlite3.connect(tmp_path / f"{name}.sqlite")
+        sent = con.execute("SELECT unit, task_id, role, hash, row, file FROM sent ORDER BY unit, task_id").fetchall()
+        con.close()
+        made[name] = (r, sent)
+    (one, sent_one), (pool, sent_pool) = made["one"], made["pool"]
+    assert sent_one == sent_pool and len(sent_one) > 100
+    assert sorted(one.files) == sorted(pool.files) and len(one.files) > 30
+    for unit, path in one.files.items():
+        with zipfile.ZipFile(path) as a, zipfile.ZipFile(pool.files[unit]) as b:
+            for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"):
+                assert a.read(part) == b.read(part), (unit, part)
