@@ -96,7 +96,10 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
             new = _store_new_returns(con, ctx, folder, todo, progress)
         state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
         summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
-        out = write_summary(summary, output)
+        try:
+            out = write_summary(summary, output)
+        finally:
+            summary["entries"].close()          # reopened, read-only use, if the caller looks at them
         _remember(con, out, state, summary)
     finally:
         con.close()
@@ -259,5 +262,8 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
     due = dt.date.fromisoformat(due_text) if due_text else None
     summary = build_summary(con, round_name, as_of=as_of, due=due, notes=[])
     con.close()
-    out = write_summary(summary, output)
+    try:
+        out = write_summary(summary, output)
+    finally:
+        summary["entries"].close()
     return CollectResult(out, p, 0, Headline(**summary["headline"]), summary, summary["problems"])

@@ -16,7 +16,7 @@ import re
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +63,7 @@ class Prototype:
     meta_common: list[tuple]
     plan_year: object
     token_parts: frozenset = frozenset()
+    _rows: dict = field(default_factory=dict)      # (task id, role, place) -> (row XML, TaskRow)
 
     # -------------------------------------------------------------- build (once per run)
     @classmethod
@@ -247,27 +248,34 @@ class Prototype:
         return out.getvalue(), meta_rows
 
     def _ledger_rows(self, tasks: list, carried: dict) -> tuple[str, list[L.TaskRow]]:
-        order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
         parts = []
         meta_rows = []
         for i, (task, role) in enumerate(tasks, 1):
-            r = self.header_row + i
-            values = L.locked_cells(task, role, i)
-            meta_rows.append(L.TaskRow(task.id, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r))
             answer = carried.get(task.id)
-            if answer:
-                values.update(carried_values(answer))
-            variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
-            height = _row_height([(values.get(k), self.widths[self.columns[k]])
-                                  for k in ("text", "section", "others", "detail")])
-            cells = []
-            for key, letter in order:
-                s = variant.get(letter, "0")
-                cells.append(cell_xml(f"{letter}{r}", s, values.get(key)))
-            parts.append(f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>')
+            key = None if answer else (task.id, role, i)
+            hit = self._rows.get(key) if key else None
+            if hit is None:                     # a task row without carried answers is the same for every
+                hit = self._ledger_row(task, role, i, answer)           # unit that has it in that place
+                if key and len(self._rows) < 100000:
+                    self._rows[key] = hit
+            parts.append(hit[0])
+            meta_rows.append(hit[1])
         if not tasks:
             parts.append(f'<row r="{self.header_row + 1}"/>')
         return "".join(parts), meta_rows
+
+    def _ledger_row(self, task, role: str, i: int, answer: dict | None) -> tuple[str, L.TaskRow]:
+        order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
+        r = self.header_row + i
+        values = L.locked_cells(task, role, i)
+        meta_row = L.TaskRow(task.id, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r)
+        if answer:
+            values.update(carried_values(answer))
+        variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
+        height = _row_height([(values.get(k), self.widths[self.columns[k]])
+                              for k in ("text", "section", "others", "detail")])
+        cells = [cell_xml(f"{letter}{r}", variant.get(letter, "0"), values.get(key)) for key, letter in order]
+        return f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>', meta_row
 
     def _meta_xml(self, data: bytes, unit: str, uid: str, task_rows: list[L.TaskRow]) -> bytes:
         if not hasattr(self, "_meta_parts"):

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS entries (
   file_id INTEGER, task_id TEXT, status TEXT, done_date TEXT, progress REAL, actual REAL, detail TEXT,
   evidence TEXT, issues TEXT, next TEXT, PRIMARY KEY (file_id, task_id));
+CREATE INDEX IF NOT EXISTS entries_by_task ON entries (task_id, file_id);
 CREATE TABLE IF NOT EXISTS figures (file_id INTEGER PRIMARY KEY, data TEXT);
 CREATE TABLE IF NOT EXISTS problems (
   id INTEGER PRIMARY KEY, file_id INTEGER, round TEXT, code TEXT, file TEXT, sheet TEXT, cell TEXT, params TEXT);

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+import sys
+from collections.abc import Mapping
 
 from . import unitbook as L
 from .ledgerdb import ENTRY_FIELDS
@@ -14,6 +17,73 @@ from .problems import GongkaiError, Problem
 
 
 UNASSIGNED = "未分解"
+
+
+class Entries:
+    """Each unit's latest answers, read from the ledger when they are needed — a city's 落实情况 are never
+    all in memory at once. ``entries[(unit, task id)]`` is one answer (a dict of ENTRY_FIELDS);
+    ``for_task(task id)`` all the units' answers to one task; ``status_of`` is kept in memory."""
+
+    def __init__(self, ledger_path: str, file_of: dict[str, int], status_of: dict):
+        self.path, self.status_of = ledger_path, status_of
+        self.unit_of = {fid: unit for unit, fid in file_of.items()}
+        self.file_of = file_of
+        self._con = None
+
+    def _db(self):
+        if self._con is None:
+            self._con = sqlite3.connect(self.path)
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __contains__(self, key) -> bool:
+        return key in self.status_of
+
+    def __len__(self) -> int:
+        return len(self.status_of)
+
+    def get(self, key, default=None):
+        if key not in self.status_of:
+            return default
+        row = self._db().execute(f"SELECT {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=? AND task_id=?",
+                                 (self.file_of[key[0]], key[1])).fetchone()
+        return dict(zip(ENTRY_FIELDS, row)) if row else default
+
+    def __getitem__(self, key) -> dict:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def for_task(self, task_id: str) -> dict[str, dict]:
+        """unit -> its answer to the task, for the units whose latest file answers it."""
+        out = {}
+        for row in self._db().execute(f"SELECT file_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE task_id=?",
+                                      (task_id,)):
+            unit = self.unit_of.get(row[0])
+            if unit is not None:
+                out[unit] = dict(zip(ENTRY_FIELDS, row[1:]))
+        return out
+
+
+class Figures(Mapping):
+    """Each unit's figures as the ledger keeps them (JSON), made into a dict when one is looked at."""
+
+    def __init__(self):
+        self.raw: dict[str, str] = {}
+
+    def __getitem__(self, unit: str) -> dict:
+        return json.loads(self.raw[unit])
+
+    def __iter__(self):
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
 
 
 def ordered_rounds(con) -> list[str]:
@@ -36,6 +106,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     plan = payload["plan"]
     tasks = plan["tasks"]
     assignments = payload["assignments"]
+    for a in assignments.values():            # one string per task id and role, however many units (a city)
+        a["tasks"] = [(sys.intern(tid), sys.intern(role)) for tid, role in a["tasks"]]
     unassigned = payload.get("unassigned") or {}
     rounds = ordered_rounds(con)
     if round_name is None:
@@ -75,18 +147,20 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         else:
             older.append(p)
     older.sort(key=lambda p: -order_of.get(p.round, -1))
-    entries: dict[tuple[str, str], dict] = {}
-    figures: dict[str, dict] = {}
+    status_of: dict[tuple[str, str], str | None] = {}     # (unit, task id) -> status, for every answer
+    figures = Figures()
     files_of: dict[str, str] = {}
     data_round: dict[str, str] = {}
     for unit, (fid, name, saved, source, rnd) in state.items():
         files_of[unit] = name
         data_round[unit] = rnd
-        for r in con.execute(f"SELECT task_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=?", (fid,)):
-            entries[(unit, r[0])] = dict(zip(ENTRY_FIELDS, r[1:]))
+        for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,)):
+            status_of[(unit, sys.intern(tid))] = sys.intern(st) if st else st
         f = con.execute("SELECT data FROM figures WHERE file_id=?", (fid,)).fetchone()
         if f:
-            figures[unit] = json.loads(f[0])
+            figures.raw[unit] = f[0]
+    entries = Entries(con.execute("PRAGMA database_list").fetchone()[2],
+                      {unit: v[0] for unit, v in state.items()}, status_of)
     returned_at = {u: v[2] for u, v in this_round.items()}
     time_source = {u: v[3] for u, v in this_round.items()}
     late = []
@@ -113,7 +187,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     task_rows = []
     for t in tasks:
         units = sorted(task_units.get(t["id"], []), key=lambda ur: ({"lead": 0, "responsible": 1}.get(ur[1], 2), ur[0]))
-        statuses = {u: (entries.get((u, t["id"])) or {}).get("status") for u, _ in units}
+        statuses = {u: status_of.get((u, t["id"])) for u, _ in units}
         owners = [u for u, r in units if r != "cooperate"] or [u for u, _ in units]
         applicable = [u for u in owners if statuses.get(u) != L.NA]
         if not units:
@@ -139,7 +213,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     deadlines = {t["id"]: (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
     for u, a in assignments.items():
         ids = [tid for tid, _ in a["tasks"]]
-        st = [(entries.get((u, tid)) or {}).get("status") for tid in ids]
+        st = [status_of.get((u, tid)) for tid in ids]
         done = sum(1 for s in st if s == L.DONE)
         na = sum(1 for s in st if s == L.NA)
         overdue = sum(1 for tid, s in zip(ids, st) if deadlines.get(tid) and deadlines[tid] < today

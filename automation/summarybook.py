@@ -334,22 +334,30 @@ def _write(wb, s: dict, deferred: dict) -> None:
     fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
     big = BigSheet(ws, DETAIL, fmts, cols)
-    for row in s["task_rows"]:
-        t = row["task"]
-        section = (t.get("path") or [""])[0]
-        title = short_title(t["text"], 30)              # once a task, not once a unit
-        for u, role in row["units"]:
-            e = s["entries"].get((u, t["id"]))
-            if not e:
-                continue
-            st = e.get("status") or ""
-            big.add([(t["id"], "text"), (section, "text"), (title, "text"), (u, "text"),
-                     (ROLE_CN.get(role, role), "text"), (st, st if st in STATUS_COLORS else "text"),
-                     (e.get("done_date") or "", "text"), (e.get("progress"), "pct"), (e.get("actual"), "num"),
-                     (e.get("detail") or "", "text"), (e.get("evidence") or "", "text"),
-                     (e.get("issues") or "", "text"), (e.get("next") or "", "text")],
-                    row_height_for([(title, widths[2]), (e.get("detail"), widths[9]), (e.get("evidence"), widths[10]),
-                                    (e.get("issues"), widths[11]), (e.get("next"), widths[12])], 13.5))
+    entries = s["entries"]
+
+    def detail_rows():                   # made while the sheet is written: one task's answers at a time
+        for row in s["task_rows"]:
+            t = row["task"]
+            section = (t.get("path") or [""])[0]
+            title = short_title(t["text"], 30)              # once a task, not once a unit
+            answers = entries.for_task(t["id"])
+            for u, role in row["units"]:
+                e = answers.get(u)
+                if e is None:
+                    continue
+                st = e.get("status") or ""
+                yield ([(t["id"], "text"), (section, "text"), (title, "text"), (u, "text"),
+                        (ROLE_CN.get(role, role), "text"), (st, st if st in STATUS_COLORS else "text"),
+                        (e.get("done_date") or "", "text"), (e.get("progress"), "pct"), (e.get("actual"), "num"),
+                        (e.get("detail") or "", "text"), (e.get("evidence") or "", "text"),
+                        (e.get("issues") or "", "text"), (e.get("next") or "", "text")],
+                       row_height_for([(title, widths[2]), (e.get("detail"), widths[9]),
+                                       (e.get("evidence"), widths[10]), (e.get("issues"), widths[11]),
+                                       (e.get("next"), widths[12])], 13.5))
+
+    big.stream(sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, row["task"]["id"]) in entries),
+               detail_rows)
     ws.autofilter(0, 0, 1, len(cols) - 1)
     ws.freeze_panes(1, 0)
     deferred[big.name] = big
@@ -428,21 +436,27 @@ def _figures_by_row(ws, F, s: dict, spec, fig_units: list[str], usable: list[boo
     ws.set_row(0, 96)
     ws.freeze_panes(2, 1)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
-    rows = []
-    totals = [0] * len(keys)
-    for u, ok in zip(fig_units, usable):
+
+    def values_of(u: str, ok: bool) -> tuple[dict, list]:
         figs = s["figures"][u]
         shown = spec.complete(figs) if ok else figs
-        values = [(shown.get(k) or 0) if ok and k in spec.all_keys else shown.get(k) for k in keys]
+        return figs, [(shown.get(k) or 0) if ok and k in spec.all_keys else shown.get(k) for k in keys]
+
+    totals = [0] * len(keys)                # the usable units' totals on top: a first pass, then the rows
+    for u, ok in zip(fig_units, usable):
         if ok:
-            totals = [t + v if isinstance(v, (int, float)) else t for t, v in zip(totals, values)]
-        check = {True: "✓", False: "✗"}[not spec.check_balance(figs)] if ok else "—"
-        rows.append([(u, "text"), (category_of.get(u, ""), "text"), (figs.get(L.FIGURE_STATUS, L.FIGURES_OK), "text"),
-                     (check, "text")] + [(v, "num") for v in values])
-    big.add([(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"), ("", "text")]
-            + [(t, "num") for t in totals])
-    for r in rows:
-        big.add(r)
+            totals = [t + v if isinstance(v, (int, float)) else t for t, v in zip(totals, values_of(u, ok)[1])]
+
+    def rows():                             # made while the sheet is written, a unit at a time
+        yield [(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"), ("", "text")] + \
+            [(t, "num") for t in totals], None
+        for u, ok in zip(fig_units, usable):
+            figs, values = values_of(u, ok)
+            check = {True: "✓", False: "✗"}[not spec.check_balance(figs)] if ok else "—"
+            yield [(u, "text"), (category_of.get(u, ""), "text"), (figs.get(L.FIGURE_STATUS, L.FIGURES_OK), "text"),
+                   (check, "text")] + [(v, "num") for v in values], None
+
+    big.stream(1 + len(fig_units), rows)
     return big
 
 

@@ -104,6 +104,17 @@ class BigSheet:
         self.rows.append(cells)
         self.heights.append(height)
 
+    def stream(self, count: int, rows) -> None:
+        """Rows made only when the sheet is written — ``rows()`` yields (cells, height), ``count`` of them —
+        so a sheet of a million cells is never held whole in memory."""
+        self.count, self.source = count, rows
+
+    def __len__(self) -> int:
+        return getattr(self, "count", len(self.rows))
+
+    def pairs(self):
+        return self.source() if hasattr(self, "source") else zip(self.rows, self.heights)
+
 
 def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
     """Stream the deferred rows into their sheets (a new zip, written part by part)."""
@@ -120,7 +131,7 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
             if n == "xl/workbook.xml":         # autofilters' hidden names follow the rows written
                 xml = src.read(n).decode("utf-8")
                 for big in deferred.values():
-                    last_ref = f"${letters[big.ncols - 1]}${max(2, len(big.rows) + 1)}"
+                    last_ref = f"${letters[big.ncols - 1]}${max(2, len(big) + 1)}"
                     xml = re.sub(rf"('?{re.escape(big.name)}'?!\$A\$1:)\$[A-Z]+\$\d+", lambda m: m.group(1) + last_ref,
                                  xml)
                 dst.writestr(src.getinfo(n), xml.encode("utf-8"))
@@ -133,7 +144,7 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
             probe = re.search(r'<row r="2"[^>]*>(.*?)</row>', xml, re.S)
             styles = {big.fmt_names[column_index_from_string(m.group(1)) - 1]: m.group(2)
                       for m in re.finditer(r'<c r="([A-Z]+)2" s="(\d+)"', probe.group(1))}
-            last = f"{letters[big.ncols - 1]}{max(2, len(big.rows) + 1)}"
+            last = f"{letters[big.ncols - 1]}{max(2, len(big) + 1)}"
             head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()])
             tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last}"', xml[probe.end():])
             cache: dict = {}
@@ -143,21 +154,25 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                 f = cache.get(key)
                 if f is None:
                     f = cell_xml_tail(styles.get(fmt, "0"), value)
-                    if len(cache) < 200000:
-                        cache[key] = f
+                    if len(cache) < 200000 and not (isinstance(value, str) and len(value) > 40):
+                        cache[key] = f          # repeated values (names, statuses), not every unit's text
                 return f
 
             with dst.open(n, "w") as out:
                 out.write(head.encode("utf-8"))
                 chunk = []
-                for r, (cells, ht) in enumerate(zip(big.rows, big.heights), 2):
+                written = 0
+                for r, (cells, ht) in enumerate(big.pairs(), 2):
+                    written += 1
                     rs = str(r)
                     attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
                     chunk.append(f'<row r="{rs}"{attrs}>' + "".join(
                         '<c r="' + letters[c] + rs + '"' + frag(v, fmt) for c, (v, fmt) in enumerate(cells)) + "</row>")
-                    if len(chunk) >= 2000:
+                    if len(chunk) >= 200:
                         out.write("".join(chunk).encode("utf-8"))
                         chunk = []
                 out.write(("".join(chunk) + tail).encode("utf-8"))
+                if written != len(big):
+                    raise RuntimeError(f"{big.name}: {written} rows written, {len(big)} announced")
     src.close()
     shutil.move(tmp, path)
