@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
         due_date = parse_due(due) if due else _recorded_due(con, round_name)
         listed = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
         if not todo and set(on_time or []) <= listed:
-            # nothing new in the folder: when nothing else changed either, the summary stands as it is
+            # nothing new in the folder: when nothing else changed either, the summary stands as it is (with
+            # whatever the office corrected in it since)
             state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
             same = _unchanged(con, output, state)
             if same is not None:
@@ -95,6 +97,9 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
                             (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
             new = _store_new_returns(con, ctx, folder, todo, progress)
         state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
+        kept = _keep_edited(con, output, as_of)
+        if kept:
+            notes.append(Problem("SUMMARY_EDITED_KEPT", kept.name))
         summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
         try:
             out = write_summary(summary, output)
@@ -129,20 +134,29 @@ def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes:
 
 
 def _unchanged(con, output, state: str) -> tuple[Headline, list[Problem]] | None:
-    """The headline and problems of the summary at ``output`` when it was made from this very state and
-    nobody changed the file since (a clerk's correction in it is never overwritten by a no-op run)."""
+    """The headline and problems of the summary at ``output`` when it was made from this very state and is
+    still there (a clerk's corrections in it since are kept: a run with nothing new never rewrites it)."""
     row = con.execute("SELECT state, size, mtime_ns, result FROM summaries WHERE output=?",
                       (str(Path(output).resolve()),)).fetchone()
-    if row is None or row[0] != state:
-        return None
-    try:
-        st = Path(output).stat()
-    except OSError:
-        return None
-    if (st.st_size, st.st_mtime_ns) != (row[1], row[2]):
+    if row is None or row[0] != state or not Path(output).is_file():
         return None
     saved = json.loads(row[3])
     return Headline(**saved["headline"]), [Problem(**p) for p in saved["problems"]]
+
+
+def _keep_edited(con, output, as_of: dt.datetime) -> Path | None:
+    """A summary changed by hand since this tool wrote it is copied aside before a new one replaces it."""
+    out = Path(output)
+    row = con.execute("SELECT size, mtime_ns FROM summaries WHERE output=?", (str(out.resolve()),)).fetchone()
+    try:
+        st = out.stat()
+    except OSError:
+        return None
+    if row is None or (st.st_size, st.st_mtime_ns) == tuple(row):
+        return None
+    kept = out.with_name(f"{out.stem}_手工修改_{as_of:%Y%m%d-%H%M%S}{out.suffix}")
+    shutil.copy2(out, kept)
+    return kept
 
 
 def _remember(con, out: Path, state: str, summary: dict) -> None:

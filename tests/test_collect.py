@@ -393,11 +393,19 @@ def test_a_collect_that_finds_nothing_new_leaves_the_summary_as_it_was(env, monk
     r3 = run()
     assert not r3.unchanged and r3.new_files == 1 and hashed == ["民政局.xlsx"]
     assert r3.headline.returned == r1.headline.returned + 1
-    # the clerk corrected the summary by hand: a run with nothing new makes it again (never a stale file)
+    # the clerk corrected the summary by hand: a run with nothing new keeps it as it is, corrections and all
     wb = openpyxl.load_workbook(summary)
+    wb["总览"]["A1"] = "办公室改过"
     wb.save(summary)
+    edited = summary.read_bytes()
     r4 = run()
-    assert not r4.unchanged and r4.summary["headline"]["returned"] == r3.headline.returned
+    assert r4.unchanged and summary.read_bytes() == edited
+    # a new file makes a new summary; the edited one is kept beside it, and the office is told
+    fill_return(files["区教育和体育局"], back / "教育局.xlsx", share_done=1.0, seed=7, mtime=ON_TIME)
+    r5 = run()
+    kept = [p for p in r5.problems if p.code == "SUMMARY_EDITED_KEPT"]
+    assert not r5.unchanged and len(kept) == 1 and kept[0].severity == "warning"
+    assert (tmp / kept[0].file).read_bytes() == edited and openpyxl.load_workbook(summary)["总览"]["A1"].value != "办公室改过"
     # another cut-off is another summary
     assert not run(due="2021-07-20").unchanged
 
