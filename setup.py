@@ -34,7 +34,7 @@ setup(
         "msoffcrypto-tool>=5.0",
         "pdfplumber>=0.11",
         "xlsxwriter>=3.0",
-        "xlwings>=0.37",
+        "xlwings>=0.37; sys_platform == 'win32'",      # drives Windows Excel only; Linux uses the browser panel
         "tqdm>=4.60",
     ],
     extras_require={

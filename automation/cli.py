@@ -18,8 +18,8 @@ from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
 from .report import make_reports
-from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PlanResult,
-                      RegistryResult, ReportResult)
+from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
+                      PlanResult, RegistryResult, ReportResult)
 from .steps import STEPS
 from .workspace import Workspace, find_workspace, init_workspace
 
@@ -86,9 +86,17 @@ def say(result) -> Said:
         lines += list(dict.fromkeys(CLI_HINTS[p.code] for p in result.problems if p.code in CLI_HINTS))
         return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
     if isinstance(result, InitResult):
-        return Said([f"已建立 {result.year} 年度工作文件夹：{result.workspace}",
-                     f"请把工作要点文件放进“工作要点”文件夹，然后打开 {result.console.name}（启用宏）按步骤操作；"
-                     f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件。"])
+        lines = [f"已建立 {result.year} 年度工作文件夹：{result.workspace}"]
+        if result.excel_buttons:
+            lines.append(f"请把工作要点文件放进“工作要点”文件夹，然后打开 {result.console.name}（启用宏）按步骤操作；"
+                         f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件，或运行 gongkai panel 在浏览器中操作。")
+        else:
+            lines.append(f"这台电脑不能用 Excel 按钮（没有 xlwings），控制台是浏览器工作台：请把工作要点文件放进“工作要点”文件夹，"
+                         f"然后双击“{result.launcher.name if result.launcher else '政务公开工作台'}”，"
+                         f"或运行 gongkai panel \"{result.workspace}\"；设置和状态同样保存在 {result.console.name} 中。")
+        return Said(lines)
+    if isinstance(result, PanelResult):
+        return Said([f"政务公开工作台已退出（{result.workspace}）。"])
     if isinstance(result, ConsoleResult):
         return Said([f"已生成控制台：{result.console}（原有的输入和设置已保留）"])
     if isinstance(result, ActionResult):
@@ -115,6 +123,14 @@ def _run_action(action: str, workspace) -> ActionResult:
 
 def _stage_run(a):
     return _run_action(a.action, a.workspace)
+
+
+def _stage_panel(a):
+    from .webpanel import serve
+
+    ws = find_workspace(a.folder)
+    server = serve(ws.root, open_browser=not a.no_browser)
+    return PanelResult(ws.root, server.url)
 
 
 def _stage_init(a):
@@ -294,6 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告")
     sp.add_argument("--workspace", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.set_defaults(func=_stage_run)
+
+    sp = sub.add_parser("panel", help="在浏览器中打开控制台（统信、麒麟等不能用 Excel 按钮的电脑）")
+    sp.add_argument("folder", nargs="?", default=".", help="年度工作文件夹（默认：当前文件夹）")
+    sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器，只显示网址")
+    sp.set_defaults(func=_stage_panel)
 
     sp = sub.add_parser("demo", help="用内置样例（2021年市中区政务公开工作要点）演示全过程")
     sp.add_argument("-o", "--output", default="gongkai_demo", help="演示输出文件夹（默认：gongkai_demo）")

@@ -12,14 +12,13 @@ from pathlib import Path
 import xlsxwriter
 
 from .tables import row_height_for, xlsxwriter_print_setup
-from .steps import STEPS
+from .steps import REPORT_MODES, SETTINGS, STEPS
 from .vba import Module, document_module, vba_project
 
 PANEL_MODULE = "GongkaiPanel"
 ENTRY = "automation.xlwings_entry"
 BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
 SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
-REPORT_MODES = ["全部单位和汇总报告", "仅汇总报告", "指定单位"]
 SETTINGS_ROWS = [("机关名称", "XX区人民政府"), ("地址", ""), ("邮编", ""), ("联系电话", ""), ("电子邮箱", ""),
                  ("网站", ""), ("成文日期", ""), ("汇总范围", ""), ("人大代表建议和政协提案", ""),
                  ("其他需要报告的事项", "")]
@@ -37,9 +36,31 @@ def panel_module_source() -> str:
 
 
 def xlwings_module_source() -> str:
-    import xlwings
-
+    """The installed xlwings' VBA module; where xlwings is not installed (it drives only Windows and macOS
+    Excel: on Linux desktops the browser panel is the control), a module of the same name whose RunPython
+    tells the user what to use instead."""
+    try:
+        import xlwings
+    except ImportError:
+        return NO_XLWINGS_MODULE
     return (Path(xlwings.__file__).parent / "xlwings.bas").read_text(encoding="cp1252")
+
+
+def vba_string(text: str) -> list[str]:
+    """Chinese text for a code-page-1252 VBA module: statements that build it in ``m`` from ChrW codes."""
+    out = ['    m = ""']
+    for i in range(0, len(text), 24):
+        out.append("    m = m & " + " & ".join(f"ChrW({ord(ch)})" for ch in text[i:i + 24]))
+    return out
+
+
+NO_XLWINGS_MODULE = "\r\n".join(
+    ['Attribute VB_Name = "xlwings"', "Option Explicit", "",
+     "' Written on a computer without xlwings: the buttons cannot run Python from here.",
+     "Public Function RunPython(ByVal PythonCommand As String)", "    Dim m As String"]
+    + vba_string("这台电脑上没有安装 xlwings，按钮不能直接运行。请双击文件夹中的“政务公开工作台”（浏览器操作），"
+                 "或双击 1-解析工作要点.cmd 等文件。")
+    + ["    MsgBox m, vbExclamation", "End Function", ""])
 
 
 def xlwings_conf() -> list[tuple[str, str]]:
@@ -115,22 +136,11 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         row = "".join(ch for ch in cell if ch.isdigit())
         wb.define_name(nm, f"='{sheet}'!${col}${row}")
 
-    inputs = [
-        ("GK_YEAR", "年度", year or previous.get("GK_YEAR") or dt.date.today().year, "例如 2021"),
-        ("GK_PLAN_FILES", "工作要点文件", previous.get("GK_PLAN_FILES") or "",
-         "放在“工作要点”文件夹中；多个文件（通知和附件）用“；”分隔；留空则读取该文件夹中的全部文件"),
-        ("GK_DUE", "报送截止日期", previous.get("GK_DUE"), "各单位报送台账的截止日期，如 2021-07-10"),
-        ("GK_ROUND", "调度轮次", previous.get("GK_ROUND") or f"{year or ''}年第1次调度",
-         "每次调度换一个名称，下发文件放在“下发\\轮次名称”文件夹"),
-        ("GK_CONTACT", "办公室联系人", previous.get("GK_CONTACT") or "", "写入下发工作簿的填报说明，如 张三 0632-1234567"),
-        ("GK_SKIP_UNRESOLVED", "跳过无法确定的单位", previous.get("GK_SKIP_UNRESOLVED") or "否",
-         "任务清单中有“区政府有关部门”等不能确定是哪些单位的名称时：选“否”先停下来核对；选“是”先下发其他任务，这些任务列为未分解"),
-        ("GK_ON_TIME", "认定按时报送的单位", previous.get("GK_ON_TIME") or "",
-         "报送时间晚于截止日期、但办公室认定按时的单位，用“、”分隔"),
-        ("GK_REPORT_MODE", "年度报告范围", previous.get("GK_REPORT_MODE") or REPORT_MODES[0], "从下拉列表选择"),
-        ("GK_REPORT_UNIT", "指定单位", previous.get("GK_REPORT_UNIT") or "", "范围选“指定单位”时填写单位名称"),
-        ("GK_FORCE", "覆盖已有报告", previous.get("GK_FORCE") or "否", "选“是”时数据校验未通过也生成并覆盖"),
-    ]
+    defaults = {"GK_YEAR": year or previous.get("GK_YEAR") or dt.date.today().year,
+                "GK_DUE": previous.get("GK_DUE"),
+                "GK_ROUND": previous.get("GK_ROUND") or f"{year or ''}年第1次调度"}
+    inputs = [(s.name, s.label, defaults[s.name] if s.name in defaults else
+               previous.get(s.name) or (s.choices[0] if s.choices else ""), s.note) for s in SETTINGS]
     r = 3
     for nm, label, value, note in inputs:
         ws.write_string(r, 0, label, f["label"])
@@ -151,7 +161,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         else:
             ws.write_string(r, 1, str(value), f["input"])
             if nm == "GK_REPORT_MODE":
-                ws.data_validation(cell, {"validate": "list", "source": REPORT_MODES})
+                ws.data_validation(cell, {"validate": "list", "source": list(REPORT_MODES)})
             if nm in ("GK_FORCE", "GK_SKIP_UNRESOLVED"):
                 ws.data_validation(cell, {"validate": "list", "source": ["否", "是"]})
         ws.merge_range(r, 2, r, 3, note, f["note"])
@@ -200,6 +210,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         ("text", "5. 如 360、火绒或 Defender 拦截 Excel 启动 Python，请在安全软件中把 Excel 和 Python 加入信任。"),
         ("h2", "三、使用 WPS 或按钮不能用时"),
         ("text", "双击本文件夹中的“1-解析工作要点.cmd”“2-生成分发工作簿.cmd”等文件，效果与按钮相同（先关闭本工作簿）；结果同样写回本工作簿。"),
+        ("text", "统信 UOS、银河麒麟等电脑：双击本文件夹中的“政务公开工作台”，在浏览器中按同样的四个步骤操作（设置和状态也保存在本工作簿中）。"),
     ]
     for i, (kind, text) in enumerate(lines):
         guide.write_string(i, 0, text, f[kind])

@@ -140,6 +140,14 @@ class InitResult:
     workspace: Path
     console: Path
     year: int
+    launcher: Path | None = None        # the Linux desktop launcher of the browser panel
+    excel_buttons: bool = True          # xlwings is here: the workbook's buttons can run
+
+
+@dataclass
+class PanelResult:
+    workspace: Path
+    url: str
 
 
 @dataclass

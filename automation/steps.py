@@ -1,5 +1,6 @@
-"""The four steps of the year, once: the control workbook's buttons, its status cells and output links,
-the .cmd files for WPS offices, `gongkai run`, and what the console says to do next."""
+"""The four steps of the year and the settings they read, once: the control workbook's buttons, status
+cells, inputs and output links, the browser panel, the .cmd files for WPS offices, `gongkai run`, and what
+the console says to do next."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,3 +36,30 @@ STEPS = [
          "打开“报告”文件夹修改润色各份报告，报告清单.xlsx 列出了每份报告的校验结果。"),
 ]
 STEP = {s.key: s for s in STEPS}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str           # the defined name of its cell in the control workbook
+    label: str
+    note: str
+    kind: str = "text"  # text | year | date
+    choices: tuple = ()
+
+
+REPORT_MODES = ("全部单位和汇总报告", "仅汇总报告", "指定单位")
+SETTINGS = [
+    Setting("GK_YEAR", "年度", "例如 2021", "year"),
+    Setting("GK_PLAN_FILES", "工作要点文件",
+            "放在“工作要点”文件夹中；多个文件（通知和附件）用“；”分隔；留空则读取该文件夹中的全部文件"),
+    Setting("GK_DUE", "报送截止日期", "各单位报送台账的截止日期，如 2021-07-10", "date"),
+    Setting("GK_ROUND", "调度轮次", "每次调度换一个名称，下发文件放在“下发\\轮次名称”文件夹"),
+    Setting("GK_CONTACT", "办公室联系人", "写入下发工作簿的填报说明，如 张三 0632-1234567"),
+    Setting("GK_SKIP_UNRESOLVED", "跳过无法确定的单位",
+            "任务清单中有“区政府有关部门”等不能确定是哪些单位的名称时：选“否”先停下来核对；选“是”先下发其他任务，这些任务列为未分解",
+            choices=("否", "是")),
+    Setting("GK_ON_TIME", "认定按时报送的单位", "报送时间晚于截止日期、但办公室认定按时的单位，用“、”分隔"),
+    Setting("GK_REPORT_MODE", "年度报告范围", "从下拉列表选择", choices=REPORT_MODES),
+    Setting("GK_REPORT_UNIT", "指定单位", "范围选“指定单位”时填写单位名称"),
+    Setting("GK_FORCE", "覆盖已有报告", "选“是”时数据校验未通过也生成并覆盖", choices=("否", "是")),
+]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import importlib.util
 import shutil
 import sys
 from dataclasses import dataclass
@@ -108,7 +109,28 @@ def init_workspace(root, year: int, registry=None, force: bool = False) -> InitR
         shutil.copyfile(report_template(RULES_FILE), ws.section_rules)
     build_console(ws.console, year=year)
     write_cmd_files(ws)
-    return InitResult(root, ws.console, year)
+    launcher = write_desktop_launcher(ws)
+    return InitResult(root, ws.console, year, launcher, importlib.util.find_spec("xlwings") is not None)
+
+
+LAUNCHER = "政务公开工作台.desktop"
+
+
+def write_desktop_launcher(ws: Workspace) -> Path:
+    """A Linux desktop launcher (UOS, Kylin): opens the browser panel on this year folder, no terminal."""
+    def arg(text: str) -> str:                      # the Desktop Entry spec's quoting, % escaped
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$") \
+            .replace("%", "%%") + '"'
+
+    p = ws.root / LAUNCHER
+    lines = ["[Desktop Entry]", "Type=Application", "Version=1.0", "Name=政务公开工作台",
+             f"Comment=在浏览器中运行{ws.root.name}的四个步骤",
+             f"Exec={arg(sys.executable)} -m automation panel {arg(str(ws.root.resolve()))}",
+             f"Path={ws.root.resolve()}", "Terminal=false", "Icon=applications-office", "Categories=Office;",
+             "StartupNotify=true"]
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p.chmod(0o755)
+    return p
 
 
 def write_cmd_files(ws: Workspace) -> list[Path]:
