@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass
@@ -111,7 +112,9 @@ def say(result) -> Said:
     if isinstance(result, DemoResult):
         return Said([f"演示完成，全部输出在：{result.output.resolve()}"] +
                     [f"{i}. {label}：{text}" for i, (label, text) in enumerate(result.steps.items())] +
-                    [f"打开 {result.console} 可看到每一步的状态和结果。"])
+                    [f"打开 {result.console} 可看到每一步的状态和结果"
+                     + ("。" if importlib.util.find_spec("xlwings") else
+                        f"；这台电脑不能用 Excel 按钮，可运行 gongkai panel \"{result.console.parent}\" 在浏览器中操作。")])
     raise TypeError(type(result).__name__)
 
 

@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORMS = {  # glibc 2.17 wheels (manylinux2014) run on UOS 20 (Debian 10) and Kylin V10 alike
+# manylinux2014 (glibc 2.17) where a package offers it; a few (Pillow) need glibc 2.28, which UOS 20 (Debian 10)
+# and Kylin V10 (SP1, Ubuntu 20.04 base) have
+PLATFORMS = {
     "x86_64": ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"],
     "aarch64": ["manylinux2014_aarch64", "manylinux_2_17_aarch64", "manylinux_2_28_aarch64"],
 }

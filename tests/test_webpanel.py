@@ -244,3 +244,27 @@ def test_the_whole_demo_year_by_clicks_in_a_real_browser(tmp_path):
     finally:
         b.quit()
         server.httpd.shutdown()
+
+
+def test_the_offline_bundle_takes_wheels_for_the_target_only(tmp_path):
+    import importlib.util as iu
+
+    spec = iu.spec_from_file_location("bundle", Path(__file__).parent.parent / "scripts" / "build_offline_bundle.py")
+    bundle = iu.module_from_spec(spec)
+    spec.loader.exec_module(bundle)
+    ours, deps = bundle.commands("aarch64", tmp_path)
+    assert ours[3:5] == ["wheel", "--no-deps"]
+    assert "--only-binary=:all:" in deps and deps[deps.index("--python-version") + 1] == "3.11"
+    tags = [deps[i + 1] for i, a in enumerate(deps) if a == "--platform"]
+    assert "manylinux2014_aarch64" in tags and not any("x86_64" in t for t in tags)
+    assert bundle.main(["--arch", "x86_64", "--dry-run", "-o", str(tmp_path)]) == 0 and not list(tmp_path.iterdir())
+
+
+def test_init_on_a_computer_without_excel_buttons_points_to_the_panel(tmp_path):
+    from automation.cli import say
+    from automation.results import InitResult
+
+    said = "\n".join(say(InitResult(tmp_path, tmp_path / "控制台.xlsm", 2021, tmp_path / LAUNCHER, False)).lines)
+    assert "浏览器工作台" in said and LAUNCHER in said and "gongkai panel" in said
+    said = "\n".join(say(InitResult(tmp_path, tmp_path / "控制台.xlsm", 2021, tmp_path / LAUNCHER, True)).lines)
+    assert "启用宏" in said
