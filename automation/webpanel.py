@@ -264,6 +264,7 @@ def serve(folder, open_browser: bool = True, idle: float = IDLE_SECONDS, say=pri
     except KeyboardInterrupt:
         pass
     server.httpd.shutdown()
+    server.httpd.server_close()
     return server
 
 

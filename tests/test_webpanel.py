@@ -268,3 +268,20 @@ def test_init_on_a_computer_without_excel_buttons_points_to_the_panel(tmp_path):
     assert "浏览器工作台" in said and LAUNCHER in said and "gongkai panel" in said
     said = "\n".join(say(InitResult(tmp_path, tmp_path / "控制台.xlsm", 2021, tmp_path / LAUNCHER, True)).lines)
     assert "启用宏" in said
+
+
+def test_the_panel_stops_when_its_page_is_gone(tmp_path):
+    import threading
+
+    from automation.webpanel import serve
+
+    init_workspace(tmp_path / "年度", 2021)
+    said, done = [], []
+    t = threading.Thread(target=lambda: done.append(serve(tmp_path / "年度", open_browser=False, idle=1.5,
+                                                         say=said.append)))
+    t.start()
+    t.join(15)
+    assert done and not t.is_alive()
+    assert "127.0.0.1" in said[0] and "t=" in said[0]
+    with pytest.raises(OSError):                       # nobody listens any more
+        urllib.request.urlopen(done[0].url, timeout=2)
