@@ -105,6 +105,7 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
             out = write_summary(summary, output)
         finally:
             summary["entries"].close()          # reopened, read-only use, if the caller looks at them
+            summary["figures"].close()
         _remember(con, out, state, summary)
     finally:
         con.close()
@@ -280,4 +281,5 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
         out = write_summary(summary, output)
     finally:
         summary["entries"].close()
+        summary["figures"].close()
     return CollectResult(out, p, 0, Headline(**summary["headline"]), summary, summary["problems"])

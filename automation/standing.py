@@ -22,7 +22,8 @@ UNASSIGNED = "未分解"
 class Entries:
     """Each unit's latest answers, read from the ledger when they are needed — a city's 落实情况 are never
     all in memory at once. ``entries[(unit, task id)]`` is one answer (a dict of ENTRY_FIELDS);
-    ``for_task(task id)`` all the units' answers to one task; ``status_of`` is kept in memory."""
+    ``for_task(task id)`` all the units' answers to one task; only ``status_of`` (unit -> task id -> status)
+    is kept in memory."""
 
     def __init__(self, ledger_path: str, file_of: dict[str, int], status_of: dict):
         self.path, self.status_of = ledger_path, status_of
@@ -41,13 +42,13 @@ class Entries:
             self._con = None
 
     def __contains__(self, key) -> bool:
-        return key in self.status_of
+        return key[1] in self.status_of.get(key[0], ())
 
     def __len__(self) -> int:
-        return len(self.status_of)
+        return sum(map(len, self.status_of.values()))
 
     def get(self, key, default=None):
-        if key not in self.status_of:
+        if key not in self:
             return default
         row = self._db().execute(f"SELECT {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=? AND task_id=?",
                                  (self.file_of[key[0]], key[1])).fetchone()
@@ -71,19 +72,28 @@ class Entries:
 
 
 class Figures(Mapping):
-    """Each unit's figures as the ledger keeps them (JSON), made into a dict when one is looked at."""
+    """Each unit's figures, read from the ledger (JSON) when one is looked at: unit -> dict."""
 
-    def __init__(self):
-        self.raw: dict[str, str] = {}
+    def __init__(self, ledger_path: str, file_of: dict[str, int]):
+        self.path, self.file_of = ledger_path, file_of
+        self._con = None
 
     def __getitem__(self, unit: str) -> dict:
-        return json.loads(self.raw[unit])
+        if self._con is None:
+            self._con = sqlite3.connect(self.path)
+        row = self._con.execute("SELECT data FROM figures WHERE file_id=?", (self.file_of[unit],)).fetchone()
+        return json.loads(row[0])
 
     def __iter__(self):
-        return iter(self.raw)
+        return iter(self.file_of)
 
     def __len__(self) -> int:
-        return len(self.raw)
+        return len(self.file_of)
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 def ordered_rounds(con) -> list[str]:
@@ -106,8 +116,9 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     plan = payload["plan"]
     tasks = plan["tasks"]
     assignments = payload["assignments"]
-    for a in assignments.values():            # one string per task id and role, however many units (a city)
-        a["tasks"] = [(sys.intern(tid), sys.intern(role)) for tid, role in a["tasks"]]
+    shared: dict = {}                         # one (task id, role) pair for all the units that have it (a city)
+    for a in assignments.values():
+        a["tasks"] = [shared.setdefault((tid, role), (sys.intern(tid), sys.intern(role))) for tid, role in a["tasks"]]
     unassigned = payload.get("unassigned") or {}
     rounds = ordered_rounds(con)
     if round_name is None:
@@ -147,20 +158,18 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         else:
             older.append(p)
     older.sort(key=lambda p: -order_of.get(p.round, -1))
-    status_of: dict[tuple[str, str], str | None] = {}     # (unit, task id) -> status, for every answer
-    figures = Figures()
+    status_of: dict[str, dict[str, str | None]] = {}     # unit -> task id -> status, for every answer
     files_of: dict[str, str] = {}
     data_round: dict[str, str] = {}
     for unit, (fid, name, saved, source, rnd) in state.items():
         files_of[unit] = name
         data_round[unit] = rnd
-        for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,)):
-            status_of[(unit, sys.intern(tid))] = sys.intern(st) if st else st
-        f = con.execute("SELECT data FROM figures WHERE file_id=?", (fid,)).fetchone()
-        if f:
-            figures.raw[unit] = f[0]
-    entries = Entries(con.execute("PRAGMA database_list").fetchone()[2],
-                      {unit: v[0] for unit, v in state.items()}, status_of)
+        status_of[unit] = {sys.intern(tid): sys.intern(st) if st else st
+                           for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,))}
+    ledger_path = con.execute("PRAGMA database_list").fetchone()[2]
+    with_figures = {r[0] for r in con.execute("SELECT file_id FROM figures")}
+    figures = Figures(ledger_path, {unit: v[0] for unit, v in state.items() if v[0] in with_figures})
+    entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of)
     returned_at = {u: v[2] for u, v in this_round.items()}
     time_source = {u: v[3] for u, v in this_round.items()}
     late = []
@@ -180,14 +189,15 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         problems.append(Problem("NO_DISTRIBUTION_RECORD"))
     # per task: status over its responsible units (lead first; cooperating units do not block)
     task_units: dict[str, list[tuple[str, str]]] = {}
+    pairs: dict = {}                             # a unit's (name, role) pair shared by its tasks
     for u, a in assignments.items():
         for tid, role in a["tasks"]:
-            task_units.setdefault(tid, []).append((u, role))
+            task_units.setdefault(tid, []).append(pairs.setdefault((u, role), (u, role)))
     today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
     task_rows = []
     for t in tasks:
         units = sorted(task_units.get(t["id"], []), key=lambda ur: ({"lead": 0, "responsible": 1}.get(ur[1], 2), ur[0]))
-        statuses = {u: status_of.get((u, t["id"])) for u, _ in units}
+        statuses = {u: status_of.get(u, {}).get(t["id"]) for u, _ in units}
         owners = [u for u, r in units if r != "cooperate"] or [u for u, _ in units]
         applicable = [u for u in owners if statuses.get(u) != L.NA]
         if not units:
@@ -213,7 +223,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     deadlines = {t["id"]: (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
     for u, a in assignments.items():
         ids = [tid for tid, _ in a["tasks"]]
-        st = [status_of.get((u, tid)) for tid in ids]
+        mine = status_of.get(u, {})
+        st = [mine.get(tid) for tid in ids]
         done = sum(1 for s in st if s == L.DONE)
         na = sum(1 for s in st if s == L.NA)
         overdue = sum(1 for tid, s in zip(ids, st) if deadlines.get(tid) and deadlines[tid] < today
