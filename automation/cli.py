@@ -22,6 +22,7 @@ from .report import make_reports
 from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
                       PlanResult, RegistryResult, ReportResult)
 from .steps import STEPS
+from .webpanel import serve
 from .workspace import Workspace, find_workspace, init_workspace
 
 EXIT_OK, EXIT_PARTLY, EXIT_USER, EXIT_INTERNAL = 0, 1, 2, 3
@@ -129,8 +130,6 @@ def _stage_run(a):
 
 
 def _stage_panel(a):
-    from .webpanel import serve
-
     ws = find_workspace(a.folder)
     server = serve(ws.root, open_browser=not a.no_browser)
     return PanelResult(ws.root, server.url)
