@@ -48,12 +48,13 @@ def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, di
         return assignments, {}, None
     _, units, unassigned = found
     by_id = {t.id: t for t in plan.tasks}
+    pairs: dict = {}                     # one (task, role) pair for every unit that has it
     out = {}
     for unit, rec in units.items():
         info = registry.info(unit) if registry is not None else None
         out[unit] = Assignment(unit, rec["category"], (info.contact if info else "") or rec["contact"],
                                (info.phone if info else "") or rec["phone"],
-                               [(by_id[tid], role) for tid, role in rec["tasks"] if tid in by_id])
+                               [pairs.setdefault(pr, (by_id[pr[0]], pr[1])) for pr in rec["tasks"] if pr[0] in by_id])
     return out, unassigned, found
 
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 
 from . import unitbook as L
-from .ledgerdb import ENTRY_FIELDS
+from .ledgerdb import ENTRY_FIELDS, unpack_tasks
 from .problems import GongkaiError, Problem
 
 
@@ -118,7 +118,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     assignments = payload["assignments"]
     shared: dict = {}                         # one (task id, role) pair for all the units that have it (a city)
     for a in assignments.values():
-        a["tasks"] = [shared.setdefault((tid, role), (sys.intern(tid), sys.intern(role))) for tid, role in a["tasks"]]
+        a["tasks"] = [shared.setdefault(pair, (sys.intern(pair[0]), sys.intern(pair[1])))
+                      for pair in unpack_tasks(a["tasks"])]
     unassigned = payload.get("unassigned") or {}
     rounds = ordered_rounds(con)
     if round_name is None:

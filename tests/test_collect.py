@@ -858,3 +858,12 @@ def test_a_narrative_count_typed_as_text_is_left_out_not_fatal(env):
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
     assert rows[L.FIGURE_STATUS][head.index("区民政局")] == "可用"
     assert rows.get("主动公开政府信息条数", [None] * len(head))[head.index("区民政局")] in (None, "")
+
+
+def test_who_owes_what_is_stored_compactly_and_older_ledgers_still_read():
+    from automation.ledgerdb import pack_tasks, unpack_tasks
+
+    pairs = [("2021-01-01", "lead"), ("2021-02-10", "cooperate")]
+    packed = pack_tasks(pairs)
+    assert isinstance(packed, str) and unpack_tasks(packed) == pairs
+    assert unpack_tasks([["2021-01-01", "lead"]]) == [("2021-01-01", "lead")] and unpack_tasks("") == []
