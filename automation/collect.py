@@ -13,13 +13,13 @@ import datetime as dt
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 from .assignment import Assignment, assign
 from .dates import parse_due
 from .filenames import LEDGER_NAME
-from .ledgerdb import distribution, open_ledger, store_plan, store_return, transaction
+from .ledgerdb import distribution, open_ledger, recorded_round, store_plan, store_return, transaction
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
@@ -28,7 +28,7 @@ from .standing import build_summary
 from .summarybook import write_summary
 from .tables import guard_output
 from .tasklist import read_task_list
-from .workers import die_with_parent, worker_count
+from .workers import in_workers
 
 SPREADSHEET = {".xlsx", ".xlsm", ".xls"}
 
@@ -73,8 +73,10 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
     con = open_ledger(ledger_path)
     try:
         notes: list[Problem] = []
-        todo, fresh = _scan(con, round_name, folder, notes)
-        if fresh and not todo:            # touched, not changed: remember the new times
+        earlier = {row[0]: (row[1], row[2]) for row in con.execute(
+            "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (round_name,))}
+        todo, fresh = _scan(con, round_name, folder, earlier, notes)
+        if fresh:                          # the digests made now: the next run need not read these files again
             with transaction(con, ledger_path):
                 con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
         due_date = parse_due(due) if due else _recorded_due(con, round_name)
@@ -91,33 +93,37 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
         assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
         ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
         with transaction(con, ledger_path):
-            con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
             store_plan(con, plan, assignments, unassigned)
             for unit in on_time or []:
                 con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
                             (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
-            new = _store_new_returns(con, ctx, folder, todo, progress)
+            new = _store_new_returns(con, ctx, folder, todo, earlier, progress)
         state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
         kept = _keep_edited(con, output, as_of)
         if kept:
             notes.append(Problem("SUMMARY_EDITED_KEPT", kept.name))
         summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
-        try:
-            out = write_summary(summary, output)
-        finally:
-            summary["entries"].close()          # reopened, read-only use, if the caller looks at them
-            summary["figures"].close()
+        out = _write(summary, output)
         _remember(con, out, state, summary)
     finally:
         con.close()
     return CollectResult(out, ledger_path, new, Headline(**summary["headline"]), summary, summary["problems"])
 
 
+def _write(summary: dict, output) -> Path:
+    """Write the summary workbook, then let go of the ledger connections it read through (they reopen if
+    the caller looks at the answers or figures afterwards)."""
+    try:
+        return write_summary(summary, output)
+    finally:
+        summary["entries"].close()
+        summary["figures"].close()
+
+
 def _recorded_due(con, round_name: str) -> dt.date | None:
-    """The cut-off recorded with the distribution of this round (or the latest before it)."""
-    rows = con.execute("SELECT round, due FROM distributions ORDER BY issued_at, rowid").fetchall()
-    due = dict(rows).get(round_name) if round_name in dict(rows) else (rows[-1][1] if rows else "")
-    return dt.date.fromisoformat(due) if due else None
+    """The cut-off recorded with the distribution this round is collected against."""
+    found = recorded_round(con, round_name)
+    return dt.date.fromisoformat(found[1]) if found and found[1] else None
 
 
 def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes: list[Problem], inputs: list) -> str:
@@ -163,20 +169,17 @@ def _keep_edited(con, output, as_of: dt.datetime) -> Path | None:
 
 def _remember(con, out: Path, state: str, summary: dict) -> None:
     st = out.stat()
-    result = json.dumps({"headline": summary["headline"], "problems": [
-        {"code": p.code, "file": p.file, "sheet": p.sheet, "cell": p.cell, "params": p.params, "round": p.round}
-        for p in summary["problems"]]}, ensure_ascii=False, default=str)
+    result = json.dumps({"headline": summary["headline"], "problems": [asdict(p) for p in summary["problems"]]},
+                        ensure_ascii=False, default=str)
     con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)",
                 (str(out.resolve()), state, st.st_size, st.st_mtime_ns, result))
 
 
-def _scan(con, round_name: str, folder: Path, notes: list) -> tuple[list[Path], list[tuple]]:
+def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tuple[list[Path], list[tuple]]:
     """The files of the folder this round has not stored yet, with their digests; what is skipped goes to
     ``notes``.  A file whose size and time are as when it was last hashed is not read again; the digests
     made now are returned to be remembered (``seen`` rows)."""
     known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (round_name,))}
-    earlier = {row[0]: (row[1], row[2]) for row in con.execute(
-        "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (round_name,))}
     this_run: dict[str, str] = {}
     todo: list[Path] = []
     fresh: list[tuple] = []
@@ -220,10 +223,8 @@ def _scan(con, round_name: str, folder: Path, notes: list) -> tuple[list[Path], 
     return todo, fresh
 
 
-def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], progress) -> int:
-    """Read and store the files the scan found new."""
-    earlier = {row[0]: (row[1], row[2]) for row in con.execute(
-        "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (ctx.round,))}
+def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlier: dict, progress) -> int:
+    """Read and store the files the scan found new (``earlier``: sha256 -> (round, name) of other rounds)."""
     new = 0
     seen_at = ctx.as_of.isoformat()
     for i, ret in enumerate(_read_all(todo, folder, ctx), 1):
@@ -239,27 +240,14 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], progre
     return new
 
 
-_WORKER_CTX: dict = {}
-
-
-def _init_worker(ctx: Context, folder: Path) -> None:
-    _WORKER_CTX["ctx"], _WORKER_CTX["folder"] = ctx, folder
-    die_with_parent()
-
-
-def _read_in_worker(path: Path) -> Return:
-    return read_return(path, _WORKER_CTX["folder"], _WORKER_CTX["ctx"])
+def _read_one(shared: tuple, path: Path) -> Return:
+    ctx, folder = shared
+    return read_return(path, folder, ctx)
 
 
 def _read_all(paths: list[Path], folder: Path, ctx: Context):
     """Read returned files, on every core when there are many; results come back in order."""
-    workers = worker_count(len(paths), 40)
-    if workers < 2:
-        for p in paths:
-            yield read_return(p, folder, ctx)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx, folder)) as pool:
-        yield from pool.map(_read_in_worker, paths, chunksize=8)
+    return in_workers(_read_one, paths, (ctx, folder), 40, chunksize=8)
 
 
 def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) -> CollectResult:
@@ -272,15 +260,9 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
     # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
     runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
                        (round_name, round_name)).fetchone()
-    sent = con.execute("SELECT due FROM distributions WHERE round=?", (round_name or "",)).fetchone()
     as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))
-    due_text = (runs[1] if runs and runs[1] else "") or (sent[0] if sent else "")
-    due = dt.date.fromisoformat(due_text) if due_text else None
+    due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else _recorded_due(con, round_name or "")
     summary = build_summary(con, round_name, as_of=as_of, due=due, notes=[])
     con.close()
-    try:
-        out = write_summary(summary, output)
-    finally:
-        summary["entries"].close()
-        summary["figures"].close()
+    out = _write(summary, output)
     return CollectResult(out, p, 0, Headline(**summary["headline"]), summary, summary["problems"])

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from copy import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,7 +38,7 @@ from .resources import workbook_template
 from .results import DistributeResult
 from .tables import append_text_row, atomic_target, cell_text, save_workbook, style_header
 from .tasklist import read_task_list
-from .workers import die_with_parent, worker_count
+from .workers import in_workers
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
 
 CARRIED_FILL = "E2EFDA"        # answers carried over from the unit's previous round
@@ -371,19 +370,11 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued, shown_round)
         job = Job(proto, plan, assignments, previous, out, names)
         record = {}
-        workers = worker_count(len(chosen), PARALLEL_FROM)
-        if workers >= 2:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_job, initargs=(job,)) as pool:
-                made = pool.map(_write_in_worker, chosen, chunksize=16)
-                for i, (unit, rec) in enumerate(zip(chosen, made), 1):
-                    record[unit] = rec
-                    if progress:
-                        progress(i, len(chosen), unit)
-        else:
-            for i, unit in enumerate(chosen, 1):
-                record[unit] = job.write(unit)
-                if progress:
-                    progress(i, len(chosen), unit)
+        made = in_workers(Job.write, chosen, job, PARALLEL_FROM, chunksize=16)
+        for i, (unit, rec) in enumerate(zip(chosen, made), 1):
+            record[unit] = rec
+            if progress:
+                progress(i, len(chosen), unit)
         unassigned = unassigned_tasks(plan, assignments, unresolved)
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
         with transaction(con, ledger_path):
@@ -415,18 +406,6 @@ class Job:
         _write_atomic(self.out / self.names[unit], data)
         return (a.category, a.contact, a.phone, self.names[unit],
                 [(w.id, role, w.digest, w.row) for w, (_, role) in zip(written, rows)])
-
-
-_JOB: dict = {}
-
-
-def _init_job(job: Job) -> None:
-    _JOB["job"] = job
-    die_with_parent()
-
-
-def _write_in_worker(unit: str) -> tuple:
-    return _JOB["job"].write(unit)
 
 
 def unassigned_tasks(plan, assignments: dict, unresolved: dict[str, str]) -> list[tuple]:

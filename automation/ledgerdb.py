@@ -123,14 +123,21 @@ def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fi
                     [(round_name, tid, names) for tid, names in unassigned.items()])
 
 
+def recorded_round(con, round_name: str) -> tuple[str, str] | None:
+    """(round, cut-off as recorded) of the distribution this round is collected against: its own, else the
+    latest recorded; None when nothing was recorded."""
+    rows = con.execute("SELECT round, due FROM distributions ORDER BY issued_at, rowid").fetchall()
+    return next((r for r in rows if r[0] == round_name), rows[-1] if rows else None)
+
+
 def distribution(con, round_name: str) -> tuple[str, dict, dict] | None:
     """(round, unit -> {category, contact, phone, tasks: [(task id, role)]}, task id -> names left
     unassigned) for this round, or for the latest recorded round before it; None when nothing was
     recorded."""
-    rounds = [r[0] for r in con.execute("SELECT round FROM distributions ORDER BY issued_at, rowid")]
-    if not rounds:
+    found = recorded_round(con, round_name)
+    if found is None:
         return None
-    use = round_name if round_name in rounds else rounds[-1]
+    use = found[0]
     units: dict[str, dict] = {}
     pairs: dict = {}                     # one (task id, role) pair for every unit that has it
     for unit, category, contact, phone, tid, role in con.execute(

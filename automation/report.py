@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from docxtpl import DocxTemplate
@@ -29,7 +29,7 @@ from .results import ReportOutcome, ReportResult, ReportStatus
 from .registry import load_registry
 from .summarybook import FIGURES as FIGURES_SHEET, SummaryData, UnitData, read_summary
 from .tables import CALAMINE_ERRORS, atomic_target, read_rows, row_height_for, save_workbook, style_header
-from .workers import die_with_parent, worker_count
+from .workers import in_workers
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
@@ -361,7 +361,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     unusable.update({u: "未通过校验" for u, found in own_checks.items() if found})
     if unusable and exclude_unusable:
         covered_units = [u for u in covered_units if u not in unusable]
-    decided = []                  # (organ, unit, path, status, found, compose args): the cheap part, in order
+    decided: list[Decided] = []           # the cheap part, in order; the prose only for what is written
     for organ, u in targets:
         if u is None:
             members = [data.units[x] for x in covered_units]
@@ -395,41 +395,32 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         if path.exists() and not force and status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES):
             found = found + [Problem("OUTPUT_EXISTS", str(path))]
             status = ReportStatus.EXISTS
-        decided.append((organ, u, path, status, found, (full, who, u, path)))
-    # the prose is composed only for reports that are written: unit reports on every core, the consolidated
-    # one meanwhile in this process (it waits for no unit report)
+        decided.append(Decided(organ, u, path, status, found, full, who, fig))
+    # unit reports on every core (already running when in_workers returns), the consolidated one meanwhile
+    # in this process: it waits for no unit report
     batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year)
-    jobs = [(i, d[5]) for i, d in enumerate(decided) if d[3].written]
+    in_pool = [i for i, d in enumerate(decided) if d.status.written and d.unit is not None]
+    made = in_workers(compose, [decided[i] for i in in_pool], batch, PARALLEL_FROM)
     composed: dict[int, tuple[list[str], Problem | None]] = {}
-    done = 0
+    ticks = 0
 
-    def tick(i: int) -> None:
-        nonlocal done
-        done += 1
+    def tick(d: Decided) -> None:
+        nonlocal ticks
+        ticks += 1
         if progress:
-            progress(done, len(decided), decided[i][0])
+            progress(ticks, len(decided), d.organ)
 
     for i, d in enumerate(decided):
-        if not d[3].written:
-            tick(i)
-    unit_jobs = [(i, a) for i, a in jobs if a[2] is not None]
-    workers = worker_count(len(unit_jobs), PARALLEL_FROM)
-    if workers >= 2:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_batch, initargs=(batch,)) as pool:
-            pending = {pool.submit(_compose_in_worker, a): i for i, a in unit_jobs}
-            for i, a in jobs:
-                if a[2] is None:
-                    composed[i] = compose(batch, *a)
-                    tick(i)
-            for fut in as_completed(pending):
-                composed[pending[fut]] = fut.result()
-                tick(pending[fut])
-    else:
-        for i, a in jobs:
-            composed[i] = compose(batch, *a)
-            tick(i)
+        if d.status.written and d.unit is None:
+            composed[i] = compose(batch, d)
+        if d.status.written and d.unit is not None:
+            continue                      # counted when its worker is done
+        tick(d)
+    for i, made_one in zip(in_pool, made):
+        composed[i] = made_one
+        tick(decided[i])
     results = []
-    for i, (organ, u, path, status, found, _) in enumerate(decided):
+    for i, (organ, u, path, status, found, *_) in enumerate(decided):
         standard: list[str] = []
         if i in composed:
             standard, failed = composed[i]
@@ -452,6 +443,18 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
 PARALLEL_FROM = 40            # unit reports from which the batch is spread over worker processes
 
 
+class Decided(NamedTuple):
+    """One report of the batch as decided before any prose is composed."""
+    organ: str
+    unit: str | None
+    path: Path
+    status: ReportStatus
+    found: list
+    full: str                 # the organ's full name
+    who: str                  # how the text names it
+    fig: dict
+
+
 @dataclass
 class Batch:
     """What every report of a batch is composed from (handed once to each worker process)."""
@@ -467,37 +470,23 @@ class Batch:
     year: object
 
 
-def compose(b: Batch, full: str, who: str, u: str | None, path: Path) -> tuple[list[str], Problem | None]:
+def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None]:
     """Write one report: (the places left as standard text, the problem that stopped the file, if any)."""
+    u = d.unit
     if u is None:
-        members = [b.data.units[x] for x in b.covered]
-        fig = typed_figures(members)
-        entries = [e for m in members for e in m.entries]
+        entries = [e for x in b.covered for e in b.data.units[x].entries]
         last_entries = [e for x in b.covered if b.prev and x in b.prev.units for e in b.prev.units[x].entries]
     else:
-        fig = dict(b.data.units[u].numbers)
         entries = b.data.units[u].entries
         last_entries = b.prev.units[u].entries if b.prev and u in b.prev.units else []
-    ctx, draft = build_context(full, who, b.year, fig, entries, b.data.tasks, u,
+    ctx, draft = build_context(d.full, d.who, b.year, d.fig, entries, b.data.tasks, u,
                                unit_settings(b.conf, b.data, u, b.registry), b.covered, b.data, b.when, b.spec,
                                last_entries, b.names)
     try:
-        render(b.tpl, ctx, path)
+        render(b.tpl, ctx, d.path)
     except GongkaiError as exc:
         return list(draft.standard), exc.problem
     return list(draft.standard), None
-
-
-_BATCH: dict = {}
-
-
-def _init_batch(batch: Batch) -> None:
-    _BATCH["b"] = batch
-    die_with_parent()
-
-
-def _compose_in_worker(args: tuple) -> tuple[list[str], Problem | None]:
-    return compose(_BATCH["b"], *args)
 
 
 # the figures a year-on-year jump or a lone zero is looked for in (QR-007, QR-009 of the peer checker)

@@ -19,16 +19,12 @@ from .problems import GongkaiError, Problem
 UNASSIGNED = "未分解"
 
 
-class Entries:
-    """Each unit's latest answers, read from the ledger when they are needed — a city's 落实情况 are never
-    all in memory at once. ``entries[(unit, task id)]`` is one answer (a dict of ENTRY_FIELDS);
-    ``for_task(task id)`` all the units' answers to one task; only ``status_of`` (unit -> task id -> status)
-    is kept in memory."""
+class FromLedger:
+    """Data read from the ledger when looked at, through a connection of its own (opened on first use,
+    again after ``close``), so the caller may look after collect has closed its own."""
 
-    def __init__(self, ledger_path: str, file_of: dict[str, int], status_of: dict):
-        self.path, self.status_of = ledger_path, status_of
-        self.unit_of = {fid: unit for unit, fid in file_of.items()}
-        self.file_of = file_of
+    def __init__(self, ledger_path: str, file_of: dict[str, int]):
+        self.path, self.file_of = ledger_path, file_of
         self._con = None
 
     def _db(self):
@@ -40,6 +36,17 @@ class Entries:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+class Entries(FromLedger):
+    """Each unit's latest answers — a city's 落实情况 are never all in memory at once.
+    ``entries[(unit, task id)]`` is one answer (a dict of ENTRY_FIELDS); ``for_task(task id)`` all the units'
+    answers to one task; only ``status_of`` (unit -> task id -> status) is kept in memory."""
+
+    def __init__(self, ledger_path: str, file_of: dict[str, int], status_of: dict):
+        super().__init__(ledger_path, file_of)
+        self.status_of = status_of
+        self.unit_of = {fid: unit for unit, fid in file_of.items()}
 
     def __contains__(self, key) -> bool:
         return key[1] in self.status_of.get(key[0], ())
@@ -71,17 +78,11 @@ class Entries:
         return out
 
 
-class Figures(Mapping):
-    """Each unit's figures, read from the ledger (JSON) when one is looked at: unit -> dict."""
-
-    def __init__(self, ledger_path: str, file_of: dict[str, int]):
-        self.path, self.file_of = ledger_path, file_of
-        self._con = None
+class Figures(FromLedger, Mapping):
+    """Each unit's figures (JSON in the ledger): unit -> dict."""
 
     def __getitem__(self, unit: str) -> dict:
-        if self._con is None:
-            self._con = sqlite3.connect(self.path)
-        row = self._con.execute("SELECT data FROM figures WHERE file_id=?", (self.file_of[unit],)).fetchone()
+        row = self._db().execute("SELECT data FROM figures WHERE file_id=?", (self.file_of[unit],)).fetchone()
         return json.loads(row[0])
 
     def __iter__(self):
@@ -89,11 +90,6 @@ class Figures(Mapping):
 
     def __len__(self) -> int:
         return len(self.file_of)
-
-    def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
 
 
 def ordered_rounds(con) -> list[str]:

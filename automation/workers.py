@@ -1,11 +1,13 @@
 """Worker processes for the stages that do one thing per unit (read returns, write workbooks, compose
-reports): how many, and a worker that never outlives the run that started it."""
+reports): ``in_workers(fn, items, shared, parallel_from)`` is the one way they are used."""
 from __future__ import annotations
 
 import ctypes
 import os
 import signal
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 
 def worker_count(items: int, parallel_from: int) -> int:
@@ -13,6 +15,37 @@ def worker_count(items: int, parallel_from: int) -> int:
     else every core, at most 4."""
     cores = min(4, os.cpu_count() or 1)
     return cores if items >= parallel_from and cores >= 2 else 1
+
+
+def in_workers(fn, items: list, shared, parallel_from: int, chunksize: int = 1):
+    """``fn(shared, item)`` for every item, results in the order of ``items``.  Below ``parallel_from`` items
+    (or on one core) in this process, lazily; else on every core, already started when this returns — so the
+    caller can do other work meanwhile.  ``shared`` is handed once to each worker; ``fn`` must be a
+    module-level function."""
+    n = worker_count(len(items), parallel_from)
+    if n < 2:
+        return (fn(shared, item) for item in items)
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_init, initargs=(shared,))
+    results = pool.map(partial(_call, fn), items, chunksize=chunksize)     # submitted now
+
+    def drain():
+        try:
+            yield from results
+        finally:
+            pool.shutdown(cancel_futures=True)
+    return drain()
+
+
+_SHARED: dict = {}
+
+
+def _init(shared) -> None:
+    _SHARED["shared"] = shared
+    die_with_parent()
+
+
+def _call(fn, item):
+    return fn(_SHARED["shared"], item)
 
 
 def die_with_parent() -> None:

@@ -92,6 +92,7 @@ class BigSheet:
 
     def __init__(self, ws, name: str, formats: dict, header: list[str]):
         self.name, self.rows, self.heights = name, [], []
+        self.source, self.count = None, 0        # rows made while the sheet is written (stream)
         self.fmt_names = list(formats)
         for c, t in enumerate(header):
             ws.write_string(0, c, t, formats["__head__"])
@@ -110,10 +111,10 @@ class BigSheet:
         self.count, self.source = count, rows
 
     def __len__(self) -> int:
-        return getattr(self, "count", len(self.rows))
+        return self.count if self.source else len(self.rows)
 
     def pairs(self):
-        return self.source() if hasattr(self, "source") else zip(self.rows, self.heights)
+        return self.source() if self.source else zip(self.rows, self.heights)
 
 
 def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
