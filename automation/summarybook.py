@@ -382,8 +382,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
     fig_units = [u for u in units if u in s["figures"]]
     status = {u: s["figures"][u].get(L.FIGURE_STATUS, L.FIGURES_OK) for u in fig_units}
     usable = [status[u] == L.FIGURES_OK for u in fig_units]
+    keys = spec.all_keys + _extra_keys(s["figures"], fig_units, spec)
     if len(fig_units) > MATRIX_MAX:
-        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, fig_units, usable, category_of)
+        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of)
         return
     cols = FIGURE_FIXED + fig_units
     all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
@@ -394,20 +395,39 @@ def _write(wb, s: dict, deferred: dict) -> None:
     big.add([(L.FIGURE_STATUS, "text"), ("", "text"),
               ("数据状态（不可用、未报送的单位不计入合计、不生成报告；更正数据后把状态改为“可用”）", "text"), ("", "text"),
               (f"可用 {sum(usable)}/{len(fig_units)}", "text")] + [(status[u], "text") for u in fig_units])
-    extra_keys = _extra_keys(s["figures"], fig_units, spec)
-    # usable units: totals derived from their inputs; the others as typed, blanks left blank (never 0)
-    shown = [spec.complete(s["figures"][u]) if ok else s["figures"][u] for u, ok in zip(fig_units, usable)]
-    for key in spec.all_keys + extra_keys:
+    columns = [figure_values(spec, keys, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
+    totals = figure_totals(columns, usable, [0] * len(keys))
+    for i, key in enumerate(keys):
         table, row_label, col_label = spec.label_of(key)
-        values = [(c.get(key) or 0) if ok and key in spec.all_keys else c.get(key) for c, ok in zip(shown, usable)]
-        total = sum(v for v, ok in zip(values, usable) if ok and isinstance(v, (int, float)))
-        big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (total, "num")]
-                + [(v, "num") for v in values], row_height_for([(row_label, 34), (col_label, 12)], 13.5))
-    oks = [not spec.check_balance(s["figures"][u]) if ok else None for u, ok in zip(fig_units, usable)]
+        big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (totals[i], "num")]
+                + [(values[i], "num") for values in columns], row_height_for([(row_label, 34), (col_label, 12)], 13.5))
+    marks = [balance_mark(spec, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
     big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
-             ("✓" if all(x is not False for x in oks) else "✗", "text")]
-            + [({True: "✓", False: "✗", None: "—"}[ok], "text") for ok in oks])
+             ("✗" if "✗" in marks else "✓", "text")] + [(m, "text") for m in marks])
     deferred[big.name] = big
+
+
+def figure_values(spec, keys: list[str], figs: dict, usable: bool) -> list:
+    """A unit's figures as 年度报告数据 shows them: a usable unit's totals derived from its inputs (blank = 0
+    there, its figures passed the checks); the others as typed, blanks left blank (never 0)."""
+    if not usable:
+        return [figs.get(k) for k in keys]
+    shown = spec.complete(figs)
+    return [(shown.get(k) or 0) if k in spec.all_keys else shown.get(k) for k in keys]
+
+
+def figure_totals(columns: list[list], usable: list[bool], start: list) -> list:
+    """``start`` plus the usable units' figures, figure by figure (text never summed)."""
+    totals = start
+    for values, ok in zip(columns, usable):
+        if ok:
+            totals = [t + v if isinstance(v, (int, float)) else t for t, v in zip(totals, values)]
+    return totals
+
+
+def balance_mark(spec, figs: dict, usable: bool) -> str:
+    """✓ / ✗ for table 三's balance (一+二＝三（七）+四); — for a unit whose figures are not usable."""
+    return ("✗" if spec.check_balance(figs) else "✓") if usable else "—"
 
 
 def _extra_keys(figures: dict, fig_units: list[str], spec) -> list[str]:
@@ -426,35 +446,28 @@ def figure_label(spec, key: str) -> str:
     return "｜".join(x for x in (f"表{table}" if table else "", row_label, col_label) if x)
 
 
-def _figures_by_row(ws, F, s: dict, spec, fig_units: list[str], usable: list[bool], category_of: dict) -> BigSheet:
-    """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top."""
-    extra_keys = _extra_keys(s["figures"], fig_units, spec)
-    keys = spec.all_keys + extra_keys
+def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str], usable: list[bool],
+                    category_of: dict) -> BigSheet:
+    """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top.
+    Each unit's figures are read twice (for the totals, then for its row), never all held at once."""
     cols = FIGURE_ROW_FIXED + [figure_label(spec, k) for k in keys]
     widths = [20, 8, 9, 8] + [10] * len(keys)
     xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
     ws.set_row(0, 96)
     ws.freeze_panes(2, 1)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
-
-    def values_of(u: str, ok: bool) -> tuple[dict, list]:
-        figs = s["figures"][u]
-        shown = spec.complete(figs) if ok else figs
-        return figs, [(shown.get(k) or 0) if ok and k in spec.all_keys else shown.get(k) for k in keys]
-
-    totals = [0] * len(keys)                # the usable units' totals on top: a first pass, then the rows
+    totals = [0] * len(keys)
     for u, ok in zip(fig_units, usable):
         if ok:
-            totals = [t + v if isinstance(v, (int, float)) else t for t, v in zip(totals, values_of(u, ok)[1])]
+            totals = figure_totals([figure_values(spec, keys, s["figures"][u], ok)], [ok], totals)
 
     def rows():                             # made while the sheet is written, a unit at a time
         yield [(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"), ("", "text")] + \
             [(t, "num") for t in totals], None
         for u, ok in zip(fig_units, usable):
-            figs, values = values_of(u, ok)
-            check = {True: "✓", False: "✗"}[not spec.check_balance(figs)] if ok else "—"
+            figs = s["figures"][u]
             yield [(u, "text"), (category_of.get(u, ""), "text"), (figs.get(L.FIGURE_STATUS, L.FIGURES_OK), "text"),
-                   (check, "text")] + [(v, "num") for v in values], None
+                   (balance_mark(spec, figs, ok), "text")] + [(v, "num") for v in figure_values(spec, keys, figs, ok)], None
 
     big.stream(1 + len(fig_units), rows)
     return big

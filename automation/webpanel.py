@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from . import actions
-from .panel import OpenpyxlPanel, Panel, as_text
+from .panel import OpenpyxlPanel, as_text
 from .problems import GongkaiError
 from .steps import SETTINGS, STEP, STEPS
 from .workspace import Workspace
@@ -32,32 +32,21 @@ from .workspace import Workspace
 IDLE_SECONDS = 120          # the page polls every 2 s; this long without a request, the panel stops
 
 
-class WebPanel(Panel):
+class WebPanel(OpenpyxlPanel):
     """The control workbook (控制台.xlsm) as the store of settings and status, as for the .cmd files; the
-    progress line is kept for the page."""
+    progress line is kept for the page; one save at a time (the page's settings, a step's status)."""
 
     def __init__(self, console: Path):
-        self.book = OpenpyxlPanel(console, echo=False)
-        self.book_dir = self.book.book_dir
+        super().__init__(console, echo=False)
         self.line = ""
         self.lock = threading.Lock()
-
-    def get(self, name: str):
-        return self.book.get(name)
-
-    def set(self, name: str, value) -> None:
-        self.book.set(name, value)
 
     def progress(self, text: str) -> None:
         self.line = text
 
     def flush(self) -> None:
         with self.lock:
-            self.book.flush()
-
-    @property
-    def saved_elsewhere(self):
-        return self.book.saved_elsewhere
+            super().flush()
 
 
 @dataclass
