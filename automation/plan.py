@@ -22,7 +22,7 @@ from .results import PlanResult, RegistryResult
 from .sources import HEADER_WORDS, PAGE_NUMBER, Line, Table, read_document
 from .tables import guard_output
 from .tasklist import read_task_list, write_json, write_task_list
-from .units import find_bare_statement, find_statements, is_statement_only, parse_units
+from .units import LABEL as UNIT_LABEL, find_bare_statement, find_statements, is_statement_only, parse_units
 
 # ------------------------------------------------------------------------------ text helpers
 
@@ -89,16 +89,13 @@ def _drop_noise(lines: list[Line]) -> list[Line]:
             continue
         # a repeated short line is a running header/footer — unless it ends a unit list cut at the line end
         # ("责任单位：…各镇、光" + "明路街道", the same in every task)
-        ends_list = bool(UNIT_LEAD.search(prev)) and not _ends_terminal(prev)
+        ends_list = bool(UNIT_LABEL.search(prev)) and not _ends_terminal(prev)
         if t and counts[t] >= 3 and len(t) <= 30 and not match_marker(t) and not l.text.startswith("\t") \
                 and not re.search(r"[，、。；：（）()“”,;:]", t) and not ends_list:
             continue
         out.append(l)
         prev = t or prev
     return out
-
-
-UNIT_LEAD = re.compile(r"(责任|牵头|配合|主责|协办|参与)(单位|部门)")
 
 
 def make_paragraphs(lines: list[Line]) -> list[Para]:
