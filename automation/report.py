@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from pathlib import Path
 
-from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -22,13 +21,14 @@ from . import narrative as N
 from . import reportspec as R
 from . import unitbook as L
 from .dates import typed_date
+from .docxfill import PreparedDocx
 from .filenames import report_name
 from .problems import GongkaiError, Problem
 from .resources import report_template
 from .results import ReportOutcome, ReportResult, ReportStatus
 from .registry import load_registry
 from .summarybook import FIGURES as FIGURES_SHEET, SummaryData, UnitData, read_summary
-from .tables import CALAMINE_ERRORS, atomic_target, read_rows, row_height_for, save_workbook, style_header
+from .tables import CALAMINE_ERRORS, read_rows, row_height_for, save_workbook, style_header
 from .workers import in_workers
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
@@ -145,8 +145,7 @@ def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list
 def check_template(tpl_path: Path) -> None:
     """A template edited by a user: unknown variables or lost required ones are reported first."""
     try:
-        tpl = DocxTemplate(str(tpl_path))
-        used = tpl.get_undeclared_template_variables(Environment())
+        used = prepared(tpl_path).variables()
     except Exception as exc:  # noqa: BLE001
         raise GongkaiError.of("TEMPLATE_INVALID", tpl_path.name, detail=f"模板无法解析（{type(exc).__name__}：{exc}）") from None
     unknown = used - REQUIRED_VARS
@@ -181,38 +180,27 @@ def _jinja_env():
     return _ENV
 
 
-class PreparedTemplate(DocxTemplate):
-    """docxtpl cleans the template's XML for Jinja on every render; the result depends only on the template,
-    so a batch cleans each part once (keyed by its XML text, so an edited template is never served stale)."""
-    _patched: dict[str, str] = {}
-
-    def patch_xml(self, src_xml):
-        hit = self._patched.get(src_xml)
-        if hit is None:
-            if len(self._patched) > 64:
-                self._patched.clear()
-            hit = self._patched[src_xml] = super().patch_xml(src_xml)
-        return hit
-
-    def resolve_listing(self, xml):
-        # tabs, line and page breaks typed in the text become Word's; text without them needs no pass
-        return super().resolve_listing(xml) if LISTING_CHARS.search(xml) else xml
+_PREPARED: dict = {}
 
 
-LISTING_CHARS = re.compile("[\t\a\n\f]")
+def prepared(tpl_path: Path) -> PreparedDocx:
+    """The template prepared once per process and batch (keyed by its file's size and time, so a template
+    edited while the console stays open is prepared again)."""
+    st = Path(tpl_path).stat()
+    key = (str(tpl_path), st.st_size, st.st_mtime_ns)
+    hit = _PREPARED.get(key)
+    if hit is None:
+        _PREPARED.clear()
+        hit = _PREPARED[key] = PreparedDocx(tpl_path, _jinja_env())
+    return hit
 
 
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
-    tpl = PreparedTemplate(str(tpl_path))
-    tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
-    props = tpl.docx.core_properties                 # what Word's file properties show
-    props.title = f"{context['organ']}{context['year']}年政府信息公开工作年度报告"
-    props.author = props.last_modified_by = context["organ"]
-    props.created = props.modified = dt.datetime.now().replace(microsecond=0)
-    props.revision = 1
-    with atomic_target(out) as tmp:
-        tpl.save(str(tmp))
-    return out
+    return prepared(tpl_path).fill(context, out, {          # what Word's file properties show
+        "title": f"{context['organ']}{context['year']}年政府信息公开工作年度报告",
+        "author": context["organ"], "last_modified_by": context["organ"],
+        "created": dt.datetime.now().replace(microsecond=0), "modified": dt.datetime.now().replace(microsecond=0),
+        "revision": 1})
 
 
 def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
@@ -342,7 +330,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         targets.append((conf.get("organ") or "本级人民政府", None))
     registry = load_registry(registry_path) if registry_path else None
     names = list(data.units)
-    completed: dict = {}                                  # each unit's completed figures, once per batch
+    peers = PeerAverages(data, spec)
     cutoff = round_cutoff(data)
     batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
         "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
@@ -382,7 +370,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         path = out / report_name(organ, year)
         notes = []
         if not found:
-            notes = plausibility_notes(organ, fig, last, peer_figures(data, u, spec, completed), spec)
+            notes = plausibility_notes(organ, fig, last, peers.excluding(u), spec)
             notes += figure_warnings(u, organ, fig, spec, full, lambda key: cell_of(u, key))
             if when is None:
                 notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
@@ -495,23 +483,37 @@ KEY_FIGURES = {"一、本年新收政府信息公开申请数量（总计）": l
 JUMP, PEER_BUSY = 5, 100
 
 
-def peer_figures(data: SummaryData, unit: str | None, spec, completed: dict | None = None) -> list[dict]:
-    """Completed figures of the other usable units of the same category (for a unit report); ``completed``
-    caches each unit's completed figures over a batch (else a batch of N reports completes N² figure sets)."""
-    if unit is None:
-        return []
-    completed = {} if completed is None else completed
-    cat = data.units[unit].category
-    out = []
-    for name, d in data.units.items():
-        if name != unit and d.category == cat and d.figure_status == L.FIGURES_OK:
-            if name not in completed:
-                completed[name] = spec.complete({k: v for k, v in d.numbers.items() if isinstance(v, (int, float))})
-            out.append(completed[name])
-    return out
+class PeerAverages:
+    """Each category's key figures averaged over its usable units, the unit itself left out (QR-009):
+    summed once a batch, so N reports cost N, not N²."""
+
+    def __init__(self, data: SummaryData, spec):
+        self.keys = [key_of(spec) for key_of in KEY_FIGURES.values()]
+        self.category = {name: d.category for name, d in data.units.items()}
+        self.own: dict[str, list] = {}
+        self.sums: dict[str, list] = {}
+        self.counts: dict[str, int] = {}
+        for name, d in data.units.items():
+            if d.figure_status == L.FIGURES_OK:
+                full = spec.complete({k: v for k, v in d.numbers.items() if isinstance(v, (int, float))})
+                own = self.own[name] = [full.get(k) or 0 for k in self.keys]
+                sums = self.sums.setdefault(d.category, [0] * len(self.keys))
+                self.sums[d.category] = [a + b for a, b in zip(sums, own)]
+                self.counts[d.category] = self.counts.get(d.category, 0) + 1
+
+    def excluding(self, unit: str | None) -> dict:
+        """key -> the average of the other usable units of the unit's category ({} for the consolidated
+        report, or when the unit has no such peers)."""
+        if unit is None:
+            return {}
+        cat = self.category[unit]
+        n, sums = self.counts.get(cat, 0), self.sums.get(cat)
+        if unit in self.own:
+            n, sums = n - 1, [a - b for a, b in zip(sums, self.own[unit])]
+        return {k: sums[i] / n for i, k in enumerate(self.keys)} if n > 0 else {}
 
 
-def plausibility_notes(who: str, fig: dict, last: dict | None, peers: list[dict], spec) -> list[Problem]:
+def plausibility_notes(who: str, fig: dict, last: dict | None, peer_average: dict, spec) -> list[Problem]:
     """Not errors, but what a reader would ask about: a key figure five times last year's (or a fifth of
     it), or 0 where units of the same kind average more than 100."""
     full = spec.complete({k: v for k, v in fig.items() if isinstance(v, (int, float))})
@@ -525,8 +527,8 @@ def plausibility_notes(who: str, fig: dict, last: dict | None, peers: list[dict]
             if then > 0 and (now > JUMP * then or now < then / JUMP):
                 out.append(Problem("YEAR_ON_YEAR_JUMP", params={"unit": who, "label": label, "value": now,
                                                                  "last": then}))
-        if peers and now == 0:
-            average = sum(p.get(key) or 0 for p in peers) / len(peers)
+        if now == 0 and key in peer_average:
+            average = peer_average[key]
             if average > PEER_BUSY:
                 out.append(Problem("ZERO_AMONG_BUSY_PEERS", params={"unit": who, "label": label,
                                                                      "average": f"{average:.0f}"}))

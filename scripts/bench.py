@@ -12,6 +12,7 @@
                                                   # distribute, collect beside its floor (calamine reading the
                                                   # 3 sheets collect reads, one process), an unchanged
                                                   # re-collect, reports (N + consolidated, up to --reports N)
+    python scripts/bench.py buttons [--units 60]  # every console button at N units, in one warm process
 
 Each case runs in a fresh child process; the time is wall-clock, the memory the child's peak RSS.
 Targets: distribute 1,000 units x 40 tasks in under 10 s on 2 cores, memory flat in the number of units;
@@ -344,9 +345,56 @@ def bench_plan() -> None:
         print(f"{f.name:<40}{len(plan.tasks):>6}{(time.perf_counter() - t0) * 100:>9.1f}")
 
 
+def bench_buttons(n_units: int) -> None:
+    """Every console button at n_units, timed in one long-lived process as the Excel/browser panel runs
+    them (imports done before the first click): the sample plan, its registry grown to n_units with
+    departments that share its collective names, every unit returning a filled workbook."""
+    import datetime as dt
+    import shutil
+
+    from automation.actions import run
+    from automation.demo import DUE, ROUND1, SAMPLE_ACTUAL_UNITS, fill_return, map_names
+    from automation.panel import OpenpyxlPanel
+    from automation.registry import UnitInfo, load_registry, write_registry
+    from automation.resources import sample_plan
+    from automation.workspace import Workspace, init_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "year"
+        init_workspace(root, 2021)
+        ws = Workspace(root)
+        reg = load_registry(ws.registry)
+        dept = next(u for u in reg.units.values() if u.category == "部门")
+        for i in range(n_units - len(reg.units)):
+            name = f"区测试{i + 1:02d}局"
+            reg.units[name] = UnitInfo(name, [], "部门", "", "", list(dept.collectives))
+        reg._index()
+        write_registry(reg, ws.registry)
+        shutil.copyfile(sample_plan(), ws.plan_dir / "工作要点.txt")
+        panel = OpenpyxlPanel(ws.console, echo=False)
+        panel.set("GK_DUE", dt.datetime.combine(DUE, dt.time()))
+        panel.set("GK_ROUND", ROUND1)
+        panel.flush()
+        print(f"{'button':<12}{'units':>6}{'seconds':>9}  status")
+        for action in ("plan", "distribute", "collect", "report"):
+            if action == "distribute":
+                map_names(ws.tasks, SAMPLE_ACTUAL_UNITS)
+            if action == "collect":
+                for i, src in enumerate(sorted((ws.sent_dir / ROUND1).glob("*政务公开任务台账.xlsx"))):
+                    fill_return(src, ws.back_dir / ROUND1 / src.name, share_done=0.7, seed=i,
+                                mtime=dt.datetime(2021, 7, 8, 16, 30))
+            t0 = time.perf_counter()
+            r = run(action, OpenpyxlPanel(ws.console, echo=False))
+            seconds = time.perf_counter() - t0
+            status = OpenpyxlPanel(ws.console, echo=False).get(f"GK_STATUS_{action.upper()}")
+            print(f"{action:<12}{len(reg.units):>6}{seconds:>9.2f}  {status if r.ok else r.problem.message}",
+                  flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("stage", choices=["plan", "distribute", "collect", "report", "scale", "_case", "_scale"])
+    p.add_argument("stage", choices=["plan", "distribute", "collect", "report", "scale", "buttons", "_case",
+                                          "_scale"])
     p.add_argument("args", nargs="*")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--units", type=int, nargs="+", default=[60, 1000])
@@ -354,6 +402,9 @@ def main() -> None:
     a = p.parse_args()
     if a.stage == "scale":
         bench_scale(a.units, a.reports)
+        return
+    if a.stage == "buttons":
+        bench_buttons(a.units[0] if a.units != [60, 1000] else 60)
         return
     if a.stage == "_scale":
         print(json.dumps(scale_step(a.args[0], int(a.args[1]), Path(a.args[2]))))

@@ -6,7 +6,8 @@ from openpyxl.utils import column_index_from_string
 
 from automation import checks
 from automation import reportspec as R
-from automation.report import plausibility_notes
+from automation.report import PeerAverages, plausibility_notes
+from automation.summarybook import SummaryData, UnitData
 from automation.unitbook import default_figure_layout
 
 SPEC = R.SPEC_2021
@@ -80,13 +81,31 @@ def test_qr008_missing_values_are_named_as_blank_rows():
 def test_qr007_year_on_year_jump_and_qr009_zero_among_busy_peers():
     v = balanced()
     last = dict(v, **{R.t3(1, 1): 1, R.t3(3, 1): 1})
-    notes = plausibility_notes("单位", v, last, [], SPEC)
+    notes = plausibility_notes("单位", v, last, {}, SPEC)
     assert [n.code for n in notes] == ["YEAR_ON_YEAR_JUMP"] and n_value(notes[0]) == (11, 1)
     zero = {k: 0 for k in SPEC.input_keys}
-    busy = [SPEC.complete(dict(zero, **{R.t3(1, 1): 150, R.t3(3, 1): 150}))] * 3
+    busy = {R.t3(1, 7): 150.0, R.t4(5): 0.0, R.t4(10): 0.0}
     notes = plausibility_notes("单位", zero, None, busy, SPEC)
     assert [n.code for n in notes] == ["ZERO_AMONG_BUSY_PEERS"] and notes[0].params["average"] == "150"
     assert plausibility_notes("单位", v, v, busy, SPEC) == []
+
+
+def test_peer_average_leaves_out_the_unit_itself_and_other_categories_and_unusable_units():
+    def unit(name, cat, received, status=""):
+        fig = dict(balanced(), **{R.t3(1, 1): received, R.t3(3, 1): received})
+        return UnitData(name, cat, figures=dict(fig, **({"数据状态": status} if status else {})))
+    units = [unit("甲镇", "镇街", 0), unit("乙镇", "镇街", 300), unit("丙镇", "镇街", 100),
+             unit("丁镇", "镇街", 900, "不可用"), unit("某局", "部门", 5000)]
+    data = SummaryData("", 2021, "", {u.name: u for u in units}, [], "")
+    peers = PeerAverages(data, SPEC)
+    key = R.t3(1, 7)
+    assert peers.excluding("甲镇")[key] == (300 + 100) / 2
+    assert peers.excluding("乙镇")[key] == (0 + 100) / 2
+    assert peers.excluding("丁镇")[key] == (0 + 300 + 100) / 3
+    assert peers.excluding("某局") == {} and peers.excluding(None) == {}
+    notes = plausibility_notes("甲镇", dict(balanced(), **{k: 0 for k in SPEC.input_keys}), None,
+                               peers.excluding("甲镇"), SPEC)
+    assert [n.code for n in notes] == ["ZERO_AMONG_BUSY_PEERS"] and notes[0].params["average"] == "200"
 
 
 def n_value(p):
