@@ -16,6 +16,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import msoffcrypto
@@ -45,6 +46,12 @@ class Check:
 CHECKS: list[Check] = []
 
 
+@lru_cache(maxsize=None)
+def _of_scope(scope: str, registered: int) -> tuple[Check, ...]:
+    """The checks of a scope, listed once (again only if more were registered since)."""
+    return tuple(c for c in CHECKS if c.scope == scope)
+
+
 def check(scope: str, *codes: str):
     """Register a check of ``scope`` that may emit ``codes``."""
     def register(fn):
@@ -55,9 +62,7 @@ def check(scope: str, *codes: str):
 
 def run_checks(scope: str, subject, stop_on_error: bool = False) -> list[Problem]:
     found: list[Problem] = []
-    for c in CHECKS:
-        if c.scope != scope:
-            continue
+    for c in _of_scope(scope, len(CHECKS)):
         for p in c.fn(subject) or ():
             assert p.code in c.codes, f"check {c.name} emitted {p.code}, not declared"
             found.append(p)
@@ -179,6 +184,11 @@ def number(v) -> float | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def _index(letter: str) -> int:
+    return column_index_from_string(letter) - 1
+
+
 @dataclass
 class TaskRowView:
     """One task row of a returned 任务台账 sheet, with what checks need around it."""
@@ -188,7 +198,7 @@ class TaskRowView:
     columns: dict                  # column key -> letter
     row: int                       # 1-based sheet row
     digest: str                    # hash of the locked cells at distribution ("" when unknown)
-    expected: dict | None          # the locked cells as distributed (text), to name a changed one
+    expected: Callable[[], dict | None]   # the locked cells as distributed (text), to name a changed one
     formulas: set
     as_of_date: object
     year: int | None
@@ -198,7 +208,7 @@ class TaskRowView:
         return f"{self.columns[key]}{self.row}"
 
     def raw(self, key: str):
-        c = column_index_from_string(self.columns[key]) - 1
+        c = _index(self.columns[key])
         v = self.values[c] if c < len(self.values) else None
         return None if v == "" else v
 
@@ -214,7 +224,8 @@ def locked_cells_changed(row: TaskRowView):
     plain = [cell_text(row.raw(k)) for k in L.LOCKED_KEYS]
     if L.task_hash(plain) == row.digest:
         return
-    changed = [k for k, v in zip(L.LOCKED_KEYS, plain) if row.expected and row.expected.get(k) != v]
+    expected = row.expected()
+    changed = [k for k, v in zip(L.LOCKED_KEYS, plain) if expected and expected.get(k) != v]
     for k in changed or ["text"]:
         yield row.problem("TASK_CHANGED", k, task=row.task, column=L.COLUMN_BY_KEY[k].title)
 

@@ -131,6 +131,7 @@ class Spec:
                                           if r != self.t3_total_row] + [t4(c) for c in range(1, 16) if c % 5] + \
             ["fee_yuan"]
         self.all_keys = self.t2_keys + self.t3_keys + self.t4_keys + ["fee_yuan"]
+        self.key_set = frozenset(self.all_keys)
         self.decimal = set(self.t2_decimal) | {"fee_yuan"}
 
     def t2_row(self, label: str) -> list[str]:

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -335,8 +336,7 @@ def _read_task_rows(ret: Return, rows, meta: L.Meta, formulas: set, ctx: Context
             P.append(Problem("ROW_MOVED", name, L.LEDGER_SHEET, f"{cols['id']}{actual_row}",
                              {"task": tid, "row": actual_row}))
         view = TaskRowView(name, tid, rows[actual_row - 1], cols, actual_row, sent.digest,
-                           ctx.locked_values(ret.unit, tid) if sent.digest else None, formulas, ctx.as_of.date(),
-                           ctx.year)
+                           partial(ctx.locked_values, ret.unit, tid), formulas, ctx.as_of.date(), ctx.year)
         P.extend(run_checks("row", view))
         view.entry.pop("_date_typed", None)
         ret.entries[tid] = view.entry

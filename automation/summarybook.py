@@ -413,7 +413,8 @@ def figure_values(spec, keys: list[str], figs: dict, usable: bool) -> list:
     if not usable:
         return [figs.get(k) for k in keys]
     shown = spec.complete(figs)
-    return [(shown.get(k) or 0) if k in spec.all_keys else shown.get(k) for k in keys]
+    national = spec.key_set
+    return [(shown.get(k) or 0) if k in national else shown.get(k) for k in keys]
 
 
 def figure_totals(columns: list[list], usable: list[bool], start: list) -> list:

@@ -159,6 +159,7 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                         cache[key] = f          # repeated values (names, statuses), not every unit's text
                 return f
 
+            opening = ['<c r="' + letter for letter in letters]
             with dst.open(n, "w") as out:
                 out.write(head.encode("utf-8"))
                 chunk = []
@@ -167,8 +168,9 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                     written += 1
                     rs = str(r)
                     attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
+                    at = rs + '"'
                     chunk.append(f'<row r="{rs}"{attrs}>' + "".join(
-                        '<c r="' + letters[c] + rs + '"' + frag(v, fmt) for c, (v, fmt) in enumerate(cells)) + "</row>")
+                        [opening[c] + at + frag(v, fmt) for c, (v, fmt) in enumerate(cells)]) + "</row>")
                     if len(chunk) >= 200:
                         out.write("".join(chunk).encode("utf-8"))
                         chunk = []

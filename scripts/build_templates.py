@@ -716,7 +716,8 @@ def build_report(out: Path | None = None, spec=None) -> Path:
     para("")
     para("{{ organ }}", "落款")
     para("{{ date_text }}", "落款")
-    d.core_properties.title = "政府信息公开工作年度报告"
+    props = d.core_properties          # python-docx's blank document names itself author and comment
+    props.title, props.author, props.comments, props.last_modified_by = "政府信息公开工作年度报告", "", "", ""
     compact_styles(d)
     target = out or ROOT / "report_templates" / "年度报告.docx"
     target.parent.mkdir(parents=True, exist_ok=True)

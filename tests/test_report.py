@@ -610,3 +610,78 @@ def test_reports_on_worker_processes_are_the_reports_made_in_one(summary, tmp_pa
         assert body_paragraphs(a.file) == body_paragraphs(b.file)
     n = len(one.outcomes)
     assert [i for name, i, _ in ticks if name == "pool"] == list(range(1, n + 1))      # every report counted once
+
+
+def package_parts(path) -> dict:
+    """Every part of a .docx, XML parts in canonical form (namespace declarations placed once), the
+    file-property times left out."""
+    import zipfile
+
+    from lxml import etree
+
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            data = z.read(name)
+            if name.endswith((".xml", ".rels")):
+                data = etree.tostring(etree.fromstring(data), method="c14n")
+                data = re.sub(rb"<dcterms:(created|modified)[^<]*</dcterms:\1>", b"", data)
+                data = re.sub(rb"<dc:(identifier|language)></dc:\1>", b"", data)    # docxtpl writes them empty
+            out[name] = data
+    return out
+
+
+def tagged_template(tmp_path):
+    """The shipped template with what a report writer may add: a header and a file property with tags,
+    text with a line break typed into a tag's paragraph."""
+    d = docx.Document(str(report_template("年度报告.docx")))
+    d.sections[0].header.paragraphs[0].text = "{{ organ }}{{ year }}年度报告"
+    d.core_properties.subject = "{{ year }}年政府信息公开"
+    d.core_properties.comments = ""
+    path = tmp_path / "加了页眉的模板.docx"
+    d.save(path)
+    return path
+
+
+@pytest.mark.parametrize("which", ["shipped", "tagged"])
+def test_a_template_prepared_once_fills_what_docxtpl_fills(summary, tmp_path, monkeypatch, which):
+    """Reports are filled from a template prepared once a batch; docxtpl itself, filling the same template
+    afresh for each report, must give the same package, part for part."""
+    from automation import docxfill, report as RP
+
+    template = tagged_template(tmp_path) if which == "tagged" else None
+    made = {}
+    for way, pattern in (("prepared", docxfill.NOT_PREPARABLE), ("docxtpl", re.compile(""))):
+        monkeypatch.setattr(docxfill, "NOT_PREPARABLE", pattern)
+        RP._PREPARED.clear()
+        r = make_reports(summary, tmp_path / way, unit="孟庄镇", consolidated=True, template=template,
+                         settings=dict(SETTINGS, other="一是……\n二是……"), when=dt.date(2022, 1, 20))
+        assert RP._PREPARED and all(p.fast == (way == "prepared") for p in RP._PREPARED.values())
+        made[way] = [o.file for o in r.outcomes]
+    assert len(made["prepared"]) == 2
+    for a, b in zip(made["prepared"], made["docxtpl"]):
+        assert package_parts(a) == package_parts(b)
+    doc = docx.Document(str(made["prepared"][1]))
+    assert doc.core_properties.title == "枣庄市市中区人民政府2021年政府信息公开工作年度报告"
+    if which == "tagged":
+        assert doc.sections[0].header.paragraphs[0].text == "枣庄市市中区人民政府2021年度报告"
+        assert doc.core_properties.subject == "2021年政府信息公开"
+
+
+def test_a_template_with_a_picture_is_filled_by_docxtpl_itself(summary, tmp_path):
+    import base64
+
+    from automation import report as RP
+
+    png = tmp_path / "徽.png"
+    png.write_bytes(base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9a"
+                                     "wAAAABJRU5ErkJggg=="))
+    d = docx.Document(str(report_template("年度报告.docx")))
+    d.paragraphs[0].insert_paragraph_before().add_run().add_picture(str(png))
+    path = tmp_path / "带图的模板.docx"
+    d.save(path)
+    r, res = one(summary, tmp_path, template=path)
+    assert not RP.prepared(path).fast
+    out = docx.Document(str(res.file))
+    assert out.inline_shapes and "孟庄镇" not in out.paragraphs[1].text
+    assert any("一、总体情况" == p.text for p in out.paragraphs)
