@@ -40,6 +40,7 @@ from .tables import append_text_row, atomic_target, cell_text, save_workbook, st
 from .tasklist import read_task_list
 from .workers import in_workers
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
+from .zipparts import PackedPart, write_packed
 
 CARRIED_FILL = "E2EFDA"        # answers carried over from the unit's previous round
 TOKEN_UNIT = "@@GK_UNIT@@"
@@ -63,6 +64,8 @@ class Prototype:
     plan_year: object
     token_parts: frozenset = frozenset()
     _rows: dict = field(default_factory=dict)      # (task id, role, place) -> (row XML, TaskRow)
+    _packed: dict = field(default_factory=dict)    # part name -> PackedPart, the parts every unit shares
+    _ledger_parts: tuple | None = None             # the ledger sheet cut where each unit's own content goes
 
     # -------------------------------------------------------------- build (once per run)
     @classmethod
@@ -228,13 +231,7 @@ class Prototype:
             for name in self.order:
                 data = self.data[name]
                 if name == self.ledger_part:
-                    xml = data.decode("utf-8")
-                    r0 = self.header_row + 1
-                    xml = re.sub(rf'<row r="{r0}"[ >].*?<row r="{r0 + 3}"[^>]*(?:/>|>.*?</row>)', lambda _: rows_xml,
-                                 xml, count=1, flags=re.S)
-                    xml = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+', rf"\g<1>{last}", xml)
-                    xml = re.sub(rf'(?<=[A-Z]){L.MAX_ROW}(?=["\s])', str(last), xml)
-                    data = xml.encode("utf-8")
+                    data = self._ledger_xml(rows_xml, last)
                 elif name == "xl/workbook.xml":       # the filter's hidden name follows the filter
                     data = re.sub(rb'(_xlnm\._FilterDatabase"[^>]*>[^<]*\$)' + str(L.MAX_ROW).encode() + rb"<",
                                   lambda m: m.group(1) + str(last).encode() + b"<", data)
@@ -243,8 +240,28 @@ class Prototype:
                 elif name in self.token_parts:
                     data = data.replace(TOKEN_UNIT.encode(), xml_text(unit).encode()) \
                                .replace(TOKEN_UNIT_ID.encode(), uid.encode())
+                else:                                 # the same for every unit: deflated once
+                    if name not in self._packed:
+                        self._packed[name] = PackedPart.of(data)
+                    write_packed(z, name, self._packed[name])
+                    continue
                 z.writestr(name, data)
         return out.getvalue(), meta_rows
+
+    def _ledger_xml(self, rows: str, last: int) -> bytes:
+        """The ledger sheet with the unit's task rows in place of the template's probe rows, and every range
+        the template opened to MAX_ROW (validations, formats, filter, dimension) ending at the last task."""
+        if self._ledger_parts is None:          # cut once: "\x00" where the rows go, "\x01" for the last row
+            xml = self.data[self.ledger_part].decode("utf-8")
+            r0 = self.header_row + 1
+            xml = re.sub(rf'<row r="{r0}"[ >].*?<row r="{r0 + 3}"[^>]*(?:/>|>.*?</row>)', "\x00", xml, count=1,
+                         flags=re.S)
+            xml = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+', "\\g<1>\x01", xml)
+            xml = re.sub(rf'(?<=[A-Z]){L.MAX_ROW}(?=["\s])', "\x01", xml)
+            self._ledger_parts = tuple(xml.split("\x00"))
+        head, tail = self._ledger_parts
+        n = str(last)
+        return (head.replace("\x01", n) + rows + tail.replace("\x01", n)).encode("utf-8")
 
     def _ledger_rows(self, tasks: list, carried: dict) -> tuple[str, list[L.TaskRow]]:
         parts = []

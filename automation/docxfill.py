@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import re
 import zipfile
-import zlib
 from pathlib import Path
 
 from docx.opc.coreprops import CoreProperties
@@ -26,6 +25,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, meta
 
 from .tables import atomic_target
+from .zipparts import PackedPart, write_packed
 
 DOCUMENT, CORE = "word/document.xml", "docProps/core.xml"
 TAGGED = re.compile(r"\{[{%#]")
@@ -59,8 +59,7 @@ class PreparedDocx:
         self.templates = parts                         # part name -> (head, compiled body, tail)
         self.core = parse_xml(raw[CORE])
         # every untouched part compressed once; its bytes are copied into each report
-        self.packed = {n: _deflate(b) for n, b in raw.items() if n not in parts and n != CORE}
-        self.sizes = {n: (len(b), zlib.crc32(b)) for n, b in raw.items()}
+        self.packed = {n: PackedPart.of(b) for n, b in raw.items() if n not in parts and n != CORE}
 
     def variables(self) -> set[str]:
         """The variables the template uses (what docxtpl's get_undeclared_template_variables finds in the
@@ -113,7 +112,7 @@ class PreparedDocx:
                     if name in rendered:
                         z.writestr(name, rendered[name])
                     else:
-                        _write_packed(z, info, self.packed[name], *self.sizes[name])
+                        write_packed(z, name, self.packed[name], info.date_time)
         return out
 
     def _after_render(self, xml: str) -> str:
@@ -143,21 +142,3 @@ class PreparedDocx:
         with atomic_target(out) as tmp:
             tpl.save(str(tmp))
         return out
-
-
-def _deflate(data: bytes) -> bytes:
-    c = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush()
-
-
-def _write_packed(z: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, size: int, crc: int) -> None:
-    """Add a part whose deflated bytes are already made (zipfile has no public way to copy them)."""
-    zi = zipfile.ZipInfo(info.filename, info.date_time)
-    zi.compress_type, zi.file_size, zi.compress_size, zi.CRC = zipfile.ZIP_DEFLATED, size, len(packed), crc
-    zi.header_offset = z.fp.tell()
-    z.fp.write(zi.FileHeader(False))
-    z.fp.write(packed)
-    z.start_dir = z.fp.tell()
-    z._didModify = True
-    z.filelist.append(zi)
-    z.NameToInfo[zi.filename] = zi
