@@ -351,7 +351,7 @@ def figure_cells(fv: FiguresView):
     """Every input cell: a number, whole where a count is meant, not negative (but signed 本年增/减), not
     absurdly large.  A cell that fails keeps no value: it never becomes 0 downstream."""
     spec = fv.spec
-    inputs = set(spec.input_keys)
+    inputs = spec.input_set
     for key, ref in fv.cells.items():
         if key not in inputs:
             continue
@@ -424,7 +424,7 @@ def typed_totals(fv: FiguresView):
     if fv.bad:
         return
     full = spec.complete(fv.values)
-    totals = [k for k in spec.all_keys if k not in spec.input_keys and k in fv.cells]
+    totals = [k for k in spec.total_keys if k in fv.cells]
     for key in totals:
         shown = number(fv.at(fv.cells[key]))
         if shown is not None and shown != full[key]:

@@ -132,6 +132,8 @@ class Spec:
             ["fee_yuan"]
         self.all_keys = self.t2_keys + self.t3_keys + self.t4_keys + ["fee_yuan"]
         self.key_set = frozenset(self.all_keys)
+        self.input_set = frozenset(self.input_keys)
+        self.total_keys = [k for k in self.all_keys if k not in self.input_set]     # derived from the inputs
         self.decimal = set(self.t2_decimal) | {"fee_yuan"}
 
     def t2_row(self, label: str) -> list[str]:
