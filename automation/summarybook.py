@@ -380,11 +380,12 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet(FIGURES)
     spec = spec_for(plan.get("year"))
     fig_units = [u for u in units if u in s["figures"]]
-    status = {u: s["figures"][u].get(L.FIGURE_STATUS, L.FIGURES_OK) for u in fig_units}
+    status, extra, sums = _figure_pass(s["figures"], fig_units, spec)
     usable = [status[u] == L.FIGURES_OK for u in fig_units]
-    keys = spec.all_keys + _extra_keys(s["figures"], fig_units, spec)
+    keys = spec.all_keys + extra
     if len(fig_units) > MATRIX_MAX:
-        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of)
+        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of,
+                                            [sums.get(k, 0) for k in keys])
         return
     cols = FIGURE_FIXED + fig_units
     all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
@@ -431,14 +432,21 @@ def balance_mark(spec, figs: dict, usable: bool) -> str:
     return ("✗" if spec.check_balance(figs) else "✓") if usable else "—"
 
 
-def _extra_keys(figures: dict, fig_units: list[str], spec) -> list[str]:
-    """The figures outside the national tables (the narrative counts), in the order units gave them."""
-    out: dict = {}
+def _figure_pass(figures, fig_units: list[str], spec) -> tuple[dict, list[str], dict]:
+    """One pass over the units' figures (each read once): every unit's 数据状态, the figures outside the
+    national tables (the narrative counts) in the order units gave them, and the usable units' sums."""
+    status, extra, sums = {}, {}, {}
     for u in fig_units:
-        for k in figures[u]:
-            if k not in spec.all_keys and k != L.FIGURE_STATUS:
-                out[k] = None
-    return list(out)
+        figs = figures[u]
+        status[u] = figs.get(L.FIGURE_STATUS, L.FIGURES_OK)
+        own = [k for k in figs if k not in spec.key_set and k != L.FIGURE_STATUS]
+        extra.update(dict.fromkeys(own))
+        if status[u] == L.FIGURES_OK:
+            keys = spec.all_keys + own
+            for k, v in zip(keys, figure_values(spec, keys, figs, True)):
+                if isinstance(v, (int, float)):
+                    sums[k] = sums.get(k, 0) + v
+    return status, list(extra), sums
 
 
 def figure_label(spec, key: str) -> str:
@@ -448,7 +456,7 @@ def figure_label(spec, key: str) -> str:
 
 
 def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str], usable: list[bool],
-                    category_of: dict) -> BigSheet:
+                    category_of: dict, totals: list) -> BigSheet:
     """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top.
     Each unit's figures are read twice (for the totals, then for its row), never all held at once."""
     cols = FIGURE_ROW_FIXED + [figure_label(spec, k) for k in keys]
@@ -457,11 +465,6 @@ def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str],
     ws.set_row(0, 96)
     ws.freeze_panes(2, 1)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
-    totals = [0] * len(keys)
-    for u, ok in zip(fig_units, usable):
-        if ok:
-            totals = figure_totals([figure_values(spec, keys, s["figures"][u], ok)], [ok], totals)
-
     def rows():                             # made while the sheet is written, a unit at a time
         yield [(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"), ("", "text")] + \
             [(t, "num") for t in totals], None
