@@ -685,3 +685,17 @@ def test_a_template_with_a_picture_is_filled_by_docxtpl_itself(summary, tmp_path
     out = docx.Document(str(res.file))
     assert out.inline_shapes and "孟庄镇" not in out.paragraphs[1].text
     assert any("一、总体情况" == p.text for p in out.paragraphs)
+
+
+def test_spawned_workers_are_used_only_for_batches_worth_their_start(monkeypatch):
+    """Windows starts workers by spawning (the package imported again in each): a 60-unit batch stays in
+    the button's own process there; forked workers (Linux) pay off from the stage's own threshold."""
+    from automation import workers as W
+
+    monkeypatch.setattr(W.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(W.multiprocessing, "get_start_method", lambda: "fork")
+    assert W.worker_count(60, 40) == 2 and W.worker_count(39, 40) == 1
+    monkeypatch.setattr(W.multiprocessing, "get_start_method", lambda: "spawn")
+    assert W.worker_count(60, 40) == 1 and W.worker_count(40 * W.SPAWN_FACTOR, 40) == 2
+    monkeypatch.setattr(W.os, "cpu_count", lambda: 1)
+    assert W.worker_count(10 ** 6, 40) == 1
