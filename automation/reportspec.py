@@ -10,9 +10,8 @@ Figures are a flat dict ``key -> number``:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from dataclasses import field
+from dataclasses import dataclass, field
+from functools import cached_property
 
 T2_BLOCKS = [
     ("第二十条第（一）项", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
@@ -161,22 +160,30 @@ class Spec:
         out = {k: fig.get(k) or 0 for k in self.all_keys}
         for k, v in fig.items():
             out.setdefault(k, v)
-        n = len(self.t3_rows)
-        for r in range(1, n + 1):
-            if r != self.t3_total_row:
-                out[t3(r, 7)] = sum(out[t3(r, c)] for c in range(1, 7))
-        for c in range(1, 8):
-            out[t3(self.t3_total_row, c)] = sum(out[t3(r, c)] for r in self.t3_result_rows)
-        for g in range(3):
-            out[t4(5 * g + 5)] = sum(out[t4(5 * g + i)] for i in range(1, 5))
+        for total, parts in self._sums:
+            out[total] = sum(out[p] for p in parts)
         return out
+
+    @cached_property
+    def _sums(self) -> list[tuple[str, list[str]]]:
+        """Each total and the cells it adds, in the order they are derived: table 三's row totals (总计
+        column), then its 总计 row (whose 总计 column adds the row totals just made), then table 四's groups."""
+        n = len(self.t3_rows)
+        out = [(t3(r, 7), [t3(r, c) for c in range(1, 7)]) for r in range(1, n + 1) if r != self.t3_total_row]
+        out += [(t3(self.t3_total_row, c), [t3(r, c) for r in self.t3_result_rows]) for c in range(1, 8)]
+        out += [(t4(5 * g + 5), [t4(5 * g + i) for i in range(1, 5)]) for g in range(3)]
+        return out
+
+    @cached_property
+    def _sums_by_total(self) -> dict[str, list[str]]:
+        return dict(self._sums)
 
     def check_balance(self, inputs: dict) -> list[RuleResult]:
         """Rule 1 on the six applicant columns, from input cells only (totals are derived)."""
         out = []
         for c in range(1, 7):
             g = lambda r: inputs.get(t3(r, c)) or 0  # noqa: E731
-            total = sum(g(r) for r in self.t3_result_rows)
+            total = sum(inputs.get(k) or 0 for k in self._sums_by_total[t3(self.t3_total_row, c)])
             left, right = g(1) + g(2), total + g(self.t3_carry_row)
             if left != right:
                 out.append(RuleResult(1, False, "三", "一+二 与 三（七）+四", T3_COLS[c - 1],
