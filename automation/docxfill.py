@@ -4,7 +4,7 @@ docxtpl, per report, opens the template package, serialises and cleans its XML f
 renders, parses the result again, rebuilds the package and saves every part: ~45 ms a report, most of it
 identical work.  ``PreparedDocx`` does the template-only part once: docxtpl cleans the body, headers and
 footers (its own ``patch_xml``, so tags are read exactly as docxtpl reads them), Jinja compiles them, and the
-parts no tag touches are compressed once.  ``fill(context, out)`` then renders the tagged parts, applies
+parts no tag touches are compressed once.  ``fill(context, out, props)`` then renders the tagged parts, applies
 docxtpl's post-render steps (paragraph joins, escaped braces, tabs and line breaks typed in the text) and
 writes the package with the unchanged parts' compressed bytes copied.
 
@@ -34,6 +34,10 @@ LISTING_CHARS = re.compile("[\t\a\n\f]")
 NOT_PREPARABLE = re.compile(r"<wp:docPr\b|\{%-?\s*tc\b")
 # the core properties docxtpl renders as templates (the rest are set per report by the caller)
 TEMPLATED_PROPS = ("comments", "identifier", "language", "subject")
+
+
+def _tagged(data: bytes) -> bool:
+    return bool(TAGGED.search(data.decode("utf-8", errors="replace")))
 
 
 class ListingTemplate(DocxTemplate):
@@ -71,9 +75,11 @@ class PreparedDocx:
     def _tagged_parts(self, raw: dict[str, bytes]) -> dict | None:
         """The parts holding Jinja tags, cleaned and compiled; None when the template needs docxtpl per render."""
         tpl = self.docxtpl
-        doc = raw.get(DOCUMENT, b"").decode("utf-8")
-        if NOT_PREPARABLE.search(doc) or any(n.startswith("word/footnotes") and TAGGED.search(b.decode("utf-8"))
-                                             for n, b in raw.items()):
+        try:
+            doc = raw.get(DOCUMENT, b"").decode("utf-8")
+        except UnicodeDecodeError:                     # Word writes UTF-8; anything else is left to docxtpl
+            return None
+        if NOT_PREPARABLE.search(doc) or any(n.startswith("word/footnotes") and _tagged(b) for n, b in raw.items()):
             return None
         start, end = re.search(r"<w:body[ >]", doc), doc.rfind("</w:body>")
         if start is None or end < 0:
@@ -84,7 +90,7 @@ class PreparedDocx:
             if rel.reltype in (tpl.HEADER_URI, tpl.FOOTER_URI) and not rel.is_external:
                 part = rel.target_part
                 name = str(part.partname).lstrip("/")
-                if name in raw and TAGGED.search(raw[name].decode("utf-8")):
+                if name in raw and _tagged(raw[name]):
                     xml = tpl.get_part_xml(part)
                     declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     out[name] = (declaration, self._compile(tpl.patch_xml(xml)), "")
