@@ -67,17 +67,22 @@ class Context:
         self.spec = spec_for(plan.year)
 
     def unit_named_in(self, path_text: str) -> str | None:
-        """The unit a file's name or folder names (the longest unit name or alias in it), if any."""
+        """The unit a file's name or folder names (the longest unit name or alias in it), if any.  Looked up
+        by the path's substrings of each length a name has, so it costs the same for 60 units or 20,000."""
         if not hasattr(self, "_names"):
             names = {u: u for u in self.assignments}
             if self.registry is not None:
                 for info in self.registry.units.values():
                     for n in [info.name, *info.aliases]:
                         names.setdefault(n, info.name)
-            self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
-        for n, unit in self._names:
-            if n and n in path_text:
-                return unit
+            names.pop("", None)
+            self._names = names
+            self._lengths = sorted({len(n) for n in names}, reverse=True)
+        for size in self._lengths:
+            for i in range(len(path_text) - size + 1):
+                unit = self._names.get(path_text[i:i + size])
+                if unit is not None:
+                    return unit
         return None
 
     def expected_ids(self, unit: str) -> list[str]:

@@ -867,3 +867,20 @@ def test_who_owes_what_is_stored_compactly_and_older_ledgers_still_read():
     packed = pack_tasks(pairs)
     assert isinstance(packed, str) and unpack_tasks(packed) == pairs
     assert unpack_tasks([["2021-01-01", "lead"]]) == [("2021-01-01", "lead")] and unpack_tasks("") == []
+
+
+def test_the_unit_a_file_name_names_is_the_longest_name_in_it():
+    from automation.registry import Registry, UnitInfo
+    from automation.returned import Context
+
+    reg = Registry()
+    reg.units["区财政局"] = UnitInfo("区财政局", ["财政局"], "部门")
+    reg.units["光明路街道"] = UnitInfo("光明路街道", ["光明路街道办事处"], "镇街")
+    reg._index()
+    ctx = Context.__new__(Context)
+    ctx.assignments, ctx.registry = {"区财政局": None, "光明路街道": None, "财政": None}, reg
+    assert ctx.unit_named_in("光明路街道办事处_2021政务公开任务台账.xlsx") == "光明路街道"
+    assert ctx.unit_named_in("第1次调度/区财政局/台账.xlsx") == "区财政局"      # not 财政局 or 财政
+    assert ctx.unit_named_in("财政局报送.xlsx") == "区财政局"                    # an alias names its unit
+    assert ctx.unit_named_in("财政.xlsx") == "财政"
+    assert ctx.unit_named_in("台账（已填）.xlsx") is None
