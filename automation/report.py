@@ -196,10 +196,10 @@ def prepared(tpl_path: Path) -> PreparedDocx:
 
 
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
+    now = dt.datetime.now().replace(microsecond=0)
     return prepared(tpl_path).fill(context, out, {          # what Word's file properties show
         "title": f"{context['organ']}{context['year']}年政府信息公开工作年度报告",
-        "author": context["organ"], "last_modified_by": context["organ"],
-        "created": dt.datetime.now().replace(microsecond=0), "modified": dt.datetime.now().replace(microsecond=0),
+        "author": context["organ"], "last_modified_by": context["organ"], "created": now, "modified": now,
         "revision": 1})
 
 
