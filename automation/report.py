@@ -196,7 +196,8 @@ def prepared(tpl_path: Path) -> PreparedDocx:
 
 
 def render(tpl_path: Path, context: dict, out: Path) -> Path:
-    now = dt.datetime.now().replace(microsecond=0)
+    # the file stores UTC ("…Z"); the local time of a Beijing PC written as UTC would show 8 hours late
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
     return prepared(tpl_path).fill(context, out, {          # what Word's file properties show
         "title": f"{context['organ']}{context['year']}年政府信息公开工作年度报告",
         "author": context["organ"], "last_modified_by": context["organ"], "created": now, "modified": now,

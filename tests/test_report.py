@@ -699,3 +699,18 @@ def test_spawned_workers_are_used_only_for_batches_worth_their_start(monkeypatch
     assert W.worker_count(60, 40) == 1 and W.worker_count(40 * W.SPAWN_FACTOR, 40) == 2
     monkeypatch.setattr(W.os, "cpu_count", lambda: 1)
     assert W.worker_count(10 ** 6, 40) == 1
+
+
+def test_file_properties_store_the_time_in_utc_on_a_beijing_pc(summary, tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        r, res = one(summary, tmp_path)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    created = docx.Document(str(res.file)).core_properties.created
+    now = dt.datetime.now(dt.timezone.utc)
+    assert abs((created.replace(tzinfo=dt.timezone.utc) - now).total_seconds()) < 300
