@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import reportspec as R
 from . import unitbook as L
@@ -124,9 +125,15 @@ def clean_detail(text: str, unit: str = "") -> str:
 def skeleton(text: str, names: list[str]) -> str:
     """The frame of a sentence: numbers, quoted titles and unit names taken out."""
     s = re.sub(r"“[^”]*”|‘[^’]*’", "“”", text)
-    for name in sorted(names, key=len, reverse=True):
+    for name in _longest_first(tuple(names)):
         s = s.replace(name, "X")
     return re.sub(r"[0-9０-９.]+", "#", s)
+
+
+@lru_cache(maxsize=16)
+def _longest_first(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Unit names, longest first (a batch's reports share one list: sorted once, not per sentence)."""
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 def join_names(names: list[str], most: int = 3) -> str:
