@@ -185,7 +185,8 @@ def number(v) -> float | None:
 
 
 @lru_cache(maxsize=256)
-def _index(letter: str) -> int:
+def column_index(letter: str) -> int:
+    """0-based index of a column letter (A -> 0)."""
     return column_index_from_string(letter) - 1
 
 
@@ -208,7 +209,7 @@ class TaskRowView:
         return f"{self.columns[key]}{self.row}"
 
     def raw(self, key: str):
-        c = _index(self.columns[key])
+        c = column_index(self.columns[key])
         v = self.values[c] if c < len(self.values) else None
         return None if v == "" else v
 

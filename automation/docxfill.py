@@ -100,7 +100,7 @@ class PreparedDocx:
         """Parsed once: the variables it uses noted, then compiled from the same tree."""
         tree = self.env.parse(re.sub(r"<w:p([ >])", r"\n<w:p\1", xml))
         self._variables |= meta.find_undeclared_variables(tree)
-        return Environment.from_string(self.env, tree)     # compiled from the tree; no cache keyed by text
+        return self.env.from_string(tree)
 
     def fill(self, context: dict, out: Path, props: dict) -> Path:
         """Write the filled template to ``out``; ``props``: core properties set after the template's own

@@ -164,11 +164,14 @@ _ENV = None
 
 
 def _jinja_env():
-    """Autoescaping, strict undefined variables, and compiled parts reused across a batch."""
+    """Autoescaping, strict undefined variables, and template text compiled once (what docxtpl compiles
+    again for every report of a template it fills itself, and templated file properties)."""
     global _ENV
     if _ENV is None:
         class CachingEnvironment(Environment):
             def from_string(self, source, globals=None, template_class=None):
+                if not isinstance(source, str):          # a parsed tree: compiled once by its owner
+                    return super().from_string(source, globals, template_class)
                 key = (source, template_class)
                 hit = self._gk_cache.get(key)
                 if hit is None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
-from .checks import MAX_FILE_BYTES, FiguresView, RawFile, TaskRowView, run_checks
+from .checks import MAX_FILE_BYTES, FiguresView, RawFile, TaskRowView, column_index, run_checks
 from .problems import Problem
 from .reportspec import spec_for
 from .tables import CALAMINE_ERRORS, cell_text
@@ -205,7 +205,7 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
         if header_row is None:
             P.append(Problem("NOT_OUR_FILE", name))
             return None
-        id_col = _col(cols["id"])
+        id_col = column_index(cols["id"])
         ids = [cell_text(r[id_col]).strip() for r in ledger_rows[header_row:]
                if len(r) > id_col and cell_text(r[id_col]).strip()]
         unit = _match_unit(ids, ctx, rows_of if L.GUIDE_SHEET in sheets else None)
@@ -223,10 +223,6 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
     if named and named != ret.unit:
         P.append(Problem("NAME_MISMATCH", name, params={"unit": ret.unit, "other": named}))
     return meta
-
-
-def _col(letter: str) -> int:
-    return column_index_from_string(letter) - 1
 
 
 def _find_header(rows: list[list]) -> tuple[int | None, dict]:
@@ -274,7 +270,7 @@ def _map_columns(ret: Return, rows, meta: L.Meta) -> None:
             where.setdefault(text, []).append(get_column_letter(i + 1))
     for key, letter in list(meta.columns.items()):
         title = meta.titles.get(key) or L.COLUMN_BY_KEY[key].title
-        at = header[_col(letter)] if _col(letter) < len(header) else ""
+        at = header[column_index(letter)] if column_index(letter) < len(header) else ""
         if at == title:
             continue
         found = where.get(title, [])
@@ -321,7 +317,7 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, prote
 def _read_task_rows(ret: Return, rows, meta: L.Meta, formulas: set, ctx: Context) -> None:
     """Rows found by task id (a moved row is still its task); inserted and deleted rows are named."""
     P, name, cols = ret.problems, ret.name, meta.columns
-    id_col = _col(cols["id"])
+    id_col = column_index(cols["id"])
     present: dict[str, int] = {}
     for r_i in range(meta.header_row, len(rows)):
         row = rows[r_i]

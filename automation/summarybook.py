@@ -383,9 +383,9 @@ def _write(wb, s: dict, deferred: dict) -> None:
     status, extra, sums = _figure_pass(s["figures"], fig_units, spec)
     usable = [status[u] == L.FIGURES_OK for u in fig_units]
     keys = spec.all_keys + extra
+    totals = [sums.get(k, 0) for k in keys]
     if len(fig_units) > MATRIX_MAX:
-        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of,
-                                            [sums.get(k, 0) for k in keys])
+        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of, totals)
         return
     cols = FIGURE_FIXED + fig_units
     all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
@@ -397,7 +397,6 @@ def _write(wb, s: dict, deferred: dict) -> None:
               ("数据状态（不可用、未报送的单位不计入合计、不生成报告；更正数据后把状态改为“可用”）", "text"), ("", "text"),
               (f"可用 {sum(usable)}/{len(fig_units)}", "text")] + [(status[u], "text") for u in fig_units])
     columns = [figure_values(spec, keys, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
-    totals = figure_totals(columns, usable, [0] * len(keys))
     for i, key in enumerate(keys):
         table, row_label, col_label = spec.label_of(key)
         big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (totals[i], "num")]
@@ -416,15 +415,6 @@ def figure_values(spec, keys: list[str], figs: dict, usable: bool) -> list:
     shown = spec.complete(figs)
     national = spec.key_set
     return [(shown.get(k) or 0) if k in national else shown.get(k) for k in keys]
-
-
-def figure_totals(columns: list[list], usable: list[bool], start: list) -> list:
-    """``start`` plus the usable units' figures, figure by figure (text never summed)."""
-    totals = start
-    for values, ok in zip(columns, usable):
-        if ok:
-            totals = [t + v if isinstance(v, (int, float)) else t for t, v in zip(totals, values)]
-    return totals
 
 
 def balance_mark(spec, figs: dict, usable: bool) -> str:
@@ -457,8 +447,9 @@ def figure_label(spec, key: str) -> str:
 
 def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str], usable: list[bool],
                     category_of: dict, totals: list) -> BigSheet:
-    """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top.
-    Each unit's figures are read twice (for the totals, then for its row), never all held at once."""
+    """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top
+    (``totals``, summed in the first pass over the figures); each unit's row is made when it is written,
+    never all held at once."""
     cols = FIGURE_ROW_FIXED + [figure_label(spec, k) for k in keys]
     widths = [20, 8, 9, 8] + [10] * len(keys)
     xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
