@@ -16,6 +16,7 @@ import re
 import zipfile
 from copy import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 from functools import lru_cache
 from pathlib import Path
 
@@ -280,8 +281,12 @@ class Prototype:
             parts.append(f'<row r="{self.header_row + 1}"/>')
         return "".join(parts), meta_rows
 
+    @cached_property
+    def _order(self) -> list[tuple[str, str]]:
+        """(column key, letter) from left to right."""
+        return sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
+
     def _ledger_row(self, task, role: str, i: int, answer: dict | None) -> tuple[str, L.TaskRow]:
-        order = sorted(self.columns.items(), key=lambda kv: column_index_from_string(kv[1]))
         r = self.header_row + i
         values = L.locked_cells(task, role, i)
         meta_row = L.TaskRow(task.id, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r)
@@ -290,7 +295,7 @@ class Prototype:
         variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
         height = _row_height([(values.get(k), self.widths[self.columns[k]])
                               for k in ("text", "section", "others", "detail")])
-        cells = [cell_xml(f"{letter}{r}", variant.get(letter, "0"), values.get(key)) for key, letter in order]
+        cells = [cell_xml(f"{letter}{r}", variant.get(letter, "0"), values.get(key)) for key, letter in self._order]
         return f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>', meta_row
 
     def _meta_xml(self, data: bytes, unit: str, uid: str, task_rows: list[L.TaskRow]) -> bytes:
