@@ -336,8 +336,7 @@ class FiguresView:
         return bool(self.values) and not self.bad
 
     def at(self, ref: str):
-        r, c = coordinate_to_tuple(ref)
-        r, c = r - 1, c - 1
+        r, c = _row_col(ref)
         if r < len(self.rows) and c < len(self.rows[r]):
             v = self.rows[r][c]
             return None if v == "" else v
@@ -345,6 +344,13 @@ class FiguresView:
 
     def problem(self, code: str, ref: str, **params) -> Problem:
         return Problem(code, self.file, L.FIGURE_SHEET, ref, params)
+
+
+@lru_cache(maxsize=4096)
+def _row_col(ref: str) -> tuple[int, int]:
+    """0-based (row, column) of a cell reference such as "D27"."""
+    r, c = coordinate_to_tuple(ref)
+    return r - 1, c - 1
 
 
 @check("figures", "FORMULA_IN_INPUT", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER", "FIGURE_TOO_LARGE")

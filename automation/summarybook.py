@@ -59,6 +59,9 @@ def write_summary(summary: dict, output) -> Path:
         deferred: dict = {}
         _write(wb, summary, deferred)
         wb.close()
+        for source in ("entries", "figures"):     # reopened by whichever process reads through them next
+            if hasattr(summary.get(source), "close"):
+                summary[source].close()
         fill_big_sheets(str(tmp), deferred)
     return out
 

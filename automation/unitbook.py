@@ -224,7 +224,8 @@ def meta_common_rows(plan, spec, round_name: str, issued: str, due, header_row: 
             ("fingerprint", plan_fingerprint(plan)), ("round", round_name or ""), ("issued_at", issued),
             ("due", due.isoformat() if due else ""), ("header_row", header_row)]
     rows += [("col", k, v, (titles or {}).get(k, COLUMN_BY_KEY[k].title)) for k, v in columns.items()]
-    rows += [("fig", k, c) for k, c in figures.items()] + [("extra", a, b) for a, b in extras]
+    # the figure cells in one row ("t3_r1_c1=D27;…"): a row each made the sheet a quarter of what collect reads
+    rows += [("figs", ";".join(f"{k}={c}" for k, c in figures.items()))] + [("extra", a, b) for a, b in extras]
     return rows
 
 
@@ -239,7 +240,9 @@ def read_meta(rows: Iterable) -> Meta:
         if kind == "col":
             m.columns[str(row[1])] = str(row[2])
             m.titles[str(row[1])] = cell_text(row[3]).strip() or COLUMN_BY_KEY.get(str(row[1]), Column("", "", 0, False)).title
-        elif kind == "fig":
+        elif kind == "figs":
+            m.figures.update(pair.split("=", 1) for pair in str(row[1]).split(";") if "=" in pair)
+        elif kind == "fig":                          # workbooks distributed before the one-row form
             m.figures[str(row[1])] = str(row[2])
         elif kind == "extra":
             m.extras.append((str(row[1]), str(row[2])))

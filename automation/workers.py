@@ -65,3 +65,33 @@ def die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG = 1
         except OSError:
             pass
+
+
+class Forked:
+    """``fn(*args)`` in a forked child process, while this one goes on; ``wait()`` says whether it finished
+    without error.  Where processes are spawned rather than forked (Windows, macOS), or on one core, it runs
+    nothing (``started`` is False) and the caller does the work itself."""
+
+    def __init__(self, fn, *args):
+        self.proc = None
+        if multiprocessing.get_start_method() == "fork" and (os.cpu_count() or 1) >= 2:
+            self.proc = multiprocessing.get_context("fork").Process(target=_forked, args=(fn, args), daemon=True)
+            self.proc.start()
+
+    @property
+    def started(self) -> bool:
+        return self.proc is not None
+
+    def wait(self) -> bool:
+        if self.proc is None:
+            return False
+        self.proc.join()
+        return self.proc.exitcode == 0
+
+
+def _forked(fn, args) -> None:
+    die_with_parent()
+    try:
+        fn(*args)
+    except BaseException:            # the parent does the work itself; no traceback on the user's screen
+        sys.exit(1)

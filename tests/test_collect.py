@@ -673,6 +673,31 @@ def test_round_two_carries_answers_and_never_lowers_the_state(env, sent):
 
 # ------------------------------------------------------------------------------ figures: validated, never assumed
 
+def test_a_workbook_distributed_with_a_row_per_figure_cell_is_still_read(env):
+    """Workbooks sent before the metadata held the figure cells in one row ("figs") list them a row each
+    ("fig"): their figures are read and a slip is named at its cell all the same."""
+    back, files, run, tmp = env
+
+    def old_form_with_a_slip(wb, m):
+        meta = wb[L.META_SHEET]
+        row = next(r for r in meta.iter_rows() if r[0].value == "figs")
+        row[0].value, row[1].value = "fig", R.t3(1, 1)
+        row[2].value = m["fig"][R.t3(1, 1)]
+        for key, ref in m["fig"].items():
+            if key != R.t3(1, 1):
+                meta.append(["fig", key, ref])
+        wb[L.FIGURE_SHEET][m["fig"][R.t3(1, 2)]] = "三件"
+
+    path = edit(files["区财政局"], back / "财政局.xlsx", old_form_with_a_slip)
+    kinds = [r[0] for r in openpyxl.load_workbook(path)[L.META_SHEET].iter_rows(values_only=True)]
+    assert "figs" not in kinds and kinds.count("fig") == len(meta_of(files["区财政局"])[1]["fig"])
+    r = run()
+    cell = meta_of(files["区财政局"])[1]["fig"][R.t3(1, 2)]
+    assert ("TEXT_IN_NUMBER", cell) in {(p.code, p.cell) for p in r.problems if p.file == "财政局.xlsx"}
+    figures = r.summary["figures"]["区财政局"]
+    assert figures[L.FIGURE_STATUS] == L.FIGURES_UNUSABLE and R.t3(1, 1) in figures
+
+
 def test_bad_and_blank_figures_are_never_zero(env):
     from automation.report import make_reports
 

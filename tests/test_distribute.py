@@ -157,7 +157,7 @@ def test_metadata_matches(issued):
     for row in wb[L.META_SHEET].iter_rows(values_only=True):
         if row[0] == "task":
             tasks.append(row[1:4])
-        elif row[0] in ("col", "fig", "extra"):
+        elif row[0] in ("col", "figs", "extra"):
             continue
         else:
             meta[row[0]] = row[1]
@@ -266,7 +266,7 @@ def test_figure_formulas_compute(issued, tmp_path):
     shutil.copy(result.files["区财政局"], src)
     wb = openpyxl.load_workbook(src)
     f = wb[L.FIGURE_SHEET]
-    meta = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
+    meta = L.read_meta_openpyxl(wb).figures
     f[meta[R.t3(1, 1)]] = 10      # 新收: 10 自然人, 2 商业企业
     f[meta[R.t3(1, 2)]] = 2
     f[meta[R.t3(3, 1)]] = 6       # 予以公开

@@ -30,8 +30,9 @@ def year2020(tmp_path):
 def test_unit_workbook_has_the_2019_tables(year2020):
     tmp, tasks, res = year2020
     wb = openpyxl.load_workbook(res.files["区财政局"])
-    meta = {r[0]: r[1] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] not in ("fig", "col", "task")}
-    figs = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
+    meta = L.read_meta_openpyxl(wb)
+    figs = meta.figures
+    meta = meta.info
     assert meta["report_format"] == "2019"
     assert set(R.SPEC_2019.all_keys) <= set(figs)
     f = wb[L.FIGURE_SHEET]
@@ -48,7 +49,7 @@ def test_2020_report_in_the_trial_format(year2020):
     for i, p in enumerate(res.files.values()):
         out = fill_return(p, back / f"{i}.xlsx", seed=i, mtime=dt.datetime(2020, 7, 8))
         wb = openpyxl.load_workbook(out)
-        figs = {r[1]: r[2] for r in wb[L.META_SHEET].iter_rows(values_only=True) if r[0] == "fig"}
+        figs = L.read_meta_openpyxl(wb).figures
         wb[L.FIGURE_SHEET][figs["t2_permit_delta"]] = -3            # a decrease is allowed here
         wb[L.FIGURE_SHEET][figs["t2_proc_amount"]] = 12.5
         wb.save(out)
