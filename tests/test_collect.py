@@ -909,3 +909,38 @@ def test_the_unit_a_file_name_names_is_the_longest_name_in_it():
     assert ctx.unit_named_in("财政局报送.xlsx") == "区财政局"                    # an alias names its unit
     assert ctx.unit_named_in("财政.xlsx") == "财政"
     assert ctx.unit_named_in("台账（已填）.xlsx") is None
+
+
+def _parts(path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}      # core.xml: the time written
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="processes are forked on Linux only")
+def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeypatch):
+    """A city's 落实情况明细 is made and deflated by a forked child while the parent writes the rest; the
+    workbook is the same, part for part, as one written in one process — and when the child fails, the
+    parent makes the sheet itself."""
+    from automation import xlsxparts
+
+    back, files, run, tmp = env
+    for i, unit in enumerate(["区财政局", "孟庄镇", "区民政局"]):
+        fill_return(files[unit], back / f"{unit}.xlsx", seed=i, mtime=ON_TIME)
+    run()
+    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 10 ** 9)
+    here = _parts(C.rebuild(tmp / "台账.sqlite", tmp / "一个进程.xlsx").output)
+    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 2)
+    forked = C.rebuild(tmp / "台账.sqlite", tmp / "两个进程.xlsx").output
+    assert _parts(forked) == here
+    with zipfile.ZipFile(forked) as z:         # the sheet with the most rows was the child's: copied in last
+        rows = {n: z.read(n).count(b"<row ") for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
+        assert z.namelist()[-1] == max(rows, key=rows.get)
+    detail = list(openpyxl.load_workbook(forked)["落实情况明细"].iter_rows(min_row=2, values_only=True))
+    assert len(detail) > 40 and {r[3] for r in detail} == {"区财政局", "孟庄镇", "区民政局"}
+
+    def broken(*args):
+        raise OSError("disk full in the child")
+    monkeypatch.setattr(xlsxparts, "_deflate_sheet", broken)
+    assert _parts(C.rebuild(tmp / "台账.sqlite", tmp / "子进程失败.xlsx").output) == here
+    assert not list(tmp.glob("*.sheet")) and not list(tmp.glob("*.part"))
