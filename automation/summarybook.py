@@ -40,6 +40,9 @@ CHECK_KEY = "check"
 # a province) neither grows sideways: 任务进度 counts the units by status and category, 年度报告数据 has a
 # row per unit (the per-unit status of every task stays in 落实情况明细)
 MATRIX_MAX = 300
+# rows of 落实情况明细 on one sheet: Excel's 1,048,576 less the header; more (a province: 20,000 units x 54
+# tasks) go on in 落实情况明细（2）, （3）…
+DETAIL_PAGE_ROWS = 1048575
 CHART_MAX = 100               # units in the 总览 completion chart (the lowest, when there are more)
 BREAKDOWN = ["责任单位数", "已完成", "推进中", "未启动", "不适用", "未报送或未填写"]
 FIGURE_ROW_FIXED = ["单位", "类别", "数据状态", "一致性校验"]
@@ -328,24 +331,26 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 4, a["contact"] or "", F["text"])
         ws.write_string(r, 5, a["phone"] or "", F["text"])
 
-    # ---- 落实情况明细 (ready to quote in the report)
-    ws = wb.add_worksheet(DETAIL)
-    cols = DETAIL_COLUMNS
+    # ---- 落实情况明细 (ready to quote in the report); beyond a sheet's rows it goes on in 落实情况明细（2）…
     widths = [10, 10, 26, 13, 5, 7, 10, 6, 6, 34, 14, 15, 15]
-    xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
-    _head_height(ws, cols, widths)
-    fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
-    fmts.update({st: F[st] for st in STATUS_COLORS})
-    big = BigSheet(ws, DETAIL, fmts, cols)
     entries = s["entries"]
+    count = sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, row["task"]["id"]) in entries)
 
-    def detail_rows():                   # made while the sheet is written: one task's answers at a time
+    def detail_rows(start: int, stop: int):     # made while the sheet is written: one task's answers at a time
+        at = 0
         for row in s["task_rows"]:
             t = row["task"]
+            mine = [(u, role) for u, role in row["units"] if (u, t["id"]) in entries]
+            if at + len(mine) <= start or at >= stop:
+                at += len(mine)
+                continue
             section = (t.get("path") or [""])[0]
             title = short_title(t["text"], 30)              # once a task, not once a unit
             answers = entries.for_task(t["id"])
-            for u, role in row["units"]:
+            for u, role in mine:
+                at += 1
+                if not start < at <= stop:
+                    continue
                 e = answers.get(u)
                 if e is None:
                     continue
@@ -359,11 +364,19 @@ def _write(wb, s: dict, deferred: dict) -> None:
                                        (e.get("evidence"), widths[10]), (e.get("issues"), widths[11]),
                                        (e.get("next"), widths[12])], 13.5))
 
-    big.stream(sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, row["task"]["id"]) in entries),
-               detail_rows)
-    ws.autofilter(0, 0, 1, len(cols) - 1)
-    ws.freeze_panes(1, 0)
-    deferred[big.name] = big
+    for page, start in enumerate(range(0, max(count, 1), DETAIL_PAGE_ROWS), 1):
+        ws = wb.add_worksheet(detail_sheet_name(page))
+        cols = DETAIL_COLUMNS
+        xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
+        _head_height(ws, cols, widths)
+        fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
+        fmts.update({st: F[st] for st in STATUS_COLORS})
+        big = BigSheet(ws, ws.name, fmts, cols)
+        stop = min(count, start + DETAIL_PAGE_ROWS)
+        big.stream(stop - start, lambda start=start, stop=stop: detail_rows(start, stop))
+        ws.autofilter(0, 0, 1, len(cols) - 1)
+        ws.freeze_panes(1, 0)
+        deferred[big.name] = big
 
     # ---- 问题清单
     ws = wb.add_worksheet(PROBLEMS)
@@ -408,6 +421,11 @@ def _write(wb, s: dict, deferred: dict) -> None:
     big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
              ("✗" if "✗" in marks else "✓", "text")] + [(m, "text") for m in marks])
     deferred[big.name] = big
+
+
+def detail_sheet_name(page: int) -> str:
+    """落实情况明细, then 落实情况明细（2）… for the rows a sheet cannot hold."""
+    return DETAIL if page == 1 else f"{DETAIL}（{page}）"
 
 
 def figure_values(spec, keys: list[str], figs: dict, usable: bool) -> list:
@@ -529,6 +547,10 @@ def read_summary(path) -> SummaryData:
         if not need <= sheets:
             raise GongkaiError.of("SUMMARY_INVALID", p.name, detail="缺少工作表：" + "、".join(sorted(need - sheets)))
         rows = {n: wb.get_sheet_by_name(n).to_python() for n in need}
+        page = 2
+        while detail_sheet_name(page) in sheets:          # 落实情况明细 continued on further sheets
+            rows[DETAIL] += wb.get_sheet_by_name(detail_sheet_name(page)).to_python()[1:]
+            page += 1
     except CALAMINE_ERRORS as exc:
         raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None
     info: dict = {}
