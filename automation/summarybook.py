@@ -7,6 +7,7 @@ Every text a unit typed is written with write_string: '=HYPERLINK(...)' stays te
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +41,9 @@ CHECK_KEY = "check"
 # a province) neither grows sideways: 任务进度 counts the units by status and category, 年度报告数据 has a
 # row per unit (the per-unit status of every task stays in 落实情况明细)
 MATRIX_MAX = 300
-# rows of 落实情况明细 on one sheet: Excel's 1,048,576 less the header; more (a province: 20,000 units x 54
-# tasks) go on in 落实情况明细（2）, （3）…
-DETAIL_PAGE_ROWS = 1048575
+# rows of 落实情况明细 or 逾期任务 on one sheet: Excel's 1,048,576 less the header; more (a province: 20,000
+# units x 54 tasks) go on in 落实情况明细（2）, （3）…
+PAGE_ROWS = 1048575
 CHART_MAX = 100               # units in the 总览 completion chart (the lowest, when there are more)
 BREAKDOWN = ["责任单位数", "已完成", "推进中", "未启动", "不适用", "未报送或未填写"]
 FIGURE_ROW_FIXED = ["单位", "类别", "数据状态", "一致性校验"]
@@ -289,33 +290,26 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.autofilter(0, 0, max(1, n_units), len(cols) - 1)
     ws.freeze_panes(1, 1)
 
-    # ---- 逾期任务
-    ws = wb.add_worksheet(OVERDUE)
-    cols = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"]
-    _head(ws, cols, F["head"])
-    widths = _columns(ws, [10, 50, 11, 20, 6, 10, 10, 14])
-    xlsxwriter_print_setup(ws, widths)
-    r = 0
+    # ---- 逾期任务: a row per overdue task per unit not done (a city's can fill more than a sheet)
     contacts = {u["unit"]: u for u in s["unit_rows"]}
-    for row in s["task_rows"]:
-        if not row["overdue"]:
-            continue
-        for u, role in row["units"]:
-            st = row["statuses"].get(u)
-            if st in (L.DONE, L.NA):
-                continue
-            r += 1
-            t = row["task"]
-            ws.set_row(r, row_height_for([(t["text"], 50)], 13.5))
-            ws.write_string(r, 0, t["id"], F["text"])
-            ws.write_string(r, 1, t["text"], F["text"])
-            ws.write_string(r, 2, t.get("deadline") or "", F["text"])
-            ws.write_string(r, 3, u, F["text"])
-            ws.write_string(r, 4, ROLE_CN.get(role, role), F["text"])
-            ws.write_string(r, 5, st or ("未报送" if u in s["missing"] else "未填写"), F["text"])
-            ws.write_string(r, 6, contacts[u]["contact"] or "", F["text"])
-            ws.write_string(r, 7, contacts[u]["phone"] or "", F["text"])
-    ws.autofilter(0, 0, max(1, r), len(cols) - 1)
+
+    def late_pairs():                    # (task row, unit, role), made when looked at: a city has ~10^6
+        for row in s["task_rows"]:
+            if row["overdue"]:
+                for u, role in row["units"]:
+                    if row["statuses"].get(u) not in (L.DONE, L.NA):
+                        yield row, u, role
+
+    def overdue_rows(start: int, stop: int):
+        for row, u, role in itertools.islice(late_pairs(), start, stop):
+            t, st = row["task"], row["statuses"].get(u)
+            yield ([(t["id"], "text"), (t["text"], "text"), (t.get("deadline") or "", "text"), (u, "text"),
+                    (ROLE_CN.get(role, role), "text"), (st or ("未报送" if u in s["missing"] else "未填写"), "text"),
+                    (contacts[u]["contact"] or "", "text"), (contacts[u]["phone"] or "", "text")],
+                   row_height_for([(t["text"], 50)], 13.5))
+
+    _paged(wb, deferred, OVERDUE, ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"],
+           [10, 50, 11, 20, 6, 10, 10, 14], {"text": F["text"]}, F["head"], sum(1 for _ in late_pairs()), overdue_rows)
 
     # ---- 未报送单位 (the 催报 list)
     ws = wb.add_worksheet(MISSING)
@@ -364,19 +358,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
                                        (e.get("evidence"), widths[10]), (e.get("issues"), widths[11]),
                                        (e.get("next"), widths[12])], 13.5))
 
-    for page, start in enumerate(range(0, max(count, 1), DETAIL_PAGE_ROWS), 1):
-        ws = wb.add_worksheet(detail_sheet_name(page))
-        cols = DETAIL_COLUMNS
-        xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
-        _head_height(ws, cols, widths)
-        fmts = {"__head__": F["head"], "text": F["text"], "num": F["num"], "pct": F["pct"]}
-        fmts.update({st: F[st] for st in STATUS_COLORS})
-        big = BigSheet(ws, ws.name, fmts, cols)
-        stop = min(count, start + DETAIL_PAGE_ROWS)
-        big.stream(stop - start, lambda start=start, stop=stop: detail_rows(start, stop))
-        ws.autofilter(0, 0, 1, len(cols) - 1)
-        ws.freeze_panes(1, 0)
-        deferred[big.name] = big
+    fmts = {"text": F["text"], "num": F["num"], "pct": F["pct"], **{st: F[st] for st in STATUS_COLORS}}
+    _paged(wb, deferred, DETAIL, DETAIL_COLUMNS, widths, fmts, F["head"], count, detail_rows, repeat_cols=1)
 
     # ---- 问题清单
     ws = wb.add_worksheet(PROBLEMS)
@@ -423,9 +406,25 @@ def _write(wb, s: dict, deferred: dict) -> None:
     deferred[big.name] = big
 
 
-def detail_sheet_name(page: int) -> str:
+def page_name(name: str, page: int) -> str:
     """落实情况明细, then 落实情况明细（2）… for the rows a sheet cannot hold."""
-    return DETAIL if page == 1 else f"{DETAIL}（{page}）"
+    return name if page == 1 else f"{name}（{page}）"
+
+
+def _paged(wb, deferred: dict, name: str, cols: list[str], widths: list[float], fmts: dict, head_fmt, count: int,
+           rows, repeat_cols: int = 0) -> None:
+    """A sheet of ``count`` rows streamed from ``rows(start, stop)``, going on in ``name（2）``… past
+    PAGE_ROWS; each page with the header, filter, frozen header row and print setup."""
+    for page, start in enumerate(range(0, max(count, 1), PAGE_ROWS), 1):
+        ws = wb.add_worksheet(page_name(name, page))
+        xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=repeat_cols)
+        _head_height(ws, cols, widths)
+        big = BigSheet(ws, ws.name, {"__head__": head_fmt, **fmts}, cols)
+        stop = min(count, start + PAGE_ROWS)
+        big.stream(stop - start, lambda start=start, stop=stop: rows(start, stop))
+        ws.autofilter(0, 0, 1, len(cols) - 1)
+        ws.freeze_panes(1, 0)
+        deferred[big.name] = big
 
 
 def figure_values(spec, keys: list[str], figs: dict, usable: bool) -> list:
@@ -548,8 +547,8 @@ def read_summary(path) -> SummaryData:
             raise GongkaiError.of("SUMMARY_INVALID", p.name, detail="缺少工作表：" + "、".join(sorted(need - sheets)))
         rows = {n: wb.get_sheet_by_name(n).to_python() for n in need}
         page = 2
-        while detail_sheet_name(page) in sheets:          # 落实情况明细 continued on further sheets
-            rows[DETAIL] += wb.get_sheet_by_name(detail_sheet_name(page)).to_python()[1:]
+        while page_name(DETAIL, page) in sheets:          # 落实情况明细 continued on further sheets
+            rows[DETAIL] += wb.get_sheet_by_name(page_name(DETAIL, page)).to_python()[1:]
             page += 1
     except CALAMINE_ERRORS as exc:
         raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None

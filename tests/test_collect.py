@@ -947,32 +947,34 @@ def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeyp
 
 
 def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
-    """落实情况明细 never passes Excel's row limit (a province: 20,000 units x 54 tasks is 1,080,000 rows): the
-    rows go on in 落实情况明细（2）… each with its header, and the report stage reads them all back."""
+    """落实情况明细 and 逾期任务 never pass Excel's row limit (a province: 20,000 units x 54 tasks is 1,080,000
+    rows): the rows go on in 落实情况明细（2）… each with its header, and the report stage reads them all back."""
     from automation import summarybook as SB
     from automation import xlsxparts
 
     back, files, run, tmp = env
     for i, unit in enumerate(["区财政局", "孟庄镇", "区民政局"]):
-        fill_return(files[unit], back / f"{unit}.xlsx", seed=i, mtime=ON_TIME)
-    run()
-    whole = C.rebuild(tmp / "台账.sqlite", tmp / "一页.xlsx").output
-    rows = list(openpyxl.load_workbook(whole)["落实情况明细"].iter_rows(values_only=True))
-    assert len(rows) > 50
-    monkeypatch.setattr(SB, "DETAIL_PAGE_ROWS", 20)
+        fill_return(files[unit], back / f"{unit}.xlsx", seed=i, share_done=0.3, mtime=ON_TIME)
+    run(due="2022-01-10", as_of=dt.datetime(2022, 1, 15))       # after year end: tasks overdue, a row per unit
+    whole = openpyxl.load_workbook(C.rebuild(tmp / "台账.sqlite", tmp / "一页.xlsx").output)
+    monkeypatch.setattr(SB, "PAGE_ROWS", 20)
     monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 15)        # and the largest sheet made by a forked child
     paged = C.rebuild(tmp / "台账.sqlite", tmp / "分页.xlsx").output
     wb = openpyxl.load_workbook(paged)
-    pages = [n for n in wb.sheetnames if n.startswith("落实情况明细")]
-    assert pages == ["落实情况明细"] + [f"落实情况明细（{i}）" for i in range(2, len(pages) + 1)]
-    assert len(pages) == -(-(len(rows) - 1) // 20)
-    got = [rows[0]]
-    for name in pages:
-        page = list(wb[name].iter_rows(values_only=True))
-        assert page[0] == rows[0] and 1 < len(page) <= 21 and wb[name].auto_filter.ref.startswith("A1:M")
-        got += page[1:]
-    assert got == rows
-    assert wb.sheetnames[wb.sheetnames.index(pages[-1]) + 1] == "问题清单"
-    one, many = SB.read_summary(whole), SB.read_summary(paged)
+    for name in ("落实情况明细", "逾期任务"):
+        rows = list(whole[name].iter_rows(values_only=True))
+        assert len(rows) > 41, name
+        pages = [n for n in wb.sheetnames if n.startswith(name)]
+        assert pages == [name] + [f"{name}（{i}）" for i in range(2, len(pages) + 1)]
+        assert len(pages) == -(-(len(rows) - 1) // 20)
+        got = [rows[0]]
+        for page_name in pages:
+            page = list(wb[page_name].iter_rows(values_only=True))
+            assert page[0] == rows[0] and 1 < len(page) <= 21 and wb[page_name].auto_filter.ref.startswith("A1:")
+            got += page[1:]
+        assert got == rows, name
+    assert wb.sheetnames.index("未报送单位") == wb.sheetnames.index("逾期任务（2）") + len(
+        [n for n in wb.sheetnames if n.startswith("逾期任务")]) - 1
+    one, many = SB.read_summary(tmp / "一页.xlsx"), SB.read_summary(paged)
     assert {u: d.entries for u, d in many.units.items()} == {u: d.entries for u, d in one.units.items()}
-    assert sum(len(d.entries) for d in many.units.values()) == len(rows) - 1
+    assert sum(len(d.entries) for d in many.units.values()) == whole["落实情况明细"].max_row - 1
