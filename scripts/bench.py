@@ -11,7 +11,9 @@
                                                   # (200-character 落实情况, balanced figures, a few slips):
                                                   # distribute, collect beside its floor (calamine reading the
                                                   # 3 sheets collect reads, one process), an unchanged
-                                                  # re-collect, reports (N + consolidated, up to --reports N)
+                                                  # re-collect, 5 more files arriving ('add': 5 returns held
+                                                  # back from the first collect), reports (N + consolidated,
+                                                  # up to --reports N)
     python scripts/bench.py buttons [--units 60]  # every console button at N units, in one warm process
 
 Each case runs in a fresh child process; the time is wall-clock, the memory the child's peak RSS.
@@ -197,6 +199,9 @@ def floor_read(back: Path) -> None:
                 wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
+LATER = 5                 # returns that arrive after the first collect (the 'add' step: a few new files)
+
+
 def scale_step(step: str, n: int, folder: Path) -> dict:
     """One stage at n units in this (fresh) process; the folder carries the files between steps."""
     t0 = time.perf_counter()
@@ -209,10 +214,19 @@ def scale_step(step: str, n: int, folder: Path) -> dict:
         distribute(tasks, folder / "sent", registry_path=reg, due="2021-07-10", round_name="基准")
     elif step == "fill":
         extra = f"{fill_realistically(folder / 'sent', folder / 'back')} returned"
+        (folder / "later").mkdir()
+        for p in sorted((folder / "back").glob("*.xlsx"))[-LATER:]:     # returned after the first collect
+            p.rename(folder / "later" / p.name)
+        extra += f", {LATER} of them held back for the 'add' step"
     elif step == "floor":
         floor_read(folder / "back")
-    elif step in ("collect", "recollect"):
+    elif step in ("collect", "recollect", "add"):
         from automation.collect import collect
+
+        if step == "add":
+            for p in (folder / "later").glob("*.xlsx"):
+                p.rename(folder / "back" / p.name)
+            t0 = time.perf_counter()
 
         r = collect(folder / "back", folder / "任务清单.xlsx", folder / "汇总.xlsx",
                     registry_path=folder / "名录.xlsx", round_name="基准", force=True)
@@ -232,7 +246,7 @@ def bench_scale(sizes: list[int], report_max: int) -> None:
     print(f"{'units':>7}  {'step':<10}{'seconds':>9}{'peak MB':>9}  note")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            steps = ["distribute", "fill", "floor", "collect", "recollect"] + (["report"] if n <= report_max else [])
+            steps = ["distribute", "fill", "floor", "collect", "recollect", "add"] + (["report"] if n <= report_max else [])
             floor = None
             for step in steps:
                 out = subprocess.run([sys.executable, __file__, "_scale", step, str(n), tmp], capture_output=True,
