@@ -421,7 +421,7 @@ def _paged(wb, deferred: dict, name: str, cols: list[str], widths: list[float], 
         _head_height(ws, cols, widths)
         big = BigSheet(ws, ws.name, {"__head__": head_fmt, **fmts}, cols)
         stop = min(count, start + PAGE_ROWS)
-        big.stream(stop - start, lambda start=start, stop=stop: rows(start, stop))
+        big.stream(stop - start, lambda a, b, start=start: rows(start + a, start + b))
         ws.autofilter(0, 0, 1, len(cols) - 1)
         ws.freeze_panes(1, 0)
         deferred[big.name] = big
@@ -476,10 +476,12 @@ def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str],
     ws.set_row(0, 96)
     ws.freeze_panes(2, 1)
     big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
-    def rows():                             # made while the sheet is written, a unit at a time
-        yield [(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"), ("", "text")] + \
-            [(t, "num") for t in totals], None
-        for u, ok in zip(fig_units, usable):
+    def rows(start: int, stop: int):        # made while the sheet is written, a unit at a time
+        if start == 0 < stop:
+            yield [(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"),
+                   ("", "text")] + [(t, "num") for t in totals], None
+        first, last = max(0, start - 1), max(0, stop - 1)         # row 0 is the total, row i unit i - 1
+        for u, ok in zip(fig_units[first:last], usable[first:last]):
             figs = s["figures"][u]
             yield [(u, "text"), (category_of.get(u, ""), "text"), (figs.get(L.FIGURE_STATUS, L.FIGURES_OK), "text"),
                    (balance_mark(spec, figs, ok), "text")] + [(v, "num") for v in figure_values(spec, keys, figs, ok)], None

@@ -8,6 +8,7 @@ which Excel never reads as formulas.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from .workers import Forked
-from .zipparts import DeflateWriter, write_packed_file
+from .zipparts import DeflateWriter, crc32_combine, write_packed_file
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -43,6 +44,8 @@ def cell_xml_tail(style: str, value) -> str:
     if isinstance(value, dt.date):
         return f' s="{style}"><v>{int(to_excel(value))}</v></c>'
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value.__class__ is float and value.is_integer() and abs(value) < 1e15:
+            value = int(value)          # 3.0 as 3: one way to write a number, whichever comes first in a cache
         return f' s="{style}"><v>{value}</v></c>'
     return f' s="{style}" t="inlineStr"><is><t xml:space="preserve">{xml_text(str(value))}</t></is></c>'
 
@@ -116,25 +119,31 @@ class BigSheet:
         self.heights.append(height)
 
     def stream(self, count: int, rows) -> None:
-        """Rows made only when the sheet is written — ``rows()`` yields (cells, height), ``count`` of them —
-        so a sheet of a million cells is never held whole in memory."""
+        """Rows made only when the sheet is written — ``rows(start, stop)`` yields (cells, height) for rows
+        start to stop - 1 of ``count`` — so a sheet of a million cells is never held whole in memory, and two
+        processes can each make a part of it."""
         self.count, self.source = count, rows
 
     def __len__(self) -> int:
         return self.count if self.source else len(self.rows)
 
-    def pairs(self):
-        return self.source() if self.source else zip(self.rows, self.heights)
+    def pairs(self, start: int = 0, stop: int | None = None):
+        stop = len(self) if stop is None else stop
+        if self.source:
+            return self.source(start, stop)
+        return itertools.islice(zip(self.rows, self.heights), start, stop)
 
 
-# a sheet of this many rows or more is written by a forked child while this process writes the rest
+# a sheet of this many rows or more is shared with a forked child: the child makes and deflates its first
+# rows while this process writes the other sheets and then the sheet's last rows
 PARALLEL_ROWS = 20000
 
 
 def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
-    """Stream the deferred rows into their sheets (a new zip, written part by part).  Where processes fork,
-    the largest sheet, when it is big, is made and deflated by a child process meanwhile and its bytes
-    copied in last (a city's 落实情况明细 and the rest of the summary on two cores)."""
+    """Stream the deferred rows into their sheets (a new zip, written part by part).  Where processes fork and
+    the largest sheet is big (a city's 落实情况明细), a child process makes and deflates its first rows while
+    this one writes the other sheets and then the rest of it; the two deflated pieces are joined into the
+    one part, copied in last.  The rows are split so both finish about together."""
     if not deferred:
         return
     src = zipfile.ZipFile(path)
@@ -143,19 +152,19 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
     by_part = {parts[name]: big for name, big in deferred.items()}
     letters = [get_column_letter(i + 1) for i in range(max(b.ncols for b in deferred.values()) + 1)]
     largest = max(by_part, key=lambda n: len(by_part[n]))
-    child = None
-    if len(by_part[largest]) >= PARALLEL_ROWS:
-        template = src.read(largest).decode("utf-8")
-        child = Forked(_deflate_sheet, template, by_part[largest], letters, path + ".sheet")
+    big, child, split = by_part[largest], None, 0
+    if len(big) >= PARALLEL_ROWS:
+        split = child_rows(big, sum(len(b) * b.ncols for n, b in by_part.items() if n != largest))
+        child = Forked(_deflate_rows, src.read(largest).decode("utf-8"), big, letters, split, path + ".sheet")
     tmp = path + ".part"
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
             for n in names:
                 if n == "xl/workbook.xml":         # autofilters' hidden names follow the rows written
                     xml = src.read(n).decode("utf-8")
-                    for big in deferred.values():
-                        last_ref = f"${letters[big.ncols - 1]}${max(2, len(big) + 1)}"
-                        xml = re.sub(rf"('?{re.escape(big.name)}'?!\$A\$1:)\$[A-Z]+\$\d+",
+                    for b in deferred.values():
+                        last_ref = f"${letters[b.ncols - 1]}${max(2, len(b) + 1)}"
+                        xml = re.sub(rf"('?{re.escape(b.name)}'?!\$A\$1:)\$[A-Z]+\$\d+",
                                      lambda m: m.group(1) + last_ref, xml)
                     dst.writestr(src.getinfo(n), xml.encode("utf-8"))
                 elif n not in by_part:
@@ -165,46 +174,69 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                         for chunk in sheet_xml(src.read(n).decode("utf-8"), by_part[n], letters):
                             out.write(chunk)
             if child and child.started:
-                if child.wait():
-                    with open(path + ".sheet", "rb") as fh:
-                        size, compress_size, crc = (int(x) for x in fh.readline().split())
-                        write_packed_file(dst, largest, fh, size, compress_size, crc, src.getinfo(largest).date_time)
-                else:                              # the child failed: the same sheet made here (or its error)
-                    with dst.open(largest, "w") as out:
-                        for chunk in sheet_xml(src.read(largest).decode("utf-8"), by_part[largest], letters):
-                            out.write(chunk)
+                _join_pieces(dst, src, largest, big, letters, split, child, path)
     finally:
         if child and child.started:
             child.wait()
-            if os.path.exists(path + ".sheet"):
-                os.unlink(path + ".sheet")
+        for leftover in (path + ".sheet", path + ".rest"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
     src.close()
     shutil.move(tmp, path)
 
 
-def _deflate_sheet(template: str, big: BigSheet, letters: list[str], target: str) -> None:
-    """In a child process: the sheet's XML deflated into ``target``, after a first line with its size,
-    compressed size and CRC."""
+def child_rows(big: BigSheet, other_cells: int) -> int:
+    """How many of the big sheet's rows the child makes: half of all the cells still to write, counting
+    the other sheets' cells, which this process writes first."""
+    return min(len(big), max(0, (len(big) * big.ncols + other_cells) // (2 * big.ncols)))
+
+
+def _deflate_rows(template: str, big: BigSheet, letters: list[str], stop: int, target: str) -> None:
+    """In a child process: the sheet's XML up to row ``stop`` deflated into ``target`` (ending on a byte
+    boundary, for the rest to follow), after a first line with its size, compressed size and CRC."""
     with open(target, "wb") as fh:
         fh.write(b" " * 64 + b"\n")               # room for the line written when the sizes are known
         packed = DeflateWriter(fh)
-        for chunk in sheet_xml(template, big, letters):
+        for chunk in sheet_xml(template, big, letters, 0, stop, tail=False):
             packed.write(chunk)
-        packed.close()
+        packed.close(last=False)
         compress_size = fh.tell() - 65
         fh.seek(0)
         fh.write(f"{packed.size} {compress_size} {packed.crc}".encode().ljust(64))
 
 
-def sheet_xml(xml: str, big: BigSheet, letters: list[str]):
+def _join_pieces(dst, src, name: str, big: BigSheet, letters: list[str], split: int, child: Forked, path: str):
+    """The child's first rows and this process's last rows, deflated apart, copied in as one part; when the
+    child failed, the whole sheet is made here."""
+    template = src.read(name).decode("utf-8")
+    with open(path + ".rest", "w+b") as rest:
+        packed = DeflateWriter(rest)
+        for chunk in sheet_xml(template, big, letters, split, len(big), head=False):
+            packed.write(chunk)
+        packed.close()
+        if not child.wait():
+            with dst.open(name, "w") as out:
+                for chunk in sheet_xml(template, big, letters):
+                    out.write(chunk)
+            return
+        with open(path + ".sheet", "rb") as first:
+            size, compress_size, crc = (int(x) for x in first.readline().split())
+            rest_size = rest.tell()
+            rest.seek(0)
+            write_packed_file(dst, name, [first, rest], size + packed.size, compress_size + rest_size,
+                              crc32_combine(crc, packed.crc, packed.size), src.getinfo(name).date_time)
+
+
+def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop: int | None = None,
+              head: bool = True, tail: bool = True):
     """The sheet part XlsxWriter wrote (header row and the probe row of formats) with the big sheet's rows
-    in place of the probe, in chunks of UTF-8."""
+    in place of the probe, in chunks of UTF-8; or a piece of it: rows ``start`` to ``stop`` - 1, with or
+    without what comes before and after the rows."""
+    stop = len(big) if stop is None else stop
     probe = re.search(r'<row r="2"[^>]*>(.*?)</row>', xml, re.S)
     styles = {big.fmt_names[column_index_from_string(m.group(1)) - 1]: m.group(2)
               for m in re.finditer(r'<c r="([A-Z]+)2" s="(\d+)"', probe.group(1))}
     last = f"{letters[big.ncols - 1]}{max(2, len(big) + 1)}"
-    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()])
-    tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last}"', xml[probe.end():])
     cache: dict = {}                      # (value, format) -> the cell's XML after its reference
 
     def frag(cell):
@@ -215,10 +247,11 @@ def sheet_xml(xml: str, big: BigSheet, letters: list[str]):
         return f
 
     opening = ['<c r="' + letter for letter in letters]
-    yield head.encode("utf-8")
+    if head:
+        yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()]).encode("utf-8")
     chunk = []
     written = 0
-    for r, (cells, ht) in enumerate(big.pairs(), 2):
+    for r, (cells, ht) in enumerate(big.pairs(start, stop), start + 2):
         written += 1
         rs = str(r)
         attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
@@ -228,6 +261,8 @@ def sheet_xml(xml: str, big: BigSheet, letters: list[str]):
         if len(chunk) >= 200:
             yield "".join(chunk).encode("utf-8")
             chunk = []
-    yield ("".join(chunk) + tail).encode("utf-8")
-    if written != len(big):
-        raise RuntimeError(f"{big.name}: {written} rows written, {len(big)} announced")
+    if tail:
+        chunk.append(re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last}"', xml[probe.end():]))
+    yield "".join(chunk).encode("utf-8")
+    if written != stop - start:
+        raise RuntimeError(f"{big.name}: {written} rows written, {stop - start} announced")

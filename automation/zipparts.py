@@ -29,16 +29,20 @@ def write_packed(z: zipfile.ZipFile, name: str, part: PackedPart, date_time=(198
     _added(z, name)
 
 
-def write_packed_file(z: zipfile.ZipFile, name: str, fh, size: int, compress_size: int, crc: int,
+def write_packed_file(z: zipfile.ZipFile, name: str, pieces: list, size: int, compress_size: int, crc: int,
                       date_time=(1980, 1, 1, 0, 0, 0)) -> None:
-    """The same for deflated bytes waiting in an open file (a large part another process compressed)."""
+    """The same for deflated bytes waiting in open files, one piece after the other (a large part that two
+    processes compressed)."""
     _add_header(z, name, size, compress_size, crc, date_time)
-    shutil.copyfileobj(fh, z.fp, 1 << 20)
+    for fh in pieces:
+        shutil.copyfileobj(fh, z.fp, 1 << 20)
     _added(z, name)
 
 
 class DeflateWriter:
-    """Raw deflate into a file, counting size and CRC as zip needs them (``write`` text as UTF-8)."""
+    """Raw deflate into a file, counting size and CRC as zip needs them.  ``close(last=False)`` ends on a
+    byte boundary without a final block, so another writer's deflate can follow it in the same part (the way
+    pigz compresses one stream in pieces): join the pieces' CRCs with ``crc32_combine``."""
 
     def __init__(self, fh, level: int = 1):
         self.fh, self.size, self.crc = fh, 0, 0
@@ -49,8 +53,46 @@ class DeflateWriter:
         self.crc = zlib.crc32(raw, self.crc)
         self.fh.write(self._c.compress(raw))
 
-    def close(self) -> None:
-        self.fh.write(self._c.flush())
+    def close(self, last: bool = True) -> None:
+        self.fh.write(self._c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH))
+
+
+# crc32_combine as zlib (1.2.12 and later) computes it; Python's zlib module does not offer it.  Polynomials
+# over GF(2) in zlib's reflected form: bit 31 is x^0.
+_POLY = 0xEDB88320
+
+
+def _multmodp(a: int, b: int) -> int:
+    m, p = 1 << 31, 0
+    while True:
+        if a & m:
+            p ^= b
+            if a & (m - 1) == 0:
+                return p
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+
+
+def _x2n_table() -> list[int]:
+    table, p = [], 1 << 30                       # x^1
+    for _ in range(32):
+        table.append(p)
+        p = _multmodp(p, p)
+    return table
+
+
+_X2N = _x2n_table()
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of A followed by B, from crc32(A), crc32(B) and len(B)."""
+    p, k, n = 1 << 31, 3, len2                   # x^0; len2 bytes are 8 * len2 bits: x^(2^3) per byte
+    while n:
+        if n & 1:
+            p = _multmodp(_X2N[k & 31], p)
+        n >>= 1
+        k += 1
+    return _multmodp(p, crc1) ^ (crc2 & 0xFFFFFFFF)
 
 
 def _add_header(z: zipfile.ZipFile, name: str, size: int, compress_size: int, crc: int, date_time) -> None:

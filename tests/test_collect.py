@@ -919,9 +919,10 @@ def _parts(path) -> dict:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="processes are forked on Linux only")
 def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeypatch):
-    """A city's 落实情况明细 is made and deflated by a forked child while the parent writes the rest; the
-    workbook is the same, part for part, as one written in one process — and when the child fails, the
-    parent makes the sheet itself."""
+    """A city's 落实情况明细 is shared with a forked child (it makes and deflates the first rows while the
+    parent writes the other sheets and the last rows; the pieces are joined into one part): the workbook is
+    the same, part for part, as one written in one process, wherever the rows are split — and when the
+    child fails, the parent makes the sheet itself."""
     from automation import xlsxparts
 
     back, files, run, tmp = env
@@ -933,6 +934,10 @@ def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeyp
     monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 2)
     forked = C.rebuild(tmp / "台账.sqlite", tmp / "两个进程.xlsx").output
     assert _parts(forked) == here
+    for share in (0, 1, 0.5, 1.0):           # the child's rows: none, one, half, all (the parent's: the rest)
+        monkeypatch.setattr(xlsxparts, "child_rows", lambda big, other, share=share: int(share * len(big))
+                            if isinstance(share, float) else share)
+        assert _parts(C.rebuild(tmp / "台账.sqlite", tmp / f"分开{share}.xlsx").output) == here, share
     with zipfile.ZipFile(forked) as z:         # the sheet with the most rows was the child's: copied in last
         rows = {n: z.read(n).count(b"<row ") for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
         assert z.namelist()[-1] == max(rows, key=rows.get)
@@ -941,7 +946,7 @@ def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeyp
 
     def broken(*args):
         raise OSError("disk full in the child")
-    monkeypatch.setattr(xlsxparts, "_deflate_sheet", broken)
+    monkeypatch.setattr(xlsxparts, "_deflate_rows", broken)
     assert _parts(C.rebuild(tmp / "台账.sqlite", tmp / "子进程失败.xlsx").output) == here
     assert not list(tmp.glob("*.sheet")) and not list(tmp.glob("*.part"))
 
