@@ -85,6 +85,9 @@ class Figures(FromLedger, Mapping):
         row = self._db().execute("SELECT data FROM figures WHERE file_id=?", (self.file_of[unit],)).fetchone()
         return json.loads(row[0])
 
+    def __contains__(self, unit) -> bool:          # without reading the figures (Mapping's would)
+        return unit in self.file_of
+
     def __iter__(self):
         return iter(self.file_of)
 

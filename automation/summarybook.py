@@ -444,7 +444,9 @@ def balance_mark(spec, figs: dict, usable: bool) -> str:
 
 def _figure_pass(figures, fig_units: list[str], spec) -> tuple[dict, list[str], dict]:
     """One pass over the units' figures (each read once): every unit's 数据状态, the figures outside the
-    national tables (the narrative counts) in the order units gave them, and the usable units' sums."""
+    national tables (the narrative counts) in the order units gave them, and the usable units' sums.  The
+    totals are sums of their parts, so the sum of the units' totals is the total of the summed parts: the
+    inputs are added up and the totals derived once."""
     status, extra, sums = {}, {}, {}
     for u in fig_units:
         figs = figures[u]
@@ -452,10 +454,13 @@ def _figure_pass(figures, fig_units: list[str], spec) -> tuple[dict, list[str], 
         own = [k for k in figs if k not in spec.key_set and k != L.FIGURE_STATUS]
         extra.update(dict.fromkeys(own))
         if status[u] == L.FIGURES_OK:
-            keys = spec.all_keys + own
-            for k, v in zip(keys, figure_values(spec, keys, figs, True)):
-                if isinstance(v, (int, float)):
+            for k, v in figs.items():
+                if k != L.FIGURE_STATUS and isinstance(v, (int, float)) and not isinstance(v, bool):
                     sums[k] = sums.get(k, 0) + v
+    national = spec.complete({k: v for k, v in sums.items() if k in spec.key_set})
+    sums = {k: v for k, v in sums.items() if k not in spec.key_set}
+    if any(s == L.FIGURES_OK for s in status.values()):
+        sums.update((k, national[k]) for k in spec.all_keys)
     return status, list(extra), sums
 
 
