@@ -14,6 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
@@ -23,7 +24,7 @@ from .narrative import short_title
 from .reportsections import classify, section_name
 from .reportspec import spec_for
 from .tables import CALAMINE_ERRORS, atomic_target, row_height_for, xlsxwriter_print_setup
-from .xlsxparts import BigSheet, fill_big_sheets
+from .xlsxparts import BigSheet, Formula, fill_big_sheets
 
 # the sheets, and the headers the reader relies on
 OVERVIEW, TASKS, UNITS, OVERDUE, MISSING, DETAIL, PROBLEMS, FIGURES = (
@@ -252,43 +253,39 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.autofilter(0, 0, 1, len(fixed) - 1 + len(extra))
     deferred[big.name] = big
 
-    # ---- 单位进度 (sortable for the 通报 ranking)
+    # ---- 单位进度 (sortable for the 通报 ranking), a row per unit: a city's thousands made as the sheet is written
     ws = wb.add_worksheet(UNITS)
     cols = UNIT_COLUMNS
-    _head(ws, cols, F["head"])
     widths = _columns(ws, [20, 6, 6, 6, 6, 6, 6, 7, 7, 15, 6, 6, 24, 8, 13, 14, 12])
     xlsxwriter_print_setup(ws, widths, repeat_cols=1)
     _head_height(ws, cols, widths)
     counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
-    for r, u in enumerate(s["unit_rows"], 1):
-        u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
-        ws.write_string(r, 0, u["unit"], F["text"])
-        ws.write_string(r, 1, u["category"] or "", F["text"])
-        for c, k in enumerate(counts, 2):
-            ws.write_number(r, c, u[k], F["num"])
-        ws.write_number(r, 8, u["rate"], F["pct"])
-        if u["returned_at"]:
-            ws.write_datetime(r, 9, dt.datetime.fromisoformat(u["returned_at"]), F["datetime"])
-        else:
-            ws.write_string(r, 9, "未报送", F["未报送"])
-        ws.write_string(r, 10, "是" if u["late"] else "", F["overdue"])
-        ws.write_number(r, 11, u["problems"], F["num"])
-        ws.write_string(r, 12, u["file"] or "", F["text"])
-        ws.write_string(r, 13, u["contact"] or "", F["text"])
-        ws.write_string(r, 14, u["phone"] or "", F["text"])
-        ws.write_string(r, 15, u["data_round"] or "", F["text"])
-        ws.write_string(r, 16, u["time_source"] or "", F["text"])
     n_units = len(s["unit_rows"])
-    total_row = n_units + 1                 # 合计, outside the filter so sorting never moves it
-    ws.write_string(total_row, 0, "合计", F["head"])
-    for c in range(2, 2 + len(counts) + 1):
-        if n_units:
-            col = get_column_letter(c + 1)
-            ws.write_formula(total_row, c, f"=SUM({col}2:{col}{n_units + 1})", F["num"])
-    ws.write_number(total_row, 8, sum(u["done"] for u in s["unit_rows"]) / max(1, sum(
-        u["tasks"] - u["na"] for u in s["unit_rows"])), F["pct"])
-    ws.autofilter(0, 0, max(1, n_units), len(cols) - 1)
+    big = BigSheet(ws, UNITS, {"__head__": F["head"], "head": F["head"], "text": F["text"], "num": F["num"],
+                               "pct": F["pct"], "datetime": F["datetime"], "未报送": F["未报送"],
+                               "overdue": F["overdue"]}, cols)
+
+    def unit_rows(start: int, stop: int):
+        for u in s["unit_rows"][start:stop]:
+            u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
+            yield [(u["unit"], "text"), (u["category"] or "", "text")] + [(u[k], "num") for k in counts] + [
+                (u["rate"], "pct"),
+                (to_excel(dt.datetime.fromisoformat(u["returned_at"])), "datetime") if u["returned_at"]
+                else ("未报送", "未报送"),
+                ("是" if u["late"] else "", "overdue"), (u["problems"], "num"), (u["file"] or "", "text"),
+                (u["contact"] or "", "text"), (u["phone"] or "", "text"), (u["data_round"] or "", "text"),
+                (u["time_source"] or "", "text")], None
+        if stop > n_units:              # 合计, below the filter so sorting never moves it
+            sums = [(Formula(f"SUM({get_column_letter(c + 1)}2:{get_column_letter(c + 1)}{n_units + 1})"), "num")
+                    if n_units else ("", "num") for c in range(2, 2 + len(counts))]
+            rate = sum(u["done"] for u in s["unit_rows"]) / max(1, sum(u["tasks"] - u["na"] for u in s["unit_rows"]))
+            yield [("合计", "head"), ("", "text")] + sums + [(rate, "pct")], None
+
+    big.stream(n_units + 1, unit_rows)
+    big.filter_rows = max(1, n_units)
+    ws.autofilter(0, 0, 1, len(cols) - 1)
     ws.freeze_panes(1, 1)
+    deferred[big.name] = big
 
     # ---- 逾期任务: a row per overdue task per unit not done (a city's can fill more than a sheet)
     contacts = {u["unit"]: u for u in s["unit_rows"]}

@@ -34,9 +34,20 @@ def xml_text(s: str) -> str:
     return escape(_ILLEGAL_XML.sub("", s))
 
 
+class Formula:
+    """A formula cell of a big sheet (``Formula("SUM(C2:C101)")``); equal to no text, so never mistaken for
+    a cached string."""
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
 def cell_xml_tail(style: str, value) -> str:
     """A sheet cell as XML after its '<c r="A1"' opening.  Strings are inline strings; dates become
     serial numbers in the given (date-formatted) style."""
+    if value.__class__ is Formula:
+        return f' s="{style}"><f>{xml_text(value.text)}</f></c>'
     if value is None or value == "":
         return f' s="{style}"/>'
     if isinstance(value, dt.datetime):
@@ -106,6 +117,7 @@ class BigSheet:
     def __init__(self, ws, name: str, formats: dict, header: list[str]):
         self.name, self.rows, self.heights = name, [], []
         self.source, self.count = None, 0        # rows made while the sheet is written (stream)
+        self.filter_rows: int | None = None      # rows under the filter, when not all (a total row below it)
         self.fmt_names = list(formats)
         for c, t in enumerate(header):
             ws.write_string(0, c, t, formats["__head__"])
@@ -126,6 +138,9 @@ class BigSheet:
 
     def __len__(self) -> int:
         return self.count if self.source else len(self.rows)
+
+    def filtered(self) -> int:
+        return len(self) if self.filter_rows is None else self.filter_rows
 
     def pairs(self, start: int = 0, stop: int | None = None):
         stop = len(self) if stop is None else stop
@@ -163,7 +178,7 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                 if n == "xl/workbook.xml":         # autofilters' hidden names follow the rows written
                     xml = src.read(n).decode("utf-8")
                     for b in deferred.values():
-                        last_ref = f"${letters[b.ncols - 1]}${max(2, len(b) + 1)}"
+                        last_ref = f"${letters[b.ncols - 1]}${max(2, b.filtered() + 1)}"
                         xml = re.sub(rf"('?{re.escape(b.name)}'?!\$A\$1:)\$[A-Z]+\$\d+",
                                      lambda m: m.group(1) + last_ref, xml)
                     dst.writestr(src.getinfo(n), xml.encode("utf-8"))
@@ -237,6 +252,7 @@ def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop:
     styles = {big.fmt_names[column_index_from_string(m.group(1)) - 1]: m.group(2)
               for m in re.finditer(r'<c r="([A-Z]+)2" s="(\d+)"', probe.group(1))}
     last = f"{letters[big.ncols - 1]}{max(2, len(big) + 1)}"
+    last_filtered = f"{letters[big.ncols - 1]}{max(2, big.filtered() + 1)}"
     cache: dict = {}                      # (value, format) -> the cell's XML after its reference
 
     def frag(cell):
@@ -262,7 +278,7 @@ def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop:
             yield "".join(chunk).encode("utf-8")
             chunk = []
     if tail:
-        chunk.append(re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last}"', xml[probe.end():]))
+        chunk.append(re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last_filtered}"', xml[probe.end():]))
     yield "".join(chunk).encode("utf-8")
     if written != stop - start:
         raise RuntimeError(f"{big.name}: {written} rows written, {stop - start} announced")
