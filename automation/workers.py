@@ -88,6 +88,12 @@ class Forked:
         self.proc.join()
         return self.proc.exitcode == 0
 
+    def stop(self) -> None:
+        """End the child now (the work it was doing is no longer wanted)."""
+        if self.proc is not None and self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
+
 
 def _forked(fn, args) -> None:
     die_with_parent()

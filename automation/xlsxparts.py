@@ -190,6 +190,12 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                             out.write(chunk)
             if child and child.started:
                 _join_pieces(dst, src, largest, big, letters, split, child, path)
+    except BaseException:                      # a full disk, an interrupted run: the child's rows are not wanted
+        if child:
+            child.stop()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     finally:
         if child and child.started:
             child.wait()

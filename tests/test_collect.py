@@ -1,6 +1,8 @@
 """Collect: every problem in the catalogue on a file built for it, the ledger, the summary."""
 import datetime as dt
+import errno
 import hashlib
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -17,6 +19,7 @@ from automation import unitbook as L
 from automation import reportspec as R
 from automation.demo import DETAILS, fill_return
 from automation.distribute import distribute
+from automation.problems import GongkaiError
 from automation.plan import read_plan
 from automation.resources import SAMPLE_REGISTRY, workbook_template
 from automation.tasklist import write_task_list
@@ -943,6 +946,20 @@ def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeyp
         assert z.namelist()[-1] == max(rows, key=rows.get)
     detail = list(openpyxl.load_workbook(forked)["落实情况明细"].iter_rows(min_row=2, values_only=True))
     assert len(detail) > 40 and {r[3] for r in detail} == {"区财政局", "孟庄镇", "区民政局"}
+
+    def full_disk(xml, big, *args, **kw):           # the parent's own sheets fail; the child's rows are not wanted
+        if big.name == "任务进度":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return sheet_xml(xml, big, *args, **kw)
+    sheet_xml = xlsxparts.sheet_xml
+    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 2)
+    monkeypatch.setattr(xlsxparts, "sheet_xml", full_disk)
+    before = sorted(tmp.iterdir())
+    with pytest.raises(GongkaiError) as err:
+        C.rebuild(tmp / "台账.sqlite", tmp / "磁盘已满.xlsx")
+    assert err.value.problem.code == "DISK_FULL" and sorted(tmp.iterdir()) == before
+    assert not multiprocessing.active_children()
+    monkeypatch.setattr(xlsxparts, "sheet_xml", sheet_xml)
 
     def broken(*args):
         raise OSError("disk full in the child")
