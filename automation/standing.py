@@ -216,8 +216,11 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
                           "unassigned": unassigned.get(t["id"], "")})
     unit_rows = []
     problem_count: dict[str, int] = {}
+    unit_of_file: dict[str, str] = {}                # a file's name -> the (first) unit it is the file of
+    for u, name in files_of.items():
+        unit_of_file.setdefault(name, u)
     for p in problems:
-        u = p.params.get("unit") or next((u for u, n in files_of.items() if n == p.file), None)
+        u = p.params.get("unit") or unit_of_file.get(p.file)
         if u:
             problem_count[u] = problem_count.get(u, 0) + 1
     deadlines = {t["id"]: (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
@@ -244,8 +247,9 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     def done_of(unit: str, fid: int) -> int:
         if fid not in done_in:
             ids = {tid for tid, _ in assignments[unit]["tasks"]}
-            done_in[fid] = sum(1 for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?",
-                                                            (fid,)) if st == L.DONE and tid in ids)
+            answers = status_of[unit].items() if state.get(unit, (None,))[0] == fid else con.execute(
+                "SELECT task_id, status FROM entries WHERE file_id=?", (fid,))   # the latest file's are in hand
+            done_in[fid] = sum(1 for tid, st in answers if st == L.DONE and tid in ids)
         return done_in[fid]
 
     for rnd, at_round in zip(upto, states):

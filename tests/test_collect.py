@@ -741,6 +741,10 @@ def test_bad_and_blank_figures_are_never_zero(env):
     assert [p.params["row"] for p in row_blank] == ["表三“二、上年结转政府信息公开申请数量”"]
     assert [p.file for p in find(r, "FIGURES_NOT_REPORTED")] == ["齐村镇.xlsx"]
     wb = openpyxl.load_workbook(r.output)
+    units = {row[0]: row for row in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
+    count = [c.value for c in wb["单位进度"][1]].index("问题数")        # a file's problems count for its unit
+    assert units["区财政局"][count] == sum(p.file == "财政局.xlsx" for p in r.problems) >= 5
+    assert units["齐村镇"][count] == sum(p.file == "齐村镇.xlsx" for p in r.problems) >= 1
     ws = wb["年度报告数据"]
     head = [c.value for c in ws[1]]
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
