@@ -14,7 +14,6 @@ from pathlib import Path
 
 import xlsxwriter
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
@@ -270,7 +269,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
             u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
             yield [(u["unit"], "text"), (u["category"] or "", "text")] + [(u[k], "num") for k in counts] + [
                 (u["rate"], "pct"),
-                (to_excel(dt.datetime.fromisoformat(u["returned_at"])), "datetime") if u["returned_at"]
+                (dt.datetime.fromisoformat(u["returned_at"]), "datetime") if u["returned_at"]
                 else ("未报送", "未报送"),
                 ("是" if u["late"] else "", "overdue"), (u["problems"], "num"), (u["file"] or "", "text"),
                 (u["contact"] or "", "text"), (u["phone"] or "", "text"), (u["data_round"] or "", "text"),
@@ -444,20 +443,19 @@ def _figure_pass(figures, fig_units: list[str], spec) -> tuple[dict, list[str], 
     national tables (the narrative counts) in the order units gave them, and the usable units' sums.  The
     totals are sums of their parts, so the sum of the units' totals is the total of the summed parts: the
     inputs are added up and the totals derived once."""
-    status, extra, sums = {}, {}, {}
+    status, extra, inputs = {}, {}, {}
     for u in fig_units:
         figs = figures[u]
         status[u] = figs.get(L.FIGURE_STATUS, L.FIGURES_OK)
-        own = [k for k in figs if k not in spec.key_set and k != L.FIGURE_STATUS]
-        extra.update(dict.fromkeys(own))
+        extra.update(dict.fromkeys(k for k in figs if k not in spec.key_set and k != L.FIGURE_STATUS))
         if status[u] == L.FIGURES_OK:
             for k, v in figs.items():
                 if k != L.FIGURE_STATUS and isinstance(v, (int, float)) and not isinstance(v, bool):
-                    sums[k] = sums.get(k, 0) + v
-    national = spec.complete({k: v for k, v in sums.items() if k in spec.key_set})
-    sums = {k: v for k, v in sums.items() if k not in spec.key_set}
-    if any(s == L.FIGURES_OK for s in status.values()):
-        sums.update((k, national[k]) for k in spec.all_keys)
+                    inputs[k] = inputs.get(k, 0) + v
+    if L.FIGURES_OK not in status.values():
+        return status, list(extra), {}
+    sums = spec.complete({k: v for k, v in inputs.items() if k in spec.key_set})       # every national key
+    sums.update((k, v) for k, v in inputs.items() if k not in spec.key_set)            # the narrative counts
     return status, list(extra), sums
 
 

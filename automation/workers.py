@@ -69,14 +69,18 @@ def die_with_parent() -> None:
 
 class Forked:
     """``fn(*args)`` in a forked child process, while this one goes on; ``wait()`` says whether it finished
-    without error.  Where processes are spawned rather than forked (Windows, macOS), or on one core, it runs
-    nothing (``started`` is False) and the caller does the work itself."""
+    without error and keeps what it returned in ``result``.  Where processes are spawned rather than forked
+    (Windows, macOS), or on one core, it runs nothing (``started`` is False) and the caller does the work
+    itself."""
 
     def __init__(self, fn, *args):
-        self.proc = None
+        self.proc, self.result, self._pipe = None, None, None
         if multiprocessing.get_start_method() == "fork" and (os.cpu_count() or 1) >= 2:
-            self.proc = multiprocessing.get_context("fork").Process(target=_forked, args=(fn, args), daemon=True)
+            ctx = multiprocessing.get_context("fork")
+            self._pipe, sending = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=_forked, args=(sending, fn, args), daemon=True)
             self.proc.start()
+            sending.close()                  # the child's end: a child that dies unheard reads as EOF here
 
     @property
     def started(self) -> bool:
@@ -85,19 +89,26 @@ class Forked:
     def wait(self) -> bool:
         if self.proc is None:
             return False
+        if self._pipe is not None:
+            try:
+                self.result = self._pipe.recv()
+            except EOFError:                 # failed or killed before it could answer
+                self.result = None
+            self._pipe.close()
+            self._pipe = None
         self.proc.join()
-        return self.proc.exitcode == 0
+        return self.proc.exitcode == 0 and self.result is not None
 
     def stop(self) -> None:
         """End the child now (the work it was doing is no longer wanted)."""
         if self.proc is not None and self.proc.is_alive():
             self.proc.terminate()
-            self.proc.join()
+        self.wait()
 
 
-def _forked(fn, args) -> None:
+def _forked(sending, fn, args) -> None:
     die_with_parent()
     try:
-        fn(*args)
+        sending.send(fn(*args))
     except BaseException:            # the parent does the work itself; no traceback on the user's screen
         sys.exit(1)

@@ -44,13 +44,15 @@ class Formula:
 
 
 def cell_xml_tail(style: str, value) -> str:
-    """A sheet cell as XML after its '<c r="A1"' opening.  Strings are inline strings; dates become
-    serial numbers in the given (date-formatted) style."""
+    """A sheet cell as XML after its '<c r="A1"' opening.  Strings are inline strings; dates and times
+    become serial numbers in the given (date-formatted) style, a time of day as the fraction."""
     if value.__class__ is Formula:
         return f' s="{style}"><f>{xml_text(value.text)}</f></c>'
     if value is None or value == "":
         return f' s="{style}"/>'
     if isinstance(value, dt.datetime):
+        if value.time() != dt.time():
+            return f' s="{style}"><v>{to_excel(value)!r}</v></c>'
         value = value.date()
     if isinstance(value, dt.date):
         return f' s="{style}"><v>{int(to_excel(value))}</v></c>'
@@ -168,9 +170,10 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
     letters = [get_column_letter(i + 1) for i in range(max(b.ncols for b in deferred.values()) + 1)]
     largest = max(by_part, key=lambda n: len(by_part[n]))
     big, child, split = by_part[largest], None, 0
+    template = src.read(largest).decode("utf-8")         # the largest sheet as XlsxWriter left it
     if len(big) >= PARALLEL_ROWS:
         split = child_rows(big, sum(len(b) * b.ncols for n, b in by_part.items() if n != largest))
-        child = Forked(_deflate_rows, src.read(largest).decode("utf-8"), big, letters, split, path + ".sheet")
+        child = Forked(_deflate_rows, template, big, letters, split, path + ".sheet")
     tmp = path + ".part"
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
@@ -189,7 +192,7 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                         for chunk in sheet_xml(src.read(n).decode("utf-8"), by_part[n], letters):
                             out.write(chunk)
             if child and child.started:
-                _join_pieces(dst, src, largest, big, letters, split, child, path)
+                _join_pieces(dst, src.getinfo(largest), template, big, letters, split, child, path)
     except BaseException:                      # a full disk, an interrupted run: the child's rows are not wanted
         if child:
             child.stop()
@@ -212,40 +215,37 @@ def child_rows(big: BigSheet, other_cells: int) -> int:
     return min(len(big), max(0, (len(big) * big.ncols + other_cells) // (2 * big.ncols)))
 
 
-def _deflate_rows(template: str, big: BigSheet, letters: list[str], stop: int, target: str) -> None:
-    """In a child process: the sheet's XML up to row ``stop`` deflated into ``target`` (ending on a byte
-    boundary, for the rest to follow), after a first line with its size, compressed size and CRC."""
+def _deflate_rows(template: str, big: BigSheet, letters: list[str], stop: int, target: str) -> tuple[int, int]:
+    """In a child process: the sheet's XML up to row ``stop`` deflated into ``target``, ending on a byte
+    boundary for the rest to follow; returns its size and CRC."""
     with open(target, "wb") as fh:
-        fh.write(b" " * 64 + b"\n")               # room for the line written when the sizes are known
         packed = DeflateWriter(fh)
         for chunk in sheet_xml(template, big, letters, 0, stop, tail=False):
             packed.write(chunk)
         packed.close(last=False)
-        compress_size = fh.tell() - 65
-        fh.seek(0)
-        fh.write(f"{packed.size} {compress_size} {packed.crc}".encode().ljust(64))
+    return packed.size, packed.crc
 
 
-def _join_pieces(dst, src, name: str, big: BigSheet, letters: list[str], split: int, child: Forked, path: str):
+def _join_pieces(dst, info: zipfile.ZipInfo, template: str, big: BigSheet, letters: list[str], split: int,
+                 child: Forked, path: str) -> None:
     """The child's first rows and this process's last rows, deflated apart, copied in as one part; when the
     child failed, the whole sheet is made here."""
-    template = src.read(name).decode("utf-8")
     with open(path + ".rest", "w+b") as rest:
         packed = DeflateWriter(rest)
         for chunk in sheet_xml(template, big, letters, split, len(big), head=False):
             packed.write(chunk)
         packed.close()
         if not child.wait():
-            with dst.open(name, "w") as out:
+            with dst.open(info.filename, "w") as out:
                 for chunk in sheet_xml(template, big, letters):
                     out.write(chunk)
             return
+        size, crc = child.result
         with open(path + ".sheet", "rb") as first:
-            size, compress_size, crc = (int(x) for x in first.readline().split())
-            rest_size = rest.tell()
+            compressed = os.fstat(first.fileno()).st_size + rest.tell()
             rest.seek(0)
-            write_packed_file(dst, name, [first, rest], size + packed.size, compress_size + rest_size,
-                              crc32_combine(crc, packed.crc, packed.size), src.getinfo(name).date_time)
+            write_packed_file(dst, info.filename, [first, rest], size + packed.size, compressed,
+                              crc32_combine(crc, packed.crc, packed.size), info.date_time)
 
 
 def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop: int | None = None,

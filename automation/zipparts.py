@@ -26,7 +26,7 @@ def write_packed(z: zipfile.ZipFile, name: str, part: PackedPart, date_time=(198
     to copy compressed bytes; this writes the same local header zipfile itself writes)."""
     _add_header(z, name, part.size, len(part.data), part.crc, date_time)
     z.fp.write(part.data)
-    _added(z, name)
+    _added(z)
 
 
 def write_packed_file(z: zipfile.ZipFile, name: str, pieces: list, size: int, compress_size: int, crc: int,
@@ -36,7 +36,7 @@ def write_packed_file(z: zipfile.ZipFile, name: str, pieces: list, size: int, co
     _add_header(z, name, size, compress_size, crc, date_time)
     for fh in pieces:
         shutil.copyfileobj(fh, z.fp, 1 << 20)
-    _added(z, name)
+    _added(z)
 
 
 class DeflateWriter:
@@ -104,6 +104,6 @@ def _add_header(z: zipfile.ZipFile, name: str, size: int, compress_size: int, cr
     z.NameToInfo[name] = zi
 
 
-def _added(z: zipfile.ZipFile, name: str) -> None:
+def _added(z: zipfile.ZipFile) -> None:
     z.start_dir = z.fp.tell()
     z._didModify = True
