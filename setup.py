@@ -28,7 +28,7 @@ setup(
         "openpyxl>=3.1",
         "python-calamine>=0.2",
         "python-docx>=1.0",
-        "docxtpl>=0.16",
+        "docxtpl>=0.16,<0.21",   # docxfill uses patch_xml/get_xml/get_part_xml/resolve_listing: tests/test_dependencies.py
         "jinja2>=3.0",
         "defusedxml>=0.7",
         "msoffcrypto-tool>=5.0",

@@ -41,7 +41,6 @@ from .tables import append_text_row, atomic_target, cell_text, save_workbook, st
 from .tasklist import read_task_list
 from .workers import in_workers
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
-from .zipparts import PackedPart, write_packed
 
 CARRIED_FILL = "E2EFDA"        # answers carried over from the unit's previous round
 TOKEN_UNIT = "@@GK_UNIT@@"
@@ -65,7 +64,6 @@ class Prototype:
     plan_year: object
     token_parts: frozenset = frozenset()
     _rows: dict = field(default_factory=dict)      # (task id, role, place) -> (row XML, TaskRow)
-    _packed: dict = field(default_factory=dict)    # part name -> PackedPart, the parts every unit shares
     _ledger_parts: tuple | None = None             # the ledger sheet cut where each unit's own content goes
 
     # -------------------------------------------------------------- build (once per run)
@@ -241,11 +239,6 @@ class Prototype:
                 elif name in self.token_parts:
                     data = data.replace(TOKEN_UNIT.encode(), xml_text(unit).encode()) \
                                .replace(TOKEN_UNIT_ID.encode(), uid.encode())
-                else:                                 # the same for every unit: deflated once
-                    if name not in self._packed:
-                        self._packed[name] = PackedPart.of(data)
-                    write_packed(z, name, self._packed[name])
-                    continue
                 z.writestr(name, data)
         return out.getvalue(), meta_rows
 

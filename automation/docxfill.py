@@ -25,7 +25,6 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, meta
 
 from .tables import atomic_target
-from .zipparts import PackedPart, write_packed
 
 DOCUMENT, CORE = "word/document.xml", "docProps/core.xml"
 TAGGED = re.compile(r"\{[{%#]")
@@ -62,8 +61,7 @@ class PreparedDocx:
             return
         self.templates = parts                         # part name -> (head, compiled body, tail)
         self.core = parse_xml(raw[CORE])
-        # every untouched part compressed once; its bytes are copied into each report
-        self.packed = {n: PackedPart.of(b) for n, b in raw.items() if n not in parts and n != CORE}
+        self.raw = raw
 
     def variables(self) -> set[str]:
         """The variables the template uses (what docxtpl's get_undeclared_template_variables finds in the
@@ -115,10 +113,9 @@ class PreparedDocx:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
                 for info in self.infos:
                     name = info.filename
-                    if name in rendered:
-                        z.writestr(name, rendered[name])
-                    else:
-                        write_packed(z, name, self.packed[name], info.date_time)
+                    part = zipfile.ZipInfo(name, info.date_time)
+                    part.compress_type = zipfile.ZIP_DEFLATED
+                    z.writestr(part, rendered[name] if name in rendered else self.raw[name], compresslevel=1)
         return out
 
     def _after_render(self, xml: str) -> str:

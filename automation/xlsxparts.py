@@ -20,8 +20,6 @@ from defusedxml.ElementTree import fromstring
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from .workers import Forked
-from .zipparts import DeflateWriter, crc32_combine, write_packed_file
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -134,8 +132,7 @@ class BigSheet:
 
     def stream(self, count: int, rows) -> None:
         """Rows made only when the sheet is written — ``rows(start, stop)`` yields (cells, height) for rows
-        start to stop - 1 of ``count`` — so a sheet of a million cells is never held whole in memory, and two
-        processes can each make a part of it."""
+        start to stop - 1 of ``count`` — so a sheet of a million cells is never held whole in memory."""
         self.count, self.source = count, rows
 
     def __len__(self) -> int:
@@ -151,33 +148,18 @@ class BigSheet:
         return itertools.islice(zip(self.rows, self.heights), start, stop)
 
 
-# a sheet of this many rows or more is shared with a forked child: the child makes and deflates its first
-# rows while this process writes the other sheets and then the sheet's last rows
-PARALLEL_ROWS = 20000
-
-
 def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
-    """Stream the deferred rows into their sheets (a new zip, written part by part).  Where processes fork and
-    the largest sheet is big (a city's 落实情况明细), a child process makes and deflates its first rows while
-    this one writes the other sheets and then the rest of it; the two deflated pieces are joined into the
-    one part, copied in last.  The rows are split so both finish about together."""
+    """Stream the deferred rows into their sheets (a new zip, written part by part, through zipfile's
+    public API), then put it in place of the one XlsxWriter wrote."""
     if not deferred:
         return
-    src = zipfile.ZipFile(path)
-    names = src.namelist()
-    parts = zip_sheet_parts(src)
-    by_part = {parts[name]: big for name, big in deferred.items()}
-    letters = [get_column_letter(i + 1) for i in range(max(b.ncols for b in deferred.values()) + 1)]
-    largest = max(by_part, key=lambda n: len(by_part[n]))
-    big, child, split = by_part[largest], None, 0
-    template = src.read(largest).decode("utf-8")         # the largest sheet as XlsxWriter left it
-    if len(big) >= PARALLEL_ROWS:
-        split = child_rows(big, sum(len(b) * b.ncols for n, b in by_part.items() if n != largest))
-        child = Forked(_deflate_rows, template, big, letters, split, path + ".sheet")
     tmp = path + ".part"
     try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-            for n in names:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+            parts = zip_sheet_parts(src)
+            by_part = {parts[name]: big for name, big in deferred.items()}
+            letters = [get_column_letter(i + 1) for i in range(max(b.ncols for b in deferred.values()) + 1)]
+            for n in src.namelist():
                 if n == "xl/workbook.xml":         # autofilters' hidden names follow the rows written
                     xml = src.read(n).decode("utf-8")
                     for b in deferred.values():
@@ -187,73 +169,20 @@ def fill_big_sheets(path: str, deferred: dict[str, BigSheet]) -> None:
                     dst.writestr(src.getinfo(n), xml.encode("utf-8"))
                 elif n not in by_part:
                     dst.writestr(src.getinfo(n), src.read(n))
-                elif not (child and child.started and n == largest):
+                else:
                     with dst.open(n, "w") as out:
                         for chunk in sheet_xml(src.read(n).decode("utf-8"), by_part[n], letters):
                             out.write(chunk)
-            if child and child.started:
-                _join_pieces(dst, src.getinfo(largest), template, big, letters, split, child, path)
-    except BaseException:                      # a full disk, an interrupted run: the child's rows are not wanted
-        if child:
-            child.stop()
+    except BaseException:                      # a full disk, an interrupted run: no half-written file left
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    finally:
-        if child and child.started:
-            child.wait()
-        for leftover in (path + ".sheet", path + ".rest"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
-    src.close()
     shutil.move(tmp, path)
 
 
-def child_rows(big: BigSheet, other_cells: int) -> int:
-    """How many of the big sheet's rows the child makes: half of all the cells still to write, counting
-    the other sheets' cells, which this process writes first."""
-    return min(len(big), max(0, (len(big) * big.ncols + other_cells) // (2 * big.ncols)))
-
-
-def _deflate_rows(template: str, big: BigSheet, letters: list[str], stop: int, target: str) -> tuple[int, int]:
-    """In a child process: the sheet's XML up to row ``stop`` deflated into ``target``, ending on a byte
-    boundary for the rest to follow; returns its size and CRC."""
-    with open(target, "wb") as fh:
-        packed = DeflateWriter(fh)
-        for chunk in sheet_xml(template, big, letters, 0, stop, tail=False):
-            packed.write(chunk)
-        packed.close(last=False)
-    return packed.size, packed.crc
-
-
-def _join_pieces(dst, info: zipfile.ZipInfo, template: str, big: BigSheet, letters: list[str], split: int,
-                 child: Forked, path: str) -> None:
-    """The child's first rows and this process's last rows, deflated apart, copied in as one part; when the
-    child failed, the whole sheet is made here."""
-    with open(path + ".rest", "w+b") as rest:
-        packed = DeflateWriter(rest)
-        for chunk in sheet_xml(template, big, letters, split, len(big), head=False):
-            packed.write(chunk)
-        packed.close()
-        if not child.wait():
-            with dst.open(info.filename, "w") as out:
-                for chunk in sheet_xml(template, big, letters):
-                    out.write(chunk)
-            return
-        size, crc = child.result
-        with open(path + ".sheet", "rb") as first:
-            compressed = os.fstat(first.fileno()).st_size + rest.tell()
-            rest.seek(0)
-            write_packed_file(dst, info.filename, [first, rest], size + packed.size, compressed,
-                              crc32_combine(crc, packed.crc, packed.size), info.date_time)
-
-
-def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop: int | None = None,
-              head: bool = True, tail: bool = True):
+def sheet_xml(xml: str, big: BigSheet, letters: list[str]):
     """The sheet part XlsxWriter wrote (header row and the probe row of formats) with the big sheet's rows
-    in place of the probe, in chunks of UTF-8; or a piece of it: rows ``start`` to ``stop`` - 1, with or
-    without what comes before and after the rows."""
-    stop = len(big) if stop is None else stop
+    in place of the probe, in chunks of UTF-8."""
     probe = re.search(r'<row r="2"[^>]*>(.*?)</row>', xml, re.S)
     styles = {big.fmt_names[column_index_from_string(m.group(1)) - 1]: m.group(2)
               for m in re.finditer(r'<c r="([A-Z]+)2" s="(\d+)"', probe.group(1))}
@@ -269,11 +198,10 @@ def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop:
         return f
 
     opening = ['<c r="' + letter for letter in letters]
-    if head:
-        yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()]).encode("utf-8")
+    yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml[:probe.start()]).encode("utf-8")
     chunk = []
     written = 0
-    for r, (cells, ht) in enumerate(big.pairs(start, stop), start + 2):
+    for r, (cells, ht) in enumerate(big.pairs(), 2):
         written += 1
         rs = str(r)
         attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
@@ -283,8 +211,7 @@ def sheet_xml(xml: str, big: BigSheet, letters: list[str], start: int = 0, stop:
         if len(chunk) >= 200:
             yield "".join(chunk).encode("utf-8")
             chunk = []
-    if tail:
-        chunk.append(re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last_filtered}"', xml[probe.end():]))
+    chunk.append(re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A1:{last_filtered}"', xml[probe.end():]))
     yield "".join(chunk).encode("utf-8")
-    if written != stop - start:
-        raise RuntimeError(f"{big.name}: {written} rows written, {stop - start} announced")
+    if written != len(big):
+        raise RuntimeError(f"{big.name}: {written} rows written, {len(big)} announced")

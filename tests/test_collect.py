@@ -2,7 +2,6 @@
 import datetime as dt
 import errno
 import hashlib
-import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -924,59 +923,38 @@ def _parts(path) -> dict:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}      # core.xml: the time written
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="processes are forked on Linux only")
-def test_a_big_sheet_made_by_a_child_process_is_the_sheet_made_here(env, monkeypatch):
-    """A city's 落实情况明细 is shared with a forked child (it makes and deflates the first rows while the
-    parent writes the other sheets and the last rows; the pieces are joined into one part): the workbook is
-    the same, part for part, as one written in one process, wherever the rows are split — and when the
-    child fails, the parent makes the sheet itself."""
+def test_a_full_disk_while_the_big_sheets_stream_leaves_nothing_behind(env, monkeypatch):
+    """The big sheets (落实情况明细, 逾期任务, 单位进度) are streamed into a new package after XlsxWriter closes
+    the workbook: a failure on the way (a full disk, an interrupted run) says so and leaves no summary, piece
+    or half-written file beside the others."""
     from automation import xlsxparts
 
     back, files, run, tmp = env
     for i, unit in enumerate(["区财政局", "孟庄镇", "区民政局"]):
         fill_return(files[unit], back / f"{unit}.xlsx", seed=i, mtime=ON_TIME)
     run()
-    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 10 ** 9)
-    here = _parts(C.rebuild(tmp / "台账.sqlite", tmp / "一个进程.xlsx").output)
-    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 2)
-    forked = C.rebuild(tmp / "台账.sqlite", tmp / "两个进程.xlsx").output
-    assert _parts(forked) == here
-    for split in ("none", "one", "half", "all"):     # the child's rows; the parent makes the rest
-        monkeypatch.setattr(xlsxparts, "child_rows", lambda big, other, split=split: {
-            "none": 0, "one": 1, "half": len(big) // 2, "all": len(big)}[split])
-        assert _parts(C.rebuild(tmp / "台账.sqlite", tmp / f"分开{split}.xlsx").output) == here, split
-    with zipfile.ZipFile(forked) as z:         # the sheet with the most rows was the child's: copied in last
-        rows = {n: z.read(n).count(b"<row ") for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
-        assert z.namelist()[-1] == max(rows, key=rows.get)
-    detail = list(openpyxl.load_workbook(forked)["落实情况明细"].iter_rows(min_row=2, values_only=True))
+    whole = C.rebuild(tmp / "台账.sqlite", tmp / "完整.xlsx").output
+    detail = list(openpyxl.load_workbook(whole)["落实情况明细"].iter_rows(min_row=2, values_only=True))
     assert len(detail) > 40 and {r[3] for r in detail} == {"区财政局", "孟庄镇", "区民政局"}
 
-    def full_disk(xml, big, *args, **kw):           # the parent's own sheets fail; the child's rows are not wanted
-        if big.name == "任务进度":
+    def full_disk(xml, big, *args, **kw):
+        if big.name == "落实情况明细":
             raise OSError(errno.ENOSPC, "No space left on device")
         return sheet_xml(xml, big, *args, **kw)
     sheet_xml = xlsxparts.sheet_xml
-    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 2)
     monkeypatch.setattr(xlsxparts, "sheet_xml", full_disk)
     before = sorted(tmp.iterdir())
     with pytest.raises(GongkaiError) as err:
         C.rebuild(tmp / "台账.sqlite", tmp / "磁盘已满.xlsx")
     assert err.value.problem.code == "DISK_FULL" and sorted(tmp.iterdir()) == before
-    assert not multiprocessing.active_children()
     monkeypatch.setattr(xlsxparts, "sheet_xml", sheet_xml)
-
-    def broken(*args):
-        raise OSError("disk full in the child")
-    monkeypatch.setattr(xlsxparts, "_deflate_rows", broken)
-    assert _parts(C.rebuild(tmp / "台账.sqlite", tmp / "子进程失败.xlsx").output) == here
-    assert sorted(tmp.iterdir()) == sorted(before + [tmp / "子进程失败.xlsx"])      # no piece left behind
+    assert _parts(C.rebuild(tmp / "台账.sqlite", tmp / "再次.xlsx").output) == _parts(whole)
 
 
 def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
     """落实情况明细 and 逾期任务 never pass Excel's row limit (a province: 20,000 units x 54 tasks is 1,080,000
     rows): the rows go on in 落实情况明细（2）… each with its header, and the report stage reads them all back."""
     from automation import summarybook as SB
-    from automation import xlsxparts
 
     back, files, run, tmp = env
     for i, unit in enumerate(["区财政局", "孟庄镇", "区民政局"]):
@@ -984,7 +962,6 @@ def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
     run(due="2022-01-10", as_of=dt.datetime(2022, 1, 15))       # after year end: tasks overdue, a row per unit
     whole = openpyxl.load_workbook(C.rebuild(tmp / "台账.sqlite", tmp / "一页.xlsx").output)
     monkeypatch.setattr(SB, "PAGE_ROWS", 20)
-    monkeypatch.setattr(xlsxparts, "PARALLEL_ROWS", 15)        # and the largest sheet made by a forked child
     paged = C.rebuild(tmp / "台账.sqlite", tmp / "分页.xlsx").output
     wb = openpyxl.load_workbook(paged)
     for name in ("落实情况明细", "逾期任务"):
