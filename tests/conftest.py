@@ -60,3 +60,21 @@ def reviewed_sample_plan():
         if t.id in SAMPLE_ACTUAL_UNITS:
             t.actual_units = SAMPLE_ACTUAL_UNITS[t.id].split("、")
     return plan
+
+
+# Tests that start LibreOffice, a browser or another Python process are marked ``slow`` (their source names
+# one of these); `pytest -m "not slow"` runs the rest while working, .ci/run runs everything.
+SLOW_MARKS = ("soffice()", "subprocess.", "chromium", "webdriver", "Popen(")
+
+
+def pytest_collection_modifyitems(items):
+    import inspect
+
+    for item in items:
+        fn = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(fn) if fn else ""
+        except (OSError, TypeError):
+            source = ""
+        if any(mark in source for mark in SLOW_MARKS):
+            item.add_marker(pytest.mark.slow)
