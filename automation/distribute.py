@@ -45,7 +45,6 @@ from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
 CARRIED_FILL = "E2EFDA"        # answers carried over from the unit's previous round
 TOKEN_UNIT = "@@GK_UNIT@@"
 TOKEN_UNIT_ID = "@@GK_UNIT_ID@@"
-ROLE_ORDER = {"lead": 0, "responsible": 1, "cooperate": 2}
 
 
 # ------------------------------------------------------------------------------ the prototype

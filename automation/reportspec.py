@@ -277,15 +277,8 @@ def spec_for(year) -> Spec:
 
 
 # the 2021 format under its historical module-level names
-T2_KEYS = SPEC_2021.t2_keys
-T2_DECIMAL = set(SPEC_2021.t2_decimal)
 T3_TOTAL_ROW = SPEC_2021.t3_total_row
 T3_CARRY_ROW = SPEC_2021.t3_carry_row
-T3_RESULT_ROWS = SPEC_2021.t3_result_rows
-T3_KEYS = SPEC_2021.t3_keys
-T4_KEYS = SPEC_2021.t4_keys
-INPUT_KEYS = SPEC_2021.input_keys
-ALL_KEYS = SPEC_2021.all_keys
 complete = SPEC_2021.complete
 check = SPEC_2021.check
 check_balance = SPEC_2021.check_balance

@@ -128,11 +128,6 @@ def locked_cells(task, role: str, seq: int) -> dict:
             "frequency": FREQ_CN.get(task.frequency or "", ""), "target": targets_text(task.targets)}
 
 
-def locked_hash(task, role: str, seq: int) -> str:
-    values = locked_cells(task, role, seq)
-    return task_hash([cell_text(values[k]) for k in LOCKED_KEYS])
-
-
 def _others(task) -> str:
     """All units of the task as the plan wrote them, for context ('责任单位：' dropped)."""
     raw = task.units_raw or "、".join(u.name for u in task.units)

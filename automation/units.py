@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 LEAD, RESPONSIBLE, COOPERATE = "lead", "responsible", "cooperate"
 ROLE_CN = {LEAD: "牵头", RESPONSIBLE: "负责", COOPERATE: "配合"}
-ROLE_FROM_CN = {v: k for k, v in ROLE_CN.items()} | {"责任": RESPONSIBLE}
 ROLE_RANK = {LEAD: 3, RESPONSIBLE: 2, COOPERATE: 1}
 
 OPEN, CLOSE = "（(〔[【", "）)〕]】"

@@ -279,7 +279,7 @@ def write_cfb(streams: dict[tuple[str, ...], bytes]) -> bytes:
     sectors: list[bytes] = []
     fat: list[int] = []
 
-    def put(data: bytes, chain_value=None) -> int:
+    def put(data: bytes) -> int:
         if not data:
             return ENDOFCHAIN
         first = len(sectors)
