@@ -12,8 +12,9 @@ from .distribute import distribute
 from .panel import Panel, as_text
 from .plan import make_task_list
 from .problems import GongkaiError, Problem
-from .report import make_reports
-from .results import ActionResult, CollectResult, DistributeResult, PlanResult, ReportResult
+from .remind import remind
+from .report import make_reports, read_settings
+from .results import ActionResult, CollectResult, DistributeResult, PlanResult, RemindResult, ReportResult
 from .steps import STEP
 from .workspace import Workspace
 
@@ -131,10 +132,49 @@ def word(result) -> tuple[str, str]:
             text += (f"\n{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
                      "请按“报告清单.xlsx”的“待改写”一栏逐份修改后再发布。")
         return f"已生成 {len(result.written)} 份报告，校验通过 {len(result.passed)} 份", text
+    if type(result) in WORDS:
+        return WORDS[type(result)](result)
     raise TypeError(type(result).__name__)
 
 
 HANDLERS = {"plan": do_plan, "distribute": do_distribute, "collect": do_collect, "report": do_report}
+
+
+# ------------------------------------------------------------------------------ issue 30: 催报
+
+def _office(ws: Workspace) -> str:
+    """The office that signs notices: the organ of 报告设置 and its 办公室."""
+    organ = read_settings(ws.console).get("organ", "") if ws.console.exists() else ""
+    return f"{organ}办公室" if organ and "XX" not in organ else ""
+
+
+def do_remind(panel: Panel, ws: Workspace) -> RemindResult:
+    days = as_text(panel.get("GK_SOON_DAYS")) or "3"
+    try:
+        soon = int(float(days))
+    except ValueError:
+        raise GongkaiError.of("BAD_ARGUMENT", detail=f"“截止前几天提醒”应填天数，如 3，实为“{days}”") from None
+    return remind(ws.ledger, ws.root / "催报" / _round(panel), round_name=_round(panel),
+                  new_due=panel.get("GK_REMIND_DUE") or None, contact=as_text(panel.get("GK_CONTACT")),
+                  office=_office(ws), soon_days=soon, returns=ws.back_dir,
+                  registry_path=ws.registry if ws.registry.exists() else None)
+
+
+def word_remind(result: RemindResult) -> tuple[str, str]:
+    soon = f"，截止前提醒 {len(result.soon)} 个" if result.soon else ""
+    text = (f"本轮（{result.round}）第 {result.run} 次催报：{len(result.owes)} 个单位欠报或需改正{soon}，"
+            f"已写出催报通知和“催报消息.xlsx”：{result.output}")
+    if result.owes:
+        text += "\n" + "\n".join(f"{u.unit}：{'；'.join(u.asked)}" for u in result.owes[:8])
+        if len(result.owes) > 8:
+            text += f"\n……另有 {len(result.owes) - 8} 个单位，见“催报消息.xlsx”"
+    elif not result.soon:
+        text += "\n没有需要催报的单位。"
+    return f"催报 {len(result.owes)} 个单位{soon}（第 {result.run} 次）", text
+
+
+HANDLERS["remind"] = do_remind
+WORDS = {RemindResult: word_remind}
 
 
 def run(action: str, panel: Panel) -> ActionResult:

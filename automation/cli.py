@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import os
 import sys
@@ -13,14 +14,16 @@ from tqdm import tqdm
 from .actions import run
 from .collect import collect, rebuild
 from .console import build_console
+from .dates import parse_due
 from .demo import run_demo
 from .distribute import distribute
 from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
 from .report import make_reports
+from .remind import remind
 from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
-                      PlanResult, RegistryResult, ReportResult)
+                      PlanResult, RegistryResult, RemindResult, ReportResult)
 from .steps import STEPS
 from .webpanel import serve
 from .workspace import Workspace, find_workspace, init_workspace
@@ -116,6 +119,14 @@ def say(result) -> Said:
                     [f"打开 {result.console} 可看到每一步的状态和结果"
                      + ("。" if importlib.util.find_spec("xlwings") else
                         f"；这台电脑不能用 Excel 按钮，可运行 gongkai panel \"{result.console.parent}\" 在浏览器中操作。")])
+    if isinstance(result, RemindResult):
+        lines = [f"本轮（{result.round}）第 {result.run} 次催报：{len(result.owes)} 个单位欠报或需改正，"
+                 f"截止前提醒 {len(result.soon)} 个单位。催报通知和“催报消息.xlsx”在：{result.output}",
+                 f"本次催报已记入台账数据库：{result.ledger}（下次汇总后“单位进度”显示催报次数）"]
+        lines += [f"  - {u.unit}：{'；'.join(u.asked)}" for u in result.owes[:20]]
+        if len(result.owes) > 20:
+            lines.append(f"  - ……另有 {len(result.owes) - 20} 个单位")
+        return Said(lines)
     raise TypeError(type(result).__name__)
 
 
@@ -190,6 +201,19 @@ def _stage_report(a):
                         settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
                         progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
                         registry_path=a.registry)
+
+
+def _stage_remind(a):
+    if a.workspace:
+        return _run_action("remind", a.workspace)
+    if not a.ledger:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="请用 --ledger 指明台账数据库，或用 --workspace 指定年度工作文件夹")
+    as_of = None
+    if a.today:
+        day = parse_due(a.today)
+        as_of = dt.datetime.combine(day, dt.datetime.now().time().replace(microsecond=0))
+    return remind(a.ledger, a.output, round_name=a.round, as_of=as_of, new_due=a.new_due, contact=a.contact,
+                  office=a.office, soon_days=a.soon_days, returns=a.returns, registry_path=a.registry)
 
 
 def _stage_demo(a):
@@ -295,6 +319,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")
     sp.set_defaults(func=_stage_report)
 
+    sp = sub.add_parser("remind", help="催报：给欠报、逾期报送、未填完或数据有误的单位写催报通知和短信文本",
+                        description="根据台账数据库，为本轮未报送（已过截止日期）、逾期报送、任务台账未填写完整或填报内容有错误的单位，"
+                                    "各写一份催报通知（Word）和一条不超过200字的短信/微信文本（汇总在“催报消息.xlsx”中），"
+                                    "只催要还没有报送或需要改正的内容；截止日期前几天仍未报送的单位列入“截止前提醒”。每次催报记入台账数据库。")
+    sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与按钮相同）")
+    sp.add_argument("--ledger", help="台账数据库（汇总时写入的 台账.sqlite）")
+    sp.add_argument("-o", "--output", default="催报", help="输出文件夹，每次催报在其中新建一个文件夹（默认：催报）")
+    sp.add_argument("--round", help="调度轮次（默认：最近一轮）")
+    sp.add_argument("--new-due", help="催报后的报送期限，如 2021-07-20（默认写“收到本通知后3个工作日内”）")
+    sp.add_argument("--contact", default="", help="办公室联系人及电话")
+    sp.add_argument("--office", default="", help="催报通知的落款单位，如 XX区人民政府办公室")
+    sp.add_argument("--soon-days", type=int, default=3, help="截止日期前几天内仍未报送的单位列入截止前提醒（默认 3）")
+    sp.add_argument("--returns", help="回收文件夹：其中有还没汇总的文件时不催报（先汇总）")
+    sp.add_argument("--registry", help="单位名录 .xlsx：通知抬头用机关全称，补充联系人")
+    sp.add_argument("--today", help="按这一天催报（默认今天），如 2021-07-12")
+    sp.set_defaults(func=_stage_remind)
+
     sp = sub.add_parser("init", help="建立年度工作文件夹（控制台.xlsm、单位名录、工作要点/下发/回收/汇总/报告）")
     sp.add_argument("folder", help="文件夹，如 2021年政务公开")
     sp.add_argument("--year", type=int, required=True, help="年度，如 2021")
@@ -309,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("run", help="不用 Excel 运行控制台的某一步（供 WPS 用户和 .cmd 文件使用）")
     sp.add_argument("action", choices=[s.key for s in STEPS],
-                    help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告")
+                    help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告 remind=催报")
     sp.add_argument("--workspace", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.set_defaults(func=_stage_run)
 

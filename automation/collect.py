@@ -131,6 +131,7 @@ def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes:
     its cut-off (or, without one, the day: overdue is counted against it), the task list and registry as
     files, and what was skipped in the folder."""
     files = con.execute("SELECT COUNT(*), MAX(id) FROM files").fetchone()
+    files = [*files, *con.execute("SELECT COUNT(*), MAX(id) FROM reminders").fetchone()]    # 单位进度 shows 催报
     on_time = [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (round_name,))]
     stats = []
     for p in inputs:

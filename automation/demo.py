@@ -19,6 +19,7 @@ from .panel import OpenpyxlPanel
 from .problems import GongkaiError
 from .resources import sample_plan
 from .results import DemoResult
+from .steps import STEP
 from .tasklist import ACTUAL, TASK_SHEET
 from .workspace import Workspace, init_workspace
 
@@ -194,8 +195,7 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
         r = run(action, p)
         if not r.ok:
             raise GongkaiError(r.problem)
-        return {"plan": p.get("GK_STATUS_PLAN"), "distribute": p.get("GK_STATUS_DISTRIBUTE"),
-                "collect": p.get("GK_STATUS_COLLECT"), "report": p.get("GK_STATUS_REPORT")}[action]
+        return p.get(STEP[action].status_name)
 
     steps = {"年度工作文件夹": f"{out.resolve()}（控制台：{ws.console.name}；WPS 用户可双击其中的 .cmd 文件）"}
     steps["解析工作要点"] = f"{step('plan')} → {ws.tasks}"
@@ -226,6 +226,10 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
             fill_return(src, ws.back_dir / ROUND2 / src.name, share_done=1.0, seed=100 + i,
                         mtime=dt.datetime(2021, 12, 20, 15, 0))
     steps["汇总回收工作簿（第2轮）"] = f"{step('collect')} → {ws.summary}"
+    # 催报 after the round's cut-off, twice (a unit chased twice shows 2 in 单位进度 after the next collect)
+    steps["催报"] = f"{step('remind')} → {ws.root / '催报' / ROUND2}"
+    steps["再次催报"] = step("remind")
+    steps["汇总回收工作簿（催报后）"] = step("collect")
     steps["生成年度报告"] = f"{step('report')} → {ws.report_dir}"
     return DemoResult(out, ws.console, steps)
 

@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS on_time (round TEXT, unit TEXT, PRIMARY KEY (round, u
 CREATE TABLE IF NOT EXISTS seen (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);
 CREATE TABLE IF NOT EXISTS summaries (output TEXT PRIMARY KEY, state TEXT, size INTEGER, mtime_ns INTEGER,
   result TEXT);
+CREATE TABLE IF NOT EXISTS reminders (id INTEGER PRIMARY KEY, round TEXT, run INTEGER, unit TEXT, at TEXT,
+  kind TEXT, asked TEXT, notice TEXT, message TEXT);
 """
 ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence", "issues", "next"]
 
@@ -201,3 +203,23 @@ def store_return(con, ret, round_name: str, seen_at: str) -> None:
     con.executemany("INSERT INTO problems(file_id, round, code, file, sheet, cell, params) VALUES (?,?,?,?,?,?,?)",
                     [(fid, round_name or ret.file_round, p.code, p.file, p.sheet, p.cell,
                       json.dumps(p.params, ensure_ascii=False, default=str)) for p in ret.problems])
+
+
+# ------------------------------------------------------------------------------ reminders (issue 30)
+
+def reminder_runs(con, round_name: str) -> int:
+    """How many reminder runs the round has had."""
+    return con.execute("SELECT COALESCE(MAX(run), 0) FROM reminders WHERE round=?", (round_name,)).fetchone()[0]
+
+
+def record_reminders(con, round_name: str, run: int, at: str, rows: list[tuple]) -> None:
+    """One reminder run: ``rows`` of (unit, kind, [what was asked, in words], notice file, message)."""
+    con.executemany("INSERT INTO reminders(round, run, unit, at, kind, asked, notice, message) VALUES (?,?,?,?,?,?,?,?)",
+                    [(round_name, run, unit, at, kind, json.dumps(asked, ensure_ascii=False), notice, message)
+                     for unit, kind, asked, notice, message in rows])
+
+
+def latest_reminders(con, round_name: str) -> dict[str, tuple[int, str]]:
+    """unit -> (how many times it was reminded in the round, when last)."""
+    return {unit: (n, at) for unit, n, at in con.execute(
+        "SELECT unit, COUNT(*), MAX(at) FROM reminders WHERE round=? GROUP BY unit", (round_name,))}

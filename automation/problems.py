@@ -114,6 +114,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # workspace / console
     "NO_PLAN_FILES": ("error", "“{file}”文件夹中没有工作要点文件（.docx、.pdf、.txt）"),
     "NO_WORKSPACE": ("error", "在 {file} 及其上级文件夹中找不到 控制台.xlsm，请先运行 gongkai init 建立年度工作文件夹"),
+    # reminders (催报), circular (通报), the next year (issue 30)
+    "REMIND_NOT_COLLECTED": ("error", "回收文件夹 {file} 中有 {count} 个文件还没有汇总（{names}），请先点“汇总回收工作簿”再催报，"
+                                       "以免向已经报送的单位催要"),
+    "REMIND_NOTHING_COLLECTED": ("error", "台账数据库 {file} 中还没有汇总记录：请先下发、汇总一次，再催报或通报"),
     # generic
     "BAD_ARGUMENT": ("error", "{detail}"),
     "OUTPUT_EXISTS": ("error", "输出文件已存在，未覆盖：{file}"),

@@ -172,3 +172,60 @@ class DemoResult:
     output: Path
     console: Path
     steps: dict[str, str]
+
+
+@dataclass
+class UnitOwes:
+    """What one unit owes for the round (催报), as found in the ledger."""
+    unit: str
+    category: str = ""
+    contact: str = ""
+    phone: str = ""
+    full_name: str = ""
+    missing: bool = False                   # no workbook this round, after the cut-off
+    late_at: str = ""                       # returned after the cut-off: when
+    data_round: str = ""                    # the round its latest answers are from
+    blank: list = field(default_factory=list)       # (task id, row in its workbook, task text): no status
+    fixes: list = field(default_factory=list)       # error problems on its latest file (cells to fix)
+    overdue: list = field(default_factory=list)     # (task id, text, deadline, its status): past the deadline
+    done_before: int = 0                    # tasks it already reported done (never asked again)
+    days_left: int = 0                      # 截止前提醒: days to the cut-off
+    asked: list = field(default_factory=list)       # what was asked, in words (recorded in the ledger)
+    message: str = ""
+    notice: Path | None = None
+    times: int = 0                          # reminders of this unit in the round, this one included
+
+    @property
+    def owes(self) -> bool:
+        return bool(self.missing or self.late_at or self.blank or self.fixes)
+
+    def asked_items(self) -> list[str]:
+        out = []
+        if self.missing:
+            out.append("报送任务台账")
+        elif self.late_at:
+            out.append(f"逾期报送（{self.late_at}）")
+        if self.blank and not self.missing:
+            out.append(f"填写{len(self.blank)}项任务的完成状态（{'、'.join(t[0] for t in self.blank[:5])}"
+                       + ("等" if len(self.blank) > 5 else "") + "）")
+        if self.fixes:
+            cells = [f"{p.sheet}!{p.cell}" if p.sheet else p.cell for p in self.fixes if p.cell]
+            out.append(f"改正{len(self.fixes)}处填报内容" + (f"（{'、'.join(cells[:5])}" + ("等" if len(cells) > 5 else "") + "）"
+                                                        if cells else ""))
+        if self.overdue:
+            out.append(f"{len(self.overdue)}项逾期未完成任务（{'、'.join(t[0] for t in self.overdue[:5])}"
+                       + ("等" if len(self.overdue) > 5 else "") + "）")
+        return out
+
+
+@dataclass
+class RemindResult:
+    output: Path                        # this run's folder: the notices and 催报消息.xlsx
+    sheet: Path
+    round: str
+    due: object                         # the round's cut-off (a date) or None
+    as_of: object
+    owes: list[UnitOwes]
+    soon: list[UnitOwes]
+    ledger: Path
+    run: int = 1                        # the how-many-th reminder run of this round

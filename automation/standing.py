@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 
 from . import unitbook as L
-from .ledgerdb import ENTRY_FIELDS, unpack_tasks
+from .ledgerdb import ENTRY_FIELDS, latest_reminders, unpack_tasks
 from .problems import GongkaiError, Problem
 
 
@@ -224,6 +224,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         if u:
             problem_count[u] = problem_count.get(u, 0) + 1
     deadlines = {t["id"]: (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
+    reminded = latest_reminders(con, round_name)          # 催报 of this round: unit -> (times, when last)
     for u, a in assignments.items():
         ids = [tid for tid, _ in a["tasks"]]
         mine = status_of.get(u, {})
@@ -238,7 +239,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
                           "rate": (done / base) if base else 1.0, "returned_at": returned_at.get(u),
                           "time_source": time_source.get(u, ""), "data_round": data_round.get(u, ""),
                           "file": files_of.get(u), "late": u in late, "problems": problem_count.get(u, 0),
-                          "contact": a["contact"], "phone": a["phone"]})
+                          "contact": a["contact"], "phone": a["phone"],
+                          "reminded": reminded.get(u, (0, ""))[0], "reminded_at": reminded.get(u, (0, ""))[1]})
     # the trend over the rounds that happened: who reported in each, and the state as of each
     trend = []
     total = sum(len(a["tasks"]) for a in assignments.values())

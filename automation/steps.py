@@ -35,6 +35,12 @@ STEPS = [
     Step("report", "生成年度报告", "GK_Report", "GK_STATUS_REPORT", "报告", "打开报告文件夹",
          "打开“报告”文件夹修改润色各份报告，报告清单.xlsx 列出了每份报告的校验结果。"),
 ]
+# issue 30: chasing the units (催报) and the circular (通报), after the four steps of the year
+STEPS += [
+    Step("remind", "催报", "GK_Remind", "GK_STATUS_REMIND", "催报", "打开催报文件夹",
+         "打开“催报”文件夹中本次的文件夹：逐份核对催报通知（Word，可修改）后印发，把“催报消息.xlsx”中的短信/微信文本"
+         "发给各单位；单位报回后放进“回收”，再点“汇总回收工作簿”。"),
+]
 STEP = {s.key: s for s in STEPS}
 
 
@@ -62,4 +68,10 @@ SETTINGS = [
     Setting("GK_REPORT_MODE", "年度报告范围", "从下拉列表选择", choices=REPORT_MODES),
     Setting("GK_REPORT_UNIT", "指定单位", "范围选“指定单位”时填写单位名称"),
     Setting("GK_FORCE", "覆盖已有报告", "选“是”时数据校验未通过也生成并覆盖", choices=("否", "是")),
+]
+# issue 30: 催报
+SETTINGS += [
+    Setting("GK_REMIND_DUE", "催报后的报送期限", "催报通知和短信中写的新期限，如 2021-07-20；留空则写“收到本通知后3个工作日内”"),
+    Setting("GK_SOON_DAYS", "截止前几天提醒", "截止日期前这么多天内仍未报送的单位，点“催报”时列入“截止前提醒”（默认 3）",
+            choices=("3", "1", "2", "5", "7")),
 ]

@@ -32,7 +32,7 @@ INFO_TITLE, INFO_YEAR, INFO_ROUND, INFO_AS_OF, INFO_DUE = "工作要点", "年�
 TASK_FIXED = ["任务编号", "任务内容", "一级标题", "报告栏目", "完成时限", "总体状态", "逾期", "牵头单位"]
 TASK_WIDTHS = [10, 40, 14, 10, 10, 8, 5, 14]
 UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "未启动", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
-                "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据"]
+                "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据", "催报次数", "最近催报时间"]
 DETAIL_COLUMNS = ["任务编号", "一级标题", "任务（摘要）", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
 FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]
@@ -255,7 +255,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 单位进度 (sortable for the 通报 ranking), a row per unit: a city's thousands made as the sheet is written
     ws = wb.add_worksheet(UNITS)
     cols = UNIT_COLUMNS
-    widths = _columns(ws, [20, 6, 6, 6, 6, 6, 6, 7, 7, 15, 6, 6, 24, 8, 13, 14, 12])
+    widths = _columns(ws, [20, 6, 6, 6, 6, 6, 6, 7, 7, 15, 6, 6, 24, 8, 13, 14, 12, 6, 15])
     xlsxwriter_print_setup(ws, widths, repeat_cols=1)
     _head_height(ws, cols, widths)
     counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
@@ -273,7 +273,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
                 else ("未报送", "未报送"),
                 ("是" if u["late"] else "", "overdue"), (u["problems"], "num"), (u["file"] or "", "text"),
                 (u["contact"] or "", "text"), (u["phone"] or "", "text"), (u["data_round"] or "", "text"),
-                (u["time_source"] or "", "text")], None
+                (u["time_source"] or "", "text"), (u.get("reminded", 0), "num"),
+                (dt.datetime.fromisoformat(u["reminded_at"]), "datetime") if u.get("reminded_at") else ("", "text")], None
         if stop > n_units:              # 合计, below the filter so sorting never moves it
             sums = [(Formula(f"SUM({get_column_letter(c + 1)}2:{get_column_letter(c + 1)}{n_units + 1})"), "num")
                     if n_units else ("", "num") for c in range(2, 2 + len(counts))]
