@@ -7,6 +7,7 @@ import re
 import shutil
 import traceback
 
+from .bulletin import SETTINGS_FILE, bulletin
 from .collect import collect
 from .distribute import distribute
 from .panel import Panel, as_text
@@ -14,7 +15,8 @@ from .plan import make_task_list
 from .problems import GongkaiError, Problem
 from .remind import remind
 from .report import make_reports, read_settings
-from .results import ActionResult, CollectResult, DistributeResult, PlanResult, RemindResult, ReportResult
+from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
+                      ReportResult)
 from .steps import STEP
 from .workspace import Workspace
 
@@ -174,7 +176,29 @@ def word_remind(result: RemindResult) -> tuple[str, str]:
 
 
 HANDLERS["remind"] = do_remind
-WORDS = {RemindResult: word_remind}
+
+
+def do_bulletin(panel: Panel, ws: Workspace) -> BulletinResult:
+    scope = "year" if as_text(panel.get("GK_BULLETIN_SCOPE")) == "全年" else "round"
+    name = f"{_round(panel) if scope == 'round' else str(_year(panel) or '') + '年度'}政务公开工作情况通报"
+    out = ws.root / "通报" / f"{name}.docx"
+    if out.exists():                    # a draft the office may have edited is never replaced
+        out = out.with_name(f"{name}（{dt.datetime.now():%Y%m%d-%H%M%S}）.docx")
+    return bulletin(ws.summary, out, scope=scope, settings=ws.root / SETTINGS_FILE, office=_office(ws))
+
+
+def word_bulletin(result: BulletinResult) -> tuple[str, str]:
+    named = sum(len(v) for v in result.named.values())
+    text = (f"已写出通报稿：{result.output.name}（在“通报”文件夹，可直接修改）。报送：应报 {result.expected}、"
+            f"已报 {result.returned}（逾期 {result.late}）、未报 {result.missing}；任务已完成 {result.done}/{result.tasks}。"
+            f"表扬 {len(result.praised)} 个单位，通报 {named} 个（次）。")
+    if result.settings_written:
+        text += f"\n表扬和通报的条件按默认规则，已写入“{result.settings.name}”，可修改后再点一次。"
+    return f"通报稿已生成：表扬 {len(result.praised)}，通报 {named}", text
+
+
+HANDLERS["bulletin"] = do_bulletin
+WORDS = {RemindResult: word_remind, BulletinResult: word_bulletin}
 
 
 def run(action: str, panel: Panel) -> ActionResult:

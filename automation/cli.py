@@ -12,6 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .actions import run
+from .bulletin import bulletin
 from .collect import collect, rebuild
 from .console import build_console
 from .dates import parse_due
@@ -22,7 +23,7 @@ from .plan import make_registry, make_task_list
 from .problems import GongkaiError
 from .report import make_reports
 from .remind import remind
-from .results import (ActionResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
+from .results import (ActionResult, BulletinResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
                       PlanResult, RegistryResult, RemindResult, ReportResult)
 from .steps import STEPS
 from .webpanel import serve
@@ -127,6 +128,16 @@ def say(result) -> Said:
         if len(result.owes) > 20:
             lines.append(f"  - ……另有 {len(result.owes) - 20} 个单位")
         return Said(lines)
+    if isinstance(result, BulletinResult):
+        lines = [f"已写出{'本轮' if result.scope == 'round' else '全年'}通报稿：{result.output}",
+                 f"应报送 {result.expected} 个单位，已报送 {result.returned} 个（逾期 {result.late}），未报送 {result.missing} 个；"
+                 f"任务 {result.tasks} 项，已完成 {result.done} 项，逾期未完成 {result.overdue} 项（与汇总表“总览”相同）。",
+                 f"表扬 {len(result.praised)} 个单位；通报：" + ("；".join(f"{k} {len(v)} 个" for k, v in result.named.items()) or "无")]
+        if result.settings_written:
+            lines.append(f"表扬和通报的条件按默认规则写入了 {result.settings}，可修改后重新生成。")
+        if result.todo:
+            lines.append("请在 Word 中补充：" + "、".join(result.todo))
+        return Said(lines)
     raise TypeError(type(result).__name__)
 
 
@@ -214,6 +225,15 @@ def _stage_remind(a):
         as_of = dt.datetime.combine(day, dt.datetime.now().time().replace(microsecond=0))
     return remind(a.ledger, a.output, round_name=a.round, as_of=as_of, new_due=a.new_due, contact=a.contact,
                   office=a.office, soon_days=a.soon_days, returns=a.returns, registry_path=a.registry)
+
+
+def _stage_bulletin(a):
+    if a.workspace:
+        return _run_action("bulletin", a.workspace)
+    if not a.summary:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
+    return bulletin(a.summary, a.output, scope="year" if a.year_scope else "round", settings=a.settings,
+                    office=a.office, force=a.force)
 
 
 def _stage_demo(a):
@@ -336,6 +356,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--today", help="按这一天催报（默认今天），如 2021-07-12")
     sp.set_defaults(func=_stage_remind)
 
+    sp = sub.add_parser("bulletin", help="生成政务公开工作情况通报稿（Word）",
+                        description="根据汇总表写出本轮（或全年）政务公开工作情况通报的可修改稿：按时、逾期、未报送的单位数，"
+                                    "按任务和按单位的完成情况，数据质量，按“通报设置.xlsx”中的条件表扬和通报的单位；数字与汇总表“总览”一致。")
+    sp.add_argument("summary", nargs="?", help="汇总表 .xlsx")
+    sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与按钮相同）")
+    sp.add_argument("-o", "--output", default="政务公开工作情况通报.docx", help="输出文件（默认：政务公开工作情况通报.docx）")
+    sp.add_argument("--year", dest="year_scope", action="store_true", help="通报全年情况（默认：本轮）")
+    sp.add_argument("--settings", help="通报设置 .xlsx：表扬和通报的条件（不存在时按默认规则写出）")
+    sp.add_argument("--office", default="", help="落款单位，如 XX区人民政府办公室")
+    sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    sp.set_defaults(func=_stage_bulletin)
+
     sp = sub.add_parser("init", help="建立年度工作文件夹（控制台.xlsm、单位名录、工作要点/下发/回收/汇总/报告）")
     sp.add_argument("folder", help="文件夹，如 2021年政务公开")
     sp.add_argument("--year", type=int, required=True, help="年度，如 2021")
@@ -350,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("run", help="不用 Excel 运行控制台的某一步（供 WPS 用户和 .cmd 文件使用）")
     sp.add_argument("action", choices=[s.key for s in STEPS],
-                    help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告 remind=催报")
+                    help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告 remind=催报 bulletin=生成情况通报")
     sp.add_argument("--workspace", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.set_defaults(func=_stage_run)
 

@@ -230,6 +230,7 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
     steps["催报"] = f"{step('remind')} → {ws.root / '催报' / ROUND2}"
     steps["再次催报"] = step("remind")
     steps["汇总回收工作簿（催报后）"] = step("collect")
+    steps["生成情况通报"] = f"{step('bulletin')} → {ws.root / '通报'}"
     steps["生成年度报告"] = f"{step('report')} → {ws.report_dir}"
     return DemoResult(out, ws.console, steps)
 

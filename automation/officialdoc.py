@@ -73,6 +73,9 @@ class OfficialDoc:
     def table(self, header: list[str], rows: list[list], widths_mm: list[float]) -> None:
         t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
+        t.autofit = False
+        for col, w in zip(t.columns, widths_mm):
+            col.width = Mm(w)
         borders = OxmlElement("w:tblBorders")
         for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
             el = OxmlElement(f"w:{edge}")

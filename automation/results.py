@@ -229,3 +229,23 @@ class RemindResult:
     soon: list[UnitOwes]
     ledger: Path
     run: int = 1                        # the how-many-th reminder run of this round
+
+
+@dataclass
+class BulletinResult:
+    """The circular (通报) draft: its numbers as 总览 gives them, and whom the rules commend and name."""
+    output: Path
+    scope: str                          # round | year
+    round: str
+    settings: Path | None
+    settings_written: bool              # the settings sheet was written with the defaults in this run
+    expected: int
+    returned: int
+    late: int
+    missing: int
+    tasks: int
+    done: int
+    overdue: int
+    praised: list[str] = field(default_factory=list)
+    named: dict = field(default_factory=dict)       # reason -> units
+    todo: list[str] = field(default_factory=list)   # blanks the writer must fill

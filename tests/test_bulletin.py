@@ -1,0 +1,88 @@
+"""通报 (issue 30): the circular's numbers are 总览's; commended and named units follow 通报设置.xlsx."""
+import re
+
+import openpyxl
+import pytest
+
+from automation.bulletin import RULES, SETTINGS_SHEET, bulletin
+from automation.officialdoc import text_of
+from automation.problems import GongkaiError
+from test_remind import BAD_FIGURE, BLANK, COMPLETE, LATE, year  # noqa: F401  (the fixture: one round, real files)
+
+
+def overview(path) -> dict:
+    ws = openpyxl.load_workbook(path)["总览"]
+    out = {}
+    for r in ws.iter_rows(values_only=True):
+        if r[0] and r[1] is not None and r[0] not in out:
+            out[r[0]] = r[1]
+    return out
+
+
+def set_rule(path, label: str, value) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SETTINGS_SHEET]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == label:
+            row[1].value = value
+    wb.save(path)
+
+
+def test_every_number_is_the_overviews(year, tmp_path):
+    summary = year["ws"].summary
+    settings = tmp_path / "通报设置.xlsx"
+    r = bulletin(summary, tmp_path / "通报.docx", settings=settings, office="枣庄市市中区人民政府办公室")
+    assert r.settings_written and settings.exists()
+    o = overview(summary)
+    text = "\n".join(text_of(r.output))
+    E, R, L, M = (o[k] for k in ("应报送单位", "已报送单位", "逾期报送单位", "未报送单位"))
+    assert (E, R, L, M) == (37, 4, 1, 33)
+    assert f"应报送单位{E}个，已报送{R}个，其中按时报送{R - L}个、逾期报送{L}个，未报送{M}个" in text
+    assert (f"工作要点共{o['任务总数']}项任务，已完成{o['已完成任务']}项，推进中{o['推进中任务']}项，"
+            f"未启动{o['未启动任务']}项，逾期未完成{o['逾期未完成任务']}项") in text
+    assert f"单位任务完成率为{o['单位任务完成率'] * 100:.1f}".rstrip("0").rstrip(".") in text
+    assert f"各类填报问题{o['问题条数']}条" in text
+    assert (r.expected, r.returned, r.late, r.missing, r.tasks, r.done) == (E, R, L, M, o["任务总数"], o["已完成任务"])
+    # every number in the body (not the dates, not the annex) is one 总览 or 单位进度 gives
+    body = text.split("附件：")[0]
+    assert "数据质量" in body and f"{BAD_FIGURE}" in body.split("数据质量")[1].split("二、")[0]
+    # the default rules: commended = on time, all done, no overdue task, usable figures
+    assert r.praised == [COMPLETE]
+    assert f"{COMPLETE}等1个单位" in text
+    assert set(r.named["未报送"]) == {u for u in year["units"]} - {COMPLETE, LATE, BLANK, BAD_FIGURE}
+    assert r.named["逾期报送"] == [LATE]
+    annex = text.split("各单位落实情况一览表")[-1]
+    reported = [line.split("｜")[2] for line in annex.strip().splitlines()[1:]]
+    assert (reported.count("未报送"), reported.count("逾期报送"), reported.count("按时报送")) == (M, L, R - L)
+    assert "枣庄市市中区人民政府办公室" in text and not r.todo
+
+
+def test_the_office_changes_the_rules_in_the_settings_sheet(year, tmp_path):
+    settings = tmp_path / "通报设置.xlsx"
+    bulletin(year["ws"].summary, tmp_path / "a.docx", settings=settings)
+    set_rule(settings, "表扬：须按时报送", "否")
+    set_rule(settings, "表扬：单位任务完成率不低于", "100%")
+    set_rule(settings, "通报：逾期报送的单位", "否")
+    set_rule(settings, "通报：单位任务完成率低于", "")
+    r = bulletin(year["ws"].summary, tmp_path / "b.docx", settings=settings)
+    assert not r.settings_written
+    assert set(r.praised) == {COMPLETE, LATE}                 # late no longer keeps it from praise
+    assert "逾期报送" not in r.named and "完成率低" not in r.named
+    assert r.todo == ["落款（发文单位）"] and "（发文单位）" in "\n".join(text_of(r.output))
+    set_rule(settings, "表扬：单位任务完成率不低于", "九成")
+    with pytest.raises(GongkaiError) as exc:
+        bulletin(year["ws"].summary, tmp_path / "c.docx", settings=settings)
+    assert exc.value.problem.code == "BULLETIN_SETTINGS_INVALID" and "B2" in exc.value.problem.message
+    assert not (tmp_path / "c.docx").exists()
+    # an existing draft (maybe edited) is never replaced without force
+    with pytest.raises(GongkaiError) as exc:
+        bulletin(year["ws"].summary, tmp_path / "b.docx", settings=settings)
+    assert exc.value.problem.code == "OUTPUT_EXISTS"
+
+
+def test_the_year_circular_tells_each_round(year, tmp_path):
+    r = bulletin(year["ws"].summary, tmp_path / "y.docx", scope="year")
+    text = "\n".join(text_of(r.output))
+    assert text.splitlines()[0] == "关于2021年度政务公开工作要点落实情况的通报"
+    assert re.search(r"2021年第1次调度报送4个单位（占10\.8%），单位任务完成率\d+(\.\d)?%", text)
+    assert [x.label for x in RULES][:1] == ["表扬：单位任务完成率不低于"]
