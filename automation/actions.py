@@ -10,6 +10,7 @@ import traceback
 from .bulletin import SETTINGS_FILE, bulletin
 from .collect import collect
 from .distribute import distribute
+from .nextyear import append_carried, carried_rows, previous_summary
 from .panel import Panel, as_text
 from .plan import make_task_list
 from .problems import GongkaiError, Problem
@@ -57,12 +58,15 @@ def _round(panel: Panel) -> str:
 
 def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     files = ws.plan_files(as_text(panel.get("GK_PLAN_FILES")))
+    carried = carried_rows(ws.tasks)          # last year's unfinished tasks the clerk kept (init --from)
     if ws.tasks.exists():       # a clerk may have edited it: keep a copy, never lose their work
         backup = ws.tasks.with_name(f"任务清单（{dt.datetime.now():%Y%m%d-%H%M%S}备份）.xlsx")
         shutil.copy2(ws.tasks, backup)
-    return make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
-                          ws.registry if ws.registry.exists() else None, _year(panel), force=True,
-                          rules_path=ws.section_rules if ws.section_rules.exists() else None)
+    result = make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
+                            ws.registry if ws.registry.exists() else None, _year(panel), force=True,
+                            rules_path=ws.section_rules if ws.section_rules.exists() else None)
+    append_carried(ws.tasks, carried)
+    return result
 
 
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
@@ -88,6 +92,8 @@ def do_report(panel: Panel, ws: Workspace) -> ReportResult:
               "unit": unit if mode == "指定单位" else None}
     if mode == "指定单位" and not unit:
         raise GongkaiError.of("BAD_ARGUMENT", detail="选择了“指定单位”，请在“指定单位”一栏填写单位名称")
+    last = previous_summary(ws)                # init --from: last year's summary, for 上年结转 and 五
+    kwargs["previous"] = last if last.exists() else None
     return make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
                         progress=_progress(panel, "生成报告"),
                         registry_path=ws.registry if ws.registry.exists() else None, **kwargs)

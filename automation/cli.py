@@ -18,6 +18,7 @@ from .console import build_console
 from .dates import parse_due
 from .demo import run_demo
 from .distribute import distribute
+from .nextyear import init_from
 from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
@@ -93,6 +94,12 @@ def say(result) -> Said:
         return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
     if isinstance(result, InitResult):
         lines = [f"已建立 {result.year} 年度工作文件夹：{result.workspace}"]
+        if result.source:
+            lines.append(f"已沿用 {result.source} 的单位名录、设置和分类规则"
+                         + (f"；上年未完成的 {result.carried} 项任务已列入任务清单（来源“上年未完成”，黄色），请逐项决定保留或删除"
+                            if result.carried else "")
+                         + (f"；上年汇总表保存为 {result.previous}，生成年度报告时用于“上年结转”校验和上年度问题整改情况"
+                            if result.previous else "") + "。")
         if result.excel_buttons:
             lines.append(f"请把工作要点文件放进“工作要点”文件夹，然后打开 {result.console.name}（启用宏）按步骤操作；"
                          f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件，或运行 gongkai panel 在浏览器中操作。")
@@ -158,6 +165,8 @@ def _stage_panel(a):
 
 
 def _stage_init(a):
+    if a.previous_folder:
+        return init_from(a.folder, a.year, a.previous_folder, force=a.force)
     return init_workspace(a.folder, a.year, registry=a.registry, force=a.force)
 
 
@@ -372,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("folder", help="文件夹，如 2021年政务公开")
     sp.add_argument("--year", type=int, required=True, help="年度，如 2021")
     sp.add_argument("--registry", help="已有的单位名录 .xlsx（默认复制示例名录）")
+    sp.add_argument("--from", dest="previous_folder",
+                    help="上年度工作文件夹：沿用单位名录、设置、分类规则，上年未完成任务列入新任务清单，上年汇总表用于上年结转校验")
     sp.add_argument("--force", action="store_true", help="文件夹中已有控制台时重新生成（原有输入保留）")
     sp.set_defaults(func=_stage_init)
 

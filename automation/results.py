@@ -142,6 +142,9 @@ class InitResult:
     year: int
     launcher: Path | None = None        # the Linux desktop launcher of the browser panel
     excel_buttons: bool = True          # xlwings is here: the workbook's buttons can run
+    source: Path | None = None          # init --from: last year's folder
+    previous: Path | None = None        # last year's summary kept as 汇总/上年汇总.xlsx
+    carried: int = 0                    # last year's unfinished tasks put in the new task list
 
 
 @dataclass

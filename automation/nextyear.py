@@ -1,0 +1,201 @@
+"""The next year from this one: ``gongkai init NEW --year 2022 --from OLD``.
+
+API: ``init_from(root, year, previous_root, force=False) -> InitResult``.
+
+The new year folder takes the old one's registry (its aliases keep the renames), its console settings (the
+office contact, the report settings but the date), its classification rules and circular settings; the old
+year's tasks not done (or not applicable) go into the new task list as carried over (来源 上年未完成, last
+year's units and their last 落实情况) for the clerk to keep or drop; the old summary is kept as
+汇总/上年汇总.xlsx, which the report step reads as the previous year (rule 6 上年结转, 上年度问题整改情况).
+Parsing the new year's plan later keeps the carried-over rows the clerk left in the task list.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
+
+from . import unitbook as L
+from .bulletin import SETTINGS_FILE
+from .console import read_inputs
+from .model import Plan, Task
+from .panel import OpenpyxlPanel
+from .problems import GongkaiError
+from .reportsections import section_name
+from .results import InitResult
+from .summarybook import read_summary
+from .tables import read_rows
+from .tasklist import COLUMNS, TASK_SHEET, write_task_list
+from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
+from .workspace import Workspace, init_workspace
+
+CARRIED = "上年未完成"              # the 来源 of a carried-over task
+LAST_DETAIL = "上年落实情况"        # the extra column: each unit's last status and 落实情况
+PREVIOUS_SUMMARY = "上年汇总.xlsx"
+KEEP_SETTINGS = ["GK_CONTACT", "GK_SKIP_UNRESOLVED", "GK_REPORT_MODE", "GK_SOON_DAYS", "GK_BULLETIN_SCOPE"]
+NOT_KEPT_REPORT_SETTINGS = {"成文日期"}
+
+
+def previous_summary(ws: Workspace) -> Path:
+    return ws.root / "汇总" / PREVIOUS_SUMMARY
+
+
+def init_from(root, year: int, previous_root, force: bool = False) -> InitResult:
+    old = Workspace(Path(previous_root))
+    if not old.console.exists():
+        raise GongkaiError.of("NO_WORKSPACE", old.root)
+    new = Workspace(Path(root))
+    if new.root.resolve() == old.root.resolve():
+        raise GongkaiError.of("BAD_ARGUMENT", detail="新年度文件夹不能与上年度文件夹相同")
+    if new.tasks.exists() and not force:
+        raise GongkaiError.of("OUTPUT_EXISTS", new.tasks)
+    had_rules = new.section_rules.exists()
+    result = init_workspace(new.root, year, registry=old.registry if old.registry.exists() else None, force=force)
+    if old.section_rules.exists() and not had_rules:
+        shutil.copyfile(old.section_rules, new.section_rules)
+    if (old.root / SETTINGS_FILE).exists() and not (new.root / SETTINGS_FILE).exists():
+        shutil.copyfile(old.root / SETTINGS_FILE, new.root / SETTINGS_FILE)
+    _keep_settings(old.console, new.console)
+    result.source = old.root
+    if old.summary.exists():
+        last = read_summary(old.summary)
+        if last.year and last.year != year - 1:
+            raise GongkaiError.of("PREVIOUS_MISMATCH", old.summary.name, other=last.year, year=year, expected=year - 1)
+        shutil.copyfile(old.summary, previous_summary(new))
+        result.previous = previous_summary(new)
+        carried = carried_tasks(last)
+        write_carried(carried, new.tasks, last, year)
+        result.carried = len(carried)
+    return result
+
+
+def _keep_settings(old_console: Path, new_console: Path) -> None:
+    inputs = read_inputs(old_console)
+    panel = OpenpyxlPanel(new_console, echo=False)
+    for name in KEEP_SETTINGS:
+        if inputs.get(name) not in (None, ""):
+            panel.set(name, inputs[name])
+    kept = dict(inputs.get("__settings__") or [])
+    if "报告设置" in panel.wb.sheetnames:
+        for row in panel.wb["报告设置"].iter_rows(min_row=2):
+            key = row[0].value
+            if key in kept and key not in NOT_KEPT_REPORT_SETTINGS and kept[key] not in (None, ""):
+                row[1].value = kept[key]
+    panel.flush()
+
+
+def carried_tasks(last) -> list[tuple[dict, list[Unit], str]]:
+    """The old year's tasks not done: (task as the summary has it, its units with roles, each unit's last
+    status and 落实情况 in words)."""
+    out = []
+    for t in last.tasks:
+        if t["overall"] in (L.DONE, L.NA):
+            continue
+        leads = [x for x in re.split(r"[、]", re.sub(r"（未分解：.*?）", "", t["leads"])) if x]
+        answers = {}
+        roles = {}
+        for name, ud in last.units.items():
+            for e in ud.entries:
+                if str(e.get("任务编号")) == t["id"]:
+                    answers[name] = e
+                    roles[name] = str(e.get("职责") or "")
+        names = list(dict.fromkeys(leads + list(t["units"]) + list(answers)))
+        status = {n: (str(answers[n].get("完成状态") or "") if n in answers else "") or t["units"].get(n) or "未报送"
+                  for n in names}
+        finished = [n for n in names if status[n] in (L.DONE, L.NA)]
+        # a unit that finished its part is not asked again: the task carries over for the others
+        units = [Unit(n, LEAD if n in leads else COOPERATE if roles.get(n) == "配合" else RESPONSIBLE, is_collective(n))
+                 for n in names if n not in finished]
+        words = []
+        for n in names:
+            if n in finished:
+                continue
+            e = answers.get(n)
+            detail = " ".join(str(e.get(k) or "") for k in ("落实情况", "存在问题") if e.get(k)).strip() if e else ""
+            words.append(f"{n}（{status[n]}）" + (f"：{detail}" if detail else ""))
+        if finished:
+            words.append(f"已完成或不适用的单位（不再列入）：{'、'.join(finished)}")
+        out.append((t, units, "；".join(words)))
+    return out
+
+
+def write_carried(carried: list, tasks_path: Path, last, year: int) -> Path:
+    """The new task list holding the carried-over tasks (before the new plan is parsed)."""
+    tasks = []
+    for t, units, _ in carried:
+        review = (f"上年未完成任务（{last.year}年截至{last.round}：{t['overall']}）：继续落实的请核对单位并填写本年完成时限；"
+                  "不再落实的删除本行")
+        tasks.append(Task(t["id"], [t["section"]] if t["section"] else [], t["text"], "、".join(u.name for u in units),
+                          units, None, f"上年时限：{t['deadline']}" if t["deadline"] else "", review=review, source=CARRIED,
+                          report_section=section_name(t.get("report_section")) or ""))
+    plan = Plan([CARRIED], f"{year}年政务公开工作要点（待解析，现为上年未完成任务）", year, tasks, [])
+    write_task_list(plan, tasks_path)
+    add_last_detail(tasks_path, {t["id"]: words for t, _, words in carried})
+    return tasks_path
+
+
+def add_last_detail(tasks_path: Path, detail: dict[str, str]) -> None:
+    """The 上年落实情况 column after the task list's own columns."""
+    wb = load_workbook(tasks_path)
+    ws = wb[TASK_SHEET]
+    header = [c.value for c in ws[1]]
+    col = header.index(LAST_DETAIL) + 1 if LAST_DETAIL in header else len(header) + 1
+    ws.cell(1, col).value = LAST_DETAIL
+    ws.cell(1, col)._style = ws.cell(1, col - 1)._style
+    ws.column_dimensions[ws.cell(1, col).column_letter].width = 60
+    id_col = header.index("任务编号") + 1
+    for r in range(2, ws.max_row + 1):
+        tid = ws.cell(r, id_col).value
+        if tid in detail:
+            ws.cell(r, col).value = detail[tid]
+    wb.save(tasks_path)
+
+
+def carried_rows(tasks_path: Path) -> list[dict]:
+    """The carried-over rows still in a task list (the clerk may have dropped some), as header -> value."""
+    if not Path(tasks_path).exists():
+        return []
+    rows = read_rows(tasks_path, TASK_SHEET) or []
+    if not rows:
+        return []
+    header = [str(h or "") for h in rows[0]]
+    out = []
+    for r in rows[1:]:
+        d = dict(zip(header, r))
+        if str(d.get("来源") or "").strip() == CARRIED and str(d.get("任务编号") or "").strip():
+            out.append(d)
+    return out
+
+
+def append_carried(tasks_path: Path, rows: list[dict]) -> int:
+    """Append the kept carried-over rows to a freshly parsed task list (ids already there are not repeated)."""
+    if not rows:
+        return 0
+    wb = load_workbook(tasks_path)
+    ws = wb[TASK_SHEET]
+    header = [c.value for c in ws[1]]
+    if LAST_DETAIL not in header:
+        header.append(LAST_DETAIL)
+        ws.cell(1, len(header)).value = LAST_DETAIL
+        ws.cell(1, len(header))._style = ws.cell(1, len(header) - 1)._style
+        ws.column_dimensions[ws.cell(1, len(header)).column_letter].width = 60
+    ids = {ws.cell(r, 1).value for r in range(2, ws.max_row + 1)}
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    added = 0
+    for d in rows:
+        if d.get("任务编号") in ids:
+            continue
+        r = ws.max_row + 1
+        for c, h in enumerate(header, 1):
+            v = d.get(h)
+            if v not in (None, ""):
+                ws.cell(r, c).value = v if not isinstance(v, float) or h != "任务编号" else str(v)
+        ws.cell(r, 1).number_format = "@"
+        ws.cell(r, COLUMNS.index("待确认") + 1).fill = fill
+        added += 1
+    wb.save(tasks_path)
+    return added
+
