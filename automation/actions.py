@@ -10,11 +10,12 @@ import traceback
 from .bulletin import SETTINGS_FILE, bulletin
 from .collect import collect
 from .distribute import distribute
-from .nextyear import append_carried, carried_rows, previous_summary
+from .nextyear import append_carried, carried_rows, last_reports, previous_summary
 from .panel import Panel, as_text
 from .plan import make_task_list
 from .problems import GongkaiError, Problem
 from .remind import remind
+from .repeats import mark_repeats
 from .report import make_reports, read_settings
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
                       ReportResult)
@@ -94,9 +95,12 @@ def do_report(panel: Panel, ws: Workspace) -> ReportResult:
         raise GongkaiError.of("BAD_ARGUMENT", detail="选择了“指定单位”，请在“指定单位”一栏填写单位名称")
     last = previous_summary(ws)                # init --from: last year's summary, for 上年结转 and 五
     kwargs["previous"] = last if last.exists() else None
-    return make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
-                        progress=_progress(panel, "生成报告"),
-                        registry_path=ws.registry if ws.registry.exists() else None, **kwargs)
+    result = make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
+                          progress=_progress(panel, "生成报告"),
+                          registry_path=ws.registry if ws.registry.exists() else None, **kwargs)
+    if last_reports(ws).is_dir():              # init --from: last year's reports, for the share of repeated sentences
+        mark_repeats(result, last_reports(ws))
+    return result
 
 
 # ------------------------------------------------------------------------------ the workbook's words

@@ -22,6 +22,7 @@ from .nextyear import init_from
 from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
+from .repeats import mark_repeats
 from .report import make_reports
 from .remind import remind
 from .results import (ActionResult, BulletinResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
@@ -216,11 +217,16 @@ def _stage_report(a):
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     settings = {"organ": a.organ} if a.organ else {}
-    return make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
-                        consolidated=a.consolidated, template=a.template, force=a.force,
-                        settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
-                        progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
-                        registry_path=a.registry)
+    result = make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
+                          consolidated=a.consolidated, template=a.template, force=a.force,
+                          settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
+                          progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
+                          registry_path=a.registry)
+    if a.last_report:
+        if not Path(a.last_report).exists():
+            raise GongkaiError.of("FILE_NOT_FOUND", a.last_report)
+        mark_repeats(result, a.last_report)
+    return result
 
 
 def _stage_remind(a):
@@ -345,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="汇总报告不计年度报告数据不可用的单位（默认：有这样的单位时汇总报告不生成）")
     sp.add_argument("--previous", help="上一年度的汇总表：校验“上年结转”并在第五部分列出上年问题的整改情况")
     sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
+    sp.add_argument("--last-report", help="上年度公开发布的年度报告 .docx（或存放上年各份报告的文件夹）：在报告清单中列出"
+                                          "与上年重复的句子占比，超过一半的标红（固定表述不计）")
     sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")
     sp.set_defaults(func=_stage_report)
 

@@ -35,12 +35,18 @@ from .workspace import Workspace, init_workspace
 CARRIED = "上年未完成"              # the 来源 of a carried-over task
 LAST_DETAIL = "上年落实情况"        # the extra column: each unit's last status and 落实情况
 PREVIOUS_SUMMARY = "上年汇总.xlsx"
+LAST_REPORTS = "上年报告"
 KEEP_SETTINGS = ["GK_CONTACT", "GK_SKIP_UNRESOLVED", "GK_REPORT_MODE", "GK_SOON_DAYS", "GK_BULLETIN_SCOPE"]
 NOT_KEPT_REPORT_SETTINGS = {"成文日期"}
 
 
 def previous_summary(ws: Workspace) -> Path:
     return ws.root / "汇总" / PREVIOUS_SUMMARY
+
+
+def last_reports(ws: Workspace) -> Path:
+    """Last year's reports (as the writers left them), copied by init --from."""
+    return ws.root / "汇总" / LAST_REPORTS
 
 
 def init_from(root, year: int, previous_root, force: bool = False) -> InitResult:
@@ -59,6 +65,12 @@ def init_from(root, year: int, previous_root, force: bool = False) -> InitResult
     if (old.root / SETTINGS_FILE).exists() and not (new.root / SETTINGS_FILE).exists():
         shutil.copyfile(old.root / SETTINGS_FILE, new.root / SETTINGS_FILE)
     _keep_settings(old.console, new.console)
+    reports = [p for p in sorted(old.report_dir.glob("*.docx")) if not p.name.startswith(("~$", ".~"))]
+    if reports:
+        last_reports(new).mkdir(parents=True, exist_ok=True)
+        for p in reports:
+            if not (last_reports(new) / p.name).exists():
+                shutil.copy2(p, last_reports(new) / p.name)
     result.source = old.root
     if old.summary.exists():
         last = read_summary(old.summary)
