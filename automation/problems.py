@@ -118,6 +118,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "REMIND_NOT_COLLECTED": ("error", "回收文件夹 {file} 中有 {count} 个文件还没有汇总（{names}），请先点“汇总回收工作簿”再催报，"
                                        "以免向已经报送的单位催要"),
     "BULLETIN_SETTINGS_INVALID": ("error", "通报设置 {file} 有误：{detail}"),
+    "REMIND_ROUND_NOT_SENT": ("error", "调度轮次“{round}”还没有下发记录（{file} 中最近一轮是“{latest}”），无从催报；"
+                                        "请检查控制台的“调度轮次”"),
     "REMIND_NOTHING_COLLECTED": ("error", "台账数据库 {file} 中还没有汇总记录：请先下发、汇总一次，再催报或通报"),
     # generic
     "BAD_ARGUMENT": ("error", "{detail}"),

@@ -83,6 +83,8 @@ def remind(ledger, output, round_name: str | None = None, as_of: dt.datetime | N
         if not con.execute("SELECT 1 FROM plan WHERE key='current'").fetchone():
             raise GongkaiError.of("REMIND_NOTHING_COLLECTED", p)
         found = recorded_round(con, round_name or "")
+        if round_name and found is not None and found[0] != round_name:
+            raise GongkaiError.of("REMIND_ROUND_NOT_SENT", p, round=round_name, latest=found[0])
         due = dt.date.fromisoformat(found[1]) if found and found[1] else None
         summary = build_summary(con, round_name, as_of=as_of, due=due, notes=[])
         rnd = summary["round"]

@@ -208,3 +208,11 @@ def test_a_long_list_still_fits_one_message():
     text = owed_message(u, "2021年第1次调度（年中调度）", dt.date(2021, 7, 10), dt.date(2021, 7, 16),
                         "区政府办公室政务公开科 张某某 0632-3083075、13900000000")
     assert len(text) <= MESSAGE_MAX and u.unit in text and "7月16日前" in text
+
+
+def test_a_round_never_sent_is_not_chased(fresh):
+    with pytest.raises(GongkaiError) as exc:
+        after_due(fresh, round_name="2021年第3次调度")
+    assert exc.value.problem.code == "REMIND_ROUND_NOT_SENT" and ROUND in exc.value.problem.message
+    assert not (fresh.root / "催报").exists()
+    assert after_due(fresh, round_name=ROUND).round == ROUND
