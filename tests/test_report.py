@@ -714,3 +714,37 @@ def test_file_properties_store_the_time_in_utc_on_a_beijing_pc(summary, tmp_path
     created = docx.Document(str(res.file)).core_properties.created
     now = dt.datetime.now(dt.timezone.utc)
     assert abs((created.replace(tzinfo=dt.timezone.utc) - now).total_seconds()) < 300
+
+
+def test_the_demo_chases_bulletins_and_starts_next_year_as_issue_30_asks(demo, tmp_path):
+    """The demo's 催报 (twice), 通报 and init --from: notices for exactly the units that owe round 2, two
+    reminders each in 单位进度, the circular's numbers 总览's, the unfinished tasks carried into 2022."""
+    import openpyxl
+
+    from automation.nextyear import CARRIED, init_from
+    from automation.officialdoc import text_of
+
+    book = openpyxl.load_workbook(demo.output / "汇总" / "汇总.xlsx")
+    units = {r[0]: r for r in book["单位进度"].iter_rows(min_row=2, values_only=True) if r[0] not in (None, "合计")}
+    head = [c.value for c in book["单位进度"][1]]
+    missing = {u for u, r in units.items() if r[head.index("报送时间")] == "未报送"}
+    runs = sorted((demo.output / "催报" / "2021年第2次调度").iterdir())
+    assert [p.name.split("_")[0] for p in runs] == ["第1次催报", "第2次催报"]
+    for run_dir in runs:
+        notices = {p.name.split("_")[0] for p in run_dir.glob("*_催报通知.docx")}
+        assert notices == missing and len(missing) == 25
+    sample = "\n".join(text_of(runs[0] / "孟庄镇_催报通知.docx"))
+    assert "任务台账未报送" in sample and "已完成的" in sample          # its round-1 answers need not be typed again
+    for u, r in units.items():
+        assert r[head.index("催报次数")] == (2 if u in missing else 0), u
+    overview = {r[0]: r[1] for r in book["总览"].iter_rows(values_only=True) if r[0]}
+    circular = "\n".join(text_of(next((demo.output / "通报").glob("*.docx"))))
+    E, R, L, M = (overview[k] for k in ("应报送单位", "已报送单位", "逾期报送单位", "未报送单位"))
+    assert f"应报送单位{E}个，已报送{R}个，其中按时报送{R - L}个、逾期报送{L}个，未报送{M}个" in circular
+    assert f"工作要点共{overview['任务总数']}项任务，已完成{overview['已完成任务']}项" in circular
+    new = init_from(tmp_path / "2022", 2022, demo.output)
+    tasks = openpyxl.load_workbook(new.workspace / "任务清单.xlsx")["任务清单"]
+    th = [c.value for c in tasks[1]]
+    carried = {r[0] for r in tasks.iter_rows(min_row=2, values_only=True) if r[th.index("来源")] == CARRIED}
+    unfinished = {r[0] for r in book["任务进度"].iter_rows(min_row=2, values_only=True) if r[5] not in ("已完成", "不适用")}
+    assert carried == unfinished and new.carried == len(unfinished) > 0
