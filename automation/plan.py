@@ -396,11 +396,19 @@ def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
         end = full[-1] + 1
         while end < len(lines) and end not in used and row_text(lines[end]).count(sep) >= 1:
             end += 1
-        rows = [i for i in range(full[0], end) if i not in used and row_text(lines[i]).count(sep) >= 1]
+        # a group heading between the rows ("一、…" alone on its line, as a row merged across the table
+        # is saved) stays in the table as its one cell: the task reader takes it as the rows' context
+        rows = [i for i in range(full[0], end) if i not in used and
+                (row_text(lines[i]).count(sep) >= 1 or _heading_line(lines[i].text))]
         cells = [[c.strip() for c in row_text(lines[i]).split(sep)] for i in rows]
         tables.append(RawTable(cells, [lines[i].source for i in rows]))
         used.update(rows)
     return tables, used
+
+
+def _heading_line(text: str) -> bool:
+    m = match_marker(text.strip())
+    return bool(m) and m[0] in ("cn", "pcn") and len(text.strip()) <= 80 and not re.search(r"[。；;|\t]", text.strip())
 
 
 def _is_header_cell(c: str) -> bool:
@@ -427,6 +435,32 @@ def _cells_to_rows(cells: list[str], srcs: list[str]) -> RawTable | None:
         segments[-1].append(j)
         j += 1
     segments = [s for s in segments if s]
+    # group headings ("一、…", "（一）…" — a row merged across the table) are cells of their own: taken out
+    # before the rows are counted, put back as one-cell rows above the row they precede, when that cuts the
+    # cells into rows better
+    heads = {j for s in segments for j in s if _heading_line(cells[j])}
+    if heads:
+        plain = [[j for j in s if j not in heads] for s in segments]
+        with_heads = _rows_of(cells, srcs, header, [s for s in plain if s])
+        without = _rows_of(cells, srcs, header, segments)
+        if with_heads is not None and (without is None or with_heads[0] > without[0] + 1e-9):
+            rows_idx = with_heads[1]
+            table_rows, table_srcs = [with_heads[2][0]], [with_heads[3][0]]
+            pending = sorted(heads)
+            for r, row, src in zip(rows_idx, with_heads[2][1:], with_heads[3][1:]):
+                while pending and pending[0] < r[0]:
+                    table_rows.append([cells[pending[0]]])
+                    table_srcs.append(srcs[pending.pop(0)])
+                table_rows.append(row)
+                table_srcs.append(src)
+            return RawTable(table_rows, table_srcs)
+    best = _rows_of(cells, srcs, header, segments)
+    return None if best is None else RawTable(best[2], best[3])
+
+
+def _rows_of(cells: list[str], srcs: list[str], header: list[str], segments: list[list[int]]):
+    """(score, cell indexes of each row, table rows with the header first, their sources) or None."""
+    k = len(header)
     resp = next((x for x, h in enumerate(header) if re.search(r"责任|牵头|单位|部门", h)), k - 1)
     best = None
     for n in range(k, k + 4):
@@ -452,16 +486,17 @@ def _cells_to_rows(cells: list[str], srcs: list[str]) -> RawTable | None:
         table_rows = [[header[0]] * (n - k + 1) + header[1:]]
         for r in rows:
             table_rows.append([""] * (n - len(r)) + [cells[x] for x in r])
-        return RawTable(table_rows, [srcs[0]] + [srcs[r[0]] for r in rows])
-    _, n, rows = best
+        return (0.0, rows, table_rows, [srcs[0]] + [srcs[r[0]] for r in rows])
+    score, n, rows = best
     extra = n - k
     hdr = [header[0]] * (extra + 1) + header[1:]
     table_rows = [hdr] + [[cells[x] for x in r] for r in rows]
-    return RawTable(table_rows, [srcs[i - k] if i >= k else srcs[0]] + [srcs[r[0]] for r in rows])
+    return (score, rows, table_rows, [srcs[0]] + [srcs[r[0]] for r in rows])
 
 
 def _unitish(c: str) -> bool:
-    return bool(c) and len(c) <= 200 and bool(re.search(r"(局|办|委|政府|部门|单位|镇|街道|中心|管委会)", c)) \
+    return bool(c) and len(c) <= 200 and \
+        bool(re.search(r"(局|办|委|政府|部门|单位|镇|街道|中心|管委会|[处室厅](?=$|[、，,\s会牵配负]))", c)) \
         and not re.search(r"[。；]", c.rstrip("。"))
 
 
@@ -476,6 +511,31 @@ def _align_right(row: list[str], col: dict) -> list[str]:
         return row
     shift = unit_col - filled[-1]
     return [""] * shift + row[:len(row) - shift]
+
+
+def _heading_row(row: list[str], width: int) -> str | None:
+    """The title when a row is a group heading: one text across the row (a merged cell, or the same text in
+    every cell it covers) that is numbered as a heading (一、 （一）) — or any short title alone in a row of
+    one cell in a wider table."""
+    values = list(dict.fromkeys(re.sub(r"\s+", "", c) for c in row if c.strip()))
+    if len(values) != 1:
+        return None
+    v = values[0]
+    if re.search(r"[。；;]", v.rstrip("。；;")) or len(v) > 80:
+        return None
+    m = match_marker(v)
+    if m and m[0] in ("cn", "pcn") or re.match(r"^第[一二三四五六七八九十]+(部分|章|节|篇)", v):
+        return v
+    if len(row) == 1 < width and len(v) <= 40 and not _unitish(v):
+        return v
+    return None
+
+
+def _heading_level(title: str) -> int:
+    m = match_marker(title)
+    if re.match(r"^第[一二三四五六七八九十]+", title):
+        return 0
+    return {"cn": 1, "pcn": 2}.get(m[0], 3) if m else 3
 
 
 def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
@@ -520,7 +580,17 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
         col["text"] = group_cols.pop()
     out = []
     last: list[str] = [""] * len(header)
+    headings: list[tuple[int, str]] = []       # (level, title) of the group headings above the row
     for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
+        heading = _heading_row(row, len(header))
+        if heading is not None:
+            # "一、…" / "（一）…" across the table: context for the tasks below, never a task
+            level = _heading_level(heading)
+            if headings and headings[-1][1] == heading:
+                continue                  # repeated after a page break
+            headings = [h for h in headings if h[0] < level] + [(level, heading)]
+            last = [""] * len(header)
+            continue
         unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
         row = [re.sub(r"\s+", "", re.sub(r"\s*\n\s*", "、", c.strip()) if x in unit_cols else c)
                for x, c in enumerate(row)] + [""] * (len(header) - len(row))
@@ -549,7 +619,7 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             text = row[group_cols[-1]]
         if not text and not parts:
             continue
-        path = [row[x] for x in group_cols if row[x]]
+        path = [h for _, h in headings] + [row[x] for x in group_cols if row[x]]
         extras = {"due": row[col["due"]] if "due" in col else "",
                   "number": re.sub(r"[.．、\s]", "", row[col["no"]]) if "no" in col else ""}
         src = table.sources[r_i] if r_i < len(table.sources) else table.sources[-1]

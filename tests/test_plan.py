@@ -571,3 +571,39 @@ def test_a_handling_time_is_not_a_deadline():
     t = Task("2", [], "下半年择机开展专项检查。", units_raw="区财政局")
     _fill(t, 2021, "")
     assert t.deadline == dt.date(2021, 12, 31)
+
+
+# ------------------------------------------------------------------ issue 29: invented tables in published layouts
+
+def layout_file(tmp_path, name, form):
+    """One of the invented tables (tests/plan_layouts.py) in one form; the PDFs are committed fixtures."""
+    import plan_layouts as pl
+
+    if form == "word":
+        return pl.word(name, tmp_path / f"layout_{name}.docx")
+    if form == "pdf":
+        return pl.FIXTURES / f"layout_{name}.pdf"
+    text = {"tab": pl.tab_text, "cells": pl.one_cell_a_line, "web": pl.web_archive}[form](name)
+    f = tmp_path / f"layout_{name}_{form}.txt"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("form", ["word", "tab", "cells"])
+@pytest.mark.parametrize("name", ["ledger", "division"])
+def test_group_headings_in_a_task_table_are_context_never_tasks(name, form, tmp_path):
+    """"一、…" and "（一）…" rows across the table (one with inner parentheses, "（四）推进政府和社会资本合作（PPP）
+    项目信息公开"; one repeated after a page break) head the tasks below them: no heading is a task or a unit."""
+    import plan_layouts as pl
+
+    plan = read_plan(layout_file(tmp_path, name, form))
+    rows = pl.TABLES[name][2]
+    headings = {r.cells[0] for r in rows if r.heading}
+    want = pl.truth(rows)
+    assert len(plan.tasks) == len(want)
+    assert not any(t.text in headings or set(names(t)) & headings for t in plan.tasks)
+    assert [t.path[:len(w.path)] for t, w in zip(plan.tasks, want)] == [w.path for w in want]
+    if name == "division":
+        ppp = next(t for t in plan.tasks if t.text.startswith("公开PPP项目识别"))
+        assert ppp.path[:2] == ["二、推进重点领域信息公开", "（四）推进政府和社会资本合作（PPP）项目信息公开"]
+        assert ppp.id.endswith("-02-05") and plan.tasks[0].id.endswith("-01-01")
