@@ -133,6 +133,7 @@ def parse_units(raw: str, default_role: str = RESPONSIBLE) -> list[Unit]:
     text = DEADLINE_PART.sub("", text)
     text = PERSON_PART.sub("", text)          # "责任领导：张三；" names people, not units
     text = strip_wrapping(text.strip("。.;；"))
+    text = "".join(_co_handling(c) for c in re.split(r"([，,；;])", text))
     labels = list(LABEL.finditer(text))
     units: list[Unit] = []
     if labels:
@@ -146,6 +147,24 @@ def parse_units(raw: str, default_role: str = RESPONSIBLE) -> list[Unit]:
     else:
         units = _parse_verb_chunks(text, default_role)
     return _dedupe(units)
+
+
+# "宣传处会办公室", "区财政局会同区发改局": the first unit leads, the ones after 会/会同 handle it with it
+# (a ledger's 责任处室 cell). 会 after 委/员/协 is part of a name (管委会, 委员会, 协会), never a joint.
+CO_HANDLING = re.compile(r"^(?P<x>[^，,；;、]{2,30}?[处室局办科厅站所队院心部府])会同?"
+                         r"(?P<y>(?:各|有关|相关)?[^，,；;]{2,120}?)(?P<verb>负责落实|负责|落实|办理)?$")
+
+
+def _co_handling(chunk: str) -> str:
+    label = LABEL.match(chunk)
+    head, body = (chunk[:label.end()], chunk[label.end():]) if label else ("", chunk)
+    m = CO_HANDLING.match(body)
+    if not m or LABEL.search(body) or VERB_TAIL.search(m.group("x")):
+        return chunk
+    ys = split_top(m.group("y"), "、")
+    if not all(re.search(r"(各|有关|相关)|[局办委会府处心所院部室队司镇道厅科站馆]$", y) for y in ys):
+        return chunk
+    return f"{head}{m.group('x')}牵头，{m.group('y')}配合"
 
 
 def _parse_verb_chunks(text: str, default_role: str) -> list[Unit]:

@@ -607,3 +607,20 @@ def test_group_headings_in_a_task_table_are_context_never_tasks(name, form, tmp_
         ppp = next(t for t in plan.tasks if t.text.startswith("公开PPP项目识别"))
         assert ppp.path[:2] == ["二、推进重点领域信息公开", "（四）推进政府和社会资本合作（PPP）项目信息公开"]
         assert ppp.id.endswith("-02-05") and plan.tasks[0].id.endswith("-01-01")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("宣传处会办公室", [("宣传处", "lead"), ("办公室", "cooperate")]),
+    ("宣传处会各相关处室", [("宣传处", "lead"), ("各相关处室", "cooperate")]),
+    ("医政医管局会同基层卫生健康处", [("医政医管局", "lead"), ("基层卫生健康处", "cooperate")]),
+    ("区财政局会同区发改局、区审计局负责", [("区财政局", "lead"), ("区发改局", "cooperate"), ("区审计局", "cooperate")]),
+    ("区委宣传部会同区网信办，各镇街配合", [("区委宣传部", "lead"), ("区网信办", "cooperate"), ("各镇街", "cooperate")]),
+    ("责任单位：财务处会规划发展与信息化处", [("财务处", "lead"), ("规划发展与信息化处", "cooperate")]),
+    ("医政医管局牵头，综合监督局配合", [("医政医管局", "lead"), ("综合监督局", "cooperate")]),
+    # 会 inside a name is no joint
+    ("枣庄高新区管委会、区人大常委会办公室", [("枣庄高新区管委会", "responsible"), ("区人大常委会办公室", "responsible")]),
+    ("区总工会", [("区总工会", "responsible")]),
+])
+def test_lead_and_co_handling_pairs_in_a_unit_cell(raw, expected):
+    """A ledger's 责任处室 "X会Y" / "X会同Y": X leads, Y handles it with X."""
+    assert [(u.name, u.role) for u in parse_units(raw)] == expected
