@@ -152,7 +152,13 @@ def _read_pdf(p: Path) -> list:
             for page_no, page in enumerate(pdf.pages, 1):
                 chars_seen += len(page.chars)
                 items: list[tuple[float, object]] = []
-                tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
+                # a table of one row at the top of a page, the previous page ending in a table as wide: the end of
+                # a row cut by the page break (the last row of the table, when no header is repeated)
+                going_on = blocks[-1] if blocks and isinstance(blocks[-1], Table) and blocks[-1].rows else None
+                tables = [t for t in page.find_tables() if len(t.columns) >= 2 and
+                          (len(t.rows) >= 2 or going_on is not None and len(t.columns) == max(map(len, going_on.rows))
+                           and not any(ln["bottom"] <= t.bbox[1] for ln in page.extract_text_lines()
+                                       if not PAGE_NUMBER.match(ln["text"])))]
                 for t in tables:
                     table_no += 1
                     rows = _pdf_table_rows(t.extract())
@@ -257,15 +263,33 @@ def _join_page_tables(blocks: list) -> list:
         if isinstance(b, Table) and isinstance(prev, Table) and b.rows and prev.rows and \
                 max(map(len, b.rows)) == max(map(len, prev.rows)) > 1:
             rows, sources = list(b.rows), list(b.row_sources)
-            first, last = rows[0], prev.rows[-1]
-            if len(first) == len(last) and not first[-1] and any(first[:-1]) and last[-1]:
-                prev.rows[-1] = [a + c if c and c != a else a for a, c in zip(last, first)]
-                rows, sources = rows[1:], sources[1:]
+            k = 0
+            while k < len(rows) and rows[k] == prev.rows[0]:     # the header repeated on the new page
+                k += 1
+            if k < len(rows) and _continues(rows[k], prev.rows[-1], prev.rows[0]):
+                prev.rows[-1] = [a + c if c and c != a else a for a, c in zip(prev.rows[-1], rows[k])]
+                del rows[k], sources[k]
             prev.rows += rows
             prev.row_sources += sources
             continue
         out.append(b)
     return out
+
+
+UNIT_HEADER = re.compile(r"责任|牵头|单位|部门|处室|配合|协办")
+
+
+def _continues(first: list[str], last: list[str], header: list[str]) -> bool:
+    """Whether the first row on a page is the rest of the last row on the page before: its cells of units and
+    its first cell (a number, a task's name) stay where the row started, so they are empty here; or, in a table
+    without unit columns found, its last cell is."""
+    if len(first) != len(last) or len(first) < 2 or not any(first):
+        return False
+    words = [re.sub(r"\s", "", h) for h in header]
+    units = [x for x, h in enumerate(words) if x < len(first) and HEADER_WORDS.match(h) and UNIT_HEADER.search(h)]
+    if units and len(header) == len(first):
+        return not first[0] and all(not first[x] for x in units) and any(last[x] for x in units)
+    return not first[-1] and any(first[:-1]) and bool(last[-1])
 
 
 NEW_NAME = re.compile(r"^[区县市省各镇乡]|^[\u4e00-\u9fff]{2,6}(镇|街道|乡)")

@@ -148,7 +148,7 @@ def _division_rows() -> list[Row]:
         H("二、推进重点领域信息公开"),
         H("（一）推进财政资金信息公开"),
         T("公开政府预决算", "省财政厅", "省直各部门",
-          "除涉密信息外，政府预决算、部门预决算全部公开，2017年底前公开到基本支出经济分类科目。" + LONG,
+          "除涉密信息外，政府预决算、部门预决算全部公开，2017年底前公开到基本支出经济分类科目。" + LONG + "逐年细化。",
           [("省财政厅", L), ("省直各部门", R)], "2017-12-31"),
         T("公开政府债务信息", "", city_cell,
           "公开政府债务限额、余额和债务发行、使用、偿还情况。" + LONG + "按年度公开。",
@@ -173,7 +173,7 @@ def _division_rows() -> list[Row]:
           "完善主动公开基本目录，健全公文公开属性源头认定机制。" + LONG + "2017年12月底前完成。",
           [("省政府办公厅", L), ("省直各部门", R)], "2017-12-31"),
         T("加强政府网站建设", "省政府办公厅\n省经信委", city_cell,
-          "开展政府网站普查，关停整合内容更新不及时的网站，回应公众关切。" + LONG + "最后一行的要求写到页末，不能丢掉尾巴。",
+          "开展政府网站普查，关停整合内容更新不及时的网站，回应公众关切。" + LONG * 6 + "网站年度报表按时公开。",
           [("省政府办公厅", L), ("省经信委", L)] + cities),
     ]
 
@@ -214,9 +214,10 @@ def _cell_text(cell, value: str):
         cell.add_paragraph(extra)
 
 
-def word(name: str, path: Path) -> Path:
-    """The table in Word: title, the table with a repeated header row, headings merged across the row, an empty
-    unit cell merged with the one above (as the published file has it)."""
+def word(name: str, path: Path, repeat_header: bool = True) -> Path:
+    """The table in Word: title, the table with a repeated header row (or not: then a page of the printed table
+    starts with the rest of a row), headings merged across the row, an empty cell merged with the one above
+    (as the published file has it)."""
     title, header, rows = TABLES[name]
     d = docx.Document()
     d.add_paragraph(title)
@@ -225,9 +226,8 @@ def word(name: str, path: Path) -> Path:
     t.style = "Table Grid"
     for i, h in enumerate(header):
         t.cell(0, i).text = h
-    trpr = t.rows[0]._tr.get_or_add_trPr()
-    hdr = OxmlElement("w:tblHeader")
-    trpr.append(hdr)
+    if repeat_header:
+        t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     prev = None
     for r in rows:
         cells = t.add_row().cells
@@ -373,8 +373,9 @@ def build_pdfs(exe: str) -> list[Path]:
     FIXTURES.mkdir(parents=True, exist_ok=True)
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in TABLES:
-            src = word(name, Path(tmp) / f"layout_{name}.docx")
+        for name, stem, repeat in [("ledger", "layout_ledger", True), ("division", "layout_division", True),
+                                   ("division", "layout_division_broken", False)]:
+            src = word(name, Path(tmp) / f"{stem}.docx", repeat_header=repeat)
             pdf = pdf_of(src, Path(tmp), exe)
             target = FIXTURES / pdf.name
             target.write_bytes(pdf.read_bytes())

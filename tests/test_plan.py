@@ -624,3 +624,27 @@ def test_group_headings_in_a_task_table_are_context_never_tasks(name, form, tmp_
 def test_lead_and_co_handling_pairs_in_a_unit_cell(raw, expected):
     """A ledger's 责任处室 "X会Y" / "X会同Y": X leads, Y handles it with X."""
     assert [(u.name, u.role) for u in parse_units(raw)] == expected
+
+
+@pytest.mark.parametrize("pdf, name", [("layout_ledger.pdf", "ledger"), ("layout_division.pdf", "division"),
+                                       ("layout_division_broken.pdf", "division")])
+def test_a_row_broken_by_a_page_break_is_one_task(pdf, name):
+    """The Word tables printed by LibreOffice: rows run over pages, their rest on the next page below the
+    repeated header ('息，及时公开采购意向…'; a 完成时限 cut as '2021年1月31日' + '前'), or, with no header
+    repeated, the last row's end alone on the final page — each joined to its row, nothing a task of its own."""
+    import pdfplumber
+
+    import plan_layouts as pl
+
+    path = pl.FIXTURES / pdf
+    if pdf.endswith("broken.pdf"):          # the fixture is what it claims: the last row ends on a page of its own
+        with pdfplumber.open(path) as doc:
+            assert [len(t.extract()) for t in doc.pages[-1].find_tables()] == [1]
+    plan = read_plan(path)
+    want = pl.truth(pl.TABLES[name][2])
+    assert [t.text for t in plan.tasks] == [w.text for w in want]
+    assert all(t.units for t in plan.tasks)
+    if name == "ledger":
+        assert plan.tasks[17].deadline == dt.date(2021, 1, 31)
+    else:
+        assert plan.tasks[-1].text.endswith("网站年度报表按时公开。")
