@@ -348,6 +348,7 @@ def select_tasks(segs: list[Segment]) -> list[Segment]:
 class RawTable:
     cells_rows: list[list[str]]
     sources: list[str]
+    merges_known: bool = False      # an empty cell is empty (Word); else it may be a merged cell's rest
 
 
 def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
@@ -513,6 +514,10 @@ def _align_right(row: list[str], col: dict) -> list[str]:
     return [""] * shift + row[:len(row) - shift]
 
 
+UNIT_GAP = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门行社团联站馆厅）)〉])[ \t\u3000]+(?=[\u4e00-\u9fff])"
+                      r"(?!等|和|及|与|以及|牵头|负责|配合|协助|按职责|分别|共同)")
+
+
 def _heading_row(row: list[str], width: int) -> str | None:
     """The title when a row is a group heading: one text across the row (a merged cell, or the same text in
     every cell it covers) that is numbered as a heading (一、 （一）) — or any short title alone in a row of
@@ -581,6 +586,7 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     out = []
     last: list[str] = [""] * len(header)
     headings: list[tuple[int, str]] = []       # (level, title) of the group headings above the row
+    carried: dict[str, str] = {}                # the units of the row above, by column
     for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
         heading = _heading_row(row, len(header))
         if heading is not None:
@@ -590,9 +596,11 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
                 continue                  # repeated after a page break
             headings = [h for h in headings if h[0] < level] + [(level, heading)]
             last = [""] * len(header)
+            carried = {}
             continue
         unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
-        row = [re.sub(r"\s+", "", re.sub(r"\s*\n\s*", "、", c.strip()) if x in unit_cols else c)
+        # a cell's names one a line, or joined by spaces ("省财政厅 省国税局"): a list; other spaces are noise
+        row = [re.sub(r"\s+", "", UNIT_GAP.sub("、", re.sub(r"\s*\n\s*", "、", c.strip()))) if x in unit_cols else c
                for x, c in enumerate(row)] + [""] * (len(header) - len(row))
         if row[:len(header)] == header or sum(_is_header_cell(c) for c in row) >= 2:
             continue
@@ -607,6 +615,17 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
                         last[y] = ""
             else:
                 row[x] = last[x]
+        # a unit cell merged with the row above, saved as text or cut by a page: empty here, its units above.
+        # Word's grid says so itself; elsewhere the 牵头 cell is carried down when empty, the 责任 cell when
+        # the row names no unit at all
+        if not table.merges_known:
+            named = [row[col[k]] for k in ("lead", "resp") if k in col and row[col[k]]]
+            for k in ("lead", "resp"):
+                if k in col and not row[col[k]] and carried.get(k) and (k == "lead" or not named):
+                    row[col[k]] = carried[k]
+        for k in ("lead", "resp"):
+            if k in col and row[col[k]]:
+                carried[k] = row[col[k]]
         text = row[col["text"]] if "text" in col else ""
         parts = []
         if "lead" in col and row[col["lead"]]:
@@ -737,7 +756,8 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
         doc_year = year or doc.year or plan_year
         lines = [b for b in doc.lines if isinstance(b, Line)]
         tables, used = _tab_tables(lines)
-        tables += [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows)) for b in doc.lines if isinstance(b, Table)]
+        tables += [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows), b.merges_known)
+                   for b in doc.lines if isinstance(b, Table)]
         found: list[tuple[int, Task]] = []
         groups: dict[str, int] = {}
         for tb in tables:

@@ -32,6 +32,9 @@ class Table:
     rows: list[list[str]]
     source: str
     row_sources: list[str] = field(default_factory=list)
+    # True when an empty cell is known to be empty (Word's grid gives a merged cell's text in every row it
+    # covers); a PDF page or text cannot tell an empty cell from the rest of a cell merged from above
+    merges_known: bool = False
 
 
 Block = "Line | Table"
@@ -129,7 +132,7 @@ def _read_docx(p: Path) -> list:
                     cells = cells[:1]
                 rows.append(cells)
                 sources.append(f"{p.name} 表{table_no}第{r_i}行")
-            blocks.append(Table(rows, f"{p.name} 表{table_no}", sources))
+            blocks.append(Table(rows, f"{p.name} 表{table_no}", sources, merges_known=True))
     return blocks
 
 

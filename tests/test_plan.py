@@ -648,3 +648,41 @@ def test_a_row_broken_by_a_page_break_is_one_task(pdf, name):
         assert plan.tasks[17].deadline == dt.date(2021, 1, 31)
     else:
         assert plan.tasks[-1].text.endswith("网站年度报表按时公开。")
+
+
+@pytest.mark.parametrize("form", ["tab", "cells", "word"])
+def test_tab_text_units_joined_by_spaces_and_unit_cells_merged_with_the_row_above(form, tmp_path):
+    """Word's save-as-text joins a cell's lines with spaces ("省财政厅 省国税局 省地税局 省物价局": four lead
+    units) and leaves a cell merged with the row above empty: the row gets the units above, as Word's own grid
+    gives them — also when the table is flattened one cell a line (a merged cell an empty line)."""
+    plan = read_plan(layout_file(tmp_path, "division", form))
+    by_text = {t.text[:8]: t for t in plan.tasks}
+    fin = ["省财政厅", "省国税局", "省地税局", "省物价局"]
+    assert names(by_text["全面公开涉企行政"], "lead") == fin
+    assert names(by_text["及时公开营改增等"], "lead") == fin                  # 牵头 merged down two rows
+    assert names(by_text["公开价格监督检查"], "lead") == fin
+    assert names(by_text["公开价格监督检查"], "responsible") == ["省直有关部门"]
+    assert names(by_text["公开政府债务限额"], "lead") == ["省财政厅"]
+    assert names(by_text["建立全省PPP项"], "lead") == ["省财政厅", "省发改委"]
+
+
+def test_an_empty_unit_cell_in_a_word_table_is_not_filled_from_above(tmp_path):
+    """In Word a merged cell shows in every row it covers, so an empty 牵头单位 cell is really empty."""
+    d = docx.Document()
+    d.add_paragraph("某县2023年政务公开工作任务分解表")
+    t = d.add_table(rows=3, cols=4)
+    for r, row in enumerate([["工作任务", "牵头单位", "责任单位", "工作要求"],
+                             ["公开预决算", "县财政局", "县直各部门", "按时公开部门预决算。"],
+                             ["公开权责清单", "", "县司法局", "动态调整权责清单。"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    f = tmp_path / "分解表.docx"
+    d.save(f)
+    t1, t2 = read_plan(f).tasks
+    assert names(t1, "lead") == ["县财政局"] and names(t2) == ["县司法局"]
+    # the same rows saved as text: the empty cell may be the rest of a merged one, so the 牵头 above is carried
+    f = tmp_path / "分解表.txt"
+    f.write_text("某县2023年政务公开工作任务分解表\n工作任务\t牵头单位\t责任单位\t工作要求\n"
+                 "公开预决算\t县财政局\t县直各部门\t按时公开部门预决算。\n公开权责清单\t\t县司法局\t动态调整权责清单。\n",
+                 encoding="utf-8")
+    assert names(read_plan(f).tasks[1], "lead") == ["县财政局"]
