@@ -616,9 +616,9 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             else:
                 row[x] = last[x]
         # a unit cell merged with the row above, saved as text or cut by a page: empty here, its units above.
-        # Word's grid says so itself; elsewhere the 牵头 cell is carried down when empty, the 责任 cell when
-        # the row names no unit at all
-        if not table.merges_known:
+        # Word's grid says so itself; elsewhere, in a row that says what is to be done, the 牵头 cell is
+        # carried down when empty, the 责任 cell when the row names no unit at all
+        if not table.merges_known and ("text" not in col or row[col["text"]]):
             named = [row[col[k]] for k in ("lead", "resp") if k in col and row[col[k]]]
             for k in ("lead", "resp"):
                 if k in col and not row[col[k]] and carried.get(k) and (k == "lead" or not named):

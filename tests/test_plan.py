@@ -686,3 +686,17 @@ def test_an_empty_unit_cell_in_a_word_table_is_not_filled_from_above(tmp_path):
                  "公开预决算\t县财政局\t县直各部门\t按时公开部门预决算。\n公开权责清单\t\t县司法局\t动态调整权责清单。\n",
                  encoding="utf-8")
     assert names(read_plan(f).tasks[1], "lead") == ["县财政局"]
+
+
+def test_units_are_carried_down_only_to_a_row_that_says_what_is_to_be_done():
+    """A PDF row holding only a task's name cut over lines ('推进公共' / '文化体育领域') is no task: it does not
+    take the units of the row above."""
+    from automation.plan import RawTable, table_tasks
+
+    rows = [["工作任务", "工作任务", "具体要求", "责任单位"],
+            ["深化重点领域信息公开", "推进征地信息公开", "进一步完善征地信息公开。", "区自然资源局"],
+            ["深化重点领域信息公开", "推进公共", "", ""],
+            ["深化重点领域信息公开", "推进公共文化体育领域信息公开", "围绕公共文化体育的服务保障公开信息。", ""]]
+    out = table_tasks(RawTable(rows, ["s1", "s2", "s3", "s4"]))
+    assert [(t[1], t[2]) for t in out] == [("进一步完善征地信息公开。", "区自然资源局"),
+                                          ("围绕公共文化体育的服务保障公开信息。", "区自然资源局")]
