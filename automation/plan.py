@@ -674,9 +674,33 @@ def _month_end(y: int, m: int) -> dt.date:
     return dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
-def parse_deadlines(text: str, year: int | None) -> tuple[list[dt.date], list[str]]:
+# "2018年前建成…", "2018年底前": by the end of a year named (later than the plan's own: "2016年以前制定的文件"
+# names the past)
+YEAR_BY_RX = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:底|末)?\s*(?:前|以前|之前)(?!\s*(?:\d|年))")
+# in a 完成时限 cell a month named is the deadline: "2021年2月公布预算信息，2021年8月公布上年度决算信息"
+CELL_MONTH_RX = re.compile(r"(?<![每0-9])(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)(?!\s*(?:底|末|份|中旬|上旬|下旬|前|以前|之前))")
+ONGOING_RX = re.compile(r"^(?:长期|持续|常态化?|全年|年内|每年|每季度?|每月|按月|按季度?|按年度?|定期|随时|实时)")
+
+
+def parse_deadlines(text: str, year: int | None, cell: bool = False) -> tuple[list[dt.date], list[str]]:
+    """Dates a task is due by, and the words saying so. ``cell``: the text is a 完成时限 cell, where a month
+    named alone ("2021年2月公布预算信息") is a deadline too."""
     dates: list[dt.date] = []
     texts: list[str] = []
+    for m in YEAR_BY_RX.finditer(text):
+        y = int(m.group(1))
+        if year is not None and y > year:
+            dates.append(dt.date(y, 12, 31))
+            texts.append(re.sub(r"\s+", "", m.group(0)))
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    if cell:
+        for clause in re.split(r"[，,；;。]", text):
+            for m in CELL_MONTH_RX.finditer(clause):
+                y = int(m.group(1)) if m.group(1) else year
+                if y is None or not 1 <= int(m.group(2)) <= 12:
+                    continue
+                dates.append(_month_end(y, int(m.group(2))))
+                texts.append(re.sub(r"\s+", "", clause))
     for m in DEADLINE_RX.finditer(text):
         y = int(m.group("y")) if m.group("y") else year
         if y is None:
@@ -798,24 +822,27 @@ def _fill(task: Task, year: int | None, due_text: str) -> None:
     in_units = re.search(r"(?:完成时限|完成时间|时限要求|时间要求|完成期限|时间节点|时限)\s*[：:]\s*([^；;）)]+)", task.units_raw)
     if in_units and not due_text:
         due_text = in_units.group(1)
-    dates, texts = parse_deadlines(due_text or task.text, year)
+    dates, texts = parse_deadlines(due_text or task.text, year, cell=bool(due_text))
     if not due_text and task.units_raw:          # "（X牵头，Y配合，6月底前完成）"
         d2, t2 = parse_deadlines(task.units_raw, year)
         dates += d2
         texts += [t for t in t2 if t not in texts]
+    ongoing = False
     if due_text and not dates and not texts:
         texts = [due_text]
+        # "长期推进", "每月": no date to keep, nothing relative to confirm
+        ongoing = bool(ONGOING_RX.match(re.sub(r"\s+", "", due_text)))
     if dates:
         task.deadline = max(dates)
     task.deadline_text = "；".join(texts)
-    task.frequency = parse_frequency(task.text)
+    task.frequency = parse_frequency(task.text) or (parse_frequency(due_text) if due_text else None)
     task.targets = parse_targets(task.text)
     reasons = []
     if not task.units:
         reasons.append("未写明责任单位")
     # "在2个工作日内予以处理" is how fast something is handled, not when the task is due: kept in 时限原文,
     # no deadline and nothing to confirm
-    if texts and not dates and not all(SPAN.search(t) for t in texts):
+    if texts and not dates and not ongoing and not all(SPAN.search(t) for t in texts):
         reasons.append("时限为相对时间，请确认")
     if len(set(dates)) > 1:
         reasons.append("含多个时限，已取最晚一个")

@@ -700,3 +700,44 @@ def test_units_are_carried_down_only_to_a_row_that_says_what_is_to_be_done():
     out = table_tasks(RawTable(rows, ["s1", "s2", "s3", "s4"]))
     assert [(t[1], t[2]) for t in out] == [("进一步完善征地信息公开。", "区自然资源局"),
                                           ("围绕公共文化体育的服务保障公开信息。", "区自然资源局")]
+
+
+@pytest.mark.parametrize("name, form", [("ledger", "word"), ("ledger", "tab"), ("ledger", "pdf"), ("division", "word")])
+def test_deadlines_in_task_tables(name, form, tmp_path):
+    """Every task's deadline as the table gives it: two months named in the 完成时限 cell (the later one kept, the
+    earlier noted), "2018年前建成…" in the requirement, and response times ("5小时内；24小时内") or "长期推进",
+    which are no deadline and nothing to confirm."""
+    import plan_layouts as pl
+
+    plan = read_plan(layout_file(tmp_path, name, form))
+    want = pl.truth(pl.TABLES[name][2])
+    assert [t.deadline.isoformat() if t.deadline else None for t in plan.tasks] == [w.deadline for w in want]
+    by_text = {t.text[:8]: t for t in plan.tasks}
+    if name == "ledger":
+        budget = by_text["按规定公开部门预"]
+        assert budget.deadline_text == "2021年2月公布预算信息；2021年8月公布上年度决算信息"
+        assert budget.review == "含多个时限，已取最晚一个"
+        assert by_text["建立健全政务舆情"].deadline_text == "5小时内；24小时内" and by_text["建立健全政务舆情"].review == ""
+        assert by_text["除依法应当保密的"].review == ""                      # 长期推进
+        assert by_text["按规定及时、准确"].frequency == "monthly"           # 每月 in the 完成时限 cell
+    else:
+        assert by_text["督促重点排污单位"].deadline_text == "2018年前"
+
+
+@pytest.mark.parametrize("text, year, expected", [
+    ("2018年前建成重点排污单位信息公开平台", 2017, [dt.date(2018, 12, 31)]),
+    ("2018年底前完成", 2017, [dt.date(2018, 12, 31)]),
+    ("2018年底前完成", 2018, [dt.date(2018, 12, 31)]),
+    ("对2016年以前制定的文件进行清理", 2021, []),          # the past, not a deadline
+    ("2018年前建成的医院", 2021, []),
+])
+def test_a_year_named_as_the_end(text, year, expected):
+    assert parse_deadlines(text, year)[0] == expected
+
+
+def test_months_named_in_a_deadline_cell():
+    assert parse_deadlines("2021年2月公布预算信息，2021年8月公布上年度决算信息", 2021, cell=True)[0] == \
+        [dt.date(2021, 2, 28), dt.date(2021, 8, 31)]
+    assert parse_deadlines("2021年2月公布预算信息", 2021)[0] == []             # in running text a month is no deadline
+    assert parse_deadlines("每月10日前", 2021, cell=True)[0] == []
+    assert parse_deadlines("5小时内；24小时内", 2021, cell=True)[0] == []
