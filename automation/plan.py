@@ -36,7 +36,13 @@ MARKERS = [
 ]
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,14}\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号$")
 DATE_LINE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-TITLE_WORDS = re.compile(r"(通知|方案|要点|意见|办法|规划|计划|安排|清单|任务|决定)$")
+TITLE_WORDS = re.compile(r"(通知|方案|要点|意见|办法|规划|计划|安排|清单|任务|决定|分解表|任务表|一览表|台账)$")
+# a web page's furniture around the document: "索引号: …", "发布机构: …", "生成日期: 2021-03-05" …
+FURNITURE = re.compile(r"^(索引号|发布机构|发文机关|生成日期|成文日期|发布日期|发布时间|公开日期|文号|发文字号|主题分类|主题词|"
+                       r"公文种类|名称|标题|来源|信息来源|浏览次数|点击数?|字号|分类|有效性|体裁分类|公开方式|公开范围|作者|"
+                       r"组配分类|时效性?)\s*[:：]\s*(.*)$")
+PAGE_CHROME = re.compile(r"打印本页|关闭窗口|【\s*字体|分享到|当前位置|您的位置|^首页\s*[>＞]")
+FURNITURE_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
 
 
 def match_marker(text: str):
@@ -170,6 +176,12 @@ def split_documents(blocks: list) -> list[Document]:
 
 def _find_title(doc: Document) -> None:
     texts = [squeeze(b.text) for b in doc.lines[:60] if isinstance(b, Line) and b.text.strip()]
+    furniture = [m for m in (FURNITURE.match(t) for t in texts) if m]
+    # the page's furniture and a table's header cells are not the title
+    texts = [t for t in texts if not FURNITURE.match(t) and not PAGE_CHROME.search(t) and not _is_header_cell(t)]
+    named = next((m.group(2).strip() for m in furniture if m.group(1) in ("名称", "标题") and m.group(2).strip()), "")
+    if named:
+        texts.insert(0, named)
     title = ""
     for i, t in enumerate(texts[:15]):
         if DOC_NUMBER.match(t):
@@ -190,6 +202,12 @@ def _find_title(doc: Document) -> None:
         if m:
             doc.date = f"{int(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
             break
+    if not doc.date:
+        for m in furniture:
+            d = FURNITURE_DATE.search(m.group(2)) if "日期" in m.group(1) or "时间" in m.group(1) else None
+            if d:
+                doc.date = f"{int(d.group(1))}-{int(d.group(2)):02d}-{int(d.group(3)):02d}"
+                break
     ym = re.search(r"((?:19|20)\d{2})年", doc.title)
     if ym:
         doc.year = int(ym.group(1))
@@ -518,6 +536,57 @@ UNIT_GAP = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门
                       r"(?!等|和|及|与|以及|牵头|负责|配合|协助|按职责|分别|共同)")
 
 
+NAME_END = re.compile(r"(局|办|委|会|府|处|室|厅|心|所|院|部|队|司|镇|街道|位|门|行|社|团|联|站|馆|公司|企业|组|区|县|乡|村)$")
+
+
+def _names_cell(cell: str) -> bool:
+    """A cell that is a list of units: every name in it ends like one ("公开政府债务信息" does not)."""
+    parts = [re.sub(r"(牵头|负责|配合|协助|参与|落实|等)+$", "", p) for p in re.split(r"[、，,；;\s]+", cell.strip()) if p]
+    return bool(parts) and len(cell) <= 120 and all(NAME_END.search(p) or p.startswith(("各", "有关", "相关"))
+                                                   for p in parts)
+
+
+DUE_WORDS = re.compile(r"\d{1,2}\s*月|年底|年内|年前|底前|以前|之前|长期|持续|常态|每[年月周季]|按[年月周季]|季度|小时|工作日|随时|定期")
+
+
+def _fit_short_row(row: list[str], width: int, col: dict) -> list[str]:
+    """A row with fewer cells than the header (a web page or a browser copy leaves a merged cell out, in any
+    column): put each cell in the column it fits — names in a unit column, a date in the time column, the
+    sentence in the requirement column, a number in the number column — the cells left out being the ones that
+    are merged (a number, a group, a 牵头 or a time cell) rather than the requirement or the units."""
+    from itertools import combinations
+
+    kind = {x: k for k, x in col.items()}
+
+    def fit(cell: str, x: int) -> float:
+        k = kind.get(x, "group")
+        unitish = _names_cell(cell)
+        if k in ("lead", "resp", "coop"):
+            return 2 if unitish else -3
+        if unitish:
+            return -3
+        if k == "due":
+            return 2 if len(cell) <= 40 and DUE_WORDS.search(cell) else -1
+        if k == "no":
+            return 2 if re.fullmatch(r"[0-9０-９]{1,3}[.．、]?", cell.strip()) else -2
+        if k == "text":
+            return 1 if len(cell) >= 10 else 0
+        return 0
+
+    left_out = {"text": -1.0, "resp": -0.5, "coop": 0.0}
+    best, best_score = row, None
+    for missing in combinations(range(width), width - len(row)):
+        cols = [x for x in range(width) if x not in missing]
+        score = sum(fit(c, x) for c, x in zip(row, cols)) + \
+            sum(left_out.get(kind.get(x, "group"), 0.5) for x in missing)
+        if best_score is None or score > best_score + 1e-9:
+            cells = [""] * width
+            for c, x in zip(row, cols):
+                cells[x] = c
+            best, best_score = cells, score
+    return best
+
+
 def _heading_row(row: list[str], width: int) -> str | None:
     """The title when a row is a group heading: one text across the row (a merged cell, or the same text in
     every cell it covers) that is numbered as a heading (一、 （一）) — or any short title alone in a row of
@@ -598,6 +667,8 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
             last = [""] * len(header)
             carried = {}
             continue
+        if 1 < len(row) < len(header):
+            row = _fit_short_row(row, len(header), col)
         unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
         # a cell's names one a line, or joined by spaces ("省财政厅 省国税局"): a list; other spaces are noise
         row = [re.sub(r"\s+", "", UNIT_GAP.sub("、", re.sub(r"\s*\n\s*", "、", c.strip()))) if x in unit_cols else c
