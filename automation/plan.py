@@ -404,8 +404,9 @@ def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
             tables.append(rows)
     for sep in ("\t", "|"):
         def row_text(l: Line, sep=sep) -> str:
-            t = l.text.replace("｜", "|").rstrip()
-            return t if sep == "\t" else t.strip().strip("|")   # a tab row keeps its empty leading cells
+            t = l.text.replace("｜", "|")
+            # a tab row keeps its empty cells, leading and trailing (merged with the row above)
+            return t.rstrip(" \r\u3000") if sep == "\t" else t.strip().strip("|")
 
         full = [i for i, l in enumerate(lines) if i not in used and row_text(l).count(sep) >= 2]
         if len(full) < 3:
@@ -605,6 +606,27 @@ def _heading_row(row: list[str], width: int) -> str | None:
     return None
 
 
+BARE_MARKER = re.compile(r"^([（(])?\s*([一二三四五六七八九十]{1,3})\s*([）)])?\s*[、.．]?$")
+
+
+def _heading_in_columns(row: list[str], col: dict, merges_known: bool) -> str | None:
+    """A heading written in the task's own cells, the unit and time cells empty: its number in 序号 and its
+    title beside it ("一" | "着力推进决策公开"), or, in Word (where an empty unit cell is not the rest of a
+    merged one), a short title alone in the row."""
+    filled = [(x, re.sub(r"\s+", "", c)) for x, c in enumerate(row) if c.strip()]
+    if not filled or any(x == col.get(k) for x, _ in filled for k in ("lead", "resp", "coop", "due")):
+        return None
+    if len(filled) == 2:
+        m = BARE_MARKER.match(filled[0][1])
+        title = filled[1][1]
+        if m and (bool(m.group(1)) == bool(m.group(3))) and len(title) <= 60 and not re.search(r"[。；;]", title):
+            return (f"（{m.group(2)}）" if m.group(1) else f"{m.group(2)}、") + title
+    if merges_known and len(filled) == 1 and len(filled[0][1]) <= 30 and not re.search(r"[。；;，,：:]", filled[0][1]) \
+            and filled[0][0] != col.get("no"):
+        return filled[0][1]
+    return None
+
+
 def _heading_level(title: str) -> int:
     m = match_marker(title)
     if re.match(r"^第[一二三四五六七八九十]+", title):
@@ -657,7 +679,7 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     headings: list[tuple[int, str]] = []       # (level, title) of the group headings above the row
     carried: dict[str, str] = {}                # the units of the row above, by column
     for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
-        heading = _heading_row(row, len(header))
+        heading = _heading_row(row, len(header)) or _heading_in_columns(row, col, table.merges_known)
         if heading is not None:
             # "一、…" / "（一）…" across the table: context for the tasks below, never a task
             level = _heading_level(heading)

@@ -214,7 +214,12 @@ def _cell_text(cell, value: str):
         cell.add_paragraph(extra)
 
 
-def word(name: str, path: Path, repeat_header: bool = True) -> Path:
+def _split_marker(title: str) -> tuple[str, str]:
+    m = re.match(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)(.*)$", title)
+    return (m.group(1), m.group(2)) if m else ("", title)
+
+
+def word(name: str, path: Path, repeat_header: bool = True, headings: str = "merged") -> Path:
     """The table in Word: title, the table with a repeated header row (or not: then a page of the printed table
     starts with the rest of a row), headings merged across the row, an empty cell merged with the one above
     (as the published file has it)."""
@@ -232,7 +237,14 @@ def word(name: str, path: Path, repeat_header: bool = True) -> Path:
     for r in rows:
         cells = t.add_row().cells
         if r.heading:
-            cells[0].merge(cells[-1]).text = r.cells[0]
+            if headings == "merged":              # one cell across the row
+                cells[0].merge(cells[-1]).text = r.cells[0]
+            elif headings == "numbered":          # the number in 序号, the title in 工作任务: "一" | "着力推进…"
+                marker, rest = _split_marker(r.cells[0])
+                cells[0].text = marker.rstrip("、")
+                cells[1].text = rest
+            else:                                 # the whole title in the task column, the other cells empty
+                cells[header.index("工作任务")].text = r.cells[0]
             prev = None
             continue
         for i, v in enumerate(r.cells):

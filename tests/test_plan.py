@@ -813,3 +813,24 @@ def test_web_page_furniture_is_never_the_title(tmp_path):
                  "2 | 更新政府信息公开指南 | 县政府办公室 | 年底前\n3 | 开展政府开放日活动 | 县直各部门 | 按季度\n", encoding="utf-8")
     plan = read_plan(f)
     assert plan.title == "2022年某县政务公开重点工作" and plan.year == 2022
+
+
+@pytest.mark.parametrize("name, headings", [("ledger", "numbered"), ("ledger", "in_column"), ("division", "in_column")])
+def test_headings_written_in_the_task_cells_are_context(name, headings, tmp_path):
+    """Ledgers also write a heading in the task's own cells: "一" in 序号 and the title in 工作任务, or the whole
+    title in 工作任务, the unit and time cells empty."""
+    import plan_layouts as pl
+
+    plan = read_plan(pl.word(name, tmp_path / "t.docx", headings=headings))
+    s = pl.score(plan, pl.TABLES[name][2])
+    assert s.ok(), (s.line(), s.extra)
+    assert plan.tasks[0].path[:2] == [r.cells[0] for r in pl.TABLES[name][2][:2]]
+
+
+def test_a_short_task_with_its_units_merged_from_above_stays_a_task_in_text(tmp_path):
+    """In tab text an empty unit cell may be the rest of a merged one: a short task alone in its row is a task."""
+    f = tmp_path / "分解表.txt"
+    f.write_text("某县2023年政务公开工作任务分解表\n工作任务\t责任单位\t完成时限\n公开权责清单\t县司法局\t6月底前\n"
+                 "公开行政许可事项\t\t\n", encoding="utf-8")
+    t1, t2 = read_plan(f).tasks
+    assert t2.text == "公开行政许可事项" and names(t2) == ["县司法局"]
