@@ -288,6 +288,11 @@ def _continues(first: list[str], last: list[str], header: list[str]) -> bool:
     without unit columns found, its last cell is."""
     if len(first) != len(last) or len(first) < 2 or not any(first):
         return False
+    # a heading row cut by the page ("三、加强政务公开" | "制度和平台建设"): one cell each, in the same column
+    one = [x for x, c in enumerate(last) if c], [x for x, c in enumerate(first) if c]
+    if len(one[0]) == 1 and one[0] == one[1] and STARTS_ITEM.match(last[one[0][0]].strip()) and \
+            not STARTS_ITEM.match(first[one[1][0]].strip()) and not re.search(r"[。；;]$", last[one[0][0]].strip()):
+        return True
     words = [re.sub(r"\s", "", h) for h in header]
     units = [x for x, h in enumerate(words) if x < len(first) and HEADER_WORDS.match(h) and UNIT_HEADER.search(h)]
     if units and len(header) == len(first):

@@ -834,3 +834,20 @@ def test_a_short_task_with_its_units_merged_from_above_stays_a_task_in_text(tmp_
                  "公开行政许可事项\t\t\n", encoding="utf-8")
     t1, t2 = read_plan(f).tasks
     assert t2.text == "公开行政许可事项" and names(t2) == ["县司法局"]
+
+
+def test_a_heading_row_cut_by_a_page_break_is_joined():
+    """"三、加强政务公开" at a page's foot, "制度和平台建设" below the repeated header: one heading; a heading at the
+    top of the next page after another one is not joined."""
+    from automation.sources import Table, _join_page_tables
+
+    head = ["工作任务", "牵头单位", "责任单位", "工作要求"]
+    a = Table([head, ["公开PPP项目信息", "省财政厅", "省直有关部门", "公开项目信息。"], ["三、加强政务公开", "", "", ""]],
+              "p1", ["p1r1", "p1r2", "p1r3"])
+    b = Table([head, ["制度和平台建设", "", "", ""], ["完善政务公开制度", "省政府办公厅", "省直各部门", "完善目录。"]],
+              "p2", ["p2r1", "p2r2", "p2r3"])
+    (t,) = _join_page_tables([a, b])
+    assert t.rows[2] == ["三、加强政务公开制度和平台建设", "", "", ""] and len(t.rows) == 5
+    c = Table([head, ["（一）加强网站建设", "", "", ""]], "p3", ["p3r1", "p3r2"])
+    (t,) = _join_page_tables([Table([head, ["三、加强制度建设", "", "", ""]], "p1", ["a", "b"]), c])
+    assert t.rows[1] == ["三、加强制度建设", "", "", ""] and t.rows[3] == ["（一）加强网站建设", "", "", ""]
