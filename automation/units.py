@@ -162,7 +162,7 @@ def _co_handling(chunk: str) -> str:
     if not m or LABEL.search(body) or VERB_TAIL.search(m.group("x")):
         return chunk
     ys = split_top(m.group("y"), "、")
-    if not all(re.search(r"(各|有关|相关)|[局办委会府处心所院部室队司镇道厅科站馆]$", y) for y in ys):
+    if not all(re.search(r"(各|有关|相关)|[局办委会府处心所院部室队司镇道厅科站馆位门]$", y) for y in ys):
         return chunk
     return f"{head}{m.group('x')}牵头，{m.group('y')}配合"
 
@@ -191,8 +191,16 @@ def _names(chunk: str, role: str) -> list[Unit]:
     tokens: list[str] = []
     for part in split_top(chunk, "、/／"):
         tokens += [t for t in SPLIT_AND.split(part) if t and not re.fullmatch(r"(区|县|市|省|各|镇|街道|乡|有关|相关|全区|全县|枣庄|镇|街道|乡)", t)]
-    names = [_clean_name(t) for t in tokens]
-    names = [n for n in names if n and len(n) >= 2 and not NOT_A_NAME.search(n)]
+    # "宣传处（牵头）、办公室": a role written after one name in brackets is that name's
+    roles = {}
+    for i, t in enumerate(tokens):
+        m = ROLE_NOTE.search(t.strip())
+        if m:
+            tokens[i] = t.strip()[:m.start()]
+            roles[i] = _role_of(m.group(1), LABEL_ROLE, role)
+    named = [(_clean_name(t), roles.get(i, role)) for i, t in enumerate(tokens)]
+    named = [(n, r) for n, r in named if n and len(n) >= 2 and not NOT_A_NAME.search(n)]
+    names = [n for n, _ in named]
     # "临城、常庄街道办事处": a bare place name takes the suffix of the name after it
     for i in range(len(names) - 2, -1, -1):
         n, nxt = names[i], names[i + 1]
@@ -201,7 +209,10 @@ def _names(chunk: str, role: str) -> list[Unit]:
                 if nxt.endswith(suf) and len(nxt) > len(suf):
                     names[i] = n + suf
                     break
-    return [Unit(n, role, is_collective(n)) for n in names]
+    return [Unit(n, r, is_collective(n)) for n, (_, r) in zip(names, named)]
+
+
+ROLE_NOTE = re.compile(r"[（(]\s*(牵头|主责|主办|配合|协办|协助)(?:单位|部门)?\s*[)）]$")
 
 
 def _dedupe(units: list[Unit]) -> list[Unit]:

@@ -617,6 +617,10 @@ def test_group_headings_in_a_task_table_are_context_never_tasks(name, form, tmp_
     ("区委宣传部会同区网信办，各镇街配合", [("区委宣传部", "lead"), ("区网信办", "cooperate"), ("各镇街", "cooperate")]),
     ("责任单位：财务处会规划发展与信息化处", [("财务处", "lead"), ("规划发展与信息化处", "cooperate")]),
     ("医政医管局牵头，综合监督局配合", [("医政医管局", "lead"), ("综合监督局", "cooperate")]),
+    ("办公室会相关处室、直属单位", [("办公室", "lead"), ("相关处室", "cooperate"), ("直属单位", "cooperate")]),
+    ("宣传处（牵头）、办公室", [("宣传处", "lead"), ("办公室", "responsible")]),
+    ("区财政局(牵头)、区发改局(配合)", [("区财政局", "lead"), ("区发改局", "cooperate")]),
+    ("各乡镇人民政府（街道办事处）", [("各乡镇人民政府（街道办事处）", "responsible")]),
     # 会 inside a name is no joint
     ("枣庄高新区管委会、区人大常委会办公室", [("枣庄高新区管委会", "responsible"), ("区人大常委会办公室", "responsible")]),
     ("区总工会", [("区总工会", "responsible")]),
