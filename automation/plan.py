@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 from .model import Plan, Task, cn_number
@@ -555,8 +556,6 @@ def _fit_short_row(row: list[str], width: int, col: dict) -> list[str]:
     column): put each cell in the column it fits — names in a unit column, a date in the time column, the
     sentence in the requirement column, a number in the number column — the cells left out being the ones that
     are merged (a number, a group, a 牵头 or a time cell) rather than the requirement or the units."""
-    from itertools import combinations
-
     kind = {x: k for k, x in col.items()}
 
     def fit(cell: str, x: int) -> float:
