@@ -551,7 +551,7 @@ def _names_cell(cell: str) -> bool:
 DUE_WORDS = re.compile(r"\d{1,2}\s*月|年底|年内|年前|底前|以前|之前|长期|持续|常态|每[年月周季]|按[年月周季]|季度|小时|工作日|随时|定期")
 
 
-def _fit_short_row(row: list[str], width: int, col: dict) -> list[str]:
+def _fit_short_row(row: list[str], width: int, col: dict, above: list[str] | None = None) -> list[str]:
     """A row with fewer cells than the header (a web page or a browser copy leaves a merged cell out, in any
     column): put each cell in the column it fits — names in a unit column, a date in the time column, the
     sentence in the requirement column, a number in the number column — the cells left out being the ones that
@@ -562,7 +562,8 @@ def _fit_short_row(row: list[str], width: int, col: dict) -> list[str]:
         k = kind.get(x, "group")
         unitish = _names_cell(cell)
         if k in ("lead", "resp", "coop"):
-            return 2 if unitish else -3
+            # the same names as the row above in that column (a 配合 list repeated), else 牵头 before 配合
+            return (3 if above and re.sub(r"\s+", "", above[x]) == re.sub(r"\s+", "", cell) else 2) if unitish else -3
         if unitish:
             return -3
         if k == "due":
@@ -573,7 +574,7 @@ def _fit_short_row(row: list[str], width: int, col: dict) -> list[str]:
             return 1 if len(cell) >= 10 else 0
         return 0
 
-    left_out = {"text": -1.0, "resp": -0.5, "coop": 0.0}
+    left_out = {"text": -1.0, "resp": -0.5, "coop": 0.75}
     best, best_score = row, None
     for missing in combinations(range(width), width - len(row)):
         cols = [x for x in range(width) if x not in missing]
@@ -677,6 +678,7 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     last: list[str] = [""] * len(header)
     headings: list[tuple[int, str]] = []       # (level, title) of the group headings above the row
     carried: dict[str, str] = {}                # the units of the row above, by column
+    above: list[str] | None = None              # the row above
     for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
         heading = _heading_row(row, len(header)) or _heading_in_columns(row, col, table.merges_known)
         if heading is not None:
@@ -686,10 +688,10 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
                 continue                  # repeated after a page break
             headings = [h for h in headings if h[0] < level] + [(level, heading)]
             last = [""] * len(header)
-            carried = {}
+            carried, above = {}, None
             continue
         if 1 < len(row) < len(header):
-            row = _fit_short_row(row, len(header), col)
+            row = _fit_short_row(row, len(header), col, above)
         unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
         # a cell's names one a line, or joined by spaces ("省财政厅 省国税局"): a list; other spaces are noise
         row = [re.sub(r"\s+", "", UNIT_GAP.sub("、", re.sub(r"\s*\n\s*", "、", c.strip()))) if x in unit_cols else c
@@ -718,6 +720,7 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
         for k in ("lead", "resp"):
             if k in col and row[col[k]]:
                 carried[k] = row[col[k]]
+        above = row
         text = row[col["text"]] if "text" in col else ""
         parts = []
         if "lead" in col and row[col["lead"]]:
