@@ -368,6 +368,7 @@ class RawTable:
     cells_rows: list[list[str]]
     sources: list[str]
     merges_known: bool = False      # an empty cell is empty (Word); else it may be a merged cell's rest
+    open_cells: set | None = None   # only these (row, column) may be (a PDF: the top of a page); None: any
 
 
 def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
@@ -715,7 +716,8 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
         if not table.merges_known and ("text" not in col or row[col["text"]]):
             named = [row[col[k]] for k in ("lead", "resp") if k in col and row[col[k]]]
             for k in ("lead", "resp"):
-                if k in col and not row[col[k]] and carried.get(k) and (k == "lead" or not named):
+                if k in col and not row[col[k]] and carried.get(k) and (k == "lead" or not named) and \
+                        (table.open_cells is None or (r_i, col[k]) in table.open_cells):
                     row[col[k]] = carried[k]
         for k in ("lead", "resp"):
             if k in col and row[col[k]]:
@@ -875,7 +877,7 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
         doc_year = year or doc.year or plan_year
         lines = [b for b in doc.lines if isinstance(b, Line)]
         tables, used = _tab_tables(lines)
-        tables += [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows), b.merges_known)
+        tables += [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows), b.merges_known, b.open_cells)
                    for b in doc.lines if isinstance(b, Table)]
         found: list[tuple[int, Task]] = []
         groups: dict[str, int] = {}

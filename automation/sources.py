@@ -35,6 +35,9 @@ class Table:
     # True when an empty cell is known to be empty (Word's grid gives a merged cell's text in every row it
     # covers); a PDF page or text cannot tell an empty cell from the rest of a cell merged from above
     merges_known: bool = False
+    # in a PDF, the cells that may be the rest of a cell merged on the page before: empty, at the top of a page,
+    # above the first filled cell of their column (None: any empty cell may be, as in text)
+    open_cells: set | None = None
 
 
 Block = "Line | Table"
@@ -166,7 +169,8 @@ def _read_pdf(p: Path) -> list:
                     table_no += 1
                     rows = _pdf_table_rows(t.extract())
                     sources = [f"{p.name} 第{page_no}页表{table_no}第{i}行" for i in range(1, len(rows) + 1)]
-                    items.append((t.bbox[1], Table(rows, f"{p.name} 第{page_no}页表{table_no}", sources)))
+                    items.append((t.bbox[1], Table(rows, f"{p.name} 第{page_no}页表{table_no}", sources,
+                                                   open_cells=_page_top_cells(rows))))
                 boxes = [t.bbox for t in tables]
 
                 def outside(obj, boxes=boxes):
@@ -269,9 +273,14 @@ def _join_page_tables(blocks: list) -> list:
             k = 0
             while k < len(rows) and rows[k] == prev.rows[0]:     # the header repeated on the new page
                 k += 1
+            cut = None
             if k < len(rows) and _continues(rows[k], prev.rows[-1], prev.rows[0]):
                 prev.rows[-1] = [a + c if c and c != a else a for a, c in zip(prev.rows[-1], rows[k])]
                 del rows[k], sources[k]
+                cut = k
+            if prev.open_cells is not None and b.open_cells is not None:
+                at = len(prev.rows)
+                prev.open_cells |= {(at + i - (cut is not None and i > cut), x) for i, x in b.open_cells if i != cut}
             prev.rows += rows
             prev.row_sources += sources
             continue
@@ -313,6 +322,28 @@ def _cell_lines(text: str) -> str:
         # a new name starts with its place ("区…", "各…"); "区政府办" + "公室" is one name wrapped
         ends_name = re.search(r"[局办委府心院室队所站馆厅）)]$", out) and NEW_NAME.match(nxt) and not CONTINUES.match(nxt)
         out += ("\n" if ends_name else "") + nxt
+    return out
+
+
+def _page_top_cells(rows: list[list[str]]) -> set:
+    """(row, column) of the empty cells at the top of a page's table, above the first filled cell of their column
+    (a header row repeated there does not count; a row of one cell ends the top)."""
+    out: set = set()
+    width = max(map(len, rows))
+    closed: set = set()
+    header = rows[0] if rows and sum(bool(HEADER_WORDS.match(re.sub(r"\s", "", c))) for c in rows[0]) >= 2 else None
+    for i, r in enumerate(rows):
+        if r is header:
+            continue
+        if len(r) != width:
+            break
+        for x, c in enumerate(r):
+            if x in closed:
+                continue
+            if c:
+                closed.add(x)
+            else:
+                out.add((i, x))
     return out
 
 

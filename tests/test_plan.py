@@ -864,3 +864,28 @@ def test_a_heading_row_cut_by_a_page_break_is_joined():
     c = Table([head, ["（一）加强网站建设", "", "", ""]], "p3", ["p3r1", "p3r2"])
     (t,) = _join_page_tables([Table([head, ["三、加强制度建设", "", "", ""]], "p1", ["a", "b"]), c])
     assert t.rows[1] == ["三、加强制度建设", "", "", ""] and t.rows[3] == ["（一）加强网站建设", "", "", ""]
+
+
+def test_in_a_pdf_only_an_empty_cell_at_a_page_top_takes_the_units_above():
+    """pdfplumber gives a cell merged within the page as None (filled from above); an empty cell is empty —
+    except at the top of a page, above its column's first filled cell, where it may be the rest of a cell merged
+    on the page before."""
+    from automation.plan import RawTable, table_tasks
+    from automation.sources import Table, _join_page_tables, _page_top_cells
+
+    head = ["工作任务", "牵头单位", "责任单位", "工作要求"]
+    p1 = [head, ["公开涉企收费清单", "省财政厅", "各设区市人民政府", "公开收费目录清单，细化到"]]
+    p2 = [head, ["", "", "", "具体项目。"], ["公开减税降费政策", "", "各设区市人民政府", "公开减税降费政策。"],
+          ["公开价格监管信息", "省物价局", "省直有关部门", "公开价格检查信息。"],
+          ["公开行政事业性收费", "", "省直有关部门", "公开收费标准。"]]          # 牵头 really empty
+    assert _page_top_cells(p2) == {(1, 0), (1, 1), (1, 2), (2, 1)}
+    a = Table(p1, "p1", ["a1", "a2"], open_cells=_page_top_cells(p1))
+    b = Table(p2, "p2", ["b1", "b2", "b3", "b4", "b5"], open_cells=_page_top_cells(p2))
+    (t,) = _join_page_tables([a, b])
+    assert t.rows[1][3] == "公开收费目录清单，细化到具体项目。" and t.open_cells == {(3, 1)}
+    out = table_tasks(RawTable(t.rows, t.row_sources, t.merges_known, t.open_cells))
+    assert [(x[1], x[2]) for x in out] == [
+        ("公开收费目录清单，细化到具体项目。", "牵头单位：省财政厅；责任单位：各设区市人民政府"),
+        ("公开减税降费政策。", "牵头单位：省财政厅；责任单位：各设区市人民政府"),      # merged over the page
+        ("公开价格检查信息。", "牵头单位：省物价局；责任单位：省直有关部门"),
+        ("公开收费标准。", "省直有关部门")]                                      # no 牵头 assumed
