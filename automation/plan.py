@@ -458,14 +458,12 @@ def _cells_to_rows(cells: list[str], srcs: list[str]) -> RawTable | None:
         j += 1
     segments = [s for s in segments if s]
     # group headings ("一、…", "（一）…" — a row merged across the table) are cells of their own: taken out
-    # before the rows are counted, put back as one-cell rows above the row they precede, when that cuts the
-    # cells into rows better
+    # before the rows are counted, put back as one-cell rows above the row they precede
     heads = {j for s in segments for j in s if _heading_line(cells[j])}
     if heads:
         plain = [[j for j in s if j not in heads] for s in segments]
         with_heads = _rows_of(cells, srcs, header, [s for s in plain if s])
-        without = _rows_of(cells, srcs, header, segments)
-        if with_heads is not None and (without is None or with_heads[0] > without[0] + 1e-9):
+        if with_heads is not None:
             rows_idx = with_heads[1]
             table_rows, table_srcs = [with_heads[2][0]], [with_heads[3][0]]
             pending = sorted(heads)
@@ -494,7 +492,11 @@ def _rows_of(cells: list[str], srcs: list[str], header: list[str], segments: lis
         if best is None or score > best[0] + 1e-9:
             best = (score, n, rows)
     if best is None or best[0] < 0.5:
-        # empty merged cells were left out: a row ends at each cell that lists units
+        # merged cells were left out, not printed empty: cut the stream where each cell fits its column
+        cut = _cut_by_columns(cells, srcs, header, segments)
+        if cut is not None:
+            return cut
+        # a row ends at each cell that lists units
         rows, cur = [], []
         for seg in segments:
             for x in seg:
@@ -513,7 +515,85 @@ def _rows_of(cells: list[str], srcs: list[str], header: list[str], segments: lis
     extra = n - k
     hdr = [header[0]] * (extra + 1) + header[1:]
     table_rows = [hdr] + [[cells[x] for x in r] for r in rows]
+    if score < 1 - 1e-9 and n == k:
+        # not every row has its units where the header says: merged cells may have been left out, so that an
+        # even count of cells a row is a coincidence — the cut by columns, when it fits the cells better
+        cut = _cut_by_columns(cells, srcs, header, segments)
+        if cut is not None and _layout_fit(cut[2][1:], header) > _layout_fit(table_rows[1:], header) + 1e-9:
+            return cut
     return (score, rows, table_rows, [srcs[0]] + [srcs[r[0]] for r in rows])
+
+
+def _cut_by_columns(cells: list[str], srcs: list[str], header: list[str], segments: list[list[int]]):
+    """Cells one a line with merged cells left out (not printed empty): the rows are where each cell fits its
+    column best, columns rising within a row — a dynamic programme over (cell, column); a column left out costs
+    less when it is one that merges (a number, a group, a 牵头, a time). Returns what ``_rows_of`` does, or None
+    when the table has no unit column."""
+    width = len(header)
+    col = _header_columns([re.sub(r"\s", "", h) for h in header])
+    if not {"lead", "resp", "coop"} & col.keys():
+        return None
+    _group_columns(col, width)
+    kind = {x: k for k, x in col.items()}
+    miss = [LEFT_OUT.get(kind.get(x, "group"), 0.5) - 1.0 for x in range(width)]   # leaving a column out costs
+    before = [sum(miss[:x]) for x in range(width + 1)]                               # columns 0..x-1 left out
+    rows: list[list[int]] = []
+    total = 0.0
+    for seg in segments:
+        n = len(seg)
+        fits = [[_cell_fit(cells[j], kind.get(x, "group")) for x in range(width)] for j in seg]
+        score = [[float("-inf")] * width for _ in range(n)]
+        back: list[list[tuple[int, bool]]] = [[(-1, True)] * width for _ in range(n)]
+        for i in range(n):
+            for x in range(width):
+                if i == 0:
+                    score[i][x], back[i][x] = before[x] + fits[i][x], (-1, True)
+                    continue
+                best, how = float("-inf"), (-1, True)
+                for c in range(width):
+                    prev = score[i - 1][c]
+                    if prev == float("-inf"):
+                        continue
+                    if c < x:                                     # the same row goes on
+                        v = prev + before[x] - before[c + 1]
+                        if v > best:
+                            best, how = v, (c, False)
+                    v = prev + before[width] - before[c + 1] + before[x]        # a new row starts here
+                    if v > best:
+                        best, how = v, (c, True)
+                score[i][x], back[i][x] = best + fits[i][x], how
+        end = max(range(width), key=lambda c: score[n - 1][c] + before[width] - before[c + 1])
+        total += score[n - 1][end] + before[width] - before[end + 1]
+        placed: list[tuple[int, int]] = []
+        seg_rows: list[list[tuple[int, int]]] = []
+        i, x = n - 1, end
+        while i >= 0:
+            placed.append((seg[i], x))
+            c, new_row = back[i][x]
+            if new_row:
+                seg_rows.append(list(reversed(placed)))
+                placed = []
+            i, x = i - 1, c
+        rows += reversed(seg_rows)
+    if not rows:
+        return None
+    table_rows = [list(header)]
+    for r in rows:
+        row = [""] * width
+        for j, x in r:
+            row[x] = cells[j]
+        table_rows.append(row)
+    idx = [[j for j, _ in r] for r in rows]
+    return (total / max(1, len(rows)), idx, table_rows, [srcs[0]] + [srcs[r[0]] for r in idx])
+
+
+def _layout_fit(rows: list[list[str]], header: list[str]) -> float:
+    """How well rows fit the header's columns (the measure ``_cut_by_columns`` maximises)."""
+    col = _header_columns([re.sub(r"\s", "", h) for h in header])
+    _group_columns(col, len(header))
+    kind = {x: k for k, x in col.items()}
+    return sum(_cell_fit(c, kind.get(x, "group")) if c else LEFT_OUT.get(kind.get(x, "group"), 0.5) - 1.0
+               for r in rows for x, c in enumerate(r[:len(header)]))
 
 
 def _unitish(c: str) -> bool:
@@ -539,17 +619,71 @@ UNIT_GAP = re.compile(r"(?<=[局办委会府处心所院部室队司镇道位门
                       r"(?!等|和|及|与|以及|牵头|负责|配合|协助|按职责|分别|共同)")
 
 
-NAME_END = re.compile(r"(局|办|委|会|府|处|室|厅|心|所|院|部|队|司|镇|街道|位|门|行|社|团|联|站|馆|公司|企业|组|区|县|乡|村)$")
+NAME_END = re.compile(r"(局|办|委|会|府|处|室|厅|心|所|院|部|队|司|镇|街道|位|门|行|社|团|联|馆|公司|企业|组|区|县|乡|村)$")
 
 
 def _names_cell(cell: str) -> bool:
     """A cell that is a list of units: every name in it ends like one ("公开政府债务信息" does not)."""
+    cell = re.sub(r"[（(](牵头|主责|主办|配合|协办|协助)(单位|部门)?[)）]", "", cell)
     parts = [re.sub(r"(牵头|负责|配合|协助|参与|落实|等)+$", "", p) for p in re.split(r"[、，,；;\s]+", cell.strip()) if p]
     return bool(parts) and len(cell) <= 120 and all(NAME_END.search(p) or p.startswith(("各", "有关", "相关"))
                                                    for p in parts)
 
 
 DUE_WORDS = re.compile(r"\d{1,2}\s*月|年底|年内|年前|底前|以前|之前|长期|持续|常态|每[年月周季]|按[年月周季]|季度|小时|工作日|随时|定期")
+
+
+def _header_columns(header: list[str]) -> dict:
+    """Which column holds what, from the header's words: lead/coop/resp units, due, text, no, note."""
+    col: dict = {}
+    for x, h in enumerate(header):
+        if re.search(r"牵头", h):
+            col.setdefault("lead", x)
+        elif re.search(r"配合|协办", h):
+            col.setdefault("coop", x)
+        elif re.search(r"责任|单位|部门", h):
+            col.setdefault("resp", x)
+        elif re.search(r"时限|时间|期限", h):
+            col.setdefault("due", x)
+        elif re.search(r"具体|要求|措施|内容", h):
+            col.setdefault("text", x)
+        elif re.search(r"序号|编号", h):
+            col.setdefault("no", x)
+        elif re.search(r"备注", h):
+            col.setdefault("note", x)
+    return col
+
+
+def _group_columns(col: dict, width: int) -> list[int]:
+    """The columns that group tasks (a task's name, a category); with no requirement column the last of them
+    is the task's text (col gets "text")."""
+    special = set(col.values())
+    group_cols = [x for x in range(width) if x not in special]
+    if "text" not in col and group_cols:
+        col["text"] = group_cols.pop()
+    return group_cols
+
+
+def _cell_fit(cell: str, k: str, same_as_above: bool = False) -> float:
+    """How well a cell fits a column of kind k: names in a unit column, a time in the time column, a number in
+    the number column, a sentence in the requirement column."""
+    unitish = _names_cell(cell)
+    if k in ("lead", "resp", "coop"):
+        # the same names as the row above in that column (a 配合 list repeated), else 牵头 before 配合
+        return (3 if same_as_above else 2) if unitish else -3
+    if unitish:
+        return -3
+    if k == "due":
+        return 2 if len(cell) <= 40 and DUE_WORDS.search(cell) else -1
+    if k == "no":
+        return 2 if re.fullmatch(r"[0-9０-９]{1,3}[.．、]?", cell.strip()) else -2
+    if k == "text":
+        return 1 if len(cell) >= 10 else 0
+    return 0
+
+
+# a cell left out of a row: the mergeable ones (a number, a group, a 牵头, a time) rather than the requirement
+LEFT_OUT = {"text": -1.0, "resp": -0.5, "coop": 0.75}
 
 
 def _fit_short_row(row: list[str], width: int, col: dict, above: list[str] | None = None) -> list[str]:
@@ -560,22 +694,10 @@ def _fit_short_row(row: list[str], width: int, col: dict, above: list[str] | Non
     kind = {x: k for k, x in col.items()}
 
     def fit(cell: str, x: int) -> float:
-        k = kind.get(x, "group")
-        unitish = _names_cell(cell)
-        if k in ("lead", "resp", "coop"):
-            # the same names as the row above in that column (a 配合 list repeated), else 牵头 before 配合
-            return (3 if above and re.sub(r"\s+", "", above[x]) == re.sub(r"\s+", "", cell) else 2) if unitish else -3
-        if unitish:
-            return -3
-        if k == "due":
-            return 2 if len(cell) <= 40 and DUE_WORDS.search(cell) else -1
-        if k == "no":
-            return 2 if re.fullmatch(r"[0-9０-９]{1,3}[.．、]?", cell.strip()) else -2
-        if k == "text":
-            return 1 if len(cell) >= 10 else 0
-        return 0
+        same = bool(above) and re.sub(r"\s+", "", above[x]) == re.sub(r"\s+", "", cell)
+        return _cell_fit(cell, kind.get(x, "group"), same)
 
-    left_out = {"text": -1.0, "resp": -0.5, "coop": 0.75}
+    left_out = LEFT_OUT
     best, best_score = row, None
     for missing in combinations(range(width), width - len(row)):
         cols = [x for x in range(width) if x not in missing]
@@ -653,28 +775,10 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     if len(header) < n:   # the first task header spans several data columns
         span_at = next((x for x, h in enumerate(header) if "任务" in h), 0)
         header = header[:span_at] + [header[span_at]] * (n - len(header) + 1) + header[span_at + 1:]
-    col = {}
-    for x, h in enumerate(header):
-        if re.search(r"牵头", h):
-            col.setdefault("lead", x)
-        elif re.search(r"配合|协办", h):
-            col.setdefault("coop", x)
-        elif re.search(r"责任|单位|部门", h):
-            col.setdefault("resp", x)
-        elif re.search(r"时限|时间|期限", h):
-            col.setdefault("due", x)
-        elif re.search(r"具体|要求|措施|内容", h):
-            col.setdefault("text", x)
-        elif re.search(r"序号|编号", h):
-            col.setdefault("no", x)
-        elif re.search(r"备注", h):
-            col.setdefault("note", x)
+    col = _header_columns(header)
     if not {"lead", "resp", "coop"} & col.keys():
         return []
-    special = set(col.values())
-    group_cols = [x for x in range(len(header)) if x not in special]
-    if "text" not in col and group_cols:
-        col["text"] = group_cols.pop()
+    group_cols = _group_columns(col, len(header))
     out = []
     last: list[str] = [""] * len(header)
     headings: list[tuple[int, str]] = []       # (level, title) of the group headings above the row

@@ -319,17 +319,17 @@ def tab_text(name: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def one_cell_a_line(name: str) -> str:
+def one_cell_a_line(name: str, omitted: bool = False) -> str:
     """A table flattened to text one cell a line, each behind a tab (as the 2019 薛城区 plan's attachment was
     published): a merged cell's continuation an empty tab line, a blank line between rows, heading rows as
-    their one cell."""
+    their one cell — or (``omitted``, as a web page's text copy gives it) empty cells left out altogether."""
     title, header, rows = TABLES[name]
     out = [title, ""] + ["\t" + h for h in header]
     for r in rows:
         if r.heading:
             out.append("\t" + r.cells[0])
             continue
-        out += ["\t" + c.replace("\n", " ") for c in r.cells] + [""]
+        out += ["\t" + c.replace("\n", " ") for c in r.cells if c or not omitted] + ([] if omitted else [""])
     return "\n".join(out) + "\n"
 
 

@@ -583,8 +583,9 @@ def layout_file(tmp_path, name, form):
         return pl.word(name, tmp_path / f"layout_{name}.docx")
     if form == "pdf":
         return pl.FIXTURES / f"layout_{name}.pdf"
-    text = {"tab": pl.tab_text, "cells": pl.one_cell_a_line, "web": pl.web_archive}[form](name)
-    f = tmp_path / f"layout_{name}_{form}.txt"
+    text = {"tab": pl.tab_text, "cells": pl.one_cell_a_line, "web": pl.web_archive,
+            "cells omitted": lambda n: pl.one_cell_a_line(n, omitted=True)}[form](name)
+    f = tmp_path / f"layout_{name}_{form.replace(' ', '_')}.txt"
     f.write_text(text, encoding="utf-8")
     return f
 
@@ -803,7 +804,7 @@ def test_a_short_row_fits_its_cells_to_the_columns():
 
 
 LAYOUT_FORMS = [(n, f) for n in ("ledger", "division", "county") for f in ("word", "pdf", "tab", "cells", "web")] + \
-    [("division", "broken")]
+    [("division", "broken"), ("ledger", "cells omitted"), ("division", "cells omitted")]
 
 
 @pytest.mark.parametrize("name, form", LAYOUT_FORMS)
@@ -889,3 +890,14 @@ def test_in_a_pdf_only_an_empty_cell_at_a_page_top_takes_the_units_above():
         ("公开减税降费政策。", "牵头单位：省财政厅；责任单位：各设区市人民政府"),      # merged over the page
         ("公开价格检查信息。", "牵头单位：省物价局；责任单位：省直有关部门"),
         ("公开收费标准。", "省直有关部门")]                                      # no 牵头 assumed
+
+
+def test_cells_one_a_line_with_merged_cells_left_out_are_cut_by_their_columns(tmp_path):
+    """Cells one a line, a merged or empty cell not printed at all: rows are found where each cell fits its column
+    (the number, names in the unit columns, the time), not by counting cells."""
+    plan = read_plan(layout_file(tmp_path, "county", "cells omitted"))
+    assert [t.number for t in plan.tasks] == [str(i) for i in range(1, 9)]
+    by_no = {t.number: t for t in plan.tasks}
+    assert names(by_no["2"], "lead") == ["县财政局"] and by_no["2"].deadline_text == "长期坚持"
+    assert names(by_no["6"]) == ["县委网信办"] and by_no["6"].deadline_text == "5小时内；24小时内"
+    assert by_no["7"].path[-1] == "政府网站" and names(by_no["7"], "cooperate") == ["县大数据中心"]
