@@ -528,11 +528,11 @@ def _cut_by_columns(cells: list[str], srcs: list[str], header: list[str], segmen
     """Cells one a line with merged cells left out (not printed empty): the rows are where each cell fits its
     column best, columns rising within a row — a dynamic programme over (cell, column); a column left out costs
     less when it is one that merges (a number, a group, a 牵头, a time). Returns what ``_rows_of`` does, or None
-    when the table has no unit column."""
+    when the table has no unit column or has its units last."""
     width = len(header)
     col = _header_columns([re.sub(r"\s", "", h) for h in header])
-    if not {"lead", "resp", "coop"} & col.keys():
-        return None
+    if not {"lead", "resp", "coop"} & col.keys() or width - 1 in {col.get(k) for k in ("lead", "resp", "coop")}:
+        return None       # units in the last column: a row ends at its units (the caller's rule), however wide
     _group_columns(col, width)
     kind = {x: k for k, x in col.items()}
     miss = [LEFT_OUT.get(kind.get(x, "group"), 0.5) - 1.0 for x in range(width)]   # leaving a column out costs
@@ -578,10 +578,16 @@ def _cut_by_columns(cells: list[str], srcs: list[str], header: list[str], segmen
     if not rows:
         return None
     table_rows = [list(header)]
+    lead, coop = col.get("lead"), col.get("coop")
     for r in rows:
         row = [""] * width
         for j, x in r:
             row[x] = cells[j]
+        above = table_rows[-1] if len(table_rows) > 1 else None
+        # one list of names, the same as the 配合 of the row above (its 牵头 merged down): 配合 here too
+        if above and lead is not None and coop is not None and row[lead] and not row[coop] and \
+                re.sub(r"\s", "", row[lead]) == re.sub(r"\s", "", above[coop]) != re.sub(r"\s", "", above[lead]):
+            row[lead], row[coop] = "", row[lead]
         table_rows.append(row)
     idx = [[j for j, _ in r] for r in rows]
     return (total / max(1, len(rows)), idx, table_rows, [srcs[0]] + [srcs[r[0]] for r in idx])
