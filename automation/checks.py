@@ -317,6 +317,16 @@ def not_applicable_needs_reason(row: TaskRowView):
         yield row.problem("NA_NO_REASON", "issues", task=row.task)
 
 
+@check("row", "STATUS_PROGRESS_CONFLICT")
+def not_started_with_progress(row: TaskRowView):
+    """Issue 28: a task 未启动 whose 完成进度 says work was done (50%) contradicts itself; the progress cell is
+    named (the status may be the wrong one, so neither is changed)."""
+    share = row.entry.get("progress")
+    if row.entry.get("status") == L.STATUSES[0] and share:
+        yield row.problem("STATUS_PROGRESS_CONFLICT", "progress", status=L.STATUSES[0],
+                          progress=f"{share * 100:g}%")
+
+
 # ------------------------------------------------------------------------------ the figures sheet
 
 @dataclass

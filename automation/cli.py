@@ -221,7 +221,7 @@ def _stage_report(a):
                           consolidated=a.consolidated, template=a.template, force=a.force,
                           settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
                           progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
-                          registry_path=a.registry)
+                          registry_path=a.registry, accept_midyear=a.accept_midyear)
     if a.last_report:
         if not Path(a.last_report).exists():
             raise GongkaiError.of("FILE_NOT_FOUND", a.last_report)
@@ -344,11 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--all", action="store_true", help="生成每个单位的报告、汇总报告和报告清单.xlsx")
     sp.add_argument("--consolidated", action="store_true", help="生成本级政府汇总报告")
     sp.add_argument("--organ", help="汇总报告的机关名称，如 枣庄市市中区人民政府")
-    sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、成文日期、汇总范围、人大代表建议和政协提案、其他需要报告的事项）")
+    sp.add_argument("--settings", help="报告设置 .xlsx（工作表“报告设置”：机关名称、地址、邮编、联系电话、电子邮箱、网站、网址、成文日期、汇总范围、人大代表建议和政协提案、其他需要报告的事项、上年度问题整改情况、接受年中数据的单位）")
     sp.add_argument("--registry", help="单位名录 .xlsx：各单位报告的机关全称、办公地址和联系电话")
     sp.add_argument("--cover", nargs="+", help="汇总报告合计的单位（默认：汇总表中有年度报告数据的全部单位）")
     sp.add_argument("--exclude-unusable", action="store_true",
                     help="汇总报告不计年度报告数据不可用的单位（默认：有这样的单位时汇总报告不生成）")
+    sp.add_argument("--accept-midyear", nargs="+", metavar="UNIT",
+                    help="确认使用这些单位的年中调度数据（默认：只用年终调度的数据，年中数据的单位不生成报告，汇总报告也不生成）")
     sp.add_argument("--previous", help="上一年度的汇总表：校验“上年结转”并在第五部分列出上年问题的整改情况")
     sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
     sp.add_argument("--last-report", help="上年度公开发布的年度报告 .docx（或存放上年各份报告的文件夹）：在报告清单中列出"

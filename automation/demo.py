@@ -185,7 +185,7 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
     for row in settings.iter_rows(min_row=2):
         value = {"机关名称": "枣庄市市中区人民政府", "地址": "枣庄市市中区君山中路321号", "邮编": "277101",
                  "联系电话": "0632-3083075", "电子邮箱": "shizhongxx@163.com",
-                 "网站": "市中区人民政府门户网站", "成文日期": "2022年1月20日"}.get(row[0].value)
+                 "网站": "市中区人民政府门户网站", "网址": "http://www.zzszq.gov.cn", "成文日期": "2022年1月20日"}.get(row[0].value)
         if value:
             row[1].value = value
     panel.flush()

@@ -223,3 +223,25 @@ def latest_reminders(con, round_name: str) -> dict[str, tuple[int, str]]:
     """unit -> (how many times it was reminded in the round, when last)."""
     return {unit: (n, at) for unit, n, at in con.execute(
         "SELECT unit, COUNT(*), MAX(at) FROM reminders WHERE round=? GROUP BY unit", (round_name,))}
+
+
+# ------------------------------------------------------------------------------ read by the report (issue 28)
+
+def round_cutoffs(path) -> dict[str, str]:
+    """round -> its 报送截止 as recorded ("" when none was set): the distributions, else the collect runs
+    that named one.  Read-only; {} when there is no ledger at ``path``."""
+    p = Path(path)
+    if not p.is_file():
+        return {}
+    try:
+        con = sqlite3.connect(f"file:{p.as_posix()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
+        try:
+            out = {r: d or "" for r, d in con.execute("SELECT round, due FROM distributions")}
+            for r, d in con.execute("SELECT round, due FROM runs ORDER BY id"):
+                if d and not out.get(r):
+                    out[r] = d
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return {}
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -47,6 +48,7 @@ class Draft:
     """What composing one report found for the writer: the places where a standard sentence or a blank
     stands in for what the units did not give."""
     standard: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)    # (a figure's place, a quote's place)
 
 
 def typed_number(v):
@@ -105,7 +107,7 @@ def short_title(text: str, limit: int = 32) -> str:
                 break
             cut += "、" + it
         kept = cut
-    return quote_safe(kept.rstrip("，、 "))
+    return kept.rstrip("，、 ")
 
 
 def squeeze(text) -> str:
@@ -141,7 +143,23 @@ def join_names(names: list[str], most: int = 3) -> str:
 
 
 def titles(views: list, most: int = 3) -> str:
-    return "".join(f"“{short_title(v.task['text'], 18)}”" for v in views[:most])
+    return "".join(f"“{quote_safe(short_title(v.task['text'], 18))}”" for v in views[:most])
+
+
+def fix_quotes(text: str) -> str:
+    """‘ ’ only inside “ ”: a single-quoted phrase standing on its own (‘十四五’) gets double quotes, and a
+    double-quoted phrase inside double quotes gets single ones."""
+    out, depth = [], 0
+    for ch in str(text):
+        if ch in "“‘":
+            depth += 1
+            out.append("“" if depth == 1 else "‘")
+        elif ch in "”’":
+            out.append("”" if depth <= 1 else "’")
+            depth = max(depth - 1, 0)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def cn_date(value) -> str:
@@ -229,7 +247,8 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
                       ("不予处理", range(16, 21)), ("其他处理", range(21, spec.t3_total_row))]
             parts = [f"{lab}{sum(n(fig, R.t3(r, 7)) for r in rows)}件" for lab, rows in groups
                      if sum(n(fig, R.t3(r, 7)) for r in rows)]
-            s = f"全年共收到政府信息公开申请{new}件" + (f"，上年结转{carried}件" if carried else "")
+            s = f"全年共收到政府信息公开申请{new + carried}件" + (
+                f"（其中本年新收{new}件，上年结转{carried}件）" if carried else "")
             s += f"；办理完结{done}件" + (f"，其中{'、'.join(parts)}" if parts else "")
             s += f"；结转下年度继续办理{carry}件。" if carry else "。"
             out.append("严格按照《条例》规定的程序和时限办理政府信息公开申请，" + s)
@@ -239,8 +258,15 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
         out += figure_phrase(fig, "落实“先审查、后公开”和“一事一审”要求，",
                              [("公开前保密审查信息条数", "全年对{}条拟公开信息进行了保密审查")])
         keys = spec.t2_row(spec.norm_label)
+        rules = spec.t2_row("规章")
+        kept = []
+        if spec.name == "2021" and makes_rules and len(rules) > 2 and (n(fig, rules[1]) or n(fig, rules[2])):
+            kept.append(f"规章本年废止{n(fig, rules[1])}件、现行有效{n(fig, rules[2])}件")
         if spec.name == "2021" and (n(fig, keys[1]) or n(fig, keys[2])):
-            out.append(f"加强行政规范性文件管理，本年废止{n(fig, keys[1])}件，现行有效{n(fig, keys[2])}件。")
+            kept.append(f"行政规范性文件本年废止{n(fig, keys[1])}件、现行有效{n(fig, keys[2])}件")
+        if kept:
+            out.append("加强规章和规范性文件管理，" + "；".join(kept) + "。" if len(kept) > 1 or "规章" in kept[0]
+                       else f"加强行政规范性文件管理，本年废止{n(fig, keys[1])}件，现行有效{n(fig, keys[2])}件。")
     elif section == "政府信息公开平台建设":
         out += figure_phrase(fig, "发挥政府网站和政务新媒体的公开平台作用，", [("政务新媒体账号数", "现有政务新媒体账号{}个"),
                                                            ("政务新媒体发布信息条数", "全年通过政务新媒体发布信息{}条")])
@@ -249,9 +275,11 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
                                                ("参加培训人次", "参训{}人次")])
         review, direct, after = n(fig, R.t4(5)), n(fig, R.t4(10)), n(fig, R.t4(15))
         if review or direct or after:
-            fixed = n(fig, R.t4(2)) + n(fig, R.t4(7)) + n(fig, R.t4(12))
+            fixed_review, fixed_suit = n(fig, R.t4(2)), n(fig, R.t4(7)) + n(fig, R.t4(12))
+            fixed = "、".join(x for x in [f"行政复议结果被纠正{fixed_review}件" if fixed_review else "",
+                                          f"行政诉讼结果被纠正{fixed_suit}件" if fixed_suit else ""] if x)
             out.append(f"全年因政府信息公开被申请行政复议{review}件，被提起行政诉讼{direct + after}件"
-                       + (f"，其中结果被纠正{fixed}件，已逐件分析原因、整改落实。" if fixed else "，均未被纠正。"))
+                       + (f"，其中{fixed}，已逐件分析原因、整改落实。" if fixed else "，均未被纠正。"))
         else:
             out.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
     return out
@@ -284,7 +312,7 @@ OVERDUE = ["其中{items}已超过完成时限，尚未完成。", "其中{items
 
 def late_list(late: list[TaskView], most: int) -> str:
     """“title”（时限2021年6月30日）、… for overdue tasks, the same words wherever they are named."""
-    return "、".join(f"“{short_title(v.task['text'], 20)}”（时限{cn_date(v.task.get('deadline'))}）"
+    return "、".join(f"“{quote_safe(short_title(v.task['text'], 20))}”（时限{cn_date(v.task.get('deadline'))}）"
                     for v in late[:most]) + ("等" if len(late) > most else "")
 
 
@@ -302,7 +330,9 @@ def task_paragraph(views: list[TaskView], consolidated: bool, frames: Frames, qu
             items.append(done_item(v, consolidated, quoted, names))
         s = frames.pick(ALL_DONE_INTRO if len(done) == len(mine) else DONE_INTRO).format(total=len(mine),
                                                                                         done=len(done))
-        if len(items) == 1:
+        if len(mine) == 1:
+            s = items[0] + "。"               # one task: no "本方面1项任务均已完成"
+        elif len(items) == 1:
             s += items[0] + "。"
         else:
             s += "；".join(f"{ORDINALS[i]}{x}" for i, x in enumerate(items)) + "。"
@@ -374,7 +404,7 @@ def numbered(sections: Sections) -> list[dict]:
         if paras:
             k = sum(1 for b in blocks if b["heading"])
             blocks.append({"heading": True, "text": f"（{CN_NUMERALS[k]}）{title}"})
-            blocks += [{"heading": False, "text": p} for p in paras]
+            blocks += [{"heading": False, "text": fix_quotes(p)} for p in paras]
     return blocks
 
 
@@ -394,33 +424,73 @@ def open_counts(views: list[TaskView]) -> str:
     return "、".join(x for x in [f"正在推进{doing}项" if doing else "", f"尚未启动{waiting}项" if waiting else ""] if x)
 
 
-def lead(who: str, views: list[TaskView], plan_title: str, year, cutoff: dt.date | None, round_name: str,
-         consolidated: bool) -> list[dict]:
-    """The paragraph before （一）: the year's work against the plan, as of which round."""
+def as_of_text(as_of) -> str:
+    """"截至2021年7月10日，" for data the office accepted from a mid-year round; "" for year-end data (the
+    year's state: no date, no round name — those are the office's process, not the public's)."""
+    if as_of is None:
+        return ""
+    return f"截至{cn_date(as_of)}，" if as_of else "截至本次调度，"
+
+
+def lead(who: str, views: list[TaskView], plan_title: str, year, as_of, consolidated: bool) -> list[dict]:
+    """The paragraph before （一）: the year's work against the plan (mid-year data dated)."""
     mine = [v for v in views if v.status != L.NA]
     if not mine:
         return []
     done = sum(v.done for v in mine)
     title = f"《{plan_title}》" if plan_title else f"{year}年政务公开工作要点"
-    when = f"截至{cn_date(cutoff)}" if cutoff else "截至本次汇总"
-    scope = "逐项分解到各镇街和部门，定期调度落实情况" if consolidated else "逐项明确责任人和完成时限"
+    scope = ("将各项任务逐项分解到各镇街和部门，明确责任和时限，定期调度落实情况" if consolidated
+             else "逐项明确责任人和完成时限，抓好各项任务落实")
+    whose = "确定的" if consolidated else "涉及本单位的"
     s = (f"{year}年，{who}认真贯彻落实《中华人民共和国政府信息公开条例》和上级关于政务公开工作的部署要求，"
-         f"对照{title}{scope}。{when}（{round_name or '最近一次调度'}数据），"
-         + (f"涉及的{len(mine)}项任务已全部完成。" if done == len(mine) else
-            f"涉及的{len(mine)}项任务已完成{done}项，{open_counts(mine)}。"))
-    return [{"heading": False, "text": s}]
+         f"对照{title}{scope}。{as_of_text(as_of)}工作要点{whose}{len(mine)}项任务"
+         + ("已全部完成。" if done == len(mine) else f"已完成{done}项，{open_counts(mine)}。"))
+    return [{"heading": False, "text": fix_quotes(s)}]
 
 
 # ------------------------------------------------------------------------------ 五、存在的主要问题及改进情况
 
-STANDARD_PROBLEM = ("对照群众期待和上级要求，政务公开工作仍存在一些不足：政策解读的形式和实效有待提升，"
-                    "公开内容的系统性、及时性还需加强。")
-STANDARD_MEASURE = ("下一步，将进一步加强政策解读和回应关切，健全信息发布审核机制，"
-                    "加强业务培训和日常检查，持续提高政务公开质量和实效。")
+STANDARD_PROBLEMS = [
+    "政策解读的形式还比较单一，图解、视频等解读偏少，解读的针对性和实效有待提升；公开内容的系统性、及时性还需加强。",
+    "政务公开工作力量还比较薄弱，工作人员业务能力有待提高；部分信息更新不够及时，公开的规范化水平还需提升。",
+    "主动公开的深度和广度还不够，重点领域信息公开的精准性有待提高；回应社会关切的及时性还需加强。",
+    "信息发布审核机制还需完善，部分栏目内容更新较慢；政民互动的渠道和形式有待丰富。",
+]
+STANDARD_MEASURES = [
+    "下一步，将进一步加强政策解读和回应关切，健全信息发布审核机制，加强业务培训和日常检查，持续提高政务公开质量和实效。",
+    "下一步，将充实政务公开工作力量，组织业务培训，落实信息发布审核和更新维护制度，推动政务公开规范化、标准化。",
+    "下一步，将围绕重点领域加大主动公开力度，提高公开信息的精准性和时效性，及时回应社会关切。",
+    "下一步，将完善信息发布审核机制，加强栏目日常巡查和更新维护，拓展政民互动渠道。",
+]
+# a problem the units wrote, by theme: (theme, keywords, how the institution states it)
+PROBLEM_THEMES = [
+    ("队伍", ("人员", "人手", "队伍", "专职", "兼职", "业务能力", "培训", "衔接"), "政务公开工作力量有待加强"),
+    ("协同", ("会商", "协调", "协同", "联动", "多个部门", "配合"), "跨部门协同机制还不够健全"),
+    ("解读", ("解读",), "政策解读质量有待提升"),
+    ("时效", ("及时", "时效", "更新", "滞后"), "信息公开的及时性有待提高"),
+    ("回应", ("回应", "留言", "互动", "关切"), "回应关切和政民互动还需加强"),
+    ("平台", ("网站", "新媒体", "平台", "栏目", "专栏"), "公开平台建设和管理还需加强"),
+]
 
 
-def problems_and_measures(views: list[TaskView], entries: list[dict], consolidated: bool, cutoff,
-                          draft: Draft) -> Sections:
+def pick(pool: list[str], who: str) -> str:
+    """One of equivalent standard texts, the same for the same organ, different across organs."""
+    return pool[zlib.crc32(who.encode("utf-8")) % len(pool)]
+
+
+def theme_of(text: str) -> int:
+    hits = [i for i, (_, kws, _) in enumerate(PROBLEM_THEMES) if any(k in text for k in kws)]
+    return hits[0] if hits else len(PROBLEM_THEMES)
+
+
+def own_voice(text: str) -> str:
+    """A unit's sentence as the report's own: its self-reference dropped."""
+    return re.sub(r"^(本单位|我单位|我局|我镇|我办|我委|本部门)[，,]?", "", text)
+
+
+def problems_and_measures(views: list[TaskView], entries: list[dict], consolidated: bool, as_of,
+                          draft: Draft, who: str = "") -> Sections:
+    """五: the problems in the organ's own voice grouped by theme (never "23个单位反映"), the measures."""
     texts: dict[str, list[str]] = {}
     plans: dict[str, list[str]] = {}
     for e in entries:
@@ -435,42 +505,51 @@ def problems_and_measures(views: list[TaskView], entries: list[dict], consolidat
     open_ = [v for v in views if v.open]
     if open_:
         late = [v for v in open_ if v.overdue]
-        when = f"截至{cn_date(cutoff)}，" if cutoff else ""
-        s = f"一是工作要点落实还不到位。{when}仍有{len(open_)}项任务没有全部完成"
+        s = f"一是工作要点落实还不到位。{as_of_text(as_of)}仍有{len(open_)}项任务没有全部完成"
         s += (f"，其中{len(late)}项已超过完成时限" if late else "") + f"，主要是{titles(late or open_, 3)}等。"
         first.append(s)
-    told = sorted(texts.items(), key=lambda kv: -len(kv[1]))[:3]
-    for i, (t, units) in enumerate(told, len(first)):
+    themes: dict[int, list[tuple[str, int]]] = {}
+    for t, units in texts.items():
+        themes.setdefault(theme_of(t), []).append((own_voice(t), len(units)))
+    ranked = sorted(themes.items(), key=lambda kv: (-sum(c for _, c in kv[1]), kv[0]))[:3]
+    for i, (theme, said) in enumerate(ranked, len(first)):
         head = ORDINALS[i] if i < len(ORDINALS) else ""
-        if consolidated and len(units) > 1:
-            first.append(f"{head}{len(units)}个单位反映：{t}。")
+        said = [t for t, _ in sorted(said, key=lambda x: -x[1])][:2]
+        body = "；".join(said)
+        if theme < len(PROBLEM_THEMES):
+            lead_in = "部分单位" if consolidated else ""
+            first.append(f"{head}{PROBLEM_THEMES[theme][2]}。{lead_in}{body}。")
         else:
-            first.append(f"{head}{t}。")
-    if not told:
-        first.append(STANDARD_PROBLEM if not first else "二是" + STANDARD_PROBLEM.split("：", 1)[1])
+            first.append(f"{head}{body}。")
+    if not ranked:
+        text = pick(STANDARD_PROBLEMS, who)
+        first.append(text if not first else "二是" + text)
         draft.standard.append("五（一）存在的主要问题")
     measures = [t for t in plans if not TIME_BOUND.search(t)][:3]
     second = []
     if open_:
         second.append(f"对尚未完成的{len(open_)}项任务逐项明确责任和时限，跟踪督办，确保落实到位。")
     if measures:
-        second.append("下一步，" + "；".join(m for m in measures) + "。")
+        second.append("下一步，" + "；".join(own_voice(m) for m in measures) + "。")
     else:
-        second.append(STANDARD_MEASURE)
-        draft.standard.append("五（二）改进措施")
+        second.append(pick(STANDARD_MEASURES, who))
+        draft.standard.append("五（二）改进情况")
     return [("存在的主要问题", first), ("改进情况", second)]
 
 
-def last_year(last_entries: list[dict], draft: Draft) -> Sections:
-    """How last year's problems were dealt with, when last year's summary is given."""
+def last_year(last_entries: list[dict], draft: Draft, given: str = "") -> Sections:
+    """How last year's problems were dealt with: the office's own text (setting 上年度问题整改情况), else
+    last year's problems from last year's summary with a blank for the results, else a marked blank."""
+    if given:
+        return [("上年度问题整改情况", [given])]
     problems = []
     for e in last_entries:
         text = squeeze(e.get("存在问题")).strip("。；;，, ")
         if text and text not in problems:
             problems.append(text)
-    if not problems:
-        return []
     draft.standard.append("五（三）上年度问题整改情况")
+    if not problems:
+        return [("上年度问题整改情况", ["上年度报告中提出的问题及整改情况：（请撰稿人根据上年度报告填写）。"])]
     listed = "".join(f"“{quote_safe(p)}”" for p in problems[:3])
     return [("上年度问题整改情况", [f"针对上年度报告反映的{listed}等问题，本年度逐项明确整改措施，"
                                    "整改情况如下：（请撰稿人根据实际补充整改结果）。"])]
@@ -479,26 +558,25 @@ def last_year(last_entries: list[dict], draft: Draft) -> Sections:
 # ------------------------------------------------------------------------------ 六、其他需要报告的事项
 
 def other_matters(fig: dict, views: list[TaskView], consolidated: bool, year, plan_title: str, spec,
-                  settings: dict, cutoff, round_name: str, draft: Draft, fee_text) -> Sections:
+                  settings: dict, as_of, draft: Draft, fee_text) -> Sections:
     npc, cppcc = num(fig, "办理人大代表建议件数"), num(fig, "办理政协提案件数")
     if npc is not None or cppcc is not None:
-        parts = ([f"办理人大代表建议{int(npc)}件"] if npc else []) + ([f"政协提案{int(cppcc)}件"] if cppcc else [])
-        s = ("本年度共" + "、".join(parts) + "，办理结果均已按规定在政府网站公开。") if parts else \
+        parts = ([f"人大代表建议{int(npc)}件"] if npc else []) + ([f"政协提案{int(cppcc)}件"] if cppcc else [])
+        s = ("本年度共承办" + "、".join(parts) + "。") if parts else \
             "本年度未承办人大代表建议和政协提案。"
     elif settings.get("npc"):
         s = settings["npc"]
     else:
         s = "本年度人大代表建议和政协提案办理结果公开情况：（请撰稿人填写承办件数和公开情况）。"
-        draft.standard.append("六（二）人大代表建议和政协提案办理结果公开")
+        draft.standard.append("六（二）人大代表建议和政协提案办理结果公开情况")
     sections = [("信息处理费收取情况", [fee_text]), ("人大代表建议和政协提案办理结果公开情况", [s]),
-                ("政务公开工作要点落实情况", plan_sentence(views, consolidated, year, plan_title, cutoff, round_name)),
+                ("政务公开工作要点落实情况", plan_sentence(views, consolidated, year, plan_title, as_of)),
                 ("其他事项", [settings["other"]] if settings.get("other") else [])]
     return sections
 
 
-def plan_sentence(views: list[TaskView], consolidated: bool, year, plan_title: str, cutoff,
-                  round_name: str) -> list[str]:
-    """六's account of the plan's tasks, as of the round (none when no task of the plan is this organ's)."""
+def plan_sentence(views: list[TaskView], consolidated: bool, year, plan_title: str, as_of) -> list[str]:
+    """六's account of the plan's tasks (none when no task of the plan is this organ's)."""
     mine = [v for v in views if v.status != L.NA]
     if not mine:
         return []
@@ -506,10 +584,47 @@ def plan_sentence(views: list[TaskView], consolidated: bool, year, plan_title: s
     doing = [v for v in mine if v.open]
     late = [v for v in doing if v.overdue]
     title = f"《{plan_title}》" if plan_title else f"{year}年政务公开工作要点"
-    when = f"截至{cn_date(cutoff)}（{round_name}）" if cutoff else f"据{round_name or '最近一次调度'}"
-    s = f"{title}{'明确的' if consolidated else '涉及本单位的'}{len(mine)}项任务，{when}已完成{len(done)}项"
-    s += f"，{open_counts(mine)}" if doing else "，全部完成"
-    s += "。"
+    s = f"{title}{'明确的' if consolidated else '涉及本单位的'}{len(mine)}项任务，{as_of_text(as_of)}"
+    s += f"已完成{len(done)}项，{open_counts(mine)}。" if doing else "已全部完成。"
     if late:
         s += f"已超过完成时限尚未完成的有{late_list(late, 5)}，已列入督办。"
     return [s]
+
+
+# ------------------------------------------------------------------------------ contradictions (issue 28)
+
+# a figure the text states, and how a unit's own words count the same thing
+COUNTED = [("政务公开培训场次", "举办政务公开业务培训{}场", re.compile(r"培训[^，。；：]{0,6}?(\d+)场")),
+           ("参加培训人次", "参训{}人次", re.compile(r"(?:参训|培训)[^，。；：]{0,12}?(\d+)人次")),
+           ("新闻发布会场次", "召开新闻发布会{}场", re.compile(r"新闻发布会[^，。；：]{0,4}?(\d+)场")),
+           ("政策解读件数", "发布政策解读{}件", re.compile(r"政策解读[^，。；：]{0,4}?(\d+)[件篇]")),
+           ("政务新媒体账号数", "现有政务新媒体账号{}个", re.compile(r"政务新媒体账号[^，。；：]{0,4}?(\d+)个"))]
+
+
+def contradictions(fig: dict, blocks: list[dict], part: str = "一") -> list[tuple[str, str]]:
+    """Places where a figure sentence and a unit's quoted 落实情况 count the same thing with different numbers:
+    [(“the figure's words” and where, “the quote” and where)]."""
+    out = []
+    heading = ""
+    placed = []
+    for b in blocks:
+        if b["heading"]:
+            heading = re.match(r"（[一二三四五六七八九十]+）", b["text"]).group(0) if b["text"].startswith("（") else ""
+            continue
+        placed.append((f"{part}{heading}", b["text"]))
+    for label, said, pattern in COUNTED:
+        value = num(fig, label)
+        if not value:
+            continue
+        phrase = said.format(int(value))
+        where = next((w for w, t in placed if phrase in t), None)
+        if where is None:
+            continue
+        for w, t in placed:
+            for m in pattern.finditer(t.replace(phrase, "")):
+                if int(m.group(1)) != int(value):
+                    rest = t.replace(phrase, "")
+                    start = max(rest.rfind(x, 0, m.start()) for x in "，。；：、") + 1
+                    out.append((f"{where}“{phrase}”（年度报告数据“{label}”）",
+                                f"{w}引用的落实情况“{rest[start:m.end()]}”"))
+    return out

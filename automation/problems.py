@@ -103,7 +103,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                         "改正后重新生成，或选择不计这些单位生成"),
     "REPORT_DATE_MISSING": ("warning", "“{unit}”的报告落款日期留空，请在 Word 中填写（或在“报告设置”填写成文日期后重新生成）"),
     "YEAR_ON_YEAR_JUMP": ("warning", "“{unit}”的{label}为 {value}，上年为 {last}，变化超过 5 倍，请核实"),
-    "RULES_NOT_ALLOWED": ("warning", "“{unit}”填写了规章 {value} 件，但{kind}无权制定规章，请核实是否应填在行政规范性文件中"),
+    "RULES_NOT_ALLOWED": ("warning", "“{unit}”填写了规章（{cells}），但{kind}无权制定规章，请核实是否应填在行政规范性文件中"),
     "NORM_MADE_NOT_IN_FORCE": ("warning", "“{unit}”本年制发{label} {new} 件，现行有效件数却为 0，请核实"),
     "ABOLISHED_EXCEEDS": ("warning", "“{unit}”本年废止{label} {deleted} 件，多于现行有效（{current} 件）与本年制发（{new} 件）之和，请核实"),
     "REPORT_STANDARD_TEXT": ("info", "“{unit}”的报告中{places}是通用表述或待填写内容，单位没有报送可用的材料，请撰稿人根据实际改写"),
@@ -111,6 +111,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                               "请年底再调度一次、汇总后重新生成报告"),
     "ZERO_AMONG_BUSY_PEERS": ("warning", "“{unit}”的{label}为 0，而同类单位平均为 {average}，请核实是否漏填"),
     "REPORT_CHECK_FAILED": ("error", "“{unit}”的年度报告数据未通过校验：表{table}“{row}”行“{column}”列——{detail}"),
+    # issue 28: the year's data only, contradictions flagged
+    "REPORT_MIDYEAR_DATA": ("error", "“{unit}”的数据来自“{round}”（{date}），不是年终调度的数据，不生成报告；"
+                                      "请年底调度后重新汇总，或由办公室确认使用该单位的年中数据（“报告设置”中的“接受年中数据的单位”，"
+                                      "命令行 --accept-midyear）"),
+    "REPORT_UNITS_MIDYEAR": ("error", "汇总报告要合计的单位中，{units} 的数据不是年终调度的数据，汇总报告未生成；"
+                                       "请年底调度后重新汇总，或由办公室逐个确认使用这些单位的年中数据，或选择不计这些单位生成"),
+    "REPORT_MIDYEAR_ACCEPTED": ("warning", "{units}的数据来自年中调度（{detail}），办公室已确认使用：报告按截至该日的情况写，"
+                                           "发布前请核对并说明"),
+    "REPORT_FIGURES_CONTRADICT": ("warning", "待核实：“{unit}”报告中{first}与{second}说的是同一件事，数字不同，请核实后统一"),
+    "STATUS_PROGRESS_CONFLICT": ("warning", "{file} 的 {sheet}!{cell}：任务标为“{status}”，完成进度却填了 {progress}，请核实"),
     # workspace / console
     "NO_PLAN_FILES": ("error", "“{file}”文件夹中没有工作要点文件（.docx、.pdf、.txt）"),
     "NO_WORKSPACE": ("error", "在 {file} 及其上级文件夹中找不到 控制台.xlsm，请先运行 gongkai init 建立年度工作文件夹"),

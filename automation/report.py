@@ -22,7 +22,8 @@ from . import reportspec as R
 from . import unitbook as L
 from .dates import typed_date
 from .docxfill import PreparedDocx
-from .filenames import report_name
+from .filenames import LEDGER_NAME, report_name
+from .ledgerdb import round_cutoffs
 from .problems import GongkaiError, Problem
 from .resources import report_template
 from .results import ReportOutcome, ReportResult, ReportStatus
@@ -34,8 +35,8 @@ from .workers import in_workers
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
 SETTING_KEYS = {"机关名称": "organ", "地址": "address", "邮编": "postcode", "联系电话": "phone", "电子邮箱": "email",
-                "网站": "website", "成文日期": "date", "汇总范围": "scope", "人大代表建议和政协提案": "npc",
-                "其他需要报告的事项": "other"}
+                "网站": "website", "网址": "url", "成文日期": "date", "汇总范围": "scope", "人大代表建议和政协提案": "npc",
+                "其他需要报告的事项": "other", "接受年中数据的单位": "accept_midyear", "上年度问题整改情况": "last_year"}
 
 
 def read_settings(path) -> dict:
@@ -76,12 +77,14 @@ def typed_figures(units: list[UnitData]) -> dict:
 
 
 def fmt(v, key: str = "", spec=R.SPEC_2021) -> str:
+    """A figure as entered: whole numbers without ".0", decimals with every digit typed (never rounded)."""
     if v is None or v == "":
         return "0"
     if isinstance(v, float):
-        if key in spec.decimal:
-            return f"{v:.4f}".rstrip("0").rstrip(".") or "0"
-        return str(int(v)) if v.is_integer() else str(v)
+        if v.is_integer():
+            return str(int(v))
+        text = repr(v)
+        return text if "e" not in text else f"{v:.12f}".rstrip("0").rstrip(".")
     return str(v)
 
 
@@ -120,17 +123,21 @@ def date_text(d: dt.date | None) -> str:
     return N.cn_date(d) if d else "        年    月    日"
 
 
-def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str], spec=R.SPEC_2021) -> str:
+def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str], spec=R.SPEC_2021,
+             covers: str = "") -> str:
     notice = ("《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》"
               if spec.name == "2021" else "《国务院办公厅政府信息与政务公开办公室关于政府信息公开工作年度报告有关事项的通知》")
     s = f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和{notice}（{spec.basis}）要求，由{organ}编制。"
     if consolidated:
         scope = settings.get("scope") or f"本级政府及所属{len(covered)}个镇街和部门"
-        s += f"报告汇总了{scope}的政府信息公开工作年度报告数据。"
+        s += f"报告汇总了{scope}的政府信息公开工作年度报告数据。" + covers
     s += (f"全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、"
           f"存在的主要问题及改进情况、其他需要报告的事项。报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。")
-    if settings.get("website"):
-        s += f"本报告电子版可在{settings['website']}下载。"
+    site, url = settings.get("website") or "", settings.get("url") or ""
+    if site or url:
+        s += f"本报告电子版可在{site or '政府门户网站'}{f'（{url}）' if url else ''}下载。"
+    else:
+        s += "本报告电子版可在        网站（网址：        ）下载。"
     contact = "，".join(x for x in [
         f"地址：{settings['address']}" if settings.get("address") else "",
         f"邮编：{settings['postcode']}" if settings.get("postcode") else "",
@@ -209,33 +216,97 @@ def render(tpl_path: Path, context: dict, out: Path) -> Path:
 
 def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
                   settings: dict, covered: list[str], data: SummaryData, when: dt.date | None,
-                  spec=R.SPEC_2021, last_entries=(), names=()) -> tuple[dict, N.Draft]:
-    """Everything the template prints, and the draft's notes (standard sentences to replace)."""
+                  spec=R.SPEC_2021, last_entries=(), names=(), data_round: DataRound | None = None,
+                  covers: str = "") -> tuple[dict, N.Draft]:
+    """Everything the template prints, and the draft's notes (standard sentences to replace).
+    ``data_round``: the round this report's data come from (default: the summary's); a mid-year one (the
+    office accepted it) is dated in the text, a year-end one is the year's state and carries no date."""
     consolidated = unit is None
-    cutoff = round_cutoff(data)
+    data_round = data_round or DataRound(data.round, round_cutoff(data), True)
+    cutoff = data_round.cutoff
+    as_of = None if data_round.year_end else (cutoff or "")      # "": mid-year, date unknown
     views = N.task_views(tasks, entries, unit, cutoff)
     draft = N.Draft()
     if not (settings.get("address") or settings.get("phone") or settings.get("email")):
         draft.standard.append("导语中的联系方式（地址、电话）")
+    if not settings.get("url"):
+        draft.standard.append("导语中的网站网址")
     frames = N.Frames()
     names = list(names) + [who]
-    overview = N.lead(who, views, data.title, year, cutoff, data.round, consolidated) + N.numbered(
+    overview = N.lead(who, views, data.title, year, as_of, consolidated) + N.numbered(
         N.overview(who, fig, views, consolidated, year, spec, frames, names, rules_barred(unit, organ, who) is None))
-    five = N.numbered(N.problems_and_measures(views, entries, consolidated, cutoff, draft)
-                      + N.last_year(list(last_entries), draft))
-    six = N.numbered(N.other_matters(fig, views, consolidated, year, data.title, spec, settings, cutoff, data.round,
+    five = N.numbered(N.problems_and_measures(views, entries, consolidated, as_of, draft, who)
+                      + N.last_year(list(last_entries), draft, settings.get("last_year", "")))
+    six = N.numbered(N.other_matters(fig, views, consolidated, year, data.title, spec, settings, as_of,
                                      draft, fee_sentence(fig, spec)))
+    if as_of is not None:
+        draft.standard.append(f"全文（年中数据，截至{N.cn_date(cutoff) if cutoff else '日期未知'}，办公室已确认使用）")
+    draft.conflicts += N.contradictions(fig, overview)
     numbers = {k: fmt(_num(fig.get(k)), k, spec) for k in spec.all_keys}
-    ctx = {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec),
+    ctx = {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec,
+                                                              covers),
            "overview": overview, "f": numbers, "five": five, "six": six, "date_text": date_text(when)}
     return ctx, draft
 
 
 def round_cutoff(data: SummaryData) -> dt.date | None:
-    """The date the report's task data stand at: the round's cut-off, else the day the summary was made."""
-    if data.due:
-        return data.due
-    return typed_date(str(data.as_of)[:10]) if data.as_of else None
+    """The date the summary's round stands at: its cut-off (报送截止); None when none was set — never the day
+    the summary or the report was made."""
+    return data.due
+
+
+class DataRound(NamedTuple):
+    """The round a unit's figures and task statuses come from (its latest file's round)."""
+    name: str
+    cutoff: dt.date | None
+    year_end: bool
+
+    @property
+    def when(self) -> str:
+        return f"截至{N.cn_date(self.cutoff)}" if self.cutoff else "未记录报送截止日期"
+
+
+def is_year_end(round_name: str, cutoff: dt.date | None, year) -> bool:
+    """A year-end round: cut off on or after 1 December of the report's year, or named 年终 by the office."""
+    if "年终" in (round_name or ""):
+        return True
+    return bool(cutoff and year and cutoff >= dt.date(int(year), 12, 1))
+
+
+def data_rounds(data: SummaryData, ledger_path, year) -> dict[str, DataRound]:
+    """unit -> the round its data come from, with that round's cut-off: the summary's own round's from the
+    summary, an earlier round's from the ledger (台账.sqlite); unknown (None) when neither recorded one."""
+    cutoffs = round_cutoffs(ledger_path) if ledger_path else {}
+    out = {}
+    for u, d in data.units.items():
+        name = d.data_round or data.round
+        cut = data.due if name == data.round and data.due else typed_date(cutoffs.get(name) or "")
+        out[u] = DataRound(name, cut, is_year_end(name, cut, year))
+    return out
+
+
+def accepted_midyear(value) -> list[str]:
+    """The units whose mid-year data the office accepts: a list, or the setting's text (、，, ; separated)."""
+    if not value:
+        return []
+    items = re.split(r"[、，,；;\s]+", value) if isinstance(value, str) else list(value)
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+def coverage(covered: list[str], rounds: dict[str, DataRound], left_out: list[str]) -> str:
+    """What the consolidated report's preamble says of whose data it sums and from when (accepted mid-year
+    data named with their date; units left out named)."""
+    s = ""
+    by_when: dict[str, list[str]] = {}
+    for u in covered:
+        r = rounds.get(u)
+        if r is not None and not r.year_end:
+            by_when.setdefault(r.when, []).append(u)
+    for when, units in by_when.items():
+        s += f"其中{N.join_names(units, 3)}的数据{when}。" if units else ""
+    if left_out:
+        s += f"{N.join_names(left_out, 3)}的数据未纳入汇总。"
+    return s
 
 
 def organ_names(unit: str | None, conf: dict, registry) -> tuple[str, str]:
@@ -265,7 +336,7 @@ def unit_settings(conf: dict, data: SummaryData, unit: str | None, registry=None
         return conf
     info = data.units.get(unit)
     reg = registry.info(unit) if registry else None
-    return {"website": conf.get("website", ""), "phone": (reg.phone if reg else "") or (info.phone if info else ""),
+    return {"website": conf.get("website", ""), "url": conf.get("url", ""), "phone": (reg.phone if reg else "") or (info.phone if info else ""),
             "address": reg.address if reg else ""}
 
 
@@ -283,11 +354,13 @@ def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cel
     """What the national rules let pass but a reader would question (table 二)."""
     out = []
     rule_keys, norm_label, norm_keys = spec.t2_row("规章"), spec.norm_label, spec.t2_row(spec.norm_label)
-    rules_made = sum(N.n(fig, k) for k in rule_keys)
+    header = next((h for _, h, rows in spec.t2_blocks if any(lab == "规章" for lab, _ in rows)), ["", ""])
+    typed = [(header[i + 1] if i + 1 < len(header) else "", k) for i, k in enumerate(rule_keys) if N.n(fig, k)]
     kind = rules_barred(unit, organ, who)
-    if rules_made and kind:
-        out.append(Problem("RULES_NOT_ALLOWED", *cell_of(rule_keys[0]), params={"unit": who, "value": rules_made,
-                                                                               "kind": kind}))
+    if typed and kind:                 # each cell named with its own number, never a sum of the three
+        cells = "、".join(f"{label.replace('件数', '')}{N.n(fig, k)}件（{cell_of(k)[2] or k}）" for label, k in typed)
+        out.append(Problem("RULES_NOT_ALLOWED", *cell_of(typed[0][1]), params={"unit": who, "cells": cells,
+                                                                              "kind": kind}))
     new, deleted, current = (N.num(fig, k) for k in norm_keys)
     if spec.name == "2021" and new and current == 0:
         out.append(Problem("NORM_MADE_NOT_IN_FORCE", *cell_of(norm_keys[2]), params={
@@ -301,10 +374,16 @@ def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cel
 
 def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
                  template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
-                 previous=None, progress=None, exclude_unusable: bool = False, registry_path=None) -> ReportResult:
+                 previous=None, progress=None, exclude_unusable: bool = False, registry_path=None,
+                 accept_midyear=None, ledger=None) -> ReportResult:
     """``covered``: the units the consolidated report sums (default: every unit with figures);
     ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五;
-    ``registry_path``: the unit registry, for each unit's full name, address and phone.
+    ``registry_path``: the unit registry, for each unit's full name, address and phone;
+    ``accept_midyear``: units whose data from a mid-year round the office accepts for the year (else the
+    setting 接受年中数据的单位); ``ledger``: 台账.sqlite (default: beside the summary), for each round's cut-off.
+    A unit whose figures and statuses come from a round that is not a year-end one gets no report unless
+    accepted, and the consolidated report is refused while it sums such a unit (or leaves it out with
+    ``exclude_unusable``).
     A unit whose figures are unusable or missing gets no report; the consolidated report is refused
     while any unit it sums is such a unit, unless ``exclude_unusable`` (then it sums the others)."""
     data = read_summary(summary_path)
@@ -336,6 +415,11 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     names = list(data.units)
     peers = PeerAverages(data, spec)
     cutoff = round_cutoff(data)
+    rounds = data_rounds(data, Path(ledger) if ledger else Path(summary_path).with_name(LEDGER_NAME), year)
+    accepted = accepted_midyear(accept_midyear) or accepted_midyear(conf.get("accept_midyear"))
+    stray = [u for u in accepted if u not in data.units]
+    if stray:
+        raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(stray))
     batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
         "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
         cutoff and year and cutoff < dt.date(int(year), 12, 1)) else []
@@ -351,20 +435,32 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     unusable = {u: data.units[u].figure_status for u in covered_units if data.units[u].figure_status != L.FIGURES_OK}
     own_checks = {u: run_checks(dict(data.units[u].numbers), u, spec) for u in covered_units if u not in unusable}
     unusable.update({u: "未通过校验" for u, found in own_checks.items() if found})
-    if unusable and exclude_unusable:
-        covered_units = [u for u in covered_units if u not in unusable]
+    midyear = {u: rounds[u] for u in covered_units if u not in unusable and not rounds[u].year_end
+               and u not in accepted}
+    left_out: list[str] = []
+    if (unusable or midyear) and exclude_unusable:
+        left_out = [u for u in covered_units if u in unusable or u in midyear]
+        covered_units = [u for u in covered_units if u not in unusable and u not in midyear]
     decided: list[Decided] = []           # the cheap part, in order; the prose only for what is written
     for organ, u in targets:
         if u is None:
             members = [data.units[x] for x in covered_units]
             blocked = [Problem("REPORT_UNITS_UNUSABLE", params={
                 "units": "、".join(f"{x}（{s}）" for x, s in unusable.items())})] if unusable and not exclude_unusable else []
+            blocked += [Problem("REPORT_UNITS_MIDYEAR", params={
+                "units": "、".join(f"{x}（{r.name}，{r.when}）" for x, r in midyear.items())})] \
+                if midyear and not exclude_unusable else []
+            mid_ok = [x for x in covered_units if not rounds[x].year_end]
             fig = typed_figures(members)
             last = typed_figures([prev.units[x] for x in covered_units if x in prev.units]) if prev else None
         else:
             status_u = data.units[u].figure_status
             blocked = [] if status_u == L.FIGURES_OK else [
                 Problem("REPORT_FIGURES_UNUSABLE", params={"unit": u, "status": status_u})]
+            r = rounds[u]
+            if not blocked and not r.year_end and u not in accepted:
+                blocked = [Problem("REPORT_MIDYEAR_DATA", params={"unit": u, "round": r.name, "date": r.when})]
+            mid_ok = [u] if not r.year_end and u in accepted else []
             fig = dict(data.units[u].numbers)
             last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
         checked = own_checks.get(u) if u is not None and last is None and u in own_checks else None
@@ -376,6 +472,9 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         if not found:
             notes = plausibility_notes(organ, fig, last, peers.excluding(u), spec)
             notes += figure_warnings(u, organ, fig, spec, full, lambda key: cell_of(u, key))
+            notes += [Problem("REPORT_MIDYEAR_ACCEPTED", path.name, params={
+                "units": N.join_names(mid_ok, 5), "detail": "；".join(sorted({
+                    f"“{rounds[x].name}”，{rounds[x].when}" for x in mid_ok}))})] if mid_ok else []
             if when is None:
                 notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
             notes += batch_notes
@@ -390,10 +489,10 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         decided.append(Decided(organ, u, path, status, found, full, who, fig))
     # unit reports on every core (already running when in_workers returns), the consolidated one meanwhile
     # in this process: it waits for no unit report
-    batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year)
+    batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year, rounds, left_out)
     in_pool = [i for i, d in enumerate(decided) if d.status.written and d.unit is not None]
     made = in_workers(compose, [decided[i] for i in in_pool], batch, PARALLEL_FROM)
-    composed: dict[int, tuple[list[str], Problem | None]] = {}
+    composed: dict[int, tuple[list[str], Problem | None, list]] = {}
     ticks = 0
 
     def tick(d: Decided) -> None:
@@ -415,7 +514,12 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     for i, (organ, u, path, status, found, *_) in enumerate(decided):
         standard: list[str] = []
         if i in composed:
-            standard, failed = composed[i]
+            standard, failed, conflicts = composed[i]
+            for first, second in conflicts:      # a figure and a quote disagree: the writer checks (待核实)
+                found = found + [Problem("REPORT_FIGURES_CONTRADICT", path.name, params={
+                    "unit": organ, "first": first, "second": second})]
+                if status == ReportStatus.PASSED:
+                    status = ReportStatus.PASSED_NOTES
             if standard:                       # editorial, not a data warning: listed, status unchanged
                 found = found + [Problem("REPORT_STANDARD_TEXT", path.name, params={
                     "unit": organ, "places": "、".join(standard)})]
@@ -423,13 +527,26 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
                 found = found + [failed]
                 status = ReportStatus.NOT_WRITTEN
         results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
-                                     standard))
+                                     standard, data_from(u, rounds, accepted, covered_units, left_out)))
         problems += [p for p in found if p not in batch_notes and p.severity != "info"]
     listing = None
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results, f"{year}年政府信息公开工作年度报告清单"
                                        + (f"（{data.round}数据）" if data.round else ""))
     return ReportResult(out, results, listing, problems)
+
+
+def data_from(u: str | None, rounds: dict[str, DataRound], accepted: list[str], covered: list[str],
+              left_out: list[str]) -> str:
+    """报告清单's 数据来源: the unit's data round and cut-off (mid-year: whether the office accepted it); for the
+    consolidated report, how many units from year-end rounds, which from mid-year ones, which left out."""
+    if u is not None:
+        r = rounds[u]
+        return f"{r.name}（{r.when}）" + ("" if r.year_end else
+                                              "，年中数据，办公室已确认使用" if u in accepted else "，年中数据")
+    mid = [x for x in covered if not rounds[x].year_end]
+    s = f"合计{len(covered)}个单位" + (f"，其中年中数据{len(mid)}个（{N.join_names(mid, 3)}）" if mid else "，均为年终数据")
+    return s + (f"；未计入{len(left_out)}个（{N.join_names(left_out, 3)}）" if left_out else "")
 
 
 PARALLEL_FROM = 40            # unit reports from which the batch is spread over worker processes
@@ -460,10 +577,13 @@ class Batch:
     when: dt.date | None
     names: list[str]
     year: object
+    rounds: dict = None           # unit -> DataRound
+    left_out: list = None         # units the consolidated report leaves out
 
 
-def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None]:
-    """Write one report: (the places left as standard text, the problem that stopped the file, if any)."""
+def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
+    """Write one report: (the places left as standard text, the problem that stopped the file, if any, the
+    contradictions found in its text)."""
     u = d.unit
     if u is None:
         entries = [e for x in b.covered for e in b.data.units[x].entries]
@@ -471,14 +591,18 @@ def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None]:
     else:
         entries = b.data.units[u].entries
         last_entries = b.prev.units[u].entries if b.prev and u in b.prev.units else []
+    rounds = b.rounds or {}
     ctx, draft = build_context(d.full, d.who, b.year, d.fig, entries, b.data.tasks, u,
                                unit_settings(b.conf, b.data, u, b.registry), b.covered, b.data, b.when, b.spec,
-                               last_entries, b.names)
+                               last_entries, b.names, rounds.get(u) if u is not None else DataRound(
+                                   b.data.round, round_cutoff(b.data),
+                                   is_year_end(b.data.round, round_cutoff(b.data), b.year)),
+                               coverage(b.covered, rounds, b.left_out or []) if u is None else "")
     try:
         render(b.tpl, ctx, d.path)
     except GongkaiError as exc:
-        return list(draft.standard), exc.problem
-    return list(draft.standard), None
+        return list(draft.standard), exc.problem, list(draft.conflicts)
+    return list(draft.standard), None, list(draft.conflicts)
 
 
 # the figures a year-on-year jump or a lone zero is looked for in (QR-007, QR-009 of the peer checker)
@@ -539,8 +663,8 @@ def plausibility_notes(who: str, fig: dict, last: dict | None, peer_average: dic
     return out
 
 
-LISTING_COLUMNS = ["序号", "机关/单位", "类型", "文件", "数据校验", "待改写（通用表述或空白）", "问题说明"]
-LISTING_WIDTHS = [5, 18, 8, 30, 12, 26, 60]
+LISTING_COLUMNS = ["序号", "机关/单位", "类型", "文件", "数据校验", "待改写（通用表述或空白）", "问题说明", "数据来源"]
+LISTING_WIDTHS = [5, 18, 8, 30, 12, 26, 60, 30]
 
 
 def write_report_listing(path: Path, results: list[ReportOutcome], title: str = "") -> Path:
@@ -553,7 +677,7 @@ def write_report_listing(path: Path, results: list[ReportOutcome], title: str = 
     for i, r in enumerate(results, 1):
         notes = [p.message for p in r.problems if p.code != "REPORT_STANDARD_TEXT"]
         ws.append([i, r.organ, "汇总报告" if r.unit is None else "单位报告", r.file.name if r.file else "（未生成）",
-                   r.status.label, "、".join(r.todo), "\n".join(notes)])
+                   r.status.label, "、".join(r.todo), "\n".join(notes), r.data_from])
     style_header(ws, LISTING_WIDTHS, header_row=2)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LISTING_COLUMNS))
     ws["A1"].font = Font(name="黑体", size=14)
@@ -561,5 +685,5 @@ def write_report_listing(path: Path, results: list[ReportOutcome], title: str = 
     ws.row_dimensions[1].height = 28
     for row in range(3, ws.max_row + 1):
         ws.row_dimensions[row].height = row_height_for(
-            [(ws.cell(row, c).value, LISTING_WIDTHS[c - 1]) for c in (2, 4, 6, 7)], 13.5)
+            [(ws.cell(row, c).value, LISTING_WIDTHS[c - 1]) for c in (2, 4, 6, 7, 8)], 13.5)
     return save_workbook(wb, path)

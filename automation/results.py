@@ -108,6 +108,7 @@ class ReportOutcome:
     status: ReportStatus
     problems: list[Problem] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)      # where the text is a standard sentence or a blank to fill
+    data_from: str = ""            # the round its data come from, with its cut-off (报告清单's 数据来源)
 
 
 @dataclass

@@ -501,6 +501,7 @@ class UnitData:
     phone: str = ""
     figures: dict = field(default_factory=dict)          # as typed in the summary (may be corrected)
     entries: list = field(default_factory=list)          # dicts: task id, section, text, role, status, detail...
+    data_round: str = ""                                 # the round its figures and statuses come from (数据轮次)
 
     @property
     def figure_status(self) -> str:
@@ -568,7 +569,7 @@ def read_summary(path) -> SummaryData:
         if not d.get("单位") or d["单位"] == "合计":
             continue
         units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
-                                       str(d.get("联系电话") or ""))
+                                       str(d.get("联系电话") or ""), data_round=str(d.get("数据轮次") or ""))
     fig_rows = rows[FIGURES]
     by_rows = bool(fig_rows) and str(fig_rows[0][0]) == FIGURE_ROW_FIXED[0]
     key_at, unit_at = (_figures_by_rows if by_rows else _figures_by_columns)(fig_rows, units, spec_for(year))

@@ -758,20 +758,27 @@ def test_bad_and_blank_figures_are_never_zero(env):
     for unit in ("区财政局", "孟庄镇", "齐村镇"):
         assert by[unit].status.label == "未通过，未生成" and not by[unit].file, unit
         assert by[unit].problems[0].code == "REPORT_FIGURES_UNUSABLE"
-    # a mid-year round: the reports say so (通过（有提示）) and the warning comes once, before the rest
-    assert by["区民政局"].status.label == "通过（有提示）"
-    assert [p.code for p in by["区民政局"].problems if p.severity != "info"] == ["REPORT_ROUND_NOT_YEAR_END"]
+    # a mid-year round: no report on its data, even forced, unless the office accepts the unit's mid-year data
+    assert by["区民政局"].status.label == "未通过，未生成"
+    assert [p.code for p in by["区民政局"].problems] == ["REPORT_MIDYEAR_DATA"]
+    assert "截至2021年7月10日" in by["区民政局"].problems[0].message
     assert rep.problems[0].code == "REPORT_ROUND_NOT_YEAR_END" and "2021年7月10日" in rep.problems[0].message
     assert sum(p.code == "REPORT_ROUND_NOT_YEAR_END" for p in rep.problems) == 1
+    ok = make_reports(r.output, tmp / "报告2", unit="区民政局", accept_midyear=["区民政局"],
+                      settings={"organ": "某区人民政府", "date": "2022-01-20"})
+    assert ok.outcomes[0].status.label == "通过（有提示）"
+    assert {p.code for p in ok.outcomes[0].problems if p.severity != "info"} >= {"REPORT_MIDYEAR_ACCEPTED"}
+    assert ok.outcomes[0].data_from == "第1轮（截至2021年7月10日），年中数据，办公室已确认使用"
     # a unit that never sent its workbook is listed, without a report
     assert by["区发展和改革局"].status.label == "未报送，未生成" and not by["区发展和改革局"].file
     listed = {row[1]: row for row in openpyxl.load_workbook(rep.listing)["报告清单"].iter_rows(min_row=3, values_only=True)}
     assert listed["区发展和改革局"][3:5] == ("（未生成）", "未报送，未生成") and len(listed) == len(rep.outcomes) == 38
     assert by[None].status.label == "未通过，未生成" and by[None].problems[0].code == "REPORT_UNITS_UNUSABLE"
     assert "区财政局（不可用）" in by[None].problems[0].message and "齐村镇" not in by[None].problems[0].message
-    rep2 = make_reports(r.output, tmp / "报告2", consolidated=True, exclude_unusable=True,
-                        settings={"organ": "某区人民政府", "date": "2022-01-20"})
+    rep2 = make_reports(r.output, tmp / "报告3", consolidated=True, exclude_unusable=True,
+                        settings={"organ": "某区人民政府", "date": "2022-01-20"}, accept_midyear=[u for u in by if u])
     assert rep2.outcomes[0].status.label == "通过（有提示）"
+    assert "REPORT_MIDYEAR_ACCEPTED" in {p.code for p in rep2.outcomes[0].problems}
 
 
 def test_progress_outside_0_to_100_percent_is_named(env):
@@ -788,6 +795,29 @@ def test_progress_outside_0_to_100_percent_is_named(env):
     bad = [p.params["value"] for p in find(r, "PROGRESS_OUT_OF_RANGE")]
     assert bad == ["150%", "1.5", "150"]
     assert [r.summary["entries"][("区财政局", t)]["progress"] for t in ids] == [None, None, None, 0.5, 0.5]
+
+
+def test_not_started_with_progress_is_flagged_with_its_cell(env):
+    """Issue 28: 未启动 with 完成进度 50% contradicts itself: flagged on the progress cell; 未启动 at 0 and
+    推进中 at 50% are not."""
+    back, files, run, tmp = env
+    cells = {}
+
+    def typed(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        for (tid, row), (status, v) in zip(m["task"], [("未启动", "50%"), ("未启动", 0), ("推进中", 0.5),
+                                                        ("未启动", 1)]):
+            ws[f"{m['col']['status']}{row}"] = status
+            ws[f"{m['col']['progress']}{row}"] = v
+            cells[tid] = f"{m['col']['progress']}{row}"
+
+    edit(files["区财政局"], back / "财政局.xlsx", typed)
+    r = run()
+    ids = list(cells)
+    found = find(r, "STATUS_PROGRESS_CONFLICT")
+    assert [p.cell for p in found] == [cells[ids[0]], cells[ids[3]]]
+    assert found[0].sheet == L.LEDGER_SHEET and "50%" in found[0].message and "未启动" in found[0].message
+    assert "100%" in found[1].message
 
 
 # ------------------------------------------------------------------------------ nothing overwritten, every failure a message

