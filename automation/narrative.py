@@ -27,7 +27,8 @@ CN_NUMERALS = "一二三四五六七八九十"
 IN_PROGRESS = "推进中"
 ORDINALS = ["一是", "二是", "三是", "四是", "五是", "六是"]
 MAX_ITEMS = 4                 # tasks told one by one in a subsection; the rest are named together
-FRAMING = re.compile(r"^(认真贯彻落实|认真落实|贯彻落实|严格按照|严格依照|按照|根据|依据|对照|围绕|对本要点|为)")
+FRAMING = re.compile(r"^(认真贯彻落实|认真落实|贯彻落实|严格按照|严格依照|按照|根据|依据|对照|围绕|对本要点|为|准确把握|深入贯彻|全面贯彻)")
+AROUND = re.compile(r"^(?:重点)?围绕(.+?)等(.{2,})$")      # "重点围绕A、B、C…等发布权威信息"
 TRIVIAL = re.compile(r"^(本单位|我单位|我局|我镇|我办)?(已|均已)?(按要求|按时)?(完成|落实|办结)(到位)?(该项?任务|此项工作)?$")
 TIME_BOUND = re.compile(r"下半年|上半年|本季度|[0-9０-９一二三四五六七八九十]+月(底|份|中旬|上旬|下旬|前)|年底前|年内")
 
@@ -94,6 +95,9 @@ def short_title(text: str, limit: int = 32) -> str:
     if clauses:
         c = re.sub(r"^(要|应当)", "", ADDRESSEES.sub("", clauses[0]))
         clauses[0] = SUBJECT.sub(r"\1", c) if len(c) > 4 else clauses[0]
+        m = AROUND.match(clauses[0])
+        if m and len(clauses[0]) > limit:            # a long list of topics: the first two, then what is done
+            clauses[0] = f"围绕{'、'.join(split_top(m.group(1), '、')[:2])}等{m.group(2)}"
     kept = ""
     for c in clauses[:2]:
         if kept and len(kept) + len(c) + 1 > limit:

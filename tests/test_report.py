@@ -790,3 +790,141 @@ def test_the_demo_chases_bulletins_and_starts_next_year_as_issue_30_asks(demo, t
     carried = {r[0] for r in tasks.iter_rows(min_row=2, values_only=True) if r[th.index("来源")] == CARRIED}
     unfinished = {r[0] for r in book["任务进度"].iter_rows(min_row=2, values_only=True) if r[5] not in ("已完成", "不适用")}
     assert carried == unfinished and new.carried == len(unfinished) > 0
+
+
+# ------------------------------------------------------------------ issue 28: the year's data, said as offices say it
+
+def test_year_end_is_on_or_after_1_december_or_named_so():
+    from automation.report import is_year_end
+
+    assert is_year_end("第3轮", dt.date(2021, 12, 1), 2021) and not is_year_end("第3轮", dt.date(2021, 11, 30), 2021)
+    assert is_year_end("第1轮", dt.date(2022, 1, 10), 2021)                 # cut off in January: the year's
+    assert is_year_end("2021年年终调度", None, 2021) and not is_year_end("第2轮", None, 2021)
+
+
+def test_midyear_units_are_refused_unless_the_office_accepts_them(demo, tmp_path):
+    """The demo's round 2 (cut off 2021-12-25): 25 units sent nothing, their data are July's."""
+    src = demo.output / "汇总" / "汇总.xlsx"               # beside its ledger: each round's cut-off is known
+    r = make_reports(src, tmp_path / "a", all_units=True, settings=SETTINGS)
+    by = {o.unit: o for o in r.outcomes}
+    town = by["孟庄镇"]
+    assert town.status.label == "未通过，未生成" and not town.file
+    assert town.problems[0].code == "REPORT_MIDYEAR_DATA" and "截至2021年7月10日" in town.problems[0].message
+    assert town.data_from == "2021年第1次调度（截至2021年7月10日），年中数据"
+    assert by["西王庄镇"].status.written and by["西王庄镇"].data_from == "2021年第2次调度（截至2021年12月25日）"
+    consolidated = by[None]
+    assert consolidated.status.label == "未通过，未生成"
+    blocked = next(p for p in consolidated.problems if p.code == "REPORT_UNITS_MIDYEAR")
+    assert "孟庄镇（2021年第1次调度，截至2021年7月10日）" in blocked.message and "西王庄镇" not in blocked.message
+    assert sum(o.status.written for o in r.outcomes) == 12
+    # forcing does not make mid-year data the year's
+    forced = make_reports(src, tmp_path / "f", unit="孟庄镇", settings=SETTINGS, force=True)
+    assert forced.outcomes[0].status.label == "未通过，未生成"
+    # the office accepts 孟庄镇's July data in 报告设置: its report says from when, the list says it was accepted
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "报告设置"
+    for row in [("项目", "内容"), ("机关名称", "枣庄市市中区人民政府"), ("成文日期", "2022年1月20日"),
+                ("接受年中数据的单位", "孟庄镇")]:
+        ws.append(row)
+    wb.save(tmp_path / "设置.xlsx")
+    ok = make_reports(src, tmp_path / "b", unit="孟庄镇", settings_path=tmp_path / "设置.xlsx")
+    res = ok.outcomes[0]
+    assert res.status.label == "通过（有提示）" and res.data_from.endswith("年中数据，办公室已确认使用")
+    assert any(p.code == "REPORT_MIDYEAR_ACCEPTED" and "截至2021年7月10日" in p.message for p in res.problems)
+    assert any(t.startswith("全文（年中数据，截至2021年7月10日") for t in res.todo)
+    text = text_of(res.file)
+    assert "截至2021年7月10日，工作要点涉及本单位的21项任务" in text and "调度数据" not in text and "次调度" not in text
+    listing = make_reports(src, tmp_path / "c", all_units=True, settings=SETTINGS, accept_midyear=["孟庄镇"]).listing
+    rows = {row[1]: row for row in openpyxl.load_workbook(listing)["报告清单"].iter_rows(min_row=3, values_only=True)}
+    assert rows["孟庄镇"][4] == "通过（有提示）" and "办公室已确认使用" in rows["孟庄镇"][6] + rows["孟庄镇"][7]
+    assert rows["枣庄市市中区人民政府"][4] == "未通过，未生成"          # 24 other units still mid-year
+    with pytest.raises(GongkaiError):
+        make_reports(src, tmp_path / "d", unit="孟庄镇", settings=SETTINGS, accept_midyear=["不存在的单位"])
+
+
+def test_without_a_ledger_an_earlier_rounds_date_is_unknown_and_never_today(summary, demo, tmp_path):
+    shutil.copy(demo.output / "汇总" / "汇总.xlsx", tmp_path / "原样.xlsx")   # the demo's rounds, no ledger beside
+    r = make_reports(tmp_path / "原样.xlsx", tmp_path / "a", unit="孟庄镇", settings=SETTINGS)
+    assert r.outcomes[0].problems[0].code == "REPORT_MIDYEAR_DATA"
+    assert "未记录报送截止日期" in r.outcomes[0].problems[0].message
+    r = make_reports(tmp_path / "原样.xlsx", tmp_path / "b", unit="孟庄镇", settings=SETTINGS, accept_midyear=["孟庄镇"])
+    text = text_of(r.outcomes[0].file)
+    today = dt.date.today()
+    assert "截至本次调度" in text and f"{today.year}年{today.month}月{today.day}日" not in text
+
+
+def outside_double_quotes(text: str) -> bool:
+    """A ‘ that is not inside “ ”."""
+    depth = 0
+    for ch in text:
+        if ch == "“":
+            depth += 1
+        elif ch == "”":
+            depth -= 1
+        elif ch == "‘" and depth == 0:
+            return True
+    return False
+
+
+def test_no_process_words_stray_quotes_or_unsupported_claims(accepted):
+    fives = []
+    for path in sorted(accepted.glob("*.docx")):
+        paras = body_paragraphs(path)
+        text = "\n".join(paras)
+        assert "调度数据" not in text and "第2次调度" not in text, path.name
+        assert not any(outside_double_quotes(p) for p in paras), path.name
+        assert not re.search(r"本方面1项任务|部署的1项任务|涉及的1项相关任务|相关的1项任务", text), path.name
+        assert "办理结果均已按规定在政府网站公开" not in text and "个单位反映" not in text, path.name
+        assert "准确把握常态化新冠肺炎疫情防控的阶段性特征" not in text, path.name
+        assert "（三）上年度问题整改情况" in text, path.name
+        fives.append(text.split("（一）存在的主要问题")[1].split("（二）改进情况")[0])
+    consolidated = next(accepted.glob("枣庄市市中区人民政府_*.docx"))
+    text = "\n".join(body_paragraphs(consolidated))
+    assert "将各项任务逐项分解到各镇街和部门" in text and "二是政务公开工作力量有待加强。部分单位" in text
+    # the units' 五 are not one text copied 38 times
+    assert len(set(fives)) >= len(fives) // 2
+
+
+def test_figures_are_worded_as_offices_word_them(summary, tmp_path):
+    unit = "区财政局"
+    set_figure(summary, unit, "fee_yuan", 24252.311082)
+    base = {R.t4(c): get_figure(summary, unit, R.t4(c)) or 0 for c in range(1, 16)}
+    set_figure(summary, unit, R.t4(1), base[R.t4(1)] + 0)
+    for col, value in ((2, 3), (7, 2)):                          # 复议 纠正 3, 诉讼 (直接起诉) 纠正 2
+        set_figure(summary, unit, R.t4(col), base[R.t4(col)] + value)
+    set_figure(summary, unit, R.t4(5), base[R.t4(5)] + 3)
+    set_figure(summary, unit, R.t4(10), base[R.t4(10)] + 2)
+    r, res = one(summary, tmp_path, unit=unit)
+    text = text_of(res.file)
+    assert "收取信息处理费24252.311082元" in text
+    assert "其中行政复议结果被纠正3件、行政诉讼结果被纠正2件" in text
+    new, carried = get_figure(summary, unit, R.t3(1, 7)), get_figure(summary, unit, R.t3(2, 7))
+    if carried:
+        assert f"收到政府信息公开申请{int(new + carried)}件（其中本年新收{int(new)}件，上年结转{int(carried)}件）" in text
+
+
+def test_rules_warning_names_each_cell_instead_of_a_sum(summary, tmp_path):
+    set_figure(summary, "孟庄镇", "t2_rule_new", 1)
+    set_figure(summary, "孟庄镇", "t2_rule_cur", 3)
+    r = make_reports(summary, tmp_path / "out", unit="孟庄镇", settings=SETTINGS)
+    p = next(p for p in r.outcomes[0].problems if p.code == "RULES_NOT_ALLOWED")
+    ws = openpyxl.load_workbook(summary)["年度报告数据"]
+    cells = re.findall(r"（([A-Z]+\d+)）", p.message)
+    assert [ws[c].value for c in cells] == [1, 3] and "本年制发1件" in p.message and "现行有效3件" in p.message
+    assert "4" not in re.sub(r"[A-Z]+\d+", "", p.message)                 # never 1 + 3
+
+
+def test_a_figure_and_a_quote_counting_the_same_thing_differently_are_flagged(summary, tmp_path):
+    r, res = one(summary, tmp_path, unit="西王庄镇")
+    flagged = [p for p in res.problems if p.code == "REPORT_FIGURES_CONTRADICT"]
+    assert res.status.label == "通过（有提示）" and flagged
+    text = text_of(res.file)
+    quoted = re.search(r"组织政务公开业务培训(\d+)场", text).group(1)
+    training = next(p for p in flagged if "培训" in p.params["first"] and "场" in p.params["first"])
+    assert "一（五）" in training.params["first"] and f"培训{quoted}场" in training.params["second"]
+    assert training.message.startswith("待核实")
+    # the same number in both places: nothing to check
+    set_figure(summary, "西王庄镇", "政务公开培训场次", int(quoted))
+    r, res = one(summary, tmp_path / "again", unit="西王庄镇")
+    assert not [p for p in res.problems if p.code == "REPORT_FIGURES_CONTRADICT" and "场" in p.params["first"]]
