@@ -293,7 +293,7 @@ def accepted_midyear(value) -> list[str]:
     return [str(x).strip() for x in items if str(x).strip()]
 
 
-def coverage(covered: list[str], rounds: dict[str, DataRound], left_out: list[str]) -> str:
+def coverage(covered: list[str], rounds: dict[str, DataRound], left_out: list[str], not_sent=()) -> str:
     """What the consolidated report's preamble says of whose data it sums and from when (accepted mid-year
     data named with their date; units left out named)."""
     s = ""
@@ -306,6 +306,8 @@ def coverage(covered: list[str], rounds: dict[str, DataRound], left_out: list[st
         s += f"其中{N.join_names(units, 3)}的数据{when}。" if units else ""
     if left_out:
         s += f"{N.join_names(left_out, 3)}的数据未纳入汇总。"
+    if not_sent:
+        s += f"{N.join_names(list(not_sent), 3)}未报送年度报告数据。"
     return s
 
 
@@ -489,7 +491,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         decided.append(Decided(organ, u, path, status, found, full, who, fig))
     # unit reports on every core (already running when in_workers returns), the consolidated one meanwhile
     # in this process: it waits for no unit report
-    batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year, rounds, left_out)
+    not_sent = [] if covered else [u for u, d in data.units.items() if d.figure_status == L.FIGURES_MISSING]
+    batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year, rounds, left_out, not_sent)
     in_pool = [i for i, d in enumerate(decided) if d.status.written and d.unit is not None]
     made = in_workers(compose, [decided[i] for i in in_pool], batch, PARALLEL_FROM)
     composed: dict[int, tuple[list[str], Problem | None, list]] = {}
@@ -579,6 +582,7 @@ class Batch:
     year: object
     rounds: dict = None           # unit -> DataRound
     left_out: list = None         # units the consolidated report leaves out
+    not_sent: list = None         # units that sent no figures at all
 
 
 def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
@@ -597,7 +601,7 @@ def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
                                last_entries, b.names, rounds.get(u) if u is not None else DataRound(
                                    b.data.round, round_cutoff(b.data),
                                    is_year_end(b.data.round, round_cutoff(b.data), b.year)),
-                               coverage(b.covered, rounds, b.left_out or []) if u is None else "")
+                               coverage(b.covered, rounds, b.left_out or [], b.not_sent or ()) if u is None else "")
     try:
         render(b.tpl, ctx, d.path)
     except GongkaiError as exc:

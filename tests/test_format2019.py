@@ -53,7 +53,8 @@ def test_2020_report_in_the_trial_format(year2020):
         wb[L.FIGURE_SHEET][figs["t2_permit_delta"]] = -3            # a decrease is allowed here
         wb[L.FIGURE_SHEET][figs["t2_proc_amount"]] = 12.5
         wb.save(out)
-    c = collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", round_name="第1轮")
+    c = collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", round_name="第1轮",
+                due=dt.date(2020, 12, 20))                                # the year-end round
     assert not [p for p in c.problems if p.code in ("NEGATIVE_NUMBER", "TEXT_IN_NUMBER")]
     r = make_reports(c.output, tmp / "报告", all_units=True, settings={"organ": "某区人民政府", "date": "2021-01-20"})
     assert {x.status.label for x in r.outcomes} == {"通过"}, [p.message for p in r.problems]

@@ -43,7 +43,7 @@ def write_summary(path: Path, real, fig: dict) -> Path:
     ws = wb.active
     ws.title = "总览"
     ws.append(["工作要点", f"{real['year']}年政务公开工作要点"])
-    ws.append(["调度轮次", "年度"])
+    ws.append(["调度轮次", "年终"])                 # a year's figures: a round the office marks 年终
     wb.create_sheet("任务进度").append(["任务编号", "一级标题", "任务内容", "完成时限", "总体状态", "逾期", "牵头单位"])
     wb.create_sheet("单位进度").append(["单位", "类别", "联系人", "联系电话"])
     wb["单位进度"].append([real["organ"], "部门", "", ""])
@@ -97,6 +97,6 @@ def test_entered_properly_every_published_number_is_reproduced(real, tmp_path):
     # the narrative agrees with the tables (and with what the published text said: 859 received, 805 answered,
     # 18 carried over from 2018, 72 carried into 2020, 7 reviews, 9 lawsuits)
     text = "\n".join(p.text for p in d.paragraphs)
-    assert "全年共收到政府信息公开申请859件，上年结转18件；办理完结805件" in text
+    assert "全年共收到政府信息公开申请877件（其中本年新收859件，上年结转18件）；办理完结805件" in text
     assert "结转下年度继续办理72件" in text
     assert "被申请行政复议7件，被提起行政诉讼9件" in text
