@@ -27,7 +27,8 @@ CN_NUMERALS = "一二三四五六七八九十"
 IN_PROGRESS = "推进中"
 ORDINALS = ["一是", "二是", "三是", "四是", "五是", "六是"]
 MAX_ITEMS = 4                 # tasks told one by one in a subsection; the rest are named together
-FRAMING = re.compile(r"^(认真贯彻落实|认真落实|贯彻落实|严格按照|严格依照|按照|根据|依据|对照|围绕|对本要点|为|准确把握|深入贯彻|全面贯彻)")
+FRAMING = re.compile(r"^(认真贯彻落实|认真落实|贯彻落实|严格按照|严格依照|按照|根据|依据|对照|围绕|重点围绕|对本要点|为|准确把握|深入贯彻|全面贯彻)")
+CONDITION = re.compile(r"^除.+外$|^[^，]{2,30}的$")   # "除法律、法规明确规定外，" "由政府审批或核准的，"
 AROUND = re.compile(r"^(?:重点)?围绕(.+?)等(.{2,})$")      # "重点围绕A、B、C…等发布权威信息"
 TRIVIAL = re.compile(r"^(本单位|我单位|我局|我镇|我办)?(已|均已)?(按要求|按时)?(完成|落实|办结)(到位)?(该项?任务|此项工作)?$")
 TIME_BOUND = re.compile(r"下半年|上半年|本季度|[0-9０-９一二三四五六七八九十]+月(底|份|中旬|上旬|下旬|前)|年底前|年内")
@@ -90,8 +91,14 @@ def short_title(text: str, limit: int = 32) -> str:
     mid-word, never inside quotes or brackets, never "……"."""
     first = split_top(str(text or "").strip(), "。；;")[0].strip()
     clauses = [c.strip() for c in split_top(first, "，,：:") if c.strip()]
-    while len(clauses) > 1 and FRAMING.match(clauses[0]):
-        clauses.pop(0)
+    dropped = []
+    while len(clauses) > 1 and (FRAMING.match(clauses[0]) or CONDITION.match(clauses[0])):
+        dropped.append(clauses.pop(0))
+    if clauses and re.search(r"相关信息", clauses[0]) and len(clauses[0]) <= 12:            # "加大相关信息公开力度": say which, from "围绕A、B等"
+        topic = next((m.group(1) for m in map(re.compile(r"^(?:重点)?围绕(.+?)(?:等(?:方面|事项)?)?$").match, dropped)
+                      if m), "")
+        if topic:
+            clauses[0] = f"围绕{'、'.join(split_top(topic, '、')[:2])}等{clauses[0]}"
     if clauses:
         c = re.sub(r"^(要|应当)", "", ADDRESSEES.sub("", clauses[0]))
         clauses[0] = SUBJECT.sub(r"\1", c) if len(c) > 4 else clauses[0]
@@ -105,11 +112,16 @@ def short_title(text: str, limit: int = 32) -> str:
         kept = f"{kept}，{c}" if kept else c
     if len(kept) > limit + 20:                   # one long clause: keep whole list items (、) up to the limit
         items = split_top(kept, "、")
-        cut = items[0]
+        cut, k = items[0], 1
         for it in items[1:]:
             if len(cut) + len(it) + 1 > limit:
                 break
             cut += "、" + it
+            k += 1
+        tail = re.search(r"(等|系列)[^、]*$", items[-1]) if k < len(items) else None
+        if tail:                                  # "…等信息公开工作": what is done with the items stays
+            rest = tail.group(0)[1:] if tail.group(0).startswith("等") else tail.group(0)
+            cut += "等" + ("" if cut.endswith(rest) else rest)
         kept = cut
     return kept.rstrip("，、 ")
 
@@ -282,7 +294,9 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
             fixed_review, fixed_suit = n(fig, R.t4(2)), n(fig, R.t4(7)) + n(fig, R.t4(12))
             fixed = "、".join(x for x in [f"行政复议结果被纠正{fixed_review}件" if fixed_review else "",
                                           f"行政诉讼结果被纠正{fixed_suit}件" if fixed_suit else ""] if x)
-            out.append(f"全年因政府信息公开被申请行政复议{review}件，被提起行政诉讼{direct + after}件"
+            cases = "、".join(x for x in [f"被申请行政复议{review}件" if review else "",
+                                          f"被提起行政诉讼{direct + after}件" if direct + after else ""] if x)
+            out.append(f"全年因政府信息公开{cases}"
                        + (f"，其中{fixed}，已逐件分析原因、整改落实。" if fixed else "，均未被纠正。"))
         else:
             out.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
@@ -600,9 +614,8 @@ def plan_sentence(views: list[TaskView], consolidated: bool, year, plan_title: s
 # a figure the text states, and how a unit's own words count the same thing
 COUNTED = [("政务公开培训场次", "举办政务公开业务培训{}场", re.compile(r"培训[^，。；：]{0,6}?(\d+)场")),
            ("参加培训人次", "参训{}人次", re.compile(r"(?:参训|培训)[^，。；：]{0,12}?(\d+)人次")),
-           ("新闻发布会场次", "召开新闻发布会{}场", re.compile(r"新闻发布会[^，。；：]{0,4}?(\d+)场")),
-           ("政策解读件数", "发布政策解读{}件", re.compile(r"政策解读[^，。；：]{0,4}?(\d+)[件篇]")),
-           ("政务新媒体账号数", "现有政务新媒体账号{}个", re.compile(r"政务新媒体账号[^，。；：]{0,4}?(\d+)个"))]
+           ("新闻发布会场次", "召开新闻发布会{}场", re.compile(r"(?:召开|举办)新闻发布会[^，。；：]{0,4}?(\d+)场"))]
+# (a year's count of 政策解读 or accounts is no unit task's count: "清理整合政务新媒体账号3个" is not how many exist)
 
 
 def contradictions(fig: dict, blocks: list[dict], part: str = "一") -> list[tuple[str, str]]:

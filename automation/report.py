@@ -241,7 +241,8 @@ def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], ta
                                      draft, fee_sentence(fig, spec)))
     if as_of is not None:
         draft.standard.append(f"全文（年中数据，截至{N.cn_date(cutoff) if cutoff else '日期未知'}，办公室已确认使用）")
-    draft.conflicts += N.contradictions(fig, overview)
+    if not consolidated:        # the consolidated figure is a sum; one unit's words count only its own part
+        draft.conflicts += N.contradictions(fig, overview)
     numbers = {k: fmt(_num(fig.get(k)), k, spec) for k in spec.all_keys}
     ctx = {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec,
                                                               covers),

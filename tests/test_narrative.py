@@ -26,7 +26,24 @@ def test_short_title_never_breaks_a_quote_or_leaves_an_ellipsis():
     text = ("推进实行排污许可、新一轮“四减四增、三个坚决、两个持续”行动、自然资源统一确权登记、"
             "生态保护红线、生态环境损害赔偿、耕地保护等信息公开。")
     t = short_title(text, 20)
-    assert t.count("‘") == t.count("’") and "…" not in t and text.startswith(t.replace("‘", "“").replace("’", "”"))
+    head, _, tail = t.rpartition("等")
+    assert t.count("“") == t.count("”") and "…" not in t and text.startswith(head)
+    assert "等" + tail in text                     # the list cut, what is done with it kept: "…等信息公开"
+
+
+@pytest.mark.parametrize("text,title", [
+    # a long list cut between items keeps what is done with them
+    ("围绕解决突出问题等方面，重点做好相关政策举措、扶贫项目、财政专项扶贫资金、精准扶贫贷款、行业扶贫相关财政资金、"
+     "东西部协作财政援助资金等信息公开工作。", "重点做好相关政策举措、扶贫项目、财政专项扶贫资金、精准扶贫贷款等信息公开工作"),
+    # "相关信息" said of what the dropped framing clause names
+    ("围绕公共文化体育的服务保障政策、服务体系建设、财政资金投入和使用等，加大相关信息公开力度。",
+     "围绕公共文化体育的服务保障政策、服务体系建设等加大相关信息公开力度"),
+    # a condition is not a task name
+    ("除法律、法规明确规定外，及时、准确、规范向社会公开随机抽查事项、抽查计划、抽查结果。",
+     "及时、准确、规范向社会公开随机抽查事项、抽查计划、抽查结果"),
+])
+def test_titles_from_the_2019_task_table(text, title):
+    assert short_title(text) == title
 
 
 def test_classification_by_first_clause_then_headings():

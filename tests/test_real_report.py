@@ -99,4 +99,4 @@ def test_entered_properly_every_published_number_is_reproduced(real, tmp_path):
     text = "\n".join(p.text for p in d.paragraphs)
     assert "全年共收到政府信息公开申请877件（其中本年新收859件，上年结转18件）；办理完结805件" in text
     assert "结转下年度继续办理72件" in text
-    assert "被申请行政复议7件，被提起行政诉讼9件" in text
+    assert "被申请行政复议7件、被提起行政诉讼9件" in text
