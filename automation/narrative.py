@@ -263,8 +263,9 @@ def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated
                       ("不予处理", range(16, 21)), ("其他处理", range(21, spec.t3_total_row))]
             parts = [f"{lab}{sum(n(fig, R.t3(r, 7)) for r in rows)}件" for lab, rows in groups
                      if sum(n(fig, R.t3(r, 7)) for r in rows)]
-            s = f"全年共收到政府信息公开申请{new + carried}件" + (
-                f"（其中本年新收{new}件，上年结转{carried}件）" if carried else "")
+            s = (f"全年共收到政府信息公开申请{new + carried}件" + (
+                f"（其中本年新收{new}件，上年结转{carried}件）" if carried else "")) if new else \
+                f"全年未新收政府信息公开申请，上年结转{carried}件"
             s += f"；办理完结{done}件" + (f"，其中{'、'.join(parts)}" if parts else "")
             s += f"；结转下年度继续办理{carry}件。" if carry else "。"
             out.append("严格按照《条例》规定的程序和时限办理政府信息公开申请，" + s)
