@@ -28,7 +28,7 @@ IN_PROGRESS = "推进中"
 ORDINALS = ["一是", "二是", "三是", "四是", "五是", "六是"]
 MAX_ITEMS = 4                 # tasks told one by one in a subsection; the rest are named together
 FRAMING = re.compile(r"^(认真贯彻落实|认真落实|贯彻落实|严格按照|严格依照|按照|根据|依据|对照|围绕|重点围绕|对本要点|为|准确把握|深入贯彻|全面贯彻)")
-CONDITION = re.compile(r"^除.+外$|^[^，]{2,30}的$")   # "除法律、法规明确规定外，" "由政府审批或核准的，"
+CONDITION = re.compile(r"^除.+外$|^[^，]{2,30}的$|^对[^，]{2,40}的[^，的]{1,8}$")   # … "对涉及公共利益…的建议和提案，"   # "除法律、法规明确规定外，" "由政府审批或核准的，"
 AROUND = re.compile(r"^(?:重点)?围绕(.+?)等(.{2,})$")      # "重点围绕A、B、C…等发布权威信息"
 TRIVIAL = re.compile(r"^(本单位|我单位|我局|我镇|我办)?(已|均已)?(按要求|按时)?(完成|落实|办结)(到位)?(该项?任务|此项工作)?$")
 TIME_BOUND = re.compile(r"下半年|上半年|本季度|[0-9０-９一二三四五六七八九十]+月(底|份|中旬|上旬|下旬|前)|年底前|年内")
@@ -94,6 +94,9 @@ def short_title(text: str, limit: int = 32) -> str:
     dropped = []
     while len(clauses) > 1 and (FRAMING.match(clauses[0]) or CONDITION.match(clauses[0])):
         dropped.append(clauses.pop(0))
+    fronted = next((m.group(1) for m in map(re.compile(r"^对(?!本要点)[^，]{2,40}的([^，的]{1,8})$").match, dropped) if m), "")
+    if clauses and fronted:                          # "对…的建议和提案，原则上都要公开答复全文" → 建议和提案公开答复全文
+        clauses[0] = fronted + re.sub(r"^(原则上)?(都|均)?(要|应当|应)?", "", clauses[0])
     if clauses and re.search(r"相关信息", clauses[0]) and len(clauses[0]) <= 12:            # "加大相关信息公开力度": say which, from "围绕A、B等"
         topic = next((m.group(1) for m in map(re.compile(r"^(?:重点)?围绕(.+?)(?:等(?:方面|事项)?)?$").match, dropped)
                       if m), "")
@@ -356,7 +359,9 @@ def task_paragraph(views: list[TaskView], consolidated: bool, frames: Frames, qu
         else:
             s += "；".join(f"{ORDINALS[i]}{x}" for i, x in enumerate(items)) + "。"
         rest = done[MAX_ITEMS:]
-        if rest:
+        if len(rest) == 1:
+            s += f"此外，{titles(rest, 1)}也已完成。"
+        elif rest:
             s += frames.pick(REST_DONE).format(titles=titles(rest, 2), k=len(rest))
         out.append(s)
     open_ = [v for v in mine if v.open]
@@ -524,8 +529,12 @@ def problems_and_measures(views: list[TaskView], entries: list[dict], consolidat
     open_ = [v for v in views if v.open]
     if open_:
         late = [v for v in open_ if v.overdue]
-        s = f"一是工作要点落实还不到位。{as_of_text(as_of)}仍有{len(open_)}项任务没有全部完成"
-        s += (f"，其中{len(late)}项已超过完成时限" if late else "") + f"，主要是{titles(late or open_, 3)}等。"
+        if len(open_) == 1:
+            s = (f"一是工作要点落实还不到位。{as_of_text(as_of)}{titles(open_, 1)}"
+                 + ("已超过完成时限，尚未完成。" if late else "尚未完成。"))
+        else:
+            s = f"一是工作要点落实还不到位。{as_of_text(as_of)}仍有{len(open_)}项任务没有全部完成"
+            s += (f"，其中{len(late)}项已超过完成时限" if late else "") + f"，主要是{titles(late or open_, 3)}等。"
         first.append(s)
     themes: dict[int, list[tuple[str, int]]] = {}
     for t, units in texts.items():

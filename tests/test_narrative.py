@@ -41,6 +41,9 @@ def test_short_title_never_breaks_a_quote_or_leaves_an_ellipsis():
     # a condition is not a task name
     ("除法律、法规明确规定外，及时、准确、规范向社会公开随机抽查事项、抽查计划、抽查结果。",
      "及时、准确、规范向社会公开随机抽查事项、抽查计划、抽查结果"),
+    # an object put first ("对…的建议和提案，原则上都要…") is the title's subject
+    ("对涉及公共利益、公众权益、社会关切及需要社会广泛知晓的建议和提案，原则上都要公开答复全文。", "建议和提案公开答复全文"),
+    ("对本要点提出的涉及本辖区、本系统的重点任务，梳理形成工作台账。", "梳理形成工作台账"),
 ])
 def test_titles_from_the_2019_task_table(text, title):
     assert short_title(text) == title
@@ -78,3 +81,16 @@ def test_boilerplate_is_not_quoted_and_frames_rotate():
     pool = ["甲{k}", "乙{k}", "丙{k}"]
     picked = [f.pick(pool) for _ in range(6)]
     assert all(picked.count(x) == 2 for x in pool)
+
+
+def test_one_open_task_or_one_more_done_is_not_counted_as_several():
+    from automation.narrative import Draft, Frames, TaskView, problems_and_measures, task_paragraph
+
+    def view(i, status):
+        return TaskView({"id": str(i), "text": f"做好第{i}项重点信息公开工作。", "deadline": ""}, status, False, [], "主动公开")
+
+    done = [view(i, "已完成") for i in range(5)]
+    text = task_paragraph(done + [view(9, "推进中")], False, Frames(), {}, [])[0]
+    assert "此外，“做好第4项重点信息公开工作”也已完成。" in text and "等1项" not in text
+    five = problems_and_measures([view(9, "推进中")], [], False, None, Draft(), "某局")[0][1][0]
+    assert five == "一是工作要点落实还不到位。“做好第9项重点信息公开工作”尚未完成。"
