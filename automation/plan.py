@@ -1013,6 +1013,8 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
         raise GongkaiError.of("NO_TASKS", "、".join(p.name for p in paths))
     _assign_ids(raw_tasks, plan_year, len(documents))
     tasks = [t for _, _, t in raw_tasks]
+    for t in tasks:
+        t.key = t.id                 # a parsed task's key is the id it was first given
     title = next((d["title"] for d in documents if "公开" in d["title"]), documents[0]["title"])
     plan = Plan([p.name for p in paths], title, plan_year, tasks, documents)
     if registry is not None:

@@ -5,11 +5,14 @@ deleted) are what counts.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -18,7 +21,8 @@ from .dates import as_date
 from .model import FREQ_CN, FREQ_FROM_CN, Plan, Task, cn_number, targets_text
 from .problems import GongkaiError, Problem
 from .reportsections import SECTIONS, classify, section_name
-from .tables import CALAMINE_ERRORS, append_text_row, read_rows, row_height_for, save_workbook, sheet_names, style_header
+from .tables import (CALAMINE_ERRORS, append_text_row, cell_text, read_rows, row_height_for, save_workbook, sheet_names,
+                     style_header)
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 
 TASK_SHEET = "任务清单"
@@ -26,9 +30,15 @@ UNIT_SHEET = "单位"
 INFO_SHEET = "计划信息"
 ACTUAL = "实际责任单位"       # filled by the clerk for names the registry cannot resolve
 SECTION = "报告栏目"          # the subsection of the report's 一、总体情况 the task is told under
+KEY = "任务标识"              # hidden: the task's identity, never changed once made; 任务编号 is a label
 COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
-           "完成时限", "时限原文", "频次", "量化目标", SECTION, "来源", "待确认", ACTUAL]
-WIDTHS = [10, 12, 14, 44, 18, 12, 22, 12, 11, 12, 6, 10, 10, 14, 18, 14]
+           "完成时限", "时限原文", "频次", "量化目标", SECTION, "来源", "待确认", ACTUAL, KEY]
+WIDTHS = [10, 12, 14, 44, 18, 12, 22, 12, 11, 12, 6, 10, 10, 14, 18, 14]      # the visible columns
+PARSED_SHEET = "解析结果"      # very hidden: what the last parse wrote, to tell the clerk's edits from a new parse's
+CHANGES_SHEET = "重新解析差异"  # what a new parse would change, for the clerk to accept
+# the columns the plan reader fills (compared when the plan is parsed again)
+PARSED_COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
+                  "完成时限", "时限原文", "频次", "量化目标", SECTION]
 # optional columns hidden when no task has anything in them (the clerk may unhide them to fill them in)
 HIDE_WHEN_EMPTY = ["二级标题", "牵头单位", "配合单位", "时限原文", "频次", "量化目标"]
 REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
@@ -49,13 +59,16 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
                _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
                t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
                targets_text(t.targets), t.report_section or classify(t.path, t.text), t.source, t.review,
-               _join(t.actual_units)]
+               _join(t.actual_units), t.key or t.id]
         append_text_row(ws, row)
     for name in HIDE_WHEN_EMPTY:
         c = COLUMNS.index(name) + 1
         if not any(ws.cell(r, c).value for r in range(2, ws.max_row + 1)):
             ws.column_dimensions[get_column_letter(c)].hidden = True
     style_header(ws, WIDTHS)
+    key_col = get_column_letter(COLUMNS.index(KEY) + 1)
+    ws.column_dimensions[key_col].hidden = True     # copied with its row, never shown: see _settle_keys
+    ws.column_dimensions[key_col].width = 12
     ws.column_dimensions["A"].number_format = "@"   # ids are text: "2021-01-05" typed by a clerk stays an id
     for r in range(2, ws.max_row + 1):
         ws.cell(r, 1).number_format = "@"
@@ -106,7 +119,28 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
                         "或在单位名录中补充该名称。"])
     style_header(info, [12, 100], freeze=False)
     info.cell(1, 1).font = Font(name="宋体", bold=True)
+    _write_parsed(wb, [parsed_values(t) for t in plan.tasks])
     return save_workbook(wb, path, force=force)
+
+
+def parsed_values(task: Task) -> list[str]:
+    """A task's parse-filled cells as text (PARSED_COLUMNS order), the way they are compared."""
+    return [cell_text(v) for v in [
+        task.id, task.path[0] if task.path else "", " / ".join(task.path[1:]), task.text, task.units_raw,
+        _join(task.units_with(LEAD)), _join(task.units_with(RESPONSIBLE)), _join(task.units_with(COOPERATE)),
+        task.deadline, task.deadline_text, FREQ_CN.get(task.frequency or "", ""), targets_text(task.targets),
+        task.report_section or classify(task.path, task.text)]]
+
+
+def _write_parsed(wb, rows: list[list[str]], keys: list[str] | None = None) -> None:
+    """The very hidden record of the parse: key, then the parse-filled cells."""
+    if PARSED_SHEET in wb.sheetnames:
+        del wb[PARSED_SHEET]
+    ps = wb.create_sheet(PARSED_SHEET)
+    ps.sheet_state = "veryHidden"
+    ps.append([KEY, *PARSED_COLUMNS])
+    for i, row in enumerate(rows):
+        ps.append([keys[i] if keys else row[0], *row])
 
 
 def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
@@ -150,19 +184,34 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
         v = row[i] if i is not None and i < len(row) else ""
         return "" if v is None else v
 
-    tasks: list[Task] = []
+    found: list[tuple[int, list, str]] = []        # (sheet row, row, label)
     seen: dict[str, int] = {}
     for r_i, row in enumerate(rows[1:], 2):
         tid = str(cell(row, "任务编号")).strip()
         text = str(cell(row, "任务内容")).strip()
         if not tid and not text:
             continue
-        if not tid:
-            tid = f"新增-{r_i}"
         if tid in seen:
-            problems.append(Problem("TASKLIST_DUPLICATE_ID", p.name, TASK_SHEET, f"A{r_i}", {"task": tid}))
+            problems.append(Problem("TASKLIST_DUPLICATE_ID", p.name, TASK_SHEET, f"A{r_i}",
+                                    {"task": tid, "first": seen[tid]}))
             continue
-        seen[tid] = r_i
+        if tid:
+            seen[tid] = r_i
+        found.append((r_i, row, tid))
+    key_letter = get_column_letter(ix[KEY] + 1) if KEY in ix else ""
+    keys, unsaved, refused = settle_keys(
+        [(r_i, tid, str(cell(row, "任务内容")).strip(), cell_text(cell(row, KEY)).strip() if KEY in ix else None)
+         for r_i, row, tid in found])
+    for r_i, first in refused.items():
+        problems.append(Problem("TASKLIST_DUPLICATE_KEY", p.name, TASK_SHEET, f"{key_letter}{r_i}",
+                                {"row": r_i, "first": first, "column": key_letter}))
+    tasks: list[Task] = []
+    for r_i, row, tid in found:
+        if r_i in refused:
+            continue
+        key = keys[r_i]
+        tid = tid or key
+        text = str(cell(row, "任务内容")).strip()
         units: list[Unit] = []
         for col, role in (("牵头单位", LEAD), ("责任单位", RESPONSIBLE), ("配合单位", COOPERATE)):
             for name in re.split(r"[、,，;；\n]+", str(cell(row, col))):
@@ -184,8 +233,89 @@ def read_task_list(path: str | Path) -> tuple[Plan, list[Problem]]:
         tasks.append(Task(tid, path, text, str(cell(row, "责任单位原文")), units, deadline,
                           str(cell(row, "时限原文")), FREQ_FROM_CN.get(str(cell(row, "频次")).strip()),
                           targets, str(cell(row, "待确认")), str(cell(row, "来源")), actual_units=actual,
-                          report_section=section_name(cell(row, SECTION)) or classify(path, text)))
-    return Plan(sources, title, year, tasks, documents), problems
+                          report_section=section_name(cell(row, SECTION)) or classify(path, text), key=key))
+    plan = Plan(sources, title, year, tasks, documents, unsaved_keys=unsaved)
+    return plan, problems
+
+
+def added_key(text: str) -> str:
+    """The key of a task the clerk added: from its text when it is first keyed (so the same row gets the same
+    key until it is kept in the task list), never from its row number."""
+    return "新增-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+
+
+def settle_keys(rows: list[tuple[int, str, str, str | None]]) -> tuple[dict[int, str], dict[int, str], dict[int, int]]:
+    """Keys for task rows (sheet row, label, text, key cell — None when the list has no key column).
+    Returns (row -> key, row -> key made now and to be kept in the list, row refused -> the row it copies).
+
+    A list written before keys existed: the key is the label as distributed then (a blank label was
+    ``新增-<row>``), kept from now on.  A blank key cell (a row the clerk added): ``added_key``.  Rows sharing a
+    key (a row copied to make a new task): the one that still is the task keyed keeps it — its label is the key,
+    or its text made the key — the others get keys of their own; when that cannot be told, the copies are
+    refused, with their cell."""
+    keys: dict[int, str] = {}
+    unsaved: dict[int, str] = {}
+    refused: dict[int, int] = {}
+    if rows and all(k is None for *_, k in rows):
+        for r_i, label, _, _ in rows:
+            keys[r_i] = unsaved[r_i] = label or f"新增-{r_i}"
+        return keys, unsaved, refused
+    groups: dict[str, list[tuple[int, str, str]]] = {}
+    for r_i, label, text, key in rows:
+        if key:
+            groups.setdefault(key, []).append((r_i, label, text))
+    taken = set(groups)
+    for key, group in groups.items():
+        if len(group) == 1:
+            keys[group[0][0]] = key
+            continue
+        owners = [g for g in group if g[1] == key or key.startswith(added_key(g[2]))]
+        if len(owners) == 1:
+            keys[owners[0][0]] = key
+        else:
+            keys[group[0][0]] = key
+            for r_i, _, _ in group[1:]:
+                refused[r_i] = group[0][0]
+    for r_i, label, text, key in rows:
+        if r_i in keys or r_i in refused:
+            continue
+        base = added_key(text)
+        new, n = base, 1
+        while new in taken:
+            n += 1
+            new = f"{base}-{n}"
+        taken.add(new)
+        keys[r_i] = unsaved[r_i] = new
+    return keys, unsaved, refused
+
+
+def record_keys(path: str | Path, plan: Plan) -> bool:
+    """Keep the keys made while reading the task list in it (the hidden 任务标识 column; a blank 任务编号 shows
+    the key): a row added by the clerk keeps its key however rows move or its text changes later.  Only those
+    cells are written; everything else in the clerk's workbook stays as it is.  False when there was nothing."""
+    if not plan.unsaved_keys:
+        return False
+    wb = load_workbook(path)
+    ws = wb[TASK_SHEET] if TASK_SHEET in wb.sheetnames else wb.worksheets[0]
+    header = [str(c.value or "").strip() for c in ws[1]]
+    if KEY in header:
+        key_col = header.index(KEY) + 1
+    else:                                  # a list from before keys: the column added, hidden
+        key_col = len(header) + 1
+        ws.cell(1, key_col, KEY).font = Font(name="宋体", bold=True)
+        ws.column_dimensions[get_column_letter(key_col)].hidden = True
+    id_col = header.index("任务编号") + 1
+    for r_i, key in plan.unsaved_keys.items():
+        ws.cell(r_i, key_col).value = key
+        ws.cell(r_i, key_col).number_format = "@"
+        if ws.cell(r_i, id_col).value in (None, ""):
+            ws.cell(r_i, id_col).value = key
+            ws.cell(r_i, id_col).number_format = "@"
+    save_workbook(wb, path)
+    plan.unsaved_keys = {}
+    return True
+
+
 
 
 def _targets_from_text(text: str) -> list[dict]:
