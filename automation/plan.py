@@ -1121,8 +1121,9 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
             merged = parsed_before(out)
     if merged:
         plan, changes = merge_task_list(out, plan, registry)
-        problems.append(Problem("TASKLIST_REPARSED", out.name, CHANGES_SHEET, params={
-            "count": len(changes), "backup": backup.name}))
+        problems.append(Problem("TASKLIST_REPARSED", out.name, CHANGES_SHEET if changes else "", params={
+            "backup": backup.name, "differ": f"有 {len(changes)} 处不同，列在“{CHANGES_SHEET}”表中" if changes
+            else "与任务清单一致"}))
     else:
         write_task_list(plan, out, registry, force=True)
     if json_path:

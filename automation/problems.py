@@ -35,8 +35,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "TASKLIST_DUPLICATE_KEY": ("error", "任务清单 {file} 的“{sheet}”表第 {row} 行与第 {first} 行是同一项任务复制出的行"
                                          "（隐藏的“任务标识”列 {cell} 相同），无法确定哪一行是原来的任务：请取消隐藏 {column} 列，"
                                          "清空新任务那一行的“任务标识”"),
-    "TASKLIST_REPARSED": ("info", "任务清单 {file} 已存在：保留了其中的全部修改，新解析结果有 {count} 处不同，"
-                                   "列在“{sheet}”表中；原文件已备份为 {backup}"),
+    "TASKLIST_REPARSED": ("info", "任务清单 {file} 已存在：保留了其中的全部修改，新解析结果{differ}；原文件已备份为 {backup}"),
     "TASKLIST_BAD_DATE": ("warning", "任务清单 {file} 的 {cell} 不是有效日期：“{value}”"),
     # registry
     "REGISTRY_INVALID": ("error", "单位名录无法读取：{file}（{detail}）"),

@@ -177,7 +177,7 @@ def test_plan_command_onto_an_existing_task_list(tmp_path):
     assert r.returncode == 0, r.stderr
     assert cells(out) == before
     backup = next(tmp_path.glob("任务清单（*备份）.xlsx"))
-    assert backup.name in r.stdout and "0 处不同" in r.stdout
+    assert backup.name in r.stdout and "新解析结果与任务清单一致" in r.stdout
     assert CHANGES_SHEET not in openpyxl.load_workbook(out).sheetnames
     head = before[0]
     assert head.index(KEY) == len(head) - 1
