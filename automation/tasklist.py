@@ -276,7 +276,8 @@ def settle_keys(rows: list[tuple[int, str, str, str | None]]) -> tuple[dict[int,
     ``新增-<row>``), kept from now on.  A blank key cell (a row the clerk added): ``added_key``.  Rows sharing a
     key (a row copied to make a new task): the one that still is the task keyed keeps it — its label is the key,
     or its text made the key — the others get keys of their own; when that cannot be told, the copies are
-    refused, with their cell."""
+    refused, with their cell.  (Its label first: a copy keeps the text it was copied with more often than the
+    number.)"""
     keys: dict[int, str] = {}
     unsaved: dict[int, str] = {}
     refused: dict[int, int] = {}
@@ -293,7 +294,8 @@ def settle_keys(rows: list[tuple[int, str, str, str | None]]) -> tuple[dict[int,
         if len(group) == 1:
             keys[group[0][0]] = key
             continue
-        owners = [g for g in group if g[1] == key or key.startswith(added_key(g[2]))]
+        by_label = [g for g in group if g[1] == key]
+        owners = by_label if len(by_label) == 1 else [g for g in group if key.startswith(added_key(g[2]))]
         if len(owners) == 1:
             keys[owners[0][0]] = key
         else:

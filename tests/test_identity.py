@@ -208,6 +208,30 @@ def test_copied_row_whose_original_cannot_be_told_is_refused(year):
     assert f"第 {last} 行与第 {src_row} 行" in r.stderr and f"Q{last}" in r.stderr
 
 
+def test_copy_of_an_added_row_with_its_text_kept(year):
+    """An added row, sent, then copied and renumbered with the same text: the row still numbered with the
+    key is the task sent; the copy gets its own key."""
+    tasks = year / "任务清单.xlsx"
+    edit(tasks, lambda ws: ws.append(["", "六、新增", "", ADDED, "", "", "区财政局"]))
+    assert distribute(year, "R1", "2021-07-10").returncode == 0
+    ws = openpyxl.load_workbook(tasks)[TASK_SHEET]
+    last, key_col = ws.max_row, header(ws).index(KEY) + 1
+    key = ws.cell(last, key_col).value
+
+    def copy(ws):
+        values = [c.value for c in ws[last]]
+        values[0], values[6] = "新增-复制", "区民政局"
+        ws.append(values)
+    edit(tasks, copy)
+    r = distribute(year, "R2", "2021-12-10")
+    assert r.returncode == 0, r.stderr
+    ws = openpyxl.load_workbook(tasks)[TASK_SHEET]
+    assert ws.cell(last, key_col).value == key and ws.cell(last, 1).value == key
+    assert ws.cell(last + 1, key_col).value == key + "-2"
+    assert key in ledger_rows(workbook(year, "R2", "区财政局"))
+    assert "新增-复制" in ledger_rows(workbook(year, "R2", "区民政局"))
+
+
 def test_list_from_before_keys_keeps_the_old_ids(year):
     """A task list written before keys: ids (and 新增-<row> for blank ones, as the ledger has them) become
     the keys, kept in a new hidden column at the first distribute."""
