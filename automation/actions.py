@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import traceback
 
 from .bulletin import SETTINGS_FILE, bulletin
@@ -19,7 +18,8 @@ from .repeats import mark_repeats
 from .report import make_reports, read_settings
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
                       ReportResult)
-from .steps import STEP
+from .steps import STEP, STEPS
+from .tasklist import CHANGES_SHEET
 from .workspace import Workspace
 
 FIX_HINTS = {
@@ -60,13 +60,13 @@ def _round(panel: Panel) -> str:
 def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     files = ws.plan_files(as_text(panel.get("GK_PLAN_FILES")))
     carried = carried_rows(ws.tasks)          # last year's unfinished tasks the clerk kept (init --from)
-    if ws.tasks.exists():       # a clerk may have edited it: keep a copy, never lose their work
-        backup = ws.tasks.with_name(f"任务清单（{dt.datetime.now():%Y%m%d-%H%M%S}备份）.xlsx")
-        shutil.copy2(ws.tasks, backup)
+    # an existing task list is parsed onto: the clerk's edits kept, a copy made (make_task_list); a list holding
+    # only last year's carried tasks is not a parse yet: the plan's tasks are written and the kept rows follow
     result = make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
                             ws.registry if ws.registry.exists() else None, _year(panel), force=True,
                             rules_path=ws.section_rules if ws.section_rules.exists() else None)
-    append_carried(ws.tasks, carried)
+    if not result.merged:
+        append_carried(ws.tasks, carried)
     return result
 
 
@@ -112,9 +112,17 @@ def _lines(problems, limit: int) -> str:
 def word(result) -> tuple[str, str]:
     """(status cell, message) for a stage result, in the control workbook's words."""
     if isinstance(result, PlanResult):
+        if result.merged:
+            return (f"{result.tasks} 项任务，新解析有 {len(result.changes)} 处不同",
+                    "任务清单已存在，您在其中做的修改（单位、实际责任单位、完成时限、报告栏目、删除和增加的行）全部保留；"
+                    f"重新解析前的任务清单已备份为“{result.backup.name}”。"
+                    + (f"\n新解析结果与任务清单有 {len(result.changes)} 处不同，列在任务清单的“{CHANGES_SHEET}”表中，"
+                       "请逐项核对，需要采用的在“任务清单”表中修改；之后请重新生成分发工作簿、汇总。"
+                       if result.changes else "\n新解析结果与任务清单一致，已生成的分发工作簿和汇总不受影响。"))
         return (f"{result.tasks} 项任务，{result.review} 项待确认",
                 f"从 {result.sources} 个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
-                f"其中 {result.review} 项需要确认（任务清单中黄色的行）。")
+                f"其中 {result.review} 项需要确认（任务清单中黄色的行）。"
+                + (f"\n原有文件已备份为“{result.backup.name}”。" if result.backup else ""))
     if isinstance(result, DistributeResult):
         return (f"已生成 {result.workbooks} 个单位工作簿" + (f"，未分解任务 {len(result.unassigned)} 项" if result.unassigned else ""),
                 f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
@@ -211,6 +219,18 @@ HANDLERS["bulletin"] = do_bulletin
 WORDS = {RemindResult: word_remind, BulletinResult: word_bulletin}
 
 
+def mark_stale(panel: Panel, result: PlanResult) -> None:
+    """After the task list was written anew or a new parse differs from it, the later steps' 完成 no longer
+    holds: their status says so (and is no longer shown as done)."""
+    if result.merged and not result.changes:
+        return
+    why = "任务清单有待核对的重新解析结果" if result.merged else "任务清单已重新生成"
+    for step in STEPS[1:]:
+        old = as_text(panel.get(step.status_name))
+        if old.startswith("完成"):
+            panel.set(step.status_name, f"需重新运行（{why}，{_now()}）；上次：{old}")
+
+
 def run(action: str, panel: Panel) -> ActionResult:
     """Run one step; every outcome, success or failure, ends up in the workbook in Chinese."""
     step = STEP[action]
@@ -224,6 +244,8 @@ def run(action: str, panel: Panel) -> ActionResult:
         out.result = HANDLERS[action](panel, ws)
         counts, message = word(out.result)
         panel.set(status_name, f"完成 {_now()} {counts}")
+        if action == "plan":
+            mark_stale(panel, out.result)
         panel.set("GK_MESSAGE", f"【{label}】完成。\n{message}\n下一步：{next_step}")
         out.ok = True
     except GongkaiError as exc:

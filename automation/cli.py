@@ -57,7 +57,9 @@ def say(result) -> Said:
     if isinstance(result, PlanResult):
         return Said([f"已从{result.sources}个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
                      f"其中 {result.review} 项需要人工确认。任务清单：{result.output}"]
-                    + ([f"JSON：{result.json}"] if result.json else []))
+                    + ([f"JSON：{result.json}"] if result.json else [])
+                    + ([p.message for p in result.problems if p.code == "TASKLIST_REPARSED"] if result.merged else
+                       [f"原有文件已备份为：{result.backup}"] if result.backup else []))
     if isinstance(result, RegistryResult):
         return Said([f"已根据 {result.source.name} 生成单位名录草稿，共 {result.units} 个单位（集合名称未列入，"
                      f"请在“所属集合”列补充）：{result.output}"])

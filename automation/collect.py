@@ -47,7 +47,7 @@ def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, di
         assignments, _ = assign(plan, registry)
         return assignments, {}, None
     _, units, unassigned = found
-    by_id = {t.id: t for t in plan.tasks}
+    by_id = {t.key: t for t in plan.tasks}
     pairs: dict = {}                     # one (task, role) pair for every unit that has it
     out = {}
     for unit, rec in units.items():

@@ -38,7 +38,7 @@ from .reportspec import spec_for
 from .resources import workbook_template
 from .results import DistributeResult
 from .tables import append_text_row, atomic_target, cell_text, save_workbook, style_header
-from .tasklist import read_task_list
+from .tasklist import read_task_list, record_keys
 from .workers import in_workers
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
 
@@ -260,8 +260,8 @@ class Prototype:
         parts = []
         meta_rows = []
         for i, (task, role) in enumerate(tasks, 1):
-            answer = carried.get(task.id)
-            key = None if answer else (task.id, role, i)
+            answer = carried.get(task.key)
+            key = None if answer else (task.key, task.id, role, i)
             hit = self._rows.get(key) if key else None
             if hit is None:                     # a task row without carried answers is the same for every
                 hit = self._ledger_row(task, role, i, answer)           # unit that has it in that place
@@ -281,7 +281,7 @@ class Prototype:
     def _ledger_row(self, task, role: str, i: int, answer: dict | None) -> tuple[str, L.TaskRow]:
         r = self.header_row + i
         values = L.locked_cells(task, role, i)
-        meta_row = L.TaskRow(task.id, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r)
+        meta_row = L.TaskRow(task.key, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r, task.id)
         if answer:
             values.update(carried_values(answer))
         variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
@@ -344,6 +344,9 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
     stop the run (nothing written) unless ``skip_unresolved``: their tasks are then listed as 未分解.
     From the second round on, each workbook carries the unit's latest answers (``carry_forward``)."""
     plan, problems = read_task_list(tasks_path)
+    copied = [p for p in problems if p.code in ("TASKLIST_DUPLICATE_ID", "TASKLIST_DUPLICATE_KEY")]
+    if copied:                  # a copied row would be sent to nobody: the clerk says which task it is
+        raise GongkaiError(copied[0])
     registry = load_registry(registry_path) if registry_path else None
     due_date = parse_due(due)
     assignments, assign_problems = assign(plan, registry)
@@ -373,6 +376,7 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
     ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
+    record_keys(tasks_path, plan)          # a task sent out keeps its key in the task list from now on
     con = open_ledger(ledger_path)
     try:
         previous = {u: latest_answers(con, u, before_round=round_name or "") for u in chosen} if carry_forward else {}
@@ -393,7 +397,7 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
         with transaction(con, ledger_path):
             record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
-                                L.TEMPLATE_VERSION, record, {t.id: names_ for t, names_ in unassigned})
+                                L.TEMPLATE_VERSION, record, {t.key: names_ for t, names_ in unassigned})
     finally:
         con.close()
     return DistributeResult(out, listing, len(chosen), len(assignments), len(plan.tasks),
@@ -410,12 +414,12 @@ class Job:
 
     def __init__(self, proto, plan, assignments: dict, previous: dict, out: Path, names: dict):
         self.proto, self.assignments, self.previous, self.out, self.names = proto, assignments, previous, out, names
-        self.position = {t.id: i for i, t in enumerate(plan.tasks)}
+        self.position = {t.key: i for i, t in enumerate(plan.tasks)}
 
     def write(self, unit: str) -> tuple:
         """Write the unit's workbook; the record of what was sent (category, contact, phone, file, rows)."""
         a = self.assignments[unit]
-        rows = sorted(a.tasks, key=lambda tr: self.position[tr[0].id])
+        rows = sorted(a.tasks, key=lambda tr: self.position[tr[0].key])
         data, written = self.proto.render(unit, rows, (self.previous.get(unit) or (None, {}))[1])
         _write_atomic(self.out / self.names[unit], data)
         return (a.category, a.contact, a.phone, self.names[unit],
@@ -424,11 +428,11 @@ class Job:
 
 def unassigned_tasks(plan, assignments: dict, unresolved: dict[str, str]) -> list[tuple]:
     """(task, the names not sent) for tasks with a name no unit stands for (the clerk chose to skip them)."""
-    reached = {t.id for a in assignments.values() for t, _ in a.tasks}
+    reached = {t.key for a in assignments.values() for t, _ in a.tasks}
     out = []
     for t in plan.tasks:
         names = [n for n in (t.actual_units or t.all_names) if n in unresolved]
-        if names or t.id not in reached:
+        if names or t.key not in reached:
             out.append((t, "、".join(names) or "（未写明责任单位）"))
     return out
 

@@ -183,7 +183,7 @@ def store_plan(con, plan, assignments: dict, unassigned: dict | None = None) -> 
     """The task list and who was asked for what, as collected against."""
     payload = {"plan": plan.to_dict(),
                "assignments": {u: {"category": a.category, "contact": a.contact, "phone": a.phone,
-                                   "tasks": pack_tasks((t.id, r) for t, r in a.tasks)} for u, a in assignments.items()},
+                                   "tasks": pack_tasks((t.key, r) for t, r in a.tasks)} for u, a in assignments.items()},
                "unassigned": unassigned or {}}
     con.execute("INSERT OR REPLACE INTO plan(key, value) VALUES ('current', ?)", (json.dumps(payload, ensure_ascii=False),))
 

@@ -52,6 +52,7 @@ class Task:
     document: int = 1
     actual_units: list[str] = field(default_factory=list)   # the clerk's 实际责任单位: who really does it
     report_section: str = ""          # the report subsection of 一、总体情况 it is told under (报告栏目)
+    key: str = ""                     # the task's identity, never changed once made (the id is a label)
 
     @property
     def all_names(self) -> list[str]:
@@ -68,7 +69,7 @@ class Task:
             "deadline_text": self.deadline_text, "frequency": self.frequency,
             "targets": list(self.targets), "review": self.review, "source": self.source,
             "number": self.number, "document": self.document, "actual_units": list(self.actual_units),
-            "report_section": self.report_section,
+            "report_section": self.report_section, "key": self.key or self.id,
         }
 
 
@@ -79,6 +80,8 @@ class Plan:
     year: int | None
     tasks: list[Task]
     documents: list[dict] = field(default_factory=list)
+    # keys made while reading a task list, not yet kept in it: sheet row -> key (see tasklist.record_keys)
+    unsaved_keys: dict[int, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"source": list(self.source), "title": self.title, "year": self.year,
@@ -90,6 +93,12 @@ class Plan:
             for u in t.units:
                 seen.setdefault(u.name)
         return list(seen)
+
+
+def task_key(task: dict) -> str:
+    """A stored task's identity: its key, or its id in records written before tasks had keys (the id was the
+    key then).  Answers, assignments and carried-over states are joined on this, never on the label."""
+    return task.get("key") or task["id"]
 
 
 def targets_text(targets: list[dict]) -> str:

@@ -144,7 +144,7 @@ def write_carried(carried: list, tasks_path: Path, last, year: int) -> Path:
                           units, None, f"上年时限：{t['deadline']}" if t["deadline"] else "", review=review, source=CARRIED,
                           report_section=section_name(t.get("report_section")) or ""))
     plan = Plan([CARRIED], f"{year}年政务公开工作要点（待解析，现为上年未完成任务）", year, tasks, [])
-    write_task_list(plan, tasks_path)
+    write_task_list(plan, tasks_path, parsed=False)      # not a parse yet: the first parse writes the plan's tasks
     add_last_detail(tasks_path, {t["id"]: words for t, _, words in carried})
     return tasks_path
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
 from .model import Plan, Task, cn_number
-from .problems import GongkaiError
+from .problems import GongkaiError, Problem
 from .registry import load_registry, registry_from_plan, write_registry
 from .reportsections import classify, load_rules
 from .results import PlanResult, RegistryResult
 from .sources import HEADER_WORDS, PAGE_NUMBER, Line, Table, read_document
 from .tables import guard_output
-from .tasklist import read_task_list, write_json, write_task_list
+from .tasklist import CHANGES_SHEET, merge_task_list, parsed_before, read_task_list, write_json, write_task_list
 from .units import LABEL as UNIT_LABEL, find_bare_statement, find_statements, is_statement_only, parse_units
 
 # ------------------------------------------------------------------------------ text helpers
@@ -1013,6 +1014,8 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
         raise GongkaiError.of("NO_TASKS", "、".join(p.name for p in paths))
     _assign_ids(raw_tasks, plan_year, len(documents))
     tasks = [t for _, _, t in raw_tasks]
+    for t in tasks:
+        t.key = t.id                 # a parsed task's key is the id it was first given
     title = next((d["title"] for d in documents if "公开" in d["title"]), documents[0]["title"])
     plan = Plan([p.name for p in paths], title, plan_year, tasks, documents)
     if registry is not None:
@@ -1102,11 +1105,32 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
                                                          f"小节名称为 主动公开、依申请公开、政府信息管理、政府信息公开平台建设、监督保障）")
     for t in plan.tasks:
         t.report_section = t.report_section or classify(t.path, t.text, rules)
-    write_task_list(plan, out, registry, force=True)
+    backup, merged, changes, problems = None, False, [], []
+    if out.exists():            # a clerk may have edited it: keep a copy, and keep their work in it
+        stamp, n = f"{dt.datetime.now():%Y%m%d-%H%M%S}", 1
+        backup = out.with_name(f"{out.stem}（{stamp}备份）{out.suffix}")
+        while backup.exists():
+            n += 1
+            backup = out.with_name(f"{out.stem}（{stamp}-{n}备份）{out.suffix}")
+        shutil.copy2(out, backup)
+        try:
+            read_task_list(out)
+        except GongkaiError:    # not a task list (or unreadable): replaced, the copy kept
+            pass
+        else:                   # a list of last year's carried tasks only is no parse yet: written anew
+            merged = parsed_before(out)
+    if merged:
+        plan, changes = merge_task_list(out, plan, registry)
+        problems.append(Problem("TASKLIST_REPARSED", out.name, CHANGES_SHEET if changes else "", params={
+            "backup": backup.name, "differ": f"有 {len(changes)} 处不同，列在“{CHANGES_SHEET}”表中" if changes
+            else "与任务清单一致"}))
+    else:
+        write_task_list(plan, out, registry, force=True)
     if json_path:
         write_json(plan, json_path)
     return PlanResult(plan, out, Path(json_path) if json_path else None, len(plan.source), len(plan.tasks),
-                      len(plan.unit_names()), sum(1 for t in plan.tasks if t.review))
+                      len(plan.unit_names()), sum(1 for t in plan.tasks if t.review), problems, backup, merged,
+                      changes)
 
 
 def make_registry(source, output, force: bool = False) -> RegistryResult:

@@ -29,7 +29,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # task list workbook read-back
     "TASKLIST_INVALID": ("error", "任务清单无法读取：{file}（{detail}）"),
     "TASKLIST_MISSING_COLUMN": ("error", "{file} 的工作表“{sheet}”缺少列“{column}”，这不像是任务清单（应为“解析工作要点”生成的 任务清单.xlsx）"),
-    "TASKLIST_DUPLICATE_ID": ("error", "任务清单 {file} 中任务编号 {task} 重复（{cell}）"),
+    "TASKLIST_DUPLICATE_ID": ("error", "任务清单 {file} 的“{sheet}”表 {cell} 的任务编号 {task} 与第 {first} 行重复"
+                                        "（复制的行？）：新任务请改用新的任务编号，或清空编号由程序自动编号"),
+    # issue 25: task identity and parsing the plan again
+    "TASKLIST_DUPLICATE_KEY": ("error", "任务清单 {file} 的“{sheet}”表第 {row} 行与第 {first} 行是同一项任务复制出的行"
+                                         "（隐藏的“任务标识”列 {cell} 相同），无法确定哪一行是原来的任务：请取消隐藏 {column} 列，"
+                                         "清空新任务那一行的“任务标识”"),
+    "TASKLIST_REPARSED": ("info", "任务清单 {file} 已存在：保留了其中的全部修改，新解析结果{differ}；原文件已备份为 {backup}"),
     "TASKLIST_BAD_DATE": ("warning", "任务清单 {file} 的 {cell} 不是有效日期：“{value}”"),
     # registry
     "REGISTRY_INVALID": ("error", "单位名录无法读取：{file}（{detail}）"),

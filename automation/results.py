@@ -24,6 +24,9 @@ class PlanResult:
     units: int
     review: int
     problems: list[Problem] = field(default_factory=list)
+    backup: Path | None = None          # the task list as it was before this parse (parsing again)
+    merged: bool = False                # parsed onto an existing task list: the clerk's edits kept
+    changes: list = field(default_factory=list)   # tasklist.Change: what the new parse would change, to accept
 
 
 @dataclass

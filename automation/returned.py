@@ -62,8 +62,8 @@ class Context:
         self.plan_id = L.plan_id(plan)
         self.fingerprint = L.plan_fingerprint(plan)
         position = {id(t): i for i, t in enumerate(plan.tasks)}
-        self._ids = {u: [t.id for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
-                     for u, a in assignments.items()}
+        self._tasks = {u: [t for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
+                       for u, a in assignments.items()}
         self.spec = spec_for(plan.year)
 
     def unit_named_in(self, path_text: str) -> str | None:
@@ -86,18 +86,23 @@ class Context:
         return None
 
     def expected_ids(self, unit: str) -> list[str]:
-        return self._ids.get(unit, [])
+        """The 任务编号 the unit's rows show, in sheet order."""
+        return [t.id for t in self._tasks.get(unit, [])]
+
+    def expected_rows(self, unit: str, first_row: int) -> list:
+        """The rows a workbook sent to the unit today would have (for a file that lost its metadata)."""
+        return [L.TaskRow(t.key, "", first_row + i, t.id) for i, t in enumerate(self._tasks.get(unit, []))]
 
     def canonical(self, name: str) -> str:
         if self.registry is not None:
             return self.registry.canonical(name) or name
         return name
 
-    def locked_values(self, unit: str, tid: str) -> dict | None:
-        """The locked cells of a task as distribute writes them (for naming a changed cell)."""
+    def locked_values(self, unit: str, key: str) -> dict | None:
+        """The locked cells of a task (by key) as distribute writes them (for naming a changed cell)."""
         for t, role in (self.assignments[unit].tasks if unit in self.assignments else []):
-            if t.id == tid:
-                values = L.locked_cells(t, role, self.expected_ids(unit).index(tid) + 1)
+            if t.key == key:
+                values = L.locked_cells(t, role, [x.key for x in self._tasks[unit]].index(key) + 1)
                 return {k: cell_text(values[k]) for k in L.LOCKED_KEYS}
         return None
 
@@ -216,7 +221,7 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
         P.append(Problem("IDENTITY_MISSING", name, params={"unit": unit}))
         figs, extras = L.default_figure_layout(ctx.spec.name)
         meta = L.Meta({"unit": unit, "header_row": header_row}, cols, dict(figs), list(extras),
-                      [L.TaskRow(tid, "", header_row + 1 + i) for i, tid in enumerate(ctx.expected_ids(unit))])
+                      ctx.expected_rows(unit, header_row + 1))
     if ret.unit not in ctx.assignments:
         P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
     named = ctx.unit_named_in(name)
@@ -324,7 +329,7 @@ def _read_task_rows(ret: Return, rows, meta: L.Meta, formulas: set, ctx: Context
         tid = cell_text(row[id_col]).strip() if id_col < len(row) else ""
         if tid:
             present.setdefault(tid, r_i + 1)
-    expected = {t.id: t for t in meta.tasks}
+    expected = {t.shown: t for t in meta.tasks}          # by the 任务编号 the unit was shown
     for tid, row_no in present.items():
         if tid not in expected:
             P.append(Problem("ROW_INSERTED", name, L.LEDGER_SHEET, f"A{row_no}", {"row": row_no, "task": tid}))
@@ -337,7 +342,7 @@ def _read_task_rows(ret: Return, rows, meta: L.Meta, formulas: set, ctx: Context
             P.append(Problem("ROW_MOVED", name, L.LEDGER_SHEET, f"{cols['id']}{actual_row}",
                              {"task": tid, "row": actual_row}))
         view = TaskRowView(name, tid, rows[actual_row - 1], cols, actual_row, sent.digest,
-                           partial(ctx.locked_values, ret.unit, tid), formulas, ctx.as_of.date(), ctx.year)
+                           partial(ctx.locked_values, ret.unit, sent.id), formulas, ctx.as_of.date(), ctx.year)
         P.extend(run_checks("row", view))
         view.entry.pop("_date_typed", None)
-        ret.entries[tid] = view.entry
+        ret.entries[sent.id] = view.entry              # answers are kept by the task's key

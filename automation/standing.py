@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from . import unitbook as L
 from .ledgerdb import ENTRY_FIELDS, latest_reminders, unpack_tasks
+from .model import task_key
 from .problems import GongkaiError, Problem
 
 
@@ -196,8 +197,9 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
     task_rows = []
     for t in tasks:
-        units = sorted(task_units.get(t["id"], []), key=lambda ur: ({"lead": 0, "responsible": 1}.get(ur[1], 2), ur[0]))
-        statuses = {u: status_of.get(u, {}).get(t["id"]) for u, _ in units}
+        key = task_key(t)
+        units = sorted(task_units.get(key, []), key=lambda ur: ({"lead": 0, "responsible": 1}.get(ur[1], 2), ur[0]))
+        statuses = {u: status_of.get(u, {}).get(key) for u, _ in units}
         owners = [u for u, r in units if r != "cooperate"] or [u for u, _ in units]
         applicable = [u for u in owners if statuses.get(u) != L.NA]
         if not units:
@@ -213,7 +215,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         deadline = dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None
         overdue = bool(deadline and deadline < today and overall not in (L.DONE, L.NA, UNASSIGNED))
         task_rows.append({"task": t, "units": units, "statuses": statuses, "overall": overall, "overdue": overdue,
-                          "unassigned": unassigned.get(t["id"], "")})
+                          "unassigned": unassigned.get(key, "")})
     unit_rows = []
     problem_count: dict[str, int] = {}
     unit_of_file: dict[str, str] = {}                # a file's name -> the (first) unit it is the file of
@@ -223,7 +225,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         u = p.params.get("unit") or unit_of_file.get(p.file)
         if u:
             problem_count[u] = problem_count.get(u, 0) + 1
-    deadlines = {t["id"]: (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
+    deadlines = {task_key(t): (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
     reminded = latest_reminders(con, round_name)          # 催报 of this round: unit -> (times, when last)
     for u, a in assignments.items():
         ids = [tid for tid, _ in a["tasks"]]

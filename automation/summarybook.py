@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
 from .dates import as_date
+from .model import task_key
 from .problems import GongkaiError
 from .narrative import short_title
 from .reportsections import classify, section_name
@@ -325,19 +326,19 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 落实情况明细 (ready to quote in the report); beyond a sheet's rows it goes on in 落实情况明细（2）…
     widths = [10, 10, 26, 13, 5, 7, 10, 6, 6, 34, 14, 15, 15]
     entries = s["entries"]
-    count = sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, row["task"]["id"]) in entries)
+    count = sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, task_key(row["task"])) in entries)
 
     def detail_rows(start: int, stop: int):     # made while the sheet is written: one task's answers at a time
         at = 0
         for row in s["task_rows"]:
             t = row["task"]
-            mine = [(u, role) for u, role in row["units"] if (u, t["id"]) in entries]
+            mine = [(u, role) for u, role in row["units"] if (u, task_key(t)) in entries]
             if at + len(mine) <= start or at >= stop:
                 at += len(mine)
                 continue
             section = (t.get("path") or [""])[0]
             title = short_title(t["text"], 30)              # once a task, not once a unit
-            answers = entries.for_task(t["id"])
+            answers = entries.for_task(task_key(t))
             for u, role in mine:
                 at += 1
                 if not start < at <= stop:

@@ -177,9 +177,14 @@ def default_figure_layout(spec_name: str) -> tuple[dict, list]:
 
 @dataclass
 class TaskRow:
-    id: str
+    id: str             # the task's key (its identity in the ledger)
     digest: str
     row: int
+    label: str = ""     # the 任务编号 the unit sees, when it is not the key
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.id
 
 
 @dataclass
@@ -208,7 +213,7 @@ class Meta:
 def write_meta(common: list[tuple], unit: str, task_rows: list[TaskRow]) -> list[tuple]:
     """The unit's own metadata rows, to follow the rows every unit shares (``meta_common_rows``)."""
     return [("unit", unit), ("unit_id", unit_id(unit)), ("task_count", len(task_rows))] + \
-        [("task", t.id, t.digest, t.row) for t in task_rows]
+        [("task", t.id, t.digest, t.row) + ((t.label,) if t.label and t.label != t.id else ()) for t in task_rows]
 
 
 def meta_common_rows(plan, spec, round_name: str, issued: str, due, header_row: int, columns: dict,
@@ -242,7 +247,7 @@ def read_meta(rows: Iterable) -> Meta:
         elif kind == "extra":
             m.extras.append((str(row[1]), str(row[2])))
         elif kind == "task":
-            m.tasks.append(TaskRow(cell_text(row[1]), cell_text(row[2]), int(float(row[3]))))
+            m.tasks.append(TaskRow(cell_text(row[1]), cell_text(row[2]), int(float(row[3])), cell_text(row[4])))
         else:
             m.info[kind] = row[1]
     return m

@@ -113,7 +113,7 @@ def test_task_list_is_fit_for_review(year):
     assert re.fullmatch(r".+\.txt 第\d+行", src), src
     hidden = {head[c - 1] for c in range(1, len(head) + 1) if ws.column_dimensions[get_column_letter(c)].hidden}
     assert hidden == {c for c in ("二级标题", "牵头单位", "配合单位", "时限原文", "频次", "量化目标")
-                      if not any(ws.cell(r, head.index(c) + 1).value for r in range(2, ws.max_row + 1))}
+                      if not any(ws.cell(r, head.index(c) + 1).value for r in range(2, ws.max_row + 1))} | {"任务标识"}
     assert "配合单位" in hidden
     assert [c.value for c in wb["单位"][1]][3:5] == ["是否集合名称", "是否在名录中"]
 
