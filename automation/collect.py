@@ -10,6 +10,7 @@ built from the ledger, ``summarybook`` the summary workbook.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -19,13 +20,14 @@ from pathlib import Path
 from .assignment import Assignment, assign
 from .dates import parse_due
 from .filenames import LEDGER_NAME
-from .ledgerdb import distribution, open_ledger, recorded_round, store_plan, store_return, transaction
+from .ledgerdb import (distribution, ensure_round, ledger_identity, open_ledger, recorded_round, store_plan, store_return,
+                       transaction)
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
 from .returned import Context, Return, file_digest, read_return
 from .standing import build_summary
-from .summarybook import write_summary
+from .summarybook import summary_ledger, write_summary
 from .tables import guard_output
 from .tasklist import read_task_list
 from .workers import in_workers
@@ -72,42 +74,94 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
     round_name = round_name or ""
     con = open_ledger(ledger_path)
     try:
+        _check_identity(con, ledger_path, output)
         notes: list[Problem] = []
-        earlier = {row[0]: (row[1], row[2]) for row in con.execute(
-            "SELECT sha256, round, name FROM files WHERE round<>? ORDER BY id", (round_name,))}
-        todo, fresh = _scan(con, round_name, folder, earlier, notes)
-        if fresh:                          # the digests made now: the next run need not read these files again
-            with transaction(con, ledger_path):
-                con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
-        due_date = parse_due(due) if due else _recorded_due(con, round_name)
-        listed = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
-        if not todo and set(on_time or []) <= listed:
-            # nothing new in the folder: when nothing else changed either, the summary stands as it is (with
-            # whatever the office corrected in it since)
-            state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
-            same = _unchanged(con, output, state)
-            if same is not None:
-                return CollectResult(Path(output), ledger_path, 0, same[0], {}, same[1], unchanged=True)
-        plan, _ = read_task_list(tasks_path)
-        registry = load_registry(registry_path) if registry_path else None
-        assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
-        ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
+        # the scan, the reading and the storing under the ledger's write lock: a second run at the same time
+        # waits for this one (or, after BUSY_SECONDS, says another is in progress) and then finds nothing new
         with transaction(con, ledger_path):
-            store_plan(con, plan, assignments, unassigned)
-            for unit in on_time or []:
-                con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
-                            (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
-            new = _store_new_returns(con, ctx, folder, todo, earlier, progress)
-        state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
-        kept = _keep_edited(con, output, as_of)
-        if kept:
-            notes.append(Problem("SUMMARY_EDITED_KEPT", kept.name))
-        summary = build_summary(con, ctx.round or None, as_of=as_of, due=ctx.due, notes=notes)
-        out = _write(summary, output)
-        _remember(con, out, state, summary)
+            earlier = {row[0]: (row[1], row[2], row[3]) for row in con.execute(
+                "SELECT sha256, round, name, mtime FROM files WHERE round<>? ORDER BY id", (round_name,))}
+            todo, fresh = _scan(con, round_name, folder, earlier, notes)
+            if fresh:                      # the digests made now: the next run need not read these files again
+                con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
+            due_date = parse_due(due) if due else _recorded_due(con, round_name)
+            listed = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
+            same = None
+            if not todo and set(on_time or []) <= listed:
+                # nothing new in the folder: when nothing else changed either, the summary stands as it is (with
+                # whatever the office corrected in it since)
+                state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
+                same = _unchanged(con, _summary_key(output, ledger_path), output, state)
+            if same is None:
+                plan, _ = read_task_list(tasks_path)
+                registry = load_registry(registry_path) if registry_path else None
+                assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
+                ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
+                ensure_round(con, round_name, as_of.isoformat())
+                store_plan(con, plan, assignments, unassigned, round_name=round_name,
+                           aliases=_aliases(registry, assignments))
+                for unit in on_time or []:
+                    con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
+                                (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
+                new = _store_new_returns(con, ctx, folder, todo, earlier, progress)
+        if same is not None:
+            return CollectResult(Path(output), ledger_path, 0, same[0], {}, same[1], unchanged=True)
+        with transaction(con, ledger_path):        # one summary written at a time, its hand edits checked
+            state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
+            summary, out = _summarize(con, ledger_path, output, ctx.round or None, as_of, ctx.due, notes, state)
     finally:
         con.close()
     return CollectResult(out, ledger_path, new, Headline(**summary["headline"]), summary, summary["problems"])
+
+
+def _aliases(registry, assignments: dict) -> dict[str, list[str]]:
+    """unit -> its other names in the registry (a renamed unit's old name, units merged into it)."""
+    if registry is None:
+        return {}
+    out = {}
+    for u in assignments:
+        info = registry.info(u)
+        names = [a for a in (info.aliases if info else []) if a != u]
+        if names:
+            out[u] = names
+    return out
+
+
+def _summarize(con, ledger_path: Path, output, round_name, as_of, due, notes: list, state: str) -> tuple[dict, Path]:
+    """Build and write the summary (a hand-edited one kept aside first) and remember what it was made from."""
+    key = _summary_key(output, ledger_path)
+    kept = _keep_edited(con, key, output, as_of)
+    if kept:
+        notes.append(Problem("SUMMARY_EDITED_KEPT", kept.name))
+    summary = build_summary(con, round_name, as_of=as_of, due=due, notes=notes)
+    summary["ledger"] = ledger_identity(con)
+    out = _write(summary, output)
+    _remember(con, key, out, state, summary)
+    return summary, out
+
+
+def _check_identity(con, ledger_path: Path, output) -> None:
+    """The summary names the ledger it was made from: a ledger deleted or replaced since is said, never used
+    to count the year's files again."""
+    if not Path(output).is_file():
+        return
+    recorded = summary_ledger(output)
+    if recorded is None:
+        return
+    mine, _ = ledger_identity(con)
+    if recorded[0] != mine:
+        raise GongkaiError.of("LEDGER_REPLACED", ledger_path, other=Path(output).name,
+                              created=(recorded[1] or "—").replace("T", " "))
+
+
+def _summary_key(output, ledger_path: Path) -> str:
+    """How the ledger names a summary: by its place relative to the ledger, so a moved year folder still
+    finds it (an absolute path where there is no relative one, as across Windows drives)."""
+    out = Path(output).resolve()
+    try:
+        return os.path.relpath(out, Path(ledger_path).resolve().parent)
+    except ValueError:
+        return str(out)
 
 
 def _write(summary: dict, output) -> Path:
@@ -142,38 +196,56 @@ def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes:
                        stats, [p.to_dict() for p in notes]], ensure_ascii=False, default=str)
 
 
-def _unchanged(con, output, state: str) -> tuple[Headline, list[Problem]] | None:
+def _summary_row(con, key: str, output):
+    """What the ledger remembers of the summary (state, size, mtime_ns, result, sha256); ledgers before the
+    relative key remembered it by its absolute path."""
+    for k in (key, str(Path(output).resolve())):
+        row = con.execute("SELECT state, size, mtime_ns, result, sha256 FROM summaries WHERE output=?", (k,)).fetchone()
+        if row is not None:
+            return row
+    return None
+
+
+def _unchanged(con, key: str, output, state: str) -> tuple[Headline, list[Problem]] | None:
     """The headline and problems of the summary at ``output`` when it was made from this very state and is
     still there (a clerk's corrections in it since are kept: a run with nothing new never rewrites it)."""
-    row = con.execute("SELECT state, size, mtime_ns, result FROM summaries WHERE output=?",
-                      (str(Path(output).resolve()),)).fetchone()
+    row = _summary_row(con, key, output)
     if row is None or row[0] != state or not Path(output).is_file():
         return None
     saved = json.loads(row[3])
     return Headline(**saved["headline"]), [Problem(**p) for p in saved["problems"]]
 
 
-def _keep_edited(con, output, as_of: dt.datetime) -> Path | None:
-    """A summary changed by hand since this tool wrote it is copied aside before a new one replaces it."""
+def _keep_edited(con, key: str, output, as_of: dt.datetime) -> Path | None:
+    """A summary changed by hand since this tool wrote it is copied aside before a new one replaces it.  Its
+    size and time say it is unchanged; when the time moved (a copied or moved folder) its content decides."""
     out = Path(output)
-    row = con.execute("SELECT size, mtime_ns FROM summaries WHERE output=?", (str(out.resolve()),)).fetchone()
+    row = _summary_row(con, key, output)
     try:
         st = out.stat()
     except OSError:
         return None
-    if row is None or (st.st_size, st.st_mtime_ns) == tuple(row):
+    if row is None or (st.st_size, st.st_mtime_ns) == (row[1], row[2]):
+        return None
+    if row[4] and st.st_size == row[1] and _summary_digest(out) == row[4]:
         return None
     kept = out.with_name(f"{out.stem}_手工修改_{as_of:%Y%m%d-%H%M%S}{out.suffix}")
     shutil.copy2(out, kept)
     return kept
 
 
-def _remember(con, out: Path, state: str, summary: dict) -> None:
+def _summary_digest(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _remember(con, key: str, out: Path, state: str, summary: dict) -> None:
     st = out.stat()
     result = json.dumps({"headline": summary["headline"], "problems": [asdict(p) for p in summary["problems"]]},
                         ensure_ascii=False, default=str)
-    con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)",
-                (str(out.resolve()), state, st.st_size, st.st_mtime_ns, result))
+    con.execute("DELETE FROM summaries WHERE output=?", (str(out.resolve()),))
+    con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?,?)",
+                (key, state, st.st_size, st.st_mtime_ns, result, _summary_digest(out)))
 
 
 def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tuple[list[Path], list[tuple]]:
@@ -212,8 +284,9 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
         else:
             digest = file_digest(p)
             fresh.append((key, st.st_size, st.st_mtime_ns, digest))
-        if digest in earlier and earlier[digest][1] == rel:
-            continue          # an earlier round's return still lying in the folder
+        if digest in earlier and earlier[digest][1] == rel and earlier[digest][2] == \
+                dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat():
+            continue          # an earlier round's return still lying in the folder (put there again, it counts)
         if digest in this_run:
             notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
             continue
@@ -258,12 +331,14 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     guard_output(output, [p], [], force)
     con = open_ledger(p)
-    # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
-    runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
-                       (round_name, round_name)).fetchone()
-    as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))
-    due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else _recorded_due(con, round_name or "")
-    summary = build_summary(con, round_name, as_of=as_of, due=due, notes=[])
-    con.close()
-    out = _write(summary, output)
+    try:
+        # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
+        runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
+                           (round_name, round_name)).fetchone()
+        as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))
+        due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else _recorded_due(con, round_name or "")
+        with transaction(con, p):
+            summary, out = _summarize(con, p, output, round_name, as_of, due, [], "rebuild")
+    finally:
+        con.close()
     return CollectResult(out, p, 0, Headline(**summary["headline"]), summary, summary["problems"])

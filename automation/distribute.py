@@ -31,8 +31,9 @@ from . import unitbook as L
 from .assignment import assign, unresolved_names
 from .dates import parse_due
 from .filenames import LEDGER_NAME, unit_workbook_names
-from .ledgerdb import latest_answers, open_ledger, record_distribution, transaction
-from .problems import GongkaiError
+from .ledgerdb import (broken_distribution, latest_answers, open_ledger, record_distribution, start_distribution,
+                       transaction)
+from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .reportspec import spec_for
 from .resources import workbook_template
@@ -367,21 +368,29 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
             wanted.append(c)
         chosen = wanted
     names = unit_workbook_names(list(assignments), plan.year)
-    if out.exists() and not force and not units:
-        clash = [names[u] for u in chosen if (out / names[u]).exists()] + \
-                (["下发清单.xlsx"] if (out / "下发清单.xlsx").exists() else [])
-        if clash:
-            raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
     tpl = Path(template) if template else workbook_template(L.template_name(spec_for(plan.year)))
-    if not tpl.exists():
-        raise GongkaiError.of("FILE_NOT_FOUND", tpl)
     ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
-    record_keys(tasks_path, plan)          # a task sent out keeps its key in the task list from now on
     con = open_ledger(ledger_path)
     try:
-        previous = {u: latest_answers(con, u, before_round=round_name or "") for u in chosen} if carry_forward else {}
+        broken = broken_distribution(con, round_name or "", out.resolve()) if out.exists() else None
+        if out.exists() and not force and not units and broken is None:
+            clash = [names[u] for u in chosen if (out / names[u]).exists()] + \
+                    (["下发清单.xlsx"] if (out / "下发清单.xlsx").exists() else [])
+            if clash:
+                raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
+        if broken is not None:          # an earlier run into this folder stopped before it was recorded
+            problems.append(Problem("DISTRIBUTE_RESUMED", str(out), params={"time": broken.replace("T", " ")}))
+        if not tpl.exists():
+            raise GongkaiError.of("FILE_NOT_FOUND", tpl)
+        record_keys(tasks_path, plan)      # a task sent out keeps its key in the task list from now on
+        aliases = {u: [a for a in registry.info(u).aliases if a != u] for u in chosen
+                   if registry is not None and registry.info(u) is not None}
+        previous = {u: latest_answers(con, u, before_round=round_name or "", aliases=aliases.get(u, ()))
+                    for u in chosen} if carry_forward else {}
         out.mkdir(parents=True, exist_ok=True)
         issued = dt.datetime.now().replace(microsecond=0).isoformat()
+        with transaction(con, ledger_path):
+            run_id = start_distribution(con, round_name or "", out.resolve(), chosen, issued)
         carried_rounds = sorted({p[0] for p in previous.values() if p})
         shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
                                              if carried_rounds else "")
@@ -397,7 +406,11 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
         with transaction(con, ledger_path):
             record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
-                                L.TEMPLATE_VERSION, record, {t.key: names_ for t, names_ in unassigned})
+                                L.TEMPLATE_VERSION, record, {t.key: names_ for t, names_ in unassigned},
+                                full=not units, run_id=run_id)
+            if broken is not None:       # the broken run is completed by this one
+                con.execute("UPDATE distribute_runs SET finished_at=? WHERE round=? AND folder=? AND finished_at IS NULL",
+                            (issued, round_name or "", str(out.resolve())))
     finally:
         con.close()
     return DistributeResult(out, listing, len(chosen), len(assignments), len(plan.tasks),

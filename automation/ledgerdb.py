@@ -7,9 +7,11 @@ per run, so a crash leaves the ledger as it was.
 """
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,9 +41,14 @@ CREATE TABLE IF NOT EXISTS unassigned (round TEXT, task_id TEXT, names TEXT, PRI
 CREATE TABLE IF NOT EXISTS on_time (round TEXT, unit TEXT, PRIMARY KEY (round, unit));
 CREATE TABLE IF NOT EXISTS seen (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);
 CREATE TABLE IF NOT EXISTS summaries (output TEXT PRIMARY KEY, state TEXT, size INTEGER, mtime_ns INTEGER,
-  result TEXT);
+  result TEXT, sha256 TEXT);
 CREATE TABLE IF NOT EXISTS reminders (id INTEGER PRIMARY KEY, round TEXT, run INTEGER, unit TEXT, at TEXT,
   kind TEXT, asked TEXT, notice TEXT, message TEXT);
+CREATE TABLE IF NOT EXISTS rounds (seq INTEGER PRIMARY KEY, round TEXT UNIQUE NOT NULL, first_issued TEXT);
+CREATE TABLE IF NOT EXISTS round_units (round TEXT, unit TEXT, issued_at TEXT, due TEXT, PRIMARY KEY (round, unit));
+CREATE TABLE IF NOT EXISTS distribute_runs (id INTEGER PRIMARY KEY, round TEXT, folder TEXT, units TEXT,
+  started_at TEXT, finished_at TEXT);
+CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT);
 """
 ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence", "issues", "next"]
 
@@ -56,6 +63,7 @@ def open_ledger(path: Path) -> sqlite3.Connection:
         con.execute("PRAGMA journal_mode=DELETE")
         _upgrade(con)
         con.executescript(SCHEMA)
+        _upgrade_rounds(con)
     except (sqlite3.Error, OSError) as exc:
         raise ledger_problem(exc, path) from None
     return con
@@ -107,14 +115,101 @@ def _upgrade(con) -> None:
                       "DROP TABLE files_old; COMMIT;")
 
 
+def _upgrade_rounds(con) -> None:
+    """Ledgers written before rounds had their own sequence: add the summaries' content digest, name the
+    ledger, and number the rounds in the order they happened -- each round at its earliest trace (issued,
+    collected or a file seen), since an earlier release replaced a round's issue time when it was re-sent."""
+    cols = [r[1] for r in con.execute("PRAGMA table_info(summaries)")]
+    if "sha256" not in cols:
+        con.execute("ALTER TABLE summaries ADD COLUMN sha256 TEXT")
+    if con.execute("SELECT 1 FROM ledger_meta WHERE key='id'").fetchone() is None:
+        con.execute("BEGIN IMMEDIATE")
+        if con.execute("SELECT 1 FROM ledger_meta WHERE key='id'").fetchone() is None:
+            con.executemany("INSERT INTO ledger_meta VALUES (?,?)",
+                            [("id", uuid.uuid4().hex), ("created_at", dt.datetime.now().replace(microsecond=0).isoformat())])
+        con.execute("COMMIT")
+    if con.execute("SELECT 1 FROM rounds LIMIT 1").fetchone() is not None:
+        return
+    first: dict[str, tuple] = {}
+    for rnd, at, order in con.execute(
+            "SELECT round, issued_at, rowid FROM distributions UNION ALL "
+            "SELECT round, MIN(as_of), 1e9 + MIN(id) FROM runs GROUP BY round UNION ALL "
+            "SELECT round, MIN(seen_at), 2e9 + MIN(id) FROM files WHERE round IS NOT NULL GROUP BY round"):
+        key = (at or "", order)
+        if rnd not in first or key < first[rnd]:
+            first[rnd] = key
+    if first:
+        con.execute("BEGIN IMMEDIATE")
+        if con.execute("SELECT 1 FROM rounds LIMIT 1").fetchone() is None:
+            con.executemany("INSERT INTO rounds(round, first_issued) VALUES (?,?)",
+                            [(r, k[0]) for r, k in sorted(first.items(), key=lambda kv: kv[1])])
+        con.execute("COMMIT")
+
+
+def ledger_identity(con) -> tuple[str, str]:
+    """(this ledger's identity, when it was made -- or first opened by a release that names ledgers)."""
+    meta = dict(con.execute("SELECT key, value FROM ledger_meta"))
+    return meta.get("id", ""), meta.get("created_at", "")
+
+
+def ensure_round(con, round_name: str, at: str) -> None:
+    """The round gets its place in the year the first time anything happens in it; never again."""
+    con.execute("INSERT OR IGNORE INTO rounds(round, first_issued) VALUES (?,?)", (round_name, at))
+
+
+def ordered_rounds(con) -> list[str]:
+    """Rounds in the order they first happened (their sequence), never reordered by a re-send."""
+    return [r[0] for r in con.execute("SELECT round FROM rounds ORDER BY seq")]
+
+
+def unit_dues(con, round_name: str) -> dict[str, dt.date]:
+    """The units of a round whose own cut-off differs from the round's (an extension, or an earlier one)."""
+    row = con.execute("SELECT due FROM distributions WHERE round=?", (round_name,)).fetchone()
+    base = row[0] if row else ""
+    return {u: dt.date.fromisoformat(d) for u, d in con.execute(
+        "SELECT unit, due FROM round_units WHERE round=? AND due<>'' AND due<>?", (round_name, base))}
+
+
 # ------------------------------------------------------------------------------ what was sent
 
+def start_distribution(con, round_name: str, folder, units: list[str], started: str) -> int:
+    """Written before the first workbook: a run that never reaches ``record_distribution`` is found by the next."""
+    return con.execute("INSERT INTO distribute_runs(round, folder, units, started_at) VALUES (?,?,?,?)",
+                       (round_name, str(folder), json.dumps(units, ensure_ascii=False), started)).lastrowid
+
+
+def broken_distribution(con, round_name: str, folder) -> str | None:
+    """The start time of an earlier distribute into this folder for this round that never finished."""
+    row = con.execute("SELECT started_at FROM distribute_runs WHERE round=? AND folder=? AND finished_at IS NULL "
+                      "ORDER BY id DESC LIMIT 1", (round_name, str(folder))).fetchone()
+    return row[0] if row else None
+
+
 def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fingerprint: str,
-                        template_version: str, units: dict, unassigned: dict[str, str]) -> None:
+                        template_version: str, units: dict, unassigned: dict[str, str], full: bool = True,
+                        run_id: int | None = None) -> None:
     """``units``: unit -> (category, contact, phone, file, [(task id, role, hash, row)]).  A partial run
-    (some units only) replaces those units' rows and keeps the others."""
-    con.execute("INSERT OR REPLACE INTO distributions VALUES (?,?,?,?,?,?)",
-                (round_name, issued, due.isoformat() if due else "", plan_id, fingerprint, template_version))
+    (some units only) replaces those units' rows and keeps the others.  The round keeps its place and first
+    issue time; a partial run's ``due`` is those units' own cut-off (an extension), a full run's the round's."""
+    due_text = due.isoformat() if due else ""
+    old = con.execute("SELECT due FROM distributions WHERE round=?", (round_name,)).fetchone()
+    if old is None:
+        con.execute("INSERT INTO distributions VALUES (?,?,?,?,?,?)",
+                    (round_name, issued, due_text, plan_id, fingerprint, template_version))
+    else:
+        con.execute("UPDATE distributions SET plan_id=?, fingerprint=?, template_version=? WHERE round=?",
+                    (plan_id, fingerprint, template_version, round_name))
+        if full and due_text:
+            con.execute("UPDATE distributions SET due=? WHERE round=?", (due_text, round_name))
+            con.execute("UPDATE round_units SET due=? WHERE round=?", (due_text, round_name))
+    ensure_round(con, round_name, issued)
+    round_due = due_text if old is None or (full and due_text) else old[0]
+    for unit in units:
+        prev = con.execute("SELECT due FROM round_units WHERE round=? AND unit=?", (round_name, unit)).fetchone()
+        con.execute("INSERT OR REPLACE INTO round_units VALUES (?,?,?,?)",
+                    (round_name, unit, issued, due_text or (prev[0] if prev else round_due)))
+    if run_id is not None:
+        con.execute("UPDATE distribute_runs SET finished_at=? WHERE id=?", (issued, run_id))
     for unit, (category, contact, phone, file, rows) in units.items():
         con.execute("DELETE FROM sent WHERE round=? AND unit=?", (round_name, unit))
         con.executemany("INSERT INTO sent VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -128,7 +223,8 @@ def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fi
 def recorded_round(con, round_name: str) -> tuple[str, str] | None:
     """(round, cut-off as recorded) of the distribution this round is collected against: its own, else the
     latest recorded; None when nothing was recorded."""
-    rows = con.execute("SELECT round, due FROM distributions ORDER BY issued_at, rowid").fetchall()
+    rows = con.execute("SELECT d.round, d.due FROM distributions d LEFT JOIN rounds r ON r.round=d.round "
+                       "ORDER BY r.seq, d.rowid").fetchall()
     return next((r for r in rows if r[0] == round_name), rows[-1] if rows else None)
 
 
@@ -152,16 +248,23 @@ def distribution(con, round_name: str) -> tuple[str, dict, dict] | None:
     return use, units, left
 
 
-def latest_answers(con, unit: str, before_round: str | None = None) -> tuple[str, dict] | None:
-    """The unit's latest accepted answers (round, task id -> entry), from rounds other than ``before_round``."""
-    row = con.execute("SELECT id, round FROM files WHERE unit=? AND accepted=1 AND round IS NOT ? "
-                      "ORDER BY id DESC LIMIT 1", (unit, before_round)).fetchone()
-    if not row:
+def latest_answers(con, unit: str, before_round: str | None = None,
+                   aliases=()) -> tuple[str, dict] | None:
+    """The unit's latest accepted answers (round, task id -> entry), from rounds other than ``before_round``,
+    newest round first (by the rounds' sequence), then newest saved.  ``aliases``: the unit's other names (a
+    renamed unit, or units merged into it): each task takes the newest answer any of them gave."""
+    names = list(dict.fromkeys([unit, *aliases]))
+    rows = con.execute(
+        f"SELECT f.id, f.round FROM files f LEFT JOIN rounds r ON r.round=f.round WHERE f.unit IN "
+        f"({','.join('?' * len(names))}) AND f.accepted=1 AND f.round IS NOT ? "
+        "ORDER BY r.seq DESC, COALESCE(f.saved_at, f.mtime) DESC, f.id DESC", (*names, before_round)).fetchall()
+    if not rows:
         return None
-    fid, rnd = row
-    entries = {r[0]: dict(zip(ENTRY_FIELDS, r[1:])) for r in con.execute(
-        f"SELECT task_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=?", (fid,))}
-    return rnd, entries
+    entries: dict = {}
+    for fid, _ in (rows if len(names) > 1 else rows[:1]):
+        for r in con.execute(f"SELECT task_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=?", (fid,)):
+            entries.setdefault(r[0], dict(zip(ENTRY_FIELDS, r[1:])))
+    return rows[0][1], entries
 
 
 FIELD, RECORD = "\x1f", "\x1e"       # ASCII unit and record separators: never in a typed task id
@@ -179,13 +282,33 @@ def unpack_tasks(packed) -> list[tuple[str, str]]:
     return [(tid, role) for tid, role in packed]
 
 
-def store_plan(con, plan, assignments: dict, unassigned: dict | None = None) -> None:
-    """The task list and who was asked for what, as collected against."""
+def store_plan(con, plan, assignments: dict, unassigned: dict | None = None, round_name: str | None = None,
+               aliases: dict | None = None) -> None:
+    """The task list and who was asked for what, as collected against -- as the current state and as the
+    round's own (a rebuilt round reads its own assignments and units, not today's).  ``aliases``: unit ->
+    its other names in the registry (a renamed unit's history follows it)."""
     payload = {"plan": plan.to_dict(),
                "assignments": {u: {"category": a.category, "contact": a.contact, "phone": a.phone,
                                    "tasks": pack_tasks((t.key, r) for t, r in a.tasks)} for u, a in assignments.items()},
-               "unassigned": unassigned or {}}
-    con.execute("INSERT OR REPLACE INTO plan(key, value) VALUES ('current', ?)", (json.dumps(payload, ensure_ascii=False),))
+               "unassigned": unassigned or {}, "aliases": aliases or {}}
+    text = json.dumps(payload, ensure_ascii=False)
+    con.execute("INSERT OR REPLACE INTO plan(key, value) VALUES ('current', ?)", (text,))
+    if round_name is not None:
+        con.execute("INSERT OR REPLACE INTO plan(key, value) VALUES (?, ?)", (ROUND_KEY + round_name, text))
+
+
+ROUND_KEY = "round:"
+
+
+def stored_plan(con, round_name: str | None = None, own_only: bool = False) -> str | None:
+    """The plan payload (JSON text) stored for the round, else (unless ``own_only``) the current one; None
+    when nothing was collected."""
+    row = None
+    if round_name is not None:
+        row = con.execute("SELECT value FROM plan WHERE key=?", (ROUND_KEY + round_name,)).fetchone()
+    if row is None and not own_only:
+        row = con.execute("SELECT value FROM plan WHERE key='current'").fetchone()
+    return row[0] if row else None
 
 
 def store_return(con, ret, round_name: str, seen_at: str) -> None:

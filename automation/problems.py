@@ -100,6 +100,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "FORMULA_IN_INPUT": ("warning", "{file} 的 {sheet}!{cell} 应填数值，实为公式，已按其计算结果读取"),
     "FIGURES_INCONSISTENT": ("error", "{file} 的年度报告数据不一致（{sheet}!{cell}）：{detail}"),
     "LATE": ("warning", "“{unit}”于 {time} 报送（{source}），晚于截止日期 {due}"),
+    # issue 25: rounds, the ledger as the year's record
+    "DISTRIBUTE_RESUMED": ("warning", "上次在 {time} 开始的下发没有完成（{file} 中只生成了部分工作簿，台账中没有下发记录），"
+                                      "本次已全部重新生成并记入台账"),
+    "LEDGER_REPLACED": ("error", "台账数据库 {file} 不是生成汇总表 {other} 的那一个（那一个建立于 {created}）：台账可能被删除或换成了"
+                                 "别的文件，继续汇总会把以前各轮的文件重新计入本轮。请把原来的台账数据库放回原处；"
+                                 "如确要从头建立全年的台账，先把汇总表 {other} 移走"),
     "NOT_RETURNED": ("warning", "“{unit}”未报送（联系人：{contact}，电话：{phone}）"),
     # report
     "SUMMARY_INVALID": ("error", "汇总表无法读取：{file}（{detail}）"),

@@ -12,12 +12,11 @@ import sys
 from collections.abc import Mapping
 
 from . import unitbook as L
-from .ledgerdb import ENTRY_FIELDS, latest_reminders, unpack_tasks
+from .ledgerdb import ENTRY_FIELDS, latest_reminders, ordered_rounds, stored_plan, unit_dues, unpack_tasks
 from .model import task_key
 from .problems import GongkaiError, Problem
+from .rules import UNASSIGNED, carry_forward, is_late, is_overdue, overall_status, pick_latest, unit_counts
 
-
-UNASSIGNED = "未分解"
 
 
 class FromLedger:
@@ -96,37 +95,56 @@ class Figures(FromLedger, Mapping):
         return len(self.file_of)
 
 
-def ordered_rounds(con) -> list[str]:
-    """Rounds in the order they happened: distributions by issue time, then rounds only files name."""
-    rounds = [r[0] for r in con.execute("SELECT round FROM distributions ORDER BY issued_at, rowid")]
-    for (r,) in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)"):
-        if r not in rounds:
-            rounds.append(r)
-    return rounds
+def _assignments(payload: dict, shared: dict) -> dict:
+    """The payload's assignments with each unit's (task id, role) pairs unpacked (one pair for all units)."""
+    out = {}
+    for u, a in payload["assignments"].items():
+        out[u] = {**a, "tasks": [shared.setdefault(pair, (sys.intern(pair[0]), sys.intern(pair[1])))
+                                 for pair in unpack_tasks(a["tasks"])]}
+    return out
+
+
+def resolve(state: dict, assignments: dict, aliases: dict, rank) -> dict:
+    """``state`` (file unit name -> record) seen as the round's units: a unit's record is the newest (by
+    ``rank``) of those under its name or its other names (a renamed unit, units merged into it); names no
+    unit of the round has keep their own record."""
+    out, used = {}, set()
+    for u in assignments:
+        names = [n for n in (u, *aliases.get(u, ())) if n in state]
+        if names:
+            used.update(names)
+            out[u] = max((state[n] for n in names), key=rank) if len(names) > 1 else state[names[0]]
+    if not used:
+        return state
+    out.update((n, v) for n, v in state.items() if n not in used and n not in out)
+    return out
 
 
 def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date | None, notes: list) -> dict:
     """The state of the year as of ``round_name``: each unit's latest accepted answers from this round
     or, when it did not send again, from the latest round it did (progress never drops because a unit
-    was silent); who sent in this round, on time or late; the trend over the rounds that happened."""
-    row = con.execute("SELECT value FROM plan WHERE key='current'").fetchone()
-    if row is None:
-        raise GongkaiError.of("BAD_ARGUMENT", detail="台账数据库中还没有任何汇总记录")
-    payload = json.loads(row[0])
-    plan = payload["plan"]
-    tasks = plan["tasks"]
-    assignments = payload["assignments"]
-    shared: dict = {}                         # one (task id, role) pair for all the units that have it (a city)
-    for a in assignments.values():
-        a["tasks"] = [shared.setdefault(pair, (sys.intern(pair[0]), sys.intern(pair[1])))
-                      for pair in unpack_tasks(a["tasks"])]
-    unassigned = payload.get("unassigned") or {}
+    was silent); who sent in this round, on time (by its own cut-off) or late; the trend over the rounds
+    that happened, each as it was (its own units and assignments)."""
     rounds = ordered_rounds(con)
+    for (r,) in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)"):
+        if r not in rounds:                   # a file's round no record names (should not happen)
+            rounds.append(r)
     if round_name is None:
         round_name = rounds[-1] if rounds else ""
+    payload_text = stored_plan(con, round_name)
+    if payload_text is None:
+        raise GongkaiError.of("BAD_ARGUMENT", detail="台账数据库中还没有任何汇总记录")
+    payload = json.loads(payload_text)
+    plan = payload["plan"]
+    tasks = plan["tasks"]
+    shared: dict = {}                         # one (task id, role) pair for all the units that have it (a city)
+    assignments = _assignments(payload, shared)
+    aliases = payload.get("aliases") or {}
+    unassigned = payload.get("unassigned") or {}
     upto = rounds[:rounds.index(round_name) + 1] if round_name in rounds else rounds
     on_time = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
     problems: list[Problem] = []
+    order_of = {r: i for i, r in enumerate(rounds)}
 
     def sent_in(rnd: str) -> tuple[dict, list]:
         """unit -> (file id, name, saved time, time source) of its latest accepted file in the round."""
@@ -136,21 +154,22 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         by_unit: dict[str, list] = {}
         for fid, name, unit, saved, source in files:
             by_unit.setdefault(unit, []).append((fid, name, saved, source))
-        extra = [Problem("TWO_RETURNS", params={"unit": unit, "files": "、".join(x[1] for x in lst), "used": lst[-1][1],
-                                                 "why": f"保存时间最新：{lst[-1][2].replace('T', ' ')}"})
-                 for unit, lst in by_unit.items() if len(lst) > 1]
-        return {u: lst[-1] for u, lst in by_unit.items()}, extra
+        chosen, extra = {}, []
+        for unit, lst in by_unit.items():
+            chosen[unit], why = pick_latest(lst)
+            if len(lst) > 1:
+                extra.append(Problem("TWO_RETURNS", params={"unit": unit, "files": "、".join(x[1] for x in lst),
+                                                             "used": chosen[unit][1], "why": why}))
+        return chosen, extra
 
     sent = {r: sent_in(r) for r in upto}                   # each round read once
     this_round, dup = sent[round_name] if round_name in sent else sent_in(round_name)
+    this_round = resolve(this_round, assignments, aliases, lambda v: (v[2], v[0]))
     problems += dup
-    states = []                                            # unit -> (file id, name, saved, source, round)
-    state: dict = {}
-    for r in upto:                                         # a unit's latest answers carry forward
-        state = {**state, **{u: (*v, r) for u, v in sent[r][0].items()}}
-        states.append(state)
+    states = carry_forward(upto, {r: sent[r][0] for r in upto})   # unit -> (file id, name, saved, source, round)
+    state = resolve(states[-1] if states else {}, assignments, aliases,
+                    lambda v: (order_of.get(v[4], -1), v[2], v[0]))
     older: list[Problem] = []
-    order_of = {r: i for i, r in enumerate(rounds)}
     for fid, rnd, code, file, sheet, cell, params in con.execute(
             "SELECT file_id, round, code, file, sheet, cell, params FROM problems ORDER BY id"):
         p = Problem(code, file, sheet, cell, json.loads(params), rnd or "")
@@ -173,13 +192,14 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of)
     returned_at = {u: v[2] for u, v in this_round.items()}
     time_source = {u: v[3] for u, v in this_round.items()}
+    dues = unit_dues(con, round_name)                      # units given another cut-off (an extension)
     late = []
-    if due:
-        for unit, saved in returned_at.items():
-            if unit in assignments and dt.datetime.fromisoformat(saved).date() > due and unit not in on_time:
-                late.append(unit)
-                problems.append(Problem("LATE", this_round[unit][1], params={
-                    "unit": unit, "time": saved.replace("T", " "), "due": due.isoformat(), "source": time_source[unit]}))
+    for unit, saved in returned_at.items():
+        own = dues.get(unit, due)
+        if unit in assignments and unit not in on_time and is_late(saved, own):
+            late.append(unit)
+            problems.append(Problem("LATE", this_round[unit][1], params={
+                "unit": unit, "time": saved.replace("T", " "), "due": own.isoformat(), "source": time_source[unit]}))
     missing = [u for u in assignments if u not in this_round]
     for u in missing:
         a = assignments[u]
@@ -200,20 +220,9 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         key = task_key(t)
         units = sorted(task_units.get(key, []), key=lambda ur: ({"lead": 0, "responsible": 1}.get(ur[1], 2), ur[0]))
         statuses = {u: status_of.get(u, {}).get(key) for u, _ in units}
-        owners = [u for u, r in units if r != "cooperate"] or [u for u, _ in units]
-        applicable = [u for u in owners if statuses.get(u) != L.NA]
-        if not units:
-            overall = UNASSIGNED
-        elif owners and all(statuses.get(u) == L.NA for u in owners):
-            overall = L.NA
-        elif applicable and all(statuses.get(u) == L.DONE for u in applicable):
-            overall = L.DONE
-        elif any(statuses.get(u) in (L.DONE, "推进中") for u in owners):
-            overall = "推进中"
-        else:
-            overall = "未启动"
+        overall = overall_status(units, statuses)
         deadline = dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None
-        overdue = bool(deadline and deadline < today and overall not in (L.DONE, L.NA, UNASSIGNED))
+        overdue = is_overdue(deadline, today, overall)
         task_rows.append({"task": t, "units": units, "statuses": statuses, "overall": overall, "overdue": overdue,
                           "unassigned": unassigned.get(key, "")})
     unit_rows = []
@@ -230,39 +239,39 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     for u, a in assignments.items():
         ids = [tid for tid, _ in a["tasks"]]
         mine = status_of.get(u, {})
-        st = [mine.get(tid) for tid in ids]
-        done = sum(1 for s in st if s == L.DONE)
-        na = sum(1 for s in st if s == L.NA)
-        overdue = sum(1 for tid, s in zip(ids, st) if deadlines.get(tid) and deadlines[tid] < today
-                      and s not in (L.DONE, L.NA))
-        base = len(ids) - na
-        unit_rows.append({"unit": u, "category": a["category"], "tasks": len(ids), "done": done,
-                          "in_progress": sum(1 for s in st if s == "推进中"), "na": na, "overdue": overdue,
-                          "rate": (done / base) if base else 1.0, "returned_at": returned_at.get(u),
+        counts = unit_counts([mine.get(tid) for tid in ids], [deadlines.get(tid) for tid in ids], today)
+        unit_rows.append({"unit": u, "category": a["category"], **counts, "returned_at": returned_at.get(u),
                           "time_source": time_source.get(u, ""), "data_round": data_round.get(u, ""),
                           "file": files_of.get(u), "late": u in late, "problems": problem_count.get(u, 0),
                           "contact": a["contact"], "phone": a["phone"],
                           "reminded": reminded.get(u, (0, ""))[0], "reminded_at": reminded.get(u, (0, ""))[1]})
-    # the trend over the rounds that happened: who reported in each, and the state as of each
+    # the trend over the rounds that happened, each round as it was: its own units and assignments
     trend = []
-    total = sum(len(a["tasks"]) for a in assignments.values())
-    done_in: dict[int, int] = {}                           # file id -> its unit's tasks marked done
+    done_in: dict[tuple, int] = {}                         # (round, file id) -> its unit's tasks marked done
 
-    def done_of(unit: str, fid: int) -> int:
-        if fid not in done_in:
-            ids = {tid for tid, _ in assignments[unit]["tasks"]}
-            answers = status_of[unit].items() if state.get(unit, (None,))[0] == fid else con.execute(
-                "SELECT task_id, status FROM entries WHERE file_id=?", (fid,))   # the latest file's are in hand
-            done_in[fid] = sum(1 for tid, st in answers if st == L.DONE and tid in ids)
-        return done_in[fid]
+    def done_of(unit: str, fid: int, mine: dict, key) -> int:
+        if (key, fid) not in done_in:
+            ids = {tid for tid, _ in mine[unit]["tasks"]}
+            answers = status_of[unit].items() if state.get(unit, (None,))[0] == fid and unit in status_of \
+                else con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,))
+            done_in[(key, fid)] = sum(1 for tid, st in answers if st == L.DONE and tid in ids)
+        return done_in[(key, fid)]
 
     for rnd, at_round in zip(upto, states):
-        reported = [u for u in sent[rnd][0] if u in assignments]
+        own = stored_plan(con, rnd, own_only=True) if rnd != round_name else None
+        if own is None or own == payload_text:
+            mine, names, key = assignments, aliases, ""
+        else:
+            own = json.loads(own)
+            mine, names, key = _assignments(own, shared), own.get("aliases") or {}, rnd
+        reported = [u for u in resolve(sent[rnd][0], mine, names, lambda v: (v[2], v[0])) if u in mine]
         if not reported:
             continue
-        done = sum(done_of(u, v[0]) for u, v in at_round.items() if u in assignments)
+        at_round = resolve(at_round, mine, names, lambda v: (order_of.get(v[4], -1), v[2], v[0]))
+        total = sum(len(a["tasks"]) for a in mine.values())
+        done = sum(done_of(u, v[0], mine, key) for u, v in at_round.items() if u in mine)
         trend.append({"round": rnd or "（未命名）", "returned": len(reported),
-                      "share": len(reported) / len(assignments) if assignments else 0,
+                      "share": len(reported) / len(mine) if mine else 0,
                       "rate": done / total if total else 0})
     order = {p: i for i, p in enumerate(["error", "warning", "info"])}
     for p in problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,9 @@ def write_summary(summary: dict, output) -> Path:
         wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_urls": False})
         deferred: dict = {}
+        if summary.get("ledger"):            # the ledger this summary was made from (issue 25)
+            wb.set_custom_property(LEDGER_PROPERTY, summary["ledger"][0])
+            wb.set_custom_property(LEDGER_CREATED_PROPERTY, summary["ledger"][1] or "—")
         _write(wb, summary, deferred)
         wb.close()
         for source in ("entries", "figures"):     # reopened by whichever process reads through them next
@@ -69,6 +73,27 @@ def write_summary(summary: dict, output) -> Path:
                 summary[source].close()
         fill_big_sheets(str(tmp), deferred)
     return out
+
+
+LEDGER_PROPERTY, LEDGER_CREATED_PROPERTY = "gk_ledger", "gk_ledger_created"
+
+
+def summary_ledger(path) -> tuple[str, str] | None:
+    """(identity, made) of the ledger the summary at ``path`` was made from; None for a summary that does
+    not say (made before summaries named their ledger, or not by this tool)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("docProps/custom.xml").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return None
+    found = {}
+    for name in (LEDGER_PROPERTY, LEDGER_CREATED_PROPERTY):
+        m = re.search(rf'name="{name}"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', xml)
+        if m:
+            found[name] = m.group(1)
+    if LEDGER_PROPERTY not in found:
+        return None
+    return found[LEDGER_PROPERTY], found.get(LEDGER_CREATED_PROPERTY, "")
 
 
 def _head(ws, titles: list[str], fmt) -> None:
