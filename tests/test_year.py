@@ -1,0 +1,367 @@
+"""A real year (issue 25): rounds keep their order and their own cut-offs, re-sends and extensions touch only
+their units, a rebuilt round reads as it did, renamed units keep their history, the ledger is the year's
+record (replaced ledgers, two runs at once, an interrupted distribute, a moved folder)."""
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from automation import collect as C
+from automation import distribute as D
+from automation import ledgerdb
+from automation.cli import main
+from automation.demo import fill_return
+from automation.ledgerdb import ordered_rounds
+from automation.resources import SAMPLE_REGISTRY, workbook_template
+from automation.tasklist import write_task_list
+from conftest import reviewed_sample_plan
+
+R1, R2 = "第1轮", "第2轮"
+R1_SAVED = dt.datetime(2021, 7, 8, 10, 0)
+R2_SAVED = dt.datetime(2021, 12, 20, 10, 0)
+R1_UNITS = ["区财政局", "孟庄镇", "齐村镇", "区民政局", "区教育和体育局", "区司法局", "税郭镇", "光明路街道", "区卫生健康局"]
+
+
+class Year:
+    """A year folder driven through the command line."""
+
+    def __init__(self, root: Path, plan=None):
+        self.root = root
+        self.tasks = write_task_list(plan or reviewed_sample_plan(), root / "任务清单.xlsx")
+        self.registry = Path(shutil.copy(workbook_template(SAMPLE_REGISTRY), root / "单位名录.xlsx"))
+        self.back = root / "回收"
+        self.back.mkdir()
+        (root / "汇总").mkdir()
+        self.summary = root / "汇总" / "汇总.xlsx"
+        self.ledger = root / "台账.sqlite"
+
+    def sent(self, rnd: str) -> Path:
+        return self.root / "下发" / rnd
+
+    def cli(self, *args) -> int:
+        return main([str(a) for a in args])
+
+    def distribute(self, rnd: str, due: str, *extra) -> int:
+        return self.cli("distribute", self.tasks, "-o", self.sent(rnd), "--registry", self.registry, "--due", due,
+                        "--round", rnd, *extra)
+
+    def collect(self, rnd: str, *extra) -> int:
+        return self.cli("collect", self.back, "--tasks", self.tasks, "-o", self.summary, "--registry", self.registry,
+                        "--round", rnd, "--force", *extra)
+
+    def workbook(self, rnd: str, unit: str) -> Path:
+        return self.sent(rnd) / f"{unit}_2021政务公开任务台账.xlsx"
+
+    def answer(self, rnd: str, unit: str, saved: dt.datetime, share: float = 1.0, name: str | None = None) -> Path:
+        dst = self.back / rnd / (name or f"{unit}.xlsx")
+        dst.parent.mkdir(exist_ok=True)
+        return fill_return(self.workbook(rnd, unit), dst, share_done=share, seed=len(unit), mtime=saved)
+
+    def api_collect(self, rnd: str, **kw):
+        return C.collect(self.back, self.tasks, self.summary, ledger=self.ledger, round_name=rnd,
+                         registry_path=self.registry, force=True, as_of=kw.pop("as_of", dt.datetime(2021, 12, 28)), **kw)
+
+    def rebuild(self, rnd: str, out: Path | None = None):
+        return C.rebuild(self.ledger, out or self.root / f"重建_{rnd}.xlsx", round_name=rnd,
+                         as_of=dt.datetime(2021, 12, 28), force=True)
+
+    def db(self):
+        return sqlite3.connect(self.ledger)
+
+
+def picture(result) -> dict:
+    """What a summary says, without the time it was made."""
+    s = result.summary
+    return {"headline": s["headline"], "trend": s["trend"],
+            "tasks": [(r["task"]["id"], r["overall"], r["overdue"], sorted(r["statuses"].items())) for r in s["task_rows"]],
+            "units": [(u["unit"], u["tasks"], u["done"], u["na"], u["late"], u["data_round"]) for u in s["unit_rows"]],
+            "problems": sorted((p.code, p.file, str(sorted(p.params.items()))) for p in s["problems"])}
+
+
+@pytest.fixture
+def year(tmp_path):
+    return Year(tmp_path / "2021年政务公开")
+
+
+def two_rounds(y: Year):
+    """R1 to everyone, 9 units answer; R2 to everyone, 3 answer again."""
+    assert y.distribute(R1, "2021-07-10") == 0
+    for u in R1_UNITS:
+        y.answer(R1, u, R1_SAVED)
+    r1 = y.api_collect(R1, as_of=dt.datetime(2021, 7, 15))
+    assert y.distribute(R2, "2021-12-25") == 0
+    for u in R1_UNITS[:3]:
+        y.answer(R2, u, R2_SAVED, share=0.5)
+    r2 = y.api_collect(R2)
+    return r1, r2
+
+
+def test_a_resend_of_round_one_after_round_two_changes_nothing_of_round_two(year, capsys):
+    r1, r2 = two_rounds(year)
+    with year.db() as con:
+        issued = dict(con.execute("SELECT round, issued_at FROM distributions"))
+        unit_issued = dict(con.execute("SELECT unit, issued_at FROM round_units WHERE round=?", (R1,)))
+    assert [t["round"] for t in r2.summary["trend"]] == [R1, R2]
+    assert year.distribute(R1, "2021-07-10", "--units", "区财政局", "--force") == 0
+    with year.db() as con:
+        assert ordered_rounds(con) == [R1, R2]
+        assert dict(con.execute("SELECT round, issued_at FROM distributions")) == issued
+        now = dict(con.execute("SELECT unit, issued_at FROM round_units WHERE round=?", (R1,)))
+    assert {u: t for u, t in now.items() if u != "区财政局"} == {u: t for u, t in unit_issued.items() if u != "区财政局"}
+    assert now["区财政局"] >= unit_issued["区财政局"]
+    again = year.api_collect(R2)
+    assert again.unchanged and again.headline == r2.headline           # nothing of round 2 changed
+    assert picture(year.rebuild(R2)) == picture(r2)
+    assert r2.summary["headline"]["done"] > 0
+    # the summary workbook shows the trend in order
+    ws = openpyxl.load_workbook(again.output, read_only=True)["总览"]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c in (R1, R2)]
+    assert cells[-2:] == [R1, R2]
+
+
+def test_an_extension_for_one_unit_moves_only_its_cut_off(year):
+    assert year.distribute(R1, "2021-07-10") == 0
+    assert year.distribute(R1, "2021-07-31", "--units", "区财政局", "--force") == 0
+    year.answer(R1, "区财政局", dt.datetime(2021, 7, 15, 9))          # within its extension
+    year.answer(R1, "区民政局", dt.datetime(2021, 7, 15, 9))          # late: its cut-off stayed 07-10
+    year.answer(R1, "孟庄镇", dt.datetime(2021, 7, 10, 23, 59))        # on the due day itself: on time
+    year.answer(R1, "齐村镇", dt.datetime(2021, 7, 11, 0, 0))          # the day after: late
+    r = year.api_collect(R1)
+    late = {p.params["unit"]: p.params["due"] for p in r.problems if p.code == "LATE"}
+    assert late == {"区民政局": "2021-07-10", "齐村镇": "2021-07-10"}
+    assert r.summary["due"] == dt.date(2021, 7, 10)
+    with year.db() as con:
+        assert con.execute("SELECT due FROM distributions WHERE round=?", (R1,)).fetchone()[0] == "2021-07-10"
+
+
+def test_rebuilding_round_one_reads_its_own_assignments_after_a_reassignment(year):
+    assert year.distribute(R1, "2021-07-10") == 0
+    for u in R1_UNITS:
+        year.answer(R1, u, R1_SAVED)
+    r1 = year.api_collect(R1, as_of=dt.datetime(2021, 7, 15))
+    plan = reviewed_sample_plan()
+    moved = next(t for t in plan.tasks if not t.actual_units and [u.name for u in t.units] == ["区财政局"])
+    moved.units = [replace(u, name="区民政局") for u in moved.units]
+    write_task_list(plan, year.tasks)
+    assert year.distribute(R2, "2021-12-25") == 0
+    r2 = year.api_collect(R2)
+    row = next(r for r in r2.summary["task_rows"] if r["task"]["id"] == moved.id)
+    assert [u for u, _ in row["units"]] == ["区民政局"]
+    rebuilt = C.rebuild(year.ledger, year.root / "重建.xlsx", round_name=R1, as_of=dt.datetime(2021, 7, 15))
+    assert picture(rebuilt) == picture(r1)
+    row = next(r for r in rebuilt.summary["task_rows"] if r["task"]["id"] == moved.id)
+    assert [u for u, _ in row["units"]] == ["区财政局"] and row["overall"] == "已完成"
+
+
+def test_an_abolished_unit_never_rewrites_round_ones_trend(year):
+    r1, _ = two_rounds(year)
+    assert r1.summary["trend"][0]["returned"] == 9
+    # round 3 goes to every unit but 孟庄镇 (abolished)
+    others = [u for u in r1.summary["assignments"] if u != "孟庄镇"]
+    assert year.distribute("第3轮", "2022-01-10", "--units", *others) == 0
+    r3 = year.api_collect("第3轮")
+    assert "孟庄镇" not in {u["unit"] for u in r3.summary["unit_rows"]}
+    assert r3.summary["trend"][0] == r1.summary["trend"][0]          # 9 of 37, as round 1 said
+
+
+def test_a_renamed_unit_keeps_its_history_prefill_and_trend(year):
+    r1, _ = two_rounds(year)
+    wb = openpyxl.load_workbook(year.registry)
+    ws = wb.active
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "区财政局")
+    row[0].value, row[1].value = "区财政事务中心", "、".join(filter(None, ["区财政局", row[1].value]))
+    wb.save(year.registry)
+    assert year.distribute("第3轮", "2022-01-10") == 0
+    book = openpyxl.load_workbook(year.workbook("第3轮", "区财政事务中心"))
+    from automation import unitbook as L
+    meta = L.read_meta_openpyxl(book)
+    statuses = [book[L.LEDGER_SHEET][f"{meta.columns['status']}{t.row}"].value for t in meta.tasks]
+    assert statuses and all(statuses)                                   # pre-filled from its R2 answers
+    r3 = year.api_collect("第3轮")
+    unit = {u["unit"]: u for u in r3.summary["unit_rows"]}
+    assert "区财政局" not in unit
+    r2_unit = {u["unit"]: u for u in _r2_units(year)}
+    assert unit["区财政事务中心"]["done"] == r2_unit["区财政局"]["done"] > 0
+    assert unit["区财政事务中心"]["data_round"] == R2
+    assert r3.summary["trend"][:2] == year.rebuild(R2).summary["trend"]
+    assert r3.summary["trend"][0] == r1.summary["trend"][0]
+
+
+def _r2_units(year):
+    return year.rebuild(R2).summary["unit_rows"]
+
+
+def test_identical_round_one_file_sent_again_for_round_two_counts(year):
+    assert year.distribute(R1, "2021-07-10") == 0
+    kept = year.answer(R1, "区财政局", R1_SAVED, name="区财政局.xlsx")
+    year.answer(R1, "孟庄镇", R1_SAVED, name="孟庄镇.xlsx")
+    year.api_collect(R1, as_of=dt.datetime(2021, 7, 15))
+    assert year.distribute(R2, "2021-12-25") == 0
+    data = kept.read_bytes()
+    kept.write_bytes(data)                                   # the unit sent the same file again
+    later = dt.datetime(2021, 12, 20).timestamp()
+    os.utime(kept, (later, later))
+    r2 = year.api_collect(R2)
+    assert "区财政局" in {u for u, v in r2.summary["unit_rows"] and
+                        {x["unit"]: x for x in r2.summary["unit_rows"]}.items() if v["returned_at"]}
+    same = [p for p in r2.problems if p.code == "SAME_AS_EARLIER"]
+    assert [p.file for p in same] == [str(Path(R1) / "区财政局.xlsx")] and "已计入本轮" in same[0].message
+    assert {p.params["unit"] for p in r2.problems if p.code == "NOT_RETURNED"} >= {"孟庄镇"}   # lying there: R1's
+
+
+def test_a_deleted_or_replaced_ledger_is_named_not_recounted(year, capsys):
+    two_rounds(year)
+    year.ledger.unlink()
+    capsys.readouterr()
+    assert year.collect(R2) == 2
+    err = capsys.readouterr().err
+    assert "不是生成汇总表 汇总.xlsx 的那一个" in err and str(year.ledger) in err
+    assert sqlite3.connect(year.ledger).execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+    other = Year(year.root.parent / "另一个")
+    assert other.distribute(R1, "2021-07-10") == 0
+    shutil.copy(other.ledger, year.ledger)                   # another year's ledger put in its place
+    assert year.collect(R2) == 2 and "不是生成汇总表" in capsys.readouterr().err
+
+
+def test_a_second_collect_waits_for_the_first_and_finds_nothing_new(year, monkeypatch):
+    assert year.distribute(R1, "2021-07-10") == 0
+    for u in R1_UNITS:
+        year.answer(R1, u, R1_SAVED)
+    inside, release, waiting = threading.Event(), threading.Event(), threading.Event()
+    first_thread = {}
+    real = C.transaction
+
+    def watched(con, path):
+        if threading.current_thread() is not first_thread.get("t"):
+            waiting.set()                                     # the second run asks for the ledger
+        return real(con, path)
+
+    monkeypatch.setattr(C, "transaction", watched)
+
+    def progress(i, n, name):
+        inside.set()
+        release.wait(60)
+
+    results = {}
+
+    def first():
+        results["first"] = year.api_collect(R1, progress=progress, as_of=dt.datetime(2021, 7, 15))
+
+    t = threading.Thread(target=first)
+    first_thread["t"] = t
+    t.start()
+    assert inside.wait(60)
+    t2 = threading.Thread(target=lambda: results.setdefault("second", year.api_collect(R1, as_of=dt.datetime(2021, 7, 15))))
+    t2.start()
+    assert waiting.wait(60)
+    release.set()
+    t.join(120)
+    t2.join(120)
+    assert results["first"].new_files == 9 and results["second"].new_files == 0
+    assert results["second"].headline == results["first"].headline
+    with year.db() as con:
+        assert con.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM files").fetchone() == (9, 9)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_run_that_holds_the_ledger_too_long_is_named(year, monkeypatch, capsys):
+    assert year.distribute(R1, "2021-07-10") == 0
+    year.answer(R1, "区财政局", R1_SAVED)
+    monkeypatch.setattr(ledgerdb, "BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(year.ledger, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        capsys.readouterr()
+        assert year.collect(R1) == 2
+        assert "另一个汇总正在使用台账数据库" in capsys.readouterr().err
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert year.collect(R1) in (0, 1)
+
+
+def test_an_interrupted_distribute_is_completed_by_the_rerun(year, monkeypatch, capsys):
+    real = D.Job.write
+    made = []
+
+    def dies(self, unit):
+        if len(made) == 9:
+            raise KeyboardInterrupt
+        made.append(unit)
+        return real(self, unit)
+
+    monkeypatch.setattr(D.Job, "write", dies)
+    assert year.distribute(R1, "2021-07-10") != 0
+    assert len(list(year.sent(R1).glob("*.xlsx"))) == 9
+    with year.db() as con:
+        assert con.execute("SELECT COUNT(*) FROM distributions").fetchone()[0] == 0
+    monkeypatch.setattr(D.Job, "write", real)
+    capsys.readouterr()
+    assert year.distribute(R1, "2021-07-10") == 0                # no "输出文件已存在"
+    out = capsys.readouterr().out
+    assert "没有完成" in out and "已全部重新生成" in out
+    assert len(list(year.sent(R1).glob("*.xlsx"))) == 38         # 37 workbooks and the listing
+    with year.db() as con:
+        assert con.execute("SELECT COUNT(DISTINCT unit) FROM sent WHERE round=?", (R1,)).fetchone()[0] == 37
+    assert year.distribute(R1, "2021-07-10") == 2                # finished now: an existing output is refused
+
+
+def _edit_summary(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    wb["总览"]["A1"] = "办公室改过"
+    wb.save(path)
+
+
+def test_a_hand_edited_summary_is_kept_after_the_folder_moved_and_on_rebuild(year):
+    assert year.distribute(R1, "2021-07-10") == 0
+    year.answer(R1, "区财政局", R1_SAVED)
+    assert year.collect(R1) in (0, 1)
+    _edit_summary(year.summary)
+    moved = Year.__new__(Year)
+    moved.__dict__.update(year.__dict__)
+    new_root = year.root.parent / "新电脑" / "2021年政务公开"
+    new_root.parent.mkdir()
+    shutil.move(year.root, new_root)
+    for k in ("root", "tasks", "registry", "back", "summary", "ledger"):
+        setattr(moved, k, new_root / Path(getattr(year, k)).relative_to(year.root))
+    # the copy keeps content but not the time (another PC)
+    os.utime(moved.summary, (dt.datetime(2022, 1, 1).timestamp(),) * 2)
+    moved.answer(R1, "孟庄镇", R1_SAVED)
+    assert moved.collect(R1) in (0, 1)
+    kept = list(moved.summary.parent.glob("汇总_手工修改_*.xlsx"))
+    assert len(kept) == 1 and openpyxl.load_workbook(kept[0])["总览"]["A1"].value == "办公室改过"
+    # a summary only copied (not edited) is not kept aside
+    os.utime(moved.summary, (dt.datetime(2022, 1, 2).timestamp(),) * 2)
+    moved.answer(R1, "齐村镇", R1_SAVED)
+    assert moved.collect(R1) in (0, 1)
+    assert len(list(moved.summary.parent.glob("汇总_手工修改_*.xlsx"))) == 1
+    # rebuild --force: the edit is kept too
+    for p in moved.summary.parent.glob("汇总_手工修改_*.xlsx"):
+        p.unlink()
+    _edit_summary(moved.summary)
+    assert moved.cli("collect", "--rebuild", "--ledger", moved.ledger, "-o", moved.summary, "--force") in (0, 1)
+    assert len(list(moved.summary.parent.glob("汇总_手工修改_*.xlsx"))) == 1
+
+
+def test_a_ledger_of_the_previous_release_keeps_its_round_order(year):
+    """The previous release kept no round sequence and replaced a round's issue time when it was re-sent:
+    such a ledger (made here by taking the new records away) is numbered by each round's earliest trace."""
+    r1, r2 = two_rounds(year)
+    con = sqlite3.connect(year.ledger, isolation_level=None)
+    con.executescript("DROP TABLE rounds; DROP TABLE round_units; DROP TABLE distribute_runs; DROP TABLE ledger_meta;"
+                      "DELETE FROM plan WHERE key LIKE 'round:%'; ALTER TABLE summaries DROP COLUMN sha256;")
+    # round 1 re-sent to one unit by the previous release: its issue time replaced, after round 2's
+    con.execute("UPDATE distributions SET issued_at='2099-01-01T00:00:00' WHERE round=?", (R1,))
+    con.close()
+    year.summary.unlink()                  # the previous release's summary did not name its ledger
+    r2_again = year.api_collect(R2)
+    with year.db() as con:
+        assert ordered_rounds(con) == [R1, R2]
+    assert picture(r2_again)["trend"] == picture(r2)["trend"]
+    assert r2_again.summary["headline"]["done"] == r2.summary["headline"]["done"] > 0
