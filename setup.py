@@ -38,7 +38,7 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "oletools>=0.60"],
+        "test": ["pytest>=7", "oletools>=0.60", "hypothesis>=6.80"],
     },
     entry_points={"console_scripts": ["gongkai=automation.cli:main"]},
 )

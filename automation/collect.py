@@ -121,7 +121,7 @@ def _aliases(registry, assignments: dict) -> dict[str, list[str]]:
     out = {}
     for u in assignments:
         info = registry.info(u)
-        names = [a for a in (info.aliases if info else []) if a != u]
+        names = [a for a in ([info.name, *info.aliases] if info else []) if a != u]
         if names:
             out[u] = names
     return out

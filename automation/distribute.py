@@ -383,7 +383,7 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         if not tpl.exists():
             raise GongkaiError.of("FILE_NOT_FOUND", tpl)
         record_keys(tasks_path, plan)      # a task sent out keeps its key in the task list from now on
-        aliases = {u: [a for a in registry.info(u).aliases if a != u] for u in chosen
+        aliases = {u: [a for a in [registry.info(u).name, *registry.info(u).aliases] if a != u] for u in chosen
                    if registry is not None and registry.info(u) is not None}
         previous = {u: latest_answers(con, u, before_round=round_name or "", aliases=aliases.get(u, ()))
                     for u in chosen} if carry_forward else {}
