@@ -187,13 +187,18 @@ def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes:
     files = con.execute("SELECT COUNT(*), MAX(id) FROM files").fetchone()
     files = [*files, *con.execute("SELECT COUNT(*), MAX(id) FROM reminders").fetchone()]    # 单位进度 shows 催报
     on_time = [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (round_name,))]
+    # what was sent this round, to whom and by when (a re-send or one unit's extension changes the summary)
+    sent = [list(con.execute("SELECT due, plan_id FROM distributions WHERE round=?", (round_name,)).fetchall()),
+            list(con.execute("SELECT COUNT(*), MAX(rowid) FROM sent WHERE round=?", (round_name,)).fetchone()),
+            [list(r) for r in con.execute("SELECT unit, issued_at, due FROM round_units WHERE round=? ORDER BY unit",
+                                          (round_name,))]]
     stats = []
     for p in inputs:
         if p:
             st = Path(p).stat()
             stats.append([str(p), st.st_size, st.st_mtime_ns])
     return json.dumps([list(files), on_time, round_name, due.isoformat() if due else as_of.date().isoformat(),
-                       stats, [p.to_dict() for p in notes]], ensure_ascii=False, default=str)
+                       stats, [p.to_dict() for p in notes], sent], ensure_ascii=False, default=str)
 
 
 def _summary_row(con, key: str, output):

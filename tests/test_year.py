@@ -135,6 +135,11 @@ def test_an_extension_for_one_unit_moves_only_its_cut_off(year):
     r = year.api_collect(R1)
     late = {p.params["unit"]: p.params["due"] for p in r.problems if p.code == "LATE"}
     assert late == {"区民政局": "2021-07-10", "齐村镇": "2021-07-10"}
+    # an extension given after the collect: the next collect (nothing new in the folder) says it
+    assert year.distribute(R1, "2021-07-20", "--units", "齐村镇", "--force") == 0
+    again = year.api_collect(R1)
+    assert not again.unchanged
+    assert {p.params["unit"] for p in again.problems if p.code == "LATE"} == {"区民政局"}
     assert r.summary["due"] == dt.date(2021, 7, 10)
     with year.db() as con:
         assert con.execute("SELECT due FROM distributions WHERE round=?", (R1,)).fetchone()[0] == "2021-07-10"
