@@ -9,7 +9,6 @@ import datetime as dt
 from .unitbook import DONE, NA
 
 IN_PROGRESS, NOT_STARTED, UNASSIGNED = "推进中", "未启动", "未分解"
-ROLE_ORDER = {"lead": 0, "responsible": 1}
 
 
 def overall_status(units: list[tuple[str, str]], statuses: dict) -> str:
