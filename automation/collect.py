@@ -26,7 +26,7 @@ from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
 from .returned import Context, Return, file_digest, read_return
-from .standing import build_summary
+from .standing import YearState, build_summary
 from .summarybook import summary_ledger, write_summary
 from .tables import guard_output
 from .tasklist import read_task_list
@@ -111,7 +111,7 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
             summary, out = _summarize(con, ledger_path, output, ctx.round or None, as_of, ctx.due, notes, state)
     finally:
         con.close()
-    return CollectResult(out, ledger_path, new, Headline(**summary["headline"]), summary, summary["problems"])
+    return CollectResult(out, ledger_path, new, Headline(**summary.headline), summary, summary.problems)
 
 
 def _aliases(registry, assignments: dict) -> dict[str, list[str]]:
@@ -127,14 +127,15 @@ def _aliases(registry, assignments: dict) -> dict[str, list[str]]:
     return out
 
 
-def _summarize(con, ledger_path: Path, output, round_name, as_of, due, notes: list, state: str) -> tuple[dict, Path]:
+def _summarize(con, ledger_path: Path, output, round_name, as_of, due, notes: list,
+               state: str) -> tuple[YearState, Path]:
     """Build and write the summary (a hand-edited one kept aside first) and remember what it was made from."""
     key = _summary_key(output, ledger_path)
     kept = _keep_edited(con, key, output, as_of)
     if kept:
         notes.append(Problem("SUMMARY_EDITED_KEPT", kept.name))
     summary = build_summary(con, round_name, as_of=as_of, due=due, notes=notes)
-    summary["ledger"] = ledger_identity(con)
+    summary.ledger = ledger_identity(con)
     out = _write(summary, output)
     _remember(con, key, out, state, summary)
     return summary, out
@@ -164,14 +165,14 @@ def _summary_key(output, ledger_path: Path) -> str:
         return str(out)
 
 
-def _write(summary: dict, output) -> Path:
+def _write(summary: YearState, output) -> Path:
     """Write the summary workbook, then let go of the ledger connections it read through (they reopen if
     the caller looks at the answers or figures afterwards)."""
     try:
         return write_summary(summary, output)
     finally:
-        summary["entries"].close()
-        summary["figures"].close()
+        summary.entries.close()
+        summary.figures.close()
 
 
 def _recorded_due(con, round_name: str) -> dt.date | None:
@@ -244,9 +245,9 @@ def _summary_digest(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _remember(con, key: str, out: Path, state: str, summary: dict) -> None:
+def _remember(con, key: str, out: Path, state: str, summary: YearState) -> None:
     st = out.stat()
-    result = json.dumps({"headline": summary["headline"], "problems": [asdict(p) for p in summary["problems"]]},
+    result = json.dumps({"headline": summary.headline, "problems": [asdict(p) for p in summary.problems]},
                         ensure_ascii=False, default=str)
     con.execute("DELETE FROM summaries WHERE output=?", (str(out.resolve()),))
     con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?,?)",
@@ -346,4 +347,4 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
             summary, out = _summarize(con, p, output, round_name, as_of, due, [], "rebuild")
     finally:
         con.close()
-    return CollectResult(out, p, 0, Headline(**summary["headline"]), summary, summary["problems"])
+    return CollectResult(out, p, 0, Headline(**summary.headline), summary, summary.problems)

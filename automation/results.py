@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from .model import Plan
 from .problems import Problem
@@ -75,7 +76,7 @@ class CollectResult:
     ledger: Path | None
     new_files: int
     headline: Headline
-    summary: dict
+    summary: Any                     # standing.YearState (an empty dict when unchanged)
     problems: list[Problem] = field(default_factory=list)
     unchanged: bool = False         # nothing new: the summary already written stands, untouched
 

@@ -1,6 +1,6 @@
 """The state of the year from the ledger: per task, per unit, per round, with the problems to show.
 
-``build_summary(con, round, as_of, due, notes) -> dict`` is what the summary workbook and the collect
+``build_summary(con, round, as_of, due, notes) -> YearState`` is what the summary workbook and the collect
 result are made of.
 """
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import sqlite3
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from . import unitbook as L
 from .ledgerdb import ENTRY_FIELDS, latest_reminders, ordered_rounds, stored_plan, unit_dues, unpack_tasks
@@ -120,7 +121,42 @@ def resolve(state: dict, assignments: dict, aliases: dict, rank) -> dict:
     return out
 
 
-def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date | None, notes: list) -> dict:
+@dataclass
+class YearState:
+    """The state of the year as of one round: what the summary workbook and the collect result are made of.
+    Read as attributes (``state.unit_rows``) or, as the summary writer has, by key (``state["unit_rows"]``)."""
+    plan: dict                       # the task list as collected against (Plan.to_dict())
+    round: str                       # the round this is the state as of
+    as_of: dt.datetime
+    due: dt.date | None              # the round's cut-off (units with their own: ``dues``)
+    headline: dict                   # results.Headline's fields
+    task_rows: list[dict]            # per task: task, units [(unit, role)], statuses, overall, overdue, unassigned
+    unit_rows: list[dict]            # per unit: the 单位进度 columns (summarybook.UNIT_COLUMN_KEYS); ``data_round``
+    #                                  names the round its answers and figures come from (carried forward)
+    entries: Entries                 # (unit, task id) -> the unit's latest answer, read from the ledger
+    figures: Figures                 # unit -> its latest figures, read from the ledger
+    missing: list[str]               # units that did not return in this round
+    problems: list[Problem]          # this round's, errors first
+    history: list[Problem]           # earlier rounds' problems, newest round first
+    trend: list[dict]                # per round up to this one, each as it was: round, returned, share, rate
+    assignments: dict                # unit -> category, contact, phone, tasks [(task id, role)]
+    dues: dict = field(default_factory=dict)     # unit -> its own cut-off (an extension)
+    ledger: tuple[str, str] | None = None        # (identity, made) of the ledger it was built from
+
+    def __getitem__(self, key: str):
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value) -> None:
+        setattr(self, key, value)
+
+    def get(self, key: str, default=None):
+        return getattr(self, key, default)
+
+
+def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date | None, notes: list) -> YearState:
     """The state of the year as of ``round_name``: each unit's latest accepted answers from this round
     or, when it did not send again, from the latest round it did (progress never drops because a unit
     was silent); who sent in this round, on time (by its own cut-off) or late; the trend over the rounds
@@ -285,7 +321,6 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
                 "in_progress": sum(1 for r in task_rows if r["overall"] == "推进中"),
                 "not_started": sum(1 for r in task_rows if r["overall"] == "未启动"),
                 "overdue": sum(1 for r in task_rows if r["overdue"])}
-    return {"plan": plan, "round": round_name, "as_of": as_of, "due": due, "headline": headline,
-            "task_rows": task_rows, "unit_rows": unit_rows, "entries": entries, "figures": figures,
-            "missing": missing, "problems": problems, "history": history, "trend": trend,
-            "assignments": assignments}
+    return YearState(plan=plan, round=round_name, as_of=as_of, due=due, headline=headline, task_rows=task_rows,
+                     unit_rows=unit_rows, entries=entries, figures=figures, missing=missing, problems=problems,
+                     history=history, trend=trend, assignments=assignments, dues=dues)

@@ -35,6 +35,11 @@ TASK_FIXED = ["任务编号", "任务内容", "一级标题", "报告栏目", "�
 TASK_WIDTHS = [10, 40, 14, 10, 10, 8, 5, 14]
 UNIT_COLUMNS = ["单位", "类别", "任务数", "已完成", "推进中", "未启动", "不适用", "逾期未完成", "完成率", "报送时间", "逾期报送",
                 "问题数", "报送文件", "联系人", "联系电话", "数据轮次", "报送时间依据", "催报次数", "最近催报时间"]
+# 单位进度's columns by the key of the state's unit row each one shows (standing.YearState.unit_rows; issue 25)
+UNIT_COLUMN_KEYS = dict(zip(["unit", "category", "tasks", "done", "in_progress", "not_started", "na", "overdue", "rate",
+                             "returned_at", "late", "problems", "file", "contact", "phone", "data_round", "time_source",
+                             "reminded", "reminded_at"],
+                            UNIT_COLUMNS, strict=True))
 DETAIL_COLUMNS = ["任务编号", "一级标题", "任务（摘要）", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
 FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]

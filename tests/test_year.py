@@ -370,3 +370,21 @@ def test_a_ledger_of_the_previous_release_keeps_its_round_order(year):
         assert ordered_rounds(con) == [R1, R2]
     assert picture(r2_again)["trend"] == picture(r2)["trend"]
     assert r2_again.summary["headline"]["done"] == r2.summary["headline"]["done"] > 0
+
+
+def test_the_state_is_typed_and_the_unit_sheet_columns_are_its_keys(year):
+    from automation.standing import YearState
+    from automation.summarybook import UNITS, UNIT_COLUMN_KEYS
+
+    r1, r2 = two_rounds(year)
+    state = r2.summary
+    assert isinstance(state, YearState) and state.round == R2 and state["trend"] is state.trend
+    rows = openpyxl.load_workbook(r2.output, read_only=True)[UNITS].iter_rows(values_only=True)
+    head = next(rows)
+    by_unit = {r[0]: dict(zip(head, r)) for r in rows if r[0] and r[0] != "合计"}
+    for u in state.unit_rows:
+        u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
+        shown = by_unit[u["unit"]]
+        for key in ("unit", "tasks", "done", "in_progress", "not_started", "na", "data_round", "problems"):
+            assert (shown[UNIT_COLUMN_KEYS[key]] if shown[UNIT_COLUMN_KEYS[key]] is not None else "") == u[key], key
+    assert {u["unit"]: u["data_round"] for u in state.unit_rows}["区民政局"] == R1    # carried from round 1
