@@ -136,7 +136,7 @@ class Prototype:
             f'=IF(COUNTA({idr})-COUNTA({str_})>0,"尚有 "&(COUNTA({idr})-COUNTA({str_}))&" 项未填写完成状态；","完成状态已全部填写；")'
             f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))&" 项已完成但未填写落实情况；","")'
             f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))&" 项已完成但未填写完成时间；","")'
-            f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据有不一致，请核对。","")')
+            f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据"&MID(\'{check_sheet}\'!{check_ref},3,99)&"。","")')
         # validations with input messages on the editable columns
         def rng(key):
             return f"{columns[key]}{r0}:{columns[key]}{last}"

@@ -82,6 +82,29 @@ def _spans(n: int) -> list[tuple[int, int]]:
     return [(2, 4)]
 
 
+def self_check_formula(wb, spec, unbalanced: str) -> str:
+    """The figures sheet's overall check, as collect judges it: a sheet left wholly blank is 未填写 (not
+    reported), a row left wholly blank is named (type 0 where there is nothing), text in a number cell is
+    not a figure, and only then the balance.  Plain COUNTA/COUNT, which Excel, WPS and LibreOffice share."""
+    from automation import unitbook as L
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    figs, _ = L.figure_layout(wb, spec)
+    rows = []
+    for _, keys in spec.input_rows():
+        refs = [figs[k] for k in keys]
+        at = [coordinate_to_tuple(r) for r in refs]
+        in_line = all(r == at[0][0] and c == at[0][1] + i for i, (r, c) in enumerate(at))
+        rows.append(f"{refs[0]}:{refs[-1]}" if in_line and len(refs) > 1 else ",".join(refs))
+    every = ",".join(rows)
+    blank_rows = "+".join(f"(COUNTA({r})=0)" for r in rows)
+    return (f'=IF(COUNTA({every})=0,"✗ 未填写（没有发生的事项请填 0）",'
+            f'IF({blank_rows}>0,"✗ 有 "&({blank_rows})&" 行未填写（没有发生的请填 0）",'
+            f'IF(COUNTA({every})>COUNT({every}),"✗ 有 "&(COUNTA({every})-COUNT({every}))&" 格不是数字",'
+            f'IF({unbalanced},"✗ 有不一致，请核对","✓ 数据一致"))))')
+
+
 def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -89,6 +112,7 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl.workbook.defined_name import DefinedName
 
     from automation import unitbook as L
+    from openpyxl.formatting.rule import FormulaRule
     from openpyxl.worksheet.pagebreak import Break
 
     from automation.tables import print_setup, save_workbook
@@ -397,8 +421,9 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     f["L4"] = "全部校验"
     f["L4"].font = Font(name="黑体", size=10)
     x = f["M4"]
-    x.value = "=IF(COUNTIF(" + ",".join(f'{a}' for a in []) + f'D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0,"✗ 有不一致，请核对","✓ 数据一致")'
-    x.font = Font(name="黑体", size=10, color="C00000")
+    x.value = self_check_formula(wb, spec, f'COUNTIF(D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0')
+    x.font = Font(name="黑体", size=10, color="C00000")          # red unless all is well (green, below)
+    f.conditional_formatting.add("M4", FormulaRule(formula=['LEFT($M$4,1)="✓"'], font=Font(color="00803C")))
     name("GK_CHECK_ALL", L.FIGURE_SHEET, "$M$4")
     # validations: whole numbers >= 0, the fee in 万元 and 元 as decimals >= 0
     from openpyxl.worksheet.datavalidation import DataValidation
