@@ -450,10 +450,13 @@ def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | Non
     ws.append(["序号", "单位名称", "类别", "文件名", "任务数", "牵头任务数", "联系人", "联系电话", "报送截止"])
     for i, (unit, a) in enumerate(sorted(assignments.items(), key=lambda kv: _cat_order(kv[1].category)), 1):
         ws.append([i, unit, a.category, names[unit], len(a.tasks), a.lead_count, a.contact, a.phone, due])
+    if not any(a.lead_count for a in assignments.values()):     # a plan naming no 牵头 unit: no column of zeros
+        ws.column_dimensions["F"].hidden = True
     style_header(ws, [6, 28, 8, 46, 8, 10, 10, 16, 12])
     for r in range(2, ws.max_row + 1):
         ws.cell(r, 9).number_format = "yyyy-mm-dd"
     ws.oddHeader.center.text = f"{plan.title} 任务台账下发清单"
+    ws.page_margins.top, ws.page_margins.header = 0.9, 0.3       # the page header above the table, not on it
     if unassigned:
         us = wb.create_sheet("未分解任务")
         us.append(["任务编号", "任务内容", "未能确定的单位名称", "说明"])

@@ -100,7 +100,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "FORMULA_IN_INPUT": ("warning", "{file} 的 {sheet}!{cell} 应填数值，实为公式，已按其计算结果读取"),
     "FIGURES_INCONSISTENT": ("error", "{file} 的年度报告数据不一致（{sheet}!{cell}）：{detail}"),
     "LATE": ("warning", "“{unit}”于 {time} 报送（{source}），晚于截止日期 {due}"),
-    "NOT_RETURNED": ("warning", "“{unit}”未报送（联系人：{contact}，电话：{phone}）"),
+    "NOT_RETURNED": ("warning", "“{unit}”未报送{contacts}"),
+    # issue 27 (what people see)
+    "CONTACTS_MISSING": ("info", "单位名录中没有 {count} 个未报送单位（{units}）的联系人和电话；催报前可在单位名录.xlsx 的"
+                                 "“联系人”“联系电话”列补填，下次汇总时列出"),
     # report
     "SUMMARY_INVALID": ("error", "汇总表无法读取：{file}（{detail}）"),
     "REPORT_FIGURES_UNUSABLE": ("error", "“{unit}”的年度报告数据{status}（见汇总表“问题清单”中该单位的问题），不生成报告；"

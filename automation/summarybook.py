@@ -217,9 +217,12 @@ def _write(wb, s: dict, deferred: dict) -> None:
     category_of = {u["unit"]: u["category"] or "其他" for u in s["unit_rows"]}
     categories = list(dict.fromkeys(category_of.values()))[:20] if not matrix else []
     extra = units if matrix else BREAKDOWN + [f"{c}（已完成/应完成）" for c in categories]
-    widths = _columns(ws, TASK_WIDTHS + ([7] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories)))
+    no_lead = not any(role == "lead" for row in s["task_rows"] for _, role in row["units"]) and \
+        not any(row.get("unassigned") for row in s["task_rows"])       # a plan naming no 牵头 unit: column hidden
+    all_widths = TASK_WIDTHS + ([7] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories))
+    widths = _columns(ws, all_widths, hidden=(TASK_FIXED.index("牵头单位"),) if no_lead else ())
     xlsxwriter_print_setup(ws, widths, repeat_cols=2)
-    _head_height(ws, fixed + extra, widths)
+    _head_height(ws, fixed + extra, all_widths)
     ws.freeze_panes(1, 2)
     fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"], "num": F["num"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})

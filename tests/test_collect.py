@@ -1011,3 +1011,30 @@ def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
     one, many = SB.read_summary(tmp / "一页.xlsx"), SB.read_summary(paged)
     assert {u: d.entries for u, d in many.units.items()} == {u: d.entries for u, d in one.units.items()}
     assert sum(len(d.entries) for d in many.units.values()) == whole["落实情况明细"].max_row - 1
+
+
+def test_missing_contacts_said_once(tmp_path):
+    """Units not returned are listed with the contacts the registry has; when it has none, the summary says so
+    once instead of "（联系人：—，电话：—）" on every line."""
+    from conftest import reviewed_sample_plan
+
+    reg = tmp_path / "单位名录.xlsx"
+    wb = openpyxl.load_workbook(REG)
+    ws = wb.worksheets[0]
+    head = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "区财政局")
+    row[head.index("联系人")].value, row[head.index("联系电话")].value = "张三", "0632-3083075"
+    wb.save(reg)
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
+    distribute(tasks, tmp_path / "下发", registry_path=reg, due=DUE, round_name="第1轮")
+    (tmp_path / "回收").mkdir()
+    r = C.collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due=DUE,
+                  round_name="第1轮", registry_path=reg, as_of=AS_OF, force=True)
+    messages = {p.params["unit"]: p.message for p in find(r, "NOT_RETURNED")}
+    assert len(messages) == 37
+    assert messages["区财政局"] == "“区财政局”未报送（联系人：张三，电话：0632-3083075）"
+    assert messages["孟庄镇"] == "“孟庄镇”未报送"
+    once = find(r, "CONTACTS_MISSING")
+    assert len(once) == 1 and once[0].params["count"] == 36
+    text = [c.value for row in openpyxl.load_workbook(r.output)["问题清单"].iter_rows() for c in row]
+    assert not any("—" in str(v) for v in text if v)

@@ -362,3 +362,21 @@ def test_workbooks_made_on_every_core_are_the_ones_made_in_one(tmp_path, monkeyp
         with zipfile.ZipFile(path) as a, zipfile.ZipFile(pool.files[unit]) as b:
             for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"):
                 assert a.read(part) == b.read(part), (unit, part)
+
+
+def test_listing_hides_a_lead_column_of_zeros_and_keeps_its_header_off_the_table(issued, tmp_path):
+    result, out, plan = issued
+    ws = openpyxl.load_workbook(result.listing)["下发清单"]
+    head = [c.value for c in ws[1]]
+    lead = openpyxl.utils.get_column_letter(head.index("牵头任务数") + 1)
+    assert ws.column_dimensions[lead].hidden                # the sample plan names no 牵头 unit
+    assert ws.oddHeader.center.text and ws.page_margins.top - ws.page_margins.header >= 0.5
+    # a plan naming a 牵头 unit shows the column
+    plan = reviewed_sample_plan()
+    plan.tasks[3].units[0].role = "lead"             # 区发改局 leads 2021-01-04
+    (tmp_path / "lead").mkdir()
+    tasks = write_task_list(plan, tmp_path / "lead" / "任务清单.xlsx")
+    res = distribute(tasks, tmp_path / "lead" / "下发", registry_path=REG, due="2021-07-10", round_name="第1轮")
+    ws = openpyxl.load_workbook(res.listing)["下发清单"]
+    assert not ws.column_dimensions[lead].hidden
+    assert sum(r[head.index("牵头任务数")].value for r in ws.iter_rows(min_row=2)) == 1
