@@ -286,7 +286,7 @@ class Prototype:
             values.update(carried_values(answer))
         variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
         height = _row_height([(values.get(k), self.widths[self.columns[k]])
-                              for k in ("text", "section", "others", "detail")])
+                              for k in ("text", "section", "others", "detail", "evidence", "issues", "next")])
         cells = [cell_xml(f"{letter}{r}", variant.get(letter, "0"), values.get(key)) for key, letter in self._order]
         return f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>', meta_row
 

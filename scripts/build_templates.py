@@ -210,10 +210,9 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
         if col.key == "progress":
             s.number_format = "0%"
         name(col.name, L.LEDGER_SHEET, f"${letter}$1")
-    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[1].height = 42          # 本单位职责, 实际完成数量 on three lines in their narrow columns
     ws.freeze_panes = "C2"
-    # 17 columns do not fit one A4 width at a readable size: printed at 85 % across pages, 序号 to 任务内容
-    # repeated on each page so every page says which task a row is
+    # the 17 columns print one landscape page wide at 8 pt, text wrapped (not in strips across pages)
     print_setup(ws, [c.width for c in L.COLUMNS], landscape=True, title_rows="1:1", title_cols="A:D")
 
     # -- 年度报告数据: tables 二, 三, 四 as in the national format
@@ -221,12 +220,12 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
 
     spec = spec or R.SPEC_2021
     f = wb.create_sheet(L.FIGURE_SHEET)
-    # 9 pt text printed one page wide stays at 8 pt or more only below ~168 width units (FIGURE_PRINT_UNITS)
-    widths = {"A": 12, "B": 11, "C": 24}
+    # 9 pt text printed one page wide stays at 8 pt or more only up to PAGE_UNITS / (8/9) = 150 width units
+    widths = {"A": 10, "B": 10, "C": 24}
     for i in range(4, 16):
-        widths[get_column_letter(i)] = 9
-    widths["K"] = 8           # table 四 needs K..O as value columns too: "结果维持" on two lines, not in 2 chars
-    widths["L"] = 8
+        widths[get_column_letter(i)] = 7.5
+    widths["K"] = 7           # table 四 needs K..O as value columns too: "结果维持" on two lines, not in 2 chars
+    widths["L"] = 7
     widths["M"] = 18
     for k, w in widths.items():
         f.column_dimensions[k].width = w
