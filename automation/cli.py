@@ -308,7 +308,9 @@ class ChineseParser(argparse.ArgumentParser):
                 "source": "文件", "tasks": "任务清单", "summary": "汇总表", "registry": "单位名录", "year": "年度",
                 "due": "日期", "round": "轮次", "template": "模板", "units": "单位", "unit": "单位", "on_time": "单位",
                 "cover": "单位", "password": "密码", "contact": "联系人", "ledger": "台账数据库", "rules": "规则文件",
-                "organ": "机关名称", "settings": "报告设置", "previous": "上年汇总表"}
+                "organ": "机关名称", "settings": "报告设置", "previous": "上年汇总表", "new_due": "日期",
+                "today": "日期", "office": "落款单位", "soon_days": "天数", "returns": "文件夹",
+                "previous_folder": "上年文件夹", "last_report": "上年报告"}
 
     def add_argument(self, *names, **kwargs):
         if "metavar" not in kwargs and "choices" not in kwargs and kwargs.get("action") in (None, "store", "append"):

@@ -23,8 +23,8 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-@pytest.mark.parametrize("name", [None, "plan", "registry", "distribute", "collect", "report", "init", "console",
-                                  "run", "panel", "demo"])
+@pytest.mark.parametrize("name", [None, "plan", "registry", "distribute", "collect", "report", "remind", "bulletin",
+                                  "init", "console", "run", "panel", "demo"])
 def test_every_help_is_chinese_and_aligned(name, capsys):
     text = help_of(name, capsys)
     assert text.startswith("用法：gongkai") and "选项：" in text and "显示本帮助并退出" in text
@@ -38,12 +38,13 @@ def test_every_help_is_chinese_and_aligned(name, capsys):
         if m:
             starts.add(columns(line[:line.index(m.group(2), len(m.group(1)))]))
     assert len(starts) <= 1, (name, starts)
-    assert "WORKSPACE" not in text and "OUTPUT" not in text
+    assert not re.findall(r"\b[A-Z][A-Z_]{2,}\b(?! 格式)", text.split("\n\n", 1)[0])    # no WORKSPACE, NEW_DUE … in usage
 
 
 def test_subcommand_list_covers_every_command(capsys):
     text = help_of(None, capsys)
-    for name in ("plan", "registry", "distribute", "collect", "report", "init", "console", "run", "panel", "demo"):
+    for name in ("plan", "registry", "distribute", "collect", "report", "remind", "bulletin", "init", "console", "run",
+                 "panel", "demo"):
         assert re.search(rf"^    {name}\b", text, re.M), name
 
 
