@@ -265,7 +265,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws = wb.add_worksheet(UNITS)
     cols = UNIT_COLUMNS
     # one page wide at 8 pt or more: numbers in narrow columns, their headers on two lines
-    widths = _columns(ws, [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 9, 5, 16])
+    widths = _columns(ws, [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 8, 5, 16])
     xlsxwriter_print_setup(ws, widths, repeat_cols=1)
     _head_height(ws, cols, widths)
     counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
