@@ -313,6 +313,9 @@ class ChineseParser(argparse.ArgumentParser):
                 "previous_folder": "上年文件夹", "last_report": "上年报告"}
 
     def add_argument(self, *names, **kwargs):
+        given = kwargs.get("metavar")
+        if isinstance(given, str) and given.isupper() and given.lower() in self.METAVARS:     # metavar="UNIT"
+            kwargs["metavar"] = self.METAVARS[given.lower()]
         if "metavar" not in kwargs and "choices" not in kwargs and kwargs.get("action") in (None, "store", "append"):
             dest = kwargs.get("dest") or next((n.lstrip("-") for n in names if n.startswith("--")), names[0])
             if dest.replace("-", "_") in self.METAVARS:
