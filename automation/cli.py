@@ -5,7 +5,9 @@ import argparse
 import datetime as dt
 import importlib.util
 import os
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -275,8 +277,79 @@ def _progress(label: str):
     return update
 
 
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """argparse in the terminal's words: 用法/位置参数/选项 and its own error messages in Chinese (argparse
+    translates only through gettext catalogues, which Python does not ship for Chinese).  Subcommand parsers
+    are made of the same class."""
+    HEADINGS = {"positional arguments:": "位置参数：", "options:": "选项：", "optional arguments:": "选项："}
+    ERRORS = [(r"the following arguments are required: (.+)", r"缺少必需的参数：\1"),
+              (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+              (r"argument (.+?): invalid choice: '?(.*?)'? \(choose from (.+)\)", r"参数 \1：“\2”不是可选的值（可选：\3）"),
+              (r"argument (.+?): invalid (int|float) value: '(.*)'", r"参数 \1：“\3”不是数字"),
+              (r"argument (.+?): expected one argument", r"参数 \1 后面需要一个值"),
+              (r"argument (.+?): expected at least one argument", r"参数 \1 后面至少需要一个值"),
+              (r"argument (.+?): not allowed with argument (.+)", r"参数 \1 不能与 \2 同时使用"),
+              (r"argument (.+?): ignored explicit argument '(.*)'", r"参数 \1 不接受值“\2”")]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    # what a value is, in the usage line and the option list (instead of WORKSPACE, OUTPUT …)
+    METAVARS = {"workspace": "文件夹", "folder": "文件夹", "output": "路径", "json": "路径", "plan": "工作要点",
+                "source": "文件", "tasks": "任务清单", "summary": "汇总表", "registry": "单位名录", "year": "年度",
+                "due": "日期", "round": "轮次", "template": "模板", "units": "单位", "unit": "单位", "on_time": "单位",
+                "cover": "单位", "password": "密码", "contact": "联系人", "ledger": "台账数据库", "rules": "规则文件",
+                "organ": "机关名称", "settings": "报告设置", "previous": "上年汇总表", "new_due": "日期",
+                "today": "日期", "office": "落款单位", "soon_days": "天数", "returns": "文件夹",
+                "previous_folder": "上年文件夹", "last_report": "上年报告"}
+
+    def add_argument(self, *names, **kwargs):
+        given = kwargs.get("metavar")
+        if isinstance(given, str) and given.isupper() and given.lower() in self.METAVARS:     # metavar="UNIT"
+            kwargs["metavar"] = self.METAVARS[given.lower()]
+        if "metavar" not in kwargs and "choices" not in kwargs and kwargs.get("action") in (None, "store", "append"):
+            dest = kwargs.get("dest") or next((n.lstrip("-") for n in names if n.startswith("--")), names[0])
+            if dest.replace("-", "_") in self.METAVARS:
+                kwargs["metavar"] = self.METAVARS[dest.replace("-", "_")]
+        return super().add_argument(*names, **kwargs)
+
+    def format_help(self) -> str:
+        return "\n".join(_aligned(self.HEADINGS.get(line, line)) for line in super().format_help().split("\n"))
+
+    def error(self, message: str):
+        for pattern, chinese in self.ERRORS:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, chinese, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USER, f"{self.prog}：错误：{message}\n运行 {self.prog} -h 查看说明。\n")
+
+
+def _aligned(line: str) -> str:
+    """An option line whose name holds Chinese (two columns a character, one to argparse): the help text moved
+    back to argparse's column, or to the next line when the name reaches it."""
+    m = re.match(r"^(  \S.*?)( {2,})(\S.*)$", line)
+    if not m:
+        return line
+    wide = sum(1 for ch in m.group(1) if unicodedata.east_asian_width(ch) in "WF")
+    if not wide:
+        return line
+    if len(m.group(2)) - wide >= 2:
+        return m.group(1) + " " * (len(m.group(2)) - wide) + m.group(3)
+    return m.group(1) + "\n" + " " * (len(m.group(1)) + len(m.group(2))) + m.group(3)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gongkai", description="政务公开工作要点：任务台账下发、回收汇总、年度报告生成。")
+    p = ChineseParser(prog="gongkai", description="政务公开工作要点：任务台账下发、回收汇总、年度报告生成。")
     sub = p.add_subparsers(dest="command", metavar="命令")
 
     sp = sub.add_parser("plan", help="解析工作要点，生成任务清单（.xlsx）",

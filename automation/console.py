@@ -19,6 +19,7 @@ PANEL_MODULE = "GongkaiPanel"
 ENTRY = "automation.xlwings_entry"
 BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
 SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
+GUIDE_WIDTH = 78
 SETTINGS_ROWS = [("机关名称", "XX区人民政府"), ("地址", ""), ("邮编", ""), ("联系电话", ""), ("电子邮箱", ""),
                  ("网站", ""), ("网址", ""), ("成文日期", ""), ("汇总范围", ""), ("人大代表建议和政协提案", ""),
                  ("其他需要报告的事项", ""), ("上年度问题整改情况", ""), ("接受年中数据的单位", "")]
@@ -192,8 +193,9 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
 
     guide = wb.add_worksheet("使用说明")
     guide.set_vba_name("Sheet2")
-    guide.set_column("A:A", 96)
-    xlsxwriter_print_setup(guide, [96], landscape=False, title_row=False)
+    # one wrapped column narrower than a portrait page (a wider one printed at 100 %, cut at both sides)
+    guide.set_column("A:A", GUIDE_WIDTH)
+    xlsxwriter_print_setup(guide, [GUIDE_WIDTH], landscape=False, title_row=False)
     lines = [
         ("h2", "一、每年的工作顺序"),
         ("text", "1. 把本年度《政务公开工作要点》（Word、PDF 或文本）放进本文件夹下的“工作要点”文件夹；通知和附件可以都放进去。"),
@@ -214,7 +216,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     ]
     for i, (kind, text) in enumerate(lines):
         guide.write_string(i, 0, text, f[kind])
-        guide.set_row(i, 24 if kind == "h2" else row_height_for([(text, 96)], 15.0))
+        guide.set_row(i, 24 if kind == "h2" else row_height_for([(text, GUIDE_WIDTH)], 15.0))
 
     settings = wb.add_worksheet("报告设置")
     settings.set_vba_name("Sheet3")

@@ -21,7 +21,7 @@ from .resources import sample_plan
 from .results import DemoResult
 from .steps import STEP
 from .tasklist import ACTUAL, TASK_SHEET
-from .workspace import Workspace, init_workspace
+from .workspace import SCRIPT_SUFFIX, Workspace, init_workspace
 
 DUE = dt.date(2021, 7, 10)
 DUE2 = dt.date(2021, 12, 25)
@@ -197,7 +197,8 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
             raise GongkaiError(r.problem)
         return p.get(STEP[action].status_name)
 
-    steps = {"年度工作文件夹": f"{out.resolve()}（控制台：{ws.console.name}；WPS 用户可双击其中的 .cmd 文件）"}
+    scripts = "WPS 用户可双击其中的 .cmd 文件" if SCRIPT_SUFFIX == ".cmd" else "也可双击其中的“政务公开工作台”，或在终端运行 .sh 文件"
+    steps = {"年度工作文件夹": f"{out.resolve()}（控制台：{ws.console.name}；{scripts}）"}
     steps["解析工作要点"] = f"{step('plan')} → {ws.tasks}"
     # the clerk's review: names no registry unit stands for get the units that really do the task
     map_names(ws.tasks, SAMPLE_ACTUAL_UNITS)

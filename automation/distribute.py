@@ -137,7 +137,7 @@ class Prototype:
             f'=IF(COUNTA({idr})-COUNTA({str_})>0,"尚有 "&(COUNTA({idr})-COUNTA({str_}))&" 项未填写完成状态；","完成状态已全部填写；")'
             f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))&" 项已完成但未填写落实情况；","")'
             f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))&" 项已完成但未填写完成时间；","")'
-            f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据有不一致，请核对。","")')
+            f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据"&MID(\'{check_sheet}\'!{check_ref},3,99)&"。","")')
         # validations with input messages on the editable columns
         def rng(key):
             return f"{columns[key]}{r0}:{columns[key]}{last}"
@@ -287,7 +287,7 @@ class Prototype:
             values.update(carried_values(answer))
         variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]
         height = _row_height([(values.get(k), self.widths[self.columns[k]])
-                              for k in ("text", "section", "others", "detail")])
+                              for k in ("text", "section", "others", "detail", "evidence", "issues", "next")])
         cells = [cell_xml(f"{letter}{r}", variant.get(letter, "0"), values.get(key)) for key, letter in self._order]
         return f'<row r="{r}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>', meta_row
 
@@ -463,10 +463,13 @@ def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | Non
     ws.append(["序号", "单位名称", "类别", "文件名", "任务数", "牵头任务数", "联系人", "联系电话", "报送截止"])
     for i, (unit, a) in enumerate(sorted(assignments.items(), key=lambda kv: _cat_order(kv[1].category)), 1):
         ws.append([i, unit, a.category, names[unit], len(a.tasks), a.lead_count, a.contact, a.phone, due])
+    if not any(a.lead_count for a in assignments.values()):     # a plan naming no 牵头 unit: no column of zeros
+        ws.column_dimensions["F"].hidden = True
     style_header(ws, [6, 28, 8, 46, 8, 10, 10, 16, 12])
     for r in range(2, ws.max_row + 1):
         ws.cell(r, 9).number_format = "yyyy-mm-dd"
     ws.oddHeader.center.text = f"{plan.title} 任务台账下发清单"
+    ws.page_margins.top, ws.page_margins.header = 0.9, 0.3       # the page header above the table, not on it
     if unassigned:
         us = wb.create_sheet("未分解任务")
         us.append(["任务编号", "任务内容", "未能确定的单位名称", "说明"])

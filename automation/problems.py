@@ -106,7 +106,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "LEDGER_REPLACED": ("error", "台账数据库 {file} 不是生成汇总表 {other} 的那一个（那一个建立于 {created}）：台账可能被删除或换成了"
                                  "别的文件，继续汇总会把以前各轮的文件重新计入本轮。请把原来的台账数据库放回原处；"
                                  "如确要从头建立全年的台账，先把汇总表 {other} 移走"),
-    "NOT_RETURNED": ("warning", "“{unit}”未报送（联系人：{contact}，电话：{phone}）"),
+    "NOT_RETURNED": ("warning", "“{unit}”未报送{contacts}"),
+    # issue 27 (what people see)
+    "CONTACTS_MISSING": ("info", "单位名录中没有 {count} 个未报送单位（{units}）的联系人和电话；催报前可在单位名录.xlsx 的"
+                                 "“联系人”“联系电话”列补填，下次汇总时列出"),
     # report
     "SUMMARY_INVALID": ("error", "汇总表无法读取：{file}（{detail}）"),
     "REPORT_FIGURES_UNUSABLE": ("error", "“{unit}”的年度报告数据{status}（见汇总表“问题清单”中该单位的问题），不生成报告；"

@@ -237,10 +237,15 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
             problems.append(Problem("LATE", this_round[unit][1], params={
                 "unit": unit, "time": saved.replace("T", " "), "due": own.isoformat(), "source": time_source[unit]}))
     missing = [u for u in assignments if u not in this_round]
+    no_contact = [u for u in missing if not (assignments[u]["contact"] or assignments[u]["phone"])]
     for u in missing:
         a = assignments[u]
-        problems.append(Problem("NOT_RETURNED", params={"unit": u, "contact": a["contact"] or "—",
-                                                        "phone": a["phone"] or "—"}))
+        known = "，".join(f"{k}：{v}" for k, v in (("联系人", a["contact"]), ("电话", a["phone"])) if v)
+        problems.append(Problem("NOT_RETURNED", params={"unit": u, "contact": a["contact"], "phone": a["phone"],
+                                                        "contacts": f"（{known}）" if known else ""}))
+    if no_contact:                 # said once, not as "联系人：—，电话：—" on every unit's line
+        problems.append(Problem("CONTACTS_MISSING", params={
+            "count": len(no_contact), "units": "、".join(no_contact[:3]) + ("等" if len(no_contact) > 3 else "")}))
     problems += notes
     if not con.execute("SELECT 1 FROM distributions LIMIT 1").fetchone():
         problems.append(Problem("NO_DISTRIBUTION_RECORD"))

@@ -141,8 +141,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
 
     # ---- 总览: the metrics, each with how it is counted, the trend and the per-unit chart
     ws = wb.add_worksheet(OVERVIEW)
-    widths = _columns(ws, [22, 14, 64, 12])
-    xlsxwriter_print_setup(ws, widths, title_row=False)
+    widths = _columns(ws, OVERVIEW_WIDTHS)
     ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
     info = [(INFO_TITLE, plan.get("title", "")), (INFO_YEAR, str(plan.get("year") or "")),
             (INFO_ROUND, s["round"] or "（未命名）"), (INFO_AS_OF, s["as_of"].strftime("%Y-%m-%d %H:%M")),
@@ -185,8 +184,13 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 0, k, F["head"])
         ws.write_number(r, 1, v, F["pct"] if k == "单位任务完成率" else F["num"])
         ws.write_string(r, 2, how, F["text"])
-        ws.set_row(r, row_height_for([(how, 64)], 13.5))
-    r += 2
+        ws.set_row(r, row_height_for([(how, OVERVIEW_WIDTHS[2])], 13.5))
+    r = _meeting_lists(ws, F, s, r + 2, cutoff)
+    # the page printed for a meeting: the figures, the units behind, the overdue tasks (the trend, the full
+    # ranking and the charts below are for the screen; 单位进度 prints the ranking)
+    xlsxwriter_print_setup(ws, widths, landscape=False, title_row=False, pages_high=1)
+    ws.print_area(0, 0, r - 1, len(OVERVIEW_WIDTHS) - 1)
+    r += 1
     ws.write_string(r, 0, "各轮调度趋势", F["label"])
     r += 1
     trend_first = r + 1
@@ -247,9 +251,13 @@ def _write(wb, s: dict, deferred: dict) -> None:
     category_of = {u["unit"]: u["category"] or "其他" for u in s["unit_rows"]}
     categories = list(dict.fromkeys(category_of.values()))[:20] if not matrix else []
     extra = units if matrix else BREAKDOWN + [f"{c}（已完成/应完成）" for c in categories]
-    widths = _columns(ws, TASK_WIDTHS + ([7] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories)))
+    no_lead = not any(role == "lead" for row in s["task_rows"] for _, role in row["units"]) and \
+        not any(row.get("unassigned") for row in s["task_rows"])       # a plan naming no 牵头 unit: column hidden
+    # a unit's column as narrow as its status (已完成) so that a county's 30-40 units print in two or three strips
+    all_widths = TASK_WIDTHS + ([6] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories))
+    widths = _columns(ws, all_widths, hidden=(TASK_FIXED.index("牵头单位"),) if no_lead else ())
     xlsxwriter_print_setup(ws, widths, repeat_cols=2)
-    _head_height(ws, fixed + extra, widths)
+    _head_height(ws, fixed + extra, all_widths)
     ws.freeze_panes(1, 2)
     fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"], "num": F["num"]}
     fmts.update({st: F[st] for st in STATUS_COLORS})
@@ -286,7 +294,8 @@ def _write(wb, s: dict, deferred: dict) -> None:
     # ---- 单位进度 (sortable for the 通报 ranking), a row per unit: a city's thousands made as the sheet is written
     ws = wb.add_worksheet(UNITS)
     cols = UNIT_COLUMNS
-    widths = _columns(ws, [20, 6, 6, 6, 6, 6, 6, 7, 7, 15, 6, 6, 24, 8, 13, 14, 12, 6, 15])
+    # one page wide at 8 pt or more: numbers in narrow columns, their headers on two lines
+    widths = _columns(ws, [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 8, 5, 16])
     xlsxwriter_print_setup(ws, widths, repeat_cols=1)
     _head_height(ws, cols, widths)
     counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
@@ -354,7 +363,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, 5, a["phone"] or "", F["text"])
 
     # ---- 落实情况明细 (ready to quote in the report); beyond a sheet's rows it goes on in 落实情况明细（2）…
-    widths = [10, 10, 26, 13, 5, 7, 10, 6, 6, 34, 14, 15, 15]
+    widths = [10, 8, 22, 12, 5, 7, 10, 6, 6, 34, 12, 13, 13]       # one page wide at 8 pt or more
     entries = s["entries"]
     count = sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, task_key(row["task"])) in entries)
 
@@ -415,7 +424,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
         deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of, totals)
         return
     cols = FIGURE_FIXED + fig_units
-    all_widths = [12, 4, 34, 12, 9] + [8] * len(fig_units)
+    all_widths = [12, 4, 28, 9, 8] + [5.5] * len(fig_units)     # a county's 30-40 units in two strips
     xlsxwriter_print_setup(ws, _columns(ws, all_widths, hidden=(0,)), repeat_cols=4)
     _head_height(ws, cols, all_widths)
     ws.freeze_panes(1, 5)
@@ -427,11 +436,67 @@ def _write(wb, s: dict, deferred: dict) -> None:
     for i, key in enumerate(keys):
         table, row_label, col_label = spec.label_of(key)
         big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (totals[i], "num")]
-                + [(values[i], "num") for values in columns], row_height_for([(row_label, 34), (col_label, 12)], 13.5))
+                + [(values[i], "num") for values in columns], row_height_for([(row_label, 28), (col_label, 9)], 13.5))
     marks = [balance_mark(spec, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
     big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
              ("✗" if "✗" in marks else "✓", "text")] + [(m, "text") for m in marks])
     deferred[big.name] = big
+
+
+OVERVIEW_WIDTHS = [20, 12, 56, 12]        # portrait, one page wide at 8 pt or more
+MEETING_UNITS, MEETING_TASKS = 10, 8      # the units behind and the overdue tasks 总览 prints on its one page
+
+
+def _meeting_lists(ws, F, s: dict, r: int, cutoff: str) -> int:
+    """Below 总览's figures: the units furthest behind and the overdue tasks with the units yet to finish
+    them, each cut to what one page holds (the rest named in 单位进度 / 逾期任务).  Returns the next free row."""
+    behind = sorted((u for u in s["unit_rows"] if u["rate"] < 1 or u["unit"] in s["missing"]),
+                    key=lambda u: (u["rate"], -u["overdue"], u["unit"]))
+    ws.write_string(r, 0, f"进度落后的单位（完成率最低的{min(len(behind), MEETING_UNITS)}个）" if behind
+                    else "进度落后的单位", F["label"])
+    r += 1
+    for c, t in enumerate(["单位", "完成率", "已完成/应完成任务（不含不适用）", "逾期未完成"]):
+        ws.write_string(r, c, t, F["head"])
+    for u in behind[:MEETING_UNITS]:
+        r += 1
+        ws.write_string(r, 0, u["unit"], F["text"])
+        ws.write_number(r, 1, u["rate"], F["pct"])
+        ws.write_string(r, 2, f"{u['done']}/{u['tasks'] - u['na']}" + ("（本轮未报送）" if u["unit"] in s["missing"]
+                                                                       else ""), F["text"])
+        ws.write_number(r, 3, u["overdue"], F["num"])
+    r += 1
+    if not behind:
+        ws.merge_range(r, 0, r, 3, "各单位的任务都已完成", F["text"])
+        r += 1
+    elif len(behind) > MEETING_UNITS:
+        ws.merge_range(r, 0, r, 3, f"另有 {len(behind) - MEETING_UNITS} 个单位未全部完成，见“单位进度”表（可按完成率排序）",
+                       F["text"])
+        r += 1
+    late = sorted((row for row in s["task_rows"] if row["overdue"]),
+                  key=lambda row: (str(row["task"].get("deadline") or ""), row["task"]["id"]))
+    r += 1
+    ws.write_string(r, 0, f"逾期未完成任务（完成时限早于 {cutoff}）", F["label"])
+    r += 1
+    for c, t in enumerate(["任务编号", "完成时限", "任务及尚未完成的单位", "单位数"]):
+        ws.write_string(r, c, t, F["head"])
+    for row in late[:MEETING_TASKS]:
+        t = row["task"]
+        open_units = [u for u, _ in row["units"] if row["statuses"].get(u) not in (L.DONE, L.NA)]
+        text = f"{short_title(t['text'], 30)}——" + "、".join(open_units[:6]) + ("等" if len(open_units) > 6 else "")
+        r += 1
+        ws.write_string(r, 0, t["id"], F["text"])
+        ws.write_string(r, 1, str(t.get("deadline") or t.get("deadline_text") or ""), F["text"])
+        ws.write_string(r, 2, text, F["overdue"])
+        ws.write_number(r, 3, len(open_units), F["num"])
+        ws.set_row(r, row_height_for([(text, OVERVIEW_WIDTHS[2])], 13.5))
+    r += 1
+    if not late:
+        ws.merge_range(r, 0, r, 3, "无逾期未完成的任务", F["text"])
+        r += 1
+    elif len(late) > MEETING_TASKS:
+        ws.merge_range(r, 0, r, 3, f"另有 {len(late) - MEETING_TASKS} 项，见“逾期任务”表", F["text"])
+        r += 1
+    return r
 
 
 def page_name(name: str, page: int) -> str:

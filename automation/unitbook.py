@@ -49,24 +49,25 @@ class Column:
         return "GK_COL_" + self.key.upper()
 
 
+# widths: the 17 columns print one landscape A4 page wide at 8 pt (tables.PAGE_UNITS / MIN_SCALE), text wrapped
 COLUMNS = [
-    Column("seq", "序号", 5, False),
+    Column("seq", "序号", 4, False),
     Column("id", "任务编号", 11, False),
-    Column("section", "一级标题", 18, False),
-    Column("text", "任务内容", 46, False),
-    Column("role", "本单位职责", 8, False),
-    Column("others", "任务责任单位", 22, False),
-    Column("deadline", "完成时限", 11, False),
-    Column("frequency", "频次", 7, False),
-    Column("target", "量化目标", 10, False),
-    Column("status", "完成状态", 9, True, "从下拉列表选择：未启动、推进中、已完成、不适用。"),
+    Column("section", "一级标题", 12, False),
+    Column("text", "任务内容", 29, False),
+    Column("role", "本单位职责", 5, False),
+    Column("others", "任务责任单位", 10, False),
+    Column("deadline", "完成时限", 10, False),
+    Column("frequency", "频次", 5, False),
+    Column("target", "量化目标", 7, False),
+    Column("status", "完成状态", 7, True, "从下拉列表选择：未启动、推进中、已完成、不适用。"),
     Column("done_date", "完成时间", 11, True, "已完成的任务填写完成日期，格式如 2021-06-30。"),
-    Column("progress", "完成进度", 8, True, "填写 0 到 100% 之间的百分比。"),
-    Column("actual", "实际完成数量", 9, True, "有量化目标的任务填写实际完成的数量（只填数字）。"),
-    Column("detail", "落实情况", 40, True, "写明做了什么、何时在何处公开、数量等，可被年度报告直接引用。已完成的任务必须填写。"),
-    Column("evidence", "佐证材料", 20, True, "填写公开链接或佐证材料文件名。"),
-    Column("issues", "存在问题", 20, True, "没有可不填。选择“不适用”的任务请在此说明理由。"),
-    Column("next", "下步打算", 20, True, "没有可不填。"),
+    Column("progress", "完成进度", 6, True, "填写 0 到 100% 之间的百分比。"),
+    Column("actual", "实际完成数量", 6, True, "有量化目标的任务填写实际完成的数量（只填数字）。"),
+    Column("detail", "落实情况", 18, True, "写明做了什么、何时在何处公开、数量等，可被年度报告直接引用。已完成的任务必须填写。"),
+    Column("evidence", "佐证材料", 8, True, "填写公开链接或佐证材料文件名。"),
+    Column("issues", "存在问题", 8, True, "没有可不填。选择“不适用”的任务请在此说明理由。"),
+    Column("next", "下步打算", 8, True, "没有可不填。"),
 ]
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 EDITABLE_KEYS = [c.key for c in COLUMNS if c.editable]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import importlib.util
+import os
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -133,14 +135,29 @@ def write_desktop_launcher(ws: Workspace) -> Path:
     return p
 
 
-def write_cmd_files(ws: Workspace) -> list[Path]:
-    """Double-clickable .cmd files: the same actions without Excel (offices on WPS)."""
+# the double-clickable step files: .cmd where Windows runs them; elsewhere (UOS, Kylin) .sh files, since a
+# .cmd holding a Linux path runs nowhere (the .desktop launcher is the double-click route there)
+SCRIPT_SUFFIX = ".cmd" if os.name == "nt" else ".sh"
+
+
+def write_cmd_files(ws: Workspace, windows: bool | None = None) -> list[Path]:
+    """One file a step running the same action without Excel: .cmd on Windows (offices on WPS), executable
+    .sh elsewhere; both run this computer's Python on the folder the file is in."""
+    windows = os.name == "nt" if windows is None else windows
     exe = sys.executable
     out = []
     for step in STEPS:
-        p = ws.root / f"{step.cmd_name}.cmd"
-        lines = ["@echo off", "chcp 65001 >nul", 'cd /d "%~dp0"',
-                 f'"{exe}" -m automation run {step.key} --workspace "%~dp0."', "echo.", "pause"]
-        p.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+        if windows:
+            p = ws.root / f"{step.cmd_name}.cmd"
+            lines = ["@echo off", "chcp 65001 >nul", 'cd /d "%~dp0"',
+                     f'"{exe}" -m automation run {step.key} --workspace "%~dp0."', "echo.", "pause"]
+            p.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+        else:
+            p = ws.root / f"{step.cmd_name}.sh"
+            lines = ["#!/bin/sh", f"# {step.cmd_name}：与控制台的按钮相同", 'cd "$(dirname "$0")" || exit 2',
+                     f'{shlex.quote(exe)} -m automation run {step.key} --workspace "$(pwd)"', "status=$?",
+                     'if [ -t 0 ]; then printf "\\n按回车键关闭……"; read -r _; fi', 'exit "$status"']
+            p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            p.chmod(0o755)
         out.append(p)
     return out

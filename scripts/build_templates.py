@@ -82,6 +82,29 @@ def _spans(n: int) -> list[tuple[int, int]]:
     return [(2, 4)]
 
 
+def self_check_formula(wb, spec, unbalanced: str) -> str:
+    """The figures sheet's overall check, as collect judges it: a sheet left wholly blank is 未填写 (not
+    reported), a row left wholly blank is named (type 0 where there is nothing), text in a number cell is
+    not a figure, and only then the balance.  Plain COUNTA/COUNT, which Excel, WPS and LibreOffice share."""
+    from automation import unitbook as L
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    figs, _ = L.figure_layout(wb, spec)
+    rows = []
+    for _, keys in spec.input_rows():
+        refs = [figs[k] for k in keys]
+        at = [coordinate_to_tuple(r) for r in refs]
+        in_line = all(r == at[0][0] and c == at[0][1] + i for i, (r, c) in enumerate(at))
+        rows.append(f"{refs[0]}:{refs[-1]}" if in_line and len(refs) > 1 else ",".join(refs))
+    every = ",".join(rows)
+    blank_rows = "+".join(f"(COUNTA({r})=0)" for r in rows)
+    return (f'=IF(COUNTA({every})=0,"✗ 未填写（没有发生的事项请填 0）",'
+            f'IF({blank_rows}>0,"✗ 有 "&({blank_rows})&" 行未填写（没有发生的请填 0）",'
+            f'IF(COUNTA({every})>COUNT({every}),"✗ 有 "&(COUNTA({every})-COUNT({every}))&" 格不是数字",'
+            f'IF({unbalanced},"✗ 有不一致，请核对","✓ 数据一致"))))')
+
+
 def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -89,6 +112,7 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     from openpyxl.workbook.defined_name import DefinedName
 
     from automation import unitbook as L
+    from openpyxl.formatting.rule import FormulaRule
     from openpyxl.worksheet.pagebreak import Break
 
     from automation.tables import print_setup, save_workbook
@@ -186,10 +210,9 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
         if col.key == "progress":
             s.number_format = "0%"
         name(col.name, L.LEDGER_SHEET, f"${letter}$1")
-    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[1].height = 42          # 本单位职责, 实际完成数量 on three lines in their narrow columns
     ws.freeze_panes = "C2"
-    # 17 columns do not fit one A4 width at a readable size: printed at 85 % across pages, 序号 to 任务内容
-    # repeated on each page so every page says which task a row is
+    # the 17 columns print one landscape page wide at 8 pt, text wrapped (not in strips across pages)
     print_setup(ws, [c.width for c in L.COLUMNS], landscape=True, title_rows="1:1", title_cols="A:D")
 
     # -- 年度报告数据: tables 二, 三, 四 as in the national format
@@ -197,12 +220,12 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
 
     spec = spec or R.SPEC_2021
     f = wb.create_sheet(L.FIGURE_SHEET)
-    # 9 pt text printed one page wide stays at 8 pt or more only below ~168 width units (FIGURE_PRINT_UNITS)
-    widths = {"A": 12, "B": 11, "C": 24}
+    # 9 pt text printed one page wide stays at 8 pt or more only up to PAGE_UNITS / (8/9) = 150 width units
+    widths = {"A": 10, "B": 10, "C": 24}
     for i in range(4, 16):
-        widths[get_column_letter(i)] = 9
-    widths["K"] = 8           # table 四 needs K..O as value columns too: "结果维持" on two lines, not in 2 chars
-    widths["L"] = 8
+        widths[get_column_letter(i)] = 7.5
+    widths["K"] = 7           # table 四 needs K..O as value columns too: "结果维持" on two lines, not in 2 chars
+    widths["L"] = 7
     widths["M"] = 18
     for k, w in widths.items():
         f.column_dimensions[k].width = w
@@ -397,8 +420,9 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     f["L4"] = "全部校验"
     f["L4"].font = Font(name="黑体", size=10)
     x = f["M4"]
-    x.value = "=IF(COUNTIF(" + ",".join(f'{a}' for a in []) + f'D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0,"✗ 有不一致，请核对","✓ 数据一致")'
-    x.font = Font(name="黑体", size=10, color="C00000")
+    x.value = self_check_formula(wb, spec, f'COUNTIF(D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0')
+    x.font = Font(name="黑体", size=10, color="C00000")          # red unless all is well (green, below)
+    f.conditional_formatting.add("M4", FormulaRule(formula=['LEFT($M$4,1)="✓"'], font=Font(color="00803C")))
     name("GK_CHECK_ALL", L.FIGURE_SHEET, "$M$4")
     # validations: whole numbers >= 0, the fee in 万元 and 元 as decimals >= 0
     from openpyxl.worksheet.datavalidation import DataValidation

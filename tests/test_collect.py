@@ -1011,3 +1011,62 @@ def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
     one, many = SB.read_summary(tmp / "一页.xlsx"), SB.read_summary(paged)
     assert {u: d.entries for u, d in many.units.items()} == {u: d.entries for u, d in one.units.items()}
     assert sum(len(d.entries) for d in many.units.values()) == whole["落实情况明细"].max_row - 1
+
+
+def test_missing_contacts_said_once(tmp_path):
+    """Units not returned are listed with the contacts the registry has; when it has none, the summary says so
+    once instead of "（联系人：—，电话：—）" on every line."""
+    from conftest import reviewed_sample_plan
+
+    reg = tmp_path / "单位名录.xlsx"
+    wb = openpyxl.load_workbook(REG)
+    ws = wb.worksheets[0]
+    head = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "区财政局")
+    row[head.index("联系人")].value, row[head.index("联系电话")].value = "张三", "0632-3083075"
+    wb.save(reg)
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
+    distribute(tasks, tmp_path / "下发", registry_path=reg, due=DUE, round_name="第1轮")
+    (tmp_path / "回收").mkdir()
+    r = C.collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due=DUE,
+                  round_name="第1轮", registry_path=reg, as_of=AS_OF, force=True)
+    messages = {p.params["unit"]: p.message for p in find(r, "NOT_RETURNED")}
+    assert len(messages) == 37
+    assert messages["区财政局"] == "“区财政局”未报送（联系人：张三，电话：0632-3083075）"
+    assert messages["孟庄镇"] == "“孟庄镇”未报送"
+    once = find(r, "CONTACTS_MISSING")
+    assert len(once) == 1 and once[0].params["count"] == 36
+    text = [c.value for row in openpyxl.load_workbook(r.output)["问题清单"].iter_rows() for c in row]
+    assert not any("—" in str(v) for v in text if v)
+
+
+def test_overview_lists_the_overdue_tasks_and_the_units_behind(tmp_path, monkeypatch):
+    """总览's one printed page: the overdue tasks (earliest deadline first) with the units yet to finish them, at most
+    MEETING_TASKS and the rest counted; the units furthest behind, lowest first."""
+    from conftest import reviewed_sample_plan
+
+    from automation import summarybook
+
+    monkeypatch.setattr(summarybook, "MEETING_TASKS", 2)     # the sample plan dates four tasks (年底前)
+    shown = summarybook.MEETING_TASKS
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
+    res = distribute(tasks, tmp_path / "下发", registry_path=REG, due="2022-01-10", round_name="第1轮")
+    (tmp_path / "回收").mkdir()
+    fill_return(res.files["区财政局"], tmp_path / "回收" / "财政局.xlsx", share_done=1.0, seed=1, mtime=ON_TIME)
+    r = C.collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due="2022-01-10",
+                  round_name="第1轮", registry_path=REG, as_of=dt.datetime(2022, 1, 12), force=True)
+    assert r.headline.overdue > shown
+    ws = openpyxl.load_workbook(r.output)["总览"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(max_col=4)]
+    head = next(i for i, row in enumerate(rows) if str(row[0]).startswith("逾期未完成任务（完成时限早于 2022-01-10）"))
+    listed = rows[head + 2:head + 2 + shown]
+    assert [str(row[0]) for row in listed] == ["2021-04-01", "2021-04-04"]      # same deadline: by task id
+    assert all("——" in row[2] and row[3] >= 1 for row in listed)
+    assert "区财政局" not in " ".join(row[2] for row in listed)        # it finished everything
+    assert rows[head + 2 + shown][0] == f"另有 {r.headline.overdue - shown} 项，见“逾期任务”表"
+    behind = next(i for i, row in enumerate(rows) if str(row[0]).startswith("进度落后的单位"))
+    ranked = rows[behind + 2:behind + 12]
+    assert [row[1] for row in ranked] == sorted(row[1] for row in ranked)
+    assert "区财政局" not in [row[0] for row in ranked]
+    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+    assert area.endswith(f"${head + 2 + shown + 1}")                 # the printed page ends with the overdue list

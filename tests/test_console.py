@@ -1,6 +1,7 @@
 """The control workbook: VBA project, buttons, names, xlwings.conf; actions through the panel seam."""
 import datetime as dt
 import importlib
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +17,8 @@ from automation.console import BUTTONS, PANEL_MODULE, xlwings_module_source
 from automation.demo import SAMPLE_ACTUAL_UNITS, fill_return, map_names
 from automation.panel import OpenpyxlPanel
 from automation.resources import sample_plan
-from automation.workspace import init_workspace
+from automation.steps import STEPS
+from automation.workspace import Workspace, init_workspace, write_cmd_files
 from conftest import soffice
 
 
@@ -87,10 +89,26 @@ def test_names_and_xlwings_conf(ws):
     assert conf_map["Interpreter_Win"] == sys.executable and Path(conf_map["Interpreter_Win"]).is_absolute()
     assert conf_map["ADD_WORKBOOK_TO_PYTHONPATH"] == "False"
     assert not any('"' in v for _, v in rows)
-    # the .cmd files for WPS offices run the same actions
-    cmd = (ws / "1-解析工作要点.cmd").read_bytes()
+    # the .cmd files for WPS offices run the same actions (written where Windows runs them)
+    cmd = write_cmd_files(Workspace(ws), windows=True)[0].read_bytes()
     assert b"-m automation run plan --workspace" in cmd and b"\r\n" in cmd
     assert b"%~dp0" in cmd and b"chcp 65001" in cmd
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the .sh files are written where Windows is not")
+def test_linux_gets_shell_scripts_that_run_the_steps(ws, tmp_path):
+    """On Linux (UOS, Kylin) init writes no .cmd holding a Linux path: executable .sh files that run the step on
+    the folder they are in, from wherever they are started."""
+    assert not list(ws.glob("*.cmd"))
+    scripts = sorted(ws.glob("*.sh"))
+    assert [p.name for p in scripts] == sorted(f"{step.cmd_name}.sh" for step in STEPS) and len(scripts) >= 4
+    assert all(os.access(p, os.X_OK) for p in scripts)
+    shutil.copy(sample_plan(), ws / "工作要点" / "plan.txt")
+    r = subprocess.run([str(scripts[0])], cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "【解析工作要点】完成" in r.stdout and (ws / "任务清单.xlsx").exists()
+    assert "完成" in cell(ws, "GK_STATUS_PLAN")
 
 
 def run_action(ws, action, **inputs):

@@ -248,61 +248,70 @@ def test_three_plans_every_assignment_lands_once(tmp_path, plan2019, gazette, pl
         assert sum(r[4] for r in listing[1:]) == expected
 
 
-def _recalc(src, tmp_path):
+def test_figure_formulas_compute(issued, tmp_path):
+    """Fill the unit's figure inputs, recalculate with LibreOffice, read the totals and the self-check: the
+    self-check judges as collect does — a blank sheet is 未填写 (collect: not reported), a blank row is named,
+    text is not a number, then the balance — and 填报进度 on the first sheet repeats it."""
     exe = soffice()
     if not exe:
         pytest.skip("LibreOffice 未安装")
-    outdir = tmp_path / "recalc"
-    outdir.mkdir()
-    subprocess.run([exe, "--headless", "--convert-to", "xlsx", "--outdir", str(outdir), str(src)],
-                   check=True, capture_output=True, timeout=180)
-    return CalamineWorkbook.from_path(str(outdir / src.name))
-
-
-def test_figure_formulas_compute(issued, tmp_path):
-    """Fill the unit's figure inputs, recalculate with LibreOffice, read the totals and checks."""
     result, out, plan = issued
-    src = tmp_path / "filled.xlsx"
-    shutil.copy(result.files["区财政局"], src)
-    wb = openpyxl.load_workbook(src)
-    f = wb[L.FIGURE_SHEET]
-    meta = L.read_meta_openpyxl(wb).figures
-    f[meta[R.t3(1, 1)]] = 10      # 新收: 10 自然人, 2 商业企业
-    f[meta[R.t3(1, 2)]] = 2
-    f[meta[R.t3(3, 1)]] = 6       # 予以公开
-    f[meta[R.t3(4, 2)]] = 2       # 部分公开
-    f[meta[R.t3(13, 1)]] = 3      # 本机关不掌握
-    f[meta[R.t3(25, 1)]] = 1      # 结转下年度
-    for c, v in zip(range(1, 5), (1, 2, 0, 1)):
-        f[meta[R.t4(c)]] = v
-    wb.save(src)
-    calc = _recalc(src, tmp_path)
-    rows = calc.get_sheet_by_name(L.FIGURE_SHEET).to_python()
+    spec = R.SPEC_2021
+    meta = L.read_meta_openpyxl(openpyxl.load_workbook(result.files["区财政局"])).figures
+    inputs = [k for _, keys in spec.input_rows() for k in keys]
 
-    def val(key):
-        from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    def variant(name, values):
+        src = tmp_path / f"{name}.xlsx"
+        shutil.copy(result.files["区财政局"], src)
+        wb = openpyxl.load_workbook(src)
+        for key, v in values.items():
+            wb[L.FIGURE_SHEET][meta[key]] = v
+        wb.save(src)
+        return src
 
-        col, row = coordinate_from_string(meta[key])
-        return rows[row - 1][column_index_from_string(col) - 1]
+    full = dict.fromkeys(inputs, 0)
+    full.update({R.t3(1, 1): 10, R.t3(1, 2): 2,      # 新收: 10 自然人, 2 商业企业
+                 R.t3(3, 1): 6, R.t3(4, 2): 2,       # 予以公开, 部分公开
+                 R.t3(13, 1): 3, R.t3(25, 1): 1})    # 本机关不掌握, 结转下年度
+    full.update({R.t4(c): v for c, v in zip(range(1, 5), (1, 2, 0, 1))})
+    one_row_blank = {k: v for k, v in full.items() if k not in [R.t3(13, c) for c in range(1, 7)]}
+    last_row_blank = {k: v for k, v in full.items() if k != "fee_yuan"}
+    srcs = [result.files["区财政局"], variant("full", full), variant("one_row_blank", one_row_blank),
+            variant("last_row_blank", last_row_blank), variant("text", {**full, R.t3(2, 3): "3件"}),
+            variant("unbalanced", {**full, R.t3(1, 1): 11})]
+    outdir = tmp_path / "recalc"
+    subprocess.run([exe, "--headless", "--convert-to", "xlsx", "--outdir", str(outdir), *map(str, srcs)],
+                   check=True, capture_output=True, timeout=300)
+    check_cell = L.resolve_name(openpyxl.load_workbook(srcs[0]), "GK_CHECK_ALL")[1].replace("$", "")
 
-    assert val(R.t3(1, 7)) == 12                       # 总计 column
-    assert val(R.t3(24, 1)) == 9 and val(R.t3(24, 2)) == 2  # （七）总计 row
-    assert val(R.t4(5)) == 4                           # table 四 total
-    sheet_text = " ".join(str(c) for r in rows for c in r)
-    assert "✓ 数据一致" in sheet_text                   # 10 = 9 + 1, 2 = 2 + 0
-    guide = calc.get_sheet_by_name(L.GUIDE_SHEET).to_python()
-    status = next(r[1] for r in guide if r[0] == "填报进度")
-    assert status.startswith("尚有 ")
-    # a planted error: one more application received than handled
-    wb = openpyxl.load_workbook(src)
-    wb[L.FIGURE_SHEET][meta[R.t3(1, 1)]] = 11
-    wb.save(src)
-    (tmp_path / "again").mkdir()
-    calc = _recalc_in(src, tmp_path / "again")
-    text = " ".join(str(c) for r in calc.get_sheet_by_name(L.FIGURE_SHEET).to_python() for c in r)
-    assert "✗ 有不一致" in text
-    status = next(r[1] for r in calc.get_sheet_by_name(L.GUIDE_SHEET).to_python() if r[0] == "填报进度")
-    assert "年度报告数据有不一致" in status
+    def read(src):
+        calc = CalamineWorkbook.from_path(str(outdir / src.name))
+        rows = calc.get_sheet_by_name(L.FIGURE_SHEET).to_python()
+        status = next(r[1] for r in calc.get_sheet_by_name(L.GUIDE_SHEET).to_python() if r[0] == "填报进度")
+
+        def val(ref):
+            from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+            col, row = coordinate_from_string(ref)
+            return rows[row - 1][column_index_from_string(col) - 1]
+
+        return val, val(check_cell), status
+
+    _, check, status = read(srcs[0])                 # as sent: nothing typed yet
+    assert check == "✗ 未填写（没有发生的事项请填 0）"
+    assert status == "尚有 20 项未填写完成状态；年度报告数据未填写（没有发生的事项请填 0）。"
+    val, check, status = read(srcs[1])
+    assert val(meta[R.t3(1, 7)]) == 12                       # 总计 column
+    assert val(meta[R.t3(24, 1)]) == 9 and val(meta[R.t3(24, 2)]) == 2  # （七）总计 row
+    assert val(meta[R.t4(5)]) == 4                           # table 四 total
+    assert check == "✓ 数据一致"                               # 10 = 9 + 1, 2 = 2 + 0
+    assert status == "尚有 20 项未填写完成状态；"
+    assert read(srcs[2])[1] == "✗ 有 1 行未填写（没有发生的请填 0）"
+    assert read(srcs[3])[1] == "✗ 有 1 行未填写（没有发生的请填 0）"   # the last input row, the fee
+    assert read(srcs[4])[1] == "✗ 有 1 格不是数字"
+    _, check, status = read(srcs[5])                 # a planted error: one more application received than handled
+    assert check == "✗ 有不一致，请核对"
+    assert status.endswith("年度报告数据有不一致，请核对。")
 
 
 def _recalc_in(src, outdir):
@@ -353,3 +362,21 @@ def test_workbooks_made_on_every_core_are_the_ones_made_in_one(tmp_path, monkeyp
         with zipfile.ZipFile(path) as a, zipfile.ZipFile(pool.files[unit]) as b:
             for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"):
                 assert a.read(part) == b.read(part), (unit, part)
+
+
+def test_listing_hides_a_lead_column_of_zeros_and_keeps_its_header_off_the_table(issued, tmp_path):
+    result, out, plan = issued
+    ws = openpyxl.load_workbook(result.listing)["下发清单"]
+    head = [c.value for c in ws[1]]
+    lead = openpyxl.utils.get_column_letter(head.index("牵头任务数") + 1)
+    assert ws.column_dimensions[lead].hidden                # the sample plan names no 牵头 unit
+    assert ws.oddHeader.center.text and ws.page_margins.top - ws.page_margins.header >= 0.5
+    # a plan naming a 牵头 unit shows the column
+    plan = reviewed_sample_plan()
+    plan.tasks[3].units[0].role = "lead"             # 区发改局 leads 2021-01-04
+    (tmp_path / "lead").mkdir()
+    tasks = write_task_list(plan, tmp_path / "lead" / "任务清单.xlsx")
+    res = distribute(tasks, tmp_path / "lead" / "下发", registry_path=REG, due="2021-07-10", round_name="第1轮")
+    ws = openpyxl.load_workbook(res.listing)["下发清单"]
+    assert not ws.column_dimensions[lead].hidden
+    assert sum(r[head.index("牵头任务数")].value for r in ws.iter_rows(min_row=2)) == 1

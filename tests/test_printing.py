@@ -139,3 +139,89 @@ def test_an_old_round_rebuilt_reads_as_it_did(year, tmp_path):
     assert a.headline == b.headline and a.headline.returned == 36
     latest = rebuild(ledger, tmp_path / "c.xlsx")
     assert str(read_summary(latest.output).due) == "2021-12-25"
+
+
+def pdf_pages(src, tmp_path) -> list[str]:
+    """The text of each printed page, as LibreOffice prints the workbook."""
+    import shutil
+    import subprocess
+
+    import pdfplumber
+
+    from conftest import soffice
+
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    copy = tmp_path / f"print{src.suffix}"
+    shutil.copy(src, copy)
+    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(copy)], check=True, capture_output=True, timeout=300)
+    with pdfplumber.open(tmp_path / "print.pdf") as pdf:
+        return [(p.extract_text() or "").replace(" ", "") for p in pdf.pages]
+
+
+def fit_scale(ws) -> float:
+    return min(1.0, PAGE_UNITS[ws.page_setup.orientation] / sum(visible_widths(ws)))
+
+
+def strips(ws) -> int:
+    """Pages across a sheet printed at a fixed scale, its print-title columns repeated on each."""
+    from openpyxl.utils import column_index_from_string
+
+    page = PAGE_UNITS[ws.page_setup.orientation] / (int(ws.page_setup.scale) / 100)
+    widths = visible_widths(ws)
+    repeat = 0
+    if ws.print_title_cols:
+        last = column_index_from_string(ws.print_title_cols.split(":")[1].strip("$"))
+        hidden = sum(1 for c in range(1, last + 1) if ws.column_dimensions[get_column_letter(c)].hidden)
+        repeat = sum(widths[:last - hidden])
+    n, used = 1, sum(widths[:0])
+    for w in widths:
+        if used + w > page:
+            n, used = n + 1, repeat
+        used += w
+    return n
+
+
+def test_overview_prints_one_page_for_a_meeting(year, tmp_path):
+    path = year / "汇总" / "汇总.xlsx"
+    ws = openpyxl.load_workbook(path)["总览"]
+    ps = ws.page_setup
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ps.fitToWidth in (None, 1) and ps.fitToHeight in (None, 1)
+    assert ps.orientation == "portrait" and fit_scale(ws) * 10 >= 8
+    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+    last = int(re.search(r"\$(\d+)$", area).group(1))
+    labels = [ws.cell(r, 1).value for r in range(1, last + 1)]
+    assert "已完成任务" in labels and "逾期未完成任务" in labels
+    behind = labels.index("进度落后的单位（完成率最低的10个）")
+    assert ws.cell(behind + 3, 1).value == "区政府办公室" and ws.cell(behind + 3, 2).value < 0.4   # lowest first
+    assert any(str(v).startswith("逾期未完成任务（完成时限早于 2021-12-25）") for v in labels)
+    assert "各轮调度趋势" not in labels                  # the trend and the charts are below the printed page
+    pages = pdf_pages(path, tmp_path)
+    assert "进度落后的单位" in pages[0] and "无逾期未完成的任务" in pages[0]
+    assert "任务编号" in pages[1] and "进度落后" not in pages[1]     # page 2 is 任务进度
+
+
+def test_wide_summary_sheets_print_in_few_strips_and_units_at_8_pt(year):
+    wb = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")
+    assert fit_scale(wb["单位进度"]) * 10 >= 8 and wb["单位进度"].sheet_properties.pageSetUpPr.fitToPage
+    assert int(wb["任务进度"].page_setup.scale) == 80 and strips(wb["任务进度"]) <= 3       # 37 units: was 5
+    assert strips(wb["年度报告数据"]) <= 2                                                # was 4
+    # the sample plan names no 牵头 unit: no empty 牵头单位 column in print
+    head = [c.value for c in wb["任务进度"][1]]
+    assert wb["任务进度"].column_dimensions[get_column_letter(head.index("牵头单位") + 1)].hidden
+
+
+def test_unit_ledger_prints_one_page_wide_with_wrapped_text(year, tmp_path):
+    path = next((year / "下发" / "2021年第2次调度").glob("孟庄镇_*.xlsx"))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["任务台账"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight == 0 and not ws.print_title_cols and ws.print_title_rows == "$1:$1"
+    assert fit_scale(ws) * 10 >= 8
+    assert all(ws.cell(2, c).alignment.wrap_text for c in range(1, ws.max_column + 1))
+    pages = pdf_pages(path, tmp_path)
+    ledger = [p for p in pages if "任务编号" in p]
+    assert 1 <= len(ledger) <= 8                           # 21 tasks: was 20 pages in 5 strips
+    assert all("序号" in p and "下步打算" in p for p in ledger)     # every page holds every column
