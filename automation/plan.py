@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Callable
 
 from .model import Plan, Task, cn_number
 from .problems import GongkaiError, Problem
@@ -372,61 +373,126 @@ class RawTable:
     open_cells: set | None = None   # only these (row, column) may be (a PDF: the top of a page); None: any
 
 
-def _tab_tables(lines: list[Line]) -> tuple[list[RawTable], set[int]]:
-    """Tables flattened to text: each cell on a tab-indented line, or rows of tab-separated cells."""
+# ------------------------------------------------------------------------------ layouts: where a plan's task tables are
+
+@dataclass
+class Blocks:
+    """What a layout reader reads: one document's text lines, its ruled tables (Word's, a PDF's), and the text
+    lines a reader before it has read already (not to be read again)."""
+    lines: list[Line]
+    tables: list[Table]
+    used: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Layout:
+    name: str
+    read: Callable[[Blocks], tuple[list[RawTable], set[int]]]
+
+
+LAYOUTS: list[Layout] = []
+
+
+def layout(name: str):
+    """Register a layout reader ``fn(blocks) -> (tables, lines)``: the task tables it recognises in a document
+    (none when its layout is not there) and the indexes of the text lines it read them from. Readers run in the
+    order they are defined, each on the lines the readers before it left; ``table_tasks`` reads every table."""
+    def register(fn):
+        LAYOUTS.append(Layout(name, fn))
+        return fn
+    return register
+
+
+def read_layouts(lines: list[Line], tables: list[Table]) -> tuple[list[RawTable], set[int]]:
+    """The one seam between a document and its task tables: every layout reader in turn. Returns the tables found
+    and the text lines they were read from (the lines left are read as prose)."""
+    blocks = Blocks(lines, tables)
+    found: list[RawTable] = []
+    for lay in LAYOUTS:
+        got, used = lay.read(blocks)
+        found += got
+        blocks.used |= used
+    return found, blocks.used
+
+
+@layout("one cell a line")
+def _one_cell_a_line(blocks: Blocks) -> tuple[list[RawTable], set[int]]:
+    """A table flattened to text, each cell on a tab-indented line (a wrapped cell's lines back at the margin)."""
+    lines = blocks.lines
     used: set[int] = set()
-    tables: list[RawTable] = []
     tab_idx = [i for i, l in enumerate(lines) if l.text.startswith("\t")]
     # the cell-per-line layout has one tab a line; rows of tab-separated cells that begin with an empty
     # (merged) cell also start with a tab, but carry several
     one_cell = sum(1 for i in tab_idx if lines[i].text.rstrip().count("\t") <= 1)
-    if len(tab_idx) >= 6 and one_cell >= 0.8 * len(tab_idx):
-        # the table starts at its header; indented lines before it (a centred date, a signature) are not cells
-        heads = [a for a, b in zip(tab_idx, tab_idx[1:]) if _is_header_cell(lines[a].text) and _is_header_cell(lines[b].text)]
-        first, last = (heads[0] if heads else tab_idx[0]), tab_idx[-1]
-        cells: list[str] = []
-        srcs: list[str] = []
-        for i in range(first, last + 1):
-            l = lines[i]
-            used.add(i)
-            if l.text.startswith("\t"):
-                for part in l.text.split("\t")[1:]:
-                    cells.append(part.strip())
-                    srcs.append(l.source)
-            elif l.text.strip() and cells:
-                cells[-1] += l.text.strip()
-        # continuation lines after the last tab line that belong to its cell
-        j = last + 1
-        while j < len(lines) and lines[j].text.strip() and not lines[j].text.startswith("\t") \
-                and not _ends_terminal(cells[-1] if cells else "。") and len(lines[j].text.strip()) < 30:
-            cells[-1] += lines[j].text.strip()
-            used.add(j)
-            j += 1
-        rows = _cells_to_rows(cells, srcs)
-        if rows:
-            tables.append(rows)
-    for sep in ("\t", "|"):
-        def row_text(l: Line, sep=sep) -> str:
-            t = l.text.replace("｜", "|")
-            # a tab row keeps its empty cells, leading and trailing (merged with the row above)
-            return t.rstrip(" \r\u3000") if sep == "\t" else t.strip().strip("|")
+    if not (len(tab_idx) >= 6 and one_cell >= 0.8 * len(tab_idx)):
+        return [], used
+    # the table starts at its header; indented lines before it (a centred date, a signature) are not cells
+    heads = [a for a, b in zip(tab_idx, tab_idx[1:]) if _is_header_cell(lines[a].text) and _is_header_cell(lines[b].text)]
+    first, last = (heads[0] if heads else tab_idx[0]), tab_idx[-1]
+    cells: list[str] = []
+    srcs: list[str] = []
+    for i in range(first, last + 1):
+        l = lines[i]
+        used.add(i)
+        if l.text.startswith("\t"):
+            for part in l.text.split("\t")[1:]:
+                cells.append(part.strip())
+                srcs.append(l.source)
+        elif l.text.strip() and cells:
+            cells[-1] += l.text.strip()
+    # continuation lines after the last tab line that belong to its cell
+    j = last + 1
+    while j < len(lines) and lines[j].text.strip() and not lines[j].text.startswith("\t") \
+            and not _ends_terminal(cells[-1] if cells else "。") and len(lines[j].text.strip()) < 30:
+        cells[-1] += lines[j].text.strip()
+        used.add(j)
+        j += 1
+    rows = _cells_to_rows(cells, srcs)
+    return ([rows] if rows else []), used
 
-        full = [i for i, l in enumerate(lines) if i not in used and row_text(l).count(sep) >= 2]
-        if len(full) < 3:
-            continue
-        # within the table, a row with fewer cells (its merged cells left out, as a browser copy does) is
-        # still a row: the task reader aligns it to the header by its units
-        end = full[-1] + 1
-        while end < len(lines) and end not in used and row_text(lines[end]).count(sep) >= 1:
-            end += 1
-        # a group heading between the rows ("一、…" alone on its line, as a row merged across the table
-        # is saved) stays in the table as its one cell: the task reader takes it as the rows' context
-        rows = [i for i in range(full[0], end) if i not in used and
-                (row_text(lines[i]).count(sep) >= 1 or _heading_line(lines[i].text))]
-        cells = [[c.strip() for c in row_text(lines[i]).split(sep)] for i in rows]
-        tables.append(RawTable(cells, [lines[i].source for i in rows]))
-        used.update(rows)
-    return tables, used
+
+def _separated_rows(blocks: Blocks, sep: str) -> tuple[list[RawTable], set[int]]:
+    """Rows of cells joined by ``sep``, a row a line."""
+    lines = blocks.lines
+
+    def row_text(l: Line) -> str:
+        t = l.text.replace("｜", "|")
+        # a tab row keeps its empty cells, leading and trailing (merged with the row above)
+        return t.rstrip(" \r\u3000") if sep == "\t" else t.strip().strip("|")
+
+    full = [i for i, l in enumerate(lines) if i not in blocks.used and row_text(l).count(sep) >= 2]
+    if len(full) < 3:
+        return [], set()
+    # within the table, a row with fewer cells (its merged cells left out, as a browser copy does) is
+    # still a row: the task reader aligns it to the header by its units
+    end = full[-1] + 1
+    while end < len(lines) and end not in blocks.used and row_text(lines[end]).count(sep) >= 1:
+        end += 1
+    # a group heading between the rows ("一、…" alone on its line, as a row merged across the table
+    # is saved) stays in the table as its one cell: the task reader takes it as the rows' context
+    rows = [i for i in range(full[0], end) if i not in blocks.used and
+            (row_text(lines[i]).count(sep) >= 1 or _heading_line(lines[i].text))]
+    cells = [[c.strip() for c in row_text(lines[i]).split(sep)] for i in rows]
+    return [RawTable(cells, [lines[i].source for i in rows])], set(rows)
+
+
+@layout("tab-separated rows")
+def _tab_rows(blocks: Blocks) -> tuple[list[RawTable], set[int]]:
+    """Word's save-as-text: a row a line, its cells joined by tabs."""
+    return _separated_rows(blocks, "\t")
+
+
+@layout("rows separated by bars")
+def _bar_rows(blocks: Blocks) -> tuple[list[RawTable], set[int]]:
+    """An archived web page or a Markdown copy: cells joined by " | "."""
+    return _separated_rows(blocks, "|")
+
+
+@layout("ruled tables")
+def _ruled_tables(blocks: Blocks) -> tuple[list[RawTable], set[int]]:
+    """Word's and a PDF's own tables (``sources`` has read them cell by cell)."""
+    return [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows), b.merges_known, b.open_cells)
+            for b in blocks.tables], set()
 
 
 def _heading_line(text: str) -> bool:
@@ -987,9 +1053,7 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
     for d_i, doc in enumerate(docs, 1):
         doc_year = year or doc.year or plan_year
         lines = [b for b in doc.lines if isinstance(b, Line)]
-        tables, used = _tab_tables(lines)
-        tables += [RawTable(b.rows, b.row_sources or [b.source] * len(b.rows), b.merges_known, b.open_cells)
-                   for b in doc.lines if isinstance(b, Table)]
+        tables, used = read_layouts(lines, [b for b in doc.lines if isinstance(b, Table)])
         found: list[tuple[int, Task]] = []
         groups: dict[str, int] = {}
         for tb in tables:

@@ -384,11 +384,11 @@ def test_docx_with_the_attached_table(plan2019, tmp_path):
     """The 2019 plan as a Word file: prose paragraphs, then the task table as a real table."""
     import docx
 
-    from automation.plan import _tab_tables
+    from automation.plan import read_layouts
     from automation.sources import read_document
 
     lines = read_document(plan2019)
-    tables, used = _tab_tables(lines)
+    tables, used = read_layouts(lines, [])
     rows = tables[0].cells_rows
     d = docx.Document()
     for i, l in enumerate(lines):
