@@ -830,12 +830,12 @@ def _heading_level(title: str) -> int:
     return {"cn": 1, "pcn": 2}.get(m[0], 3) if m else 3
 
 
-def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
-    """Rows of a task table -> (path, text, units_raw, source, extras)."""
-    rows = table.cells_rows
+def _table_header(rows: list[list[str]]) -> tuple[int, list[str]] | None:
+    """The header row's index and its words, one a column (a two-row header merged, a task header over several
+    columns repeated); None when the table has no header."""
     hidx = next((i for i, r in enumerate(rows[:5]) if sum(_is_header_cell(c) for c in r) >= 2), None)
     if hidx is None:
-        return []
+        return None
     header = [re.sub(r"\s", "", c) for c in rows[hidx]]
     # a two-row header: "责任单位" over "牵头单位 | 配合单位"
     if len(rows) > hidx + 1:
@@ -848,75 +848,116 @@ def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
     if len(header) < n:   # the first task header spans several data columns
         span_at = next((x for x, h in enumerate(header) if "任务" in h), 0)
         header = header[:span_at] + [header[span_at]] * (n - len(header) + 1) + header[span_at + 1:]
+    return hidx, header
+
+
+@dataclass
+class _Above:
+    """What a task row takes from the rows above it in its table."""
+    last: list[str]                                                  # the group cells, merged down
+    headings: list[tuple[int, str]] = field(default_factory=list)   # (level, title) of the group headings
+    carried: dict[str, str] = field(default_factory=dict)           # the units of the row above, by column
+    row: list[str] | None = None                                    # the row above
+
+
+def _enter_heading(above: _Above, heading: str) -> None:
+    """"一、…" / "（一）…" across the table: context for the tasks below, never a task."""
+    level = _heading_level(heading)
+    if above.headings and above.headings[-1][1] == heading:
+        return                    # repeated after a page break
+    above.headings = [h for h in above.headings if h[0] < level] + [(level, heading)]
+    above.last[:] = [""] * len(above.last)
+    above.carried, above.row = {}, None
+
+
+def _clean_row(row: list[str], header: list[str], col: dict, above: list[str] | None) -> list[str] | None:
+    """The row fitted to the header's columns, its unit cells as lists; None for a header repeated or an empty row."""
+    if 1 < len(row) < len(header):
+        row = _fit_short_row(row, len(header), col, above)
+    unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
+    # a cell's names one a line, or joined by spaces ("省财政厅 省国税局"): a list; other spaces are noise
+    row = [re.sub(r"\s+", "", UNIT_GAP.sub("、", re.sub(r"\s*\n\s*", "、", c.strip()))) if x in unit_cols else c
+           for x, c in enumerate(row)] + [""] * (len(header) - len(row))
+    if row[:len(header)] == header or sum(_is_header_cell(c) for c in row) >= 2:
+        return None
+    if not any(row):
+        return None
+    return _align_right(row, col)
+
+
+def _carry_down(row: list[str], r_i: int, table: RawTable, col: dict, group_cols: list[int], above: _Above) -> None:
+    """Fill the cells merged with the rows above: group cells always, unit cells where merges are unknown."""
+    last = above.last
+    for x in group_cols:             # merged cells are printed once: carry them down
+        if row[x]:
+            last[x] = row[x]
+            for y in group_cols:
+                if y > x and not row[y]:
+                    last[y] = ""
+        else:
+            row[x] = last[x]
+    # a unit cell merged with the row above, saved as text or cut by a page: empty here, its units above.
+    # Word's grid says so itself; elsewhere, in a row that says what is to be done, the 牵头 cell is
+    # carried down when empty, the 责任 cell when the row names no unit at all
+    carried = above.carried
+    if not table.merges_known and ("text" not in col or row[col["text"]]):
+        named = [row[col[k]] for k in ("lead", "resp") if k in col and row[col[k]]]
+        for k in ("lead", "resp"):
+            if k in col and not row[col[k]] and carried.get(k) and (k == "lead" or not named) and \
+                    (table.open_cells is None or (r_i, col[k]) in table.open_cells):
+                row[col[k]] = carried[k]
+    for k in ("lead", "resp"):
+        if k in col and row[col[k]]:
+            carried[k] = row[col[k]]
+    above.row = row
+
+
+def _row_task(row: list[str], col: dict, group_cols: list[int], headings: list[tuple[int, str]], src: str):
+    """(path, text, units_raw, source, extras) of a task row, or None when it says nothing to be done."""
+    text = row[col["text"]] if "text" in col else ""
+    parts = []
+    if "lead" in col and row[col["lead"]]:
+        parts.append("牵头单位：" + row[col["lead"]])
+    if "resp" in col and row[col["resp"]]:
+        parts.append(("责任单位：" if parts else "") + row[col["resp"]])
+    if "coop" in col and row[col["coop"]]:
+        parts.append("配合单位：" + row[col["coop"]])
+    if not text and parts and group_cols:    # an empty 工作要求 cell: the task cell says what is to be done
+        text = row[group_cols[-1]]
+    if not text and not parts:
+        return None
+    path = [h for _, h in headings] + [row[x] for x in group_cols if row[x]]
+    extras = {"due": row[col["due"]] if "due" in col else "",
+              "number": re.sub(r"[.．、\s]", "", row[col["no"]]) if "no" in col else ""}
+    return path, text, "；".join(parts), src, extras
+
+
+def table_tasks(table: RawTable) -> list[tuple[list[str], str, str, str, dict]]:
+    """Rows of a task table -> (path, text, units_raw, source, extras)."""
+    rows = table.cells_rows
+    found = _table_header(rows)
+    if found is None:
+        return []
+    hidx, header = found
     col = _header_columns(header)
     if not {"lead", "resp", "coop"} & col.keys():
         return []
     group_cols = _group_columns(col, len(header))
     out = []
-    last: list[str] = [""] * len(header)
-    headings: list[tuple[int, str]] = []       # (level, title) of the group headings above the row
-    carried: dict[str, str] = {}                # the units of the row above, by column
-    above: list[str] | None = None              # the row above
+    above = _Above([""] * len(header))
     for r_i, row in enumerate(rows[hidx + 1:], hidx + 1):
         heading = _heading_row(row, len(header)) or _heading_in_columns(row, col, table.merges_known)
         if heading is not None:
-            # "一、…" / "（一）…" across the table: context for the tasks below, never a task
-            level = _heading_level(heading)
-            if headings and headings[-1][1] == heading:
-                continue                  # repeated after a page break
-            headings = [h for h in headings if h[0] < level] + [(level, heading)]
-            last = [""] * len(header)
-            carried, above = {}, None
+            _enter_heading(above, heading)
             continue
-        if 1 < len(row) < len(header):
-            row = _fit_short_row(row, len(header), col, above)
-        unit_cols = {col.get(k) for k in ("lead", "resp", "coop")}
-        # a cell's names one a line, or joined by spaces ("省财政厅 省国税局"): a list; other spaces are noise
-        row = [re.sub(r"\s+", "", UNIT_GAP.sub("、", re.sub(r"\s*\n\s*", "、", c.strip()))) if x in unit_cols else c
-               for x, c in enumerate(row)] + [""] * (len(header) - len(row))
-        if row[:len(header)] == header or sum(_is_header_cell(c) for c in row) >= 2:
+        row = _clean_row(row, header, col, above.row)
+        if row is None:
             continue
-        if not any(row):
-            continue
-        row = _align_right(row, col)
-        for x in group_cols:             # merged cells are printed once: carry them down
-            if row[x]:
-                last[x] = row[x]
-                for y in group_cols:
-                    if y > x and not row[y]:
-                        last[y] = ""
-            else:
-                row[x] = last[x]
-        # a unit cell merged with the row above, saved as text or cut by a page: empty here, its units above.
-        # Word's grid says so itself; elsewhere, in a row that says what is to be done, the 牵头 cell is
-        # carried down when empty, the 责任 cell when the row names no unit at all
-        if not table.merges_known and ("text" not in col or row[col["text"]]):
-            named = [row[col[k]] for k in ("lead", "resp") if k in col and row[col[k]]]
-            for k in ("lead", "resp"):
-                if k in col and not row[col[k]] and carried.get(k) and (k == "lead" or not named) and \
-                        (table.open_cells is None or (r_i, col[k]) in table.open_cells):
-                    row[col[k]] = carried[k]
-        for k in ("lead", "resp"):
-            if k in col and row[col[k]]:
-                carried[k] = row[col[k]]
-        above = row
-        text = row[col["text"]] if "text" in col else ""
-        parts = []
-        if "lead" in col and row[col["lead"]]:
-            parts.append("牵头单位：" + row[col["lead"]])
-        if "resp" in col and row[col["resp"]]:
-            parts.append(("责任单位：" if parts else "") + row[col["resp"]])
-        if "coop" in col and row[col["coop"]]:
-            parts.append("配合单位：" + row[col["coop"]])
-        if not text and parts and group_cols:    # an empty 工作要求 cell: the task cell says what is to be done
-            text = row[group_cols[-1]]
-        if not text and not parts:
-            continue
-        path = [h for _, h in headings] + [row[x] for x in group_cols if row[x]]
-        extras = {"due": row[col["due"]] if "due" in col else "",
-                  "number": re.sub(r"[.．、\s]", "", row[col["no"]]) if "no" in col else ""}
+        _carry_down(row, r_i, table, col, group_cols, above)
         src = table.sources[r_i] if r_i < len(table.sources) else table.sources[-1]
-        out.append((path, text, "；".join(parts), src, extras))
+        task = _row_task(row, col, group_cols, above.headings, src)
+        if task is not None:
+            out.append(task)
     return out
 
 
