@@ -243,26 +243,29 @@ def _heading_title(marker: str, rest: str) -> tuple[str, bool]:
     return marker + body[:m.start()], False
 
 
-def prose_segments(paras: list[Para]) -> list[Segment]:
-    segs: list[Segment] = []
-    stack: list[tuple[str, str, int]] = []   # (kind, title, number)
-    current: Segment | None = None
+class _Prose:
+    """Paragraphs read in order into segments: the heading stack above them, the segment still open."""
 
-    def section() -> int:
-        for kind, _, num in stack:
+    def __init__(self) -> None:
+        self.segs: list[Segment] = []
+        self.stack: list[tuple[str, str, int]] = []   # (kind, title, number)
+        self.current: Segment | None = None
+
+    def section(self) -> int:
+        for kind, _, num in self.stack:
             if kind == "cn":
                 return num
-        return stack[0][2] if stack else 0
+        return self.stack[0][2] if self.stack else 0
 
-    def titles() -> list[str]:
-        return [t for _, t, _ in stack]
+    def titles(self) -> list[str]:
+        return [t for _, t, _ in self.stack]
 
-    def start(text: str, source: str, **kw) -> Segment:
-        seg = Segment(titles(), text, source, section=section(), **kw)
-        segs.append(seg)
+    def start(self, text: str, source: str, **kw) -> Segment:
+        seg = Segment(self.titles(), text, source, section=self.section(), **kw)
+        self.segs.append(seg)
         return seg
 
-    def settle(seg: Segment) -> Segment | None:
+    def settle(self, seg: Segment) -> Segment | None:
         """Close seg at each responsibility statement; return the open remainder, if any."""
         while True:
             st = find_statements(seg.text)
@@ -284,59 +287,73 @@ def prose_segments(paras: list[Para]) -> list[Segment]:
             # the next item run on in the same paragraph ("…（责任单位：…）15.加大…"): its number is a marker
             m = match_marker(rest)
             if m and m[0] in ("num", "pnum", "circ"):
-                seg = start(m[3].strip(), seg.source, number=m[1], kind=m[0])
+                seg = self.start(m[3].strip(), seg.source, number=m[1], kind=m[0])
             else:
-                seg = start(rest, seg.source)
+                seg = self.start(rest, seg.source)
 
+    def statement(self, p: Para, heading_before: str | None) -> None:
+        """A paragraph that is only a responsibility statement ("责任单位：…"): the units of the item above, of
+        the heading just before it, or more units of the statement above."""
+        content = p.text.strip()
+        if content[0] in "（(":
+            content = find_statements(content)[0][2]
+        content = content.strip("。. ")
+        current = self.current
+        if current is not None and not current.closed:
+            current.units_raw = content
+            current.closed = True
+            current.by_line = True
+        elif self.segs and self.segs[-1].by_line and heading_before is None:
+            self.segs[-1].units_raw += "；" + content
+        elif heading_before is not None:
+            kind, title, n = self.stack.pop()
+            self.start(re.sub(r"^\S*?[、.．）)]", "", title, count=1), p.source, number=str(n), kind=kind,
+                       units_raw=content, closed=True, by_line=True)
+            self.stack.append((kind, title, n))
+        else:
+            self.start("", p.source, units_raw=content, closed=True, by_line=True)
+        self.current = None
+
+    def item(self, p: Para, m) -> str | None:
+        """A numbered paragraph: a heading (its title returned) or an item, a segment of its own."""
+        kind, num, marker, rest = m
+        kinds = [k for k, _, _ in self.stack]
+        if kind in kinds:
+            del self.stack[kinds.index(kind):]
+        title, only = _heading_title(marker, rest)
+        n = cn_number(num) if kind in ("cn", "pcn") else (cn_number(num) if kind != "circ" else 0)
+        if only:
+            self.stack.append((kind, title, n or 0))
+            self.current = None
+            return title
+        seg = self.start(rest, p.source, number=str(n or num), kind=kind)
+        self.stack.append((kind, title, n or 0))
+        self.current = self.settle(seg)
+        return None
+
+    def plain(self, p: Para) -> None:
+        """A paragraph without a number: goes on with the open segment, else starts one."""
+        if self.current is not None and not self.current.closed:
+            self.current.text += p.text
+            self.current = self.settle(self.current)
+        else:
+            self.current = self.settle(self.start(p.text, p.source))
+
+
+def prose_segments(paras: list[Para]) -> list[Segment]:
+    prose = _Prose()
     last_heading = None
     for p in paras:
-        t = p.text
         heading_before, last_heading = last_heading, None
-        if is_statement_only(t):
-            last_heading = heading_before
-            content = t.strip()
-            if content[0] in "（(":
-                content = find_statements(content)[0][2]
-            content = content.strip("。. ")
-            if current is not None and not current.closed:
-                current.units_raw = content
-                current.closed = True
-                current.by_line = True
-            elif segs and segs[-1].by_line and last_heading is None:
-                segs[-1].units_raw += "；" + content
-            elif last_heading is not None:
-                kind, title, n = stack.pop()
-                start(re.sub(r"^\S*?[、.．）)]", "", title, count=1), p.source, number=str(n), kind=kind,
-                      units_raw=content, closed=True, by_line=True)
-                stack.append((kind, title, n))
-            else:
-                seg = start("", p.source, units_raw=content, closed=True, by_line=True)
-            current = None
-            last_heading = None
+        if is_statement_only(p.text):
+            prose.statement(p, heading_before)
             continue
-        m = match_marker(t)
+        m = match_marker(p.text)
         if m:
-            kind, num, marker, rest = m
-            kinds = [k for k, _, _ in stack]
-            if kind in kinds:
-                del stack[kinds.index(kind):]
-            title, only = _heading_title(marker, rest)
-            n = cn_number(num) if kind in ("cn", "pcn") else (cn_number(num) if kind != "circ" else 0)
-            if only:
-                stack.append((kind, title, n or 0))
-                current = None
-                last_heading = title
-                continue
-            seg = start(rest, p.source, number=str(n or num), kind=kind)
-            stack.append((kind, title, n or 0))
-            current = settle(seg)
+            last_heading = prose.item(p, m)
         else:
-            if current is not None and not current.closed:
-                current.text += t
-                current = settle(current)
-            else:
-                current = settle(start(t, p.source))
-    return segs
+            prose.plain(p)
+    return prose.segs
 
 
 # sections before the tasks: numbered items there are principles, not tasks (保障 sections hold tasks too)
