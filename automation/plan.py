@@ -1095,6 +1095,29 @@ def parse_targets(text: str) -> list[dict]:
 
 # ------------------------------------------------------------------------------ the stage
 
+def document_tasks(doc: Document, year: int | None) -> list[tuple[int, Task]]:
+    """(section, task) of one document: the rows of the task tables its layouts hold (``read_layouts``); with no
+    task table, the items of its prose."""
+    lines = [b for b in doc.lines if isinstance(b, Line)]
+    tables, used = read_layouts(lines, [b for b in doc.lines if isinstance(b, Table)])
+    found: list[tuple[int, Task]] = []
+    groups: dict[str, int] = {}
+    for tb in tables:
+        for path, text, units_raw, src, extras in table_tasks(tb):
+            sec = groups.setdefault(path[0] if path else "", len(groups) + 1)
+            task = Task("", path[:-1] if len(path) > 1 and path[-1] == text else path, text, units_raw,
+                        source=src, number=extras.get("number", ""))
+            _fill(task, year, extras.get("due", ""))
+            found.append((sec, task))
+    if not found:
+        prose = _drop_noise([l for i, l in enumerate(lines) if i not in used])
+        for seg in select_tasks(prose_segments(make_paragraphs(prose))):
+            task = Task("", seg.path, seg.text.strip(), seg.units_raw, source=seg.source, number=seg.number)
+            _fill(task, year, "")
+            found.append((seg.section, task))
+    return found
+
+
 def read_plan(paths, year: int | None = None, registry=None) -> Plan:
     """Read one plan from one or more files (a notice plus its attachment form one plan)."""
     if isinstance(paths, (str, Path)):
@@ -1108,25 +1131,9 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
         or next((d.year for d in docs if d.year), None)
     raw_tasks: list[tuple[int, int, Task]] = []   # (doc index, section, task)
     documents: list[dict] = []
-    for d_i, doc in enumerate(docs, 1):
+    for doc in docs:
         doc_year = year or doc.year or plan_year
-        lines = [b for b in doc.lines if isinstance(b, Line)]
-        tables, used = read_layouts(lines, [b for b in doc.lines if isinstance(b, Table)])
-        found: list[tuple[int, Task]] = []
-        groups: dict[str, int] = {}
-        for tb in tables:
-            for path, text, units_raw, src, extras in table_tasks(tb):
-                sec = groups.setdefault(path[0] if path else "", len(groups) + 1)
-                task = Task("", path[:-1] if len(path) > 1 and path[-1] == text else path, text, units_raw,
-                            source=src, number=extras.get("number", ""))
-                _fill(task, doc_year, extras.get("due", ""))
-                found.append((sec, task))
-        if not found:
-            prose = _drop_noise([l for i, l in enumerate(lines) if i not in used])
-            for seg in select_tasks(prose_segments(make_paragraphs(prose))):
-                task = Task("", seg.path, seg.text.strip(), seg.units_raw, source=seg.source, number=seg.number)
-                _fill(task, doc_year, "")
-                found.append((seg.section, task))
+        found = document_tasks(doc, doc_year)
         if found:
             documents.append({"title": doc.title, "number": doc.number, "date": doc.date, "year": doc_year})
             for sec, task in found:
