@@ -58,16 +58,10 @@ def read_document(path: str | Path) -> list:
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     if p.stat().st_size == 0:
         raise GongkaiError.of("FILE_EMPTY", p.name)
-    ext = p.suffix.lower()
-    if ext in (".doc", ".wps", ".rtf", ".odt"):
-        return _read_converted(p)
-    if ext == ".docx":
-        return _read_docx(p)
-    if ext == ".pdf":
-        return _read_pdf(p)
-    if ext in (".txt", ".text", ".md", ""):
-        return _read_txt(p)
-    raise GongkaiError.of("UNSUPPORTED_TYPE", p.name)
+    reader = FILE_READERS.get(p.suffix.lower())
+    if reader is None:
+        raise GongkaiError.of("UNSUPPORTED_TYPE", p.name)
+    return reader(p)
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -383,3 +377,9 @@ def _read_converted(p: Path) -> list:
     for b in blocks:
         b.source = b.source.replace(out.name, p.name)
     return blocks
+
+
+# a file type's reader, by extension: ``fn(path) -> blocks`` (Line and Table, in document order)
+FILE_READERS = {".docx": _read_docx, ".pdf": _read_pdf,
+                **dict.fromkeys((".txt", ".text", ".md", ""), _read_txt),
+                **dict.fromkeys((".doc", ".wps", ".rtf", ".odt"), _read_converted)}
