@@ -152,28 +152,15 @@ def _read_pdf(p: Path) -> list:
             for page_no, page in enumerate(pdf.pages, 1):
                 chars_seen += len(page.chars)
                 items: list[tuple[float, object]] = []
-                # a table of one row at the top of a page, the previous page ending in a table as wide: the end of
-                # a row cut by the page break (the last row of the table, when no header is repeated)
                 going_on = blocks[-1] if blocks and isinstance(blocks[-1], Table) and blocks[-1].rows else None
-                tables = [t for t in page.find_tables() if len(t.columns) >= 2 and
-                          (len(t.rows) >= 2 or going_on is not None and len(t.columns) == max(map(len, going_on.rows))
-                           and not any(ln["bottom"] <= t.bbox[1] for ln in page.extract_text_lines()
-                                       if not PAGE_NUMBER.match(ln["text"])))]
+                tables = _page_tables(page, going_on)
                 for t in tables:
                     table_no += 1
                     rows = _pdf_table_rows(t.extract())
                     sources = [f"{p.name} 第{page_no}页表{table_no}第{i}行" for i in range(1, len(rows) + 1)]
                     items.append((t.bbox[1], Table(rows, f"{p.name} 第{page_no}页表{table_no}", sources,
                                                    open_cells=_page_top_cells(rows))))
-                boxes = [t.bbox for t in tables]
-
-                def outside(obj, boxes=boxes):
-                    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-                    return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
-
-                lines = page.filter(outside).extract_text_lines(strip=True, return_chars=True) if boxes else \
-                    page.extract_text_lines(strip=True, return_chars=True)
-                lines = [ln for ln in lines if ln["text"].strip() and not PAGE_NUMBER.match(ln["text"])]
+                lines = _page_lines(page, [t.bbox for t in tables])
                 start = len(lines)
                 if not tables:
                     if cell_x is None:
@@ -204,6 +191,27 @@ def _read_pdf(p: Path) -> list:
     if chars_seen < 10 * max(1, pages) or not blocks:          # under 10 characters a page: a scan
         raise GongkaiError.of("PDF_NO_TEXT", p.name)
     return blocks
+
+
+def _page_tables(page, going_on: Table | None) -> list:
+    """A page's ruled tables: two columns or more, two rows or more — or one row at the top of the page when the
+    page before ended in a table as wide (``going_on``): the end of a row cut by the page break (the last row of
+    the table, when no header is repeated)."""
+    return [t for t in page.find_tables() if len(t.columns) >= 2 and
+            (len(t.rows) >= 2 or going_on is not None and len(t.columns) == max(map(len, going_on.rows))
+             and not any(ln["bottom"] <= t.bbox[1] for ln in page.extract_text_lines()
+                         if not PAGE_NUMBER.match(ln["text"])))]
+
+
+def _page_lines(page, boxes: list) -> list[dict]:
+    """A page's text lines outside its tables' boxes, page numbers left out."""
+    def outside(obj):
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    lines = page.filter(outside).extract_text_lines(strip=True, return_chars=True) if boxes else \
+        page.extract_text_lines(strip=True, return_chars=True)
+    return [ln for ln in lines if ln["text"].strip() and not PAGE_NUMBER.match(ln["text"])]
 
 
 def _em(lines: list[dict]) -> float:
