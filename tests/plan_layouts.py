@@ -348,6 +348,12 @@ def web_archive(name: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# the text forms every table is rendered in and scored (tests/test_plan.py, LAYOUT_FORMS): a new plan layout's
+# fixture is a function name -> text here, one entry in this table
+TEXT_FORMS = {"tab": tab_text, "cells": one_cell_a_line, "web": web_archive,
+              "cells omitted": lambda name: one_cell_a_line(name, omitted=True)}
+
+
 def pdf_of(docx_path: Path, outdir: Path, exe: str) -> Path:
     subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{outdir}/lo", "--convert-to", "pdf",
                     "--outdir", str(outdir), str(docx_path)], check=True, capture_output=True, timeout=240)

@@ -7,6 +7,7 @@ import sys
 import docx
 import pytest
 
+import plan_layouts
 from automation.plan import parse_deadlines, parse_frequency, parse_targets, read_plan
 from automation.problems import GongkaiError
 from automation.units import parse_units
@@ -583,8 +584,7 @@ def layout_file(tmp_path, name, form):
         return pl.word(name, tmp_path / f"layout_{name}.docx")
     if form == "pdf":
         return pl.FIXTURES / f"layout_{name}.pdf"
-    text = {"tab": pl.tab_text, "cells": pl.one_cell_a_line, "web": pl.web_archive,
-            "cells omitted": lambda n: pl.one_cell_a_line(n, omitted=True)}[form](name)
+    text = pl.TEXT_FORMS[form](name)
     f = tmp_path / f"layout_{name}_{form.replace(' ', '_')}.txt"
     f.write_text(text, encoding="utf-8")
     return f
@@ -803,8 +803,8 @@ def test_a_short_row_fits_its_cells_to_the_columns():
         ["4", "推进村级事务公开。", "", "各乡镇人民政府", "每季度"]
 
 
-LAYOUT_FORMS = [(n, f) for n in ("ledger", "division", "county") for f in ("word", "pdf", "tab", "cells", "web")] + \
-    [("division", "broken")] + [(n, "cells omitted") for n in ("ledger", "division", "county")]
+LAYOUT_FORMS = [(n, f) for n in plan_layouts.TABLES for f in ("word", "pdf", *plan_layouts.TEXT_FORMS)] + \
+    [("division", "broken")]
 
 
 @pytest.mark.parametrize("name, form", LAYOUT_FORMS)
