@@ -903,3 +903,61 @@ def test_cells_one_a_line_with_merged_cells_left_out_are_cut_by_their_columns(tm
     assert by_no["7"].path[-1] == "政府网站" and names(by_no["7"], "cooperate") == ["县大数据中心"]
     # "各乡镇人民政府" alone: the 配合 of the row above, whose 牵头 is merged down
     assert names(by_no["4"], "lead") == ["县农业农村局"] and "各乡镇人民政府" in names(by_no["4"], "cooperate")
+
+
+# ------------------------------------------------------------------ issue 31: plan layouts as a list of readers
+
+def test_the_layout_readers_in_order():
+    from automation import plan
+
+    assert [lay.name for lay in plan.LAYOUTS] == ["one cell a line", "tab-separated rows", "rows separated by bars",
+                                                  "ruled tables"]
+
+
+def test_a_new_layout_is_one_reader_registered_with_layout(tmp_path, monkeypatch):
+    """A layout the built-in readers do not know (a web page printing each task as 'label：value' lines, a blank
+    line between tasks; the prose reader runs them together) is read by one function registered with @layout: its
+    table goes through table_tasks like any other."""
+    from automation import plan
+
+    monkeypatch.setattr(plan, "LAYOUTS", list(plan.LAYOUTS))
+    f = tmp_path / "任务.txt"
+    f.write_text("某县2023年政务公开工作任务\n\n工作任务：公开权责清单\n责任单位：县司法局\n完成时限：6月底前\n\n"
+                 "工作任务：公开行政许可事项\n责任单位：县行政审批服务局、县司法局\n完成时限：年底前\n", encoding="utf-8")
+    before = read_plan(f)
+
+    @plan.layout("label and value lines")
+    def records(blocks):
+        recs, used, cur = [], set(), {}
+        for i, line in enumerate(blocks.lines):
+            key, sep, value = line.text.partition("：")
+            if sep and key in ("工作任务", "责任单位", "完成时限") and i not in blocks.used:
+                cur[key] = (value, line.source)
+                used.add(i)
+                if key == "完成时限":
+                    recs.append(cur)
+                    cur = {}
+        if not recs:
+            return [], set()
+        header = ["工作任务", "责任单位", "完成时限"]
+        return [plan.RawTable([header] + [[r[k][0] for k in header] for r in recs],
+                              ["表头"] + [r["工作任务"][1] for r in recs])], used
+
+    after = read_plan(f)
+    assert [(t.text, names(t), t.deadline) for t in after.tasks] == [
+        ("公开权责清单", ["县司法局"], dt.date(2023, 6, 30)),
+        ("公开行政许可事项", ["县行政审批服务局", "县司法局"], dt.date(2023, 12, 31))]
+    assert [t.source for t in after.tasks] == ["任务.txt 第3行", "任务.txt 第7行"]
+    assert [(t.text, names(t)) for t in before.tasks] != [(t.text, names(t)) for t in after.tasks]
+
+
+def test_lines_a_layout_read_are_not_read_again_as_prose(tmp_path):
+    """A table with no unit column (a schedule: 序号 | 时间 | 工作内容) gives no task; its numbered rows are not
+    read as prose items either: the lines a layout reader read are the table's."""
+    f = tmp_path / "要点.txt"
+    f.write_text("某县2023年政务公开工作要点\n一、推进决策公开\n1.公开年度重大行政决策事项目录，广泛征求意见。（责任单位：县司法局）\n"
+                 "2.做好政策解读，主要负责人带头解读重要政策。（责任单位：县政府办公室）\n附件：工作安排\n序号\t时间\t工作内容\n"
+                 "1.\t3月底前\t召开全县政务公开工作会议，部署全年任务。\n2.\t6月底前\t开展政务公开工作人员业务培训。\n"
+                 "3.\t12月底前\t总结全年工作，报送年度报告。\n", encoding="utf-8")
+    plan = read_plan(f)
+    assert [t.text for t in plan.tasks] == ["公开年度重大行政决策事项目录，广泛征求意见。", "做好政策解读，主要负责人带头解读重要政策。"]
