@@ -621,44 +621,13 @@ def _cut_by_columns(cells: list[str], srcs: list[str], header: list[str], segmen
     kind = {x: k for k, x in col.items()}
     miss = [LEFT_OUT.get(kind.get(x, "group"), 0.5) - 1.0 for x in range(width)]   # leaving a column out costs
     before = [sum(miss[:x]) for x in range(width + 1)]                               # columns 0..x-1 left out
-    rows: list[list[int]] = []
+    rows: list[list[tuple[int, int]]] = []     # (cell, column) pairs
     total = 0.0
     for seg in segments:
-        n = len(seg)
         fits = [[_cell_fit(cells[j], kind.get(x, "group")) for x in range(width)] for j in seg]
-        score = [[float("-inf")] * width for _ in range(n)]
-        back: list[list[tuple[int, bool]]] = [[(-1, True)] * width for _ in range(n)]
-        for i in range(n):
-            for x in range(width):
-                if i == 0:
-                    score[i][x], back[i][x] = before[x] + fits[i][x], (-1, True)
-                    continue
-                best, how = float("-inf"), (-1, True)
-                for c in range(width):
-                    prev = score[i - 1][c]
-                    if prev == float("-inf"):
-                        continue
-                    if c < x:                                     # the same row goes on
-                        v = prev + before[x] - before[c + 1]
-                        if v > best:
-                            best, how = v, (c, False)
-                    v = prev + before[width] - before[c + 1] + before[x]        # a new row starts here
-                    if v > best:
-                        best, how = v, (c, True)
-                score[i][x], back[i][x] = best + fits[i][x], how
-        end = max(range(width), key=lambda c: score[n - 1][c] + before[width] - before[c + 1])
-        total += score[n - 1][end] + before[width] - before[end + 1]
-        placed: list[tuple[int, int]] = []
-        seg_rows: list[list[tuple[int, int]]] = []
-        i, x = n - 1, end
-        while i >= 0:
-            placed.append((seg[i], x))
-            c, new_row = back[i][x]
-            if new_row:
-                seg_rows.append(list(reversed(placed)))
-                placed = []
-            i, x = i - 1, c
-        rows += reversed(seg_rows)
+        seg_total, seg_rows = _cut_segment(seg, fits, before, width)
+        total += seg_total
+        rows += seg_rows
     if not rows:
         return None
     table_rows = [list(header)]
@@ -675,6 +644,46 @@ def _cut_by_columns(cells: list[str], srcs: list[str], header: list[str], segmen
         table_rows.append(row)
     idx = [[j for j, _ in r] for r in rows]
     return (total / max(1, len(rows)), idx, table_rows, [srcs[0]] + [srcs[r[0]] for r in idx])
+
+
+def _cut_segment(seg: list[int], fits: list[list[float]], before: list[float], width: int):
+    """The best cut of one run of cells (``seg``, the cells' fit to each column in ``fits``) into rows: a dynamic
+    programme over (cell, column), columns rising within a row, ``before[x]`` the cost of leaving columns 0..x-1
+    out. Returns (score, rows), a row being its (cell, column) pairs."""
+    n = len(seg)
+    score = [[float("-inf")] * width for _ in range(n)]
+    back: list[list[tuple[int, bool]]] = [[(-1, True)] * width for _ in range(n)]
+    for i in range(n):
+        for x in range(width):
+            if i == 0:
+                score[i][x], back[i][x] = before[x] + fits[i][x], (-1, True)
+                continue
+            best, how = float("-inf"), (-1, True)
+            for c in range(width):
+                prev = score[i - 1][c]
+                if prev == float("-inf"):
+                    continue
+                if c < x:                                     # the same row goes on
+                    v = prev + before[x] - before[c + 1]
+                    if v > best:
+                        best, how = v, (c, False)
+                v = prev + before[width] - before[c + 1] + before[x]        # a new row starts here
+                if v > best:
+                    best, how = v, (c, True)
+            score[i][x], back[i][x] = best + fits[i][x], how
+    end = max(range(width), key=lambda c: score[n - 1][c] + before[width] - before[c + 1])
+    total = score[n - 1][end] + before[width] - before[end + 1]
+    placed: list[tuple[int, int]] = []
+    seg_rows: list[list[tuple[int, int]]] = []
+    i, x = n - 1, end
+    while i >= 0:
+        placed.append((seg[i], x))
+        c, new_row = back[i][x]
+        if new_row:
+            seg_rows.append(list(reversed(placed)))
+            placed = []
+        i, x = i - 1, c
+    return total, list(reversed(seg_rows))
 
 
 def _layout_fit(rows: list[list[str]], header: list[str]) -> float:
