@@ -3,7 +3,8 @@
 API: ``read_plan(paths, year=None, registry=None) -> Plan``; ``make_task_list(...) -> PlanResult`` writes
 the task list workbook (and JSON) for review; ``make_registry(...) -> RegistryResult`` drafts a registry.  The rules follow the structure of
 such documents (headings 一、/（一）/1./（1）, responsibility statements, attached task tables),
-not any one file.
+not any one file. A document's task tables are found by the layout readers in ``LAYOUTS`` (each registered with
+``@layout``, called through ``read_layouts``); a document without one is read as prose (``prose_segments``).
 """
 from __future__ import annotations
 
