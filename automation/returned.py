@@ -91,7 +91,7 @@ class Context:
 
     def expected_rows(self, unit: str, first_row: int) -> list:
         """The rows a workbook sent to the unit today would have (for a file that lost its metadata)."""
-        return [L.TaskRow(t.key, "", first_row + i, t.id) for i, t in enumerate(self._tasks.get(unit, []))]
+        return [L.TaskRow(id=t.key, digest="", row=first_row + i, label=t.id) for i, t in enumerate(self._tasks.get(unit, []))]
 
     def canonical(self, name: str) -> str:
         if self.registry is not None:
@@ -119,9 +119,10 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
     name = str(path.relative_to(base)) if path.is_relative_to(base) else path.name
     stat = path.stat()
     data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else b""
-    ret = Return(path, name, hashlib.sha256(data).hexdigest() if data else f"big:{stat.st_size}:{stat.st_mtime_ns}",
-                 stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
-    raw = RawFile(name, path.suffix.lower(), stat.st_size, data)
+    ret = Return(path=path, name=name,
+                 sha256=hashlib.sha256(data).hexdigest() if data else f"big:{stat.st_size}:{stat.st_mtime_ns}",
+                 size=stat.st_size, mtime=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+    raw = RawFile(name=name, ext=path.suffix.lower(), size=stat.st_size, data=data)
     ret.problems += run_checks("file", raw, stop_on_error=True)
     if any(p.severity == "error" for p in ret.problems):
         return ret
@@ -220,8 +221,8 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
         ret.unit, ret.identity = unit, "content"
         P.append(Problem("IDENTITY_MISSING", name, params={"unit": unit}))
         figs, extras = L.default_figure_layout(ctx.spec.name)
-        meta = L.Meta({"unit": unit, "header_row": header_row}, cols, dict(figs), list(extras),
-                      ctx.expected_rows(unit, header_row + 1))
+        meta = L.Meta(info={"unit": unit, "header_row": header_row}, columns=cols, figures=dict(figs),
+                      extras=list(extras), tasks=ctx.expected_rows(unit, header_row + 1))
     if ret.unit not in ctx.assignments:
         P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
     named = ctx.unit_named_in(name)

@@ -1011,3 +1011,57 @@ def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
     one, many = SB.read_summary(tmp / "一页.xlsx"), SB.read_summary(paged)
     assert {u: d.entries for u, d in many.units.items()} == {u: d.entries for u, d in one.units.items()}
     assert sum(len(d.entries) for d in many.units.values()) == whole["落实情况明细"].max_row - 1
+
+
+# ------------------------------------------------------------------------------ issue 26: returns as units send them
+
+def values_only_copy(src, dst, skip=(L.META_SHEET,)):
+    """What a unit does with 'select all, copy, paste values' into a new workbook: every visible sheet's
+    values, none of the hidden metadata, no formulas, no protection."""
+    wb = openpyxl.load_workbook(src, data_only=False)
+    fresh = openpyxl.Workbook()
+    fresh.remove(fresh.active)
+    for ws in wb.worksheets:
+        if ws.title in skip:
+            continue
+        out = fresh.create_sheet(ws.title)
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if isinstance(v, str) and v.startswith("="):
+                    v = None                    # a pasted value of a formula nobody recalculated
+                if v is not None:
+                    out.cell(row=c.row, column=c.column, value=v)
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    fresh.save(dst)
+    return dst
+
+
+def cli_collect(env, *extra):
+    back, files, run, tmp = env
+    return subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(env_tasks(env)),
+                           "-o", str(tmp / "汇总cli.xlsx"), "--ledger", str(tmp / "台账.sqlite"), "--registry",
+                           str(REG), "--due", DUE, "--round", "第1轮", "--force", *extra],
+                          capture_output=True, text=True)
+
+
+def test_a_values_only_copy_of_the_whole_workbook_is_collected_not_a_crash(env):
+    back, files, run, tmp = env
+    filled = fill_return(files["区财政局"], tmp / "filled.xlsx", mtime=ON_TIME)
+    values_only_copy(filled, back / "新建 Microsoft Excel 工作表.xlsx")
+    # the hidden sheet deleted from the workbook itself
+    wb = openpyxl.load_workbook(fill_return(files["区民政局"], tmp / "filled2.xlsx", seed=5, mtime=ON_TIME))
+    del wb[L.META_SHEET]
+    wb.save(back / "民政局.xlsx")
+    r = cli_collect(env)
+    assert r.returncode in (0, 1), r.stderr
+    assert "已汇总 2/37 个单位" in r.stdout
+    wb = openpyxl.load_workbook(tmp / "汇总cli.xlsx")
+    units = {row[0]: row for row in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
+    head = [c.value for c in wb["单位进度"][1]]
+    assert units["区财政局"][head.index("完成率")] == 1.0 and units["区民政局"][head.index("完成率")] == 1.0
+    figs = {row[0]: row for row in wb["年度报告数据"].iter_rows(min_row=2, values_only=True)}
+    col = [c.value for c in wb["年度报告数据"][1]]
+    src = openpyxl.load_workbook(filled)
+    m = L.read_meta_openpyxl(src)
+    assert figs[R.t3(1, 1)][col.index("区财政局")] == src[L.FIGURE_SHEET][m.figures[R.t3(1, 1)]].value
