@@ -61,7 +61,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "OLD_ROUND": ("warning", "{file} 是“{other}”下发的工作簿，不是本轮“{round}”，已按本轮汇总，请核实"),
     "PLAN_CHANGED": ("info", "{file} 下发后任务清单有修改，按当前任务清单汇总"),
     "IDENTITY_MISSING": ("warning", "{file} 缺少下发时的身份信息（可能把内容复制到了新建的工作簿），已按内容识别为“{unit}”"),
-    "IDENTITY_UNKNOWN": ("error", "{file} 缺少下发时的身份信息，按内容也无法确定是哪个单位的台账，未汇总"),
+    "IDENTITY_UNKNOWN": ("error", "{file} 缺少下发时的身份信息（可能把内容复制到了新建的工作簿），按内容也无法确定是哪个单位的台账"
+                                  "（几个单位的任务相同时，文件名要写明单位），未汇总。请把文件名改为单位名称（如“孟庄镇_任务台账.xlsx”）后再汇总"),
     "UNIT_NOT_EXPECTED": ("warning", "{file} 是“{unit}”的台账，但当前任务清单没有给该单位分配任务"),
     "NAME_MISMATCH": ("warning", "{file} 的文件名或文件夹是“{other}”，但工作簿是下发给“{unit}”的，已按“{unit}”汇总；"
                                 "“{other}”如未另行报送，仍计为未报送，请核实是否发错了文件"),

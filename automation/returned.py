@@ -214,7 +214,7 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
         id_col = column_index(cols["id"])
         ids = [cell_text(r[id_col]).strip() for r in ledger_rows[header_row:]
                if len(r) > id_col and cell_text(r[id_col]).strip()]
-        unit = _match_unit(ids, ctx, rows_of if L.GUIDE_SHEET in sheets else None)
+        unit = _match_unit(ids, ctx, rows_of if L.GUIDE_SHEET in sheets else None, name)
         if not unit:
             P.append(Problem("IDENTITY_UNKNOWN", name))
             return None
@@ -240,7 +240,10 @@ def _find_header(rows: list[list]) -> tuple[int | None, dict]:
     return None, {}
 
 
-def _match_unit(ids: list[str], ctx: Context, rows_of) -> str | None:
+def _match_unit(ids: list[str], ctx: Context, rows_of, file_name: str = "") -> str | None:
+    """The unit whose assigned task ids the file holds.  Units sharing the same tasks (every town gets
+    the towns' tasks) are told apart by the unit the file's name or folder names (孟庄镇_任务台账.xlsx),
+    when that unit is one of those the ids fit."""
     named = None
     if rows_of:
         for row in rows_of(L.GUIDE_SHEET)[:12]:
@@ -259,8 +262,13 @@ def _match_unit(ids: list[str], ctx: Context, rows_of) -> str | None:
     if best is None:
         return None
     # the set of task ids must identify one unit (many units share collective tasks)
+    if scores[best] < 0.9:
+        return None
     ties = [u for u, s in scores.items() if s == scores[best]]
-    return best if scores[best] >= 0.9 and len(ties) == 1 else None
+    if len(ties) == 1:
+        return best
+    by_name = ctx.unit_named_in(file_name) if file_name else None
+    return by_name if by_name in ties else None
 
 
 # ------------------------------------------------------------------------------ content
