@@ -36,6 +36,7 @@ setup(
         "xlsxwriter>=3.0",
         "xlwings>=0.37; sys_platform == 'win32'",      # drives Windows Excel only; Linux uses the browser panel
         "tqdm>=4.60",
+        "py7zr>=0.20",          # workbooks inside .7z e-mail attachments
     ],
     extras_require={
         "test": ["pytest>=7", "oletools>=0.60"],

@@ -23,7 +23,7 @@ from .ledgerdb import distribution, open_ledger, recorded_round, store_plan, sto
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
-from .returned import Context, Return, file_digest, read_return
+from .returned import ARCHIVES, Context, Return, file_digest, read_archive, read_return
 from .standing import build_summary
 from .summarybook import write_summary
 from .tables import guard_output
@@ -186,6 +186,8 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
     fresh: list[tuple] = []
     seen = {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")}
     base = folder.resolve()
+    known_archives = {k.split("#", 1)[0] for k in known if "#" in k}
+    earlier_archives = {k.split("#", 1)[0]: v[1] for k, v in earlier.items() if "#" in k}
     for p in _iter_files(folder):
         rel = str(p.relative_to(folder))
         try:
@@ -201,7 +203,10 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
         if ext in (".et", ".ett"):
             notes.append(Problem("WPS_FORMAT", rel))
             continue
-        if ext not in SPREADSHEET:
+        if ext == ".rar":
+            notes.append(Problem("ARCHIVE_RAR", rel))
+            continue
+        if ext not in SPREADSHEET and ext not in ARCHIVES:
             notes.append(Problem("NOT_SPREADSHEET", rel))
             continue
         st = p.stat()
@@ -212,6 +217,16 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
         else:
             digest = file_digest(p)
             fresh.append((key, st.st_size, st.st_mtime_ns, digest))
+        if ext in ARCHIVES:           # its workbooks are stored under the archive's digest and their names
+            if earlier_archives.get(digest, "").startswith(rel + "/"):
+                continue
+            if digest in this_run:
+                notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
+                continue
+            this_run[digest] = rel
+            if digest not in known_archives:
+                todo.append((p, digest))
+            continue
         if digest in earlier and earlier[digest][1] == rel:
             continue          # an earlier round's return still lying in the folder
         if digest in this_run:
@@ -228,26 +243,30 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlie
     """Read and store the files the scan found new (``earlier``: sha256 -> (round, name) of other rounds)."""
     new = 0
     seen_at = ctx.as_of.isoformat()
-    for i, ret in enumerate(_read_all(todo, folder, ctx), 1):
-        if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
-            ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
-        store_return(con, ret, ctx.round, seen_at)
-        new += 1
+    for i, rets in enumerate(_read_all(todo, folder, ctx), 1):
+        for ret in rets:
+            if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
+                ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
+            store_return(con, ret, ctx.round, seen_at)
+            new += 1
         if progress:
-            progress(i, len(todo), ret.name)
+            progress(i, len(todo), rets[-1].name if rets else "")
     if new:
         con.execute("INSERT INTO runs(round, as_of, folder, due, new_files) VALUES (?,?,?,?,?)",
                     (ctx.round, seen_at, str(folder), ctx.due.isoformat() if ctx.due else "", new))
     return new
 
 
-def _read_one(shared: tuple, path: Path) -> Return:
+def _read_one(shared: tuple, item) -> list[Return]:
     ctx, folder = shared
-    return read_return(path, folder, ctx)
+    if isinstance(item, tuple):        # an archive and its digest: the workbooks inside
+        return read_archive(item[0], folder, ctx, item[1])
+    return [read_return(item, folder, ctx)]
 
 
-def _read_all(paths: list[Path], folder: Path, ctx: Context):
-    """Read returned files, on every core when there are many; results come back in order."""
+def _read_all(paths: list, folder: Path, ctx: Context):
+    """Read returned files (a workbook, or an archive's workbooks), on every core when there are many;
+    results (a list for each) come back in order."""
     return in_workers(_read_one, paths, (ctx, folder), 40, chunksize=8)
 
 

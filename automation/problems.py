@@ -78,6 +78,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                        "{file}，如改过“年度报告数据”，请把改动对照抄入新汇总表"),
     "MACROS": ("info", "{file} 含有宏，宏未运行，只读取了数据"),
     "XLS_FORMAT": ("info", "{file} 是旧版 .xls 格式，已读取数值；建议单位保存为 .xlsx"),
+    # issue 26: returns as units really send them
+    "ARCHIVE_UNREADABLE": ("error", "压缩包 {file} 无法打开（{detail}），其中的台账未汇总；请解压后把工作簿放入回收文件夹，或让单位重新发送"),
+    "ARCHIVE_NO_WORKBOOK": ("warning", "压缩包 {file} 中没有电子表格文件（.xlsx/.xlsm/.xls），未汇总"),
+    "ARCHIVE_RAR": ("warning", "{file} 是 RAR 压缩包，本工具无法直接读取：请用解压软件把其中的工作簿解压到回收文件夹后再汇总"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import zipfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from . import unitbook as L
-from .checks import MAX_FILE_BYTES, FiguresView, RawFile, TaskRowView, column_index, run_checks
+from .checks import (MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, FiguresView, RawFile, TaskRowView, column_index, human_size,
+                     run_checks)
 from .problems import Problem
 from .reportspec import spec_for
 from .tables import CALAMINE_ERRORS, cell_text
@@ -122,7 +124,12 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
     ret = Return(path=path, name=name,
                  sha256=hashlib.sha256(data).hexdigest() if data else f"big:{stat.st_size}:{stat.st_mtime_ns}",
                  size=stat.st_size, mtime=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
-    raw = RawFile(name=name, ext=path.suffix.lower(), size=stat.st_size, data=data)
+    return _read_workbook(ret, path.suffix.lower(), data, ctx)
+
+
+def _read_workbook(ret: Return, ext: str, data: bytes, ctx: Context) -> Return:
+    name = ret.name
+    raw = RawFile(name=name, ext=ext, size=ret.size, data=data)
     ret.problems += run_checks("file", raw, stop_on_error=True)
     if any(p.severity == "error" for p in ret.problems):
         return ret
@@ -166,6 +173,142 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
         ret.problems.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}: {str(exc)[:60]}"}))
         ret.accepted = False
     return ret
+
+
+# ------------------------------------------------------------------------------ archives (e-mail attachments)
+
+ARCHIVES = {".zip", ".7z"}
+WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls"}
+MAX_ARCHIVE_WORKBOOKS = 100
+
+
+class _TooBig(Exception):
+    pass
+
+
+def archive_key(digest: str, member: str) -> str:
+    """A workbook inside an archive is stored under the archive's digest and its name inside."""
+    return f"{digest}#{member}"
+
+
+def read_archive(path: Path, base: Path, ctx: Context, digest: str) -> list[Return]:
+    """The workbooks inside a .zip or .7z a unit attached (zip or 7z: the archive's listing says how big
+    each is; nothing is unpacked past the limits, whatever the listing says).  Each workbook is read as if
+    it lay in the folder, named "区财政局报送材料.zip/区财政局.xlsx"."""
+    rel = str(path.relative_to(base)) if path.is_relative_to(base) else path.name
+    stat = path.stat()
+    mtime = dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
+
+    def about_archive(code: str, **params) -> list[Return]:
+        ret = Return(path=path, name=rel, sha256=archive_key(digest, ""), size=stat.st_size, mtime=mtime)
+        ret.problems.append(Problem(code, rel, params=params))
+        return [ret]
+
+    if stat.st_size > MAX_FILE_BYTES * 5:
+        return about_archive("TOO_LARGE", size=human_size(stat.st_size), limit=human_size(MAX_FILE_BYTES * 5))
+    try:
+        members = _zip_members(path) if path.suffix.lower() == ".zip" else _7z_members(path)
+    except _TooBig as exc:
+        return about_archive("ZIP_BOMB", detail=str(exc))
+    except Exception as exc:        # noqa: BLE001 - any archive library failure on a user file is a problem, not a crash
+        detail = "设置了密码" if "password" in str(exc).lower() or "encrypt" in str(exc).lower() else type(exc).__name__
+        return about_archive("ARCHIVE_UNREADABLE", detail=detail)
+    if not members:
+        return about_archive("ARCHIVE_NO_WORKBOOK")
+    out = []
+    for member, data, when, size in members:
+        ret = Return(path=path, name=f"{rel}/{member}", sha256=archive_key(digest, member), size=size,
+                     mtime=when or mtime)
+        if data is None:
+            ret.problems.append(Problem("TOO_LARGE", ret.name, params={"size": human_size(size),
+                                                                      "limit": human_size(MAX_FILE_BYTES)}))
+            out.append(ret)
+            continue
+        out.append(_read_workbook(ret, Path(member).suffix.lower(), data, ctx))
+    return out
+
+
+def _workbook_member(name: str) -> bool:
+    leaf = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return Path(leaf).suffix.lower() in WORKBOOK_EXTS and not leaf.startswith(("~$", ".~")) \
+        and not name.startswith("__MACOSX/")
+
+
+def _member_name(info) -> str:
+    """A zip member's name: zips made on Chinese Windows store GBK names without the UTF-8 flag."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _zip_members(path: Path) -> list[tuple[str, bytes | None, dt.datetime | None, int]]:
+    with zipfile.ZipFile(path) as z:
+        infos = [i for i in z.infolist() if not i.is_dir() and _workbook_member(_member_name(i))][:MAX_ARCHIVE_WORKBOOKS]
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_UNZIPPED_BYTES:
+            raise _TooBig(f"解压后 {human_size(declared)}")
+        out, total = [], 0
+        for i in infos:
+            when = dt.datetime(*i.date_time) if i.date_time[0] >= 1980 else None
+            if i.file_size > MAX_FILE_BYTES:
+                out.append((_member_name(i), None, when, i.file_size))
+                continue
+            with z.open(i) as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)          # never more than the limit, whatever the header says
+            if len(data) > MAX_FILE_BYTES:
+                raise _TooBig(f"{_member_name(i)} 实际解压后超过 {human_size(MAX_FILE_BYTES)}")
+            total += len(data)
+            if total > MAX_UNZIPPED_BYTES:
+                raise _TooBig(f"解压后超过 {human_size(MAX_UNZIPPED_BYTES)}")
+            out.append((_member_name(i), data, when, len(data)))
+        return out
+
+
+def _7z_members(path: Path) -> list[tuple[str, bytes | None, dt.datetime | None, int]]:
+    import py7zr                # here, not at the top: importing it takes half a second, and few returns are .7z
+    from py7zr.io import Py7zBytesIO, WriterFactory
+
+    class Capped(Py7zBytesIO):
+        """Stops the unpacking once a member passes the limit (py7zr's own drops the rest but goes on)."""
+
+        def write(self, s) -> int:
+            if self.size() + len(s) > self.limit:
+                raise _TooBig(f"{self.filename} 解压后超过 {human_size(self.limit)}")
+            return super().write(s)
+
+    class Factory(WriterFactory):
+        def __init__(self):
+            self.made = {}
+
+        def create(self, filename):
+            self.made[filename] = Capped(filename, MAX_FILE_BYTES)
+            return self.made[filename]
+
+    with py7zr.SevenZipFile(path, mode="r") as z:
+        if z.needs_password():
+            raise ValueError("password")
+        infos = [i for i in z.list() if not i.is_directory and _workbook_member(i.filename)][:MAX_ARCHIVE_WORKBOOKS]
+        declared = sum(i.uncompressed or 0 for i in infos)
+        if declared > MAX_UNZIPPED_BYTES:
+            raise _TooBig(f"解压后 {human_size(declared)}")
+        big = {i.filename for i in infos if (i.uncompressed or 0) > MAX_FILE_BYTES}
+        wanted = [i.filename for i in infos if i.filename not in big]
+        factory = Factory()
+        if wanted:
+            z.extract(targets=wanted, factory=factory)
+    out = []
+    for i in infos:
+        if i.filename in big:
+            out.append((i.filename, None, None, i.uncompressed))
+        elif i.filename in factory.made:
+            made = factory.made[i.filename]
+            made.seek(0)
+            data = made.read()
+            out.append((i.filename, data, None, len(data)))
+    return out
 
 
 def saved_time(z) -> dt.datetime | None:

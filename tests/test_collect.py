@@ -1082,3 +1082,58 @@ def test_a_values_only_copy_from_a_town_is_known_by_its_file_name(env):
     unit = {u["unit"]: u for u in r.summary["unit_rows"]}
     assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["rate"] == 1.0 and unit["税郭镇"]["returned_at"] is None
     assert r.headline.returned == 2
+
+
+def test_workbooks_inside_zip_and_7z_attachments_are_collected(env):
+    import py7zr
+
+    back, files, run, tmp = env
+    fin = fill_return(files["区财政局"], tmp / "区财政局任务台账.xlsx", mtime=ON_TIME)
+    with zipfile.ZipFile(back / "区财政局报送材料.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(fin, "区财政局报送材料/区财政局任务台账.xlsx")
+        z.writestr("区财政局报送材料/说明.docx", b"PK\x03\x04 a letter")
+    civil = fill_return(files["区民政局"], tmp / "民政局.xlsx", mtime=ON_TIME)
+    with py7zr.SevenZipFile(back / "民政局.7z", "w") as z:
+        z.write(civil, "民政局.xlsx")
+    (back / "孟庄镇.rar").write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\x00" * 64)
+    with zipfile.ZipFile(back / "照片.zip", "w") as z:
+        z.writestr("现场.jpg", b"\xff\xd8\xff")
+    (back / "坏.zip").write_bytes(b"PK\x03\x04" + b"\x01" * 100)
+    r = run()
+    assert r.headline.returned == 2, [p.message for p in r.problems]
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["rate"] == 1.0 and unit["区财政局"]["file"] == "区财政局报送材料.zip/区财政局报送材料/区财政局任务台账.xlsx"
+    assert unit["区民政局"]["returned_at"] and unit["孟庄镇"]["returned_at"] is None
+    rar = find(r, "ARCHIVE_RAR")
+    assert [p.file for p in rar] == ["孟庄镇.rar"] and "解压" in rar[0].message
+    assert [p.file for p in find(r, "ARCHIVE_NO_WORKBOOK")] == ["照片.zip"]
+    assert [p.file for p in find(r, "ARCHIVE_UNREADABLE")] == ["坏.zip"]
+    assert not find(r, "NOT_SPREADSHEET")
+    again = run()                           # nothing new: the archives are not read again
+    assert again.new_files == 0 and again.headline.returned == 2
+
+
+def test_a_zip_bomb_attachment_is_named_and_never_unpacked(env):
+    back, files, run, tmp = env
+    with zipfile.ZipFile(back / "报送.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("台账.xlsx", "w", force_zip64=True) as fh:
+            for _ in range(210):
+                fh.write(b"\x00" * (1024 * 1024))
+    lying = tmp / "lying.zip"               # a header claiming 1 KB over 30 MB of zeros
+    with zipfile.ZipFile(lying, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("台账.xlsx", b"\x00" * (30 * 1024 * 1024))
+    data = bytearray(lying.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = data.find(sig)
+        data[i + at:i + at + 4] = (1024).to_bytes(4, "little")
+    (back / "谎报.zip").write_bytes(bytes(data))
+    import py7zr
+
+    with py7zr.SevenZipFile(back / "大.7z", "w") as z:
+        z.writestr(b"\x00" * (21 * 1024 * 1024), "台账.xlsx")
+    r = run()
+    assert [p.file for p in find(r, "TOO_LARGE")] == ["大.7z/台账.xlsx"]
+    assert [p.file for p in find(r, "ZIP_BOMB")] == ["报送.zip"]
+    # zipfile reads no more than the header says, then finds the CRC wrong: named, never unpacked
+    assert [p.file for p in find(r, "ARCHIVE_UNREADABLE")] == ["谎报.zip"]
+    assert r.headline.returned == 0
