@@ -82,6 +82,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ARCHIVE_UNREADABLE": ("error", "压缩包 {file} 无法打开（{detail}），其中的台账未汇总；请解压后把工作簿放入回收文件夹，或让单位重新发送"),
     "ARCHIVE_NO_WORKBOOK": ("warning", "压缩包 {file} 中没有电子表格文件（.xlsx/.xlsm/.xls），未汇总"),
     "ARCHIVE_RAR": ("warning", "{file} 是 RAR 压缩包，本工具无法直接读取：请用解压软件把其中的工作簿解压到回收文件夹后再汇总"),
+    "MERGED_ANSWER": ("warning", "{file} 的“任务台账”{cell} 是合并单元格，填写的“{value}”已计入合并范围内的每一行（第 {rows} 行），请核对各行是否确实如此"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

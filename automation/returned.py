@@ -167,8 +167,11 @@ def _read_workbook(ret: Return, ext: str, data: bytes, ctx: Context) -> Return:
         xml = sheet_xml(sheet)
         return xml is None or b"<sheetProtection" in xml
 
+    def merged_of(sheet) -> list:
+        return wb.get_sheet_by_name(sheet).merged_cell_ranges or []
+
     try:
-        _read_content(ret, sheets, rows_of, formulas_of, ctx, protected if raw.zip is not None else None)
+        _read_content(ret, sheets, rows_of, formulas_of, ctx, protected if raw.zip is not None else None, merged_of)
     except CALAMINE_ERRORS + (KeyError, IndexError, TypeError) as exc:
         ret.problems.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}: {str(exc)[:60]}"}))
         ret.accepted = False
@@ -443,7 +446,7 @@ def _map_columns(ret: Return, rows, meta: L.Meta) -> None:
             meta.columns[key] = "XFD"           # beyond every row: read as blank
 
 
-def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, protected=None) -> None:
+def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, protected=None, merged_of=None) -> None:
     if L.LEDGER_SHEET not in sheets:
         ret.problems.append(Problem("NOT_OUR_FILE", ret.name))
         return
@@ -455,6 +458,8 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, prote
         _map_columns(ret, ledger_rows, meta)
         if protected is not None and not protected(L.LEDGER_SHEET):
             ret.problems.append(Problem("PROTECTION_REMOVED", ret.name, L.LEDGER_SHEET))
+    if merged_of is not None:
+        _spread_merged(ret, ledger_rows, meta, merged_of(L.LEDGER_SHEET))
     _read_task_rows(ret, ledger_rows, meta, formulas_of(L.LEDGER_SHEET), ctx)
     if L.FIGURE_SHEET in sheets:
         fv = FiguresView(ret.name, rows_of(L.FIGURE_SHEET), meta.figures, meta.extras, formulas_of(L.FIGURE_SHEET),
@@ -469,6 +474,27 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, prote
             status = L.FIGURES_OK
         ret.figures = {**fv.values, L.FIGURE_STATUS: status}
     ret.accepted = True
+
+
+def _spread_merged(ret: Return, rows: list, meta: L.Meta, ranges: list) -> None:
+    """Answers under merged cells (J3:J5 merged holding 已完成): Excel shows the one value over all the rows
+    and stores it in the first; each covered task row is read with it, and the merge is named."""
+    editable = {column_index(letter) for key, letter in meta.columns.items()
+                if key in L.COLUMN_BY_KEY and L.COLUMN_BY_KEY[key].editable}
+    for (r1, c1), (r2, c2) in ranges:
+        if r2 <= r1 or r1 < meta.header_row or c1 not in editable or r1 >= len(rows):
+            continue                    # one row, or the title and header: nothing to spread
+        top = rows[r1][c1] if c1 < len(rows[r1]) else None
+        if top in (None, ""):
+            continue
+        for r in range(r1 + 1, min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            row[c1] = top
+        ref = f"{get_column_letter(c1 + 1)}{r1 + 1}:{get_column_letter(c2 + 1)}{r2 + 1}"
+        ret.problems.append(Problem("MERGED_ANSWER", ret.name, L.LEDGER_SHEET, ref,
+                                    {"value": cell_text(top), "rows": f"{r1 + 1}–{r2 + 1}"}))
 
 
 def _read_task_rows(ret: Return, rows, meta: L.Meta, formulas: set, ctx: Context) -> None:

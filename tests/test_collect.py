@@ -1137,3 +1137,35 @@ def test_a_zip_bomb_attachment_is_named_and_never_unpacked(env):
     # zipfile reads no more than the header says, then finds the CRC wrong: named, never unpacked
     assert [p.file for p in find(r, "ARCHIVE_UNREADABLE")] == ["谎报.zip"]
     assert r.headline.returned == 0
+
+
+def test_answers_under_merged_cells_count_for_every_covered_row(env):
+    back, files, run, tmp = env
+
+    def merge(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        ws.protection.sheet = False
+        rows = [r for _, r in m["task"][:3]]
+        for key, value in (("status", "已完成"), ("done_date", dt.datetime(2021, 6, 30))):
+            col = m["col"][key]
+            for r in rows:
+                ws[f"{col}{r}"] = None
+            ws[f"{col}{rows[0]}"] = value
+            ws.merge_cells(f"{col}{rows[0]}:{col}{rows[-1]}")
+        for r in rows:
+            ws[f"{m['col']['detail']}{r}"] = "已按要求公开。"
+
+    edit(files["区财政局"], back / "财政局.xlsx", merge)
+    r = run()
+    wb, m = meta_of(back / "财政局.xlsx")
+    rows = [r_ for _, r_ in m["task"][:3]]
+    merged = find(r, "MERGED_ANSWER")
+    assert sorted(p.cell for p in merged) == sorted(
+        f"{m['col'][k]}{rows[0]}:{m['col'][k]}{rows[-1]}" for k in ("status", "done_date"))
+    assert "已完成" in merged[0].message or "已完成" in merged[1].message
+    detail = openpyxl.load_workbook(r.output)["落实情况明细"]
+    head = [c.value for c in detail[1]]
+    got = {row[0]: row for row in detail.iter_rows(min_row=2, values_only=True) if row[3] == "区财政局"}
+    for tid, _ in m["task"][:3]:
+        assert got[tid][head.index("完成状态")] == "已完成"
+    assert not [p for p in find(r, "DONE_NO_DATE") if p.file == "财政局.xlsx"]
