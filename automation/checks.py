@@ -13,6 +13,7 @@ Adding a check = one function here, one catalogue line in problems.py, one test.
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -169,19 +170,21 @@ def macros(f: RawFile):
 # ------------------------------------------------------------------------------ one task row
 
 def number(v) -> float | None:
-    """A number as typed: 12, "12", "1,200", "50%"; None for blank or text that is not a number."""
+    """A number as typed: 12, "12", "1,200", "50%"; None for blank or text that is not a number (and for
+    "inf", "NaN", "1e999": Python reads them as numbers, Excel would refuse them in a summary)."""
     if v is None or v == "" or isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        return float(v)
+        return float(v) if math.isfinite(v) else None
     s = str(v).strip().replace(",", "").replace("，", "")
     m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*[%％]", s)
     if m:
         return float(m.group(1)) / 100
     try:
-        return float(s)
+        num = float(s)
     except ValueError:
         return None
+    return num if math.isfinite(num) else None
 
 
 @lru_cache(maxsize=256)

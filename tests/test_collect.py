@@ -1169,3 +1169,36 @@ def test_answers_under_merged_cells_count_for_every_covered_row(env):
     for tid, _ in m["task"][:3]:
         assert got[tid][head.index("完成状态")] == "已完成"
     assert not [p for p in find(r, "DONE_NO_DATE") if p.file == "财政局.xlsx"]
+
+
+def test_inf_and_nan_typed_in_numbers_are_problems_never_written(env):
+    back, files, run, tmp = env
+
+    def typed(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        (t1, r1), (t2, r2) = m["task"][:2]
+        ws[f"{m['col']['actual']}{r1}"] = "inf"
+        ws[f"{m['col']['actual']}{r2}"] = "NaN"
+        ws[f"{m['col']['progress']}{r2}"] = "1e999"
+        label, value = m["extra"][0]
+        wb[L.FIGURE_SHEET][value] = "Infinity"
+        wb[L.FIGURE_SHEET][m["fig"][R.t3(1, 1)]] = "nan"
+
+    edit(files["区财政局"], back / "财政局.xlsx", typed)
+    r = run()
+    wb, m = meta_of(back / "财政局.xlsx")
+    (t1, r1), (t2, r2) = m["task"][:2]
+    text = {p.cell: p for p in find(r, "TEXT_IN_NUMBER") if p.file == "财政局.xlsx"}
+    assert {f"{m['col']['actual']}{r1}", f"{m['col']['actual']}{r2}", f"{m['col']['progress']}{r2}",
+            m["fig"][R.t3(1, 1)]} <= set(text)
+    assert "“inf”" in text[f"{m['col']['actual']}{r1}"].message
+    assert [p.cell for p in find(r, "EXTRA_NOT_NUMBER")] == [m["extra"][0][1]]
+    with zipfile.ZipFile(r.output) as z:
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/"):
+                body = z.read(n)
+                assert b"<v>inf" not in body.lower() and b"<v>nan" not in body.lower(), n
+    figs = openpyxl.load_workbook(r.output)["年度报告数据"]
+    col = [c.value for c in figs[1]].index("区财政局")
+    status = next(row for row in figs.iter_rows(min_row=2, values_only=True) if row[0] == L.FIGURE_STATUS)
+    assert status[col] != "可用"
