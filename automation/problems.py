@@ -83,6 +83,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ARCHIVE_NO_WORKBOOK": ("warning", "压缩包 {file} 中没有电子表格文件（.xlsx/.xlsm/.xls），未汇总"),
     "ARCHIVE_RAR": ("warning", "{file} 是 RAR 压缩包，本工具无法直接读取：请用解压软件把其中的工作簿解压到回收文件夹后再汇总"),
     "MERGED_ANSWER": ("warning", "{file} 的“任务台账”{cell} 是合并单元格，填写的“{value}”已计入合并范围内的每一行（第 {rows} 行），请核对各行是否确实如此"),
+    "RETURN_BLANK": ("error", "{file} 的“任务台账”和“年度报告数据”都没有填写任何内容（完成状态、落实情况、数字全部空白），"
+                              "可能发回了下发的空白工作簿，不计为已报送；请让单位填写后重新报送"),
+    "LEDGER_NOT_FILLED": ("error", "{file} 的“任务台账”没有填写任何内容（完成状态、落实情况等全部空白），只填了“年度报告数据”；"
+                                   "各项任务按未填写统计，请让单位填写任务台账后重新报送"),
+    "ANSWERS_IN_COPY": ("warning", "{file} 的内容填在了复制出的工作表“{copy}”中，原“任务台账”是空白的；已按“{copy}”汇总，"
+                                   "请单位以后直接填写“任务台账”"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

@@ -461,6 +461,9 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, prote
     if merged_of is not None:
         _spread_merged(ret, ledger_rows, meta, merged_of(L.LEDGER_SHEET))
     _read_task_rows(ret, ledger_rows, meta, formulas_of(L.LEDGER_SHEET), ctx)
+    ledger_filled = _filled(ret.entries)
+    if not ledger_filled:
+        ledger_filled = _answers_in_a_copy(ret, sheets, rows_of, meta, ctx)
     if L.FIGURE_SHEET in sheets:
         fv = FiguresView(ret.name, rows_of(L.FIGURE_SHEET), meta.figures, meta.extras, formulas_of(L.FIGURE_SHEET),
                          ctx.spec)
@@ -473,7 +476,39 @@ def _read_content(ret: Return, sheets, rows_of, formulas_of, ctx: Context, prote
         else:
             status = L.FIGURES_OK
         ret.figures = {**fv.values, L.FIGURE_STATUS: status}
+    if not ledger_filled:
+        # a blank 任务台账 is not a report with nothing done: said, and with no figures either not counted
+        figures_sent = ret.figures.get(L.FIGURE_STATUS) not in (None, L.FIGURES_MISSING)
+        ret.problems.append(Problem("LEDGER_NOT_FILLED" if figures_sent else "RETURN_BLANK", ret.name, L.LEDGER_SHEET))
+        if not figures_sent:
+            ret.entries = {}
+            return
     ret.accepted = True
+
+
+def _filled(entries: dict) -> bool:
+    """Anything typed in a task row's answer cells."""
+    return any(v not in (None, "") for e in entries.values() for v in e.values())
+
+
+def _answers_in_a_copy(ret: Return, sheets, rows_of, meta: L.Meta, ctx: Context) -> bool:
+    """The answers typed in a copy of the sheet ("任务台账 (2)", made by 移动或复制) while the original stays
+    blank: read from the copy (same layout, found by task id), and said so.  True when a copy had answers."""
+    for sheet in sheets:
+        if sheet == L.LEDGER_SHEET or L.LEDGER_SHEET not in sheet:
+            continue
+        trial = Return(path=ret.path, name=ret.name, sha256=ret.sha256, size=ret.size, mtime=ret.mtime, unit=ret.unit)
+        rows = rows_of(sheet)
+        _read_task_rows(trial, rows, meta, set(), ctx)
+        if not _filled(trial.entries):
+            continue
+        for p in trial.problems:
+            p.sheet = sheet
+        ret.problems.append(Problem("ANSWERS_IN_COPY", ret.name, sheet, params={"copy": sheet}))
+        ret.problems += trial.problems
+        ret.entries = trial.entries
+        return True
+    return False
 
 
 def _spread_merged(ret: Return, rows: list, meta: L.Meta, ranges: list) -> None:

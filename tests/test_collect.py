@@ -1202,3 +1202,34 @@ def test_inf_and_nan_typed_in_numbers_are_problems_never_written(env):
     col = [c.value for c in figs[1]].index("区财政局")
     status = next(row for row in figs.iter_rows(min_row=2, values_only=True) if row[0] == L.FIGURE_STATUS)
     assert status[col] != "可用"
+
+
+def test_a_blank_return_or_answers_in_a_copied_sheet_are_said(env):
+    back, files, run, tmp = env
+    shutil.copy(files["区财政局"], back / "财政局.xlsx")          # the distributed workbook sent back as it was
+    only_figures = fill_return(files["孟庄镇"], tmp / "f.xlsx", mtime=ON_TIME)
+    wb, m = meta_of(only_figures)
+    for _, row in m["task"]:
+        for key in L.EDITABLE_KEYS:
+            wb[L.LEDGER_SHEET][f"{m['col'][key]}{row}"] = None
+    wb.save(back / "孟庄镇.xlsx")
+
+    def in_a_copy(wb, m):                             # Excel's 移动或复制 → 建立副本, answers typed there
+        copy = wb.copy_worksheet(wb[L.LEDGER_SHEET])
+        copy.title = "任务台账 (2)"
+        for _, row in m["task"]:
+            for key in L.EDITABLE_KEYS:
+                wb[L.LEDGER_SHEET][f"{m['col'][key]}{row}"] = None
+
+    edit(files["区民政局"], back / "民政局.xlsx", in_a_copy)
+    r = run()
+    blank = find(r, "RETURN_BLANK")
+    assert [p.file for p in blank] == ["财政局.xlsx"] and "不计为已报送" in blank[0].message
+    assert [p.file for p in find(r, "LEDGER_NOT_FILLED")] == ["孟庄镇.xlsx"]
+    copied = find(r, "ANSWERS_IN_COPY")
+    assert [(p.file, p.sheet) for p in copied] == [("民政局.xlsx", "任务台账 (2)")]
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["returned_at"] is None                      # counted 未报送, with the reason
+    assert unit["区民政局"]["rate"] == 1.0
+    assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["done"] == 0
+    assert r.headline.returned == 2
