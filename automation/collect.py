@@ -23,7 +23,7 @@ from .ledgerdb import distribution, open_ledger, recorded_round, store_plan, sto
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
-from .returned import ARCHIVES, Context, Return, file_digest, read_archive, read_return
+from .returned import ARCHIVES, Context, Return, file_digest, office_zone, read_archive, read_return
 from .standing import build_summary
 from .summarybook import write_summary
 from .tables import guard_output
@@ -60,15 +60,17 @@ def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, di
 
 def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, registry_path=None,
             as_of: dt.datetime | None = None, progress=None, on_time: list[str] | None = None,
-            force: bool = False) -> CollectResult:
+            force: bool = False, timezone: str | None = None) -> CollectResult:
     """``on_time``: units the office accepts as on time whatever their files say.  The summary never
-    replaces an input or lands in the returns folder; an existing one is replaced only with ``force``."""
+    replaces an input or lands in the returns folder; an existing one is replaced only with ``force``.
+    ``timezone``: the office's (IANA name, default 北京时间); times are never taken in the machine's zone."""
     folder = Path(folder)
     if not folder.is_dir():
         raise GongkaiError.of("FILE_NOT_FOUND", folder)
     ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
     guard_output(output, [tasks_path, registry_path, ledger_path], [folder], force)
-    as_of = as_of or dt.datetime.now().replace(microsecond=0)
+    zone = office_zone(timezone)
+    as_of = as_of or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
     round_name = round_name or ""
     con = open_ledger(ledger_path)
     try:
@@ -91,7 +93,7 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
         plan, _ = read_task_list(tasks_path)
         registry = load_registry(registry_path) if registry_path else None
         assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
-        ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
+        ctx = Context(plan, assignments, registry, round_name, due_date, as_of, tz=zone)
         with transaction(con, ledger_path):
             store_plan(con, plan, assignments, unassigned)
             for unit in on_time or []:
@@ -280,7 +282,8 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
     # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
     runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
                        (round_name, round_name)).fetchone()
-    as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))
+    as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else
+                      dt.datetime.now(office_zone()).replace(tzinfo=None, microsecond=0))
     due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else _recorded_due(con, round_name or "")
     summary = build_summary(con, round_name, as_of=as_of, due=due, notes=[])
     con.close()

@@ -89,6 +89,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                    "各项任务按未填写统计，请让单位填写任务台账后重新报送"),
     "ANSWERS_IN_COPY": ("warning", "{file} 的内容填在了复制出的工作表“{copy}”中，原“任务台账”是空白的；已按“{copy}”汇总，"
                                    "请单位以后直接填写“任务台账”"),
+    "CLOCK_AHEAD": ("warning", "{file} 的{source}是 {time}，晚于本次汇总时间 {now}，报送单位电脑的时钟可能不准；{used}"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

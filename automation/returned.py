@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
@@ -20,14 +21,33 @@ from python_calamine import CalamineWorkbook
 from . import unitbook as L
 from .checks import (MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, FiguresView, RawFile, TaskRowView, column_index, human_size,
                      run_checks)
-from .problems import Problem
+from .problems import GongkaiError, Problem
 from .reportspec import spec_for
 from .tables import CALAMINE_ERRORS, cell_text
 from .xlsxparts import formula_cells, zip_sheet_parts
 
 MAX_ROWS = 5000
 SAVED_TIME, FILE_TIME = "文件内保存时间", "文件修改时间"
-LOCAL = dt.timezone(dt.timedelta(hours=8))          # the offices' clock (China Standard Time)
+UNTRUSTED_TIME = "时间不可信"       # the file's own times are both later than the collect: a PC clock far ahead
+OFFICE_TZ = "Asia/Shanghai"        # the offices' clock (北京时间) unless the setting says otherwise; never the machine's
+CLOCK_SLACK = dt.timedelta(days=1)  # a saved time later than the collect by more than this is a wrong clock
+
+
+def office_zone(name: str | None = None) -> dt.tzinfo:
+    """The office's time zone by its IANA name (default 北京时间).  Windows has no zone database unless the
+    tzdata package is installed; 北京时间 is then UTC+8, which it has been since 1992."""
+    name = (name or OFFICE_TZ).strip()
+    if name in ("北京时间", "UTC+8", "+08:00"):
+        name = OFFICE_TZ
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == OFFICE_TZ:
+            return dt.timezone(dt.timedelta(hours=8))
+        raise GongkaiError.of("BAD_ARGUMENT", detail=f"时区“{name}”无法识别，请填写如 Asia/Shanghai（北京时间）的时区名称") from None
+
+
+LOCAL = office_zone()
 
 
 @dataclass
@@ -53,7 +73,8 @@ class Return:
 class Context:
     """What the office expects back: the (edited) task list, assignments, registry, round."""
 
-    def __init__(self, plan, assignments, registry, round_name, due, as_of):
+    def __init__(self, plan, assignments, registry, round_name, due, as_of, tz: dt.tzinfo | None = None):
+        self.tz = tz or LOCAL
         self.plan = plan
         self.assignments = assignments
         self.registry = registry
@@ -123,8 +144,37 @@ def read_return(path: Path, base: Path, ctx: Context) -> Return:
     data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else b""
     ret = Return(path=path, name=name,
                  sha256=hashlib.sha256(data).hexdigest() if data else f"big:{stat.st_size}:{stat.st_mtime_ns}",
-                 size=stat.st_size, mtime=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+                 size=stat.st_size, mtime=local_time(stat.st_mtime, ctx.tz))
     return _read_workbook(ret, path.suffix.lower(), data, ctx)
+
+
+def local_time(timestamp: float, tz: dt.tzinfo) -> dt.datetime:
+    """A file time in the office's clock, whatever zone the machine is set to."""
+    return dt.datetime.fromtimestamp(timestamp, tz).replace(tzinfo=None, microsecond=0)
+
+
+def _judge_time(ret: Return, ctx: Context) -> None:
+    """A saved time later than the collect is a PC clock running ahead (2031 in 2021): it neither decides
+    which of a unit's files is its latest nor makes the file late.  The file time is used instead when it is
+    plausible; else the time is marked untrusted (ranked below every trusted one, never late)."""
+    limit = ctx.as_of + CLOCK_SLACK
+    if ret.saved_at is None or ret.saved_at <= limit:
+        if ret.saved_at is None and ret.mtime > limit:
+            ret.problems.append(Problem("CLOCK_AHEAD", ret.name, params={
+                "time": ret.mtime.isoformat(sep=" "), "source": FILE_TIME, "now": ctx.as_of.isoformat(sep=" "),
+                "used": "报送先后和是否逾期不按它判断"}))
+            ret.mtime, ret.time_source = ctx.as_of, UNTRUSTED_TIME
+        return
+    wrong = ret.saved_at
+    ret.saved_at = None
+    if ret.mtime <= limit:
+        ret.time_source = FILE_TIME
+        used = f"改按文件修改时间 {ret.mtime.isoformat(sep=' ')} 判断"
+    else:
+        ret.mtime, ret.time_source = ctx.as_of, UNTRUSTED_TIME
+        used = "文件修改时间也是如此，报送先后和是否逾期不按它判断"
+    ret.problems.append(Problem("CLOCK_AHEAD", ret.name, params={
+        "time": wrong.isoformat(sep=" "), "source": SAVED_TIME, "now": ctx.as_of.isoformat(sep=" "), "used": used}))
 
 
 def _read_workbook(ret: Return, ext: str, data: bytes, ctx: Context) -> Return:
@@ -133,9 +183,10 @@ def _read_workbook(ret: Return, ext: str, data: bytes, ctx: Context) -> Return:
     ret.problems += run_checks("file", raw, stop_on_error=True)
     if any(p.severity == "error" for p in ret.problems):
         return ret
-    ret.saved_at = saved_time(raw.zip)
+    ret.saved_at = saved_time(raw.zip, ctx.tz)
     if ret.saved_at:
         ret.time_source = SAVED_TIME
+    _judge_time(ret, ctx)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(wb.sheet_names)
@@ -200,7 +251,7 @@ def read_archive(path: Path, base: Path, ctx: Context, digest: str) -> list[Retu
     it lay in the folder, named "区财政局报送材料.zip/区财政局.xlsx"."""
     rel = str(path.relative_to(base)) if path.is_relative_to(base) else path.name
     stat = path.stat()
-    mtime = dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
+    mtime = local_time(stat.st_mtime, ctx.tz)
 
     def about_archive(code: str, **params) -> list[Return]:
         ret = Return(path=path, name=rel, sha256=archive_key(digest, ""), size=stat.st_size, mtime=mtime)
@@ -314,8 +365,9 @@ def _7z_members(path: Path) -> list[tuple[str, bytes | None, dt.datetime | None,
     return out
 
 
-def saved_time(z) -> dt.datetime | None:
-    """The workbook's own last-saved time (dcterms:modified, written by Excel and WPS), in local time."""
+def saved_time(z, tz: dt.tzinfo = LOCAL) -> dt.datetime | None:
+    """The workbook's own last-saved time (dcterms:modified, written by Excel and WPS, in UTC), in the
+    office's time."""
     if z is None or "docProps/core.xml" not in z.namelist():
         return None
     try:
@@ -331,7 +383,7 @@ def saved_time(z) -> dt.datetime | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(LOCAL).replace(tzinfo=None, microsecond=0)
+    return when.astimezone(tz).replace(tzinfo=None, microsecond=0)
 
 
 # ------------------------------------------------------------------------------ identity

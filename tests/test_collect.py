@@ -3,6 +3,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -1233,3 +1234,62 @@ def test_a_blank_return_or_answers_in_a_copied_sheet_are_said(env):
     assert unit["区民政局"]["rate"] == 1.0
     assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["done"] == 0
     assert r.headline.returned == 2
+
+
+def _drop_saved_time(path):
+    """A workbook saved by a tool that writes no last-saved time (docProps/core.xml without dcterms:modified)."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
+            z.writestr(info, data)
+
+
+def test_a_pc_clock_years_ahead_neither_wins_nor_makes_a_file_late(env):
+    from automation.demo import set_saved_time
+
+    back, files, run, tmp = env
+    ahead = fill_return(files["区财政局"], back / "财政局-第一次.xlsx", share_done=0.2, seed=1, mtime=ON_TIME)
+    set_saved_time(ahead, dt.datetime(2031, 7, 5, 9, 0))      # the unit's PC says 2031; the office saved it 07-08
+    office = ON_TIME.replace(tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()     # 07-08 10:00 北京时间
+    os.utime(ahead, (office, office))
+    fill_return(files["区财政局"], back / "财政局-改.xlsx", share_done=1.0, seed=2, mtime=ON_TIME + dt.timedelta(hours=5))
+    alone = fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=dt.datetime(2031, 7, 5, 9, 0))   # both times ahead
+    r = run()
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["file"] == "财政局-改.xlsx" and unit["区财政局"]["rate"] == 1.0, [p.message for p in r.problems if p.severity != "info"][:4]
+    assert not find(r, "LATE")
+    clock = {p.file: p.message for p in find(r, "CLOCK_AHEAD")}
+    assert set(clock) == {"财政局-第一次.xlsx", "孟庄镇.xlsx"} and "2031-07-05 09:00:00" in clock["财政局-第一次.xlsx"]
+    assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["time_source"] == "时间不可信"
+    # a later, correct file of the same unit wins over the untrusted one
+    fill_return(files["孟庄镇"], back / "孟庄镇-改.xlsx", seed=3, mtime=dt.datetime(2021, 7, 9, 8, 0))
+    r = run()
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["孟庄镇"]["file"] == "孟庄镇-改.xlsx" and unit["孟庄镇"]["time_source"] == "文件内保存时间"
+
+
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_late_or_on_time_does_not_depend_on_the_machines_time_zone(env, machine_zone):
+    back, files, run, tmp = env
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    for name, unit, when in (("财政局.xlsx", "区财政局", dt.datetime(2021, 7, 11, 1, 0)),      # 01:00 the day after
+                             ("民政局.xlsx", "区民政局", dt.datetime(2021, 7, 10, 23, 30))):   # the due day itself
+        f = fill_return(files[unit], back / name, mtime=ON_TIME)
+        _drop_saved_time(f)
+        ts = when.replace(tzinfo=shanghai).timestamp()
+        os.utime(f, (ts, ts))
+    r = subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(env_tasks(env)),
+                        "-o", str(tmp / "汇总tz.xlsx"), "--ledger", str(tmp / "台账.sqlite"), "--registry", str(REG),
+                        "--due", DUE, "--round", "第1轮", "--force"],
+                       capture_output=True, text=True, env={**os.environ, "TZ": machine_zone})
+    assert r.returncode in (0, 1), r.stderr
+    wb = openpyxl.load_workbook(tmp / "汇总tz.xlsx")
+    head = [c.value for c in wb["单位进度"][1]]
+    rows = {x[0]: x for x in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
+    assert rows["区财政局"][head.index("报送时间")] == dt.datetime(2021, 7, 11, 1, 0)
+    assert rows["区民政局"][head.index("报送时间")] == dt.datetime(2021, 7, 10, 23, 30)
+    late = [x for x in wb["问题清单"].iter_rows(min_row=2, values_only=True) if "晚于截止日期" in " ".join(map(str, x))]
+    assert len(late) == 1 and "区财政局" in " ".join(map(str, late[0]))
