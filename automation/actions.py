@@ -263,5 +263,8 @@ def run(action: str, panel: Panel) -> ActionResult:
         panel.progress("")
         panel.flush()
     out.message = as_text(panel.get("GK_MESSAGE"))
+    if getattr(panel, "not_saved", False):
+        out.message += (f"\n（年度工作文件夹 {ws.root} 不能写入（只读的共享盘或没有写权限），本次状态没有保存到控制台。"
+                        "请把年度工作文件夹复制到本机可写的位置，或请管理员开放写权限。）")
     out.saved_elsewhere = getattr(panel, "saved_elsewhere", None)
     return out

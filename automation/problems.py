@@ -90,6 +90,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ANSWERS_IN_COPY": ("warning", "{file} 的内容填在了复制出的工作表“{copy}”中，原“任务台账”是空白的；已按“{copy}”汇总，"
                                    "请单位以后直接填写“任务台账”"),
     "CLOCK_AHEAD": ("warning", "{file} 的{source}是 {time}，晚于本次汇总时间 {now}，报送单位电脑的时钟可能不准；{used}"),
+    "LEDGER_PATH_TOO_LONG": ("error", "年度工作文件夹的路径太长（{length} 个字符），台账数据库 {file} 无法打开（数据库文件的完整路径最多约 170 个汉字）。"
+                                      "请把年度工作文件夹移到路径较短的位置（如 D:\\政务公开\\2021年），或把上级文件夹改用较短的名称，再重新运行"),
+    "LEDGER_DAMAGED": ("error", "台账数据库 {file} 已损坏（{detail}），本次没有读取也没有改动它。请用备份的 台账.sqlite 替换它后重试；"
+                                "没有备份时，把它改名留存（如 台账_损坏.sqlite）并联系维护人员，不要删除"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

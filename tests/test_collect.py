@@ -1293,3 +1293,72 @@ def test_late_or_on_time_does_not_depend_on_the_machines_time_zone(env, machine_
     assert rows["区民政局"][head.index("报送时间")] == dt.datetime(2021, 7, 10, 23, 30)
     late = [x for x in wb["问题清单"].iter_rows(min_row=2, values_only=True) if "晚于截止日期" in " ".join(map(str, x))]
     assert len(late) == 1 and "区财政局" in " ".join(map(str, late[0]))
+
+
+@pytest.mark.parametrize("damage", ["cut short", "8 KB overwritten inside", "8 KB over the header", "8 KB of garbage"])
+def test_a_damaged_ledger_is_named_and_never_written(env, damage):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    run()
+    ledger = tmp / "台账.sqlite"
+    data = bytearray(ledger.read_bytes())
+    junk = bytes(range(256)) * 32
+    if damage == "cut short":
+        data = data[:len(data) // 2]
+    elif damage == "8 KB overwritten inside":
+        data[len(data) // 2:len(data) // 2 + 8192] = junk
+    elif damage == "8 KB over the header":
+        data[:8192] = junk
+    else:
+        data = bytearray(junk)
+    ledger.write_bytes(bytes(data))
+    fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=ON_TIME)
+    r = cli_collect(env)
+    assert r.returncode == 2, r.stderr
+    assert "已损坏" in r.stdout + r.stderr and "台账.sqlite" in r.stdout + r.stderr
+    assert ledger.read_bytes() == bytes(data)
+    assert not (tmp / "台账.sqlite-journal").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the byte limit of SQLite's unix file names")
+def test_a_year_folder_path_too_long_for_the_ledger_is_said(env):
+    back, files, run, tmp = env
+    deep = tmp.joinpath(*["二〇二一年度政务公开工作要点落实情况调度汇总材料"] * 7)      # 168 汉字 below the test folder
+    deep.mkdir(parents=True)
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    with pytest.raises(C.GongkaiError) as e:
+        run(ledger=deep / "汇总" / "台账.sqlite")
+    p = e.value.problem
+    assert p.code == "LEDGER_PATH_TOO_LONG" and "路径太长" in p.message and "较短的位置" in p.message
+
+
+def test_a_read_only_year_folder_is_a_message_not_a_crash(tmp_path, monkeypatch):
+    import errno
+    import tempfile as tf
+
+    from automation import actions
+    from automation.panel import OpenpyxlPanel
+    from automation.resources import sample_plan
+    from automation.workspace import init_workspace
+
+    root = tmp_path / "2021年政务公开"
+    init_workspace(root, 2021)
+    shutil.copy(sample_plan(), root / "工作要点" / "要点.txt")
+    assert actions.run("plan", OpenpyxlPanel(root / "控制台.xlsm", echo=False)).ok
+    real = tf.mkstemp
+
+    def read_only(*a, **kw):                      # a shared drive mounted read-only
+        if str(root) in str(kw.get("dir", "")):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*a, **kw)
+
+    def no_copy(src, dst, **kw):
+        raise OSError(errno.EROFS, "Read-only file system", str(dst))
+
+    monkeypatch.setattr(tf, "mkstemp", read_only)
+    monkeypatch.setattr("automation.plan.shutil.copy2", no_copy)
+    before = (root / "控制台.xlsm").read_bytes()
+    out = actions.run("plan", OpenpyxlPanel(root / "控制台.xlsm", echo=False))
+    assert not out.ok and out.problem.code == "OUTPUT_NOT_WRITABLE"
+    assert "不能写入" in out.message and "可写的位置" in out.message
+    assert (root / "控制台.xlsm").read_bytes() == before
