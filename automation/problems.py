@@ -94,6 +94,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                       "请把年度工作文件夹移到路径较短的位置（如 D:\\政务公开\\2021年），或把上级文件夹改用较短的名称，再重新运行"),
     "LEDGER_DAMAGED": ("error", "台账数据库 {file} 已损坏（{detail}），本次没有读取也没有改动它。请用备份的 台账.sqlite 替换它后重试；"
                                 "没有备份时，把它改名留存（如 台账_损坏.sqlite）并联系维护人员，不要删除"),
+    "SUMMARY_COLUMN_UNKNOWN": ("warning", "{file} 的“年度报告数据”{cell} 列的标题“{value}”不是单位进度表中的单位，这一列没有计入任何单位和合计"
+                                          "（办公室加的备注列可以保留；如是单位，请把标题改为单位名称）"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

@@ -426,7 +426,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
         "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
         cutoff and year and cutoff < dt.date(int(year), 12, 1)) else []
-    problems: list[Problem] = list(batch_notes)
+    problems: list[Problem] = list(batch_notes) + list(data.problems)
 
     def cell_of(u, key) -> tuple[str, str, str]:
         return data.source, FIGURES_SHEET, data.figure_cell(u, key)

@@ -174,6 +174,11 @@ class Spec:
         out += [(t4(5 * g + 5), [t4(5 * g + i) for i in range(1, 5)]) for g in range(3)]
         return out
 
+    @property
+    def total_parts(self) -> list[tuple[str, list[str]]]:
+        """Each total and the cells it adds, in the order they are derived (a total's parts come first)."""
+        return self._sums
+
     @cached_property
     def _sums_by_total(self) -> dict[str, list[str]]:
         return dict(self._sums)

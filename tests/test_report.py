@@ -928,3 +928,63 @@ def test_a_figure_and_a_quote_counting_the_same_thing_differently_are_flagged(su
     set_figure(summary, "西王庄镇", "政务公开培训场次", int(quoted))
     r, res = one(summary, tmp_path / "again", unit="西王庄镇")
     assert not [p for p in res.problems if p.code == "REPORT_FIGURES_CONTRADICT" and "场" in p.params["first"]]
+
+
+# ------------------------------------------------------------------------------ issue 26: the office's own edits
+
+def test_a_column_the_office_inserts_or_deletes_in_the_figures_sheet(summary, tmp_path):
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["年度报告数据"]
+    units = [c.value for c in ws[1]][5:]
+    ws.insert_cols(6)                                   # 备注 inserted right after 合计
+    ws.cell(1, 6).value = "备注"
+    ws.cell(3, 6).value = 99999                         # a number in it is never summed
+    ws.cell(4, 6).value = "已电话核实"
+    wb.save(tmp_path / "加备注.xlsx")
+    wb = openpyxl.load_workbook(summary)
+    wb["年度报告数据"].delete_cols(5)                     # 合计 deleted
+    wb.save(tmp_path / "删合计.xlsx")
+    base = make_reports(summary, tmp_path / "原", consolidated=True, settings=SETTINGS)
+    for name in ("加备注.xlsx", "删合计.xlsx"):
+        r = make_reports(tmp_path / name, tmp_path / name.split(".")[0], all_units=True, settings=SETTINGS)
+        by = {o.unit: o for o in r.outcomes}
+        assert "备注" not in by and "合计" not in by and set(units) <= set(by)
+        assert by[units[0]].status.label.startswith("通过"), by[units[0]].problems
+        assert by[None].status.label.startswith("通过"), by[None].problems
+        t_new, t_old = docx.Document(by[None].file).tables[1], docx.Document(base.outcomes[0].file).tables[1]
+        assert [c.text for c in t_new._cells] == [c.text for c in t_old._cells]
+        assert f"所属{len(units)}个镇街和部门" in text_of(by[None].file)
+        unknown = [p for p in r.problems if p.code == "SUMMARY_COLUMN_UNKNOWN"]
+        assert [(p.cell, p.params["value"]) for p in unknown] == ([("F1", "备注")] if name == "加备注.xlsx" else [])
+
+
+def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
+    from automation import actions
+    from automation import unitbook as L
+    from automation.demo import fill_return
+    from automation.panel import OpenpyxlPanel
+
+    root = tmp_path / "year"
+    shutil.copytree(demo.output, root)
+    rnd = OpenpyxlPanel(root / "控制台.xlsm", echo=False).get("GK_ROUND")
+    src = next((root / "下发" / rnd).glob("区财政局_*台账.xlsx"))
+    bad = fill_return(src, root / "回收" / rnd / "区财政局（改）.xlsx", seed=7, mtime=dt.datetime(2021, 12, 28, 9))
+    wb = openpyxl.load_workbook(bad)
+    cell = L.read_meta_openpyxl(wb).figures[R.t3(1, 1)]
+    typed = wb[L.FIGURE_SHEET][cell].value
+    wb[L.FIGURE_SHEET][cell] = f"{typed}件"                # the unit typed "3件"
+    wb.save(bad)
+    assert actions.run("collect", OpenpyxlPanel(root / "控制台.xlsm", echo=False)).ok
+    summary = root / "汇总" / "汇总.xlsx"
+    assert get_figure(summary, "区财政局", "数据状态") == "不可用"
+    assert get_figure(summary, "区财政局", R.t3(1, 1)) is None and get_figure(summary, "区财政局", R.t3(1, 7)) is None
+    r, res = one(summary, tmp_path)
+    assert res.status.label == "未通过，未生成"
+    set_figure(summary, "区财政局", R.t3(1, 1), typed)      # the README: type the number, set 数据状态 to 可用
+    set_figure(summary, "区财政局", "数据状态", "可用")
+    r, res = one(summary, tmp_path / "改后")
+    assert res.status.label.startswith("通过"), [p.message for p in res.problems]
+    t3 = docx.Document(res.file).tables[1]
+    row_total = sum(get_figure(summary, "区财政局", R.t3(1, c)) or 0 for c in range(1, 7))
+    assert t3.cell(3, 9).text == str(row_total)
+    assert not any("None" in p.message for p in res.problems)
