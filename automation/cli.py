@@ -87,7 +87,9 @@ def say(result) -> Said:
     if isinstance(result, ReportResult):
         lines = [f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份），输出在：{result.output}"]
         if result.not_passed:
-            lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见"
+            names = [o.organ for o in result.not_passed]
+            lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖（{'、'.join(names[:10])}"
+                         + (f"等 {len(names)} 个" if len(names) > 10 else "") + "），详见"
                          + ("报告清单.xlsx" if result.listing else "下列信息"))
         lines += _problem_lines(result.problems, 20)
         if result.to_edit:

@@ -978,8 +978,27 @@ def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
     summary = root / "汇总" / "汇总.xlsx"
     assert get_figure(summary, "区财政局", "数据状态") == "不可用"
     assert get_figure(summary, "区财政局", R.t3(1, 1)) is None and get_figure(summary, "区财政局", R.t3(1, 7)) is None
-    r, res = one(summary, tmp_path)
+    # the refusal says its cause once: the blank cell, never "None", never every rule the blank breaks
+    r = make_reports(summary, tmp_path / "全部", all_units=True, settings=SETTINGS)
+    res = next(o for o in r.outcomes if o.unit == "区财政局")
     assert res.status.label == "未通过，未生成"
+    codes = [p.code for p in res.problems]
+    assert codes == ["REPORT_FIGURES_UNUSABLE", "REPORT_FIGURES_BLANK"], codes
+    col = openpyxl.load_workbook(summary)["年度报告数据"][1]
+    letter = next(c.column_letter for c in col if c.value == "区财政局")
+    row = next(c.row for c in openpyxl.load_workbook(summary)["年度报告数据"]["A"] if c.value == R.t3(1, 1))
+    assert f"{letter}{row}" in res.problems[1].message and "空白不是 0" in res.problems[1].message
+    assert not [p for p in r.problems if "None" in p.message]
+    assert r.problems[0].code == "REPORT_FIGURES_UNUSABLE" and r.problems[0].params["unit"] == "区财政局"
+    listing = openpyxl.load_workbook(r.listing)["报告清单"]
+    cell = next(x[6] for x in listing.iter_rows(min_row=3, values_only=True) if x[1] == "区财政局")
+    assert len(cell) < 600 and "None" not in cell
+    said = actions.word(r)[1]
+    assert "区财政局" in said.split("详见")[0] and "空白" in said
+    # 可用 set without the number typed: the blank cell is named, not "实为 None"
+    set_figure(summary, "区财政局", "数据状态", "可用")
+    r, res = one(summary, tmp_path / "未填")
+    assert [p.code for p in res.problems] == ["REPORT_FIGURES_BLANK"] and f"{letter}{row}" in res.problems[0].message
     set_figure(summary, "区财政局", R.t3(1, 1), typed)      # the README: type the number, set 数据状态 to 可用
     set_figure(summary, "区财政局", "数据状态", "可用")
     r, res = one(summary, tmp_path / "改后")
