@@ -115,9 +115,10 @@ def figure_causes(fig: dict, who: str, spec, cell_of=None) -> list[Problem]:
     for k, v in bad[:SHOWN_CELLS]:
         source, sheet, cell = where(k)
         kind = "数" if k in spec.decimal else "整数"
+        table, row, column = spec.label_of(k)
         out.append(Problem("REPORT_FIGURE_BAD", source, sheet, cell, params={
-            "unit": who, "label": "／".join(x for x in spec.label_of(k) if x), "value": cell_text(v),
-            "kind": ("" if k in spec.t2_signed else "非负") + kind}))
+            "unit": who, "label": "／".join(x for x in (table, row, column) if x), "value": cell_text(v),
+            "kind": ("" if k in spec.t2_signed else "非负") + kind, "table": table, "row": row, "column": column}))
     return out
 
 

@@ -175,16 +175,13 @@ def test_numbers_come_from_the_summary_and_narrative_follows(summary, tmp_path):
 
 
 @pytest.mark.parametrize("planted, where", [
-    ("blank_total", ("三", "一、本年新收政府信息公开申请数量", "总计")),
     ("unbalanced", ("三", "一+二 与 三（七）+四", "自然人")),
     ("t4_off_by_one", ("四", "行政复议", "总计")),
     ("slash", ("二", "规章", "本年制发件数")),
 ])
 def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
     unit = "区财政局"
-    if planted == "blank_total":
-        set_figure(summary, unit, R.t3(1, 7), None)
-    elif planted == "unbalanced":
+    if planted == "unbalanced":
         set_figure(summary, unit, R.t3(1, 1), get_figure(summary, unit, R.t3(1, 1)) + 1)
         set_figure(summary, unit, R.t3(1, 7), get_figure(summary, unit, R.t3(1, 7)) + 1)
     elif planted == "t4_off_by_one":
@@ -193,12 +190,22 @@ def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
         set_figure(summary, unit, "t2_rule_new", "/")
     r, res = one(summary, tmp_path)
     assert res.status.label == "未通过，未生成" and not res.file
-    found = [(p.params["table"], p.params["row"], p.params["column"]) for p in res.problems]
+    found = [(p.params.get("table"), p.params.get("row"), p.params.get("column")) for p in res.problems]
     assert where in found, found
     assert "区财政局" in res.problems[0].message
     # --force writes it anyway and says so
     r, res = one(summary, tmp_path, force=True)
     assert res.file and res.status.label.startswith("未通过（已强制生成）")
+
+
+def test_a_total_left_blank_is_the_sum_of_its_parts(summary, tmp_path):
+    """A total is derived, never typed: blank, it is its parts' sum (a wrong typed total is caught above)."""
+    unit = "区财政局"
+    want = sum(get_figure(summary, unit, R.t3(1, c)) for c in range(1, 7))
+    set_figure(summary, unit, R.t3(1, 7), None)
+    r, res = one(summary, tmp_path)
+    assert res.status.label.startswith("通过"), [p.message for p in res.problems]
+    assert docx.Document(res.file).tables[1].cell(3, 9).text == str(int(want))
 
 
 def test_consolidated_is_the_cell_by_cell_sum(demo, summary, tmp_path):
