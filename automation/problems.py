@@ -99,6 +99,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "REPORT_FIGURES_BLANK": ("error", "“{unit}”的年度报告数据有 {count} 个应填的格子是空白：{file}“年度报告数据”{cells}。"
                                       "空白不是 0：请在这些格子填写数字（没有发生的填 0），再把该单位的数据状态改为“可用”"),
     "REPORT_FIGURE_BAD": ("error", "“{unit}”的{label}（{file}“年度报告数据”{cell}）应为{kind}，实为“{value}”，请改正"),
+    "FIGURE_VERY_LARGE": ("warning", "{file} 的 {sheet}!{cell}（{label}）为 {value}，超过 {limit}：数字已计入，请向单位核实不是多打了位数"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

@@ -577,7 +577,9 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
                                      standard, data_from(u, rounds, accepted, covered_units, left_out)))
         problems += [p for p in found if p not in batch_notes and p.severity != "info"]
     refused = {id(p) for r in results if not r.status.written for p in r.problems}
-    problems.sort(key=lambda p: id(p) not in refused)           # the refusals first (a stable sort)
+    batch = {id(p) for p in batch_notes}
+    # what holds for the whole batch first (a mid-year round), then the refusals, then the rest (a stable sort)
+    problems.sort(key=lambda p: 0 if id(p) in batch else 1 if id(p) in refused else 2)
     listing = None
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results, f"{year}年政府信息公开工作年度报告清单"

@@ -1362,3 +1362,27 @@ def test_a_read_only_year_folder_is_a_message_not_a_crash(tmp_path, monkeypatch)
     assert not out.ok and out.problem.code == "OUTPUT_NOT_WRITABLE"
     assert "不能写入" in out.message and "可写的位置" in out.message
     assert (root / "控制台.xlsm").read_bytes() == before
+
+
+def test_a_real_published_figure_over_ten_million_is_a_warning_not_a_refusal(env):
+    from automation.report import make_reports
+
+    back, files, run, tmp = env
+
+    def big(wb, m):                             # 行政许可 11,398,889: a city's 2025 report
+        wb[L.FIGURE_SHEET][m["fig"]["t2_permit"]] = 11398889
+
+    edit(files["区行政审批服务局"], back / "审批局.xlsx", big)
+    r = run()
+    m = meta_of(back / "审批局.xlsx")[1]["fig"]
+    large = find(r, "FIGURE_VERY_LARGE")
+    assert [(p.file, p.cell) for p in large] == [("审批局.xlsx", m["t2_permit"])]
+    assert large[0].severity == "warning" and "11,398,889" in large[0].message
+    assert not find(r, "FIGURE_TOO_LARGE")
+    ws = openpyxl.load_workbook(r.output)["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows[L.FIGURE_STATUS][head.index("区行政审批服务局")] == "可用"
+    assert rows["t2_permit"][head.index("区行政审批服务局")] == 11398889
+    rep = make_reports(r.output, tmp / "报告", unit="区行政审批服务局", settings={"organ": "某区人民政府", "date": "2022-01-20"})
+    assert rep.outcomes[0].file and rep.outcomes[0].status.label.startswith("通过")
