@@ -186,7 +186,6 @@ def _read_workbook(ret: Return, ext: str, data: bytes, ctx: Context) -> Return:
     ret.saved_at = saved_time(raw.zip, ctx.tz)
     if ret.saved_at:
         ret.time_source = SAVED_TIME
-    _judge_time(ret, ctx)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(wb.sheet_names)
@@ -226,6 +225,8 @@ def _read_workbook(ret: Return, ext: str, data: bytes, ctx: Context) -> Return:
     except CALAMINE_ERRORS + (KeyError, IndexError, TypeError) as exc:
         ret.problems.append(Problem("UNREADABLE", name, params={"detail": f"{type(exc).__name__}: {str(exc)[:60]}"}))
         ret.accepted = False
+    if ret.accepted:                    # its time counts only for a return that counts
+        _judge_time(ret, ctx)
     return ret
 
 
