@@ -1072,14 +1072,15 @@ def test_a_values_only_copy_from_a_town_is_known_by_its_file_name(env):
     back, files, run, tmp = env
     sheets = (L.META_SHEET, L.GUIDE_SHEET)          # only 任务台账 and 年度报告数据 pasted: every town has the same ids
     values_only_copy(fill_return(files["孟庄镇"], tmp / "a.xlsx", mtime=ON_TIME), back / "孟庄镇_任务台账.xlsx", sheets)
-    values_only_copy(fill_return(files["税郭镇"], tmp / "b.xlsx", mtime=ON_TIME), back / "新建工作簿.xlsx", sheets)
+    values_only_copy(fill_return(files["税郭镇"], tmp / "b.xlsx", seed=2, mtime=ON_TIME), back / "新建工作簿.xlsx",
+                     sheets)                        # (same answers as 孟庄镇's would make the same bytes: one file)
     values_only_copy(fill_return(files["区财政局"], tmp / "c.xlsx", mtime=ON_TIME), back / "孟庄镇" / "财政.xlsx",
                      sheets)                        # a department's ids are its own: the folder's name does not decide
     r = run()
     assert sorted((p.file, p.params["unit"]) for p in find(r, "IDENTITY_MISSING")) == [
         (str(Path("孟庄镇") / "财政.xlsx"), "区财政局"), ("孟庄镇_任务台账.xlsx", "孟庄镇")]
     unknown = find(r, "IDENTITY_UNKNOWN")
-    assert [p.file for p in unknown] == ["新建工作簿.xlsx"] and "文件名" in unknown[0].message
+    assert [p.file for p in unknown] == ["新建工作簿.xlsx"] and "文件名" in unknown[0].message, [p.message for p in r.problems if "新建" in p.message]
     unit = {u["unit"]: u for u in r.summary["unit_rows"]}
     assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["rate"] == 1.0 and unit["税郭镇"]["returned_at"] is None
     assert r.headline.returned == 2
