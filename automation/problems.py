@@ -96,6 +96,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "没有备份时，把它改名留存（如 台账_损坏.sqlite）并联系维护人员，不要删除"),
     "SUMMARY_COLUMN_UNKNOWN": ("warning", "{file} 的“年度报告数据”{cell} 列的标题“{value}”不是单位进度表中的单位，这一列没有计入任何单位和合计"
                                           "（办公室加的备注列可以保留；如是单位，请把标题改为单位名称）"),
+    "SUMMARY_ROW_UNKNOWN": ("warning", "{file} 的“年度报告数据”{cell} 行的“{value}”不是单位进度表中的单位，这一行没有计入任何单位和合计"
+                                       "（办公室加的备注行可以保留；如是单位，请改为单位名称）"),
     "REPORT_FIGURES_BLANK": ("error", "“{unit}”的年度报告数据有 {count} 个应填的格子是空白：{file}“年度报告数据”{cells}。"
                                       "空白不是 0：请在这些格子填写数字（没有发生的填 0），再把该单位的数据状态改为“可用”"),
     "REPORT_FIGURE_BAD": ("error", "“{unit}”的{label}（{file}“年度报告数据”{cell}）应为{kind}，实为“{value}”，请改正"),

@@ -576,7 +576,7 @@ def read_summary(path) -> SummaryData:
     by_rows = bool(fig_rows) and str(fig_rows[0][0]) == FIGURE_ROW_FIXED[0]
     found: list[Problem] = []
     if by_rows:
-        key_at, unit_at = _figures_by_rows(fig_rows, units, spec_for(year))
+        key_at, unit_at = _figures_by_rows(fig_rows, units, spec_for(year), found, p.name)
     else:
         key_at, unit_at = _figures_by_columns(fig_rows, units, spec_for(year), found, p.name)
     det = rows[DETAIL]
@@ -662,7 +662,8 @@ def _derive_blank_totals(figs: dict, spec) -> None:
             figs[total] = sum(values)
 
 
-def _figures_by_rows(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
+def _figures_by_rows(fig_rows: list, units: dict, spec, problems: list | None = None,
+                     source: str = "") -> tuple[dict, dict]:
     """年度报告数据 with a row per unit: a column is a figure, known by its title (figure_label); a title
     that is no national-table figure is a narrative count's own name. (key -> column, unit -> row)."""
     key_of = {figure_label(spec, k): k for k in spec.all_keys}
@@ -672,12 +673,17 @@ def _figures_by_rows(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
     status_col = FIGURE_ROW_FIXED.index("数据状态")
     key_at = {k: c for c, k in enumerate(keys, first + 1)}
     unit_at: dict = {}
+    known = set(units)
     for i, r in enumerate(fig_rows[1:], 2):
-        name = str(r[0]).strip()
+        name = cell_text(r[0]).strip()
         if not name:
             continue
         if name == TOTAL_ROW:
             unit_at[None] = i
+            continue
+        if known and name not in known:         # a row the office added (备注, a subtotal): named, never summed
+            if problems is not None:
+                problems.append(Problem("SUMMARY_ROW_UNKNOWN", source, FIGURES, f"A{i}", {"value": name}))
             continue
         unit_at[name] = i
         figs = units.setdefault(name, UnitData(name)).figures

@@ -1014,3 +1014,23 @@ def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
     row_total = sum(get_figure(summary, "区财政局", R.t3(1, c)) or 0 for c in range(1, 7))
     assert t3.cell(3, 9).text == str(row_total)
     assert not any("None" in p.message for p in res.problems)
+
+
+def test_a_row_the_office_adds_to_the_figures_by_unit_rows_is_named_not_summed(demo, tmp_path, monkeypatch):
+    from automation import collect as C
+    from automation import summarybook as S
+
+    monkeypatch.setattr(S, "MATRIX_MAX", 5)
+    long = C.rebuild(demo.output / "汇总" / "台账.sqlite", tmp_path / "长.xlsx").output
+    before = S.read_summary(long)
+    wb = openpyxl.load_workbook(long)
+    ws = wb["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    label = S.figure_label(R.spec_for(2021), "t2_permit")
+    ws.append(["备注：孟庄镇数据已电话核实", "", "可用", ""] + [None] * (len(head) - 4))
+    ws.cell(ws.max_row, head.index(label) + 1).value = 99999
+    wb.save(long)
+    after = S.read_summary(long)
+    assert set(after.units) == set(before.units)
+    assert [(p.code, p.cell, p.params["value"]) for p in after.problems] == [
+        ("SUMMARY_ROW_UNKNOWN", f"A{ws.max_row}", "备注：孟庄镇数据已电话核实")]
