@@ -114,7 +114,8 @@ class Context:
 
     def expected_rows(self, unit: str, first_row: int) -> list:
         """The rows a workbook sent to the unit today would have (for a file that lost its metadata)."""
-        return [L.TaskRow(id=t.key, digest="", row=first_row + i, label=t.id) for i, t in enumerate(self._tasks.get(unit, []))]
+        return [L.TaskRow(id=t.key, digest="", row=first_row + i, label=t.id)
+                for i, t in enumerate(self._tasks.get(unit, []))]
 
     def canonical(self, name: str) -> str:
         if self.registry is not None:
