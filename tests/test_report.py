@@ -996,12 +996,19 @@ def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
     row = next(c.row for c in openpyxl.load_workbook(summary)["年度报告数据"]["A"] if c.value == R.t3(1, 1))
     assert f"{letter}{row}" in res.problems[1].message and "空白不是 0" in res.problems[1].message
     assert not [p for p in r.problems if "None" in p.message]
-    assert r.problems[0].code == "REPORT_FIGURES_UNUSABLE" and r.problems[0].params["unit"] == "区财政局"
+    own = [p for p in r.problems if p.params.get("unit") == "区财政局"]
+    assert own[0].code == "REPORT_FIGURES_UNUSABLE"
+    refusing = [p.params.get("unit") in {o.unit for o in r.outcomes if not o.status.written} for p in r.problems
+                if p.code != "REPORT_ROUND_NOT_YEAR_END"]
+    assert refusing == sorted(refusing, reverse=True)              # the refusals first
     listing = openpyxl.load_workbook(r.listing)["报告清单"]
     cell = next(x[6] for x in listing.iter_rows(min_row=3, values_only=True) if x[1] == "区财政局")
     assert len(cell) < 600 and "None" not in cell
     said = actions.word(r)[1]
-    assert "区财政局" in said.split("详见")[0] and "空白" in said
+    shown = said.split("未通过数据校验或未覆盖（", 1)[1].split("）", 1)[0]
+    refused_names = [o.organ for o in r.not_passed]
+    assert shown.startswith("、".join(refused_names[:10])) and (
+        len(refused_names) <= 10 or f"等 {len(refused_names)} 个" in shown)
     # 可用 set without the number typed: the blank cell is named, not "实为 None"
     set_figure(summary, "区财政局", "数据状态", "可用")
     r, res = one(summary, tmp_path / "未填")
