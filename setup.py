@@ -36,6 +36,8 @@ setup(
         "xlsxwriter>=3.0",
         "xlwings>=0.37; sys_platform == 'win32'",      # drives Windows Excel only; Linux uses the browser panel
         "tqdm>=4.60",
+        "py7zr>=0.20",          # workbooks inside .7z e-mail attachments
+        "tzdata; sys_platform == 'win32'",      # the office's time zone by name (Windows has no zone database)
     ],
     extras_require={
         "test": ["pytest>=7", "oletools>=0.60", "hypothesis>=6.80"],

@@ -146,7 +146,9 @@ def word(result) -> tuple[str, str]:
         if round_notes:
             text += "\n注意：" + round_notes[0].message
         if result.not_passed:
-            text += f"\n其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见“报告清单.xlsx”：" + \
+            names = [o.organ for o in result.not_passed]
+            text += f"\n其中 {len(result.not_passed)} 份未通过数据校验或未覆盖（{'、'.join(names[:10])}" + \
+                (f"等 {len(names)} 个" if len(names) > 10 else "") + "），详见“报告清单.xlsx”：" + \
                 _lines(result.problems, 6)
         if result.to_edit:
             text += (f"\n{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
@@ -263,5 +265,8 @@ def run(action: str, panel: Panel) -> ActionResult:
         panel.progress("")
         panel.flush()
     out.message = as_text(panel.get("GK_MESSAGE"))
+    if getattr(panel, "not_saved", False):
+        out.message += (f"\n（年度工作文件夹 {ws.root} 不能写入（只读的共享盘或没有写权限），本次状态没有保存到控制台。"
+                        "请把年度工作文件夹复制到本机可写的位置，或请管理员开放写权限。）")
     out.saved_elsewhere = getattr(panel, "saved_elsewhere", None)
     return out

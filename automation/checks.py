@@ -13,6 +13,7 @@ Adding a check = one function here, one catalogue line in problems.py, one test.
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -169,19 +170,21 @@ def macros(f: RawFile):
 # ------------------------------------------------------------------------------ one task row
 
 def number(v) -> float | None:
-    """A number as typed: 12, "12", "1,200", "50%"; None for blank or text that is not a number."""
+    """A number as typed: 12, "12", "1,200", "50%"; None for blank or text that is not a number (and for
+    "inf", "NaN", "1e999": Python reads them as numbers, Excel would refuse them in a summary)."""
     if v is None or v == "" or isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        return float(v)
+        return float(v) if math.isfinite(v) else None
     s = str(v).strip().replace(",", "").replace("，", "")
     m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*[%％]", s)
     if m:
         return float(m.group(1)) / 100
     try:
-        return float(s)
+        num = float(s)
     except ValueError:
         return None
+    return num if math.isfinite(num) else None
 
 
 @lru_cache(maxsize=256)
@@ -363,7 +366,7 @@ def _row_col(ref: str) -> tuple[int, int]:
     return r - 1, c - 1
 
 
-@check("figures", "FORMULA_IN_INPUT", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER", "FIGURE_TOO_LARGE")
+@check("figures", "FORMULA_IN_INPUT", "TEXT_IN_NUMBER", "NEGATIVE_NUMBER", "FIGURE_TOO_LARGE", "FIGURE_VERY_LARGE")
 def figure_cells(fv: FiguresView):
     """Every input cell: a number, whole where a count is meant, not negative (but signed 本年增/减), not
     absurdly large.  A cell that fails keeps no value: it never becomes 0 downstream."""
@@ -395,6 +398,10 @@ def figure_cells(fv: FiguresView):
             fv.bad[key] = str(v)
             yield fv.problem("FIGURE_TOO_LARGE", ref, value=str(v), limit=f"{R.MAX_FIGURE:,}")
             continue
+        if abs(num) > R.LARGE_FIGURE:           # real published figures reach this: checked, not refused
+            t, r, c = spec.label_of(key)
+            yield fv.problem("FIGURE_VERY_LARGE", ref, value=f"{num:,.0f}" if float(num).is_integer() else str(num),
+                             limit=f"{R.LARGE_FIGURE:,}", label=f"表{t}“{r}”“{c}”" if c else f"表{t}“{r}”")
         fv.values[key] = int(num) if key not in spec.decimal else float(num)
 
 

@@ -89,7 +89,9 @@ def say(result) -> Said:
     if isinstance(result, ReportResult):
         lines = [f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份），输出在：{result.output}"]
         if result.not_passed:
-            lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖，详见"
+            names = [o.organ for o in result.not_passed]
+            lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖（{'、'.join(names[:10])}"
+                         + (f"等 {len(names)} 个" if len(names) > 10 else "") + "），详见"
                          + ("报告清单.xlsx" if result.listing else "下列信息"))
         lines += _problem_lines(result.problems, 20)
         if result.to_edit:
@@ -212,7 +214,8 @@ def _stage_collect(a):
     if not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
     return collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
-                   registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time, force=a.force)
+                   registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time, force=a.force,
+                   timezone=a.timezone)
 
 
 def _stage_report(a):
@@ -403,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--due", help="报送截止日期，如 2021-07-10（晚于此日期报送的单位标为逾期报送）")
     sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
     sp.add_argument("--on-time", nargs="+", help="办公室认定按时报送的单位（报送时间晚于截止日期也不计逾期）")
+    sp.add_argument("--timezone", help="办公室所在时区（默认 Asia/Shanghai 北京时间）：保存时间、是否逾期都按它判断，不按本机时区")
     sp.add_argument("--rebuild", action="store_true", help="只根据台账数据库重建汇总表（需 --ledger）")
     sp.add_argument("--force", action="store_true", help="汇总表已存在时覆盖（输入文件任何时候都不会被覆盖）")
     sp.set_defaults(func=_stage_collect)

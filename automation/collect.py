@@ -25,7 +25,7 @@ from .ledgerdb import (distribution, ensure_round, ledger_identity, open_ledger,
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
-from .returned import Context, Return, file_digest, read_return
+from .returned import ARCHIVES, Context, Return, file_digest, office_zone, read_archive, read_return
 from .standing import YearState, build_summary
 from .summarybook import summary_ledger, write_summary
 from .tables import guard_output
@@ -62,15 +62,17 @@ def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, di
 
 def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, registry_path=None,
             as_of: dt.datetime | None = None, progress=None, on_time: list[str] | None = None,
-            force: bool = False) -> CollectResult:
+            force: bool = False, timezone: str | None = None) -> CollectResult:
     """``on_time``: units the office accepts as on time whatever their files say.  The summary never
-    replaces an input or lands in the returns folder; an existing one is replaced only with ``force``."""
+    replaces an input or lands in the returns folder; an existing one is replaced only with ``force``.
+    ``timezone``: the office's (IANA name, default 北京时间); times are never taken in the machine's zone."""
     folder = Path(folder)
     if not folder.is_dir():
         raise GongkaiError.of("FILE_NOT_FOUND", folder)
     ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
     guard_output(output, [tasks_path, registry_path, ledger_path], [folder], force)
-    as_of = as_of or dt.datetime.now().replace(microsecond=0)
+    zone = office_zone(timezone)
+    as_of = as_of or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
     round_name = round_name or ""
     con = open_ledger(ledger_path)
     try:
@@ -96,7 +98,7 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
                 plan, _ = read_task_list(tasks_path)
                 registry = load_registry(registry_path) if registry_path else None
                 assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
-                ctx = Context(plan, assignments, registry, round_name, due_date, as_of)
+                ctx = Context(plan, assignments, registry, round_name, due_date, as_of, tz=zone)
                 ensure_round(con, round_name, as_of.isoformat())
                 store_plan(con, plan, assignments, unassigned, round_name=round_name,
                            aliases=_aliases(registry, assignments))
@@ -260,6 +262,8 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
     made now are returned to be remembered (``seen`` rows)."""
     known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (round_name,))}
     this_run: dict[str, str] = {}
+    known_archives = {k.split("#", 1)[0] for k in known if "#" in k}
+    earlier_archives = {k.split("#", 1)[0]: v[1] for k, v in earlier.items() if "#" in k}
     todo: list[Path] = []
     fresh: list[tuple] = []
     seen = {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")}
@@ -279,7 +283,10 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
         if ext in (".et", ".ett"):
             notes.append(Problem("WPS_FORMAT", rel))
             continue
-        if ext not in SPREADSHEET:
+        if ext == ".rar":
+            notes.append(Problem("ARCHIVE_RAR", rel))
+            continue
+        if ext not in SPREADSHEET and ext not in ARCHIVES:
             notes.append(Problem("NOT_SPREADSHEET", rel))
             continue
         st = p.stat()
@@ -290,6 +297,16 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
         else:
             digest = file_digest(p)
             fresh.append((key, st.st_size, st.st_mtime_ns, digest))
+        if ext in ARCHIVES:           # its workbooks are stored under the archive's digest and their names
+            if earlier_archives.get(digest, "").startswith(rel + "/"):
+                continue
+            if digest in this_run:
+                notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
+                continue
+            this_run[digest] = rel
+            if digest not in known_archives:
+                todo.append((p, digest))
+            continue
         if digest in earlier and earlier[digest][1] == rel and earlier[digest][2] == \
                 dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat():
             continue          # an earlier round's return still lying in the folder (put there again, it counts)
@@ -307,26 +324,30 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlie
     """Read and store the files the scan found new (``earlier``: sha256 -> (round, name) of other rounds)."""
     new = 0
     seen_at = ctx.as_of.isoformat()
-    for i, ret in enumerate(_read_all(todo, folder, ctx), 1):
-        if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
-            ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
-        store_return(con, ret, ctx.round, seen_at)
-        new += 1
+    for i, rets in enumerate(_read_all(todo, folder, ctx), 1):
+        for ret in rets:
+            if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
+                ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
+            store_return(con, ret, ctx.round, seen_at)
+            new += 1
         if progress:
-            progress(i, len(todo), ret.name)
+            progress(i, len(todo), rets[-1].name if rets else "")
     if new:
         con.execute("INSERT INTO runs(round, as_of, folder, due, new_files) VALUES (?,?,?,?,?)",
                     (ctx.round, seen_at, str(folder), ctx.due.isoformat() if ctx.due else "", new))
     return new
 
 
-def _read_one(shared: tuple, path: Path) -> Return:
+def _read_one(shared: tuple, item) -> list[Return]:
     ctx, folder = shared
-    return read_return(path, folder, ctx)
+    if isinstance(item, tuple):        # an archive and its digest: the workbooks inside
+        return read_archive(item[0], folder, ctx, item[1])
+    return [read_return(item, folder, ctx)]
 
 
-def _read_all(paths: list[Path], folder: Path, ctx: Context):
-    """Read returned files, on every core when there are many; results come back in order."""
+def _read_all(paths: list, folder: Path, ctx: Context):
+    """Read returned files (a workbook, or an archive's workbooks), on every core when there are many;
+    results (a list for each) come back in order."""
     return in_workers(_read_one, paths, (ctx, folder), 40, chunksize=8)
 
 
@@ -341,7 +362,8 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
         # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
         runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
                            (round_name, round_name)).fetchone()
-        as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else dt.datetime.now().replace(microsecond=0))
+        as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else
+                          dt.datetime.now(office_zone()).replace(tzinfo=None, microsecond=0))
         due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else _recorded_due(con, round_name or "")
         with transaction(con, p):
             summary, out = _summarize(con, p, output, round_name, as_of, due, [], "rebuild")

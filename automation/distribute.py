@@ -282,7 +282,8 @@ class Prototype:
     def _ledger_row(self, task, role: str, i: int, answer: dict | None) -> tuple[str, L.TaskRow]:
         r = self.header_row + i
         values = L.locked_cells(task, role, i)
-        meta_row = L.TaskRow(task.key, L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), r, task.id)
+        meta_row = L.TaskRow(id=task.key, digest=L.task_hash([cell_text(values[k]) for k in L.LOCKED_KEYS]), row=r,
+                             label=task.id)
         if answer:
             values.update(carried_values(answer))
         variant = self.styles[("target" if task.targets else "plain") + ("_carried" if answer else "")]

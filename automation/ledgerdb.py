@@ -60,6 +60,7 @@ def open_ledger(path: Path) -> sqlite3.Connection:
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS)
+        _refuse_damaged(con, path)
         con.execute("PRAGMA journal_mode=DELETE")
         _upgrade(con)
         con.executescript(SCHEMA)
@@ -69,9 +70,28 @@ def open_ledger(path: Path) -> sqlite3.Connection:
     return con
 
 
+def _refuse_damaged(con, path) -> None:
+    """A damaged ledger (cut short, bytes overwritten) is refused before anything is written to it, so a
+    failed run never changes it (SQLite would otherwise fail halfway, after writing)."""
+    if not Path(path).is_file() or Path(path).stat().st_size == 0:
+        return
+    rows = con.execute("PRAGMA quick_check(3)").fetchall()
+    if rows != [("ok",)]:
+        con.close()
+        raise sqlite3.DatabaseError("database disk image is malformed: " + "; ".join(str(r[0]) for r in rows)[:60])
+
+
+MAX_PATH_BYTES = 500          # SQLite opens no file whose full path is longer than 512 bytes (170 汉字)
+
+
 def ledger_problem(exc: BaseException, path) -> GongkaiError:
     """The user's words for what SQLite or the disk said about the ledger."""
     text = str(exc).lower()
+    full = str(Path(path).absolute())
+    if "unable to open" in text and (len(full.encode("utf-8")) > MAX_PATH_BYTES or len(full) > 250):
+        return GongkaiError.of("LEDGER_PATH_TOO_LONG", path, length=len(full))
+    if "malformed" in text or "not a database" in text:
+        return GongkaiError.of("LEDGER_DAMAGED", path, detail=str(exc)[:80])
     if "locked" in text or "busy" in text:
         return GongkaiError.of("LEDGER_BUSY", path)
     if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):

@@ -64,15 +64,24 @@ class OpenpyxlPanel(Panel):
             print(text, flush=True)
 
     def flush(self) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsm", dir=str(self.path.parent))
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsm", dir=str(self.path.parent))
+        except OSError:                # a read-only folder (a shared drive): the status is only shown
+            self.not_saved = True
+            return
         os.close(fd)
         try:
             self.wb.save(tmp)
             os.replace(tmp, self.path)
         except PermissionError:        # open in Excel/WPS on Windows: keep the status beside it
             alt = self.path.with_name(self.path.stem + "（运行结果）.xlsm")
-            os.replace(tmp, alt)
-            self.saved_elsewhere = alt
+            try:
+                os.replace(tmp, alt)
+                self.saved_elsewhere = alt
+            except OSError:
+                self.not_saved = True
+        except OSError:
+            self.not_saved = True
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

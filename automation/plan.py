@@ -1251,7 +1251,10 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
         while backup.exists():
             n += 1
             backup = out.with_name(f"{out.stem}（{stamp}-{n}备份）{out.suffix}")
-        shutil.copy2(out, backup)
+        try:
+            shutil.copy2(out, backup)
+        except OSError:         # a read-only folder (a shared drive): said, never a traceback
+            raise GongkaiError.of("OUTPUT_NOT_WRITABLE", backup) from None
         try:
             read_task_list(out)
         except GongkaiError:    # not a task list (or unreadable): replaced, the copy kept

@@ -61,7 +61,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "OLD_ROUND": ("warning", "{file} 是“{other}”下发的工作簿，不是本轮“{round}”，已按本轮汇总，请核实"),
     "PLAN_CHANGED": ("info", "{file} 下发后任务清单有修改，按当前任务清单汇总"),
     "IDENTITY_MISSING": ("warning", "{file} 缺少下发时的身份信息（可能把内容复制到了新建的工作簿），已按内容识别为“{unit}”"),
-    "IDENTITY_UNKNOWN": ("error", "{file} 缺少下发时的身份信息，按内容也无法确定是哪个单位的台账，未汇总"),
+    "IDENTITY_UNKNOWN": ("error", "{file} 缺少下发时的身份信息（可能把内容复制到了新建的工作簿），按内容也无法确定是哪个单位的台账"
+                                  "（几个单位的任务相同时，文件名要写明单位），未汇总。请把文件名改为单位名称（如“孟庄镇_任务台账.xlsx”）后再汇总"),
     "UNIT_NOT_EXPECTED": ("warning", "{file} 是“{unit}”的台账，但当前任务清单没有给该单位分配任务"),
     "NAME_MISMATCH": ("warning", "{file} 的文件名或文件夹是“{other}”，但工作簿是下发给“{unit}”的，已按“{unit}”汇总；"
                                 "“{other}”如未另行报送，仍计为未报送，请核实是否发错了文件"),
@@ -77,6 +78,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                        "{file}，如改过“年度报告数据”，请把改动对照抄入新汇总表"),
     "MACROS": ("info", "{file} 含有宏，宏未运行，只读取了数据"),
     "XLS_FORMAT": ("info", "{file} 是旧版 .xls 格式，已读取数值；建议单位保存为 .xlsx"),
+    # issue 26: returns as units really send them
+    "ARCHIVE_UNREADABLE": ("error", "压缩包 {file} 无法打开（{detail}），其中的台账未汇总；请解压后把工作簿放入回收文件夹，或让单位重新发送"),
+    "ARCHIVE_NO_WORKBOOK": ("warning", "压缩包 {file} 中没有电子表格文件（.xlsx/.xlsm/.xls），未汇总"),
+    "ARCHIVE_RAR": ("warning", "{file} 是 RAR 压缩包，本工具无法直接读取：请用解压软件把其中的工作簿解压到回收文件夹后再汇总"),
+    "MERGED_ANSWER": ("warning", "{file} 的“任务台账”{cell} 是合并单元格，填写的“{value}”已计入合并范围内的每一行（第 {rows} 行），请核对各行是否确实如此"),
+    "RETURN_BLANK": ("error", "{file} 的“任务台账”和“年度报告数据”都没有填写任何内容（完成状态、落实情况、数字全部空白），"
+                              "可能发回了下发的空白工作簿，不计为已报送；请让单位填写后重新报送"),
+    "LEDGER_NOT_FILLED": ("error", "{file} 的“任务台账”没有填写任何内容（完成状态、落实情况等全部空白），只填了“年度报告数据”；"
+                                   "各项任务按未填写统计，请让单位填写任务台账后重新报送"),
+    "ANSWERS_IN_COPY": ("warning", "{file} 的内容填在了复制出的工作表“{copy}”中，原“任务台账”是空白的；已按“{copy}”汇总，"
+                                   "请单位以后直接填写“任务台账”"),
+    "CLOCK_AHEAD": ("warning", "{file} 的{source}是 {time}，晚于本次汇总时间 {now}，报送单位电脑的时钟可能不准；{used}"),
+    "LEDGER_PATH_TOO_LONG": ("error", "年度工作文件夹的路径太长（{length} 个字符），台账数据库 {file} 无法打开（数据库文件的完整路径最多约 170 个汉字）。"
+                                      "请把年度工作文件夹移到路径较短的位置（如 D:\\政务公开\\2021年），或把上级文件夹改用较短的名称，再重新运行"),
+    "LEDGER_DAMAGED": ("error", "台账数据库 {file} 已损坏（{detail}），本次没有读取也没有改动它。请用备份的 台账.sqlite 替换它后重试；"
+                                "没有备份时，把它改名留存（如 台账_损坏.sqlite）并联系维护人员，不要删除"),
+    "SUMMARY_COLUMN_UNKNOWN": ("warning", "{file} 的“年度报告数据”{cell} 列的标题“{value}”不是单位进度表中的单位，这一列没有计入任何单位和合计"
+                                          "（办公室加的备注列可以保留；如是单位，请把标题改为单位名称）"),
+    "SUMMARY_ROW_UNKNOWN": ("warning", "{file} 的“年度报告数据”{cell} 行的“{value}”不是单位进度表中的单位，这一行没有计入任何单位和合计"
+                                       "（办公室加的备注行可以保留；如是单位，请改为单位名称）"),
+    "REPORT_FIGURES_BLANK": ("error", "“{unit}”的年度报告数据有 {count} 个应填的格子是空白：{file}“年度报告数据”{cells}。"
+                                      "空白不是 0：请在这些格子填写数字（没有发生的填 0），再把该单位的数据状态改为“可用”"),
+    "REPORT_FIGURE_BAD": ("error", "“{unit}”的{label}（{file}“年度报告数据”{cell}）应为{kind}，实为“{value}”，请改正"),
+    "FIGURE_VERY_LARGE": ("warning", "{file} 的 {sheet}!{cell}（{label}）为 {value}，超过 {limit}：数字已计入，请向单位核实不是多打了位数"),
     # collect: content
     "TASK_CHANGED": ("warning", "{file} 中任务 {task} 的“{column}”被修改（{cell}），已按下发内容汇总"),
     "ROW_INSERTED": ("warning", "{file} 的“任务台账”第 {row} 行是插入的行（任务编号“{task}”不是下发的任务），未汇总该行"),

@@ -29,7 +29,7 @@ from .resources import report_template
 from .results import ReportOutcome, ReportResult, ReportStatus
 from .registry import load_registry
 from .summarybook import FIGURES as FIGURES_SHEET, SummaryData, UnitData, read_summary
-from .tables import CALAMINE_ERRORS, read_rows, row_height_for, save_workbook, style_header
+from .tables import CALAMINE_ERRORS, cell_text, read_rows, row_height_for, save_workbook, style_header
 from .workers import in_workers
 
 REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
@@ -88,9 +88,47 @@ def fmt(v, key: str = "", spec=R.SPEC_2021) -> str:
     return str(v)
 
 
-def run_checks(fig: dict, who: str, spec=R.SPEC_2021, previous: dict | None = None) -> list[Problem]:
+CAUSES = ("REPORT_FIGURES_BLANK", "REPORT_FIGURE_BAD")
+SHOWN_CELLS = 12
+
+
+def figure_causes(fig: dict, who: str, spec, cell_of=None) -> list[Problem]:
+    """What makes a unit's figures unusable, said once: the input cells left blank (one problem listing
+    them) and those holding what is not a proper number (one each, at most a dozen).  The totals and
+    rules that only fail because of them are not listed."""
+    where = cell_of or (lambda key: ("", "", ""))
+    blank, bad = [], []
+    for k in spec.input_keys:
+        v = _num(fig.get(k))
+        if v is None:
+            blank.append(k)
+        elif isinstance(v, str) or v < 0 and k not in spec.t2_signed or \
+                k not in spec.decimal and not float(v).is_integer():
+            bad.append((k, v))
+    out = []
+    if blank:
+        source = where(blank[0])[0]
+        cells = [where(k)[2] or "／".join(x for x in spec.label_of(k) if x) for k in blank[:SHOWN_CELLS]]
+        more = f"等 {len(blank)} 个" if len(blank) > SHOWN_CELLS else ""
+        out.append(Problem("REPORT_FIGURES_BLANK", source, "年度报告数据" if source else "", where(blank[0])[2], params={
+            "unit": who, "count": len(blank), "cells": "、".join(cells) + more}))
+    for k, v in bad[:SHOWN_CELLS]:
+        source, sheet, cell = where(k)
+        kind = "数" if k in spec.decimal else "整数"
+        table, row, column = spec.label_of(k)
+        out.append(Problem("REPORT_FIGURE_BAD", source, sheet, cell, params={
+            "unit": who, "label": "／".join(x for x in (table, row, column) if x), "value": cell_text(v),
+            "kind": ("" if k in spec.t2_signed else "非负") + kind, "table": table, "row": row, "column": column}))
+    return out
+
+
+def run_checks(fig: dict, who: str, spec=R.SPEC_2021, previous: dict | None = None, cell_of=None) -> list[Problem]:
     """Every consistency rule on the figures as typed; each failure names unit, table, row, column.
-    With last year's figures, rule 6 (上年结转 = last year's 结转下年度) is checked too."""
+    With last year's figures, rule 6 (上年结转 = last year's 结转下年度) is checked too.  Blank or bad input
+    cells are the causes, said once each (``figure_causes``): the rules they break are not listed again."""
+    causes = figure_causes(fig, who, spec, cell_of)
+    if causes:
+        return causes
     full = {k: _num(fig.get(k)) for k in spec.all_keys}
     last = {k: _num(v) for k, v in previous.items()} if previous else None
     if last and any(isinstance(v, str) for v in last.values()):
@@ -99,7 +137,8 @@ def run_checks(fig: dict, who: str, spec=R.SPEC_2021, previous: dict | None = No
     for res in spec.check(full, previous=last, typed=True):
         if not res.ok:
             out.append(Problem("REPORT_CHECK_FAILED", params={"unit": who, "table": res.table, "row": res.row,
-                                                                "column": res.column, "detail": res.message}))
+                                                                "column": res.column,
+                                                                "detail": res.message.replace("实为 None", "实为空白")}))
     return out
 
 
@@ -426,7 +465,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
         "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
         cutoff and year and cutoff < dt.date(int(year), 12, 1)) else []
-    problems: list[Problem] = list(batch_notes)
+    problems: list[Problem] = list(batch_notes) + list(data.problems)
 
     def cell_of(u, key) -> tuple[str, str, str]:
         return data.source, FIGURES_SHEET, data.figure_cell(u, key)
@@ -436,7 +475,8 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
     if unknown:
         raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(unknown))
     unusable = {u: data.units[u].figure_status for u in covered_units if data.units[u].figure_status != L.FIGURES_OK}
-    own_checks = {u: run_checks(dict(data.units[u].numbers), u, spec) for u in covered_units if u not in unusable}
+    own_checks = {u: run_checks(dict(data.units[u].numbers), u, spec, cell_of=lambda k, u=u: cell_of(u, k))
+                  for u in covered_units if u not in unusable}
     unusable.update({u: "未通过校验" for u, found in own_checks.items() if found})
     midyear = {u: rounds[u] for u in covered_units if u not in unusable and not rounds[u].year_end
                and u not in accepted}
@@ -467,7 +507,10 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             fig = dict(data.units[u].numbers)
             last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
         checked = own_checks.get(u) if u is not None and last is None and u in own_checks else None
-        found = blocked + (checked if checked is not None else run_checks(fig, organ, spec, last))
+        if blocked:          # the causes once (the unit's blank or bad cells), not every rule they break
+            found = blocked + ([] if u is None else figure_causes(fig, organ, spec, lambda k, u=u: cell_of(u, k)))
+        else:
+            found = checked if checked is not None else run_checks(fig, organ, spec, last, lambda k, u=u: cell_of(u, k))
         # blocked: refused, whatever --force says
         full, who = organ_names(u, conf, registry)
         path = out / report_name(organ, year)
@@ -533,6 +576,10 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
                                      standard, data_from(u, rounds, accepted, covered_units, left_out)))
         problems += [p for p in found if p not in batch_notes and p.severity != "info"]
+    refused = {id(p) for r in results if not r.status.written for p in r.problems}
+    batch = {id(p) for p in batch_notes}
+    # what holds for the whole batch first (a mid-year round), then the refusals, then the rest (a stable sort)
+    problems.sort(key=lambda p: 0 if id(p) in batch else 1 if id(p) in refused else 2)
     listing = None
     if all_units or len(targets) > 1:
         listing = write_report_listing(out / "报告清单.xlsx", results, f"{year}年政府信息公开工作年度报告清单"
@@ -672,6 +719,9 @@ LISTING_COLUMNS = ["序号", "机关/单位", "类型", "文件", "数据校验"
 LISTING_WIDTHS = [5, 18, 8, 30, 12, 26, 60, 30]
 
 
+LISTING_CELL_MAX = 1500
+
+
 def write_report_listing(path: Path, results: list[ReportOutcome], title: str = "") -> Path:
     """报告清单: one row per expected report (the ones not written too), what to check and what to rewrite."""
     wb = Workbook()
@@ -681,6 +731,14 @@ def write_report_listing(path: Path, results: list[ReportOutcome], title: str = 
     ws.append(LISTING_COLUMNS)
     for i, r in enumerate(results, 1):
         notes = [p.message for p in r.problems if p.code != "REPORT_STANDARD_TEXT"]
+        if sum(map(len, notes)) > LISTING_CELL_MAX:          # one cell stays readable
+            kept, size = [], 0
+            for n in notes:
+                if size + len(n) > LISTING_CELL_MAX:
+                    break
+                kept.append(n)
+                size += len(n)
+            notes = kept + [f"……另有 {len(notes) - len(kept)} 条，见汇总表“问题清单”"]
         ws.append([i, r.organ, "汇总报告" if r.unit is None else "单位报告", r.file.name if r.file else "（未生成）",
                    r.status.label, "、".join(r.todo), "\n".join(notes), r.data_from])
     style_header(ws, LISTING_WIDTHS, header_row=2)

@@ -74,7 +74,8 @@ T3_ROWS_2019 = T3_ROWS[:20] + [("（六）其他处理", _R3, ""), ("（七）�
 T4_GROUPS = ["行政复议", "未经复议直接起诉", "复议后起诉"]
 T4_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
 
-MAX_FIGURE = 10_000_000      # a figure above this is a typing error, never a real count or amount
+MAX_FIGURE = 10_000_000_000      # above this (more than anyone's population) a typing error, an ID number pasted
+LARGE_FIGURE = 10_000_000        # above this a warning to check (a city's 行政许可 was 11,398,889 in 2025)
 # what a unit counts for the narrative of its report (一、总体情况 and 六), beside the national tables; the
 # label is what the workbook shows and the key it is stored under. A blank is "not reported" and the report
 # then says nothing about it (narrative.figure_sentences says where each is told)
@@ -173,6 +174,11 @@ class Spec:
         out += [(t3(self.t3_total_row, c), [t3(r, c) for r in self.t3_result_rows]) for c in range(1, 8)]
         out += [(t4(5 * g + 5), [t4(5 * g + i) for i in range(1, 5)]) for g in range(3)]
         return out
+
+    @property
+    def total_parts(self) -> list[tuple[str, list[str]]]:
+        """Each total and the cells it adds, in the order they are derived (a total's parts come first)."""
+        return self._sums
 
     @cached_property
     def _sums_by_total(self) -> dict[str, list[str]]:

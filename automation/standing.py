@@ -185,7 +185,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     def sent_in(rnd: str) -> tuple[dict, list]:
         """unit -> (file id, name, saved time, time source) of its latest accepted file in the round."""
         files = con.execute("SELECT id, name, unit, COALESCE(saved_at, mtime), COALESCE(time_source, ?) FROM files "
-                            "WHERE round=? AND accepted=1 AND unit<>'' ORDER BY COALESCE(saved_at, mtime), id",
+                            "WHERE round=? AND accepted=1 AND unit<>'' "
+                            "ORDER BY COALESCE(time_source='时间不可信', 0) DESC, COALESCE(saved_at, mtime), id",
                             ("文件修改时间", rnd)).fetchall()
         by_unit: dict[str, list] = {}
         for fid, name, unit, saved, source in files:
@@ -232,7 +233,8 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     late = []
     for unit, saved in returned_at.items():
         own = dues.get(unit, due)
-        if unit in assignments and unit not in on_time and is_late(saved, own):
+        if unit in assignments and unit not in on_time and time_source[unit] != "时间不可信" \
+                and is_late(saved, own):                 # a PC clock far ahead: lateness not judged by it
             late.append(unit)
             problems.append(Problem("LATE", this_round[unit][1], params={
                 "unit": unit, "time": saved.replace("T", " "), "due": own.isoformat(), "source": time_source[unit]}))

@@ -20,11 +20,11 @@ from python_calamine import CalamineWorkbook
 from . import unitbook as L
 from .dates import as_date
 from .model import task_key
-from .problems import GongkaiError
+from .problems import GongkaiError, Problem
 from .narrative import short_title
 from .reportsections import classify, section_name
 from .reportspec import spec_for
-from .tables import CALAMINE_ERRORS, atomic_target, row_height_for, xlsxwriter_print_setup
+from .tables import CALAMINE_ERRORS, atomic_target, cell_text, row_height_for, xlsxwriter_print_setup
 from .xlsxparts import BigSheet, Formula, fill_big_sheets
 
 # the sheets, and the headers the reader relies on
@@ -624,6 +624,7 @@ class SummaryData:
     key_at: dict = field(default_factory=dict)      # figure key -> its row in 年度报告数据 (its column, by rows)
     unit_at: dict = field(default_factory=dict)     # unit -> its column there (its row); None: the total
     units_as_rows: bool = False                     # the layout for many units: a row per unit
+    problems: list = field(default_factory=list)    # what reading the office's edits found (a column not a unit)
 
     def figure_cell(self, unit: str | None, key: str) -> str:
         """The cell of 年度报告数据 where a unit's figure (or the total, for unit None) is."""
@@ -668,7 +669,11 @@ def read_summary(path) -> SummaryData:
                                        str(d.get("联系电话") or ""), data_round=str(d.get("数据轮次") or ""))
     fig_rows = rows[FIGURES]
     by_rows = bool(fig_rows) and str(fig_rows[0][0]) == FIGURE_ROW_FIXED[0]
-    key_at, unit_at = (_figures_by_rows if by_rows else _figures_by_columns)(fig_rows, units, spec_for(year))
+    found: list[Problem] = []
+    if by_rows:
+        key_at, unit_at = _figures_by_rows(fig_rows, units, spec_for(year), found, p.name)
+    else:
+        key_at, unit_at = _figures_by_columns(fig_rows, units, spec_for(year), found, p.name)
     det = rows[DETAIL]
     head = det[0]
     for r in det[1:]:
@@ -697,29 +702,63 @@ def read_summary(path) -> SummaryData:
         due = as_date(info.get(INFO_DUE))
     except ValueError:
         due = None
-    return SummaryData(title, year, str(info.get(INFO_ROUND, "")), units, tasks, p.name, due,
-                       str(info.get(INFO_AS_OF) or ""), key_at, unit_at, by_rows)
+    return SummaryData(title=title, year=year, round=str(info.get(INFO_ROUND, "")), units=units, tasks=tasks,
+                       source=p.name, due=due, as_of=str(info.get(INFO_AS_OF) or ""), key_at=key_at, unit_at=unit_at,
+                       units_as_rows=by_rows, problems=found)
 
 
-def _figures_by_columns(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
-    """年度报告数据 with a column per unit: figures into ``units``; (key -> row, unit -> column)."""
-    header = [str(x) for x in fig_rows[0]]
-    unit_cols = {header[c]: c for c in range(len(FIGURE_FIXED), len(header))}
+def _figures_by_columns(fig_rows: list, units: dict, spec, problems: list | None = None,
+                        source: str = "") -> tuple[dict, dict]:
+    """年度报告数据 with a column per unit: figures into ``units``; (key -> row, unit -> column).  Columns are
+    found by their header, as the office may have left them: a unit column is one headed by a unit of
+    单位进度 (a column inserted, such as 备注, is named and never summed; the 合计 column deleted or moved
+    changes nothing)."""
+    header = [cell_text(x).strip() for x in fig_rows[0]]
+    fixed = {h: c for c, h in enumerate(header) if h in FIGURE_FIXED}
+    key_col = fixed.get("键", 0)
+    known = set(units)
+    unit_cols: dict = {}
+    for c, h in enumerate(header):
+        if c == key_col or h in fixed:
+            continue
+        if h in known or not known:
+            unit_cols.setdefault(h, c)
+        elif h and problems is not None:
+            problems.append(Problem("SUMMARY_COLUMN_UNKNOWN", source, FIGURES, f"{get_column_letter(c + 1)}1",
+                                    {"value": h}))
     key_at = {}
     for i, r in enumerate(fig_rows[1:], 2):
-        key = str(r[0])
+        key = cell_text(r[key_col] if key_col < len(r) else "").strip()
         if not key or key == CHECK_KEY:
             continue
         key_at[key] = i
         for u, c in unit_cols.items():
             v = r[c] if c < len(r) else ""
             units.setdefault(u, UnitData(u)).figures[key] = v if v != "" else None
+    for u in unit_cols:
+        _derive_blank_totals(units[u].figures, spec)
     unit_at: dict = {u: c + 1 for u, c in unit_cols.items()}
-    unit_at[None] = FIGURE_FIXED.index("合计") + 1
+    if "合计" in fixed:
+        unit_at[None] = fixed["合计"] + 1
     return key_at, unit_at
 
 
-def _figures_by_rows(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
+def _derive_blank_totals(figs: dict, spec) -> None:
+    """A total left blank whose parts are all numbers is their sum: the summary leaves a unusable unit's
+    totals blank, and a clerk who corrected its input cells and set 数据状态 to 可用 typed no totals.  A total
+    typed is kept as typed (the report's checks compare it with its parts)."""
+    if not figs:
+        return
+    for total, parts in spec.total_parts:
+        if figs.get(total) not in (None, ""):
+            continue
+        values = [figs.get(k) for k in parts]
+        if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            figs[total] = sum(values)
+
+
+def _figures_by_rows(fig_rows: list, units: dict, spec, problems: list | None = None,
+                     source: str = "") -> tuple[dict, dict]:
     """年度报告数据 with a row per unit: a column is a figure, known by its title (figure_label); a title
     that is no national-table figure is a narrative count's own name. (key -> column, unit -> row)."""
     key_of = {figure_label(spec, k): k for k in spec.all_keys}
@@ -729,12 +768,17 @@ def _figures_by_rows(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
     status_col = FIGURE_ROW_FIXED.index("数据状态")
     key_at = {k: c for c, k in enumerate(keys, first + 1)}
     unit_at: dict = {}
+    known = set(units)
     for i, r in enumerate(fig_rows[1:], 2):
-        name = str(r[0]).strip()
+        name = cell_text(r[0]).strip()
         if not name:
             continue
         if name == TOTAL_ROW:
             unit_at[None] = i
+            continue
+        if known and name not in known:         # a row the office added (备注, a subtotal): named, never summed
+            if problems is not None:
+                problems.append(Problem("SUMMARY_ROW_UNKNOWN", source, FIGURES, f"A{i}", {"value": name}))
             continue
         unit_at[name] = i
         figs = units.setdefault(name, UnitData(name)).figures
@@ -742,6 +786,7 @@ def _figures_by_rows(fig_rows: list, units: dict, spec) -> tuple[dict, dict]:
         for c, k in enumerate(keys, first):
             v = r[c] if c < len(r) else ""
             figs[k] = v if v != "" else None
+        _derive_blank_totals(figs, spec)
     return key_at, unit_at
 
 

@@ -248,7 +248,8 @@ def read_meta(rows: Iterable) -> Meta:
         elif kind == "extra":
             m.extras.append((str(row[1]), str(row[2])))
         elif kind == "task":
-            m.tasks.append(TaskRow(cell_text(row[1]), cell_text(row[2]), int(float(row[3])), cell_text(row[4])))
+            m.tasks.append(TaskRow(id=cell_text(row[1]), digest=cell_text(row[2]), row=int(float(row[3])),
+                                   label=cell_text(row[4])))
         else:
             m.info[kind] = row[1]
     return m

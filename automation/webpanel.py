@@ -210,7 +210,11 @@ def make_handler(server: Server):
                 return self._refuse()
             server.last_seen = time.monotonic()
             path = urlsplit(self.path).path
-            length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
+            declared = (self.headers.get("Content-Length") or "0").strip()
+            length = int(declared) if declared.isdigit() else -1          # "-1", "abc": refused, not read
+            if not 0 <= length <= 64 * 1024:
+                self.close_connection = True                              # the body is never read past the cap
+                return self._send(400, "请求无效。".encode("utf-8"), "text/plain; charset=utf-8")
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:

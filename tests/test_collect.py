@@ -3,6 +3,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -1070,3 +1071,379 @@ def test_overview_lists_the_overdue_tasks_and_the_units_behind(tmp_path, monkeyp
     assert "区财政局" not in [row[0] for row in ranked]
     area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
     assert area.endswith(f"${head + 2 + shown + 1}")                 # the printed page ends with the overdue list
+
+
+# ------------------------------------------------------------------------------ issue 26: returns as units send them
+
+def values_only_copy(src, dst, skip=(L.META_SHEET,)):
+    """What a unit does with 'select all, copy, paste values' into a new workbook: every visible sheet's
+    values, none of the hidden metadata, no formulas, no protection."""
+    wb = openpyxl.load_workbook(src, data_only=False)
+    fresh = openpyxl.Workbook()
+    fresh.remove(fresh.active)
+    for ws in wb.worksheets:
+        if ws.title in skip:
+            continue
+        out = fresh.create_sheet(ws.title)
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if isinstance(v, str) and v.startswith("="):
+                    v = None                    # a pasted value of a formula nobody recalculated
+                if v is not None:
+                    out.cell(row=c.row, column=c.column, value=v)
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    fresh.save(dst)
+    return dst
+
+
+def cli_collect(env, *extra):
+    back, files, run, tmp = env
+    return subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(env_tasks(env)),
+                           "-o", str(tmp / "汇总cli.xlsx"), "--ledger", str(tmp / "台账.sqlite"), "--registry",
+                           str(REG), "--due", DUE, "--round", "第1轮", "--force", *extra],
+                          capture_output=True, text=True)
+
+
+def test_a_values_only_copy_of_the_whole_workbook_is_collected_not_a_crash(env):
+    back, files, run, tmp = env
+    filled = fill_return(files["区财政局"], tmp / "filled.xlsx", mtime=ON_TIME)
+    values_only_copy(filled, back / "新建 Microsoft Excel 工作表.xlsx")
+    # the hidden sheet deleted from the workbook itself
+    wb = openpyxl.load_workbook(fill_return(files["区民政局"], tmp / "filled2.xlsx", seed=5, mtime=ON_TIME))
+    del wb[L.META_SHEET]
+    wb.save(back / "民政局.xlsx")
+    r = cli_collect(env)
+    assert r.returncode in (0, 1), r.stderr
+    assert "已汇总 2/37 个单位" in r.stdout
+    wb = openpyxl.load_workbook(tmp / "汇总cli.xlsx")
+    units = {row[0]: row for row in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
+    head = [c.value for c in wb["单位进度"][1]]
+    assert units["区财政局"][head.index("完成率")] == 1.0 and units["区民政局"][head.index("完成率")] == 1.0
+    figs = {row[0]: row for row in wb["年度报告数据"].iter_rows(min_row=2, values_only=True)}
+    col = [c.value for c in wb["年度报告数据"][1]]
+    src = openpyxl.load_workbook(filled)
+    m = L.read_meta_openpyxl(src)
+    assert figs[R.t3(1, 1)][col.index("区财政局")] == src[L.FIGURE_SHEET][m.figures[R.t3(1, 1)]].value
+
+
+def test_a_values_only_copy_from_a_town_is_known_by_its_file_name(env):
+    back, files, run, tmp = env
+    sheets = (L.META_SHEET, L.GUIDE_SHEET)          # only 任务台账 and 年度报告数据 pasted: every town has the same ids
+    values_only_copy(fill_return(files["孟庄镇"], tmp / "a.xlsx", mtime=ON_TIME), back / "孟庄镇_任务台账.xlsx", sheets)
+    values_only_copy(fill_return(files["税郭镇"], tmp / "b.xlsx", seed=2, mtime=ON_TIME), back / "新建工作簿.xlsx",
+                     sheets)                        # (same answers as 孟庄镇's would make the same bytes: one file)
+    values_only_copy(fill_return(files["区财政局"], tmp / "c.xlsx", mtime=ON_TIME), back / "孟庄镇" / "财政.xlsx",
+                     sheets)                        # a department's ids are its own: the folder's name does not decide
+    r = run()
+    assert sorted((p.file, p.params["unit"]) for p in find(r, "IDENTITY_MISSING")) == [
+        (str(Path("孟庄镇") / "财政.xlsx"), "区财政局"), ("孟庄镇_任务台账.xlsx", "孟庄镇")]
+    unknown = find(r, "IDENTITY_UNKNOWN")
+    assert [p.file for p in unknown] == ["新建工作簿.xlsx"] and "文件名" in unknown[0].message, [p.message for p in r.problems if "新建" in p.message]
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["rate"] == 1.0 and unit["税郭镇"]["returned_at"] is None
+    assert r.headline.returned == 2
+
+
+def test_workbooks_inside_zip_and_7z_attachments_are_collected(env):
+    import py7zr
+
+    back, files, run, tmp = env
+    fin = fill_return(files["区财政局"], tmp / "区财政局任务台账.xlsx", mtime=ON_TIME)
+    with zipfile.ZipFile(back / "区财政局报送材料.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(fin, "区财政局报送材料/区财政局任务台账.xlsx")
+        z.writestr("区财政局报送材料/说明.docx", b"PK\x03\x04 a letter")
+    civil = fill_return(files["区民政局"], tmp / "民政局.xlsx", mtime=ON_TIME)
+    with py7zr.SevenZipFile(back / "民政局.7z", "w") as z:
+        z.write(civil, "民政局.xlsx")
+    (back / "孟庄镇.rar").write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\x00" * 64)
+    with zipfile.ZipFile(back / "照片.zip", "w") as z:
+        z.writestr("现场.jpg", b"\xff\xd8\xff")
+    (back / "坏.zip").write_bytes(b"PK\x03\x04" + b"\x01" * 100)
+    r = run()
+    assert r.headline.returned == 2, [p.message for p in r.problems]
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["rate"] == 1.0 and unit["区财政局"]["file"] == "区财政局报送材料.zip/区财政局报送材料/区财政局任务台账.xlsx"
+    assert unit["区民政局"]["returned_at"] and unit["孟庄镇"]["returned_at"] is None
+    rar = find(r, "ARCHIVE_RAR")
+    assert [p.file for p in rar] == ["孟庄镇.rar"] and "解压" in rar[0].message
+    assert [p.file for p in find(r, "ARCHIVE_NO_WORKBOOK")] == ["照片.zip"]
+    assert [p.file for p in find(r, "ARCHIVE_UNREADABLE")] == ["坏.zip"]
+    assert not find(r, "NOT_SPREADSHEET")
+    again = run()                           # nothing new: the archives are not read again
+    assert again.new_files == 0 and again.headline.returned == 2
+
+
+def test_a_zip_bomb_attachment_is_named_and_never_unpacked(env):
+    back, files, run, tmp = env
+    with zipfile.ZipFile(back / "报送.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("台账.xlsx", "w", force_zip64=True) as fh:
+            for _ in range(210):
+                fh.write(b"\x00" * (1024 * 1024))
+    lying = tmp / "lying.zip"               # a header claiming 1 KB over 30 MB of zeros
+    with zipfile.ZipFile(lying, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("台账.xlsx", b"\x00" * (30 * 1024 * 1024))
+    data = bytearray(lying.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = data.find(sig)
+        data[i + at:i + at + 4] = (1024).to_bytes(4, "little")
+    (back / "谎报.zip").write_bytes(bytes(data))
+    import py7zr
+
+    with py7zr.SevenZipFile(back / "大.7z", "w") as z:
+        z.writestr(b"\x00" * (21 * 1024 * 1024), "台账.xlsx")
+    r = run()
+    assert [p.file for p in find(r, "TOO_LARGE")] == ["大.7z/台账.xlsx"]
+    assert [p.file for p in find(r, "ZIP_BOMB")] == ["报送.zip"]
+    # zipfile reads no more than the header says, then finds the CRC wrong: named, never unpacked
+    assert [p.file for p in find(r, "ARCHIVE_UNREADABLE")] == ["谎报.zip"]
+    assert r.headline.returned == 0
+
+
+def test_answers_under_merged_cells_count_for_every_covered_row(env):
+    back, files, run, tmp = env
+
+    def merge(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        ws.protection.sheet = False
+        rows = [r for _, r in m["task"][:3]]
+        for key, value in (("status", "已完成"), ("done_date", dt.datetime(2021, 6, 30))):
+            col = m["col"][key]
+            for r in rows:
+                ws[f"{col}{r}"] = None
+            ws[f"{col}{rows[0]}"] = value
+            ws.merge_cells(f"{col}{rows[0]}:{col}{rows[-1]}")
+        for r in rows:
+            ws[f"{m['col']['detail']}{r}"] = "已按要求公开。"
+
+    edit(files["区财政局"], back / "财政局.xlsx", merge)
+    r = run()
+    wb, m = meta_of(back / "财政局.xlsx")
+    rows = [r_ for _, r_ in m["task"][:3]]
+    merged = find(r, "MERGED_ANSWER")
+    assert sorted(p.cell for p in merged) == sorted(
+        f"{m['col'][k]}{rows[0]}:{m['col'][k]}{rows[-1]}" for k in ("status", "done_date"))
+    assert "已完成" in merged[0].message or "已完成" in merged[1].message
+    detail = openpyxl.load_workbook(r.output)["落实情况明细"]
+    head = [c.value for c in detail[1]]
+    got = {row[0]: row for row in detail.iter_rows(min_row=2, values_only=True) if row[3] == "区财政局"}
+    for tid, _ in m["task"][:3]:
+        assert got[tid][head.index("完成状态")] == "已完成"
+    assert not [p for p in find(r, "DONE_NO_DATE") if p.file == "财政局.xlsx"]
+
+
+def test_inf_and_nan_typed_in_numbers_are_problems_never_written(env):
+    back, files, run, tmp = env
+
+    def typed(wb, m):
+        ws = wb[L.LEDGER_SHEET]
+        (t1, r1), (t2, r2) = m["task"][:2]
+        ws[f"{m['col']['actual']}{r1}"] = "inf"
+        ws[f"{m['col']['actual']}{r2}"] = "NaN"
+        ws[f"{m['col']['progress']}{r2}"] = "1e999"
+        label, value = m["extra"][0]
+        wb[L.FIGURE_SHEET][value] = "Infinity"
+        wb[L.FIGURE_SHEET][m["fig"][R.t3(1, 1)]] = "nan"
+
+    edit(files["区财政局"], back / "财政局.xlsx", typed)
+    r = run()
+    wb, m = meta_of(back / "财政局.xlsx")
+    (t1, r1), (t2, r2) = m["task"][:2]
+    text = {p.cell: p for p in find(r, "TEXT_IN_NUMBER") if p.file == "财政局.xlsx"}
+    assert {f"{m['col']['actual']}{r1}", f"{m['col']['actual']}{r2}", f"{m['col']['progress']}{r2}",
+            m["fig"][R.t3(1, 1)]} <= set(text)
+    assert "“inf”" in text[f"{m['col']['actual']}{r1}"].message
+    assert [p.cell for p in find(r, "EXTRA_NOT_NUMBER")] == [m["extra"][0][1]]
+    with zipfile.ZipFile(r.output) as z:
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/"):
+                body = z.read(n)
+                assert b"<v>inf" not in body.lower() and b"<v>nan" not in body.lower(), n
+    figs = openpyxl.load_workbook(r.output)["年度报告数据"]
+    col = [c.value for c in figs[1]].index("区财政局")
+    status = next(row for row in figs.iter_rows(min_row=2, values_only=True) if row[0] == L.FIGURE_STATUS)
+    assert status[col] != "可用"
+
+
+def test_a_blank_return_or_answers_in_a_copied_sheet_are_said(env):
+    back, files, run, tmp = env
+    shutil.copy(files["区财政局"], back / "财政局.xlsx")          # the distributed workbook sent back as it was
+    only_figures = fill_return(files["孟庄镇"], tmp / "f.xlsx", mtime=ON_TIME)
+    wb, m = meta_of(only_figures)
+    for _, row in m["task"]:
+        for key in L.EDITABLE_KEYS:
+            wb[L.LEDGER_SHEET][f"{m['col'][key]}{row}"] = None
+    wb.save(back / "孟庄镇.xlsx")
+
+    def in_a_copy(wb, m):                             # Excel's 移动或复制 → 建立副本, answers typed there
+        copy = wb.copy_worksheet(wb[L.LEDGER_SHEET])
+        copy.title = "任务台账 (2)"
+        for _, row in m["task"]:
+            for key in L.EDITABLE_KEYS:
+                wb[L.LEDGER_SHEET][f"{m['col'][key]}{row}"] = None
+
+    edit(files["区民政局"], back / "民政局.xlsx", in_a_copy)
+    r = run()
+    blank = find(r, "RETURN_BLANK")
+    assert [p.file for p in blank] == ["财政局.xlsx"] and "不计为已报送" in blank[0].message
+    assert [p.file for p in find(r, "LEDGER_NOT_FILLED")] == ["孟庄镇.xlsx"]
+    copied = find(r, "ANSWERS_IN_COPY")
+    assert [(p.file, p.sheet) for p in copied] == [("民政局.xlsx", "任务台账 (2)")]
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["returned_at"] is None                      # counted 未报送, with the reason
+    assert unit["区民政局"]["rate"] == 1.0
+    assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["done"] == 0
+    assert r.headline.returned == 2
+
+
+def _drop_saved_time(path):
+    """A workbook saved by a tool that writes no last-saved time (docProps/core.xml without dcterms:modified)."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
+            z.writestr(info, data)
+
+
+def test_a_pc_clock_years_ahead_neither_wins_nor_makes_a_file_late(env):
+    from automation.demo import set_saved_time
+
+    back, files, run, tmp = env
+    ahead = fill_return(files["区财政局"], back / "财政局-第一次.xlsx", share_done=0.2, seed=1, mtime=ON_TIME)
+    set_saved_time(ahead, dt.datetime(2031, 7, 5, 9, 0))      # the unit's PC says 2031; the office saved it 07-08
+    office = ON_TIME.replace(tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()     # 07-08 10:00 北京时间
+    os.utime(ahead, (office, office))
+    fill_return(files["区财政局"], back / "财政局-改.xlsx", share_done=1.0, seed=2, mtime=ON_TIME + dt.timedelta(hours=5))
+    alone = fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=dt.datetime(2031, 7, 5, 9, 0))   # both times ahead
+    r = run()
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["区财政局"]["file"] == "财政局-改.xlsx" and unit["区财政局"]["rate"] == 1.0, [p.message for p in r.problems if p.severity != "info"][:4]
+    assert not find(r, "LATE")
+    clock = {p.file: p.message for p in find(r, "CLOCK_AHEAD")}
+    assert set(clock) == {"财政局-第一次.xlsx", "孟庄镇.xlsx"} and "2031-07-05 09:00:00" in clock["财政局-第一次.xlsx"]
+    assert unit["孟庄镇"]["returned_at"] and unit["孟庄镇"]["time_source"] == "时间不可信"
+    # a later, correct file of the same unit wins over the untrusted one
+    fill_return(files["孟庄镇"], back / "孟庄镇-改.xlsx", seed=3, mtime=dt.datetime(2021, 7, 9, 8, 0))
+    r = run()
+    unit = {u["unit"]: u for u in r.summary["unit_rows"]}
+    assert unit["孟庄镇"]["file"] == "孟庄镇-改.xlsx" and unit["孟庄镇"]["time_source"] == "文件内保存时间"
+
+
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_late_or_on_time_does_not_depend_on_the_machines_time_zone(env, machine_zone):
+    back, files, run, tmp = env
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    for name, unit, when in (("财政局.xlsx", "区财政局", dt.datetime(2021, 7, 11, 1, 0)),      # 01:00 the day after
+                             ("民政局.xlsx", "区民政局", dt.datetime(2021, 7, 10, 23, 30))):   # the due day itself
+        f = fill_return(files[unit], back / name, mtime=ON_TIME)
+        _drop_saved_time(f)
+        ts = when.replace(tzinfo=shanghai).timestamp()
+        os.utime(f, (ts, ts))
+    r = subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(env_tasks(env)),
+                        "-o", str(tmp / "汇总tz.xlsx"), "--ledger", str(tmp / "台账.sqlite"), "--registry", str(REG),
+                        "--due", DUE, "--round", "第1轮", "--force"],
+                       capture_output=True, text=True, env={**os.environ, "TZ": machine_zone})
+    assert r.returncode in (0, 1), r.stderr
+    wb = openpyxl.load_workbook(tmp / "汇总tz.xlsx")
+    head = [c.value for c in wb["单位进度"][1]]
+    rows = {x[0]: x for x in wb["单位进度"].iter_rows(min_row=2, values_only=True)}
+    assert rows["区财政局"][head.index("报送时间")] == dt.datetime(2021, 7, 11, 1, 0)
+    assert rows["区民政局"][head.index("报送时间")] == dt.datetime(2021, 7, 10, 23, 30)
+    late = [x for x in wb["问题清单"].iter_rows(min_row=2, values_only=True) if "晚于截止日期" in " ".join(map(str, x))]
+    assert len(late) == 1 and "区财政局" in " ".join(map(str, late[0]))
+
+
+@pytest.mark.parametrize("damage", ["cut short", "8 KB overwritten inside", "8 KB over the header", "8 KB of garbage"])
+def test_a_damaged_ledger_is_named_and_never_written(env, damage):
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    run()
+    ledger = tmp / "台账.sqlite"
+    data = bytearray(ledger.read_bytes())
+    junk = bytes(range(256)) * 32
+    if damage == "cut short":
+        data = data[:len(data) // 2]
+    elif damage == "8 KB overwritten inside":
+        data[len(data) // 2:len(data) // 2 + 8192] = junk
+    elif damage == "8 KB over the header":
+        data[:8192] = junk
+    else:
+        data = bytearray(junk)
+    ledger.write_bytes(bytes(data))
+    fill_return(files["孟庄镇"], back / "孟庄镇.xlsx", mtime=ON_TIME)
+    r = cli_collect(env)
+    assert r.returncode == 2, r.stderr
+    assert "已损坏" in r.stdout + r.stderr and "台账.sqlite" in r.stdout + r.stderr
+    assert ledger.read_bytes() == bytes(data)
+    assert not (tmp / "台账.sqlite-journal").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the byte limit of SQLite's unix file names")
+def test_a_year_folder_path_too_long_for_the_ledger_is_said(env):
+    back, files, run, tmp = env
+    deep = tmp.joinpath(*["二〇二一年度政务公开工作要点落实情况调度汇总材料"] * 7)      # 168 汉字 below the test folder
+    deep.mkdir(parents=True)
+    fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
+    with pytest.raises(C.GongkaiError) as e:
+        run(ledger=deep / "汇总" / "台账.sqlite")
+    p = e.value.problem
+    assert p.code == "LEDGER_PATH_TOO_LONG" and "路径太长" in p.message and "较短的位置" in p.message
+
+
+def test_a_read_only_year_folder_is_a_message_not_a_crash(tmp_path, monkeypatch):
+    import errno
+    import tempfile as tf
+
+    from automation import actions
+    from automation.panel import OpenpyxlPanel
+    from automation.resources import sample_plan
+    from automation.workspace import init_workspace
+
+    root = tmp_path / "2021年政务公开"
+    init_workspace(root, 2021)
+    shutil.copy(sample_plan(), root / "工作要点" / "要点.txt")
+    assert actions.run("plan", OpenpyxlPanel(root / "控制台.xlsm", echo=False)).ok
+    real = tf.mkstemp
+
+    def read_only(*a, **kw):                      # a shared drive mounted read-only
+        if str(root) in str(kw.get("dir", "")):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*a, **kw)
+
+    def no_copy(src, dst, **kw):
+        raise OSError(errno.EROFS, "Read-only file system", str(dst))
+
+    monkeypatch.setattr(tf, "mkstemp", read_only)
+    monkeypatch.setattr("automation.plan.shutil.copy2", no_copy)
+    before = (root / "控制台.xlsm").read_bytes()
+    out = actions.run("plan", OpenpyxlPanel(root / "控制台.xlsm", echo=False))
+    assert not out.ok and out.problem.code == "OUTPUT_NOT_WRITABLE"
+    assert "不能写入" in out.message and "可写的位置" in out.message
+    assert (root / "控制台.xlsm").read_bytes() == before
+
+
+def test_a_real_published_figure_over_ten_million_is_a_warning_not_a_refusal(env):
+    from automation.report import make_reports
+
+    back, files, run, tmp = env
+
+    def big(wb, m):                             # 行政许可 11,398,889: a city's 2025 report
+        wb[L.FIGURE_SHEET][m["fig"]["t2_permit"]] = 11398889
+
+    edit(files["区行政审批服务局"], back / "审批局.xlsx", big)
+    r = run()
+    m = meta_of(back / "审批局.xlsx")[1]["fig"]
+    large = find(r, "FIGURE_VERY_LARGE")
+    assert [(p.file, p.cell) for p in large] == [("审批局.xlsx", m["t2_permit"])]
+    assert large[0].severity == "warning" and "11,398,889" in large[0].message
+    assert not find(r, "FIGURE_TOO_LARGE")
+    ws = openpyxl.load_workbook(r.output)["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows[L.FIGURE_STATUS][head.index("区行政审批服务局")] == "可用"
+    assert rows["t2_permit"][head.index("区行政审批服务局")] == 11398889
+    rep = make_reports(r.output, tmp / "报告", unit="区行政审批服务局", accept_midyear=["区行政审批服务局"],
+                       settings={"organ": "某区人民政府", "date": "2022-01-20"})
+    assert rep.outcomes[0].file and rep.outcomes[0].status.label.startswith("通过")

@@ -175,16 +175,13 @@ def test_numbers_come_from_the_summary_and_narrative_follows(summary, tmp_path):
 
 
 @pytest.mark.parametrize("planted, where", [
-    ("blank_total", ("三", "一、本年新收政府信息公开申请数量", "总计")),
     ("unbalanced", ("三", "一+二 与 三（七）+四", "自然人")),
     ("t4_off_by_one", ("四", "行政复议", "总计")),
     ("slash", ("二", "规章", "本年制发件数")),
 ])
 def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
     unit = "区财政局"
-    if planted == "blank_total":
-        set_figure(summary, unit, R.t3(1, 7), None)
-    elif planted == "unbalanced":
+    if planted == "unbalanced":
         set_figure(summary, unit, R.t3(1, 1), get_figure(summary, unit, R.t3(1, 1)) + 1)
         set_figure(summary, unit, R.t3(1, 7), get_figure(summary, unit, R.t3(1, 7)) + 1)
     elif planted == "t4_off_by_one":
@@ -193,12 +190,22 @@ def test_checks_catch_planted_errors(summary, tmp_path, planted, where):
         set_figure(summary, unit, "t2_rule_new", "/")
     r, res = one(summary, tmp_path)
     assert res.status.label == "未通过，未生成" and not res.file
-    found = [(p.params["table"], p.params["row"], p.params["column"]) for p in res.problems]
+    found = [(p.params.get("table"), p.params.get("row"), p.params.get("column")) for p in res.problems]
     assert where in found, found
     assert "区财政局" in res.problems[0].message
     # --force writes it anyway and says so
     r, res = one(summary, tmp_path, force=True)
     assert res.file and res.status.label.startswith("未通过（已强制生成）")
+
+
+def test_a_total_left_blank_is_the_sum_of_its_parts(summary, tmp_path):
+    """A total is derived, never typed: blank, it is its parts' sum (a wrong typed total is caught above)."""
+    unit = "区财政局"
+    want = sum(get_figure(summary, unit, R.t3(1, c)) for c in range(1, 7))
+    set_figure(summary, unit, R.t3(1, 7), None)
+    r, res = one(summary, tmp_path)
+    assert res.status.label.startswith("通过"), [p.message for p in res.problems]
+    assert docx.Document(res.file).tables[1].cell(3, 9).text == str(int(want))
 
 
 def test_consolidated_is_the_cell_by_cell_sum(demo, summary, tmp_path):
@@ -928,3 +935,109 @@ def test_a_figure_and_a_quote_counting_the_same_thing_differently_are_flagged(su
     set_figure(summary, "西王庄镇", "政务公开培训场次", int(quoted))
     r, res = one(summary, tmp_path / "again", unit="西王庄镇")
     assert not [p for p in res.problems if p.code == "REPORT_FIGURES_CONTRADICT" and "场" in p.params["first"]]
+
+
+# ------------------------------------------------------------------------------ issue 26: the office's own edits
+
+def test_a_column_the_office_inserts_or_deletes_in_the_figures_sheet(summary, tmp_path):
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["年度报告数据"]
+    units = [c.value for c in ws[1]][5:]
+    ws.insert_cols(6)                                   # 备注 inserted right after 合计
+    ws.cell(1, 6).value = "备注"
+    ws.cell(3, 6).value = 99999                         # a number in it is never summed
+    ws.cell(4, 6).value = "已电话核实"
+    wb.save(tmp_path / "加备注.xlsx")
+    wb = openpyxl.load_workbook(summary)
+    wb["年度报告数据"].delete_cols(5)                     # 合计 deleted
+    wb.save(tmp_path / "删合计.xlsx")
+    base = make_reports(summary, tmp_path / "原", consolidated=True, settings=SETTINGS)
+    for name in ("加备注.xlsx", "删合计.xlsx"):
+        r = make_reports(tmp_path / name, tmp_path / name.split(".")[0], all_units=True, settings=SETTINGS)
+        by = {o.unit: o for o in r.outcomes}
+        assert "备注" not in by and "合计" not in by and set(units) <= set(by)
+        assert by[units[0]].status.label.startswith("通过"), by[units[0]].problems
+        assert by[None].status.label.startswith("通过"), by[None].problems
+        t_new, t_old = docx.Document(by[None].file).tables[1], docx.Document(base.outcomes[0].file).tables[1]
+        assert [c.text for c in t_new._cells] == [c.text for c in t_old._cells]
+        assert f"所属{len(units)}个镇街和部门" in text_of(by[None].file)
+        unknown = [p for p in r.problems if p.code == "SUMMARY_COLUMN_UNKNOWN"]
+        assert [(p.cell, p.params["value"]) for p in unknown] == ([("F1", "备注")] if name == "加备注.xlsx" else [])
+
+
+def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
+    from automation import actions
+    from automation import unitbook as L
+    from automation.demo import fill_return
+    from automation.panel import OpenpyxlPanel
+
+    root = tmp_path / "year"
+    shutil.copytree(demo.output, root)
+    rnd = OpenpyxlPanel(root / "控制台.xlsm", echo=False).get("GK_ROUND")
+    src = next((root / "下发" / rnd).glob("区财政局_*台账.xlsx"))
+    bad = fill_return(src, root / "回收" / rnd / "区财政局（改）.xlsx", seed=7, mtime=dt.datetime(2021, 12, 28, 9))
+    wb = openpyxl.load_workbook(bad)
+    cell = L.read_meta_openpyxl(wb).figures[R.t3(1, 1)]
+    typed = wb[L.FIGURE_SHEET][cell].value
+    wb[L.FIGURE_SHEET][cell] = f"{typed}件"                # the unit typed "3件"
+    wb.save(bad)
+    assert actions.run("collect", OpenpyxlPanel(root / "控制台.xlsm", echo=False)).ok
+    summary = root / "汇总" / "汇总.xlsx"
+    assert get_figure(summary, "区财政局", "数据状态") == "不可用"
+    assert get_figure(summary, "区财政局", R.t3(1, 1)) is None and get_figure(summary, "区财政局", R.t3(1, 7)) is None
+    # the refusal says its cause once: the blank cell, never "None", never every rule the blank breaks
+    r = make_reports(summary, tmp_path / "全部", all_units=True, settings=SETTINGS)
+    res = next(o for o in r.outcomes if o.unit == "区财政局")
+    assert res.status.label == "未通过，未生成"
+    codes = [p.code for p in res.problems]
+    assert codes == ["REPORT_FIGURES_UNUSABLE", "REPORT_FIGURES_BLANK"], codes
+    col = openpyxl.load_workbook(summary)["年度报告数据"][1]
+    letter = next(c.column_letter for c in col if c.value == "区财政局")
+    row = next(c.row for c in openpyxl.load_workbook(summary)["年度报告数据"]["A"] if c.value == R.t3(1, 1))
+    assert f"{letter}{row}" in res.problems[1].message and "空白不是 0" in res.problems[1].message
+    assert not [p for p in r.problems if "None" in p.message]
+    own = [p for p in r.problems if p.params.get("unit") == "区财政局"]
+    assert own[0].code == "REPORT_FIGURES_UNUSABLE"
+    refusing = [p.params.get("unit") in {o.unit for o in r.outcomes if not o.status.written} for p in r.problems
+                if p.code != "REPORT_ROUND_NOT_YEAR_END"]
+    assert refusing == sorted(refusing, reverse=True)              # the refusals first
+    listing = openpyxl.load_workbook(r.listing)["报告清单"]
+    cell = next(x[6] for x in listing.iter_rows(min_row=3, values_only=True) if x[1] == "区财政局")
+    assert len(cell) < 600 and "None" not in cell
+    said = actions.word(r)[1]
+    shown = said.split("未通过数据校验或未覆盖（", 1)[1].split("）", 1)[0]
+    refused_names = [o.organ for o in r.not_passed]
+    assert shown.startswith("、".join(refused_names[:10])) and (
+        len(refused_names) <= 10 or f"等 {len(refused_names)} 个" in shown)
+    # 可用 set without the number typed: the blank cell is named, not "实为 None"
+    set_figure(summary, "区财政局", "数据状态", "可用")
+    r, res = one(summary, tmp_path / "未填")
+    assert [p.code for p in res.problems] == ["REPORT_FIGURES_BLANK"] and f"{letter}{row}" in res.problems[0].message
+    set_figure(summary, "区财政局", R.t3(1, 1), typed)      # the README: type the number, set 数据状态 to 可用
+    set_figure(summary, "区财政局", "数据状态", "可用")
+    r, res = one(summary, tmp_path / "改后")
+    assert res.status.label.startswith("通过"), [p.message for p in res.problems]
+    t3 = docx.Document(res.file).tables[1]
+    row_total = sum(get_figure(summary, "区财政局", R.t3(1, c)) or 0 for c in range(1, 7))
+    assert t3.cell(3, 9).text == str(row_total)
+    assert not any("None" in p.message for p in res.problems)
+
+
+def test_a_row_the_office_adds_to_the_figures_by_unit_rows_is_named_not_summed(demo, tmp_path, monkeypatch):
+    from automation import collect as C
+    from automation import summarybook as S
+
+    monkeypatch.setattr(S, "MATRIX_MAX", 5)
+    long = C.rebuild(demo.output / "汇总" / "台账.sqlite", tmp_path / "长.xlsx").output
+    before = S.read_summary(long)
+    wb = openpyxl.load_workbook(long)
+    ws = wb["年度报告数据"]
+    head = [c.value for c in ws[1]]
+    label = S.figure_label(R.spec_for(2021), "t2_permit")
+    ws.append(["备注：孟庄镇数据已电话核实", "", "可用", ""] + [None] * (len(head) - 4))
+    ws.cell(ws.max_row, head.index(label) + 1).value = 99999
+    wb.save(long)
+    after = S.read_summary(long)
+    assert set(after.units) == set(before.units)
+    assert [(p.code, p.cell, p.params["value"]) for p in after.problems] == [
+        ("SUMMARY_ROW_UNKNOWN", f"A{ws.max_row}", "备注：孟庄镇数据已电话核实")]

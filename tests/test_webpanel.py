@@ -285,3 +285,30 @@ def test_the_panel_stops_when_its_page_is_gone(tmp_path):
     assert "127.0.0.1" in said[0] and "t=" in said[0]
     with pytest.raises(OSError):                       # nobody listens any more
         urllib.request.urlopen(done[0].url, timeout=2)
+
+
+def test_a_body_length_that_is_negative_too_large_or_not_a_number_is_refused_unread(panel):
+    import socket
+
+    before = panel.workspace.console.read_bytes()
+    body = json.dumps({"GK_ROUND": "被篡改"}).encode("utf-8")
+    for declared, payload in (("-1", body + b" " * (1024 * 1024)), ("abc", body), ("70000", body + b" " * 69000),
+                              (str(64 * 1024 + 1), body)):
+        with socket.create_connection(("127.0.0.1", panel.port), timeout=10) as s:
+            s.sendall((f"POST /api/settings HTTP/1.1\r\nHost: 127.0.0.1:{panel.port}\r\n"
+                       f"X-Gongkai-Token: {panel.token}\r\nContent-Type: application/json\r\n"
+                       f"Content-Length: {declared}\r\n\r\n").encode("ascii") + payload)
+            try:
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        status = answer.split(b"\r\n", 1)[0]
+        assert status.startswith(b"HTTP/1.0 400") or status.startswith(b"HTTP/1.1 400"), (declared, answer[:200])
+        assert b"Traceback" not in answer
+    assert panel.workspace.console.read_bytes() == before
+    assert state(panel)                       # still serving
+    r = json.loads(call(panel, "/api/settings", {"GK_ROUND": "第2轮"})[1])       # an honest request still works
+    assert r["ok"]
