@@ -406,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--due", help="报送截止日期，如 2021-07-10（晚于此日期报送的单位标为逾期报送）")
     sp.add_argument("--round", help="调度轮次名称，如 2021年第1次调度")
     sp.add_argument("--on-time", nargs="+", help="办公室认定按时报送的单位（报送时间晚于截止日期也不计逾期）")
-    sp.add_argument("--timezone", help="办公室所在时区（默认 Asia/Shanghai 北京时间）：保存时间、是否逾期都按它判断，不按本机时区")
+    sp.add_argument("--timezone", metavar="时区", help="办公室所在时区（默认 Asia/Shanghai 北京时间）：保存时间、是否逾期都按它判断，不按本机时区")
     sp.add_argument("--rebuild", action="store_true", help="只根据台账数据库重建汇总表（需 --ledger）")
     sp.add_argument("--force", action="store_true", help="汇总表已存在时覆盖（输入文件任何时候都不会被覆盖）")
     sp.set_defaults(func=_stage_collect)
