@@ -67,7 +67,11 @@ def journal_path(console: Path) -> Path:
 
 
 def find_cell(wb, name: str):
-    """The cell of a defined name, or of a 报告设置 row (``报告设置!机关名称``); None when absent."""
+    """The cell of a defined name, of a 报告设置 row (``报告设置!机关名称``), or of an address
+    (``@报告设置!B2``, a cell edited directly in ``panel.wb``); None when absent."""
+    if name.startswith("@"):
+        sheet, ref = name[1:].split("!", 1)
+        return wb[sheet][ref] if sheet in wb.sheetnames else None
     if "!" in name:
         sheet, label = name.split("!", 1)
         if sheet not in wb.sheetnames:
@@ -149,11 +153,25 @@ class OpenpyxlPanel(Panel):
             c = find_cell(self.wb, name)
             if c is not None:
                 c.value = value
+        self.seen = self._values()
+
+    def _values(self) -> dict:
+        return {(ws.title, c.coordinate): c.value for ws in self.wb.worksheets for row in ws.iter_rows() for c in row}
+
+    def _direct_edits(self) -> None:
+        """Cells a caller changed in ``self.wb`` itself (not through ``set``) become pending like the others."""
+        for (sheet, ref), value in self._values().items():
+            before = self.seen.get((sheet, ref))
+            if value != before:
+                key = f"@{sheet}!{ref}"
+                self.pending[key] = (value, self.pending[key][1] if key in self.pending else before)
+                self.seen[(sheet, ref)] = value
 
     def refresh(self) -> None:
         """Read the workbook again when someone (WPS, another panel, a .cmd run) saved it since."""
         with self.mutex:
             if self._stamp() != self.loaded:
+                self._direct_edits()              # kept through the reload
                 try:
                     self._load()
                 except Exception:  # noqa: BLE001 - caught mid-save by another program: the last copy stands
@@ -177,6 +195,7 @@ class OpenpyxlPanel(Panel):
             base = self.pending[name][1] if name in self.pending else c.value
             self.pending[name] = (value, base)
             c.value = value
+            self.seen[(c.parent.title, c.coordinate)] = value
 
     def progress(self, text: str) -> None:
         if self.echo:
@@ -187,6 +206,7 @@ class OpenpyxlPanel(Panel):
         says why) when they have to wait."""
         with self.mutex:
             self.conflicts = []
+            self._direct_edits()
             if not self.pending and not self.journal.exists():
                 self.held = ""
                 return True
@@ -233,6 +253,7 @@ class OpenpyxlPanel(Panel):
                 self.journal.unlink(missing_ok=True)
                 self.pending.clear()
                 self.wb, self.loaded, self.held, self.not_saved = wb, self._stamp(), "", False
+                self.seen = self._values()
                 return True
             finally:
                 if os.path.exists(tmp):

@@ -378,3 +378,11 @@ def test_what_waited_for_excel_is_written_by_the_excel_buttons_panel(ws):
     book = OpenBook()
     assert apply_journal(book, ws / "控制台.xlsm") == 1
     assert book.cells == {"GK_ROUND": "第2轮", "GK_CONTACT": "李四"} and not waiting.journal.exists()
+
+
+def test_a_cell_changed_directly_in_the_loaded_workbook_is_written_like_a_set_one(ws):
+    panel = OpenpyxlPanel(ws / "控制台.xlsm", echo=False)
+    panel.wb["报告设置"]["B3"] = "君山中路321号"                     # what nextyear/demo code may do
+    wps_edit(ws, **{"报告设置!B2": "枣庄市市中区人民政府"})
+    assert panel.flush()
+    assert get(ws, R + "地址") == "君山中路321号" and get(ws, R + "机关名称") == "枣庄市市中区人民政府"
