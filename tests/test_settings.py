@@ -287,37 +287,51 @@ def report_of(year, organ="枣庄市市中区人民政府"):
     return year / "报告" / f"{organ}_2021年政府信息公开工作年度报告.docx"
 
 
+def listing_rows(year):
+    return [[c.value for c in row] for row in openpyxl.load_workbook(year / "报告" / "报告清单.xlsx")["报告清单"]
+            .iter_rows(min_row=3)]
+
+
+def existing_unit_reports(year):
+    """The demo's unit reports (units whose data are year-end: the others are refused as mid-year data)."""
+    return sorted(p for p in (year / "报告").glob("*年度报告.docx") if not p.name.startswith("枣庄市市中区人民政府"))
+
+
+def text_of(path):
+    return "\n".join(p.text for p in Document(path).paragraphs)
+
+
+def add_text(path, text):
+    doc = Document(path)
+    doc.add_paragraph(text)
+    doc.save(path)
+
+
 def test_reports_there_already_are_not_overwritten_and_not_called_faulty(year):
     before = {p.name: p.read_bytes() for p in (year / "报告").glob("*.docx")}
+    assert len(before) >= 5
     r = run(year, "report", GK_FORCE="否")
     assert r.ok
+    rows = listing_rows(year)
+    kept = [row for row in rows if row[4] == "文件已存在，未覆盖"]
+    refused = [row for row in rows if row[4] == "未通过，未生成"]
+    assert len(kept) == len(before) and len(kept) + len(refused) + sum(row[4] == "未报送，未生成" for row in rows) == len(rows)
+    assert not any("未通过" in (row[6] or "") for row in kept)          # not overwritten is not a data fault
     status = get(year, "GK_STATUS_REPORT")
-    assert status.startswith("未生成") and "已生成 0 份" in status and "已有未覆盖" in status and "未通过" not in status
-    assert "没有覆盖（不是数据问题）" in r.message and "覆盖已有报告" in r.message and "未通过" not in r.message
+    assert status.startswith("未生成") and "已生成 0 份" in status and f"已有未覆盖 {len(kept)} 份" in status
+    assert f"未通过校验 {len(refused)} 份" in status
+    assert "没有覆盖（不是数据问题）" in r.message and "覆盖已有报告" in r.message
     assert str(year) not in r.message and str(year.anchor) + "tmp" not in r.message
     assert {p.name: p.read_bytes() for p in (year / "报告").glob("*.docx")} == before
-    listing = openpyxl.load_workbook(year / "报告" / "报告清单.xlsx")["报告清单"]
-    assert {row[4].value for row in listing.iter_rows(min_row=3)} <= {"文件已存在，未覆盖", "未报送，未生成"}
     said = cli(year, "report")
     assert said.returncode == 1 and "没有覆盖（不是数据问题）" in said.stdout and str(year) not in said.stdout
 
 
 def test_overwriting_keeps_the_writers_edits_aside_and_never_skips_a_check(year):
-    def add_text(path, text):
-        doc = Document(path)
-        doc.add_paragraph(text)
-        doc.save(path)
-
-    def text_of(path):
-        return "\n".join(p.text for p in Document(path).paragraphs)
-
-    edited = report_of(year, "孟庄镇")
+    edited, faulty = existing_unit_reports(year)[:2]
     add_text(edited, "撰稿人补充的一段。")
-    consolidated = report_of(year)
-    add_text(consolidated, "汇总报告的修改。")
-    unit = "区财政局"
-    faulty = report_of(year, unit)
     faulty_bytes = faulty.read_bytes()
+    unit = faulty.name.split("_")[0]
     summary = year / "汇总" / "汇总.xlsx"
     set_figure(summary, unit, RS.t4(5), get_figure(summary, unit, RS.t4(5)) + 1)     # 行政复议 total off by one
     r = run(year, "report", GK_FORCE="是")
@@ -326,32 +340,34 @@ def test_overwriting_keeps_the_writers_edits_aside_and_never_skips_a_check(year)
     assert [k.name.split("_手工修改_")[0] for k in kept] == [edited.stem]     # only the edited one
     assert "撰稿人补充的一段。" in text_of(kept[0]) and "撰稿人补充的一段。" not in text_of(edited)
     assert kept[0].name in r.message and "修改过" in r.message
-    # the failing unit: refused as always, its earlier report left as it was, and said in its own words;
-    # the consolidated report sums it, so it is refused too and keeps the writer's edit in place
-    assert faulty.read_bytes() == faulty_bytes and "汇总报告的修改。" in text_of(consolidated)
+    # the failing unit: refused as always, its earlier report left as it was, and said in its own words
+    assert faulty.read_bytes() == faulty_bytes
+    rows = {row[1]: row for row in listing_rows(year)}
+    assert rows[unit][4] == "未通过，未生成" and "行政复议" in rows[unit][6]
+    refused = sum(row[4] == "未通过，未生成" for row in rows.values())
     status = get(year, "GK_STATUS_REPORT")
-    assert status.startswith("部分完成") and "未通过校验 2 份" in status and "已有未覆盖" not in status, status
-    assert unit in r.message and "未通过校验" in r.message
+    assert status.startswith("部分完成") and f"未通过校验 {refused} 份" in status and "已有未覆盖" not in status, status
+    assert "未通过校验" in r.message and "报告清单.xlsx" in r.message          # the listing names each one
     # generated again at once: nothing was edited since, nothing kept aside
     assert run(year, "report", GK_FORCE="是").ok
     assert len(list((year / "报告").glob("*_手工修改_*.docx"))) == 1
 
 
 def test_the_browser_panel_regenerates_the_same_way(year):
-    doc = Document(report_of(year))
-    doc.add_paragraph("网页上也保留。")
-    doc.save(report_of(year))
+    edited = existing_unit_reports(year)[0]
+    add_text(edited, "网页上也保留。")
+    written = len(existing_unit_reports(year))
     server = start_panel(year)
     try:
         assert json.loads(call(server, "/api/run/report", {})[1])["ok"]
         step = wait_done(server, "report")
-        assert step["status"].startswith("未生成") and "已有未覆盖" in step["status"]
+        assert step["status"].startswith("未生成") and f"已有未覆盖 {written} 份" in step["status"]
         assert json.loads(call(server, "/api/settings", {"GK_FORCE": "是"})[1])["ok"]
         assert json.loads(call(server, "/api/run/report", {})[1])["ok"]
         step = wait_done(server, "report")
-        assert step["status"].startswith("完成") and "已生成 38 份" in step["status"], step
+        assert step["status"].startswith("部分完成") and f"已生成 {written} 份" in step["status"], step
         message = json.loads(call(server, "/api/state")[1])["message"]
-        assert "修改过" in message and "_手工修改_" in message
+        assert "修改过" in message and f"{edited.stem}_手工修改_" in message
     finally:
         server.httpd.shutdown()
 
