@@ -38,6 +38,7 @@ setup(
         "tqdm>=4.60",
         "py7zr>=0.20",          # workbooks inside .7z e-mail attachments
         "tzdata; sys_platform == 'win32'",      # the office's time zone by name (Windows has no zone database)
+        "filelock>=3.12",                               # one writer of 控制台.xlsm at a time (panels, .cmd, buttons)
     ],
     extras_require={
         "test": ["pytest>=7", "oletools>=0.60", "hypothesis>=6.80"],

@@ -3,30 +3,35 @@ workbook through openpyxl).  The handlers call the same stage functions as the C
 from __future__ import annotations
 
 import datetime as dt
-import re
+import difflib
+import os
 import traceback
+from pathlib import Path
 
 from .bulletin import SETTINGS_FILE, bulletin
 from .collect import collect
 from .distribute import distribute
+from .ledgerdb import open_ledger, recorded_rounds, sent_units
 from .nextyear import append_carried, carried_rows, last_reports, previous_summary
 from .panel import Panel, as_text
-from .plan import make_task_list
+from .plan import make_task_list, split_documents
 from .problems import GongkaiError, Problem
+from .registry import load_registry
 from .remind import remind
 from .repeats import mark_repeats
-from .report import make_reports, read_settings
+from .report import SETTING_KEYS, make_reports, read_settings
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
                       ReportResult)
-from .steps import STEP, STEPS
-from .tasklist import CHANGES_SHEET
+from .sources import read_document
+from .steps import (CONTACT_FOR_REPORT, REPORT_SETTINGS, REQUIRED_FOR_REPORT, SETTING, STEP, STEPS, YEAR_CHOICES,
+                    SettingError, checked, split_units)
+from .tasklist import CHANGES_SHEET, read_task_list
 from .workspace import Workspace
 
 FIX_HINTS = {
     "NO_PLAN_FILES": "请把工作要点文件（.docx/.pdf/.txt）放进“工作要点”文件夹，或在“工作要点文件”一栏填写文件名。",
     "OUTPUT_LOCKED": "请先在 Excel/WPS 中关闭该文件，再点一次按钮。",
     "OUTPUT_EXISTS": "如确需重新生成，请换一个“调度轮次”名称，或先把原文件移走。",
-    ("report", "OUTPUT_EXISTS"): "如需覆盖，请在“覆盖已有报告”一栏选“是”后再点一次，或先把原报告移走。",
     "FILE_NOT_FOUND": "请检查文件名和所在文件夹。",
     "DISTRIBUTE_UNRESOLVED": "打开“任务清单.xlsx”，在这些任务的“实际责任单位”列写明由哪些单位落实（或在单位名录中补充），"
                              "再点一次；也可以在“跳过无法确定的单位”一栏选“是”，先下发其他任务。",
@@ -45,25 +50,82 @@ def _progress(panel: Panel, label: str):
     return update
 
 
-def _year(panel: Panel) -> int | None:
-    v = panel.get("GK_YEAR")
+def setting(panel: Panel, name: str):
+    """A setting as a step uses it, checked by the rules the browser panel checks it with."""
+    s = SETTING[name]
     try:
-        return int(float(v)) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        raise GongkaiError.of("BAD_ARGUMENT", detail=f"年度“{v}”不是有效年份，请填写如 2021") from None
+        return checked(s, panel.get(name))
+    except SettingError as exc:
+        raise GongkaiError.of("SETTING_INVALID", detail=str(exc), where=s.where) from None
+
+
+def _year(panel: Panel) -> int | None:
+    return setting(panel, "GK_YEAR")
 
 
 def _round(panel: Panel) -> str:
-    return as_text(panel.get("GK_ROUND")) or "第1次调度"
+    return setting(panel, "GK_ROUND") or "第1次调度"
+
+
+def _check_year(panel: Panel, year: int | None, other: int | None, source: str) -> None:
+    """年度 typed differently from the plan's or the task list's year: refused unless confirmed."""
+    if year and other and year != other and setting(panel, "GK_YEAR_CONFIRM") != YEAR_CHOICES[1]:
+        raise GongkaiError.of("YEAR_MISMATCH", year=year, other=other, source=source)
+
+
+def distributed_rounds(ws: Workspace) -> list[str]:
+    """The rounds distributed in this year folder: the ledger's record, and the folders under 下发/."""
+    rounds: list[str] = []
+    if ws.ledger.exists():
+        con = open_ledger(ws.ledger)
+        try:
+            rounds = recorded_rounds(con)
+        finally:
+            con.close()
+    if ws.sent_dir.is_dir():
+        rounds += sorted(p.name for p in ws.sent_dir.iterdir() if p.is_dir() and any(p.glob("*.xlsx")))
+    return list(dict.fromkeys(rounds))
+
+
+def known_units(ledger, registry) -> list[str]:
+    """Every unit tasks were sent to this year (the ledger's distribution record); without one, the
+    registry's units."""
+    sent: list[str] = []
+    if ledger and Path(ledger).exists():
+        con = open_ledger(Path(ledger))
+        try:
+            sent = sent_units(con)
+        finally:
+            con.close()
+    return sent or (sorted(registry.units) if registry is not None else [])
+
+
+def check_units(names: list[str], known: list[str], registry, label: str) -> None:
+    """Units named in a setting (认定按时报送的单位, --on-time) must be units of the year: a name matching
+    none is refused with the nearest names, never silently ignored."""
+    if not known:
+        return
+    for name in names:
+        canonical = registry.canonical(name) if registry is not None else None
+        if name not in known and canonical not in known:
+            near = difflib.get_close_matches(name, known, n=3, cutoff=0.4)
+            raise GongkaiError.of("UNIT_NOT_FOUND", label=label, unit=name,
+                                  near=("，是不是：" + "、".join(near)) if near else "")
 
 
 def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     files = ws.plan_files(as_text(panel.get("GK_PLAN_FILES")))
+    year = _year(panel)
+    if year:                    # the plan's own year, by read_plan's rule (the documents only, not their tasks)
+        docs = [d for f in files for d in split_documents(read_document(f))]
+        own = next((d for d in docs if d.year and "公开" in d.title), None) or next((d for d in docs if d.year), None)
+        if own is not None:
+            _check_year(panel, year, own.year, f"工作要点《{own.title}》")
     carried = carried_rows(ws.tasks)          # last year's unfinished tasks the clerk kept (init --from)
     # an existing task list is parsed onto: the clerk's edits kept, a copy made (make_task_list); a list holding
     # only last year's carried tasks is not a parse yet: the plan's tasks are written and the kept rows follow
     result = make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
-                            ws.registry if ws.registry.exists() else None, _year(panel), force=True,
+                            ws.registry if ws.registry.exists() else None, year, force=True,
                             rules_path=ws.section_rules if ws.section_rules.exists() else None)
     if not result.merged:
         append_carried(ws.tasks, carried)
@@ -72,31 +134,64 @@ def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
 
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
     rnd = _round(panel)
-    return distribute(ws.tasks, ws.sent_dir / rnd, registry_path=ws.registry if ws.registry.exists() else None,
-                      due=as_text(panel.get("GK_DUE")) or None, round_name=rnd,
-                      contact=as_text(panel.get("GK_CONTACT")), progress=_progress(panel, "生成工作簿"),
-                      ledger=ws.ledger, skip_unresolved=as_text(panel.get("GK_SKIP_UNRESOLVED")) == "是")
+    due, contact = setting(panel, "GK_DUE"), setting(panel, "GK_CONTACT")
+    result = distribute(ws.tasks, ws.sent_dir / rnd, registry_path=ws.registry if ws.registry.exists() else None,
+                        due=due.date().isoformat() if due else None, round_name=rnd, contact=contact,
+                        progress=_progress(panel, "生成工作簿"), ledger=ws.ledger,
+                        skip_unresolved=setting(panel, "GK_SKIP_UNRESOLVED") == "是")
+    left_open = [s.label for s, v in ((SETTING["GK_DUE"], due), (SETTING["GK_CONTACT"], contact)) if not v]
+    if left_open:
+        result.problems.insert(0, Problem("DISTRIBUTE_LEFT_OPEN", params={"what": "“" + "”和“".join(left_open) + "”"}))
+    return result
 
 
 def do_collect(panel: Panel, ws: Workspace) -> CollectResult:
-    on_time = [u.strip() for u in re.split(r"[、,，;；\s]+", as_text(panel.get("GK_ON_TIME"))) if u.strip()]
-    return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=as_text(panel.get("GK_DUE")) or None,
-                   round_name=_round(panel), registry_path=ws.registry if ws.registry.exists() else None,
+    rnd = _round(panel)
+    rounds = distributed_rounds(ws)
+    if rnd not in rounds:
+        raise GongkaiError.of("ROUND_NOT_DISTRIBUTED", round=rnd, rounds="、".join(rounds) or "（还没有下发过）")
+    registry = load_registry(ws.registry) if ws.registry.exists() else None
+    on_time = split_units(setting(panel, "GK_ON_TIME"))
+    check_units(on_time, known_units(ws.ledger, registry), registry, SETTING["GK_ON_TIME"].label)
+    due = setting(panel, "GK_DUE")
+    return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=due.date().isoformat() if due else None,
+                   round_name=rnd, registry_path=ws.registry if ws.registry.exists() else None,
                    progress=_progress(panel, "读取回收文件"), on_time=on_time, force=True)
 
 
+def report_settings(panel: Panel, consolidated: bool) -> dict:
+    """报告设置 as the report step uses them; a placeholder or missing required one stops the step."""
+    values = {s.label: setting(panel, s.name) for s in REPORT_SETTINGS}
+    if consolidated:
+        organ = SETTING[REQUIRED_FOR_REPORT[0]]
+        if not values[organ.label]:
+            raise GongkaiError.of("SETTING_MISSING", label=organ.label, why="汇总报告的标题、正文和落款都要用",
+                                  step="生成年度报告", where=organ.where)
+        if not any(values[SETTING[n].label] for n in CONTACT_FOR_REPORT):
+            first = SETTING[CONTACT_FOR_REPORT[0]]
+            raise GongkaiError.of("SETTING_MISSING", label="”或“".join(SETTING[n].label for n in CONTACT_FOR_REPORT),
+                                  why="报告导语中的联系方式，否则会印成空白", step="生成年度报告",
+                                  where=first.where.replace(f"的“{first.label}”一栏", ""))
+    return {SETTING_KEYS[k]: v for k, v in values.items() if k in SETTING_KEYS}
+
+
 def do_report(panel: Panel, ws: Workspace) -> ReportResult:
-    mode = as_text(panel.get("GK_REPORT_MODE")) or "全部单位和汇总报告"
-    unit = as_text(panel.get("GK_REPORT_UNIT")) or None
-    force = as_text(panel.get("GK_FORCE")) == "是"
+    mode = setting(panel, "GK_REPORT_MODE")
+    unit = setting(panel, "GK_REPORT_UNIT") or None
     kwargs = {"all_units": mode.startswith("全部"), "consolidated": mode == "仅汇总报告",
               "unit": unit if mode == "指定单位" else None}
     if mode == "指定单位" and not unit:
-        raise GongkaiError.of("BAD_ARGUMENT", detail="选择了“指定单位”，请在“指定单位”一栏填写单位名称")
+        raise GongkaiError.of("SETTING_MISSING", label="指定单位", why="“年度报告范围”选了“指定单位”",
+                              step="生成年度报告", where=SETTING["GK_REPORT_UNIT"].where)
+    year = _year(panel)
+    if year and ws.tasks.exists():
+        plan, _ = read_task_list(ws.tasks)
+        _check_year(panel, year, plan.year, "任务清单（工作要点）")
+    settings = report_settings(panel, consolidated=mode != "指定单位")
     last = previous_summary(ws)                # init --from: last year's summary, for 上年结转 and 五
     kwargs["previous"] = last if last.exists() else None
-    result = make_reports(ws.summary, ws.report_dir, year=_year(panel), force=force, settings_path=ws.console,
-                          progress=_progress(panel, "生成报告"),
+    result = make_reports(ws.summary, ws.report_dir, year=year, overwrite=setting(panel, "GK_FORCE") == "是",
+                          settings=settings, progress=_progress(panel, "生成报告"),
                           registry_path=ws.registry if ws.registry.exists() else None, **kwargs)
     if last_reports(ws).is_dir():              # init --from: last year's reports, for the share of repeated sentences
         mark_repeats(result, last_reports(ws))
@@ -107,6 +202,18 @@ def do_report(panel: Panel, ws: Workspace) -> ReportResult:
 
 def _lines(problems, limit: int) -> str:
     return "".join("\n" + p.message for p in problems[:limit])
+
+
+def verdict(result) -> str:
+    """The status cell's first word: 完成 when the step did all it was asked, 部分完成 when some of it was
+    refused or left as it was, 未生成 when nothing was made (never a green 完成 over 0 reports)."""
+    if isinstance(result, ReportResult):
+        if not result.written:
+            return "未生成"
+        return "完成" if len(result.written) == len(result.outcomes) else "部分完成"
+    if isinstance(result, DistributeResult) and any(p.code == "DISTRIBUTE_LEFT_OPEN" for p in result.problems):
+        return "完成（未设截止日期或联系人）"
+    return "完成"
 
 
 def word(result) -> tuple[str, str]:
@@ -145,18 +252,38 @@ def word(result) -> tuple[str, str]:
         round_notes = [p for p in result.problems if p.code == "REPORT_ROUND_NOT_YEAR_END"]
         if round_notes:
             text += "\n注意：" + round_notes[0].message
-        if result.not_passed:
-            names = [o.organ for o in result.not_passed]
-            text += f"\n其中 {len(result.not_passed)} 份未通过数据校验或未覆盖（{'、'.join(names[:10])}" + \
-                (f"等 {len(names)} 个" if len(names) > 10 else "") + "），详见“报告清单.xlsx”：" + \
-                _lines(result.problems, 6)
+        if result.kept_existing:
+            text += (f"\n“报告”文件夹中已有 {len(result.kept_existing)} 份报告，这次没有覆盖（不是数据问题）。"
+                     "如需用最新数据重新生成，在“覆盖已有报告”一栏选“是”后再点一次；"
+                     "生成后修改过的报告会先另存一份，不会丢失。")
+        edited = [p for p in result.problems if p.code == "REPORT_EDITED_KEPT"]
+        if edited:
+            text += f"\n{len(edited)} 份报告在上次生成后被修改过，已另存：" + _lines(edited, 6)
+        failed = [o for o in result.failed]
+        if failed:
+            text += (f"\n{len(failed)} 份报告的数据未通过校验或未能写入，详见“报告清单.xlsx”："
+                     + _lines([p for o in failed for p in o.problems if p.severity == "error"], 6))
+        if result.not_sent:
+            text += f"\n{len(result.not_sent)} 个单位没有报送年度报告数据，未生成报告：" + \
+                "、".join(o.organ for o in result.not_sent[:10]) + ("等" if len(result.not_sent) > 10 else "")
         if result.to_edit:
             text += (f"\n{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
                      "请按“报告清单.xlsx”的“待改写”一栏逐份修改后再发布。")
-        return f"已生成 {len(result.written)} 份报告，校验通过 {len(result.passed)} 份", text
+        counts = [f"已生成 {len(result.written)} 份"]
+        counts += [f"已有未覆盖 {len(result.kept_existing)} 份"] if result.kept_existing else []
+        counts += [f"未通过校验 {len(failed)} 份"] if failed else []
+        counts += [f"未报送 {len(result.not_sent)} 个单位"] if result.not_sent else []
+        return "，".join(counts), text
     if type(result) in WORDS:
         return WORDS[type(result)](result)
     raise TypeError(type(result).__name__)
+
+
+def relative(text: str, root: Path) -> str:
+    """Paths inside the year folder as the clerk sees them from it (报告\\…), never the absolute path."""
+    for base in {str(root), str(root.resolve())}:
+        text = text.replace(base + os.sep, "").replace(base, "年度工作文件夹")
+    return text
 
 
 HANDLERS = {"plan": do_plan, "distribute": do_distribute, "collect": do_collect, "report": do_report}
@@ -240,21 +367,23 @@ def run(action: str, panel: Panel) -> ActionResult:
     ws = Workspace(panel.book_dir)
     panel.set(status_name, f"运行中 {_now()}")
     panel.set("GK_MESSAGE", f"正在{label}，请稍候……")
+    panel.flush()                 # others (a colleague's panel, a .cmd run) see that it runs
     panel.progress(f"正在{label}……")
     out = ActionResult(action, ok=False)
     try:
         out.result = HANDLERS[action](panel, ws)
         counts, message = word(out.result)
-        panel.set(status_name, f"完成 {_now()} {counts}")
+        state = verdict(out.result)
+        panel.set(status_name, f"{state} {_now()} {counts}")
         if action == "plan":
             mark_stale(panel, out.result)
-        panel.set("GK_MESSAGE", f"【{label}】完成。\n{message}\n下一步：{next_step}")
+        panel.set("GK_MESSAGE", f"【{label}】{state}。\n{relative(message, ws.root)}" + (f"\n下一步：{next_step}" if state.startswith("完成") else ""))
         out.ok = True
     except GongkaiError as exc:
         out.problem = exc.problem
         hint = FIX_HINTS.get((action, exc.problem.code)) or FIX_HINTS.get(exc.problem.code, "")
         panel.set(status_name, f"失败 {_now()}")
-        panel.set("GK_MESSAGE", f"【{label}】失败：{exc.problem.message}" + (f"\n怎么办：{hint}" if hint else ""))
+        panel.set("GK_MESSAGE", f"【{label}】失败：{relative(exc.problem.message, ws.root)}" + (f"\n怎么办：{hint}" if hint else ""))
     except Exception as exc:  # noqa: BLE001 - never a Python traceback in front of office staff
         out.problem = Problem("INTERNAL_ERROR", params={"detail": f"{type(exc).__name__}：{exc}"})
         out.result = traceback.format_exc()
@@ -268,5 +397,5 @@ def run(action: str, panel: Panel) -> ActionResult:
     if getattr(panel, "not_saved", False):
         out.message += (f"\n（年度工作文件夹 {ws.root} 不能写入（只读的共享盘或没有写权限），本次状态没有保存到控制台。"
                         "请把年度工作文件夹复制到本机可写的位置，或请管理员开放写权限。）")
-    out.saved_elsewhere = getattr(panel, "saved_elsewhere", None)
+    out.held = panel.held
     return out

@@ -13,17 +13,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .actions import run
+from .actions import check_units, known_units, run
 from .bulletin import bulletin
 from .collect import collect, rebuild
 from .console import build_console
 from .dates import parse_due
 from .demo import run_demo
 from .distribute import distribute
+from .filenames import LEDGER_NAME
 from .nextyear import init_from
 from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
+from .registry import load_registry
 from .repeats import mark_repeats
 from .report import make_reports
 from .remind import remind
@@ -36,6 +38,7 @@ from .workspace import Workspace, find_workspace, init_workspace
 EXIT_OK, EXIT_PARTLY, EXIT_USER, EXIT_INTERNAL = 0, 1, 2, 3
 # What to do next, in command-line words (the control workbook has its own, in actions.FIX_HINTS).
 CLI_HINTS = {"OUTPUT_EXISTS": "如需覆盖请加 --force，或用 -o 换一个输出位置。",
+             "REPORT_EXISTS": "如需用最新数据重新生成并覆盖，加 --force（生成后修改过的报告会先另存为 …_手工修改_….docx）。",
              "REPORT_UNITS_UNUSABLE": "如要先生成不含这些单位的汇总报告，加 --exclude-unusable。",
              "DISTRIBUTE_UNRESOLVED": "核对任务清单后重新运行；如要先下发其他任务，加 --skip-unresolved（这些任务列为未分解）。"}
 
@@ -88,11 +91,13 @@ def say(result) -> Said:
         return Said(lines, EXIT_PARTLY if result.errors else EXIT_OK)
     if isinstance(result, ReportResult):
         lines = [f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份），输出在：{result.output}"]
-        if result.not_passed:
-            names = [o.organ for o in result.not_passed]
-            lines.append(f"其中 {len(result.not_passed)} 份未通过数据校验或未覆盖（{'、'.join(names[:10])}"
-                         + (f"等 {len(names)} 个" if len(names) > 10 else "") + "），详见"
-                         + ("报告清单.xlsx" if result.listing else "下列信息"))
+        where = "报告清单.xlsx" if result.listing else "下列信息"
+        if result.kept_existing:
+            lines.append(f"已有 {len(result.kept_existing)} 份报告，未覆盖（不是数据问题）")
+        if result.failed:
+            lines.append(f"{len(result.failed)} 份报告的数据未通过校验或未能写入，详见{where}")
+        if result.not_sent:
+            lines.append(f"{len(result.not_sent)} 个单位没有报送年度报告数据，未生成报告")
         lines += _problem_lines(result.problems, 20)
         if result.to_edit:
             lines.append(f"{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
@@ -121,8 +126,8 @@ def say(result) -> Said:
         return Said([f"已生成控制台：{result.console}（原有的输入和设置已保留）"])
     if isinstance(result, ActionResult):
         lines = [result.message]
-        if result.saved_elsewhere:
-            lines.append(f"（控制台.xlsm 正在打开，运行结果另存为：{result.saved_elsewhere}）")
+        if result.held:
+            lines.append(result.held)
         if result.ok:          # the stage's own rule: done with refusals or unreadable files is 1
             code = say(result.result).code if result.result is not None else EXIT_OK
         else:
@@ -213,6 +218,10 @@ def _stage_collect(a):
         return rebuild(a.ledger, a.output, round_name=a.round, force=a.force)
     if not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
+    if a.on_time:
+        ledger = a.ledger or Path(a.tasks).with_name(LEDGER_NAME)
+        registry = load_registry(a.registry) if a.registry else None
+        check_units(a.on_time, known_units(ledger, registry), registry, "--on-time")
     return collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
                    registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time, force=a.force,
                    timezone=a.timezone)
@@ -225,7 +234,8 @@ def _stage_report(a):
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     settings = {"organ": a.organ} if a.organ else {}
     result = make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
-                          consolidated=a.consolidated, template=a.template, force=a.force,
+                          consolidated=a.consolidated, template=a.template, force=a.ignore_checks,
+                          overwrite=a.force,
                           settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
                           progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
                           registry_path=a.registry, accept_midyear=a.accept_midyear)
@@ -414,7 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="生成政府信息公开工作年度报告（Word）",
                         description="根据汇总表（含人工修正的“年度报告数据”）生成年度报告：单位报告、本级政府汇总报告。"
                                     "2021年及以后按国办公开办函〔2021〕30号格式，2019、2020年按国办公开办函〔2019〕60号试行格式。"
-                                    "生成前逐项校验表格数据的勾稽关系，未通过的报告不生成（除非 --force）。")
+                                    "生成前逐项校验表格数据的勾稽关系，未通过的报告不生成（除非 --ignore-checks）；"
+                                    "已有的报告不覆盖（除非 --force）。")
     sp.add_argument("summary", nargs="?", help="汇总表 .xlsx（gongkai collect 的输出）")
     sp.add_argument("--workspace", help="年度工作文件夹：按其中 控制台.xlsm 的设置运行（与 Excel 按钮相同）")
     sp.add_argument("-o", "--output", default="报告", help="输出文件夹（默认：报告）")
@@ -434,7 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--template", help="年度报告模板 .docx（默认使用内置模板）")
     sp.add_argument("--last-report", help="上年度公开发布的年度报告 .docx（或存放上年各份报告的文件夹）：在报告清单中列出"
                                           "与上年重复的句子占比，超过一半的标红（固定表述不计）")
-    sp.add_argument("--force", action="store_true", help="数据校验未通过也生成，并覆盖已有文件")
+    sp.add_argument("--force", action="store_true",
+                    help="覆盖已有报告（数据校验照常进行；生成后被修改过的报告先另存为 …_手工修改_….docx）")
+    sp.add_argument("--ignore-checks", action="store_true",
+                    help="数据校验未通过也生成（报告清单中标为“未通过（已强制生成）”）")
     sp.set_defaults(func=_stage_report)
 
     sp = sub.add_parser("remind", help="催报：给欠报、逾期报送、未填完或数据有误的单位写催报通知和短信文本",

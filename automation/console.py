@@ -12,7 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .tables import row_height_for, xlsxwriter_print_setup
-from .steps import REPORT_MODES, SETTINGS, STEPS
+from .steps import REPORT_MODES, REPORT_SETTINGS, SETTINGS, STEPS
 from .vba import Module, document_module, vba_project
 
 PANEL_MODULE = "GongkaiPanel"
@@ -20,9 +20,7 @@ ENTRY = "automation.xlwings_entry"
 BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
 SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
 GUIDE_WIDTH = 78
-SETTINGS_ROWS = [("机关名称", "XX区人民政府"), ("地址", ""), ("邮编", ""), ("联系电话", ""), ("电子邮箱", ""),
-                 ("网站", ""), ("网址", ""), ("成文日期", ""), ("汇总范围", ""), ("人大代表建议和政协提案", ""),
-                 ("其他需要报告的事项", ""), ("上年度问题整改情况", ""), ("接受年中数据的单位", "")]
+SETTINGS_ROWS = [(s.label, s.default) for s in REPORT_SETTINGS]      # the 报告设置 sheet, in this order
 
 
 def panel_module_source() -> str:
@@ -142,6 +140,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
                 "GK_ROUND": previous.get("GK_ROUND") or f"{year or ''}年第1次调度"}
     inputs = [(s.name, s.label, defaults[s.name] if s.name in defaults else
                previous.get(s.name) or (s.choices[0] if s.choices else ""), s.note) for s in SETTINGS]
+    s_choices = {s.name: s.choices for s in SETTINGS}
     r = 3
     for nm, label, value, note in inputs:
         ws.write_string(r, 0, label, f["label"])
@@ -163,8 +162,8 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
             ws.write_string(r, 1, str(value), f["input"])
             if nm == "GK_REPORT_MODE":
                 ws.data_validation(cell, {"validate": "list", "source": list(REPORT_MODES)})
-            if nm in ("GK_FORCE", "GK_SKIP_UNRESOLVED"):
-                ws.data_validation(cell, {"validate": "list", "source": ["否", "是"]})
+            elif s_choices.get(nm):
+                ws.data_validation(cell, {"validate": "list", "source": list(s_choices[nm])})
         ws.merge_range(r, 2, r, 3, note, f["note"])
         ws.set_row(r, 22)
         name(nm, cell)
@@ -220,15 +219,19 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
 
     settings = wb.add_worksheet("报告设置")
     settings.set_vba_name("Sheet3")
-    settings.set_column("A:A", 22)
-    settings.set_column("B:B", 60)
-    xlsxwriter_print_setup(settings, [22, 60], landscape=False)
+    settings.set_column("A:A", 20)
+    settings.set_column("B:B", 44)
+    settings.set_column("C:C", 30)
+    xlsxwriter_print_setup(settings, [20, 44, 30], landscape=False)
     settings.write_string(0, 0, "项目", f["head"])
     settings.write_string(0, 1, "内容（年度报告的导语、落款使用）", f["head"])
+    settings.write_string(0, 2, "说明", f["head"])
     rows = dict(previous.get("__settings__") or SETTINGS_ROWS)
-    for i, (key, default) in enumerate(SETTINGS_ROWS, 1):
-        settings.write_string(i, 0, key, f["label"])
-        settings.write_string(i, 1, str(rows.get(key) or default or ""), f["input"])
+    for i, s in enumerate(REPORT_SETTINGS, 1):         # column C is read by nobody: the panel shows the same notes
+        settings.write_string(i, 0, s.label, f["label"])
+        settings.write_string(i, 1, str(rows.get(s.label) or s.default or ""), f["input"])
+        settings.write_string(i, 2, s.note, f["note"])
+        settings.set_row(i, row_height_for([(s.note, 30)], 15.0))
 
     conf = wb.add_worksheet("xlwings.conf")
     conf.set_vba_name("Sheet4")

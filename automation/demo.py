@@ -181,13 +181,11 @@ def run_demo(output: str | Path = "gongkai_demo", force: bool = False) -> DemoRe
     panel.set("GK_DUE", dt.datetime.combine(DUE, dt.time()))
     panel.set("GK_ROUND", ROUND1)
     panel.set("GK_CONTACT", "区政府办公室政务公开科 0632-3083075")
-    settings = panel.wb["报告设置"]
-    for row in settings.iter_rows(min_row=2):
-        value = {"机关名称": "枣庄市市中区人民政府", "地址": "枣庄市市中区君山中路321号", "邮编": "277101",
-                 "联系电话": "0632-3083075", "电子邮箱": "shizhongxx@163.com",
-                 "网站": "市中区人民政府门户网站", "网址": "http://www.zzszq.gov.cn", "成文日期": "2022年1月20日"}.get(row[0].value)
-        if value:
-            row[1].value = value
+    for label, value in {"机关名称": "枣庄市市中区人民政府", "地址": "枣庄市市中区君山中路321号", "邮编": "277101",
+                         "联系电话": "0632-3083075", "电子邮箱": "shizhongxx@163.com",
+                         "网站": "市中区人民政府门户网站", "网址": "http://www.zzszq.gov.cn",
+                         "成文日期": "2022年1月20日"}.items():
+        panel.set(f"报告设置!{label}", value)
     panel.flush()
 
     def step(action: str) -> str:

@@ -248,6 +248,16 @@ def recorded_round(con, round_name: str) -> tuple[str, str] | None:
     return next((r for r in rows if r[0] == round_name), rows[-1] if rows else None)
 
 
+def recorded_rounds(con) -> list[str]:
+    """The rounds distributed, in the order they were issued."""
+    return [r[0] for r in con.execute("SELECT round FROM distributions ORDER BY issued_at, rowid")]
+
+
+def sent_units(con) -> list[str]:
+    """Every unit tasks were sent to, in any round."""
+    return [r[0] for r in con.execute("SELECT DISTINCT unit FROM sent ORDER BY unit")]
+
+
 def distribution(con, round_name: str) -> tuple[str, dict, dict] | None:
     """(round, unit -> {category, contact, phone, tasks: [(task id, role)]}, task id -> names left
     unassigned) for this round, or for the latest recorded round before it; None when nothing was

@@ -161,6 +161,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                            "发布前请核对并说明"),
     "REPORT_FIGURES_CONTRADICT": ("warning", "待核实：“{unit}”报告中{first}与{second}说的是同一件事，数字不同，请核实后统一"),
     "STATUS_PROGRESS_CONFLICT": ("warning", "{file} 的 {sheet}!{cell}：任务标为“{status}”，完成进度却填了 {progress}，请核实"),
+    # issue 27: console settings that would change the year or the round, placeholders, re-generated reports
+    "SETTING_INVALID": ("error", "{detail}。请在{where}改正后再点一次"),
+    "SETTING_MISSING": ("error", "还没有填写“{label}”（{why}），{step}未运行。请在{where}填写后再点一次"),
+    "YEAR_MISMATCH": ("error", "控制台“年度”填的是 {year} 年，但{source}是 {other} 年的，未运行。请把“年度”改为 {other}；"
+                               "如确需按 {year} 年度，请在“年度与要点不一致时”一栏选“按所填年度”后再点一次"),
+    "ROUND_NOT_DISTRIBUTED": ("error", "调度轮次“{round}”还没有下发过，未汇总（否则汇总表会把所有单位算作未报送）。"
+                                       "已下发的轮次：{rounds}。请在“调度轮次”一栏填写其中之一，或先用这个轮次下发"),
+    "UNIT_NOT_FOUND": ("error", "“{label}”中的“{unit}”不是本年度下发过任务的单位{near}，未汇总，请改正后再运行"),
+    "DISTRIBUTE_LEFT_OPEN": ("warning", "没有填写{what}：各单位工作簿的填报说明中写的是“按办公室通知”，请另行通知各单位"),
+    "REPORT_EXISTS": ("warning", "{file} 已存在，这次没有覆盖（不是数据问题）"),
+    "REPORT_EDITED_KEPT": ("warning", "{file} 在上次生成后被修改过，修改过的那份已另存为 {kept}；新生成的报告不含这些修改，请对照后把修改移过来"),
     # workspace / console
     "NO_PLAN_FILES": ("error", "“{file}”文件夹中没有工作要点文件（.docx、.pdf、.txt）"),
     "NO_WORKSPACE": ("error", "在 {file} 及其上级文件夹中找不到 控制台.xlsm，请先运行 gongkai init 建立年度工作文件夹"),

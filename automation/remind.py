@@ -94,8 +94,10 @@ def remind(ledger, output, round_name: str | None = None, as_of: dt.datetime | N
         before = latest_reminders(con, rnd)
         run_no = reminder_runs(con, rnd) + 1
         folder = Path(output) / f"第{run_no}次催报_{as_of:%Y%m%d-%H%M%S}"
-        if folder.exists():
-            raise GongkaiError.of("OUTPUT_EXISTS", folder)
+        n = 2
+        while folder.exists():         # two runs in one second (nobody owed anything: the run number stays)
+            folder = Path(output) / f"第{run_no}次催报_{as_of:%Y%m%d-%H%M%S}_{n}"
+            n += 1
         plan_title = summary["plan"].get("title") or "政务公开工作要点"
         for u in owes + soon:
             u.times = before.get(u.unit, (0, ""))[0] + 1

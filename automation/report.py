@@ -8,7 +8,10 @@ narrative's numbers are generated from the same figures as the tables, so they c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
+import shutil
 from dataclasses import dataclass
 from typing import NamedTuple
 from pathlib import Path
@@ -417,8 +420,11 @@ def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cel
 def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
                  template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
                  previous=None, progress=None, exclude_unusable: bool = False, registry_path=None,
-                 accept_midyear=None, ledger=None) -> ReportResult:
-    """``covered``: the units the consolidated report sums (default: every unit with figures);
+                 accept_midyear=None, ledger=None, overwrite: bool = False) -> ReportResult:
+    """``force``: a report whose figures fail the checks is written anyway (marked so); ``overwrite``:
+    existing reports are replaced — the two are separate: overwriting never lets a failing report through,
+    and a report changed since this tool wrote it is first copied aside (``…_手工修改_时间.docx``);
+    ``covered``: the units the consolidated report sums (default: every unit with figures);
     ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五;
     ``registry_path``: the unit registry, for each unit's full name, address and phone;
     ``accept_midyear``: units whose data from a mid-year round the office accepts for the year (else the
@@ -466,6 +472,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
         cutoff and year and cutoff < dt.date(int(year), 12, 1)) else []
     problems: list[Problem] = list(batch_notes) + list(data.problems)
+    record = read_record(out)
 
     def cell_of(u, key) -> tuple[str, str, str]:
         return data.source, FIGURES_SHEET, data.figure_cell(u, key)
@@ -529,9 +536,14 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
             (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else \
             (ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
         found = found + notes
-        if path.exists() and not force and status in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES):
-            found = found + [Problem("OUTPUT_EXISTS", str(path))]
-            status = ReportStatus.EXISTS
+        if path.exists() and status.written:
+            if not overwrite:
+                found = found + [Problem("REPORT_EXISTS", path.name)]
+                status = ReportStatus.EXISTS
+            else:
+                kept = keep_edited(path, record)
+                if kept:
+                    found = found + [Problem("REPORT_EDITED_KEPT", path.name, params={"kept": kept.name})]
         decided.append(Decided(organ, u, path, status, found, full, who, fig))
     # unit reports on every core (already running when in_workers returns), the consolidated one meanwhile
     # in this process: it waits for no unit report
@@ -576,6 +588,7 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
         results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
                                      standard, data_from(u, rounds, accepted, covered_units, left_out)))
         problems += [p for p in found if p not in batch_notes and p.severity != "info"]
+    write_record(out, record, [o.file for o in results if o.file])
     refused = {id(p) for r in results if not r.status.written for p in r.problems}
     batch = {id(p) for p in batch_notes}
     # what holds for the whole batch first (a mid-year round), then the refusals, then the rest (a stable sort)
@@ -598,6 +611,46 @@ def data_from(u: str | None, rounds: dict[str, DataRound], accepted: list[str], 
     mid = [x for x in covered if not rounds[x].year_end]
     s = f"合计{len(covered)}个单位" + (f"，其中年中数据{len(mid)}个（{N.join_names(mid, 3)}）" if mid else "，均为年终数据")
     return s + (f"；未计入{len(left_out)}个（{N.join_names(left_out, 3)}）" if left_out else "")
+
+
+RECORD = ".gk_生成记录.json"      # in the report folder: each report's SHA-256 as this tool wrote it
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_record(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_record(folder: Path, record: dict, written: list[Path]) -> None:
+    record.update({p.name: _digest(p) for p in written})
+    try:
+        (folder / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=0), encoding="utf-8")
+    except OSError:
+        pass                 # without the record an existing report counts as edited: kept aside, never lost
+
+
+def keep_edited(path: Path, record: dict) -> Path | None:
+    """A report changed since this tool wrote it (or one it has no record of) is copied aside before a new
+    one replaces it; None when it is as written."""
+    try:
+        if record.get(path.name) == _digest(path):
+            return None
+    except OSError:
+        return None
+    kept = path.with_name(f"{path.stem}_手工修改_{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+    n = 2
+    while kept.exists():
+        kept = path.with_name(f"{path.stem}_手工修改_{dt.datetime.now():%Y%m%d-%H%M%S}_{n}{path.suffix}")
+        n += 1
+    shutil.copy2(path, kept)
+    return kept
 
 
 PARALLEL_FROM = 40            # unit reports from which the batch is spread over worker processes

@@ -136,6 +136,22 @@ class ReportResult:
         return [o for o in self.written if o.todo]
 
     @property
+    def kept_existing(self) -> list[ReportOutcome]:
+        """Reports already there and not overwritten (nothing wrong with their data)."""
+        return [o for o in self.outcomes if o.status is ReportStatus.EXISTS]
+
+    @property
+    def failed(self) -> list[ReportOutcome]:
+        """Reports whose data failed the checks (refused, or written only because checks were waived) or
+        that could not be written."""
+        return [o for o in self.outcomes if o.status in (ReportStatus.REFUSED, ReportStatus.FORCED,
+                                                         ReportStatus.NOT_WRITTEN)]
+
+    @property
+    def not_sent(self) -> list[ReportOutcome]:
+        return [o for o in self.outcomes if o.status is ReportStatus.MISSING]
+
+    @property
     def not_passed(self) -> list[ReportOutcome]:
         return [o for o in self.outcomes if o.status not in (ReportStatus.PASSED, ReportStatus.PASSED_NOTES)]
 
@@ -172,7 +188,7 @@ class ActionResult:
     result: object = None
     problem: Problem | None = None
     message: str = ""
-    saved_elsewhere: Path | None = None
+    held: str = ""                  # why the workbook does not show it yet (open in Excel/WPS), "" when it does
 
 
 @dataclass

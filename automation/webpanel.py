@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import actions
 from .panel import OpenpyxlPanel, as_text
 from .problems import GongkaiError
-from .steps import SETTINGS, STEP, STEPS
+from .steps import REPORT_SETTINGS, SETTING, SETTINGS, STEP, STEPS, SettingError, checked
 from .workspace import Workspace
 
 IDLE_SECONDS = 120          # the page polls every 2 s; this long without a request, the panel stops
@@ -34,19 +34,16 @@ IDLE_SECONDS = 120          # the page polls every 2 s; this long without a requ
 
 class WebPanel(OpenpyxlPanel):
     """The control workbook (控制台.xlsm) as the store of settings and status, as for the .cmd files; the
-    progress line is kept for the page; one save at a time (the page's settings, a step's status)."""
+    progress line is kept for the page.  Saves go through ``OpenpyxlPanel.flush``: only the cells set, on
+    the workbook as it is now, one writer at a time — what WPS or another panel wrote meanwhile stays."""
 
     def __init__(self, console: Path):
         super().__init__(console, echo=False)
         self.line = ""
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()          # one step at a time from this page
 
     def progress(self, text: str) -> None:
         self.line = text
-
-    def flush(self) -> None:
-        with self.lock:
-            super().flush()
 
 
 @dataclass
@@ -70,37 +67,48 @@ class Server:
     # ------------------------------------------------------------------ what the page sees and does
     def state(self) -> dict:
         p = self.panel
+        if p.journal.exists() and not self.running:      # what waited for Excel/WPS to close: written once it can
+            p.flush()
+
+        def shown(group) -> list[dict]:
+            return [{"name": s.name, "label": s.label, "note": s.note, "kind": s.kind, "choices": list(s.choices),
+                     "value": _shown(p.get(s.name))} for s in group]
+
         return {
             "title": f"政务公开工作台 — {self.workspace.root.name}",
             "folder": str(self.workspace.root),
-            "settings": [{"name": s.name, "label": s.label, "note": s.note, "kind": s.kind,
-                          "choices": list(s.choices), "value": _shown(p.get(s.name))} for s in SETTINGS],
+            "settings": shown(SETTINGS),
+            "report_settings": shown(REPORT_SETTINGS),
             "steps": [{"key": s.key, "number": s.number, "label": s.label, "status": as_text(p.get(s.status_name))
                        or "未运行", "output": s.output_text, "exists": _made(self.workspace.root / _local(s.output))}
                       for s in STEPS],
             "running": self.running, "progress": p.line if self.running else "",
             "message": as_text(p.get("GK_MESSAGE")) or "尚未运行任何步骤。",
+            "held": p.held,
         }
 
     def save_settings(self, values: dict) -> dict:
-        allowed = {s.name: s for s in SETTINGS}
+        """Save what the page changed (only those settings), checked as the steps check them."""
         if self.running:
             return {"ok": False, "message": "正在运行一个步骤，请等它完成后再改设置。"}
+        changed = {}
         for name, value in values.items():
-            s = allowed.get(name)
+            s = SETTING.get(name)
             if s is None:
                 continue
-            value = str(value).strip()
-            if s.kind == "year":
-                if value and not (value.isdigit() and 2019 <= int(value) <= 2099):
-                    return {"ok": False, "message": f"年度“{value}”不是有效年份，请填写如 2021"}
-                self.panel.set(name, int(value) if value else None)
-            elif s.choices and value not in s.choices:
-                return {"ok": False, "message": f"“{s.label}”请从下拉列表选择"}
-            else:
+            try:
+                changed[name] = checked(s, value)
+            except SettingError as exc:
+                return {"ok": False, "message": f"{exc}。设置未保存。", "field": name}
+        for name, value in changed.items():
+            if not _same_setting(self.panel.get(name), value):
                 self.panel.set(name, value)
-        self.panel.flush()
-        return {"ok": True, "message": "设置已保存。"}
+        if not self.panel.flush():
+            return {"ok": True, "message": self.panel.held}
+        if self.panel.conflicts:
+            return {"ok": False, "message": "以下设置在别处（WPS 或另一个工作台）已被修改，保留了那边的内容，请核对：\n"
+                                            + "\n".join(self.panel.conflicts)}
+        return {"ok": True, "message": "设置已保存。" if changed else "设置没有改动。"}
 
     def start(self, key: str) -> dict:
         if key not in STEP:
@@ -144,6 +152,10 @@ def _made(target: Path) -> bool:
 
 def _local(output: str) -> str:
     return output.replace("\\", os.sep)
+
+
+def _same_setting(a, b) -> bool:
+    return _shown(a) == _shown(b)
 
 
 def _shown(value) -> str:
@@ -270,14 +282,16 @@ body{font-family:"Microsoft YaHei","WenQuanYi Micro Hei","Noto Sans CJK SC",sans
 h1{font-size:22px;margin:0 0 4px} .sub{color:#666;margin-bottom:16px}
 table{border-collapse:collapse;width:100%;margin-bottom:16px} td,th{border:1px solid #ccc;padding:6px 8px;vertical-align:top}
 th{background:#ddebf7;text-align:left;font-weight:normal} td.label{width:150px;background:#f7f7f7}
-input,select{font-size:14px;padding:3px;width:260px} .note{color:#777;font-size:12px}
+input,select{font-size:14px;padding:3px;width:260px} textarea{font-size:14px;width:360px;height:60px} .note{color:#777;font-size:12px}
 button{font-size:15px;padding:6px 14px;cursor:pointer} button:disabled{cursor:default;opacity:.5}
 .status{white-space:pre-wrap} #message{white-space:pre-wrap;border:1px solid #ccc;padding:10px;min-height:80px;background:#fafafa}
-#progress{color:#c55a11;margin:6px 0;min-height:1.2em} .done{color:#2e7d32} .fail{color:#c00000}
+#progress{color:#c55a11;margin:6px 0;min-height:1.2em} .done{color:#2e7d32} .fail{color:#c00000} .warn{color:#c55a11}
+#held{color:#c00000;white-space:pre-wrap}
 </style></head><body>
 <h1 id="title">政务公开工作台</h1><div class="sub" id="folder"></div>
 <table id="settings"><tr><th colspan="3">设置（改完点“保存设置”；运行各步骤前也会自动保存）</th></tr></table>
-<button id="save">保存设置</button>
+<table id="report_settings"><tr><th colspan="3">报告设置（年度报告的导语、落款使用；与控制台.xlsm 的“报告设置”表相同）</th></tr></table>
+<button id="save">保存设置</button> <span id="held"></span>
 <h2 style="font-size:17px">按 1→4 的顺序运行</h2>
 <table id="steps"><tr><th>步骤</th><th>按钮</th><th>状态</th><th>输出</th></tr></table>
 <div id="progress"></div>
@@ -297,15 +311,19 @@ function el(tag, text, cls) { var e = document.createElement(tag); if (text != n
 function field(s) {
   var f;
   if (s.choices.length) { f = el("select"); s.choices.forEach(function (c) { var o = el("option", c); o.value = c; f.appendChild(o); }); }
+  else if (s.kind == "long") { f = el("textarea"); }
   else { f = el("input"); f.type = s.kind == "date" ? "date" : (s.kind == "year" ? "number" : "text"); }
-  f.id = s.name; f.value = s.value; return f;
+  f.id = s.name; f.value = s.value; f.dataset.was = f.value; f.className = "setting"; return f;
 }
-function build(st) {
-  var t = document.getElementById("settings");
-  st.settings.forEach(function (s) {
+function fields(table, list) {
+  var t = document.getElementById(table);
+  list.forEach(function (s) {
     var tr = el("tr"); tr.appendChild(el("td", s.label, "label"));
     var td = el("td"); td.appendChild(field(s)); tr.appendChild(td); tr.appendChild(el("td", s.note, "note")); t.appendChild(tr);
   });
+}
+function build(st) {
+  fields("settings", st.settings); fields("report_settings", st.report_settings);
   var steps = document.getElementById("steps");
   st.steps.forEach(function (s) {
     var tr = el("tr"); tr.appendChild(el("td", "第" + s.number + "步"));
@@ -317,17 +335,27 @@ function build(st) {
   });
   built = true;
 }
-function values() { var v = {}; document.querySelectorAll("#settings input,#settings select").forEach(function (f) { v[f.id] = f.value; }); return v; }
+// only what this page changed is sent: what a colleague or WPS changed meanwhile is not reverted
+function values() { var v = {}; document.querySelectorAll(".setting").forEach(function (f) { if (f.value != f.dataset.was) v[f.id] = f.value; }); return v; }
+function saved(sent) { Object.keys(sent).forEach(function (k) { var f = document.getElementById(k); if (f) f.dataset.was = sent[k]; }); }
 function show(r) { document.getElementById("message").textContent = r.message; }
-function run(key) { api("POST", "/api/settings", values(), function (r) { if (!r.ok) { show(r); return; } api("POST", "/api/run/" + key, null, function (r2) { show(r2); poll(); }); }); }
+function save(then) { var v = values(); api("POST", "/api/settings", v, function (r) { if (r.ok) saved(v); then(r); }); }
+function run(key) { save(function (r) { if (!r.ok) { show(r); return; } api("POST", "/api/run/" + key, null, function (r2) { show(r2); poll(); }); }); }
+function refresh(list) {       // settings changed elsewhere show here, unless being edited on this page
+  list.forEach(function (s) {
+    var f = document.getElementById(s.name);
+    if (f && f !== document.activeElement && f.value == f.dataset.was && s.value != f.dataset.was) { f.value = s.value; f.dataset.was = f.value; }
+  });
+}
 function render(st) {
-  if (!built) build(st);
+  if (!built) build(st); else { refresh(st.settings); refresh(st.report_settings); }
+  document.getElementById("held").textContent = st.held;
   document.getElementById("title").textContent = st.title;
   document.getElementById("folder").textContent = "年度工作文件夹：" + st.folder;
   busy = !!st.running;
   st.steps.forEach(function (s) {
     var c = document.getElementById("status-" + s.key);
-    c.textContent = s.status; c.className = "status " + (s.status.indexOf("完成") == 0 ? "done" : (s.status.indexOf("失败") == 0 ? "fail" : ""));
+    c.textContent = s.status; c.className = "status " + (s.status.indexOf("完成") == 0 ? "done" : (s.status.indexOf("失败") == 0 ? "fail" : (s.status == "未运行" ? "" : "warn")));
     document.getElementById("run-" + s.key).disabled = busy;
     document.getElementById("open-" + s.key).disabled = !s.exists;
   });
@@ -336,7 +364,7 @@ function render(st) {
   if (!busy || !document.getElementById("message").textContent) document.getElementById("message").textContent = st.message;
 }
 function poll() { api("GET", "/api/state", null, render); }
-document.getElementById("save").onclick = function () { api("POST", "/api/settings", values(), show); };
+document.getElementById("save").onclick = function () { save(show); };
 poll(); setInterval(poll, 2000);
 </script></body></html>
 """

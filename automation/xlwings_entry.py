@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .actions import run
-from .panel import Panel
+from .panel import Panel, apply_journal
 
 
 class XlwingsPanel(Panel):
@@ -18,6 +18,15 @@ class XlwingsPanel(Panel):
         self.book_dir = Path(book.fullname).parent
 
     def _range(self, name: str):
+        if "!" in name:                 # a 报告设置 row by its label (panel.find_cell's rule)
+            sheet, label = name.split("!", 1)
+            try:
+                sh = self.book.sheets[sheet]
+                labels = sh.range("A2:A60").value
+                row = next(i for i, v in enumerate(labels, 2) if v is not None and str(v).strip() == label)
+                return sh.range(f"B{row}")
+            except Exception:  # noqa: BLE001 - no such sheet or row: skip it
+                return None
         try:
             return self.book.names[name].refers_to_range
         except Exception:  # noqa: BLE001 - a name deleted by a user: skip it
@@ -48,4 +57,6 @@ class XlwingsPanel(Panel):
 def run_action(name: str) -> None:
     import xlwings as xw          # only here: the module runs inside Excel's Python
 
-    run(name, XlwingsPanel(xw.Book.caller()))
+    panel = XlwingsPanel(xw.Book.caller())
+    apply_journal(panel, Path(panel.book.fullname))     # what a .cmd run left while the workbook was open here
+    run(name, panel)

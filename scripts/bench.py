@@ -370,7 +370,7 @@ def bench_buttons(n_units: int) -> None:
     import shutil
 
     from automation.actions import run
-    from automation.demo import DUE, ROUND1, SAMPLE_ACTUAL_UNITS, fill_return, map_names
+    from automation.demo import DUE, SAMPLE_ACTUAL_UNITS, fill_return, map_names
     from automation.panel import OpenpyxlPanel
     from automation.registry import UnitInfo, load_registry, write_registry
     from automation.resources import sample_plan
@@ -389,16 +389,19 @@ def bench_buttons(n_units: int) -> None:
         write_registry(reg, ws.registry)
         shutil.copyfile(sample_plan(), ws.plan_dir / "工作要点.txt")
         panel = OpenpyxlPanel(ws.console, echo=False)
+        rnd = "2021年年终调度"        # a year-end round: the report step writes every report (mid-year data are refused)
         panel.set("GK_DUE", dt.datetime.combine(DUE, dt.time()))
-        panel.set("GK_ROUND", ROUND1)
+        panel.set("GK_ROUND", rnd)
+        panel.set("报告设置!机关名称", "枣庄市市中区人民政府")       # the report step refuses init's placeholder
+        panel.set("报告设置!联系电话", "0632-3083075")
         panel.flush()
         print(f"{'button':<12}{'units':>6}{'seconds':>9}  status")
         for action in ("plan", "distribute", "collect", "report"):
             if action == "distribute":
                 map_names(ws.tasks, SAMPLE_ACTUAL_UNITS)
             if action == "collect":
-                for i, src in enumerate(sorted((ws.sent_dir / ROUND1).glob("*政务公开任务台账.xlsx"))):
-                    fill_return(src, ws.back_dir / ROUND1 / src.name, share_done=0.7, seed=i,
+                for i, src in enumerate(sorted((ws.sent_dir / rnd).glob("*政务公开任务台账.xlsx"))):
+                    fill_return(src, ws.back_dir / rnd / src.name, share_done=0.7, seed=i,
                                 mtime=dt.datetime(2021, 7, 8, 16, 30))
             t0 = time.perf_counter()
             r = run(action, OpenpyxlPanel(ws.console, echo=False))

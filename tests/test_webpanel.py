@@ -1,4 +1,5 @@
 """The browser panel: the same steps through the same seam, and nobody but its own page can use it."""
+import datetime as dt
 import json
 import shutil
 import time
@@ -10,7 +11,8 @@ import openpyxl
 import pytest
 
 from automation.resources import sample_plan
-from automation.steps import SETTINGS, STEPS
+from automation.panel import OpenpyxlPanel
+from automation.steps import REPORT_SETTINGS, SETTINGS, STEPS
 from automation.webpanel import start_panel
 from automation.workspace import LAUNCHER, init_workspace
 
@@ -88,7 +90,7 @@ def test_settings_saved_in_the_control_workbook_and_bad_ones_refused(panel):
     wb = openpyxl.load_workbook(panel.workspace.console, keep_vba=True)
     cell = lambda n: wb[next(iter(wb.defined_names[n].destinations))[0]][  # noqa: E731
         next(iter(wb.defined_names[n].destinations))[1].replace("$", "")].value
-    assert cell("GK_ROUND") == "第1轮" and cell("GK_FORCE") == "是" and str(cell("GK_DUE")) == "2021-07-10"
+    assert cell("GK_ROUND") == "第1轮" and cell("GK_FORCE") == "是" and cell("GK_DUE").date() == dt.date(2021, 7, 10)
     assert not json.loads(call(panel, "/api/settings", {"GK_FORCE": "也许"})[1])["ok"]
     assert not json.loads(call(panel, "/api/settings", {"GK_YEAR": "二〇二一"})[1])["ok"]
 
@@ -220,9 +222,11 @@ def test_the_whole_demo_year_by_clicks_in_a_real_browser(tmp_path):
         assert "政务公开工作台" in b.text("title")
 
         def click_and_wait(key):
+            before = b.text(f"status-{key}")
             b.until(lambda: b.enabled(f"run-{key}"))
             b.click(f"run-{key}")
-            b.until(lambda: b.text(f"status-{key}").startswith(("完成", "失败")))
+            b.until(lambda: b.text(f"status-{key}") != before and not b.text(f"status-{key}").startswith("运行中")
+                    and b.enabled(f"run-{key}"))
             return b.text(f"status-{key}")
 
         assert click_and_wait("plan").startswith("完成"), b.text("message")
@@ -237,8 +241,39 @@ def test_the_whole_demo_year_by_clicks_in_a_real_browser(tmp_path):
         assert status.startswith("完成") and "已报送 20/" in status, b.text("message")
         assert (root / "汇总" / "汇总.xlsx").exists() and "本次新读取 20 个文件" in b.text("message")
         assert b.enabled("open-collect") and not b.enabled("open-report")
-        click_and_wait("report")
-        assert list((root / "报告").glob("*.docx")) and b.enabled("open-report")
+        # 机关名称 is still init's placeholder: the report step stops and says where to fill it
+        assert click_and_wait("report").startswith("失败")
+        assert "机关名称" in b.text("message") and "报告设置" in b.text("message")
+        assert not list((root / "报告").glob("*.docx"))
+        # every 报告设置 row is on the page; a colleague types 网站 in WPS meanwhile: the page shows it,
+        # and saving the page's own changes does not wipe it
+        console = OpenpyxlPanel(root / "控制台.xlsm", echo=False)
+        assert [f for f in b.script("return Array.from(document.querySelectorAll('#report_settings .setting'))"
+                                    ".map(function (f) { return f.id; })")] == [s.name for s in REPORT_SETTINGS]
+        wps = openpyxl.load_workbook(root / "控制台.xlsm", keep_vba=True)
+        wps["报告设置"]["B7"] = "市中区人民政府门户网站"
+        wps.save(root / "控制台.xlsm")
+        b.until(lambda: b.script("return document.getElementById('报告设置!网站').value") == "市中区人民政府门户网站")
+        b.script("document.getElementById('报告设置!邮编').value = '2771';")           # refused as the workbook refuses
+        b.click("save")
+        b.until(lambda: "6 位数字" in b.text("message"))
+        assert console.get("报告设置!邮编") in (None, "")
+        b.script("document.getElementById('报告设置!机关名称').value = '枣庄市市中区人民政府';"
+                 "document.getElementById('报告设置!邮编').value = '277101';"
+                 "document.getElementById('报告设置!联系电话').value = '0632-3083075';"
+                 "document.getElementById('报告设置!成文日期').value = '2022年1月20日';")
+        b.click("save")
+        b.until(lambda: "已保存" in b.text("message"))
+        assert [console.get(f"报告设置!{k}") for k in ("机关名称", "邮编", "联系电话", "成文日期", "网站")] == [
+            "枣庄市市中区人民政府", "277101", "0632-3083075", "2022年1月20日", "市中区人民政府门户网站"]
+        status = click_and_wait("report")
+        assert status.startswith("部分完成") and "未报送" in status, b.text("message")    # 20 of the units sent data
+        assert list((root / "报告").glob("枣庄市市中区人民政府_2021年*.docx")) and b.enabled("open-report")
+        # again, without 覆盖已有报告: nothing is made, and it neither says 完成 in green nor calls it a data fault
+        status = click_and_wait("report")
+        assert status.startswith("未生成") and "已有未覆盖" in status and "未通过" not in status
+        assert b.script("return document.getElementById('status-report').className") == "status warn"
+        assert "没有覆盖（不是数据问题）" in b.text("message") and str(root) not in b.text("message")
         # a page from another origin cannot use the panel, even with the token
         assert call(server, "/api/state", headers={"Origin": "http://example.com"})[0] == 403
     finally:
