@@ -67,16 +67,17 @@ def write_summary(summary: dict, output) -> Path:
     with atomic_target(out) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_urls": False})
-        deferred: dict = {}
         if summary.get("ledger"):            # the ledger this summary was made from (issue 25)
             wb.set_custom_property(LEDGER_PROPERTY, summary["ledger"][0])
             wb.set_custom_property(LEDGER_CREATED_PROPERTY, summary["ledger"][1] or "—")
-        _write(wb, summary, deferred)
+        book = SummaryBook(wb)
+        for write_sheet in SHEETS:
+            write_sheet(book, summary)
         wb.close()
         for source in ("entries", "figures"):     # reopened by whichever process reads through them next
             if hasattr(summary.get(source), "close"):
                 summary[source].close()
-        fill_big_sheets(str(tmp), deferred)
+        fill_big_sheets(str(tmp), book.deferred)
     return out
 
 
@@ -101,24 +102,10 @@ def summary_ledger(path) -> tuple[str, str] | None:
     return found[LEDGER_PROPERTY], found.get(LEDGER_CREATED_PROPERTY, "")
 
 
-def _head(ws, titles: list[str], fmt) -> None:
-    for c, t in enumerate(titles):
-        ws.write_string(0, c, t, fmt)
+# ------------------------------------------------------------------------------ writing it
 
-
-def _columns(ws, widths: list[float], hidden: tuple = ()) -> list[float]:
-    """Set the column widths; returns the widths that print (hidden ones left out)."""
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, w, None, {"hidden": True} if c in hidden else None)
-    return [w for c, w in enumerate(widths) if c not in hidden]
-
-
-def _head_height(ws, titles: list[str], widths: list[float]) -> None:
-    """The header row as high as its longest wrapped title (unit names in narrow columns)."""
-    ws.set_row(0, row_height_for(list(zip(titles, widths)), 13.5))
-
-
-def _write(wb, s: dict, deferred: dict) -> None:
+def _formats(wb) -> dict:
+    """The summary's cell formats by name: a sheet function names a format, never makes one."""
     base = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1,
             "border_color": "#999999"}
     F = {
@@ -136,37 +123,129 @@ def _write(wb, s: dict, deferred: dict) -> None:
     for st, color in STATUS_COLORS.items():
         F[st] = wb.add_format({**base, "bg_color": "#" + color, "align": "center"})
     F["overdue"] = wb.add_format({**base, "font_color": "#C00000"})
-    plan, h = s["plan"], s["headline"]
-    units = [r["unit"] for r in s["unit_rows"]]
+    return F
 
-    # ---- 总览: the metrics, each with how it is counted, the trend and the per-unit chart
-    ws = wb.add_worksheet(OVERVIEW)
-    widths = _columns(ws, OVERVIEW_WIDTHS)
+
+class SummaryBook:
+    """The summary workbook being written, the one owner of how rows reach the file.  A sheet function
+    says what its rows hold, as (value, format name) cells; the book writes short sheets through
+    XlsxWriter (``row``) and streams long ones into the file after XlsxWriter has closed it (``table``,
+    ``paged``: rows made only when the sheet is written, never all held at once)."""
+
+    def __init__(self, wb):
+        self.wb, self.F = wb, _formats(wb)
+        self.deferred: dict[str, BigSheet] = {}      # streamed in by fill_big_sheets once the workbook is closed
+
+    def sheet(self, name: str, widths: list[float], hidden: tuple = (), **print_options):
+        """A new sheet with its column widths and print setup; returns it and the widths that print."""
+        ws = self.wb.add_worksheet(name)
+        printed = _columns(ws, widths, hidden)
+        xlsxwriter_print_setup(ws, printed, **print_options)
+        return ws, printed
+
+    def row(self, ws, r: int, cells: list[tuple]) -> None:
+        """Row ``r`` of a short sheet, from column A: text as text (never a formula), numbers as numbers."""
+        for c, (value, fmt) in enumerate(cells):
+            if isinstance(value, str):
+                ws.write_string(r, c, value, self.F[fmt])
+            else:
+                ws.write_number(r, c, value, self.F[fmt])
+
+    def table(self, ws, cols: list[str], formats: list[str]) -> BigSheet:
+        """The header row of a long sheet, and its body: add rows (BigSheet.add) or stream them
+        (BigSheet.stream) with the named formats."""
+        big = BigSheet(ws, ws.name, {"__head__": self.F["head"], **{k: self.F[k] for k in formats}}, cols)
+        self.deferred[big.name] = big
+        return big
+
+    def paged(self, name: str, cols: list[str], widths: list[float], formats: list[str], count: int, rows,
+              repeat_cols: int = 0) -> None:
+        """A sheet of ``count`` rows streamed from ``rows(start, stop)``, going on in ``name（2）``… past
+        PAGE_ROWS; each page with the header, filter, frozen header row and print setup."""
+        for page, start in enumerate(range(0, max(count, 1), PAGE_ROWS), 1):
+            ws, _ = self.sheet(page_name(name, page), widths, repeat_cols=repeat_cols)
+            _head_height(ws, cols, widths)
+            big = self.table(ws, cols, formats)
+            stop = min(count, start + PAGE_ROWS)
+            big.stream(stop - start, lambda a, b, start=start: rows(start + a, start + b))
+            ws.autofilter(0, 0, 1, len(cols) - 1)
+            ws.freeze_panes(1, 0)
+
+
+def _head(ws, titles: list[str], fmt) -> None:
+    for c, t in enumerate(titles):
+        ws.write_string(0, c, t, fmt)
+
+
+def _columns(ws, widths: list[float], hidden: tuple = ()) -> list[float]:
+    """Set the column widths; returns the widths that print (hidden ones left out)."""
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w, None, {"hidden": True} if c in hidden else None)
+    return [w for c, w in enumerate(widths) if c not in hidden]
+
+
+def _head_height(ws, titles: list[str], widths: list[float]) -> None:
+    """The header row as high as its longest wrapped title (unit names in narrow columns)."""
+    ws.set_row(0, row_height_for(list(zip(titles, widths)), 13.5))
+
+
+def _cutoff(s: dict) -> str:
+    return s["due"].isoformat() if s["due"] else "汇总时间"
+
+
+def _category_of(s: dict) -> dict:
+    return {u["unit"]: u["category"] or "其他" for u in s["unit_rows"]}
+
+
+# ---- 总览: the metrics, each with how it is counted, the trend and the per-unit chart
+
+OVERVIEW_WIDTHS = [20, 12, 56, 12]        # portrait, one page wide at 8 pt or more
+MEETING_UNITS, MEETING_TASKS = 10, 8      # the units behind and the overdue tasks 总览 prints on its one page
+
+
+def _overview(book: SummaryBook, s: dict) -> None:
+    # the page printed for a meeting: the figures, the units behind, the overdue tasks (the trend, the full
+    # ranking and the charts below are for the screen; 单位进度 prints the ranking)
+    ws, widths = book.sheet(OVERVIEW, OVERVIEW_WIDTHS, landscape=False, title_row=False, pages_high=1)
+    r = _overview_figures(ws, book.F, s)
+    r = _meeting_lists(ws, book.F, s, r + 2, _cutoff(s))
+    ws.print_area(0, 0, r - 1, len(OVERVIEW_WIDTHS) - 1)
+    r = _overview_trend(book, ws, s, r + 1)
+    _overview_ranking(book, ws, s, r)
+
+
+def _overview_headlines(s: dict) -> list[tuple]:
+    """总览's metrics: (name, value, how it is counted); a value of None heads a group."""
+    h, cutoff = s["headline"], _cutoff(s)
+    base = sum(u["tasks"] - u["na"] for u in s["unit_rows"])
+    unit_rate = sum(u["done"] for u in s["unit_rows"]) / base if base else 0
+    errors = sum(1 for p in s["problems"] if p.severity == "error")
+    return [("单位报送（本轮）", None, ""),
+            ("应报送单位", h["expected"], "本轮下发了工作簿、须报送的单位"),
+            ("已报送单位", h["returned"], "本轮收到工作簿的单位（含逾期报送）"),
+            ("逾期报送单位", h["late"], f"工作簿最后保存时间晚于报送截止日（{cutoff}）的单位"),
+            ("未报送单位", h["missing"], "本轮没有收到工作簿的单位；它以前各轮报送的进度仍计入下面的任务统计"),
+            ("任务（按任务计）", None, ""),
+            ("任务总数", h["tasks"], "工作要点中的全部任务"),
+            ("已完成任务", h["done"], "每个责任单位（牵头、负责单位，不含配合单位；填“不适用”的除外）都已完成的任务"),
+            ("推进中任务", h["in_progress"], "至少一个责任单位已开始（推进中或已完成），但还没有全部完成"),
+            ("未启动任务", h["not_started"], "责任单位都还没有开始，或都没有报送"),
+            ("逾期未完成任务", h["overdue"], f"完成时限早于报送截止日（{cutoff}）仍未完成的任务；“逾期任务”表按单位逐条列出，"
+                                         "条数会多于任务数"),
+            ("未分解任务（未下发）", h["unassigned"], "没有落到具体单位、没有下发的任务（见任务清单“实际责任单位”）"),
+            ("单位×任务", None, ""),
+            ("单位任务完成率", unit_rate, "所有“单位×任务”（不含不适用）中已完成的比例；与“已完成任务”口径不同："
+                                   "一项任务只要有一个责任单位未完成，就不算已完成"),
+            ("问题条数", len(s["problems"]), f"见“问题清单”：错误（须改正）{errors} 条，其余为提醒")]
+
+
+def _overview_figures(ws, F, s: dict) -> int:
+    """总览's title, the plan facts and the metrics; returns the last row written."""
+    plan = s["plan"]
     ws.write_string(0, 0, f"{plan.get('title', '')} 落实情况汇总", F["title"])
     info = [(INFO_TITLE, plan.get("title", "")), (INFO_YEAR, str(plan.get("year") or "")),
             (INFO_ROUND, s["round"] or "（未命名）"), (INFO_AS_OF, s["as_of"].strftime("%Y-%m-%d %H:%M")),
             (INFO_DUE, s["due"].isoformat() if s["due"] else "未设定")]
-    cutoff = s["due"].isoformat() if s["due"] else "汇总时间"
-    base = sum(u["tasks"] - u["na"] for u in s["unit_rows"])
-    unit_rate = sum(u["done"] for u in s["unit_rows"]) / base if base else 0
-    errors = sum(1 for p in s["problems"] if p.severity == "error")
-    heads = [("单位报送（本轮）", None, ""),
-             ("应报送单位", h["expected"], "本轮下发了工作簿、须报送的单位"),
-             ("已报送单位", h["returned"], "本轮收到工作簿的单位（含逾期报送）"),
-             ("逾期报送单位", h["late"], f"工作簿最后保存时间晚于报送截止日（{cutoff}）的单位"),
-             ("未报送单位", h["missing"], "本轮没有收到工作簿的单位；它以前各轮报送的进度仍计入下面的任务统计"),
-             ("任务（按任务计）", None, ""),
-             ("任务总数", h["tasks"], "工作要点中的全部任务"),
-             ("已完成任务", h["done"], "每个责任单位（牵头、负责单位，不含配合单位；填“不适用”的除外）都已完成的任务"),
-             ("推进中任务", h["in_progress"], "至少一个责任单位已开始（推进中或已完成），但还没有全部完成"),
-             ("未启动任务", h["not_started"], "责任单位都还没有开始，或都没有报送"),
-             ("逾期未完成任务", h["overdue"], f"完成时限早于报送截止日（{cutoff}）仍未完成的任务；“逾期任务”表按单位逐条列出，"
-                                          "条数会多于任务数"),
-             ("未分解任务（未下发）", h["unassigned"], "没有落到具体单位、没有下发的任务（见任务清单“实际责任单位”）"),
-             ("单位×任务", None, ""),
-             ("单位任务完成率", unit_rate, "所有“单位×任务”（不含不适用）中已完成的比例；与“已完成任务”口径不同："
-                                    "一项任务只要有一个责任单位未完成，就不算已完成"),
-             ("问题条数", len(s["problems"]), f"见“问题清单”：错误（须改正）{errors} 条，其余为提醒")]
     r = 2
     for k, v in info:
         ws.write_string(r, 0, k, F["head"])
@@ -176,7 +255,7 @@ def _write(wb, s: dict, deferred: dict) -> None:
     ws.write_string(r, 0, "指标", F["head"])
     ws.write_string(r, 1, "数值", F["head"])
     ws.write_string(r, 2, "怎么计算（指标说明）", F["head"])
-    for k, v, how in heads:
+    for k, v, how in _overview_headlines(s):
         r += 1
         if v is None:
             ws.write_string(r, 0, k, F["label"])
@@ -185,12 +264,13 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_number(r, 1, v, F["pct"] if k == "单位任务完成率" else F["num"])
         ws.write_string(r, 2, how, F["text"])
         ws.set_row(r, row_height_for([(how, OVERVIEW_WIDTHS[2])], 13.5))
-    r = _meeting_lists(ws, F, s, r + 2, cutoff)
-    # the page printed for a meeting: the figures, the units behind, the overdue tasks (the trend, the full
-    # ranking and the charts below are for the screen; 单位进度 prints the ranking)
-    xlsxwriter_print_setup(ws, widths, landscape=False, title_row=False, pages_high=1)
-    ws.print_area(0, 0, r - 1, len(OVERVIEW_WIDTHS) - 1)
-    r += 1
+    return r
+
+
+def _overview_trend(book: SummaryBook, ws, s: dict, r: int) -> int:
+    """The rounds' trend as a table from row ``r`` and, from two rounds on, a line chart; returns the next
+    free row."""
+    F = book.F
     ws.write_string(r, 0, "各轮调度趋势", F["label"])
     r += 1
     trend_first = r + 1
@@ -198,14 +278,11 @@ def _write(wb, s: dict, deferred: dict) -> None:
         ws.write_string(r, c, t, F["head"])
     for t in s["trend"]:
         r += 1
-        ws.write_string(r, 0, t["round"], F["text"])
-        ws.write_number(r, 1, t["returned"], F["num"])
-        ws.write_number(r, 2, t["share"], F["pct"])
-        ws.write_number(r, 3, t["rate"], F["pct"])
+        book.row(ws, r, [(t["round"], "text"), (t["returned"], "num"), (t["share"], "pct"), (t["rate"], "pct")])
     trend_last = r
     r += 2
     if len(s["trend"]) >= 2:              # one round is a dot, not a trend
-        line = wb.add_chart({"type": "line"})
+        line = book.wb.add_chart({"type": "line"})
         line.add_series({"name": "单位任务完成率", "categories": [OVERVIEW, trend_first, 0, trend_last, 0],
                          "values": [OVERVIEW, trend_first, 3, trend_last, 3], "marker": {"type": "circle"},
                          "data_labels": {"value": True, "num_format": "0%"}})
@@ -215,236 +292,40 @@ def _write(wb, s: dict, deferred: dict) -> None:
         line.set_size({"width": 640, "height": 260})
         ws.insert_chart(r, 0, line)
         r += 14
-    # per-unit completion, lowest first: the ranking as a table, and the chart drawn from it
+    return r
+
+
+def _overview_ranking(book: SummaryBook, ws, s: dict, r: int) -> None:
+    """Per-unit completion, lowest first, from row ``r``: the ranking as a table, and the chart drawn
+    from it."""
     ranked = sorted(s["unit_rows"], key=lambda u: (u["rate"], u["unit"]))
-    if ranked:
-        ws.write_string(r, 0, "各单位任务完成率（从低到高）", F["label"])
-        r += 1
-        for c, t in enumerate(["单位", "完成率", "已完成/应完成任务（不含不适用）"]):
-            ws.write_string(r, c, t, F["head"])
-        first = r + 1
-        for u in ranked:
-            r += 1
-            ws.write_string(r, 0, u["unit"], F["text"])
-            ws.write_number(r, 1, u["rate"], F["pct"])
-            ws.write_string(r, 2, f"{u['done']}/{u['tasks'] - u['na']}" + ("（本轮未报送）" if u["unit"] in s["missing"]
-                                                                           else ""), F["text"])
-        r += 2
-        shown = min(len(ranked), CHART_MAX)      # a readable chart: the lowest units when there are many
-        last = first + shown - 1
-        bar = wb.add_chart({"type": "bar"})
-        bar.add_series({"name": "完成率", "categories": [OVERVIEW, first, 0, last, 0],
-                        "values": [OVERVIEW, first, 1, last, 1], "fill": {"color": "#5B9BD5"},
-                        "data_labels": {"value": True, "num_format": "0%", "font": {"size": 8}}})
-        bar.set_title({"name": "各单位任务完成率（从低到高）" if shown == len(ranked) else f"完成率最低的{shown}个单位",
-                       "name_font": {"name": "黑体", "size": 12}})
-        bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
-        bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": "宋体", "size": 8}})
-        bar.set_legend({"none": True})
-        bar.set_size({"width": 640, "height": 60 + 18 * shown})
-        ws.insert_chart(r, 0, bar)
-
-    # ---- 任务进度: one row per task, one column per unit (or, for many units, the units counted)
-    ws = wb.add_worksheet(TASKS)
-    fixed = TASK_FIXED
-    matrix = len(units) <= MATRIX_MAX
-    category_of = {u["unit"]: u["category"] or "其他" for u in s["unit_rows"]}
-    categories = list(dict.fromkeys(category_of.values()))[:20] if not matrix else []
-    extra = units if matrix else BREAKDOWN + [f"{c}（已完成/应完成）" for c in categories]
-    no_lead = not any(role == "lead" for row in s["task_rows"] for _, role in row["units"]) and \
-        not any(row.get("unassigned") for row in s["task_rows"])       # a plan naming no 牵头 unit: column hidden
-    # a unit's column as narrow as its status (已完成) so that a county's 30-40 units print in two or three strips
-    all_widths = TASK_WIDTHS + ([6] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories))
-    widths = _columns(ws, all_widths, hidden=(TASK_FIXED.index("牵头单位"),) if no_lead else ())
-    xlsxwriter_print_setup(ws, widths, repeat_cols=2)
-    _head_height(ws, fixed + extra, all_widths)
-    ws.freeze_panes(1, 2)
-    fmts = {"__head__": F["head"], "text": F["text"], "overdue": F["overdue"], "num": F["num"]}
-    fmts.update({st: F[st] for st in STATUS_COLORS})
-    big = BigSheet(ws, TASKS, fmts, fixed + extra)
-    col_of = {u: i for i, u in enumerate(units)}
-    for row in s["task_rows"]:
-        t = row["task"]
-        cells = [(t["id"], "text"), (t["text"], "text"), ((t.get("path") or [""])[0], "text"),
-                 (t.get("report_section") or classify(t.get("path") or [], t["text"]), "text"),
-                 (t.get("deadline") or t.get("deadline_text") or "", "text"),
-                 (row["overall"], row["overall"] if row["overall"] in STATUS_COLORS else "text"),
-                 ("逾期" if row["overdue"] else "", "overdue"),
-                 ("、".join(u for u, role in row["units"] if role == "lead")
-                  + (f"（未分解：{row['unassigned']}）" if row.get("unassigned") else ""), "text")]
-        per_unit = [("", "text")] * len(extra)
-        counts = dict.fromkeys(BREAKDOWN[1:], 0)
-        by_cat: dict = {}
-        for u, role in row["units"]:
-            st = row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
-            if matrix:
-                per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
-                continue
-            counts[st if st in counts else BREAKDOWN[-1]] += 1
-            done_all = by_cat.setdefault(category_of.get(u, "其他"), [0, 0])
-            done_all[0] += st == L.DONE
-            done_all[1] += st != L.NA
-        if not matrix:
-            per_unit = [(len(row["units"]), "num")] + [(v, "num") for v in counts.values()] + \
-                [(f"{by_cat[c][0]}/{by_cat[c][1]}" if c in by_cat else "", "text") for c in categories]
-        big.add(cells + per_unit, row_height_for([(t["text"], TASK_WIDTHS[1]), (cells[2][0], TASK_WIDTHS[2])], 13.5))
-    ws.autofilter(0, 0, 1, len(fixed) - 1 + len(extra))
-    deferred[big.name] = big
-
-    # ---- 单位进度 (sortable for the 通报 ranking), a row per unit: a city's thousands made as the sheet is written
-    ws = wb.add_worksheet(UNITS)
-    cols = UNIT_COLUMNS
-    # one page wide at 8 pt or more: numbers in narrow columns, their headers on two lines
-    widths = _columns(ws, [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 8, 5, 16])
-    xlsxwriter_print_setup(ws, widths, repeat_cols=1)
-    _head_height(ws, cols, widths)
-    counts = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
-    n_units = len(s["unit_rows"])
-    big = BigSheet(ws, UNITS, {"__head__": F["head"], "head": F["head"], "text": F["text"], "num": F["num"],
-                               "pct": F["pct"], "datetime": F["datetime"], "未报送": F["未报送"],
-                               "overdue": F["overdue"]}, cols)
-
-    def unit_rows(start: int, stop: int):
-        for u in s["unit_rows"][start:stop]:
-            u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
-            yield [(u["unit"], "text"), (u["category"] or "", "text")] + [(u[k], "num") for k in counts] + [
-                (u["rate"], "pct"),
-                (dt.datetime.fromisoformat(u["returned_at"]), "datetime") if u["returned_at"]
-                else ("未报送", "未报送"),
-                ("是" if u["late"] else "", "overdue"), (u["problems"], "num"), (u["file"] or "", "text"),
-                (u["contact"] or "", "text"), (u["phone"] or "", "text"), (u["data_round"] or "", "text"),
-                (u["time_source"] or "", "text"), (u.get("reminded", 0), "num"),
-                (dt.datetime.fromisoformat(u["reminded_at"]), "datetime") if u.get("reminded_at") else ("", "text")], None
-        if stop > n_units:              # 合计, below the filter so sorting never moves it
-            sums = [(Formula(f"SUM({get_column_letter(c + 1)}2:{get_column_letter(c + 1)}{n_units + 1})"), "num")
-                    if n_units else ("", "num") for c in range(2, 2 + len(counts))]
-            rate = sum(u["done"] for u in s["unit_rows"]) / max(1, sum(u["tasks"] - u["na"] for u in s["unit_rows"]))
-            yield [("合计", "head"), ("", "text")] + sums + [(rate, "pct")], None
-
-    big.stream(n_units + 1, unit_rows)
-    big.filter_rows = max(1, n_units)
-    ws.autofilter(0, 0, 1, len(cols) - 1)
-    ws.freeze_panes(1, 1)
-    deferred[big.name] = big
-
-    # ---- 逾期任务: a row per overdue task per unit not done (a city's can fill more than a sheet)
-    contacts = {u["unit"]: u for u in s["unit_rows"]}
-
-    def late_pairs():                    # (task row, unit, role), made when looked at: a city has ~10^6
-        for row in s["task_rows"]:
-            if row["overdue"]:
-                for u, role in row["units"]:
-                    if row["statuses"].get(u) not in (L.DONE, L.NA):
-                        yield row, u, role
-
-    def overdue_rows(start: int, stop: int):
-        for row, u, role in itertools.islice(late_pairs(), start, stop):
-            t, st = row["task"], row["statuses"].get(u)
-            yield ([(t["id"], "text"), (t["text"], "text"), (t.get("deadline") or "", "text"), (u, "text"),
-                    (ROLE_CN.get(role, role), "text"), (st or ("未报送" if u in s["missing"] else "未填写"), "text"),
-                    (contacts[u]["contact"] or "", "text"), (contacts[u]["phone"] or "", "text")],
-                   row_height_for([(t["text"], 50)], 13.5))
-
-    _paged(wb, deferred, OVERDUE, ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"],
-           [10, 50, 11, 20, 6, 10, 10, 14], {"text": F["text"]}, F["head"], sum(1 for _ in late_pairs()), overdue_rows)
-
-    # ---- 未报送单位 (the 催报 list)
-    ws = wb.add_worksheet(MISSING)
-    cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
-    _head(ws, cols, F["head"])
-    xlsxwriter_print_setup(ws, _columns(ws, [6, 28, 8, 8, 14, 16]), landscape=False)
-    for r, u in enumerate(s["missing"], 1):
-        a = s["assignments"][u]
-        ws.write_number(r, 0, r, F["num"])
-        ws.write_string(r, 1, u, F["text"])
-        ws.write_string(r, 2, a["category"] or "", F["text"])
-        ws.write_number(r, 3, len(a["tasks"]), F["num"])
-        ws.write_string(r, 4, a["contact"] or "", F["text"])
-        ws.write_string(r, 5, a["phone"] or "", F["text"])
-
-    # ---- 落实情况明细 (ready to quote in the report); beyond a sheet's rows it goes on in 落实情况明细（2）…
-    widths = [10, 8, 22, 12, 5, 7, 10, 6, 6, 34, 12, 13, 13]       # one page wide at 8 pt or more
-    entries = s["entries"]
-    count = sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, task_key(row["task"])) in entries)
-
-    def detail_rows(start: int, stop: int):     # made while the sheet is written: one task's answers at a time
-        at = 0
-        for row in s["task_rows"]:
-            t = row["task"]
-            mine = [(u, role) for u, role in row["units"] if (u, task_key(t)) in entries]
-            if at + len(mine) <= start or at >= stop:
-                at += len(mine)
-                continue
-            section = (t.get("path") or [""])[0]
-            title = short_title(t["text"], 30)              # once a task, not once a unit
-            answers = entries.for_task(task_key(t))
-            for u, role in mine:
-                at += 1
-                if not start < at <= stop:
-                    continue
-                e = answers.get(u)
-                if e is None:
-                    continue
-                st = e.get("status") or ""
-                yield ([(t["id"], "text"), (section, "text"), (title, "text"), (u, "text"),
-                        (ROLE_CN.get(role, role), "text"), (st, st if st in STATUS_COLORS else "text"),
-                        (e.get("done_date") or "", "text"), (e.get("progress"), "pct"), (e.get("actual"), "num"),
-                        (e.get("detail") or "", "text"), (e.get("evidence") or "", "text"),
-                        (e.get("issues") or "", "text"), (e.get("next") or "", "text")],
-                       row_height_for([(title, widths[2]), (e.get("detail"), widths[9]),
-                                       (e.get("evidence"), widths[10]), (e.get("issues"), widths[11]),
-                                       (e.get("next"), widths[12])], 13.5))
-
-    fmts = {"text": F["text"], "num": F["num"], "pct": F["pct"], **{st: F[st] for st in STATUS_COLORS}}
-    _paged(wb, deferred, DETAIL, DETAIL_COLUMNS, widths, fmts, F["head"], count, detail_rows, repeat_cols=1)
-
-    # ---- 问题清单
-    ws = wb.add_worksheet(PROBLEMS)
-    cols = ["轮次", "级别", "说明", "文件", "工作表", "单元格", "代码"]
-    _head(ws, cols, F["head"])
-    xlsxwriter_print_setup(ws, _columns(ws, [14, 12, 70, 26, 10, 7, 18], hidden=(6,)))
-    all_problems = s["problems"] + s.get("history", [])     # this round first, then older rounds, newest first
-    for r, p in enumerate(all_problems, 1):
-        ws.set_row(r, row_height_for([(p.message, 70), (p.file, 26)], 13.5))
-        for c, v in enumerate([p.round, SEVERITY_CN[p.severity], p.message, p.file, p.sheet, p.cell, p.code]):
-            ws.write_string(r, c, str(v or ""), F["text"])
-    ws.autofilter(0, 0, max(1, len(all_problems)), len(cols) - 1)
-    ws.freeze_panes(1, 0)
-
-    # ---- 年度报告数据: one column per unit plus the sum (a row per unit when there are many); clerks may
-    # correct values here
-    ws = wb.add_worksheet(FIGURES)
-    spec = spec_for(plan.get("year"))
-    fig_units = [u for u in units if u in s["figures"]]
-    status, extra, sums = _figure_pass(s["figures"], fig_units, spec)
-    usable = [status[u] == L.FIGURES_OK for u in fig_units]
-    keys = spec.all_keys + extra
-    totals = [sums.get(k, 0) for k in keys]
-    if len(fig_units) > MATRIX_MAX:
-        deferred[FIGURES] = _figures_by_row(ws, F, s, spec, keys, fig_units, usable, category_of, totals)
+    if not ranked:
         return
-    cols = FIGURE_FIXED + fig_units
-    all_widths = [12, 4, 28, 9, 8] + [5.5] * len(fig_units)     # a county's 30-40 units in two strips
-    xlsxwriter_print_setup(ws, _columns(ws, all_widths, hidden=(0,)), repeat_cols=4)
-    _head_height(ws, cols, all_widths)
-    ws.freeze_panes(1, 5)
-    big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
-    big.add([(L.FIGURE_STATUS, "text"), ("", "text"),
-              ("数据状态（不可用、未报送的单位不计入合计、不生成报告；更正数据后把状态改为“可用”）", "text"), ("", "text"),
-              (f"可用 {sum(usable)}/{len(fig_units)}", "text")] + [(status[u], "text") for u in fig_units])
-    columns = [figure_values(spec, keys, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
-    for i, key in enumerate(keys):
-        table, row_label, col_label = spec.label_of(key)
-        big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (totals[i], "num")]
-                + [(values[i], "num") for values in columns], row_height_for([(row_label, 28), (col_label, 9)], 13.5))
-    marks = [balance_mark(spec, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
-    big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
-             ("✗" if "✗" in marks else "✓", "text")] + [(m, "text") for m in marks])
-    deferred[big.name] = big
-
-
-OVERVIEW_WIDTHS = [20, 12, 56, 12]        # portrait, one page wide at 8 pt or more
-MEETING_UNITS, MEETING_TASKS = 10, 8      # the units behind and the overdue tasks 总览 prints on its one page
+    F = book.F
+    ws.write_string(r, 0, "各单位任务完成率（从低到高）", F["label"])
+    r += 1
+    for c, t in enumerate(["单位", "完成率", "已完成/应完成任务（不含不适用）"]):
+        ws.write_string(r, c, t, F["head"])
+    first = r + 1
+    for u in ranked:
+        r += 1
+        book.row(ws, r, [(u["unit"], "text"), (u["rate"], "pct"),
+                         (f"{u['done']}/{u['tasks'] - u['na']}" + ("（本轮未报送）" if u["unit"] in s["missing"] else ""),
+                          "text")])
+    r += 2
+    shown = min(len(ranked), CHART_MAX)      # a readable chart: the lowest units when there are many
+    last = first + shown - 1
+    bar = book.wb.add_chart({"type": "bar"})
+    bar.add_series({"name": "完成率", "categories": [OVERVIEW, first, 0, last, 0],
+                    "values": [OVERVIEW, first, 1, last, 1], "fill": {"color": "#5B9BD5"},
+                    "data_labels": {"value": True, "num_format": "0%", "font": {"size": 8}}})
+    bar.set_title({"name": "各单位任务完成率（从低到高）" if shown == len(ranked) else f"完成率最低的{shown}个单位",
+                   "name_font": {"name": "黑体", "size": 12}})
+    bar.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+    bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": "宋体", "size": 8}})
+    bar.set_legend({"none": True})
+    bar.set_size({"width": 640, "height": 60 + 18 * shown})
+    ws.insert_chart(r, 0, bar)
 
 
 def _meeting_lists(ws, F, s: dict, r: int, cutoff: str) -> int:
@@ -499,25 +380,242 @@ def _meeting_lists(ws, F, s: dict, r: int, cutoff: str) -> int:
     return r
 
 
+# ---- 任务进度: one row per task, one column per unit (or, for many units, the units counted)
+
+def _tasks(book: SummaryBook, s: dict) -> None:
+    units = [r["unit"] for r in s["unit_rows"]]
+    matrix = len(units) <= MATRIX_MAX
+    category_of = _category_of(s)
+    categories = list(dict.fromkeys(category_of.values()))[:20] if not matrix else []
+    extra = units if matrix else BREAKDOWN + [f"{c}（已完成/应完成）" for c in categories]
+    no_lead = not any(role == "lead" for row in s["task_rows"] for _, role in row["units"]) and \
+        not any(row.get("unassigned") for row in s["task_rows"])       # a plan naming no 牵头 unit: column hidden
+    # a unit's column as narrow as its status (已完成) so that a county's 30-40 units print in two or three strips
+    all_widths = TASK_WIDTHS + ([6] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories))
+    ws, _ = book.sheet(TASKS, all_widths, hidden=(TASK_FIXED.index("牵头单位"),) if no_lead else (), repeat_cols=2)
+    _head_height(ws, TASK_FIXED + extra, all_widths)
+    ws.freeze_panes(1, 2)
+    big = book.table(ws, TASK_FIXED + extra, ["text", "overdue", "num", *STATUS_COLORS])
+    col_of = {u: i for i, u in enumerate(units)}
+    for row in s["task_rows"]:
+        t = row["task"]
+        cells = _task_cells(row)
+        if matrix:
+            per_unit = [("", "text")] * len(extra)
+            for u, _ in row["units"]:
+                st = _unit_status(s, row, u)
+                per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
+        else:
+            per_unit = _task_counts(s, row, category_of, categories)
+        big.add(cells + per_unit, row_height_for([(t["text"], TASK_WIDTHS[1]), (cells[2][0], TASK_WIDTHS[2])], 13.5))
+    ws.autofilter(0, 0, 1, len(TASK_FIXED) - 1 + len(extra))
+
+
+def _unit_status(s: dict, row: dict, u: str) -> str:
+    return row["statuses"].get(u) or ("未报送" if u in s["missing"] else "未填写")
+
+
+def _task_cells(row: dict) -> list[tuple]:
+    """A task's fixed columns in 任务进度 (TASK_FIXED)."""
+    t = row["task"]
+    return [(t["id"], "text"), (t["text"], "text"), ((t.get("path") or [""])[0], "text"),
+            (t.get("report_section") or classify(t.get("path") or [], t["text"]), "text"),
+            (t.get("deadline") or t.get("deadline_text") or "", "text"),
+            (row["overall"], row["overall"] if row["overall"] in STATUS_COLORS else "text"),
+            ("逾期" if row["overdue"] else "", "overdue"),
+            ("、".join(u for u, role in row["units"] if role == "lead")
+             + (f"（未分解：{row['unassigned']}）" if row.get("unassigned") else ""), "text")]
+
+
+def _task_counts(s: dict, row: dict, category_of: dict, categories: list[str]) -> list[tuple]:
+    """A task's units counted by status (BREAKDOWN) and done/due by category: 任务进度 for many units."""
+    counts = dict.fromkeys(BREAKDOWN[1:], 0)
+    by_cat: dict = {}
+    for u, _ in row["units"]:
+        st = _unit_status(s, row, u)
+        counts[st if st in counts else BREAKDOWN[-1]] += 1
+        done_all = by_cat.setdefault(category_of.get(u, "其他"), [0, 0])
+        done_all[0] += st == L.DONE
+        done_all[1] += st != L.NA
+    return [(len(row["units"]), "num")] + [(v, "num") for v in counts.values()] + \
+        [(f"{by_cat[c][0]}/{by_cat[c][1]}" if c in by_cat else "", "text") for c in categories]
+
+
+# ---- 单位进度 (sortable for the 通报 ranking), a row per unit: a city's thousands made as the sheet is written
+
+UNIT_COUNTS = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
+
+
+def _units(book: SummaryBook, s: dict) -> None:
+    cols = UNIT_COLUMNS
+    # one page wide at 8 pt or more: numbers in narrow columns, their headers on two lines
+    ws, widths = book.sheet(UNITS, [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 8, 5, 16], repeat_cols=1)
+    _head_height(ws, cols, widths)
+    n_units = len(s["unit_rows"])
+    big = book.table(ws, cols, ["head", "text", "num", "pct", "datetime", "未报送", "overdue"])
+
+    def unit_rows(start: int, stop: int):
+        for u in s["unit_rows"][start:stop]:
+            yield _unit_cells(u), None
+        if stop > n_units:              # 合计, below the filter so sorting never moves it
+            sums = [(Formula(f"SUM({get_column_letter(c + 1)}2:{get_column_letter(c + 1)}{n_units + 1})"), "num")
+                    if n_units else ("", "num") for c in range(2, 2 + len(UNIT_COUNTS))]
+            rate = sum(u["done"] for u in s["unit_rows"]) / max(1, sum(u["tasks"] - u["na"] for u in s["unit_rows"]))
+            yield [("合计", "head"), ("", "text")] + sums + [(rate, "pct")], None
+
+    big.stream(n_units + 1, unit_rows)
+    big.filter_rows = max(1, n_units)
+    ws.autofilter(0, 0, 1, len(cols) - 1)
+    ws.freeze_panes(1, 1)
+
+
+def _unit_cells(u: dict) -> list[tuple]:
+    """A unit's row of 单位进度 (UNIT_COLUMNS)."""
+    u = dict(u, not_started=u["tasks"] - u["done"] - u["in_progress"] - u["na"])
+    return [(u["unit"], "text"), (u["category"] or "", "text")] + [(u[k], "num") for k in UNIT_COUNTS] + [
+        (u["rate"], "pct"),
+        (dt.datetime.fromisoformat(u["returned_at"]), "datetime") if u["returned_at"] else ("未报送", "未报送"),
+        ("是" if u["late"] else "", "overdue"), (u["problems"], "num"), (u["file"] or "", "text"),
+        (u["contact"] or "", "text"), (u["phone"] or "", "text"), (u["data_round"] or "", "text"),
+        (u["time_source"] or "", "text"), (u.get("reminded", 0), "num"),
+        (dt.datetime.fromisoformat(u["reminded_at"]), "datetime") if u.get("reminded_at") else ("", "text")]
+
+
+# ---- 逾期任务: a row per overdue task per unit not done (a city's can fill more than a sheet)
+
+def _overdue(book: SummaryBook, s: dict) -> None:
+    contacts = {u["unit"]: u for u in s["unit_rows"]}
+
+    def late_pairs():                    # (task row, unit, role), made when looked at: a city has ~10^6
+        for row in s["task_rows"]:
+            if row["overdue"]:
+                for u, role in row["units"]:
+                    if row["statuses"].get(u) not in (L.DONE, L.NA):
+                        yield row, u, role
+
+    def overdue_rows(start: int, stop: int):
+        for row, u, role in itertools.islice(late_pairs(), start, stop):
+            t, st = row["task"], row["statuses"].get(u)
+            yield ([(t["id"], "text"), (t["text"], "text"), (t.get("deadline") or "", "text"), (u, "text"),
+                    (ROLE_CN.get(role, role), "text"), (st or ("未报送" if u in s["missing"] else "未填写"), "text"),
+                    (contacts[u]["contact"] or "", "text"), (contacts[u]["phone"] or "", "text")],
+                   row_height_for([(t["text"], 50)], 13.5))
+
+    book.paged(OVERDUE, ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"],
+               [10, 50, 11, 20, 6, 10, 10, 14], ["text"], sum(1 for _ in late_pairs()), overdue_rows)
+
+
+# ---- 未报送单位 (the 催报 list)
+
+def _missing(book: SummaryBook, s: dict) -> None:
+    cols = ["序号", "单位", "类别", "任务数", "联系人", "联系电话"]
+    ws, _ = book.sheet(MISSING, [6, 28, 8, 8, 14, 16], landscape=False)
+    _head(ws, cols, book.F["head"])
+    for r, u in enumerate(s["missing"], 1):
+        a = s["assignments"][u]
+        book.row(ws, r, [(r, "num"), (u, "text"), (a["category"] or "", "text"), (len(a["tasks"]), "num"),
+                         (a["contact"] or "", "text"), (a["phone"] or "", "text")])
+
+
+# ---- 落实情况明细 (ready to quote in the report); beyond a sheet's rows it goes on in 落实情况明细（2）…
+
+DETAIL_WIDTHS = [10, 8, 22, 12, 5, 7, 10, 6, 6, 34, 12, 13, 13]       # one page wide at 8 pt or more
+
+
+def _detail(book: SummaryBook, s: dict) -> None:
+    entries = s["entries"]
+    count = sum(1 for row in s["task_rows"] for u, _ in row["units"] if (u, task_key(row["task"])) in entries)
+
+    def detail_rows(start: int, stop: int):     # made while the sheet is written: one task's answers at a time
+        at = 0
+        for row in s["task_rows"]:
+            t = row["task"]
+            mine = [(u, role) for u, role in row["units"] if (u, task_key(t)) in entries]
+            if at + len(mine) <= start or at >= stop:
+                at += len(mine)
+                continue
+            section = (t.get("path") or [""])[0]
+            title = short_title(t["text"], 30)              # once a task, not once a unit
+            answers = entries.for_task(task_key(t))
+            for u, role in mine:
+                at += 1
+                if not start < at <= stop:
+                    continue
+                e = answers.get(u)
+                if e is not None:
+                    yield _detail_row(t, section, title, u, role, e)
+
+    book.paged(DETAIL, DETAIL_COLUMNS, DETAIL_WIDTHS, ["text", "num", "pct", *STATUS_COLORS], count, detail_rows,
+               repeat_cols=1)
+
+
+def _detail_row(t: dict, section: str, title: str, u: str, role: str, e: dict) -> tuple[list, float]:
+    """One unit's answer to one task in 落实情况明细 (DETAIL_COLUMNS), with the row's height."""
+    st = e.get("status") or ""
+    widths = DETAIL_WIDTHS
+    return ([(t["id"], "text"), (section, "text"), (title, "text"), (u, "text"),
+             (ROLE_CN.get(role, role), "text"), (st, st if st in STATUS_COLORS else "text"),
+             (e.get("done_date") or "", "text"), (e.get("progress"), "pct"), (e.get("actual"), "num"),
+             (e.get("detail") or "", "text"), (e.get("evidence") or "", "text"),
+             (e.get("issues") or "", "text"), (e.get("next") or "", "text")],
+            row_height_for([(title, widths[2]), (e.get("detail"), widths[9]), (e.get("evidence"), widths[10]),
+                            (e.get("issues"), widths[11]), (e.get("next"), widths[12])], 13.5))
+
+
+# ---- 问题清单
+
+def _problems(book: SummaryBook, s: dict) -> None:
+    cols = ["轮次", "级别", "说明", "文件", "工作表", "单元格", "代码"]
+    ws, _ = book.sheet(PROBLEMS, [14, 12, 70, 26, 10, 7, 18], hidden=(6,))
+    _head(ws, cols, book.F["head"])
+    all_problems = s["problems"] + s.get("history", [])     # this round first, then older rounds, newest first
+    for r, p in enumerate(all_problems, 1):
+        ws.set_row(r, row_height_for([(p.message, 70), (p.file, 26)], 13.5))
+        book.row(ws, r, [(str(v or ""), "text")
+                         for v in [p.round, SEVERITY_CN[p.severity], p.message, p.file, p.sheet, p.cell, p.code]])
+    ws.autofilter(0, 0, max(1, len(all_problems)), len(cols) - 1)
+    ws.freeze_panes(1, 0)
+
+
+# ---- 年度报告数据: one column per unit plus the sum (a row per unit when there are many); clerks may
+# correct values here
+
+def _figures(book: SummaryBook, s: dict) -> None:
+    spec = spec_for(s["plan"].get("year"))
+    fig_units = [r["unit"] for r in s["unit_rows"] if r["unit"] in s["figures"]]
+    status, extra, sums = _figure_pass(s["figures"], fig_units, spec)
+    usable = [status[u] == L.FIGURES_OK for u in fig_units]
+    keys = spec.all_keys + extra
+    totals = [sums.get(k, 0) for k in keys]
+    if len(fig_units) > MATRIX_MAX:
+        _figures_by_row(book, s, spec, keys, fig_units, usable, totals)
+        return
+    cols = FIGURE_FIXED + fig_units
+    all_widths = [12, 4, 28, 9, 8] + [5.5] * len(fig_units)     # a county's 30-40 units in two strips
+    ws, _ = book.sheet(FIGURES, all_widths, hidden=(0,), repeat_cols=4)
+    _head_height(ws, cols, all_widths)
+    ws.freeze_panes(1, 5)
+    big = book.table(ws, cols, ["text", "num"])
+    big.add([(L.FIGURE_STATUS, "text"), ("", "text"),
+             ("数据状态（不可用、未报送的单位不计入合计、不生成报告；更正数据后把状态改为“可用”）", "text"), ("", "text"),
+             (f"可用 {sum(usable)}/{len(fig_units)}", "text")] + [(status[u], "text") for u in fig_units])
+    columns = [figure_values(spec, keys, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
+    for i, key in enumerate(keys):
+        table, row_label, col_label = spec.label_of(key)
+        big.add([(key, "text"), (table, "text"), (row_label, "text"), (col_label, "text"), (totals[i], "num")]
+                + [(values[i], "num") for values in columns], row_height_for([(row_label, 28), (col_label, 9)], 13.5))
+    marks = [balance_mark(spec, s["figures"][u], ok) for u, ok in zip(fig_units, usable)]
+    big.add([(CHECK_KEY, "text"), ("", "text"), ("一致性校验（表三：一+二＝三（七）+四）", "text"), ("", "text"),
+             ("✗" if "✗" in marks else "✓", "text")] + [(m, "text") for m in marks])
+
+
+# the summary's sheets in the order they appear: a new sheet is one function here (and its test)
+SHEETS = (_overview, _tasks, _units, _overdue, _missing, _detail, _problems, _figures)
+
+
 def page_name(name: str, page: int) -> str:
     """落实情况明细, then 落实情况明细（2）… for the rows a sheet cannot hold."""
     return name if page == 1 else f"{name}（{page}）"
-
-
-def _paged(wb, deferred: dict, name: str, cols: list[str], widths: list[float], fmts: dict, head_fmt, count: int,
-           rows, repeat_cols: int = 0) -> None:
-    """A sheet of ``count`` rows streamed from ``rows(start, stop)``, going on in ``name（2）``… past
-    PAGE_ROWS; each page with the header, filter, frozen header row and print setup."""
-    for page, start in enumerate(range(0, max(count, 1), PAGE_ROWS), 1):
-        ws = wb.add_worksheet(page_name(name, page))
-        xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=repeat_cols)
-        _head_height(ws, cols, widths)
-        big = BigSheet(ws, ws.name, {"__head__": head_fmt, **fmts}, cols)
-        stop = min(count, start + PAGE_ROWS)
-        big.stream(stop - start, lambda a, b, start=start: rows(start + a, start + b))
-        ws.autofilter(0, 0, 1, len(cols) - 1)
-        ws.freeze_panes(1, 0)
-        deferred[big.name] = big
 
 
 def figure_values(spec, keys: list[str], figs: dict, usable: bool) -> list:
@@ -562,17 +660,18 @@ def figure_label(spec, key: str) -> str:
     return "｜".join(x for x in (f"表{table}" if table else "", row_label, col_label) if x)
 
 
-def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str], usable: list[bool],
-                    category_of: dict, totals: list) -> BigSheet:
+def _figures_by_row(book: SummaryBook, s: dict, spec, keys: list[str], fig_units: list[str], usable: list[bool],
+                    totals: list) -> None:
     """年度报告数据 for many units: a row per unit, a column per figure, the usable units' totals on top
     (``totals``, summed in the first pass over the figures); each unit's row is made when it is written,
     never all held at once."""
     cols = FIGURE_ROW_FIXED + [figure_label(spec, k) for k in keys]
-    widths = [20, 8, 9, 8] + [10] * len(keys)
-    xlsxwriter_print_setup(ws, _columns(ws, widths), repeat_cols=1)
+    ws, _ = book.sheet(FIGURES, [20, 8, 9, 8] + [10] * len(keys), repeat_cols=1)
     ws.set_row(0, 96)
     ws.freeze_panes(2, 1)
-    big = BigSheet(ws, FIGURES, {"__head__": F["head"], "text": F["text"], "num": F["num"]}, cols)
+    big = book.table(ws, cols, ["text", "num"])
+    category_of = _category_of(s)
+
     def rows(start: int, stop: int):        # made while the sheet is written, a unit at a time
         if start == 0 < stop:
             yield [(TOTAL_ROW, "text"), ("", "text"), (f"可用 {sum(usable)}/{len(fig_units)}", "text"),
@@ -584,7 +683,6 @@ def _figures_by_row(ws, F, s: dict, spec, keys: list[str], fig_units: list[str],
                    (balance_mark(spec, figs, ok), "text")] + [(v, "num") for v in figure_values(spec, keys, figs, ok)], None
 
     big.stream(1 + len(fig_units), rows)
-    return big
 
 
 # ------------------------------------------------------------------------------ reading it back

@@ -1014,6 +1014,41 @@ def test_detail_rows_beyond_one_sheet_go_on_in_further_sheets(env, monkeypatch):
     assert sum(len(d.entries) for d in many.units.values()) == whole["落实情况明细"].max_row - 1
 
 
+def test_a_new_summary_sheet_is_one_function(env, monkeypatch):
+    """A sheet added to summarybook.SHEETS is written after the others, in its place, with short rows
+    written through the book (book.row) and long ones streamed (book.table); the sheets before it are
+    untouched (fails when write_summary writes a fixed list of sheets, or the book drops a row)."""
+    from automation import summarybook as SB
+
+    back, files, run, tmp = env
+    fill_return(files["区财政局"], back / "区财政局.xlsx", seed=1, share_done=0.5, mtime=ON_TIME)
+    run(due="2022-01-10", as_of=dt.datetime(2022, 1, 15))
+    before = openpyxl.load_workbook(C.rebuild(tmp / "台账.sqlite", tmp / "原样.xlsx").output)
+
+    def units_by_category(book, s):          # the new sheet: a short table and a streamed one beside it
+        ws, _ = book.sheet("按类别统计", [12, 8])
+        counts: dict = {}
+        for u in s["unit_rows"]:
+            counts[u["category"] or "其他"] = counts.get(u["category"] or "其他", 0) + 1
+        for r, (category, n) in enumerate([("类别", "单位数")] + sorted(counts.items())):
+            book.row(ws, r, [(category, "head" if r == 0 else "text"), (n, "head" if r == 0 else "num")])
+        big_ws, _ = book.sheet("单位名单", [20])
+        big = book.table(big_ws, ["单位"], ["text"])
+        big.stream(len(s["unit_rows"]), lambda a, b: (([(u["unit"], "text")], None) for u in s["unit_rows"][a:b]))
+
+    monkeypatch.setattr(SB, "SHEETS", SB.SHEETS + (units_by_category,))
+    wb = openpyxl.load_workbook(C.rebuild(tmp / "台账.sqlite", tmp / "新表.xlsx").output)
+    assert wb.sheetnames == before.sheetnames + ["按类别统计", "单位名单"]
+    table = list(wb["按类别统计"].iter_rows(values_only=True))
+    units = [row[0] for row in before["单位进度"].iter_rows(min_row=2, values_only=True)][:-1]     # less 合计
+    assert table[0] == ("类别", "单位数") and sum(n for _, n in table[1:]) == len(units) > 1
+    assert [row[0] for row in wb["单位名单"].iter_rows(values_only=True)] == ["单位"] + units
+    for name in before.sheetnames:
+        if name != "总览":                   # 总览 names when it was made
+            assert [r for r in wb[name].iter_rows(values_only=True)] == \
+                [r for r in before[name].iter_rows(values_only=True)], name
+
+
 def test_missing_contacts_said_once(tmp_path):
     """Units not returned are listed with the contacts the registry has; when it has none, the summary says so
     once instead of "（联系人：—，电话：—）" on every line."""
