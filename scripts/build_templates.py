@@ -105,45 +105,81 @@ def self_check_formula(wb, spec, unbalanced: str) -> str:
             f'IF({unbalanced},"✗ 有不一致，请核对","✓ 数据一致"))))')
 
 
-def build_ledger(out: Path | None = None, spec=None) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.workbook.defined_name import DefinedName
+def _ledger_styles():
+    """The unit workbook's borders, fills, fonts and alignments, by what they mark."""
+    from types import SimpleNamespace
 
-    from automation import unitbook as L
-    from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.worksheet.pagebreak import Break
-
-    from automation.tables import print_setup, save_workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill("solid", fgColor="D9E1F2")
-    locked_fill = PatternFill("solid", fgColor="F2F2F2")
-    input_fill = PatternFill("solid", fgColor="FFFFFF")
-    calc_fill = PatternFill("solid", fgColor="E2EFDA")
-    title_font = Font(name="黑体", size=16)
-    head_font = Font(name="黑体", size=10)
-    body_font = Font(name="宋体", size=10)
-    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    top = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    return SimpleNamespace(
+        border=Border(left=thin, right=thin, top=thin, bottom=thin),
+        head_fill=PatternFill("solid", fgColor="D9E1F2"), locked_fill=PatternFill("solid", fgColor="F2F2F2"),
+        input_fill=PatternFill("solid", fgColor="FFFFFF"), calc_fill=PatternFill("solid", fgColor="E2EFDA"),
+        title_font=Font(name="黑体", size=16), head_font=Font(name="黑体", size=10), body_font=Font(name="宋体", size=10),
+        center=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        left=Alignment(horizontal="left", vertical="center", wrap_text=True),
+        top=Alignment(horizontal="left", vertical="top", wrap_text=True))
 
+
+def _define_name(wb, nm: str, sheet: str, ref: str) -> None:
+    """A workbook-level name (GK_…) collect reads the unit's answers through."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb.defined_names[nm] = DefinedName(nm, attr_text=f"'{sheet}'!{ref}")
+
+
+def build_ledger(out: Path | None = None, spec=None) -> Path:
+    """The unit workbook template: 填报说明, 任务台账 (header and one styled sample row) and 年度报告数据
+    (tables 二, 三, 四 of the national format in ``spec``), each sheet one step below."""
+    from openpyxl import Workbook
+
+    from automation import reportspec as R
+    from automation.tables import save_workbook
+
+    S = _ledger_styles()
     wb = Workbook()
+    g = _guide_sheet(wb, S)
+    ws = _task_sheet(wb, S)
+    f = _figure_sheet(wb, S, spec or R.SPEC_2021)
+    for sheet in (g, ws, f):
+        sheet.sheet_view.zoomScale = 100
+    wb.active = 0
+    return save_workbook(wb, out or ROOT / "workbook_templates" / "任务台账.xlsx")
 
-    def name(nm: str, sheet: str, ref: str) -> None:
-        wb.defined_names[nm] = DefinedName(nm, attr_text=f"'{sheet}'!{ref}")
 
-    # -- 填报说明
+GUIDE_LINES = [
+    "一、怎么填",
+    "1. 打开“任务台账”工作表，逐项填写白色单元格；灰色单元格是下发的任务信息，不能修改。",
+    "2. 完成状态：从下拉列表选择。未启动＝尚未开展；推进中＝已开展、未完成；已完成＝全部完成；不适用＝本单位不涉及（须在“存在问题”中说明理由）。",
+    "3. 完成时间：已完成的任务必须填写，格式如 2021-06-30，不能晚于今天。",
+    "4. 完成进度：0%～100%。实际完成数量：只在有量化目标的任务中填写数字。",
+    "5. 落实情况：写明做了什么、何时在哪里公开、公开了多少条等，年度报告会引用。已完成的任务必须填写。",
+    "6. 佐证材料：公开网址或材料文件名。存在问题、下步打算：如实填写，没有可不填。",
+    "7. “年度报告数据”工作表：按《政府信息公开工作年度报告》格式填写本单位全年数据，只填白色单元格，绿色单元格自动合计；右侧“校验”显示 ✓ 才算一致。",
+    "二、报送前自查",
+    "上方“填报进度”会自动显示还有几项没有填写完成状态、几项已完成但没有写落实情况；逾期未完成的任务整行显示为红色。",
+    "三、怎么报送",
+    "1. 直接保存（Excel 或 WPS 均可），保持 .xlsx 格式，不要另存为 .xls 或 .et，不要改工作表名称，不要插入或删除行。",
+    "2. 文件名可以不改；请在截止日期前按办公室要求报送。如需重新报送，直接再报送新的文件即可，以最新的一份为准。",
+    "3. 不要把其他单位的任务复制到本表，也不要把本表内容复制到新建的工作簿中报送。",
+]
+
+
+def _guide_sheet(wb, S):
+    """填报说明: the unit's facts (named cells distribute fills in) and how to fill, check and return."""
+    from openpyxl.styles import Alignment, Font
+
+    from automation import unitbook as L
+
     g = wb.active
     g.title = L.GUIDE_SHEET
     g.column_dimensions["A"].width = 16
     g.column_dimensions["B"].width = 90
     g["A1"] = "政务公开工作任务台账填报说明"
-    g["A1"].font = title_font
+    g["A1"].font = S.title_font
     g.merge_cells("A1:B1")
-    g["A1"].alignment = center
+    g["A1"].alignment = S.center
     g.row_dimensions[1].height = 32
     row = 3
     for nm, label in L.GUIDE_NAMES.items():
@@ -151,30 +187,14 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
         c = g.cell(row, 2)
         c.font = Font(name="宋体", size=11, bold=nm in ("GK_UNIT", "GK_STATUS"),
                       color="C00000" if nm == "GK_STATUS" else None)
-        c.alignment = left
+        c.alignment = S.left
         for cell in (g.cell(row, 1), c):
-            cell.border = border
-        name(nm, L.GUIDE_SHEET, f"$B${row}")
+            cell.border = S.border
+        _define_name(wb, nm, L.GUIDE_SHEET, f"$B${row}")
         row += 1
     g.row_dimensions[row - 1].height = 36
     row += 1
-    lines = [
-        "一、怎么填",
-        "1. 打开“任务台账”工作表，逐项填写白色单元格；灰色单元格是下发的任务信息，不能修改。",
-        "2. 完成状态：从下拉列表选择。未启动＝尚未开展；推进中＝已开展、未完成；已完成＝全部完成；不适用＝本单位不涉及（须在“存在问题”中说明理由）。",
-        "3. 完成时间：已完成的任务必须填写，格式如 2021-06-30，不能晚于今天。",
-        "4. 完成进度：0%～100%。实际完成数量：只在有量化目标的任务中填写数字。",
-        "5. 落实情况：写明做了什么、何时在哪里公开、公开了多少条等，年度报告会引用。已完成的任务必须填写。",
-        "6. 佐证材料：公开网址或材料文件名。存在问题、下步打算：如实填写，没有可不填。",
-        "7. “年度报告数据”工作表：按《政府信息公开工作年度报告》格式填写本单位全年数据，只填白色单元格，绿色单元格自动合计；右侧“校验”显示 ✓ 才算一致。",
-        "二、报送前自查",
-        "上方“填报进度”会自动显示还有几项没有填写完成状态、几项已完成但没有写落实情况；逾期未完成的任务整行显示为红色。",
-        "三、怎么报送",
-        "1. 直接保存（Excel 或 WPS 均可），保持 .xlsx 格式，不要另存为 .xls 或 .et，不要改工作表名称，不要插入或删除行。",
-        "2. 文件名可以不改；请在截止日期前按办公室要求报送。如需重新报送，直接再报送新的文件即可，以最新的一份为准。",
-        "3. 不要把其他单位的任务复制到本表，也不要把本表内容复制到新建的工作簿中报送。",
-    ]
-    for text in lines:
+    for text in GUIDE_LINES:
         c = g.cell(row, 1, text)
         g.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         heading = text[:2] in ("一、", "二、", "三、")
@@ -187,38 +207,101 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     g.page_setup.paperSize = g.PAPERSIZE_A4
     g.page_setup.fitToWidth = 1
     g.sheet_properties.pageSetUpPr.fitToPage = True
+    return g
 
-    # -- 任务台账: header row + one styled sample row
+
+def _task_sheet(wb, S):
+    """任务台账: the header row and one styled sample row (distribute copies it for every task)."""
+    from openpyxl.styles import PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+
+    from automation import unitbook as L
+    from automation.tables import print_setup
+
     ws = wb.create_sheet(L.LEDGER_SHEET)
     for i, col in enumerate(L.COLUMNS, 1):
         letter = get_column_letter(i)
         h = ws.cell(1, i, col.title)
-        h.font = head_font
-        h.fill = head_fill if not col.editable else PatternFill("solid", fgColor="FFF2CC")
-        h.alignment = center
-        h.border = border
+        h.font = S.head_font
+        h.fill = S.head_fill if not col.editable else PatternFill("solid", fgColor="FFF2CC")
+        h.alignment = S.center
+        h.border = S.border
         ws.column_dimensions[letter].width = col.width
         s = ws.cell(2, i)
-        s.font = body_font
-        s.border = border
-        s.alignment = center if col.key in ("seq", "id", "role", "deadline", "frequency", "status", "done_date",
-                                             "progress", "actual") else top
-        s.fill = input_fill if col.editable else locked_fill
+        s.font = S.body_font
+        s.border = S.border
+        s.alignment = S.center if col.key in ("seq", "id", "role", "deadline", "frequency", "status", "done_date",
+                                              "progress", "actual") else S.top
+        s.fill = S.input_fill if col.editable else S.locked_fill
         s.protection = Protection(locked=not col.editable)
         if col.key in ("deadline", "done_date"):
             s.number_format = "yyyy-mm-dd"
         if col.key == "progress":
             s.number_format = "0%"
-        name(col.name, L.LEDGER_SHEET, f"${letter}$1")
+        _define_name(wb, col.name, L.LEDGER_SHEET, f"${letter}$1")
     ws.row_dimensions[1].height = 42          # 本单位职责, 实际完成数量 on three lines in their narrow columns
     ws.freeze_panes = "C2"
     # the 17 columns print one landscape page wide at 8 pt, text wrapped (not in strips across pages)
     print_setup(ws, [c.width for c in L.COLUMNS], landscape=True, title_rows="1:1", title_cols="A:D")
+    return ws
 
-    # -- 年度报告数据: tables 二, 三, 四 as in the national format
-    from automation import reportspec as R
 
-    spec = spec or R.SPEC_2021
+class _FigureSheet:
+    """年度报告数据 while it is built: cells of a kind (label, head, input, calc) with their look, merged
+    ranges with their borders, and names on the sheet."""
+
+    def __init__(self, wb, S, ws):
+        from openpyxl.styles import Font
+
+        self.wb, self.S, self.f = wb, S, ws
+        self.small = Font(name="宋体", size=9)
+
+    def cell(self, r, c, v=None, *, kind="label", fmt=None):
+        from openpyxl.styles import Font, Protection
+
+        S, x = self.S, self.f.cell(r, c)
+        if v is not None:
+            x.value = v
+        x.border = S.border
+        x.font = self.small if kind != "head" else Font(name="黑体", size=9)
+        x.alignment = S.center if kind in ("head", "input", "calc") else S.left
+        if kind == "input":
+            x.fill = S.input_fill
+            x.protection = Protection(locked=False)
+            x.number_format = fmt or "0"
+        elif kind == "calc":
+            x.fill = S.calc_fill
+            x.number_format = fmt or "0"
+        elif kind == "head":
+            x.fill = S.head_fill
+        return x
+
+    def merge(self, r1, c1, r2, c2):
+        for rr in range(r1, r2 + 1):
+            for cc in range(c1, c2 + 1):
+                self.f.cell(rr, cc).border = self.S.border
+        self.f.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+    def name(self, nm: str, ref: str) -> None:
+        from automation import unitbook as L
+
+        _define_name(self.wb, nm, L.FIGURE_SHEET, ref)
+
+    def title(self, r: int, text: str) -> None:
+        """A table's title above it, as the national format heads it."""
+        from openpyxl.styles import Font
+
+        self.f.cell(r, 1, text).font = Font(name="黑体", size=11)
+
+
+def _figure_sheet(wb, S, spec):
+    """年度报告数据: tables 二, 三, 四 as in the national format, the fee and the other figures, the checks."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from automation import unitbook as L
+    from automation.tables import print_setup
+
     f = wb.create_sheet(L.FIGURE_SHEET)
     # 9 pt text printed one page wide stays at 8 pt or more only up to PAGE_UNITS / (8/9) = 150 width units
     widths = {"A": 10, "B": 10, "C": 24}
@@ -229,42 +312,30 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     widths["M"] = 18
     for k, w in widths.items():
         f.column_dimensions[k].width = w
-    small = Font(name="宋体", size=9)
-
-    def cell(r, c, v=None, *, kind="label", fmt=None):
-        x = f.cell(r, c)
-        if v is not None:
-            x.value = v
-        x.border = border
-        x.font = small if kind != "head" else Font(name="黑体", size=9)
-        x.alignment = center if kind in ("head", "input", "calc") else left
-        if kind == "input":
-            x.fill = input_fill
-            x.protection = Protection(locked=False)
-            x.number_format = fmt or "0"
-        elif kind == "calc":
-            x.fill = calc_fill
-            x.number_format = fmt or "0"
-        elif kind == "head":
-            x.fill = head_fill
-        return x
-
-    def merge(r1, c1, r2, c2):
-        for rr in range(r1, r2 + 1):
-            for cc in range(c1, c2 + 1):
-                f.cell(rr, cc).border = border
-        f.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-
+    fs = _FigureSheet(wb, S, f)
     f["A1"] = "年度报告数据（《政府信息公开工作年度报告》表二、表三、表四）"
     f["A1"].font = Font(name="黑体", size=14)
     f["A2"] = "只在白色单元格填写非负整数（收费金额单位为万元，可填小数）；绿色单元格自动计算；右侧“校验”列显示 ✓ 表示数据一致，✗ 表示需要核对。"
     f["A2"].font = Font(name="宋体", size=9, color="C00000")
     f.merge_cells("A2:O2")
-    all_checks = []
+    r = _table2(fs, spec, 4)
+    chk = _table3(fs, spec, r + 1)
+    d = _table4(fs, chk + 2)
+    _fee_and_extra(fs, d + 2)
+    _figure_checks(fs, spec, chk, d)
+    _figure_validations(f)
+    f.freeze_panes = "A4"
+    print_setup(f, list(widths.values()) + [5], landscape=True, title_rows=None, title_cols=None)
+    f.sheet_view.showGridLines = False
+    return f
 
-    # table 二 in columns A-D
-    r = 4
-    f.cell(r, 1, "二、主动公开政府信息情况").font = Font(name="黑体", size=11)
+
+def _table2(fs: _FigureSheet, spec, r: int) -> int:
+    """Table 二 in columns A-D from row ``r``, a name per row (GK_T2_R1…); returns the row after it."""
+    from openpyxl.utils import get_column_letter
+
+    cell, merge = fs.cell, fs.merge
+    fs.title(r, "二、主动公开政府信息情况")
     r += 1
     t2_row = 0
     for title, header, rows in spec.t2_blocks:
@@ -288,13 +359,20 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
                     merge(r, c1, r, c2)
                 cells.append(f"${get_column_letter(c1)}${r}")
             t2_row += 1
-            name(f"GK_T2_R{t2_row}", L.FIGURE_SHEET, f"{cells[0]}:{cells[-1]}" if len(cells) > 1 else cells[0])
+            fs.name(f"GK_T2_R{t2_row}", f"{cells[0]}:{cells[-1]}" if len(cells) > 1 else cells[0])
             r += 1
-    # table 三 in columns A-J, checks in L-M
-    r += 1
-    f.cell(r, 1, "三、收到和处理政府信息公开申请情况").font = Font(name="黑体", size=11)
-    r += 1
-    h0 = r
+    return r
+
+
+def _table3(fs: _FigureSheet, spec, r: int) -> int:
+    """Table 三 in columns A-J from row ``r`` (its check and note in L-M); returns its check row."""
+    from openpyxl.utils import get_column_letter
+
+    from automation import reportspec as R
+
+    cell, merge, f = fs.cell, fs.merge, fs.f
+    fs.title(r, "三、收到和处理政府信息公开申请情况")
+    h0 = r + 1
     cell(h0, 1, R.T3_CORNER, kind="head")
     merge(h0, 1, h0 + 2, 3)
     cell(h0, 4, "申请人情况", kind="head")
@@ -311,16 +389,46 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
     cell(h0, 13, "说明", kind="head")
     first = h0 + 3
     rows = spec.t3_rows
+    _table3_labels(fs, rows, first)
+    last_row = first + len(rows) - 1
+    total_row = first + spec.t3_total_row - 1
+    carry_row = first + spec.t3_carry_row - 1
+    for idx in range(len(rows)):
+        rr = first + idx
+        for c in range(4, 10):
+            letter = get_column_letter(c)
+            if rr == total_row:
+                cell(rr, c, f"=SUM({letter}{first + 2}:{letter}{total_row - 1})", kind="calc")
+            else:
+                cell(rr, c, kind="input")
+        cell(rr, 10, f"=SUM(D{rr}:I{rr})", kind="calc")
+        f.row_dimensions[rr].height = 24 if len(rows[idx][0]) > 18 else 15
+    fs.name("GK_T3", f"$D${first}:$J${last_row}")
+    chk = last_row + 1
+    cell(chk, 1, "校验：一+二＝三（七）+四")
+    merge(chk, 1, chk, 3)
+    for c in range(4, 11):
+        letter = get_column_letter(c)
+        cell(chk, c, f'=IF({letter}{first}+{letter}{first + 1}={letter}{total_row}+{letter}{carry_row},"✓","✗")',
+             kind="calc")
+    cell(chk, 12, f'=IF(COUNTIF(D{chk}:J{chk},"✗")>0,"✗","✓")', kind="calc")
+    cell(chk, 13, "每一列：本年新收＋上年结转＝本年度办理结果总计＋结转下年度继续办理")
+    f.row_dimensions[chk].height = 26
+    return chk
+
+
+def _table3_labels(fs: _FigureSheet, rows, first: int) -> None:
+    """Table 三's row labels in A-C from row ``first``: a group in A over its rows, a subgroup in B over
+    its items in C, a plain row across A-C."""
+    cell, merge = fs.cell, fs.merge
     i = 0
     while i < len(rows):
         label, group, sub = rows[i]
-        rr = first + i
         if not group:
-            cell(rr, 1, label)
-            merge(rr, 1, rr, 3)
+            cell(first + i, 1, label)
+            merge(first + i, 1, first + i, 3)
             i += 1
             continue
-        # group block
         j = i
         while j < len(rows) and rows[j][1] == group:
             j += 1
@@ -342,35 +450,19 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
             merge(first + k, 2, first + m - 1, 2)
             k = m
         i = j
-    last_row = first + len(rows) - 1
-    total_row = first + spec.t3_total_row - 1
-    carry_row = first + spec.t3_carry_row - 1
-    for idx in range(len(rows)):
-        rr = first + idx
-        for c in range(4, 10):
-            letter = get_column_letter(c)
-            if rr == total_row:
-                cell(rr, c, f"=SUM({letter}{first + 2}:{letter}{total_row - 1})", kind="calc")
-            else:
-                cell(rr, c, kind="input")
-        cell(rr, 10, f"=SUM(D{rr}:I{rr})", kind="calc")
-        f.row_dimensions[rr].height = 24 if len(rows[idx][0]) > 18 else 15
-    name("GK_T3", L.FIGURE_SHEET, f"$D${first}:$J${last_row}")
-    chk = last_row + 1
-    cell(chk, 1, "校验：一+二＝三（七）+四")
-    merge(chk, 1, chk, 3)
-    for c in range(4, 11):
-        letter = get_column_letter(c)
-        x = cell(chk, c, f'=IF({letter}{first}+{letter}{first + 1}={letter}{total_row}+{letter}{carry_row},"✓","✗")',
-                 kind="calc")
-        all_checks.append(f"{letter}{chk}")
-    cell(chk, 12, f'=IF(COUNTIF(D{chk}:J{chk},"✗")>0,"✗","✓")', kind="calc")
-    cell(chk, 13, "每一列：本年新收＋上年结转＝本年度办理结果总计＋结转下年度继续办理")
-    f.row_dimensions[chk].height = 26
-    # table 四 starts a printed page: its header never sits alone at the foot of the page before
-    f.row_breaks.append(Break(id=chk + 1))
-    r = chk + 2
-    f.cell(r, 1, "四、政府信息公开行政复议、行政诉讼情况").font = Font(name="黑体", size=11)
+
+
+def _table4(fs: _FigureSheet, r: int) -> int:
+    """Table 四 in columns A-O from row ``r``, on a new printed page (its header never sits alone at the
+    foot of the page before); returns its value row."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.pagebreak import Break
+
+    from automation import reportspec as R
+
+    cell, merge = fs.cell, fs.merge
+    fs.f.row_breaks.append(Break(id=r - 1))
+    fs.title(r, "四、政府信息公开行政复议、行政诉讼情况")
     r += 1
     cell(r, 1, "行政复议", kind="head")
     merge(r, 1, r, 5)
@@ -392,39 +484,59 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
             cell(d, c, f"=SUM({a}{d}:{b}{d})", kind="calc")
         else:
             cell(d, c, kind="input")
-    name("GK_T4", L.FIGURE_SHEET, f"$A${d}:$O${d}")
-    # fee and extra figures
-    r = d + 2
-    f.cell(r, 1, "信息处理费").font = Font(name="黑体", size=11)
+    fs.name("GK_T4", f"$A${d}:$O${d}")
+    return d
+
+
+def _fee_and_extra(fs: _FigureSheet, r: int) -> None:
+    """The information fee (元) from row ``r``, and below it the other figures the report's 总体情况 quotes,
+    with three blank rows a unit may name its own in."""
+    from openpyxl.styles import Protection
+
+    from automation import reportspec as R
+
+    cell, merge = fs.cell, fs.merge
+    fs.title(r, "信息处理费")
     cell(r + 1, 1, "信息处理费（元）")
     merge(r + 1, 1, r + 1, 3)
     cell(r + 1, 4, kind="input", fmt="0.00")
-    name("GK_FEE_YUAN", L.FIGURE_SHEET, f"$D${r + 1}")
+    fs.name("GK_FEE_YUAN", f"$D${r + 1}")
     cell(r + 1, 5, "本年度按《政府信息公开信息处理费管理办法》收取的信息处理费，未收取填 0。")
     merge(r + 1, 5, r + 1, 13)
     r += 3
-    f.cell(r, 1, "其他数据（年度报告“总体情况”引用：填本年度数量，没有的填 0；未统计的留空，报告中就不提；可在下方空行增加项目）").font = Font(name="黑体", size=11)
+    fs.title(r, "其他数据（年度报告“总体情况”引用：填本年度数量，没有的填 0；未统计的留空，报告中就不提；可在下方空行增加项目）")
     ex0 = r + 1
     for j, lab in enumerate(R.EXTRA_FIGURES + ["", "", ""]):
         lc = cell(ex0 + j, 1, lab or None)
         merge(ex0 + j, 1, ex0 + j, 3)
         if not lab:
             lc.protection = Protection(locked=False)
-            lc.fill = input_fill
+            lc.fill = fs.S.input_fill
         cell(ex0 + j, 4, kind="input")
-    name("GK_EXTRA", L.FIGURE_SHEET, f"$A${ex0}:$D${ex0 + len(R.EXTRA_FIGURES) + 2}")
-    # table 四 check and the overall check
-    cell(d, 16, f'=IF(AND(E{d}=SUM(A{d}:D{d}),J{d}=SUM(F{d}:I{d}),O{d}=SUM(K{d}:N{d})),"✓","✗")', kind="calc")
-    all_checks.append(f"P{d}")
+    fs.name("GK_EXTRA", f"$A${ex0}:$D${ex0 + len(R.EXTRA_FIGURES) + 2}")
+
+
+def _figure_checks(fs: _FigureSheet, spec, chk: int, d: int) -> None:
+    """Table 四's check beside its values (column P) and the sheet's overall check in M4 (GK_CHECK_ALL),
+    red until all is well."""
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Font
+
+    f = fs.f
+    fs.cell(d, 16, f'=IF(AND(E{d}=SUM(A{d}:D{d}),J{d}=SUM(F{d}:I{d}),O{d}=SUM(K{d}:N{d})),"✓","✗")', kind="calc")
     f.column_dimensions["P"].width = 5
     f["L4"] = "全部校验"
     f["L4"].font = Font(name="黑体", size=10)
     x = f["M4"]
-    x.value = self_check_formula(wb, spec, f'COUNTIF(D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0')
+    x.value = self_check_formula(fs.wb, spec, f'COUNTIF(D{chk}:J{chk},"✗")+COUNTIF(P{d},"✗")>0')
     x.font = Font(name="黑体", size=10, color="C00000")          # red unless all is well (green, below)
     f.conditional_formatting.add("M4", FormulaRule(formula=['LEFT($M$4,1)="✓"'], font=Font(color="00803C")))
-    name("GK_CHECK_ALL", L.FIGURE_SHEET, "$M$4")
-    # validations: whole numbers >= 0, the fee in 万元 and 元 as decimals >= 0
+    fs.name("GK_CHECK_ALL", "$M$4")
+
+
+def _figure_validations(f) -> None:
+    """Every input cell of 年度报告数据 validated by its number format: whole numbers >= 0, the fee in 万元
+    and 元 as decimals >= 0, the signed changes as whole numbers."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
@@ -442,13 +554,6 @@ def build_ledger(out: Path | None = None, spec=None) -> Path:
         for x in row:
             if x.protection.locked is False and x.column > 1:
                 {"0.00": money, "+0;-0;0": signed}.get(x.number_format, whole).add(x.coordinate)
-    f.freeze_panes = "A4"
-    print_setup(f, list(widths.values()) + [5], landscape=True, title_rows=None, title_cols=None)
-    f.sheet_view.showGridLines = False
-    for sheet in (g, ws, f):
-        sheet.sheet_view.zoomScale = 100
-    wb.active = 0
-    return save_workbook(wb, out or ROOT / "workbook_templates" / "任务台账.xlsx")
 
 
 # ---------------------------------------------------------------- the annual report template
