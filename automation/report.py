@@ -333,23 +333,12 @@ SECTIONS = [("organ", lambda r: r.organ), ("year", lambda r: r.year), ("preamble
 REQUIRED_VARS = {var for var, _ in SECTIONS}    # the template must use each, and nothing else
 
 
-def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
-                  settings: dict, covered: list[str], data: SummaryData, when: dt.date | None,
-                  spec=R.SPEC_2021, last_entries=(), names=(), data_round: DataRound | None = None,
-                  covers: str = "") -> tuple[dict, N.Draft]:
+def build_context(r: ReportInput) -> tuple[dict, N.Draft]:
     """Everything the template prints (one entry of SECTIONS each), and the draft's notes (standard sentences
-    to replace).  ``data_round``: the round this report's data come from (default: the summary's); a mid-year
-    one (the office accepted it) is dated in the text, a year-end one is the year's state and carries no date."""
-    data_round = data_round or DataRound(data.round, round_cutoff(data), True)
-    cutoff = data_round.cutoff
-    r = ReportInput(organ=organ, who=who, year=year, fig=fig, entries=entries, unit=unit, settings=settings,
-                    covered=covered, data=data, when=when, spec=spec, last_entries=list(last_entries),
-                    names=list(names) + [who], covers=covers, cutoff=cutoff,
-                    as_of=None if data_round.year_end else (cutoff or ""),
-                    views=N.task_views(tasks, entries, unit, cutoff), draft=N.Draft())
+    to replace)."""
     ctx = {var: make(r) for var, make in SECTIONS}
     if r.as_of is not None:
-        r.draft.standard.append(f"全文（年中数据，截至{N.cn_date(cutoff) if cutoff else '日期未知'}，办公室已确认使用）")
+        r.draft.standard.append(f"全文（年中数据，截至{N.cn_date(r.cutoff) if r.cutoff else '日期未知'}，办公室已确认使用）")
     return ctx, r.draft
 
 
@@ -747,9 +736,10 @@ class Batch:
     not_sent: list = None         # units that sent no figures at all
 
 
-def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
-    """Write one report: (the places left as standard text, the problem that stopped the file, if any, the
-    contradictions found in its text)."""
+def report_input(b: Batch, d: Decided) -> ReportInput:
+    """What one report's sections read: its unit's (or, consolidated, the covered units') tasks, answers and
+    last year's answers, its settings, and the round its data come from — a mid-year one (the office
+    accepted it) is dated in the text, a year-end one is the year's state and carries no date."""
     u = d.unit
     if u is None:
         entries = [e for x in b.covered for e in b.data.units[x].entries]
@@ -758,12 +748,22 @@ def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
         entries = b.data.units[u].entries
         last_entries = b.prev.units[u].entries if b.prev and u in b.prev.units else []
     rounds = b.rounds or {}
-    ctx, draft = build_context(d.full, d.who, b.year, d.fig, entries, b.data.tasks, u,
-                               unit_settings(b.conf, b.data, u, b.registry), b.covered, b.data, b.when, b.spec,
-                               last_entries, b.names, rounds.get(u) if u is not None else DataRound(
-                                   b.data.round, round_cutoff(b.data),
-                                   is_year_end(b.data.round, round_cutoff(b.data), b.year)),
-                               coverage(b.covered, rounds, b.left_out or [], b.not_sent or ()) if u is None else "")
+    data_round = rounds.get(u) if u is not None else DataRound(
+        b.data.round, round_cutoff(b.data), is_year_end(b.data.round, round_cutoff(b.data), b.year))
+    data_round = data_round or DataRound(b.data.round, round_cutoff(b.data), True)
+    cutoff = data_round.cutoff
+    return ReportInput(organ=d.full, who=d.who, year=b.year, fig=d.fig, entries=entries, unit=u,
+                       settings=unit_settings(b.conf, b.data, u, b.registry), covered=b.covered, data=b.data,
+                       when=b.when, spec=b.spec, last_entries=list(last_entries), names=list(b.names) + [d.who],
+                       covers=coverage(b.covered, rounds, b.left_out or [], b.not_sent or ()) if u is None else "",
+                       cutoff=cutoff, as_of=None if data_round.year_end else (cutoff or ""),
+                       views=N.task_views(b.data.tasks, entries, u, cutoff), draft=N.Draft())
+
+
+def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
+    """Write one report: (the places left as standard text, the problem that stopped the file, if any, the
+    contradictions found in its text)."""
+    ctx, draft = build_context(report_input(b, d))
     try:
         render(b.tpl, ctx, d.path)
     except GongkaiError as exc:
