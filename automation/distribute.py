@@ -48,6 +48,172 @@ TOKEN_UNIT = "@@GK_UNIT@@"
 TOKEN_UNIT_ID = "@@GK_UNIT_ID@@"
 
 
+# ------------------------------------------------------------------------------ the prototype's build steps
+
+def _open_template(template: Path, spec) -> Workbook:
+    """The unit workbook template, refused when it is unreadable or lacks a name or sheet the run needs."""
+    try:
+        wb = load_workbook(template)
+    except Exception as exc:  # noqa: BLE001
+        raise GongkaiError.of("TEMPLATE_INVALID", template, detail=f"无法打开（{type(exc).__name__}）") from None
+    missing = [n for n in L.required_names(spec) if L.resolve_name(wb, n) is None]
+    sheets = [L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET]
+    missing += [f"工作表“{s}”" for s in sheets if s not in wb.sheetnames]
+    if missing:
+        raise GongkaiError.of("TEMPLATE_INVALID", template, detail="缺少必需的名称：" + "、".join(missing))
+    return wb
+
+
+def _ledger_columns(wb: Workbook, template: Path) -> tuple[dict[str, str], int]:
+    """The task ledger's column letters by key (from the GK_COL_… names) and its header row."""
+    columns: dict[str, str] = {}
+    header_rows = set()
+    for col in L.COLUMNS:
+        sheet, ref = L.resolve_name(wb, col.name)
+        m = re.match(r"\$?([A-Z]+)\$?(\d+)", ref)
+        columns[col.key] = m.group(1)
+        header_rows.add(int(m.group(2)))
+    if len(header_rows) != 1 or len(set(columns.values())) != len(columns):
+        raise GongkaiError.of("TEMPLATE_INVALID", template, detail="任务台账各列的名称（GK_COL_…）应指向同一表头行的不同列")
+    h = header_rows.pop()
+    return columns, h
+
+
+def _sample_rows(ws, columns: dict[str, str], r0: int) -> None:
+    """Four sample rows: r0 with 实际完成数量 open (tasks with a target), r0+1 with it locked, and the
+    same two with the answer cells tinted (answers carried over from the unit's previous round)."""
+    ws.insert_rows(r0 + 1, 3)
+    grey = copy(ws[f"{columns['target']}{r0}"].fill)
+    for key, letter in columns.items():
+        src = ws[f"{letter}{r0}"]
+        for r in (r0 + 1, r0 + 2, r0 + 3):
+            dst = ws[f"{letter}{r}"]
+            dst._style = copy(src._style)
+            dst.value = None
+        src.value = None
+    for r in (r0 + 1, r0 + 3):
+        plain_actual = ws[f"{columns['actual']}{r}"]
+        plain_actual.protection = Protection(locked=True)
+        plain_actual.fill = grey
+    for key in L.EDITABLE_KEYS:
+        for r in (r0 + 2, r0 + 3):
+            if key != "actual" or r == r0 + 2:
+                ws[f"{columns[key]}{r}"].fill = PatternFill("solid", fgColor=CARRIED_FILL)
+    for key, letter in columns.items():   # every cell of the sample rows is written so it keeps its style
+        for r in range(r0, r0 + 4):
+            if not ws[f"{letter}{r}"].has_style:
+                ws[f"{letter}{r}"].style = "Normal"
+
+
+def _fill_guide(wb: Workbook, plan, shown_round: str | None, due: dt.date | None, contact: str,
+                columns: dict[str, str], r0: int) -> None:
+    """The guide sheet's fields, and its live status line (what is still to fill in)."""
+    def put(name, value):
+        sheet, ref = L.resolve_name(wb, name)
+        wb[sheet][ref.replace("$", "")].value = value
+
+    put("GK_UNIT", TOKEN_UNIT)
+    put("GK_PLAN", plan.title or "")
+    put("GK_ROUND", shown_round or "")
+    put("GK_DUE", due.isoformat() + "（请在此日期前报送）" if due else "按办公室通知")
+    put("GK_CONTACT", contact or "")
+    last = L.MAX_ROW
+    q = f"'{L.LEDGER_SHEET}'!"
+    idr = f"{q}${columns['id']}${r0}:${columns['id']}${last}"
+    str_ = f"{q}${columns['status']}${r0}:${columns['status']}${last}"
+    det = f"{q}${columns['detail']}${r0}:${columns['detail']}${last}"
+    dd = f"{q}${columns['done_date']}${r0}:${columns['done_date']}${last}"
+    check_sheet, check_ref = L.resolve_name(wb, "GK_CHECK_ALL")
+    put("GK_STATUS",
+        f'=IF(COUNTA({idr})-COUNTA({str_})>0,"尚有 "&(COUNTA({idr})-COUNTA({str_}))&" 项未填写完成状态；","完成状态已全部填写；")'
+        f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))&" 项已完成但未填写落实情况；","")'
+        f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))&" 项已完成但未填写完成时间；","")'
+        f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据"&MID(\'{check_sheet}\'!{check_ref},3,99)&"。","")')
+
+
+def _add_validations(ws, columns: dict[str, str], r0: int) -> None:
+    """Validations with input messages on the editable columns."""
+    last = L.MAX_ROW
+
+    def rng(key):
+        return f"{columns[key]}{r0}:{columns[key]}{last}"
+
+    def dv(key, **kw):
+        col = L.COLUMN_BY_KEY[key]
+        v = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=col.title, prompt=col.help,
+                           showErrorMessage="type" in kw, errorTitle=col.title, **kw)
+        ws.add_data_validation(v)
+        v.add(rng(key))
+
+    dv("status", type="list", formula1='"' + ",".join(L.STATUSES) + '"',
+       error="请从下拉列表选择：" + "、".join(L.STATUSES))
+    dv("done_date", type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2099,12,31)",
+       error="请填写日期，如 2021-06-30")
+    dv("progress", type="decimal", operator="between", formula1="0", formula2="1",
+       error="请填写 0% 到 100% 之间的百分比")
+    dv("actual", type="decimal", operator="greaterThanOrEqual", formula1="0", error="请填写不小于 0 的数字")
+    for key in ("detail", "evidence", "issues", "next"):
+        dv(key)
+
+
+def _add_formats(ws, columns: dict[str, str], h: int, r0: int) -> None:
+    """Conditional formats the unit sees: overdue rows (only once the unit has answered: a workbook just sent
+    out is never red), 已完成 without text or date; the filter over the ledger."""
+    last = L.MAX_ROW
+    first, lastc = min(columns.values(), key=column_index_from_string), max(columns.values(), key=column_index_from_string)
+    d, s, t = columns["deadline"], columns["status"], columns["detail"]
+    ws.conditional_formatting.add(
+        f"{first}{r0}:{lastc}{last}",
+        FormulaRule(formula=[f'AND(${d}{r0}<>"",${d}{r0}<TODAY(),${s}{r0}<>"",${s}{r0}<>"{L.DONE}",${s}{r0}<>"{L.NA}")'],
+                    fill=PatternFill("solid", fgColor="F8CBAD"), stopIfTrue=False))
+    ws.conditional_formatting.add(
+        f"{t}{r0}:{t}{last}",
+        FormulaRule(formula=[f'AND(${s}{r0}="{L.DONE}",LEN(TRIM(${t}{r0}))=0)'],
+                    fill=PatternFill("solid", fgColor="FFC000")))
+    ws.conditional_formatting.add(
+        f"{columns['done_date']}{r0}:{columns['done_date']}{last}",
+        FormulaRule(formula=[f'AND(${s}{r0}="{L.DONE}",${columns["done_date"]}{r0}="")'],
+                    fill=PatternFill("solid", fgColor="FFC000")))
+    ws.auto_filter.ref = f"{first}{h}:{lastc}{last}"
+
+
+def _protect(sheets: list, password: str | None) -> None:
+    """Sheet protection: an accident guard, not security (the hashes in the metadata are)."""
+    for sheet in sheets:
+        sheet.protection.sheet = True
+        sheet.protection.autoFilter = False
+        sheet.protection.formatRows = False
+        sheet.protection.formatColumns = False
+        sheet.protection.selectLockedCells = False
+        sheet.protection.selectUnlockedCells = False
+        if password:
+            sheet.protection.password = password
+
+
+def _add_meta(wb: Workbook, plan, round_name: str, issued: str) -> None:
+    """The hidden metadata sheet (filled per unit) and the workbook's custom properties."""
+    meta = wb.create_sheet(L.META_SHEET)
+    meta["A1"] = "placeholder"
+    meta.sheet_state = "veryHidden"
+    meta.protection.sheet = True
+    fingerprint = L.plan_fingerprint(plan)
+    pid = L.plan_id(plan)
+    for key, value in [("gk_unit", TOKEN_UNIT), ("gk_unit_id", TOKEN_UNIT_ID), ("gk_plan_id", pid),
+                       ("gk_fingerprint", fingerprint), ("gk_round", round_name or ""),
+                       ("gk_template_version", L.TEMPLATE_VERSION), ("gk_issued", issued)]:
+        wb.custom_doc_props.append(StringProperty(name=key, value=value))
+
+
+def _row_styles(xml: str, r0: int) -> dict[str, dict[str, str]]:
+    """The style id of each cell of the four sample rows, as saved: variant -> column letter -> style id."""
+    styles = {"target": {}, "plain": {}, "target_carried": {}, "plain_carried": {}}
+    for variant, r in (("target", r0), ("plain", r0 + 1), ("target_carried", r0 + 2), ("plain_carried", r0 + 3)):
+        row = re.search(rf'<row r="{r}"[^>]*>(.*?)</row>', xml, re.S)
+        for m in re.finditer(r'<c r="([A-Z]+)\d+"(?: s="(\d+)")?', row.group(1) if row else ""):
+            styles[variant][m.group(1)] = m.group(2) or "0"
+    return styles
+
+
 # ------------------------------------------------------------------------------ the prototype
 
 @dataclass
@@ -70,134 +236,20 @@ class Prototype:
     @classmethod
     def build(cls, template: Path, plan, round_name: str, due: dt.date | None, contact: str,
               password: str | None, issued: str, shown_round: str | None = None) -> "Prototype":
-        try:
-            wb = load_workbook(template)
-        except Exception as exc:  # noqa: BLE001
-            raise GongkaiError.of("TEMPLATE_INVALID", template, detail=f"无法打开（{type(exc).__name__}）") from None
         spec = spec_for(plan.year)
-        missing = [n for n in L.required_names(spec) if L.resolve_name(wb, n) is None]
-        sheets = [L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET]
-        missing += [f"工作表“{s}”" for s in sheets if s not in wb.sheetnames]
-        if missing:
-            raise GongkaiError.of("TEMPLATE_INVALID", template, detail="缺少必需的名称：" + "、".join(missing))
+        wb = _open_template(template, spec)
         ws = wb[L.LEDGER_SHEET]
-        columns: dict[str, str] = {}
-        header_rows = set()
-        for col in L.COLUMNS:
-            sheet, ref = L.resolve_name(wb, col.name)
-            m = re.match(r"\$?([A-Z]+)\$?(\d+)", ref)
-            columns[col.key] = m.group(1)
-            header_rows.add(int(m.group(2)))
-        if len(header_rows) != 1 or len(set(columns.values())) != len(columns):
-            raise GongkaiError.of("TEMPLATE_INVALID", template, detail="任务台账各列的名称（GK_COL_…）应指向同一表头行的不同列")
-        h = header_rows.pop()
+        columns, h = _ledger_columns(wb, template)
         r0 = h + 1
-        # four sample rows: r0 with 实际完成数量 open (tasks with a target), r0+1 with it locked, and the
-        # same two with the answer cells tinted (answers carried over from the unit's previous round)
-        ws.insert_rows(r0 + 1, 3)
-        grey = copy(ws[f"{columns['target']}{r0}"].fill)
-        for key, letter in columns.items():
-            src = ws[f"{letter}{r0}"]
-            for r in (r0 + 1, r0 + 2, r0 + 3):
-                dst = ws[f"{letter}{r}"]
-                dst._style = copy(src._style)
-                dst.value = None
-            src.value = None
-        for r in (r0 + 1, r0 + 3):
-            plain_actual = ws[f"{columns['actual']}{r}"]
-            plain_actual.protection = Protection(locked=True)
-            plain_actual.fill = grey
-        for key in L.EDITABLE_KEYS:
-            for r in (r0 + 2, r0 + 3):
-                if key != "actual" or r == r0 + 2:
-                    ws[f"{columns[key]}{r}"].fill = PatternFill("solid", fgColor=CARRIED_FILL)
-        for key, letter in columns.items():   # every cell of the sample rows is written so it keeps its style
-            for r in range(r0, r0 + 4):
-                if not ws[f"{letter}{r}"].has_style:
-                    ws[f"{letter}{r}"].style = "Normal"
+        _sample_rows(ws, columns, r0)
         titles = {key: cell_text(ws[f"{letter}{h}"].value).strip() for key, letter in columns.items()}
-        # guide sheet fields
-        def put(name, value):
-            sheet, ref = L.resolve_name(wb, name)
-            wb[sheet][ref.replace("$", "")].value = value
-
-        put("GK_UNIT", TOKEN_UNIT)
-        put("GK_PLAN", plan.title or "")
-        put("GK_ROUND", shown_round if shown_round is not None else (round_name or ""))
-        put("GK_DUE", due.isoformat() + "（请在此日期前报送）" if due else "按办公室通知")
-        put("GK_CONTACT", contact or "")
-        last = L.MAX_ROW
-        q = f"'{L.LEDGER_SHEET}'!"
-        idr = f"{q}${columns['id']}${r0}:${columns['id']}${last}"
-        str_ = f"{q}${columns['status']}${r0}:${columns['status']}${last}"
-        det = f"{q}${columns['detail']}${r0}:${columns['detail']}${last}"
-        dd = f"{q}${columns['done_date']}${r0}:${columns['done_date']}${last}"
-        check_sheet, check_ref = L.resolve_name(wb, "GK_CHECK_ALL")
-        put("GK_STATUS",
-            f'=IF(COUNTA({idr})-COUNTA({str_})>0,"尚有 "&(COUNTA({idr})-COUNTA({str_}))&" 项未填写完成状态；","完成状态已全部填写；")'
-            f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*(LEN(TRIM({det}))=0))&" 项已完成但未填写落实情况；","")'
-            f'&IF(SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))>0,"有 "&SUMPRODUCT(({str_}="{L.DONE}")*({dd}=""))&" 项已完成但未填写完成时间；","")'
-            f'&IF(LEFT(\'{check_sheet}\'!{check_ref},1)="✗","年度报告数据"&MID(\'{check_sheet}\'!{check_ref},3,99)&"。","")')
-        # validations with input messages on the editable columns
-        def rng(key):
-            return f"{columns[key]}{r0}:{columns[key]}{last}"
-
-        def dv(key, **kw):
-            col = L.COLUMN_BY_KEY[key]
-            v = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=col.title, prompt=col.help,
-                               showErrorMessage="type" in kw, errorTitle=col.title, **kw)
-            ws.add_data_validation(v)
-            v.add(rng(key))
-
-        dv("status", type="list", formula1='"' + ",".join(L.STATUSES) + '"',
-           error="请从下拉列表选择：" + "、".join(L.STATUSES))
-        dv("done_date", type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2099,12,31)",
-           error="请填写日期，如 2021-06-30")
-        dv("progress", type="decimal", operator="between", formula1="0", formula2="1",
-           error="请填写 0% 到 100% 之间的百分比")
-        dv("actual", type="decimal", operator="greaterThanOrEqual", formula1="0", error="请填写不小于 0 的数字")
-        for key in ("detail", "evidence", "issues", "next"):
-            dv(key)
-        # conditional formats the unit sees: overdue rows (only once the unit has answered: a workbook just sent
-        # out is never red), 已完成 without text or date
-        first, lastc = min(columns.values(), key=column_index_from_string), max(columns.values(), key=column_index_from_string)
-        d, s, t = columns["deadline"], columns["status"], columns["detail"]
-        ws.conditional_formatting.add(
-            f"{first}{r0}:{lastc}{last}",
-            FormulaRule(formula=[f'AND(${d}{r0}<>"",${d}{r0}<TODAY(),${s}{r0}<>"",${s}{r0}<>"{L.DONE}",${s}{r0}<>"{L.NA}")'],
-                        fill=PatternFill("solid", fgColor="F8CBAD"), stopIfTrue=False))
-        ws.conditional_formatting.add(
-            f"{t}{r0}:{t}{last}",
-            FormulaRule(formula=[f'AND(${s}{r0}="{L.DONE}",LEN(TRIM(${t}{r0}))=0)'],
-                        fill=PatternFill("solid", fgColor="FFC000")))
-        ws.conditional_formatting.add(
-            rng("done_date"),
-            FormulaRule(formula=[f'AND(${s}{r0}="{L.DONE}",${columns["done_date"]}{r0}="")'],
-                        fill=PatternFill("solid", fgColor="FFC000")))
-        ws.auto_filter.ref = f"{first}{h}:{lastc}{last}"
-        # protection: an accident guard, not security (the hashes in the metadata are)
-        for sheet in (wb[L.GUIDE_SHEET], ws, wb[L.FIGURE_SHEET]):
-            sheet.protection.sheet = True
-            sheet.protection.autoFilter = False
-            sheet.protection.formatRows = False
-            sheet.protection.formatColumns = False
-            sheet.protection.selectLockedCells = False
-            sheet.protection.selectUnlockedCells = False
-            if password:
-                sheet.protection.password = password
+        _fill_guide(wb, plan, round_name if shown_round is None else shown_round, due, contact, columns, r0)
+        _add_validations(ws, columns, r0)
+        _add_formats(ws, columns, h, r0)
+        _protect([wb[L.GUIDE_SHEET], ws, wb[L.FIGURE_SHEET]], password)
         # figures: where each figure sits, recorded in the metadata for collection
         fig_cells, extra_cells = L.figure_layout(wb, spec)
-        # hidden metadata sheet, custom properties
-        meta = wb.create_sheet(L.META_SHEET)
-        meta["A1"] = "placeholder"
-        meta.sheet_state = "veryHidden"
-        meta.protection.sheet = True
-        fingerprint = L.plan_fingerprint(plan)
-        pid = L.plan_id(plan)
-        for key, value in [("gk_unit", TOKEN_UNIT), ("gk_unit_id", TOKEN_UNIT_ID), ("gk_plan_id", pid),
-                           ("gk_fingerprint", fingerprint), ("gk_round", round_name or ""),
-                           ("gk_template_version", L.TEMPLATE_VERSION), ("gk_issued", issued)]:
-            wb.custom_doc_props.append(StringProperty(name=key, value=value))
+        _add_meta(wb, plan, round_name, issued)
         wb.active = wb.sheetnames.index(L.GUIDE_SHEET)
         buf = io.BytesIO()
         wb.save(buf)
@@ -205,12 +257,7 @@ class Prototype:
         data = {n: z.read(n) for n in z.namelist()}
         parts = sheet_parts(data["xl/workbook.xml"], data["xl/_rels/workbook.xml.rels"])
         ledger_part, meta_part = parts[L.LEDGER_SHEET], parts[L.META_SHEET]
-        styles = {"target": {}, "plain": {}, "target_carried": {}, "plain_carried": {}}
-        xml = data[ledger_part].decode("utf-8")
-        for variant, r in (("target", r0), ("plain", r0 + 1), ("target_carried", r0 + 2), ("plain_carried", r0 + 3)):
-            row = re.search(rf'<row r="{r}"[^>]*>(.*?)</row>', xml, re.S)
-            for m in re.finditer(r'<c r="([A-Z]+)\d+"(?: s="(\d+)")?', row.group(1) if row else ""):
-                styles[variant][m.group(1)] = m.group(2) or "0"
+        styles = _row_styles(data[ledger_part].decode("utf-8"), r0)
         meta_common = L.meta_common_rows(plan, spec, round_name, issued, due, h, columns, fig_cells, extra_cells,
                                          titles)
         widths = {letter: (ws.column_dimensions[letter].width or 9) for letter in columns.values()}

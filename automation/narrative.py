@@ -232,79 +232,105 @@ def task_views(tasks: list[dict], entries: list[dict], unit: str | None, cutoff:
 
 # ------------------------------------------------------------------------------ 一、总体情况
 
+def active_figures(fig: dict, spec, year, who: str, makes_rules: bool) -> list[str]:
+    """（一）主动公开: what was published, and under 《条例》第二十条 the rules, normative documents and decisions."""
+    out = []
+    head = f"{year}年，{who}坚持以公开为常态、不公开为例外，"
+    out += figure_phrase(fig, head + "全年共", [
+        ("主动公开政府信息条数", "主动公开政府信息{}条"), ("政策解读件数", "发布政策解读{}件"),
+        ("新闻发布会场次", "召开新闻发布会{}场"), ("回应关切件数", "回应社会关切{}件"),
+        ("意见征集次数", "开展意见征集{}次")]) or [head + "扎实做好政府信息主动公开工作。"]
+    rule_new, norm_new = spec.t2_row("规章")[0], spec.t2_row(spec.norm_label)[0]
+    parts = []
+    if n(fig, rule_new) and makes_rules:
+        parts.append(f"制发规章{n(fig, rule_new)}件")
+    if n(fig, norm_new):
+        parts.append(f"制发{spec.norm_label}{n(fig, norm_new)}件")
+    coercion = spec.t2_row("行政强制")[-1:]
+    decisions = [(lab, n(fig, key)) for lab, key in (("行政许可", spec.permit_key), ("行政处罚", spec.penalty_key),
+                                                     ("行政强制", coercion[0] if coercion else None))
+                 if key and n(fig, key)]
+    if decisions:
+        parts.append("公开" + "、".join(f"{lab}决定{v}件" for lab, v in decisions))
+    if parts:
+        out.append("按照《条例》第二十条规定，本年" + "，".join(parts) + "，相关信息均已在政府信息公开专栏集中公开。")
+    return out
+
+
+def request_figures(fig: dict, spec, year, who: str, makes_rules: bool) -> list[str]:
+    """（二）依申请公开: requests received, carried over, how they were answered and what is carried forward."""
+    out = []
+    new, carried = n(fig, R.t3(1, 7)), n(fig, R.t3(2, 7))
+    done = n(fig, R.t3(spec.t3_total_row, 7))
+    carry = n(fig, R.t3(spec.t3_carry_row, 7))
+    if new or carried or done:
+        groups = [("予以公开", [3]), ("部分公开", [4]), ("不予公开", range(5, 13)), ("无法提供", range(13, 16)),
+                  ("不予处理", range(16, 21)), ("其他处理", range(21, spec.t3_total_row))]
+        parts = [f"{lab}{sum(n(fig, R.t3(r, 7)) for r in rows)}件" for lab, rows in groups
+                 if sum(n(fig, R.t3(r, 7)) for r in rows)]
+        s = (f"全年共收到政府信息公开申请{new + carried}件" + (
+            f"（其中本年新收{new}件，上年结转{carried}件）" if carried else "")) if new else \
+            f"全年未新收政府信息公开申请，上年结转{carried}件"
+        s += f"；办理完结{done}件" + (f"，其中{'、'.join(parts)}" if parts else "")
+        s += f"；结转下年度继续办理{carry}件。" if carry else "。"
+        out.append("严格按照《条例》规定的程序和时限办理政府信息公开申请，" + s)
+    else:
+        out.append("严格按照《条例》规定的程序和时限做好依申请公开工作，全年未收到政府信息公开申请。")
+    return out
+
+
+def management_figures(fig: dict, spec, year, who: str, makes_rules: bool) -> list[str]:
+    """（三）政府信息管理: the confidentiality review, and rules and normative documents repealed and in force."""
+    out = figure_phrase(fig, "落实“先审查、后公开”和“一事一审”要求，",
+                         [("公开前保密审查信息条数", "全年对{}条拟公开信息进行了保密审查")])
+    keys = spec.t2_row(spec.norm_label)
+    rules = spec.t2_row("规章")
+    kept = []
+    if spec.name == "2021" and makes_rules and len(rules) > 2 and (n(fig, rules[1]) or n(fig, rules[2])):
+        kept.append(f"规章本年废止{n(fig, rules[1])}件、现行有效{n(fig, rules[2])}件")
+    if spec.name == "2021" and (n(fig, keys[1]) or n(fig, keys[2])):
+        kept.append(f"行政规范性文件本年废止{n(fig, keys[1])}件、现行有效{n(fig, keys[2])}件")
+    if kept:
+        out.append("加强规章和规范性文件管理，" + "；".join(kept) + "。" if len(kept) > 1 or "规章" in kept[0]
+                   else f"加强行政规范性文件管理，本年废止{n(fig, keys[1])}件，现行有效{n(fig, keys[2])}件。")
+    return out
+
+
+def platform_figures(fig: dict, spec, year, who: str, makes_rules: bool) -> list[str]:
+    """（四）政府信息公开平台建设: new-media accounts and what they published."""
+    return figure_phrase(fig, "发挥政府网站和政务新媒体的公开平台作用，", [
+        ("政务新媒体账号数", "现有政务新媒体账号{}个"), ("政务新媒体发布信息条数", "全年通过政务新媒体发布信息{}条")])
+
+
+def oversight_figures(fig: dict, spec, year, who: str, makes_rules: bool) -> list[str]:
+    """（五）监督保障: training, and administrative reconsideration and litigation over disclosure."""
+    out = figure_phrase(fig, "加强政务公开队伍建设，", [("政务公开培训场次", "举办政务公开业务培训{}场"),
+                                                   ("参加培训人次", "参训{}人次")])
+    review, direct, after = n(fig, R.t4(5)), n(fig, R.t4(10)), n(fig, R.t4(15))
+    if review or direct or after:
+        fixed_review, fixed_suit = n(fig, R.t4(2)), n(fig, R.t4(7)) + n(fig, R.t4(12))
+        fixed = "、".join(x for x in [f"行政复议结果被纠正{fixed_review}件" if fixed_review else "",
+                                      f"行政诉讼结果被纠正{fixed_suit}件" if fixed_suit else ""] if x)
+        cases = "、".join(x for x in [f"被申请行政复议{review}件" if review else "",
+                                      f"被提起行政诉讼{direct + after}件" if direct + after else ""] if x)
+        out.append(f"全年因政府信息公开{cases}"
+                   + (f"，其中{fixed}，已逐件分析原因、整改落实。" if fixed else "，均未被纠正。"))
+    else:
+        out.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
+    return out
+
+
+# 一、总体情况's five subsections (reportsections.SECTIONS): what the figures say in each
+FIGURE_SENTENCES = {"主动公开": active_figures, "依申请公开": request_figures, "政府信息管理": management_figures,
+                    "政府信息公开平台建设": platform_figures, "监督保障": oversight_figures}
+
+
 def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated: bool,
                      makes_rules: bool = True) -> list[str]:
     """What the figures say about one subsection; only figures the units gave are mentioned, and nothing
     about 规章 for an organ that cannot make them (a typed figure there is a warning, not a sentence)."""
-    out = []
-    if section == "主动公开":
-        head = f"{year}年，{who}坚持以公开为常态、不公开为例外，"
-        out += figure_phrase(fig, head + "全年共", [
-            ("主动公开政府信息条数", "主动公开政府信息{}条"), ("政策解读件数", "发布政策解读{}件"),
-            ("新闻发布会场次", "召开新闻发布会{}场"), ("回应关切件数", "回应社会关切{}件"),
-            ("意见征集次数", "开展意见征集{}次")]) or [head + "扎实做好政府信息主动公开工作。"]
-        rule_new, norm_new = spec.t2_row("规章")[0], spec.t2_row(spec.norm_label)[0]
-        parts = []
-        if n(fig, rule_new) and makes_rules:
-            parts.append(f"制发规章{n(fig, rule_new)}件")
-        if n(fig, norm_new):
-            parts.append(f"制发{spec.norm_label}{n(fig, norm_new)}件")
-        coercion = spec.t2_row("行政强制")[-1:]
-        decisions = [(lab, n(fig, key)) for lab, key in (("行政许可", spec.permit_key), ("行政处罚", spec.penalty_key),
-                                                         ("行政强制", coercion[0] if coercion else None))
-                     if key and n(fig, key)]
-        if decisions:
-            parts.append("公开" + "、".join(f"{lab}决定{v}件" for lab, v in decisions))
-        if parts:
-            out.append("按照《条例》第二十条规定，本年" + "，".join(parts) + "，相关信息均已在政府信息公开专栏集中公开。")
-    elif section == "依申请公开":
-        new, carried = n(fig, R.t3(1, 7)), n(fig, R.t3(2, 7))
-        done = n(fig, R.t3(spec.t3_total_row, 7))
-        carry = n(fig, R.t3(spec.t3_carry_row, 7))
-        if new or carried or done:
-            groups = [("予以公开", [3]), ("部分公开", [4]), ("不予公开", range(5, 13)), ("无法提供", range(13, 16)),
-                      ("不予处理", range(16, 21)), ("其他处理", range(21, spec.t3_total_row))]
-            parts = [f"{lab}{sum(n(fig, R.t3(r, 7)) for r in rows)}件" for lab, rows in groups
-                     if sum(n(fig, R.t3(r, 7)) for r in rows)]
-            s = (f"全年共收到政府信息公开申请{new + carried}件" + (
-                f"（其中本年新收{new}件，上年结转{carried}件）" if carried else "")) if new else \
-                f"全年未新收政府信息公开申请，上年结转{carried}件"
-            s += f"；办理完结{done}件" + (f"，其中{'、'.join(parts)}" if parts else "")
-            s += f"；结转下年度继续办理{carry}件。" if carry else "。"
-            out.append("严格按照《条例》规定的程序和时限办理政府信息公开申请，" + s)
-        else:
-            out.append("严格按照《条例》规定的程序和时限做好依申请公开工作，全年未收到政府信息公开申请。")
-    elif section == "政府信息管理":
-        out += figure_phrase(fig, "落实“先审查、后公开”和“一事一审”要求，",
-                             [("公开前保密审查信息条数", "全年对{}条拟公开信息进行了保密审查")])
-        keys = spec.t2_row(spec.norm_label)
-        rules = spec.t2_row("规章")
-        kept = []
-        if spec.name == "2021" and makes_rules and len(rules) > 2 and (n(fig, rules[1]) or n(fig, rules[2])):
-            kept.append(f"规章本年废止{n(fig, rules[1])}件、现行有效{n(fig, rules[2])}件")
-        if spec.name == "2021" and (n(fig, keys[1]) or n(fig, keys[2])):
-            kept.append(f"行政规范性文件本年废止{n(fig, keys[1])}件、现行有效{n(fig, keys[2])}件")
-        if kept:
-            out.append("加强规章和规范性文件管理，" + "；".join(kept) + "。" if len(kept) > 1 or "规章" in kept[0]
-                       else f"加强行政规范性文件管理，本年废止{n(fig, keys[1])}件，现行有效{n(fig, keys[2])}件。")
-    elif section == "政府信息公开平台建设":
-        out += figure_phrase(fig, "发挥政府网站和政务新媒体的公开平台作用，", [("政务新媒体账号数", "现有政务新媒体账号{}个"),
-                                                           ("政务新媒体发布信息条数", "全年通过政务新媒体发布信息{}条")])
-    elif section == "监督保障":
-        out += figure_phrase(fig, "加强政务公开队伍建设，", [("政务公开培训场次", "举办政务公开业务培训{}场"),
-                                               ("参加培训人次", "参训{}人次")])
-        review, direct, after = n(fig, R.t4(5)), n(fig, R.t4(10)), n(fig, R.t4(15))
-        if review or direct or after:
-            fixed_review, fixed_suit = n(fig, R.t4(2)), n(fig, R.t4(7)) + n(fig, R.t4(12))
-            fixed = "、".join(x for x in [f"行政复议结果被纠正{fixed_review}件" if fixed_review else "",
-                                          f"行政诉讼结果被纠正{fixed_suit}件" if fixed_suit else ""] if x)
-            cases = "、".join(x for x in [f"被申请行政复议{review}件" if review else "",
-                                          f"被提起行政诉讼{direct + after}件" if direct + after else ""] if x)
-            out.append(f"全年因政府信息公开{cases}"
-                       + (f"，其中{fixed}，已逐件分析原因、整改落实。" if fixed else "，均未被纠正。"))
-        else:
-            out.append("全年未发生因政府信息公开引起的行政复议和行政诉讼。")
-    return out
+    make = FIGURE_SENTENCES.get(section)
+    return make(fig, spec, year, who, makes_rules) if make else []
 
 
 def figure_phrase(fig: dict, lead: str, items: list[tuple[str, str]]) -> list[str]:

@@ -35,7 +35,6 @@ from .summarybook import FIGURES as FIGURES_SHEET, SummaryData, UnitData, read_s
 from .tables import CALAMINE_ERRORS, cell_text, read_rows, row_height_for, save_workbook, style_header
 from .workers import in_workers
 
-REQUIRED_VARS = {"organ", "year", "preamble", "overview", "f", "five", "six", "date_text"}
 SETTINGS_SHEET = "报告设置"
 SETTING_KEYS = {"机关名称": "organ", "地址": "address", "邮编": "postcode", "联系电话": "phone", "电子邮箱": "email",
                 "网站": "website", "网址": "url", "成文日期": "date", "汇总范围": "scope", "人大代表建议和政协提案": "npc",
@@ -256,40 +255,91 @@ def render(tpl_path: Path, context: dict, out: Path) -> Path:
         "revision": 1})
 
 
-def build_context(organ: str, who: str, year, fig: dict, entries: list[dict], tasks: list[dict], unit: str | None,
-                  settings: dict, covered: list[str], data: SummaryData, when: dt.date | None,
-                  spec=R.SPEC_2021, last_entries=(), names=(), data_round: DataRound | None = None,
-                  covers: str = "") -> tuple[dict, N.Draft]:
-    """Everything the template prints, and the draft's notes (standard sentences to replace).
-    ``data_round``: the round this report's data come from (default: the summary's); a mid-year one (the
-    office accepted it) is dated in the text, a year-end one is the year's state and carries no date."""
-    consolidated = unit is None
-    data_round = data_round or DataRound(data.round, round_cutoff(data), True)
-    cutoff = data_round.cutoff
-    as_of = None if data_round.year_end else (cutoff or "")      # "": mid-year, date unknown
-    views = N.task_views(tasks, entries, unit, cutoff)
-    draft = N.Draft()
-    if not (settings.get("address") or settings.get("phone") or settings.get("email")):
-        draft.standard.append("导语中的联系方式（地址、电话）")
-    if not settings.get("url"):
-        draft.standard.append("导语中的网站网址")
-    frames = N.Frames()
-    names = list(names) + [who]
-    overview = N.lead(who, views, data.title, year, as_of, consolidated) + N.numbered(
-        N.overview(who, fig, views, consolidated, year, spec, frames, names, rules_barred(unit, organ, who) is None))
-    five = N.numbered(N.problems_and_measures(views, entries, consolidated, as_of, draft, who)
-                      + N.last_year(list(last_entries), draft, settings.get("last_year", "")))
-    six = N.numbered(N.other_matters(fig, views, consolidated, year, data.title, spec, settings, as_of,
-                                     draft, fee_sentence(fig, spec)))
-    if as_of is not None:
-        draft.standard.append(f"全文（年中数据，截至{N.cn_date(cutoff) if cutoff else '日期未知'}，办公室已确认使用）")
-    if not consolidated:        # the consolidated figure is a sum; one unit's words count only its own part
-        draft.conflicts += N.contradictions(fig, overview)
-    numbers = {k: fmt(_num(fig.get(k)), k, spec) for k in spec.all_keys}
-    ctx = {"organ": organ, "year": year, "preamble": preamble(organ, year, settings, consolidated, covered, spec,
-                                                              covers),
-           "overview": overview, "f": numbers, "five": five, "six": six, "date_text": date_text(when)}
-    return ctx, draft
+@dataclass
+class ReportInput:
+    """What every report section reads: one report's figures, tasks and settings, and the draft its
+    sections add notes to (standard sentences to replace, figure/quote contradictions)."""
+    organ: str
+    who: str
+    year: object
+    fig: dict
+    entries: list[dict]
+    unit: str | None
+    settings: dict
+    covered: list[str]
+    data: SummaryData
+    when: dt.date | None
+    spec: R.Spec
+    last_entries: list[dict]
+    names: list[str]
+    covers: str
+    cutoff: dt.date | None
+    as_of: object                   # None: the year's state; a date: mid-year data; "": mid-year, date unknown
+    views: list[N.TaskView]
+    draft: N.Draft
+
+    @property
+    def consolidated(self) -> bool:
+        return self.unit is None
+
+
+def preamble_section(r: ReportInput):
+    """The opening paragraph (organ, legal basis, contact) and the draft's notes on its missing details."""
+    if not (r.settings.get("address") or r.settings.get("phone") or r.settings.get("email")):
+        r.draft.standard.append("导语中的联系方式（地址、电话）")
+    if not r.settings.get("url"):
+        r.draft.standard.append("导语中的网站网址")
+    return preamble(r.organ, r.year, r.settings, r.consolidated, r.covered, r.spec, r.covers)
+
+
+def overview_section(r: ReportInput) -> list[dict]:
+    """一、总体情况: the lead, then its five subsections (figures, then the tasks told under each); a unit's
+    words that contradict its own figures are noted (the consolidated figure is a sum: not compared)."""
+    makes_rules = rules_barred(r.unit, r.organ, r.who) is None
+    blocks = N.lead(r.who, r.views, r.data.title, r.year, r.as_of, r.consolidated) + N.numbered(
+        N.overview(r.who, r.fig, r.views, r.consolidated, r.year, r.spec, N.Frames(), r.names, makes_rules))
+    if not r.consolidated:
+        r.draft.conflicts += N.contradictions(r.fig, blocks)
+    return blocks
+
+
+def tables_section(r: ReportInput) -> dict[str, str]:
+    """二、三、四's tables: every figure of the format, printed as the template's cells show it."""
+    return {k: fmt(_num(r.fig.get(k)), k, r.spec) for k in r.spec.all_keys}
+
+
+def five_section(r: ReportInput) -> list[dict]:
+    """五、存在的主要问题及改进情况 (with last year's problems and how they were put right)."""
+    return N.numbered(N.problems_and_measures(r.views, r.entries, r.consolidated, r.as_of, r.draft, r.who)
+                      + N.last_year(list(r.last_entries), r.draft, r.settings.get("last_year", "")))
+
+
+def six_section(r: ReportInput) -> list[dict]:
+    """六、其他需要报告的事项 (fees, NPC/CPPCC proposals, the plan's tasks, other matters)."""
+    return N.numbered(N.other_matters(r.fig, r.views, r.consolidated, r.year, r.data.title, r.spec, r.settings,
+                                      r.as_of, r.draft, fee_sentence(r.fig, r.spec)))
+
+
+def signature_section(r: ReportInput) -> str:
+    """The date under the signature."""
+    return date_text(r.when)
+
+
+# The report's sections in the order they are written: (the template's variable, the function that makes it).
+# A new section is one function here (its prose in narrative.py), one entry, and its place in the template.
+SECTIONS = [("organ", lambda r: r.organ), ("year", lambda r: r.year), ("preamble", preamble_section),
+            ("overview", overview_section), ("f", tables_section), ("five", five_section), ("six", six_section),
+            ("date_text", signature_section)]
+REQUIRED_VARS = {var for var, _ in SECTIONS}    # the template must use each, and nothing else
+
+
+def build_context(r: ReportInput) -> tuple[dict, N.Draft]:
+    """Everything the template prints (one entry of SECTIONS each), and the draft's notes (standard sentences
+    to replace)."""
+    ctx = {var: make(r) for var, make in SECTIONS}
+    if r.as_of is not None:
+        r.draft.standard.append(f"全文（年中数据，截至{N.cn_date(r.cutoff) if r.cutoff else '日期未知'}，办公室已确认使用）")
+    return ctx, r.draft
 
 
 def round_cutoff(data: SummaryData) -> dt.date | None:
@@ -686,9 +736,10 @@ class Batch:
     not_sent: list = None         # units that sent no figures at all
 
 
-def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
-    """Write one report: (the places left as standard text, the problem that stopped the file, if any, the
-    contradictions found in its text)."""
+def report_input(b: Batch, d: Decided) -> ReportInput:
+    """What one report's sections read: its unit's (or, consolidated, the covered units') tasks, answers and
+    last year's answers, its settings, and the round its data come from — a mid-year one (the office
+    accepted it) is dated in the text, a year-end one is the year's state and carries no date."""
     u = d.unit
     if u is None:
         entries = [e for x in b.covered for e in b.data.units[x].entries]
@@ -697,12 +748,22 @@ def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
         entries = b.data.units[u].entries
         last_entries = b.prev.units[u].entries if b.prev and u in b.prev.units else []
     rounds = b.rounds or {}
-    ctx, draft = build_context(d.full, d.who, b.year, d.fig, entries, b.data.tasks, u,
-                               unit_settings(b.conf, b.data, u, b.registry), b.covered, b.data, b.when, b.spec,
-                               last_entries, b.names, rounds.get(u) if u is not None else DataRound(
-                                   b.data.round, round_cutoff(b.data),
-                                   is_year_end(b.data.round, round_cutoff(b.data), b.year)),
-                               coverage(b.covered, rounds, b.left_out or [], b.not_sent or ()) if u is None else "")
+    data_round = rounds.get(u) if u is not None else DataRound(
+        b.data.round, round_cutoff(b.data), is_year_end(b.data.round, round_cutoff(b.data), b.year))
+    data_round = data_round or DataRound(b.data.round, round_cutoff(b.data), True)
+    cutoff = data_round.cutoff
+    return ReportInput(organ=d.full, who=d.who, year=b.year, fig=d.fig, entries=entries, unit=u,
+                       settings=unit_settings(b.conf, b.data, u, b.registry), covered=b.covered, data=b.data,
+                       when=b.when, spec=b.spec, last_entries=list(last_entries), names=list(b.names) + [d.who],
+                       covers=coverage(b.covered, rounds, b.left_out or [], b.not_sent or ()) if u is None else "",
+                       cutoff=cutoff, as_of=None if data_round.year_end else (cutoff or ""),
+                       views=N.task_views(b.data.tasks, entries, u, cutoff), draft=N.Draft())
+
+
+def compose(b: Batch, d: Decided) -> tuple[list[str], Problem | None, list]:
+    """Write one report: (the places left as standard text, the problem that stopped the file, if any, the
+    contradictions found in its text)."""
+    ctx, draft = build_context(report_input(b, d))
     try:
         render(b.tpl, ctx, d.path)
     except GongkaiError as exc:

@@ -161,10 +161,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     or, when it did not send again, from the latest round it did (progress never drops because a unit
     was silent); who sent in this round, on time (by its own cut-off) or late; the trend over the rounds
     that happened, each as it was (its own units and assignments)."""
-    rounds = ordered_rounds(con)
-    for (r,) in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)"):
-        if r not in rounds:                   # a file's round no record names (should not happen)
-            rounds.append(r)
+    rounds = _rounds(con)
     if round_name is None:
         round_name = rounds[-1] if rounds else ""
     payload_text = stored_plan(con, round_name)
@@ -176,46 +173,90 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     shared: dict = {}                         # one (task id, role) pair for all the units that have it (a city)
     assignments = _assignments(payload, shared)
     aliases = payload.get("aliases") or {}
-    unassigned = payload.get("unassigned") or {}
     upto = rounds[:rounds.index(round_name) + 1] if round_name in rounds else rounds
-    on_time = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
-    problems: list[Problem] = []
     order_of = {r: i for i, r in enumerate(rounds)}
-
-    def sent_in(rnd: str) -> tuple[dict, list]:
-        """unit -> (file id, name, saved time, time source) of its latest accepted file in the round."""
-        files = con.execute("SELECT id, name, unit, COALESCE(saved_at, mtime), COALESCE(time_source, ?) FROM files "
-                            "WHERE round=? AND accepted=1 AND unit<>'' "
-                            "ORDER BY COALESCE(time_source='时间不可信', 0) DESC, COALESCE(saved_at, mtime), id",
-                            ("文件修改时间", rnd)).fetchall()
-        by_unit: dict[str, list] = {}
-        for fid, name, unit, saved, source in files:
-            by_unit.setdefault(unit, []).append((fid, name, saved, source))
-        chosen, extra = {}, []
-        for unit, lst in by_unit.items():
-            chosen[unit], why = pick_latest(lst)
-            if len(lst) > 1:
-                extra.append(Problem("TWO_RETURNS", params={"unit": unit, "files": "、".join(x[1] for x in lst),
-                                                             "used": chosen[unit][1], "why": why}))
-        return chosen, extra
-
-    sent = {r: sent_in(r) for r in upto}                   # each round read once
-    this_round, dup = sent[round_name] if round_name in sent else sent_in(round_name)
+    sent = {r: _sent_in(con, r) for r in upto}             # each round read once
+    this_round, problems = sent[round_name] if round_name in sent else _sent_in(con, round_name)
+    problems = list(problems)
     this_round = resolve(this_round, assignments, aliases, lambda v: (v[2], v[0]))
-    problems += dup
     states = carry_forward(upto, {r: sent[r][0] for r in upto})   # unit -> (file id, name, saved, source, round)
     state = resolve(states[-1] if states else {}, assignments, aliases,
                     lambda v: (order_of.get(v[4], -1), v[2], v[0]))
-    older: list[Problem] = []
+    stored, older = _stored_problems(con, round_name, order_of)
+    problems += stored
+    status_of, files_of, data_round = _latest_statuses(con, state)
+    ledger_path = con.execute("PRAGMA database_list").fetchone()[2]
+    with_figures = {r[0] for r in con.execute("SELECT file_id FROM figures")}
+    figures = Figures(ledger_path, {unit: v[0] for unit, v in state.items() if v[0] in with_figures})
+    entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of)
+    dues = unit_dues(con, round_name)                      # units given another cut-off (an extension)
+    late, missing = _return_problems(con, this_round, assignments, due, dues, notes, problems, round_name)
+    today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
+    task_rows = _task_rows(tasks, assignments, status_of, payload.get("unassigned") or {}, today)
+    unit_rows = _unit_rows(con, round_name, tasks, assignments, status_of, files_of, data_round, this_round,
+                           late, problems, today)
+    trend = _trend(con, round_name, upto, states, sent, payload_text, assignments, aliases, shared, order_of,
+                   status_of, state)
+    order = {p: i for i, p in enumerate(["error", "warning", "info"])}
+    for p in problems:
+        p.round = p.round or round_name
+    problems.sort(key=lambda p: order[p.severity])
+    headline = {"expected": len(assignments), "returned": sum(1 for u in this_round if u in assignments),
+                "missing": len(missing), "late": len(late),
+                "unassigned": sum(1 for r in task_rows if r["overall"] == UNASSIGNED),
+                "tasks": len(tasks), "done": sum(1 for r in task_rows if r["overall"] == L.DONE),
+                "in_progress": sum(1 for r in task_rows if r["overall"] == "推进中"),
+                "not_started": sum(1 for r in task_rows if r["overall"] == "未启动"),
+                "overdue": sum(1 for r in task_rows if r["overdue"])}
+    return YearState(plan=plan, round=round_name, as_of=as_of, due=due, headline=headline, task_rows=task_rows,
+                     unit_rows=unit_rows, entries=entries, figures=figures, missing=missing, problems=problems,
+                     history=older, trend=trend, assignments=assignments, dues=dues)
+
+
+# ------------------------------------------------------------------------------ build_summary's steps
+
+def _rounds(con) -> list[str]:
+    """The rounds in order: the recorded ones, then any a file names that no record does (should not happen)."""
+    rounds = ordered_rounds(con)
+    for (r,) in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)"):
+        if r not in rounds:
+            rounds.append(r)
+    return rounds
+
+
+def _sent_in(con, rnd: str) -> tuple[dict, list]:
+    """unit -> (file id, name, saved time, time source) of its latest accepted file in the round, and a
+    TWO_RETURNS problem for each unit that sent more than one."""
+    files = con.execute("SELECT id, name, unit, COALESCE(saved_at, mtime), COALESCE(time_source, ?) FROM files "
+                        "WHERE round=? AND accepted=1 AND unit<>'' "
+                        "ORDER BY COALESCE(time_source='时间不可信', 0) DESC, COALESCE(saved_at, mtime), id",
+                        ("文件修改时间", rnd)).fetchall()
+    by_unit: dict[str, list] = {}
+    for fid, name, unit, saved, source in files:
+        by_unit.setdefault(unit, []).append((fid, name, saved, source))
+    chosen, extra = {}, []
+    for unit, lst in by_unit.items():
+        chosen[unit], why = pick_latest(lst)
+        if len(lst) > 1:
+            extra.append(Problem("TWO_RETURNS", params={"unit": unit, "files": "、".join(x[1] for x in lst),
+                                                         "used": chosen[unit][1], "why": why}))
+    return chosen, extra
+
+
+def _stored_problems(con, round_name: str, order_of: dict) -> tuple[list[Problem], list[Problem]]:
+    """The problems the ledger recorded: this round's, and earlier rounds' (newest round first)."""
+    this, older = [], []
     for fid, rnd, code, file, sheet, cell, params in con.execute(
             "SELECT file_id, round, code, file, sheet, cell, params FROM problems ORDER BY id"):
         p = Problem(code, file, sheet, cell, json.loads(params), rnd or "")
-        if rnd == round_name:
-            problems.append(p)
-        else:
-            older.append(p)
+        (this if rnd == round_name else older).append(p)
     older.sort(key=lambda p: -order_of.get(p.round, -1))
-    status_of: dict[str, dict[str, str | None]] = {}     # unit -> task id -> status, for every answer
+    return this, older
+
+
+def _latest_statuses(con, state: dict) -> tuple[dict, dict, dict]:
+    """For each unit's latest file: task id -> status (every answer), the file's name, and its round."""
+    status_of: dict[str, dict[str, str | None]] = {}
     files_of: dict[str, str] = {}
     data_round: dict[str, str] = {}
     for unit, (fid, name, saved, source, rnd) in state.items():
@@ -223,21 +264,22 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         data_round[unit] = rnd
         status_of[unit] = {sys.intern(tid): sys.intern(st) if st else st
                            for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,))}
-    ledger_path = con.execute("PRAGMA database_list").fetchone()[2]
-    with_figures = {r[0] for r in con.execute("SELECT file_id FROM figures")}
-    figures = Figures(ledger_path, {unit: v[0] for unit, v in state.items() if v[0] in with_figures})
-    entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of)
-    returned_at = {u: v[2] for u, v in this_round.items()}
-    time_source = {u: v[3] for u, v in this_round.items()}
-    dues = unit_dues(con, round_name)                      # units given another cut-off (an extension)
+    return status_of, files_of, data_round
+
+
+def _return_problems(con, this_round: dict, assignments: dict, due, dues: dict, notes: list,
+                     problems: list, round_name: str) -> tuple[list[str], list[str]]:
+    """Who sent late (by its own cut-off) and who sent nothing, added to ``problems`` with the run's notes;
+    returns (late units, missing units)."""
+    on_time = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
     late = []
-    for unit, saved in returned_at.items():
-        own = dues.get(unit, due)
-        if unit in assignments and unit not in on_time and time_source[unit] != "时间不可信" \
+    for unit, v in this_round.items():
+        saved, own = v[2], dues.get(unit, due)
+        if unit in assignments and unit not in on_time and v[3] != "时间不可信" \
                 and is_late(saved, own):                 # a PC clock far ahead: lateness not judged by it
             late.append(unit)
-            problems.append(Problem("LATE", this_round[unit][1], params={
-                "unit": unit, "time": saved.replace("T", " "), "due": own.isoformat(), "source": time_source[unit]}))
+            problems.append(Problem("LATE", v[1], params={
+                "unit": unit, "time": saved.replace("T", " "), "due": own.isoformat(), "source": v[3]}))
     missing = [u for u in assignments if u not in this_round]
     no_contact = [u for u in missing if not (assignments[u]["contact"] or assignments[u]["phone"])]
     for u in missing:
@@ -251,13 +293,16 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     problems += notes
     if not con.execute("SELECT 1 FROM distributions LIMIT 1").fetchone():
         problems.append(Problem("NO_DISTRIBUTION_RECORD"))
-    # per task: status over its responsible units (lead first; cooperating units do not block)
+    return late, missing
+
+
+def _task_rows(tasks: list, assignments: dict, status_of: dict, unassigned: dict, today: dt.date) -> list[dict]:
+    """Per task: its status over its responsible units (lead first; cooperating units do not block)."""
     task_units: dict[str, list[tuple[str, str]]] = {}
     pairs: dict = {}                             # a unit's (name, role) pair shared by its tasks
     for u, a in assignments.items():
         for tid, role in a["tasks"]:
             task_units.setdefault(tid, []).append(pairs.setdefault((u, role), (u, role)))
-    today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
     task_rows = []
     for t in tasks:
         key = task_key(t)
@@ -268,7 +313,12 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         overdue = is_overdue(deadline, today, overall)
         task_rows.append({"task": t, "units": units, "statuses": statuses, "overall": overall, "overdue": overdue,
                           "unassigned": unassigned.get(key, "")})
-    unit_rows = []
+    return task_rows
+
+
+def _unit_rows(con, round_name: str, tasks: list, assignments: dict, status_of: dict, files_of: dict,
+               data_round: dict, this_round: dict, late: list, problems: list, today: dt.date) -> list[dict]:
+    """Per unit: its tasks counted by status, when and what it sent, its problems and reminders."""
     problem_count: dict[str, int] = {}
     unit_of_file: dict[str, str] = {}                # a file's name -> the (first) unit it is the file of
     for u, name in files_of.items():
@@ -279,16 +329,23 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
             problem_count[u] = problem_count.get(u, 0) + 1
     deadlines = {task_key(t): (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
     reminded = latest_reminders(con, round_name)          # 催报 of this round: unit -> (times, when last)
+    unit_rows = []
     for u, a in assignments.items():
         ids = [tid for tid, _ in a["tasks"]]
         mine = status_of.get(u, {})
         counts = unit_counts([mine.get(tid) for tid in ids], [deadlines.get(tid) for tid in ids], today)
-        unit_rows.append({"unit": u, "category": a["category"], **counts, "returned_at": returned_at.get(u),
-                          "time_source": time_source.get(u, ""), "data_round": data_round.get(u, ""),
+        sent = this_round.get(u)
+        unit_rows.append({"unit": u, "category": a["category"], **counts, "returned_at": sent[2] if sent else None,
+                          "time_source": sent[3] if sent else "", "data_round": data_round.get(u, ""),
                           "file": files_of.get(u), "late": u in late, "problems": problem_count.get(u, 0),
                           "contact": a["contact"], "phone": a["phone"],
                           "reminded": reminded.get(u, (0, ""))[0], "reminded_at": reminded.get(u, (0, ""))[1]})
-    # the trend over the rounds that happened, each round as it was: its own units and assignments
+    return unit_rows
+
+
+def _trend(con, round_name: str, upto: list, states: list, sent: dict, payload_text: str, assignments: dict,
+           aliases: dict, shared: dict, order_of: dict, status_of: dict, state: dict) -> list[dict]:
+    """The trend over the rounds that happened, each round as it was: its own units and assignments."""
     trend = []
     done_in: dict[tuple, int] = {}                         # (round, file id) -> its unit's tasks marked done
 
@@ -316,18 +373,4 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
         trend.append({"round": rnd or "（未命名）", "returned": len(reported),
                       "share": len(reported) / len(mine) if mine else 0,
                       "rate": done / total if total else 0})
-    order = {p: i for i, p in enumerate(["error", "warning", "info"])}
-    for p in problems:
-        p.round = p.round or round_name
-    problems.sort(key=lambda p: order[p.severity])
-    history = older                      # earlier rounds' problems, newest round first
-    headline = {"expected": len(assignments), "returned": sum(1 for u in this_round if u in assignments),
-                "missing": len(missing), "late": len(late),
-                "unassigned": sum(1 for r in task_rows if r["overall"] == UNASSIGNED),
-                "tasks": len(tasks), "done": sum(1 for r in task_rows if r["overall"] == L.DONE),
-                "in_progress": sum(1 for r in task_rows if r["overall"] == "推进中"),
-                "not_started": sum(1 for r in task_rows if r["overall"] == "未启动"),
-                "overdue": sum(1 for r in task_rows if r["overdue"])}
-    return YearState(plan=plan, round=round_name, as_of=as_of, due=due, headline=headline, task_rows=task_rows,
-                     unit_rows=unit_rows, entries=entries, figures=figures, missing=missing, problems=problems,
-                     history=history, trend=trend, assignments=assignments, dues=dues)
+    return trend
