@@ -261,7 +261,8 @@ def word(result) -> tuple[str, str]:
             text += f"\n{len(edited)} 份报告在上次生成后被修改过，已另存：" + _lines(edited, 6)
         failed = [o for o in result.failed]
         if failed:
-            text += (f"\n{len(failed)} 份报告的数据未通过校验或未能写入，详见“报告清单.xlsx”："
+            names = "、".join(o.organ for o in failed[:10]) + (f"等 {len(failed)} 个" if len(failed) > 10 else "")
+            text += (f"\n{len(failed)} 份报告的数据未通过校验或未能写入（{names}），详见“报告清单.xlsx”："
                      + _lines([p for o in failed for p in o.problems if p.severity == "error"], 6))
         if result.not_sent:
             text += f"\n{len(result.not_sent)} 个单位没有报送年度报告数据，未生成报告：" + \

@@ -1005,8 +1005,8 @@ def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
     cell = next(x[6] for x in listing.iter_rows(min_row=3, values_only=True) if x[1] == "区财政局")
     assert len(cell) < 600 and "None" not in cell
     said = actions.word(r)[1]
-    shown = said.split("未通过数据校验或未覆盖（", 1)[1].split("）", 1)[0]
-    refused_names = [o.organ for o in r.not_passed]
+    shown = said.split("未通过校验或未能写入（", 1)[1].split("）", 1)[0]
+    refused_names = [o.organ for o in r.failed]
     assert shown.startswith("、".join(refused_names[:10])) and (
         len(refused_names) <= 10 or f"等 {len(refused_names)} 个" in shown)
     # 可用 set without the number typed: the blank cell is named, not "实为 None"
