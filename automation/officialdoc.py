@@ -76,14 +76,7 @@ class OfficialDoc:
         t.autofit = False
         for col, w in zip(t.columns, widths_mm):
             col.width = Mm(w)
-        borders = OxmlElement("w:tblBorders")
-        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            el = OxmlElement(f"w:{edge}")
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "4")
-            el.set(qn("w:color"), "000000")
-            borders.append(el)
-        t._tbl.tblPr.append(borders)
+        grid_borders(t)
         for r, values in enumerate([header] + rows):
             for c, v in enumerate(values):
                 cell = t.cell(r, c)
@@ -114,3 +107,17 @@ def text_of(path: str | Path) -> list[str]:
             for tr in block.iter(qn("w:tr")):
                 out.append("｜".join("".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.iter(qn("w:tc"))))
     return out
+
+
+def grid_borders(table) -> None:
+    """Single black lines round and inside every cell, as printed tables in official documents have them
+    (python-docx has no public call for table borders: the w:tblBorders element is added to the table's
+    properties)."""
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "4")
+        el.set(qn("w:color"), "000000")
+        borders.append(el)
+    table._tbl.tblPr.append(borders)

@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from automation.officialdoc import grid_borders  # noqa: E402
 from automation.registry import Registry, UnitInfo, write_registry  # noqa: E402
 
 TOWNS = ["孟庄镇", "税郭镇", "齐村镇", "西王庄镇", "永安镇"]
@@ -704,16 +705,7 @@ def build_report(out: Path | None = None, spec=None) -> Path:
     para("二、主动公开政府信息情况", "Heading 1")
 
     def set_borders(table):
-        tbl = table._tbl
-        tblPr = tbl.tblPr
-        borders = OxmlElement("w:tblBorders")
-        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            el = OxmlElement(f"w:{edge}")
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "4")
-            el.set(qn("w:color"), "000000")
-            borders.append(el)
-        tblPr.append(borders)
+        grid_borders(table)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
 
     def write(cell, text, style="表格文字"):
