@@ -156,7 +156,8 @@ def do_collect(panel: Panel, ws: Workspace) -> CollectResult:
     due = setting(panel, "GK_DUE")
     return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=due.date().isoformat() if due else None,
                    round_name=rnd, registry_path=ws.registry if ws.registry.exists() else None,
-                   progress=_progress(panel, "读取回收文件"), on_time=on_time, force=True)
+                   progress=_progress(panel, "读取回收文件"), on_time=on_time, force=True,
+                   timezone=setting(panel, "GK_TIMEZONE") or None)
 
 
 def report_settings(panel: Panel, consolidated: bool) -> dict:

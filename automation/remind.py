@@ -29,7 +29,7 @@ from .officialdoc import OfficialDoc, cn_date, month_day
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import RemindResult, UnitOwes
-from .returned import file_digest
+from .returned import file_digest, office_zone
 from .standing import build_summary
 from .tables import atomic_target, row_height_for, xlsxwriter_print_setup
 
@@ -67,7 +67,7 @@ def remind(ledger, output, round_name: str | None = None, as_of: dt.datetime | N
     p = Path(ledger)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
-    as_of = as_of or dt.datetime.now().replace(microsecond=0)
+    as_of = as_of or dt.datetime.now(office_zone()).replace(tzinfo=None, microsecond=0)     # the office's day, not the machine's
     new_due_date = parse_due(new_due) if new_due not in (None, "") else None
     if soon_days < 0:
         raise GongkaiError.of("BAD_ARGUMENT", detail=f"截止前提醒天数“{soon_days}”不能是负数")

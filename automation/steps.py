@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .dates import as_date
 
@@ -88,6 +89,11 @@ SETTINGS = [
     Setting("GK_YEAR_CONFIRM", "年度与要点不一致时",
             "“年度”与工作要点、汇总表的年度不同时：选“停下核对”先停下来；确需按所填年度时选“按所填年度”",
             choices=YEAR_CHOICES),
+]
+# issue 26: the office's time zone, never the machine's
+SETTINGS += [
+    Setting("GK_TIMEZONE", "办公室所在时区",
+            "报送时间、是否逾期都按这个时区判断，不按电脑设置的时区；留空为北京时间，其他时区写如 Asia/Urumqi", "timezone"),
 ]
 # issue 30: 催报
 SETTINGS += [
@@ -172,6 +178,11 @@ def checked(setting: Setting, value):
                            "请写成“2021年第2次调度”这样的名称")
     if setting.kind == "organ" and text and is_placeholder(text):
         raise SettingError(f"{label}“{text}”是示例文字，请填写本级政府的全称，如 枣庄市市中区人民政府")
+    if setting.kind == "timezone" and text and text not in ("北京时间", "UTC+8", "+08:00"):
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingError(f"{label}“{text}”不是时区名称：留空即北京时间，其他时区写如 Asia/Urumqi") from None
     if setting.kind == "postcode" and text and not re.fullmatch(r"\d{6}", text):
         raise SettingError(f"{label}“{text}”应为 6 位数字")
     if setting.kind == "email" and text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):

@@ -404,3 +404,33 @@ def test_a_cell_changed_directly_in_the_loaded_workbook_is_written_like_a_set_on
     wps_edit(ws, **{"报告设置!B2": "枣庄市市中区人民政府"})
     assert panel.flush()
     assert get(ws, R + "地址") == "君山中路321号" and get(ws, R + "机关名称") == "枣庄市市中区人民政府"
+
+
+# ------------------------------------------------------------------------- issue 26: the office's time zone
+
+def test_the_office_time_zone_is_a_setting_and_lateness_follows_it(year, tmp_path):
+    """办公室所在时区 (blank: 北京时间) decides on-time or late for a return with no saved time inside, never the
+    machine's zone; a name that is no time zone is refused with the setting named."""
+    import os
+
+    from automation.demo import fill_return
+    from test_collect import _drop_saved_time
+
+    other = tmp_path / "另一份"
+    shutil.copytree(year, other)
+    late_in_beijing = dt.datetime(2021, 12, 26, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))  # 12-25 23:00 in Urumqi
+    verdicts = {}
+    for root, zone in ((year, ""), (other, "Asia/Urumqi")):
+        rnd = get(root, "GK_ROUND")
+        src = next((root / "下发" / rnd).glob("中心街街道_*台账.xlsx"))
+        f = fill_return(src, root / "回收" / rnd / "中心街街道（补报）.xlsx", seed=5)
+        _drop_saved_time(f)
+        os.utime(f, (late_in_beijing.timestamp(), late_in_beijing.timestamp()))
+        r = run(root, "collect", GK_TIMEZONE=zone)
+        assert r.ok, r.message
+        book = openpyxl.load_workbook(root / "汇总" / "汇总.xlsx")
+        said = [" ".join(map(str, x)) for x in book["问题清单"].iter_rows(min_row=2, values_only=True)]
+        verdicts[zone] = any("中心街街道" in s and "晚于截止日期" in s for s in said)
+    assert verdicts == {"": True, "Asia/Urumqi": False}
+    r = run(other, "collect", GK_TIMEZONE="火星时间")
+    assert not r.ok and "办公室所在时区" in r.message and "火星时间" in r.message
