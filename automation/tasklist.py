@@ -5,7 +5,6 @@ deleted) are what counts.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
