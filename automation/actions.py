@@ -19,12 +19,12 @@ from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .remind import remind
 from .repeats import mark_repeats
-from .report import SETTING_KEYS, make_reports, read_settings
+from .report import SETTING_KEYS, make_reports
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
                       ReportResult)
 from .sources import read_document
-from .steps import (CONTACT_FOR_REPORT, REPORT_SETTINGS, REQUIRED_FOR_REPORT, SETTING, STEP, STEPS, YEAR_CHOICES,
-                    SettingError, checked, split_units)
+from .steps import (CONTACT_FOR_REPORT, REPORT_SETTINGS, REPORT_SHEET, REQUIRED_FOR_REPORT, SETTING, STEP, STEPS, YEAR_CHOICES,
+                    SettingError, checked, is_placeholder, split_units)
 from .tasklist import CHANGES_SHEET, read_task_list
 from .workspace import Workspace
 
@@ -293,22 +293,20 @@ HANDLERS = {"plan": do_plan, "distribute": do_distribute, "collect": do_collect,
 
 # ------------------------------------------------------------------------------ issue 30: 催报
 
-def _office(ws: Workspace) -> str:
-    """The office that signs notices: the organ of 报告设置 and its 办公室."""
-    organ = read_settings(ws.console).get("organ", "") if ws.console.exists() else ""
-    return f"{organ}办公室" if organ and "XX" not in organ else ""
+def _office(panel: Panel) -> str:
+    """The office that signs notices: the organ of 报告设置 (as the panel holds it now) and its 办公室."""
+    organ = as_text(panel.get(f"{REPORT_SHEET}!机关名称"))
+    return f"{organ}办公室" if organ and not is_placeholder(organ) else ""
 
 
 def do_remind(panel: Panel, ws: Workspace) -> RemindResult:
-    days = as_text(panel.get("GK_SOON_DAYS")) or "3"
-    try:
-        soon = int(float(days))
-    except ValueError:
-        raise GongkaiError.of("BAD_ARGUMENT", detail=f"“截止前几天提醒”应填天数，如 3，实为“{days}”") from None
-    return remind(ws.ledger, ws.root / "催报" / _round(panel), round_name=_round(panel),
-                  new_due=panel.get("GK_REMIND_DUE") or None, contact=as_text(panel.get("GK_CONTACT")),
-                  office=_office(ws), soon_days=soon, returns=ws.back_dir,
-                  registry_path=ws.registry if ws.registry.exists() else None)
+    rnd = _round(panel)
+    new_due = setting(panel, "GK_REMIND_DUE")
+    return remind(ws.ledger, ws.root / "催报" / rnd, round_name=rnd,
+                  new_due=new_due.date().isoformat() if new_due else None, contact=as_text(panel.get("GK_CONTACT")),
+                  office=_office(panel), soon_days=int(setting(panel, "GK_SOON_DAYS")), returns=ws.back_dir,
+                  registry_path=ws.registry if ws.registry.exists() else None,
+                  timezone=setting(panel, "GK_TIMEZONE") or None)
 
 
 def word_remind(result: RemindResult) -> tuple[str, str]:
@@ -328,12 +326,12 @@ HANDLERS["remind"] = do_remind
 
 
 def do_bulletin(panel: Panel, ws: Workspace) -> BulletinResult:
-    scope = "year" if as_text(panel.get("GK_BULLETIN_SCOPE")) == "全年" else "round"
+    scope = "year" if setting(panel, "GK_BULLETIN_SCOPE") == "全年" else "round"
     name = f"{_round(panel) if scope == 'round' else str(_year(panel) or '') + '年度'}政务公开工作情况通报"
     out = ws.root / "通报" / f"{name}.docx"
     if out.exists():                    # a draft the office may have edited is never replaced
         out = out.with_name(f"{name}（{dt.datetime.now():%Y%m%d-%H%M%S}）.docx")
-    return bulletin(ws.summary, out, scope=scope, settings=ws.root / SETTINGS_FILE, office=_office(ws))
+    return bulletin(ws.summary, out, scope=scope, settings=ws.root / SETTINGS_FILE, office=_office(panel))
 
 
 def word_bulletin(result: BulletinResult) -> tuple[str, str]:
@@ -358,7 +356,7 @@ def mark_stale(panel: Panel, result: PlanResult) -> None:
     why = "任务清单有待核对的重新解析结果" if result.merged else "任务清单已重新生成"
     for step in STEPS[1:]:
         old = as_text(panel.get(step.status_name))
-        if old.startswith("完成"):
+        if old.startswith(("完成", "部分完成")):
             panel.set(step.status_name, f"需重新运行（{why}，{_now()}）；上次：{old}")
 
 

@@ -61,12 +61,13 @@ def uncollected(con, returns: Path) -> list[str]:
 
 
 def remind(ledger, output, round_name: str | None = None, as_of: dt.datetime | None = None, new_due=None,
-           contact: str = "", office: str = "", soon_days: int = 3, returns=None, registry_path=None) -> RemindResult:
+           contact: str = "", office: str = "", soon_days: int = 3, returns=None, registry_path=None,
+           timezone: str | None = None) -> RemindResult:
     """Write this run's notices and message sheet into a new folder under ``output`` and record the run."""
     p = Path(ledger)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
-    as_of = as_of or dt.datetime.now(office_zone()).replace(tzinfo=None, microsecond=0)     # the office's day, not the machine's
+    as_of = as_of or dt.datetime.now(office_zone(timezone)).replace(tzinfo=None, microsecond=0)     # the office's day, not the machine's
     new_due_date = parse_due(new_due) if new_due not in (None, "") else None
     if soon_days < 0:
         raise GongkaiError.of("BAD_ARGUMENT", detail=f"截止前提醒天数“{soon_days}”不能是负数")
