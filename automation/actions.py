@@ -12,7 +12,7 @@ from .bulletin import SETTINGS_FILE, bulletin
 from .collect import collect
 from .distribute import distribute
 from .ledgerdb import open_ledger, recorded_rounds, sent_units
-from .nextyear import append_carried, carried_rows, last_reports, previous_summary
+from .nextyear import last_reports, previous_summary
 from .panel import Panel, as_text
 from .plan import make_task_list, split_documents
 from .problems import GongkaiError, Problem
@@ -121,15 +121,11 @@ def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
         own = next((d for d in docs if d.year and "公开" in d.title), None) or next((d for d in docs if d.year), None)
         if own is not None:
             _check_year(panel, year, own.year, f"工作要点《{own.title}》")
-    carried = carried_rows(ws.tasks)          # last year's unfinished tasks the clerk kept (init --from)
-    # an existing task list is parsed onto: the clerk's edits kept, a copy made (make_task_list); a list holding
-    # only last year's carried tasks is not a parse yet: the plan's tasks are written and the kept rows follow
-    result = make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
-                            ws.registry if ws.registry.exists() else None, year, force=True,
-                            rules_path=ws.section_rules if ws.section_rules.exists() else None)
-    if not result.merged:
-        append_carried(ws.tasks, carried)
-    return result
+    # an existing task list is parsed onto: the clerk's edits kept, a copy made; a list holding only last year's
+    # carried tasks is not a parse yet: the plan's tasks are written and the kept rows follow (make_task_list)
+    return make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
+                          ws.registry if ws.registry.exists() else None, year, force=True,
+                          rules_path=ws.section_rules if ws.section_rules.exists() else None)
 
 
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:

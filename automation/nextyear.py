@@ -15,8 +15,6 @@ import re
 import shutil
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.styles import PatternFill
 
 from . import unitbook as L
 from .bulletin import SETTINGS_FILE
@@ -27,13 +25,10 @@ from .problems import GongkaiError
 from .reportsections import section_name
 from .results import InitResult
 from .summarybook import read_summary
-from .tables import read_rows
-from .tasklist import COLUMNS, TASK_SHEET, write_task_list
+from .tasklist import CARRIED, add_last_detail, write_task_list
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 from .workspace import Workspace, init_workspace
 
-CARRIED = "上年未完成"              # the 来源 of a carried-over task
-LAST_DETAIL = "上年落实情况"        # the extra column: each unit's last status and 落实情况
 PREVIOUS_SUMMARY = "上年汇总.xlsx"
 LAST_REPORTS = "上年报告"
 KEEP_SETTINGS = ["GK_CONTACT", "GK_SKIP_UNRESOLVED", "GK_REPORT_MODE", "GK_SOON_DAYS", "GK_BULLETIN_SCOPE"]
@@ -148,66 +143,4 @@ def write_carried(carried: list, tasks_path: Path, last, year: int) -> Path:
     add_last_detail(tasks_path, {t["id"]: words for t, _, words in carried})
     return tasks_path
 
-
-def add_last_detail(tasks_path: Path, detail: dict[str, str]) -> None:
-    """The 上年落实情况 column after the task list's own columns."""
-    wb = load_workbook(tasks_path)
-    ws = wb[TASK_SHEET]
-    header = [c.value for c in ws[1]]
-    col = header.index(LAST_DETAIL) + 1 if LAST_DETAIL in header else len(header) + 1
-    ws.cell(1, col).value = LAST_DETAIL
-    ws.cell(1, col)._style = ws.cell(1, col - 1)._style
-    ws.column_dimensions[ws.cell(1, col).column_letter].width = 60
-    id_col = header.index("任务编号") + 1
-    for r in range(2, ws.max_row + 1):
-        tid = ws.cell(r, id_col).value
-        if tid in detail:
-            ws.cell(r, col).value = detail[tid]
-    wb.save(tasks_path)
-
-
-def carried_rows(tasks_path: Path) -> list[dict]:
-    """The carried-over rows still in a task list (the clerk may have dropped some), as header -> value."""
-    if not Path(tasks_path).exists():
-        return []
-    rows = read_rows(tasks_path, TASK_SHEET) or []
-    if not rows:
-        return []
-    header = [str(h or "") for h in rows[0]]
-    out = []
-    for r in rows[1:]:
-        d = dict(zip(header, r))
-        if str(d.get("来源") or "").strip() == CARRIED and str(d.get("任务编号") or "").strip():
-            out.append(d)
-    return out
-
-
-def append_carried(tasks_path: Path, rows: list[dict]) -> int:
-    """Append the kept carried-over rows to a freshly parsed task list (ids already there are not repeated)."""
-    if not rows:
-        return 0
-    wb = load_workbook(tasks_path)
-    ws = wb[TASK_SHEET]
-    header = [c.value for c in ws[1]]
-    if LAST_DETAIL not in header:
-        header.append(LAST_DETAIL)
-        ws.cell(1, len(header)).value = LAST_DETAIL
-        ws.cell(1, len(header))._style = ws.cell(1, len(header) - 1)._style
-        ws.column_dimensions[ws.cell(1, len(header)).column_letter].width = 60
-    ids = {ws.cell(r, 1).value for r in range(2, ws.max_row + 1)}
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    added = 0
-    for d in rows:
-        if d.get("任务编号") in ids:
-            continue
-        r = ws.max_row + 1
-        for c, h in enumerate(header, 1):
-            v = d.get(h)
-            if v not in (None, ""):
-                ws.cell(r, c).value = v if not isinstance(v, float) or h != "任务编号" else str(v)
-        ws.cell(r, 1).number_format = "@"
-        ws.cell(r, COLUMNS.index("待确认") + 1).fill = fill
-        added += 1
-    wb.save(tasks_path)
-    return added
 

@@ -25,7 +25,8 @@ from .reportsections import classify, load_rules
 from .results import PlanResult, RegistryResult
 from .sources import HEADER_WORDS, PAGE_NUMBER, Line, Table, read_document
 from .tables import guard_output
-from .tasklist import CHANGES_SHEET, merge_task_list, parsed_before, read_task_list, write_json, write_task_list
+from .tasklist import (CHANGES_SHEET, append_carried, carried_rows, merge_task_list, parsed_before, read_task_list,
+                       write_json, write_task_list)
 from .units import LABEL as UNIT_LABEL, find_bare_statement, find_statements, is_statement_only, parse_units
 
 # ------------------------------------------------------------------------------ text helpers
@@ -1245,6 +1246,7 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
     for t in plan.tasks:
         t.report_section = t.report_section or classify(t.path, t.text, rules)
     backup, merged, changes, problems = None, False, [], []
+    carried = carried_rows(out)         # last year's unfinished tasks the clerk kept (init --from)
     if out.exists():            # a clerk may have edited it: keep a copy, and keep their work in it
         stamp, n = f"{dt.datetime.now():%Y%m%d-%H%M%S}", 1
         backup = out.with_name(f"{out.stem}（{stamp}备份）{out.suffix}")
@@ -1266,8 +1268,9 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
         problems.append(Problem("TASKLIST_REPARSED", out.name, CHANGES_SHEET if changes else "", params={
             "backup": backup.name, "differ": f"有 {len(changes)} 处不同，列在“{CHANGES_SHEET}”表中" if changes
             else "与任务清单一致"}))
-    else:
+    else:                       # a list of carried tasks only is no parse yet: the plan's tasks, the kept rows after
         write_task_list(plan, out, registry, force=True)
+        append_carried(out, carried)
     if json_path:
         write_json(plan, json_path)
     return PlanResult(plan, out, Path(json_path) if json_path else None, len(plan.source), len(plan.tasks),

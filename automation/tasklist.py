@@ -491,3 +491,76 @@ def write_json(plan: Plan, path: str | Path) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(plan.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     return p
+
+
+# ------------------------------------------------------------------ last year's unfinished tasks (init --from)
+
+CARRIED = "上年未完成"              # the 来源 of a carried-over task
+LAST_DETAIL = "上年落实情况"        # the extra column: each unit's last status and 落实情况
+
+
+def _last_detail_column(ws) -> tuple[list, int]:
+    """The sheet's header and the 上年落实情况 column (added after the list's own columns when missing)."""
+    header = [c.value for c in ws[1]]
+    if LAST_DETAIL not in header:
+        header.append(LAST_DETAIL)
+        cell = ws.cell(1, len(header))
+        cell.value = LAST_DETAIL
+        cell._style = ws.cell(1, len(header) - 1)._style
+        ws.column_dimensions[cell.column_letter].width = 60
+    return header, header.index(LAST_DETAIL) + 1
+
+
+def add_last_detail(tasks_path: Path, detail: dict[str, str]) -> None:
+    """Each carried task's last status and 落实情况, in the 上年落实情况 column."""
+    wb = load_workbook(tasks_path)
+    ws = wb[TASK_SHEET]
+    header, col = _last_detail_column(ws)
+    id_col = header.index("任务编号") + 1
+    for r in range(2, ws.max_row + 1):
+        tid = ws.cell(r, id_col).value
+        if tid in detail:
+            ws.cell(r, col).value = detail[tid]
+    wb.save(tasks_path)
+
+
+def carried_rows(tasks_path: Path) -> list[dict]:
+    """The carried-over rows still in a task list (the clerk may have dropped some), as header -> value."""
+    if not Path(tasks_path).exists():
+        return []
+    rows = read_rows(tasks_path, TASK_SHEET) or []
+    if not rows:
+        return []
+    header = [str(h or "") for h in rows[0]]
+    out = []
+    for r in rows[1:]:
+        d = dict(zip(header, r))
+        if str(d.get("来源") or "").strip() == CARRIED and str(d.get("任务编号") or "").strip():
+            out.append(d)
+    return out
+
+
+def append_carried(tasks_path: Path, rows: list[dict]) -> int:
+    """Append the kept carried-over rows to a freshly parsed task list (ids already there are not repeated)."""
+    if not rows:
+        return 0
+    wb = load_workbook(tasks_path)
+    ws = wb[TASK_SHEET]
+    header, _ = _last_detail_column(ws)
+    id_col = header.index("任务编号") + 1
+    ids = {ws.cell(r, id_col).value for r in range(2, ws.max_row + 1)}
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    added = 0
+    for d in rows:
+        if d.get("任务编号") in ids:
+            continue
+        r = ws.max_row + 1
+        for c, h in enumerate(header, 1):
+            v = d.get(h)
+            if v not in (None, ""):
+                ws.cell(r, c).value = v if not isinstance(v, float) or h != "任务编号" else str(v)
+        ws.cell(r, id_col).number_format = "@"
+        ws.cell(r, COLUMNS.index("待确认") + 1).fill = fill
+        added += 1
+    wb.save(tasks_path)
+    return added

@@ -10,7 +10,8 @@ from automation import reportspec as R
 from automation import unitbook as L
 from automation.cli import main
 from automation.demo import SAMPLE_ACTUAL_UNITS, fill_return, map_names
-from automation.nextyear import CARRIED, LAST_DETAIL, previous_summary
+from automation.nextyear import previous_summary
+from automation.tasklist import CARRIED, LAST_DETAIL
 from automation.panel import OpenpyxlPanel
 from automation.problems import GongkaiError
 from automation.report import make_reports
@@ -141,3 +142,19 @@ def test_the_2022_plan_keeps_the_kept_carried_tasks_and_the_report_checks_last_y
     from automation.actions import run
     res = run("report", OpenpyxlPanel(new.console, echo=False))
     assert res.ok and any(x.code == "REPORT_CHECK_FAILED" and "上年结转" in x.message for x in res.result.problems)
+
+
+def test_the_command_line_plan_keeps_the_carried_tasks_too(new_year):
+    """`gongkai plan` onto a 2022 task list holding last year's kept tasks: the plan's tasks written, the kept
+    rows after them (the same as the console's 解析工作要点 — the stage does it, not the button)."""
+    from automation.cli import main as cli_main
+
+    _, new = new_year
+    kept = [r["任务编号"] for r in task_rows(new.tasks)]
+    assert kept
+    plan_2022(new)
+    code = cli_main(["plan", str(new.plan_dir / "2022年要点.txt"), "-o", str(new.tasks), "--force"])
+    assert code in (0, 1)
+    after = task_rows(new.tasks)
+    assert [r["任务编号"] for r in after if r["来源"] == CARRIED] == kept
+    assert sum(1 for r in after if str(r["任务编号"]).startswith("2022-")) == 40

@@ -770,7 +770,8 @@ def test_the_demo_chases_bulletins_and_starts_next_year_as_issue_30_asks(demo, t
     reminders each in 单位进度, the circular's numbers 总览's, the unfinished tasks carried into 2022."""
     import openpyxl
 
-    from automation.nextyear import CARRIED, init_from
+    from automation.nextyear import init_from
+    from automation.tasklist import CARRIED
     from automation.officialdoc import text_of
 
     book = openpyxl.load_workbook(demo.output / "汇总" / "汇总.xlsx")
