@@ -25,6 +25,7 @@ from .problems import GongkaiError
 from .reportsections import section_name
 from .results import InitResult
 from .summarybook import read_summary
+from .tables import backup_copy
 from .tasklist import CARRIED, add_last_detail, write_task_list
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 from .workspace import Workspace, init_workspace
@@ -71,9 +72,13 @@ def init_from(root, year: int, previous_root, force: bool = False) -> InitResult
         last = read_summary(old.summary)
         if last.year and last.year != year - 1:
             raise GongkaiError.of("PREVIOUS_MISMATCH", old.summary.name, other=last.year, year=year, expected=year - 1)
+        if previous_summary(new).exists():      # corrected by the office since, perhaps: a copy kept
+            backup_copy(previous_summary(new))
         shutil.copyfile(old.summary, previous_summary(new))
         result.previous = previous_summary(new)
         carried = carried_tasks(last)
+        if new.tasks.exists():                  # --force over a task list the clerk may have edited: a copy kept
+            backup_copy(new.tasks)
         write_carried(carried, new.tasks, last, year)
         result.carried = len(carried)
     return result

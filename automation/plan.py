@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -24,7 +23,7 @@ from .registry import load_registry, registry_from_plan, write_registry
 from .reportsections import classify, load_rules
 from .results import PlanResult, RegistryResult
 from .sources import HEADER_WORDS, PAGE_NUMBER, Line, Table, read_document
-from .tables import guard_output
+from .tables import backup_copy, guard_output
 from .tasklist import (CHANGES_SHEET, append_carried, carried_rows, merge_task_list, parsed_before, read_task_list,
                        write_json, write_task_list)
 from .units import LABEL as UNIT_LABEL, find_bare_statement, find_statements, is_statement_only, parse_units
@@ -1248,15 +1247,7 @@ def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=
     backup, merged, changes, problems = None, False, [], []
     carried = carried_rows(out)         # last year's unfinished tasks the clerk kept (init --from)
     if out.exists():            # a clerk may have edited it: keep a copy, and keep their work in it
-        stamp, n = f"{dt.datetime.now():%Y%m%d-%H%M%S}", 1
-        backup = out.with_name(f"{out.stem}（{stamp}备份）{out.suffix}")
-        while backup.exists():
-            n += 1
-            backup = out.with_name(f"{out.stem}（{stamp}-{n}备份）{out.suffix}")
-        try:
-            shutil.copy2(out, backup)
-        except OSError:         # a read-only folder (a shared drive): said, never a traceback
-            raise GongkaiError.of("OUTPUT_NOT_WRITABLE", backup) from None
+        backup = backup_copy(out)
         try:
             read_task_list(out)
         except GongkaiError:    # not a task list (or unreadable): replaced, the copy kept

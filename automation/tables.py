@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -254,3 +255,18 @@ def save_workbook(wb, path: str | Path, force: bool = True) -> Path:
     with atomic_target(p) as tmp:
         wb.save(tmp)
     return p
+
+
+def backup_copy(path: Path) -> Path:
+    """A copy of a file people may have edited, beside it as 名称（日期-时间备份）, before it is written again."""
+    path = Path(path)
+    stamp, n = f"{dt.datetime.now():%Y%m%d-%H%M%S}", 1
+    backup = path.with_name(f"{path.stem}（{stamp}备份）{path.suffix}")
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.stem}（{stamp}-{n}备份）{path.suffix}")
+    try:
+        shutil.copy2(path, backup)
+    except OSError:         # a read-only folder (a shared drive): said, never a traceback
+        raise GongkaiError.of("OUTPUT_NOT_WRITABLE", backup) from None
+    return backup

@@ -1451,7 +1451,7 @@ def test_a_read_only_year_folder_is_a_message_not_a_crash(tmp_path, monkeypatch)
         raise OSError(errno.EROFS, "Read-only file system", str(dst))
 
     monkeypatch.setattr(tf, "mkstemp", read_only)
-    monkeypatch.setattr("automation.plan.shutil.copy2", no_copy)
+    monkeypatch.setattr("automation.tables.shutil.copy2", no_copy)
     before = (root / "控制台.xlsm").read_bytes()
     out = actions.run("plan", OpenpyxlPanel(root / "控制台.xlsm", echo=False))
     assert not out.ok and out.problem.code == "OUTPUT_NOT_WRITABLE"

@@ -158,3 +158,23 @@ def test_the_command_line_plan_keeps_the_carried_tasks_too(new_year):
     after = task_rows(new.tasks)
     assert [r["任务编号"] for r in after if r["来源"] == CARRIED] == kept
     assert sum(1 for r in after if str(r["任务编号"]).startswith("2022-")) == 40
+
+
+def test_init_from_again_keeps_a_copy_of_what_the_clerk_edited(new_year):
+    """`init --from --force` over a 2022 folder whose task list and 上年汇总 the office edited: both are written
+    again from last year, and the edited ones are kept beside them."""
+    from automation.nextyear import init_from
+
+    old, new = new_year
+    wb = openpyxl.load_workbook(new.tasks)
+    wb[TASK_SHEET]["D2"] = "办公室改写的任务内容"
+    wb.save(new.tasks)
+    edited_tasks = new.tasks.read_bytes()
+    prev = previous_summary(new)
+    wb = openpyxl.load_workbook(prev)
+    wb.active["A1"] = "办公室改过"
+    wb.save(prev)
+    edited_prev = prev.read_bytes()
+    init_from(new.root, 2022, old.root, force=True)
+    kept = {p.read_bytes() for p in new.root.rglob("*备份）.xlsx")}
+    assert edited_tasks in kept and edited_prev in kept
