@@ -25,7 +25,7 @@ from .ledgerdb import (distribution, ensure_round, ledger_identity, open_ledger,
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
-from .returned import ARCHIVES, Context, Return, file_digest, local_time, office_zone, read_archive, read_return
+from .returned import ARCHIVES, Context, Return, file_digest, office_zone, read_archive, read_return
 from .standing import YearState, build_summary
 from .summarybook import summary_ledger, write_summary
 from .tables import guard_output
@@ -83,7 +83,7 @@ def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, 
         with transaction(con, ledger_path):
             earlier = {row[0]: (row[1], row[2], row[3]) for row in con.execute(
                 "SELECT sha256, round, name, mtime FROM files WHERE round<>? ORDER BY id", (round_name,))}
-            todo, fresh = _scan(con, round_name, folder, earlier, notes, zone)
+            todo, fresh = _scan(con, round_name, folder, earlier, notes)
             if fresh:                      # the digests made now: the next run need not read these files again
                 con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
             due_date = parse_due(due) if due else _recorded_due(con, round_name)
@@ -256,8 +256,7 @@ def _remember(con, key: str, out: Path, state: str, summary: YearState) -> None:
                 (key, state, st.st_size, st.st_mtime_ns, result, _summary_digest(out)))
 
 
-def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list,
-          zone=None) -> tuple[list[Path], list[tuple]]:
+def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tuple[list[Path], list[tuple]]:
     """The files of the folder this round has not stored yet, with their digests; what is skipped goes to
     ``notes``.  A file whose size and time are as when it was last hashed is not read again; the digests
     made now are returned to be remembered (``seen`` rows)."""
@@ -308,10 +307,10 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list,
             if digest not in known_archives:
                 todo.append((p, digest))
             continue
-        if digest in earlier and earlier[digest][1] == rel and earlier[digest][2] in (
-                local_time(st.st_mtime, zone or office_zone()).isoformat(),        # as returned.py stores it
-                dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat()):   # older ledgers
-            continue          # an earlier round's return still lying in the folder (put there again, it counts)
+        if digest in earlier and earlier[digest][1] == rel:
+            # an earlier round's return still lying where it was read (its modification time is no sign of a new
+            # sending: copying or moving the year folder resets it); the same file saved anew elsewhere counts
+            continue
         if digest in this_run:
             notes.append(Problem("SAME_FILE_TWICE", rel, params={"other": this_run[digest]}))
             continue

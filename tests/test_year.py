@@ -208,15 +208,17 @@ def test_identical_round_one_file_sent_again_for_round_two_counts(year):
     year.answer(R1, "孟庄镇", R1_SAVED, name="孟庄镇.xlsx")
     year.api_collect(R1, as_of=dt.datetime(2021, 7, 15))
     assert year.distribute(R2, "2021-12-25") == 0
-    data = kept.read_bytes()
-    kept.write_bytes(data)                                   # the unit sent the same file again
+    again = year.back / R2 / "区财政局.xlsx"                 # the unit sent the same file again, saved for R2
+    again.parent.mkdir(exist_ok=True)
+    again.write_bytes(kept.read_bytes())
     later = dt.datetime(2021, 12, 20).timestamp()
-    os.utime(kept, (later, later))
+    os.utime(again, (later, later))
+    os.utime(year.back / R1 / "孟庄镇.xlsx", (later, later))  # a copied folder: times reset, still R1's file
     r2 = year.api_collect(R2)
     assert "区财政局" in {u for u, v in r2.summary["unit_rows"] and
                         {x["unit"]: x for x in r2.summary["unit_rows"]}.items() if v["returned_at"]}
     same = [p for p in r2.problems if p.code == "SAME_AS_EARLIER"]
-    assert [p.file for p in same] == [str(Path(R1) / "区财政局.xlsx")] and "已计入本轮" in same[0].message
+    assert [p.file for p in same] == [str(Path(R2) / "区财政局.xlsx")] and "已计入本轮" in same[0].message
     assert {p.params["unit"] for p in r2.problems if p.code == "NOT_RETURNED"} >= {"孟庄镇"}   # lying there: R1's
 
 
