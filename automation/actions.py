@@ -8,18 +8,17 @@ import os
 import traceback
 from pathlib import Path
 
-from .bulletin import SETTINGS_FILE, bulletin
+from .bulletin import SETTINGS_FILE, BulletinOptions, bulletin
 from .collect import collect
-from .distribute import distribute
+from .distribute import DistributeOptions, distribute
 from .ledgerdb import open_ledger, recorded_rounds, sent_units
 from .nextyear import last_reports, previous_summary
 from .panel import Panel, as_text
 from .plan import make_task_list, split_documents
 from .problems import GongkaiError, Problem
 from .registry import load_registry
-from .remind import remind
-from .repeats import mark_repeats
-from .report import SETTING_KEYS, make_reports
+from .remind import RemindOptions, remind
+from .report import SETTING_KEYS, ReportOptions, make_reports
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
                       ReportResult)
 from .sources import read_document
@@ -131,10 +130,10 @@ def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
     rnd = _round(panel)
     due, contact = setting(panel, "GK_DUE"), setting(panel, "GK_CONTACT")
-    result = distribute(ws.tasks, ws.sent_dir / rnd, registry_path=ws.registry if ws.registry.exists() else None,
-                        due=due.date().isoformat() if due else None, round_name=rnd, contact=contact,
-                        progress=_progress(panel, "生成工作簿"), ledger=ws.ledger,
-                        skip_unresolved=setting(panel, "GK_SKIP_UNRESOLVED") == "是")
+    result = distribute(ws.tasks, ws.sent_dir / rnd, DistributeOptions(
+        registry_path=ws.registry if ws.registry.exists() else None, due=due.date().isoformat() if due else None,
+        round_name=rnd, contact=contact, progress=_progress(panel, "生成工作簿"), ledger=ws.ledger,
+        skip_unresolved=setting(panel, "GK_SKIP_UNRESOLVED") == "是"))
     left_open = [s.label for s, v in ((SETTING["GK_DUE"], due), (SETTING["GK_CONTACT"], contact)) if not v]
     if left_open:
         result.problems.insert(0, Problem("DISTRIBUTE_LEFT_OPEN", params={"what": "“" + "”和“".join(left_open) + "”"}))
@@ -175,8 +174,6 @@ def report_settings(panel: Panel, consolidated: bool) -> dict:
 def do_report(panel: Panel, ws: Workspace) -> ReportResult:
     mode = setting(panel, "GK_REPORT_MODE")
     unit = setting(panel, "GK_REPORT_UNIT") or None
-    kwargs = {"all_units": mode.startswith("全部"), "consolidated": mode == "仅汇总报告",
-              "unit": unit if mode == "指定单位" else None}
     if mode == "指定单位" and not unit:
         raise GongkaiError.of("SETTING_MISSING", label="指定单位", why="“年度报告范围”选了“指定单位”",
                               step="生成年度报告", where=SETTING["GK_REPORT_UNIT"].where)
@@ -184,15 +181,14 @@ def do_report(panel: Panel, ws: Workspace) -> ReportResult:
     if year and ws.tasks.exists():
         plan, _ = read_task_list(ws.tasks)
         _check_year(panel, year, plan.year, "任务清单（工作要点）")
-    settings = report_settings(panel, consolidated=mode != "指定单位")
     last = previous_summary(ws)                # init --from: last year's summary, for 上年结转 and 五
-    kwargs["previous"] = last if last.exists() else None
-    result = make_reports(ws.summary, ws.report_dir, year=year, overwrite=setting(panel, "GK_FORCE") == "是",
-                          settings=settings, progress=_progress(panel, "生成报告"),
-                          registry_path=ws.registry if ws.registry.exists() else None, **kwargs)
-    if last_reports(ws).is_dir():              # init --from: last year's reports, for the share of repeated sentences
-        mark_repeats(result, last_reports(ws))
-    return result
+    return make_reports(ws.summary, ws.report_dir, ReportOptions(
+        year=year, all_units=mode.startswith("全部"), consolidated=mode == "仅汇总报告",
+        unit=unit if mode == "指定单位" else None, overwrite=setting(panel, "GK_FORCE") == "是",
+        settings=report_settings(panel, consolidated=mode != "指定单位"), progress=_progress(panel, "生成报告"),
+        previous=last if last.exists() else None, registry_path=ws.registry if ws.registry.exists() else None,
+        # init --from: last year's reports, for the share of repeated sentences in 报告清单
+        last_reports=last_reports(ws) if last_reports(ws).is_dir() else None))
 
 
 # ------------------------------------------------------------------------------ the workbook's words
@@ -298,11 +294,11 @@ def _office(panel: Panel) -> str:
 def do_remind(panel: Panel, ws: Workspace) -> RemindResult:
     rnd = _round(panel)
     new_due = setting(panel, "GK_REMIND_DUE")
-    return remind(ws.ledger, ws.root / "催报" / rnd, round_name=rnd,
-                  new_due=new_due.date().isoformat() if new_due else None, contact=as_text(panel.get("GK_CONTACT")),
-                  office=_office(panel), soon_days=int(setting(panel, "GK_SOON_DAYS")), returns=ws.back_dir,
-                  registry_path=ws.registry if ws.registry.exists() else None,
-                  timezone=setting(panel, "GK_TIMEZONE") or None)
+    return remind(ws.ledger, ws.root / "催报" / rnd, RemindOptions(
+        round_name=rnd, new_due=new_due.date().isoformat() if new_due else None,
+        contact=as_text(panel.get("GK_CONTACT")), office=_office(panel), soon_days=int(setting(panel, "GK_SOON_DAYS")),
+        returns=ws.back_dir, registry_path=ws.registry if ws.registry.exists() else None,
+        timezone=setting(panel, "GK_TIMEZONE") or None))
 
 
 def word_remind(result: RemindResult) -> tuple[str, str]:
@@ -327,7 +323,7 @@ def do_bulletin(panel: Panel, ws: Workspace) -> BulletinResult:
     out = ws.root / "通报" / f"{name}.docx"
     if out.exists():                    # a draft the office may have edited is never replaced
         out = out.with_name(f"{name}（{dt.datetime.now():%Y%m%d-%H%M%S}）.docx")
-    return bulletin(ws.summary, out, scope=scope, settings=ws.root / SETTINGS_FILE, office=_office(panel))
+    return bulletin(ws.summary, out, BulletinOptions(scope=scope, settings=ws.root / SETTINGS_FILE, office=_office(panel)))
 
 
 def word_bulletin(result: BulletinResult) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """Stage: 通报 — an editable Word draft of the round's (or the year's) 政务公开工作情况通报, from 汇总.xlsx.
 
-API: ``bulletin(summary, output, scope="round"|"year", settings=None, ...) -> BulletinResult``.
+API: ``bulletin(summary, output, BulletinOptions(scope="round"|"year", settings=…, …)) -> BulletinResult``.
 
 Every number is read from the summary workbook (总览, 单位进度, 年度报告数据 as the office may have corrected
 them), never counted again another way, so the circular says what 总览 says.  Units commended and units
@@ -17,10 +17,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from . import unitbook as L
+from .keepedits import keep_if_edited, record_written
 from .officialdoc import OfficialDoc, cn_date
 from .problems import GongkaiError
 from .results import BulletinResult
-from .summarybook import OVERVIEW, UNITS, read_summary
+from .summarybook import read_summary
 from .tables import CALAMINE_ERRORS, read_rows, save_workbook, style_header
 
 SETTINGS_FILE = "通报设置.xlsx"
@@ -107,77 +108,106 @@ def yes(value) -> bool:
     return str(value or "").strip() in ("是", "1", "True", "TRUE", "true")
 
 
-def overview(path: Path) -> tuple[dict, list[dict]]:
-    """总览's metrics (label -> value) and its trend table (a row per round)."""
-    rows = read_rows(path, OVERVIEW) or []
-    metrics: dict = {}
-    trend, in_trend = [], False
-    for r in rows:
-        label = str(r[0] if r else "").strip()
-        if label == "调度轮次" and len(r) > 1 and str(r[1]).strip() == "本轮报送单位":
-            in_trend = True
-            continue
-        if in_trend:
-            if not label or len(r) < 4 or r[1] in ("", None):
-                in_trend = False
-                continue
-            trend.append({"round": label, "returned": int(r[1]), "share": float(r[2]), "rate": float(r[3])})
-            continue
-        if label and len(r) > 1 and label not in metrics:
-            metrics[label] = r[1]
-    return metrics, trend
-
-
 def pct(v: float) -> str:
     """As 总览 shows a share (0.0%), without a trailing .0 for whole percentages."""
     text = f"{v * 100:.1f}"
     return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
-def bulletin(summary, output, scope: str = "round", settings=None, office: str = "", as_of: dt.date | None = None,
-             force: bool = False) -> BulletinResult:
-    p = Path(summary)
+@dataclass(frozen=True)
+class BulletinOptions:
+    """How the circular is written, built by the CLI and the console's step (and so the web panel) alike:
+    ``scope`` "round" (this round) or "year" (every round so far); ``settings``: 通报设置.xlsx (written with the
+    default rules when missing; None: the defaults); ``office``: the signing office when the settings name
+    none; ``as_of``: the date signed (default today); ``force``: an existing draft is replaced — one changed
+    since this tool wrote it is first kept aside (``…_手工修改_时间.docx``)."""
+    scope: str = "round"
+    settings: str | Path | None = None
+    office: str = ""
+    as_of: dt.date | None = None
+    force: bool = False
+
+
+HEADLINE = ["应报送单位", "已报送单位", "逾期报送单位", "未报送单位", "任务总数", "已完成任务", "推进中任务", "未启动任务",
+            "逾期未完成任务", "单位任务完成率", "问题条数"]           # the metrics of 总览 the circular quotes
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Whom the rules commend and name, with the thresholds as read (for the sentences saying why)."""
+    praised: list
+    named: dict                   # reason -> units
+    praise_rate: float | None
+    name_rate: float | None
+    name_overdue: int | None
+
+
+def bulletin(summary, output, options: BulletinOptions | None = None) -> BulletinResult:
+    """Write the circular's draft to ``output`` from the summary (read once: 总览's metrics and trend, 单位进度,
+    年度报告数据), whom it commends and names following the rules of ``options.settings``."""
+    o = options or BulletinOptions()
+    p, out = Path(summary), Path(output)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
-    out = Path(output)
-    if out.exists() and not force:
+    if out.exists() and not o.force:
         raise GongkaiError.of("OUTPUT_EXISTS", out)
-    settings_path = Path(settings) if settings else None
-    written = False
-    if settings_path is not None and not settings_path.exists():
+    settings_path = Path(o.settings) if o.settings else None
+    written = settings_path is not None and not settings_path.exists()
+    if written:
         write_settings(settings_path)
-        written = True
     rules = read_rules(settings_path) if settings_path else {r.key: r.default for r in RULES}
-    sname = settings_path.name if settings_path else SETTINGS_FILE
     data = read_summary(p)
-    try:
-        metrics, trend = overview(p)
-        unit_rows = read_rows(p, UNITS) or []
-    except CALAMINE_ERRORS as exc:
-        raise GongkaiError.of("SUMMARY_INVALID", p.name, detail=type(exc).__name__) from None
-    need = ["应报送单位", "已报送单位", "逾期报送单位", "未报送单位", "任务总数", "已完成任务", "推进中任务", "未启动任务",
-            "逾期未完成任务", "单位任务完成率", "问题条数"]
-    lacking = [k for k in need if k not in metrics]
+    m = headline(data, p)
+    units = unit_lines(data)
+    judged = judge(units, rules, settings_path.name if settings_path else SETTINGS_FILE)
+    office = str(rules.get("office") or "").strip() or o.office
+    doc = OfficialDoc()
+    _opening(doc, data, o.scope, rules)
+    _overall(doc, data, m, units, o.scope)
+    _praise_and_name(doc, rules, judged)
+    _next_steps(doc)
+    doc.signature(office or "（发文单位）", o.as_of or dt.date.today())
+    _annex(doc, units)
+    kept = keep_if_edited(out)          # --force: a draft the office edited is kept aside, never lost
+    doc.save(out)
+    record_written(out)
+    return BulletinResult(output=out, scope=o.scope, round=data.round, settings=settings_path,
+                          settings_written=written, expected=m["应报送单位"], returned=m["已报送单位"],
+                          late=m["逾期报送单位"], missing=m["未报送单位"], tasks=m["任务总数"], done=m["已完成任务"],
+                          overdue=m["逾期未完成任务"], praised=[u["unit"] for u in judged.praised],
+                          named={k: [u["unit"] for u in v] for k, v in judged.named.items() if v},
+                          todo=[] if office else ["落款（发文单位）"], kept=kept)
+
+
+def headline(data, p: Path) -> dict:
+    """总览's metrics the circular quotes, as whole numbers (the unit completion rate as a share)."""
+    lacking = [k for k in HEADLINE if k not in data.metrics]
     if lacking:
         raise GongkaiError.of("SUMMARY_INVALID", p.name, detail="总览缺少：" + "、".join(lacking))
-    m = {k: metrics[k] for k in need}
-    m["未分解任务"] = metrics.get("未分解任务（未下发）", 0) or 0
-    head = [str(x) for x in unit_rows[0]] if unit_rows else []
+    m = {k: float(data.metrics[k]) if k == "单位任务完成率" else int(data.metrics[k]) for k in HEADLINE}
+    m["未分解任务"] = int(data.metrics.get("未分解任务（未下发）", 0) or 0)
+    return m
+
+
+def unit_lines(data) -> list[dict]:
+    """单位进度's rows (without 合计) as the circular counts them, with each unit's figure status."""
     units = []
-    for r in unit_rows[1:]:
-        d = dict(zip(head, r))
-        name = str(d.get("单位") or "").strip()
+    for d in data.unit_rows:
+        name = str(d.get("unit") or "").strip()
         if not name or name == "合计":
             continue
         ud = data.units.get(name)
-        returned = d.get("报送时间") not in (None, "", "未报送")
-        units.append({"unit": name, "category": str(d.get("类别") or ""), "tasks": int(d.get("任务数") or 0),
-                      "done": int(d.get("已完成") or 0), "na": int(d.get("不适用") or 0),
-                      "overdue": int(d.get("逾期未完成") or 0), "rate": float(d.get("完成率") or 0),
-                      "returned": returned, "late": str(d.get("逾期报送") or "") == "是",
-                      "reminded": int(d.get("催报次数") or 0),
+        units.append({"unit": name, "category": str(d.get("category") or ""), "tasks": int(d.get("tasks") or 0),
+                      "done": int(d.get("done") or 0), "na": int(d.get("na") or 0),
+                      "overdue": int(d.get("overdue") or 0), "rate": float(d.get("rate") or 0),
+                      "returned": d.get("returned_at") not in (None, "", "未报送"),
+                      "late": str(d.get("late") or "") == "是", "reminded": int(d.get("reminded") or 0),
                       "figures": ud.figure_status if ud and ud.figures else L.FIGURES_MISSING})
-    # the rules, each naming the cell of 通报设置 it came from when a value is wrong
+    return units
+
+
+def judge(units: list[dict], rules: dict, sname: str) -> Judged:
+    """The rules, each naming the cell of 通报设置 it came from when a value is wrong."""
     praise_rate = share(rules["praise_rate"], rules.get("praise_rate@", ""), sname)
     name_rate = share(rules["name_rate"], rules.get("name_rate@", ""), sname)
     name_overdue = count(rules["name_overdue"], rules.get("name_overdue@", ""), sname)
@@ -193,11 +223,11 @@ def bulletin(summary, output, scope: str = "round", settings=None, office: str =
         "逾期任务多": [u for u in units if name_overdue is not None and name_overdue > 0 and u["overdue"] >= name_overdue],
         "数据不可用": [u for u in units if yes(rules["name_figures"]) and u["figures"] != L.FIGURES_OK],
     }
-    unusable = [u for u in units if u["figures"] == L.FIGURES_UNUSABLE]
-    not_sent_figs = [u for u in units if u["figures"] == L.FIGURES_MISSING]
-    office = str(rules.get("office") or "").strip() or office
-    day = as_of or dt.date.today()
-    doc = OfficialDoc()
+    return Judged(praised, named, praise_rate, name_rate, name_overdue)
+
+
+def _opening(doc: OfficialDoc, data, scope: str, rules: dict) -> None:
+    """Title, addressee and the opening sentence."""
     year = data.year or ""
     what = f"{data.round}" if scope == "round" else f"{year}年度"
     doc.title(f"关于{what}政务公开工作要点落实情况的通报")
@@ -209,65 +239,80 @@ def bulletin(summary, output, scope: str = "round", settings=None, office: str =
         doc.para(f"为推动《{title}》各项任务落实，按照工作安排，对各单位{data.round}任务台账{due}进行了汇总。"
                  "现将有关情况通报如下：")
     else:
-        doc.para(f"为推动《{title}》各项任务落实，{year}年共组织{len(trend)}轮调度，汇总了各单位报送的任务台账。"
+        doc.para(f"为推动《{title}》各项任务落实，{year}年共组织{len(data.trend)}轮调度，汇总了各单位报送的任务台账。"
                  f"现将{year}年度落实情况通报如下（数据截至{data.round}）：")
-    E, R, Lt, M = (int(m[k]) for k in ("应报送单位", "已报送单位", "逾期报送单位", "未报送单位"))
+
+
+def _overall(doc: OfficialDoc, data, m: dict, units: list[dict], scope: str) -> None:
+    """一、总体情况: returns, tasks, the quality of the data."""
+    E, R, Lt, M = (m[k] for k in ("应报送单位", "已报送单位", "逾期报送单位", "未报送单位"))
     doc.heading("一、总体情况", 1)
     doc.heading("（一）报送情况", 2)
     text = (f"{data.round}应报送单位{E}个，已报送{R}个，其中按时报送{R - Lt}个、逾期报送{Lt}个，未报送{M}个。")
-    if scope == "year" and trend:
+    if scope == "year" and data.trend:
         text += "各轮调度报送情况：" + "；".join(f"{t['round']}报送{t['returned']}个单位（占{pct(t['share'])}），"
-                                         f"单位任务完成率{pct(t['rate'])}" for t in trend) + "。"
+                                         f"单位任务完成率{pct(t['rate'])}" for t in data.trend) + "。"
     doc.para(text)
     doc.heading("（二）任务落实情况", 2)
-    N, a, b, c, d = (int(m[k]) for k in ("任务总数", "已完成任务", "推进中任务", "未启动任务", "逾期未完成任务"))
-    e = int(m["未分解任务"])
+    N, a, b, c, d = (m[k] for k in ("任务总数", "已完成任务", "推进中任务", "未启动任务", "逾期未完成任务"))
+    e = m["未分解任务"]
     full = sum(1 for u in units if u["tasks"] - u["na"] > 0 and u["done"] == u["tasks"] - u["na"])
     doc.para(f"按任务计，工作要点共{N}项任务，已完成{a}项，推进中{b}项，未启动{c}项，逾期未完成{d}项"
              + (f"，未分解到具体单位{e}项" if e else "") + "。"
-             f"按单位计，单位任务完成率为{pct(float(m['单位任务完成率']))}，{full}个单位已完成承担的全部任务"
+             f"按单位计，单位任务完成率为{pct(m['单位任务完成率'])}，{full}个单位已完成承担的全部任务"
              "（一项任务须每个责任单位都完成才计为已完成，两种口径见汇总表“总览”的指标说明）。")
     doc.heading("（三）数据质量", 2)
-    P = int(m["问题条数"])
-    quality = f"汇总中发现各类填报问题{P}条（见汇总表“问题清单”）。"
-    if unusable or not_sent_figs:
-        if unusable:
-            quality += f"{len(unusable)}个单位的年度报告数据有错误、暂不能使用：{_names(unusable)}。"
-        if not_sent_figs:
-            quality += f"{len(not_sent_figs)}个单位未报送年度报告数据：{_names(not_sent_figs)}。"
-    else:
+    unusable = [u for u in units if u["figures"] == L.FIGURES_UNUSABLE]
+    not_sent_figs = [u for u in units if u["figures"] == L.FIGURES_MISSING]
+    quality = f"汇总中发现各类填报问题{m['问题条数']}条（见汇总表“问题清单”）。"
+    if unusable:
+        quality += f"{len(unusable)}个单位的年度报告数据有错误、暂不能使用：{_names(unusable)}。"
+    if not_sent_figs:
+        quality += f"{len(not_sent_figs)}个单位未报送年度报告数据：{_names(not_sent_figs)}。"
+    if not unusable and not not_sent_figs:
         quality += "各单位报送的年度报告数据均通过校验。"
     doc.para(quality)
+
+
+def _praise_and_name(doc: OfficialDoc, rules: dict, j: Judged) -> None:
+    """二、表扬和通报: the units commended (with the conditions they met) and named (by reason)."""
     doc.heading("二、表扬和通报", 1)
     doc.heading("（一）予以表扬的单位", 2)
     conditions = ["按时报送" if yes(rules["praise_on_time"]) else "已报送"]
-    if praise_rate is not None:
-        conditions.append("承担的任务全部完成" if praise_rate >= 1 else f"单位任务完成率不低于{pct(praise_rate)}")
+    if j.praise_rate is not None:
+        conditions.append("承担的任务全部完成" if j.praise_rate >= 1 else f"单位任务完成率不低于{pct(j.praise_rate)}")
     if yes(rules["praise_no_overdue"]):
         conditions.append("没有逾期未完成任务")
     if yes(rules["praise_figures"]):
         conditions.append("年度报告数据通过校验")
     rule_text = "、".join(conditions)
-    doc.para(f"{_names(praised)}等{len(praised)}个单位{rule_text}，予以表扬。" if praised
+    doc.para(f"{_names(j.praised)}等{len(j.praised)}个单位{rule_text}，予以表扬。" if j.praised
              else f"本次没有单位同时达到{rule_text}的要求。")
     doc.heading("（二）予以通报的单位", 2)
     reasons = [("未报送", "未报送任务台账"), ("逾期报送", "逾期报送任务台账"),
-               ("完成率低", f"单位任务完成率低于{pct(name_rate) if name_rate is not None else ''}"),
-               ("逾期任务多", f"逾期未完成任务{name_overdue}项以上"), ("数据不可用", "年度报告数据不可用或未报送")]
+               ("完成率低", f"单位任务完成率低于{pct(j.name_rate) if j.name_rate is not None else ''}"),
+               ("逾期任务多", f"逾期未完成任务{j.name_overdue}项以上"), ("数据不可用", "年度报告数据不可用或未报送")]
     said = False
     for key, words in reasons:
-        if named[key]:
-            doc.para(f"{words}的单位（{len(named[key])}个）：{_names(named[key], reminded=key == '未报送')}。")
+        if j.named[key]:
+            doc.para(f"{words}的单位（{len(j.named[key])}个）：{_names(j.named[key], reminded=key == '未报送')}。")
             said = True
     if not said:
         doc.para("本次没有需要通报的单位。")
+
+
+def _next_steps(doc: OfficialDoc) -> None:
+    """三、下步要求, and the annex's line before the signature."""
     doc.heading("三、下步要求", 1)
     doc.para("（一）未报送、逾期报送的单位要高度重视，明确专人负责，尽快补报任务台账，今后严格按照时限报送。")
     doc.para("（二）任务推进较慢、有逾期未完成任务的单位要对照工作要点逐项梳理，制定整改措施，确保按期完成。")
     doc.para("（三）年度报告数据有错误的单位要按问题清单逐项核对改正，确保数据真实准确、前后一致。")
     doc.blank()
     doc.para("附件：各单位落实情况一览表")
-    doc.signature(office or "（发文单位）", day)
+
+
+def _annex(doc: OfficialDoc, units: list[dict]) -> None:
+    """附件: each unit's returns, tasks, figures and reminders, on a page of its own."""
     doc.doc.add_page_break()
     doc.para("附件", indent=False)
     doc.title("各单位落实情况一览表")
@@ -275,12 +320,6 @@ def bulletin(summary, output, scope: str = "round", settings=None, office: str =
               [[i, u["unit"], "未报送" if not u["returned"] else "逾期报送" if u["late"] else "按时报送", u["tasks"],
                 u["done"], pct(u["rate"]), u["overdue"], u["figures"], u["reminded"]] for i, u in enumerate(units, 1)],
               [9, 44, 17, 11, 11, 16, 16, 18, 14])
-    doc.save(out)
-    todo = [] if office else ["落款（发文单位）"]
-    return BulletinResult(output=out, scope=scope, round=data.round, settings=settings_path, settings_written=written,
-                          expected=E, returned=R, late=Lt, missing=M, tasks=N, done=a, overdue=d,
-                          praised=[u["unit"] for u in praised],
-                          named={k: [u["unit"] for u in v] for k, v in named.items() if v}, todo=todo)
 
 
 def _names(units: list[dict], reminded: bool = False) -> str:

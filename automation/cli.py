@@ -14,21 +14,20 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .actions import check_units, known_units, run
-from .bulletin import bulletin
+from .bulletin import BulletinOptions, bulletin
 from .collect import collect, rebuild
 from .console import build_console
 from .dates import parse_due
 from .demo import run_demo
-from .distribute import distribute
+from .distribute import DistributeOptions, distribute
 from .filenames import LEDGER_NAME
 from .nextyear import init_from
 from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
 from .registry import load_registry
-from .repeats import mark_repeats
-from .report import make_reports
-from .remind import remind
+from .report import ReportOptions, make_reports
+from .remind import RemindOptions, remind
 from .results import (ActionResult, BulletinResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
                       PlanResult, RegistryResult, RemindResult, ReportResult)
 from .steps import STEPS
@@ -152,6 +151,8 @@ def say(result) -> Said:
                  f"应报送 {result.expected} 个单位，已报送 {result.returned} 个（逾期 {result.late}），未报送 {result.missing} 个；"
                  f"任务 {result.tasks} 项，已完成 {result.done} 项，逾期未完成 {result.overdue} 项（与汇总表“总览”相同）。",
                  f"表扬 {len(result.praised)} 个单位；通报：" + ("；".join(f"{k} {len(v)} 个" for k, v in result.named.items()) or "无")]
+        if result.kept:
+            lines.insert(1, f"原有的通报稿在生成后被修改过，已另存为 {result.kept.name}；新稿不含这些修改，请对照后把修改移过来。")
         if result.settings_written:
             lines.append(f"表扬和通报的条件按默认规则写入了 {result.settings}，可修改后重新生成。")
         if result.todo:
@@ -203,10 +204,10 @@ def _stage_distribute(a):
         return _run_action("distribute", a.workspace)
     if not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出任务清单文件，或用 --workspace 指定年度工作文件夹")
-    return distribute(a.tasks, a.output, registry_path=a.registry, due=a.due, round_name=a.round,
-                      template=a.template, units=a.units, force=a.force, password=a.password, contact=a.contact,
-                      progress=_progress("生成工作簿"), ledger=a.ledger, skip_unresolved=a.skip_unresolved,
-                      carry_forward=not a.no_carry)
+    return distribute(a.tasks, a.output, DistributeOptions(
+        registry_path=a.registry, due=a.due, round_name=a.round, template=a.template, units=a.units, force=a.force,
+        password=a.password, contact=a.contact, progress=_progress("生成工作簿"), ledger=a.ledger,
+        skip_unresolved=a.skip_unresolved, carry_forward=not a.no_carry))
 
 
 def _stage_collect(a):
@@ -232,18 +233,14 @@ def _stage_report(a):
         return _run_action("report", a.workspace)
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
-    settings = {"organ": a.organ} if a.organ else {}
-    result = make_reports(a.summary, a.output, year=a.year, unit=a.unit, all_units=a.all,
-                          consolidated=a.consolidated, template=a.template, force=a.ignore_checks,
-                          overwrite=a.force,
-                          settings_path=a.settings, settings=settings, covered=a.cover, previous=a.previous,
-                          progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable,
-                          registry_path=a.registry, accept_midyear=a.accept_midyear)
-    if a.last_report:
-        if not Path(a.last_report).exists():
-            raise GongkaiError.of("FILE_NOT_FOUND", a.last_report)
-        mark_repeats(result, a.last_report)
-    return result
+    if a.last_report and not Path(a.last_report).exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", a.last_report)
+    return make_reports(a.summary, a.output, ReportOptions(
+        year=a.year, unit=a.unit, all_units=a.all, consolidated=a.consolidated, template=a.template,
+        force=a.ignore_checks, overwrite=a.force, settings_path=a.settings,
+        settings={"organ": a.organ} if a.organ else {}, covered=a.cover, previous=a.previous,
+        progress=_progress("生成报告"), exclude_unusable=a.exclude_unusable, registry_path=a.registry,
+        accept_midyear=a.accept_midyear, last_reports=a.last_report))
 
 
 def _stage_remind(a):
@@ -255,8 +252,9 @@ def _stage_remind(a):
     if a.today:
         day = parse_due(a.today)
         as_of = dt.datetime.combine(day, dt.datetime.now().time().replace(microsecond=0))
-    return remind(a.ledger, a.output, round_name=a.round, as_of=as_of, new_due=a.new_due, contact=a.contact,
-                  office=a.office, soon_days=a.soon_days, returns=a.returns, registry_path=a.registry)
+    return remind(a.ledger, a.output, RemindOptions(round_name=a.round, as_of=as_of, new_due=a.new_due, contact=a.contact,
+                                                    office=a.office, soon_days=a.soon_days, returns=a.returns,
+                                                    registry_path=a.registry))
 
 
 def _stage_bulletin(a):
@@ -264,8 +262,8 @@ def _stage_bulletin(a):
         return _run_action("bulletin", a.workspace)
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
-    return bulletin(a.summary, a.output, scope="year" if a.year_scope else "round", settings=a.settings,
-                    office=a.office, force=a.force)
+    return bulletin(a.summary, a.output, BulletinOptions(scope="year" if a.year_scope else "round",
+                                                         settings=a.settings, office=a.office, force=a.force))
 
 
 def _stage_demo(a):
@@ -477,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--year", dest="year_scope", action="store_true", help="通报全年情况（默认：本轮）")
     sp.add_argument("--settings", help="通报设置 .xlsx：表扬和通报的条件（不存在时按默认规则写出）")
     sp.add_argument("--office", default="", help="落款单位，如 XX区人民政府办公室")
-    sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    sp.add_argument("--force", action="store_true",
+                    help="输出文件已存在时覆盖（生成后被修改过的通报稿先另存为 …_手工修改_….docx）")
     sp.set_defaults(func=_stage_bulletin)
 
     sp = sub.add_parser("init", help="建立年度工作文件夹（控制台.xlsm、单位名录、工作要点/下发/回收/汇总/报告）")

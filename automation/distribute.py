@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -258,8 +259,8 @@ class Prototype:
         parts = sheet_parts(data["xl/workbook.xml"], data["xl/_rels/workbook.xml.rels"])
         ledger_part, meta_part = parts[L.LEDGER_SHEET], parts[L.META_SHEET]
         styles = _row_styles(data[ledger_part].decode("utf-8"), r0)
-        meta_common = L.meta_common_rows(plan, spec, round_name, issued, due, h, columns, fig_cells, extra_cells,
-                                         titles)
+        meta_common = L.meta_common_rows(plan, spec, L.Sending(round_name, issued, due),
+                                         L.Layout(h, columns, fig_cells, extra_cells, titles))
         widths = {letter: (ws.column_dimensions[letter].width or 9) for letter in columns.values()}
         token_parts = frozenset(n for n, b in data.items() if TOKEN_UNIT.encode() in b or TOKEN_UNIT_ID.encode() in b)
         return cls(data, list(data), ledger_part, meta_part, columns, widths, h, styles, meta_common, plan.year,
@@ -385,13 +386,35 @@ def _row_height_cached(texts: tuple) -> float:
 
 # ------------------------------------------------------------------------------ the stage
 
-def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=None, template=None, units=None,
-               force=False, password=None, contact="", progress=None, ledger=None,
-               skip_unresolved: bool = False, carry_forward: bool = True) -> DistributeResult:
-    """One workbook per real unit, a listing, and the record of what was sent to whom in the ledger
-    (``ledger``, default 台账.sqlite beside the task list).  Names in the task list that are no real unit
-    stop the run (nothing written) unless ``skip_unresolved``: their tasks are then listed as 未分解.
-    From the second round on, each workbook carries the unit's latest answers (``carry_forward``)."""
+@dataclass(frozen=True)
+class DistributeOptions:
+    """How a round is sent out, built by the CLI (its flags) and the console's step (and so the web panel)
+    alike: ``registry_path`` the unit registry; ``due`` the cut-off as typed; ``round_name``; ``template`` a unit
+    workbook template (default the built-in one for the plan's year); ``units``: only these units (a re-send);
+    ``force``: write into a folder holding an earlier run's files; ``password`` protecting the sheets;
+    ``contact`` the office's contact line; ``progress(done, total, unit)``; ``ledger`` (default 台账.sqlite
+    beside the task list); ``skip_unresolved``: names that are no real unit do not stop the run, their tasks are
+    listed as 未分解; ``carry_forward``: from the second round on, each workbook carries the unit's latest
+    answers."""
+    registry_path: str | Path | None = None
+    due: str | dt.date | None = None
+    round_name: str | None = None
+    template: str | Path | None = None
+    units: tuple | list | None = None
+    force: bool = False
+    password: str | None = None
+    contact: str = ""
+    progress: Callable | None = None
+    ledger: str | Path | None = None
+    skip_unresolved: bool = False
+    carry_forward: bool = True
+
+
+def distribute(tasks_path, output_dir, options: DistributeOptions | None = None) -> DistributeResult:
+    """One workbook per real unit, a listing, and the record of what was sent to whom in the ledger.  Names
+    in the task list that are no real unit stop the run (nothing written) unless ``skip_unresolved``."""
+    o = options or DistributeOptions()
+    registry_path, due, round_name, units, force = o.registry_path, o.due, o.round_name, o.units, o.force
     plan, problems = read_task_list(tasks_path)
     copied = [p for p in problems if p.code in ("TASKLIST_DUPLICATE_ID", "TASKLIST_DUPLICATE_KEY")]
     if copied:                  # a copied row would be sent to nobody: the clerk says which task it is
@@ -401,23 +424,14 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
     assignments, assign_problems = assign(plan, registry)
     problems += assign_problems
     unresolved = unresolved_names(assign_problems)
-    if unresolved and not skip_unresolved:
+    if unresolved and not o.skip_unresolved:
         raise GongkaiError.of("DISTRIBUTE_UNRESOLVED", count=len(unresolved),
                               names="；".join(f"“{n}”（任务 {t}）" for n, t in unresolved.items()))
     out = Path(output_dir)
-    chosen = list(assignments)
-    if units:
-        wanted = []
-        for u in units:
-            c = registry.canonical(u) if registry else None
-            c = c or u
-            if c not in assignments:
-                raise GongkaiError.of("UNIT_UNKNOWN", unit=u)
-            wanted.append(c)
-        chosen = wanted
+    chosen = chosen_units(units, registry, assignments)
     names = unit_workbook_names(list(assignments), plan.year)
-    tpl = Path(template) if template else workbook_template(L.template_name(spec_for(plan.year)))
-    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
+    tpl = Path(o.template) if o.template else workbook_template(L.template_name(spec_for(plan.year)))
+    ledger_path = Path(o.ledger) if o.ledger else Path(tasks_path).with_name(LEDGER_NAME)
     con = open_ledger(ledger_path)
     try:
         broken = broken_distribution(con, round_name or "", out.resolve()) if out.exists() else None
@@ -434,7 +448,7 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         aliases = {u: [a for a in [registry.info(u).name, *registry.info(u).aliases] if a != u] for u in chosen
                    if registry is not None and registry.info(u) is not None}
         previous = {u: latest_answers(con, u, before_round=round_name or "", aliases=aliases.get(u, ()))
-                    for u in chosen} if carry_forward else {}
+                    for u in chosen} if o.carry_forward else {}
         out.mkdir(parents=True, exist_ok=True)
         issued = dt.datetime.now().replace(microsecond=0).isoformat()
         with transaction(con, ledger_path):
@@ -442,14 +456,14 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
         carried_rounds = sorted({p[0] for p in previous.values() if p})
         shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
                                              if carried_rounds else "")
-        proto = Prototype.build(tpl, plan, round_name or "", due_date, contact, password, issued, shown_round)
+        proto = Prototype.build(tpl, plan, round_name or "", due_date, o.contact, o.password, issued, shown_round)
         job = Job(proto, plan, assignments, previous, out, names)
         record = {}
         made = in_workers(Job.write, chosen, job, PARALLEL_FROM, chunksize=16)
         for i, (unit, rec) in enumerate(zip(chosen, made), 1):
             record[unit] = rec
-            if progress:
-                progress(i, len(chosen), unit)
+            if o.progress:
+                o.progress(i, len(chosen), unit)
         unassigned = unassigned_tasks(plan, assignments, unresolved)
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
         with transaction(con, ledger_path):
@@ -465,6 +479,19 @@ def distribute(tasks_path, output_dir, registry_path=None, due=None, round_name=
                             sum(a.lead_count for a in assignments.values()),
                             {u: out / names[u] for u in chosen}, problems, ledger_path,
                             [t.id for t, _ in unassigned], sum(1 for u in chosen if previous.get(u)))
+
+
+def chosen_units(units, registry, assignments: dict) -> list[str]:
+    """The units to send to: every unit with tasks, or those named (by any of their names in the registry)."""
+    if not units:
+        return list(assignments)
+    wanted = []
+    for u in units:
+        c = (registry.canonical(u) if registry else None) or u
+        if c not in assignments:
+            raise GongkaiError.of("UNIT_UNKNOWN", unit=u)
+        wanted.append(c)
+    return wanted
 
 
 PARALLEL_FROM = 200          # units from which workbooks are made on every core

@@ -53,6 +53,23 @@ class Draft:
     conflicts: list[tuple[str, str]] = field(default_factory=list)    # (a figure's place, a quote's place)
 
 
+@dataclass(frozen=True)
+class Telling:
+    """Whose report the prose is for and what it tells from: the organ as the text names it, its figures and
+    its tasks' views, whether it is the consolidated report, the year and format, the names the text may use,
+    whether the organ may make 规章, the plan's title and the data's date (None: the year's state)."""
+    who: str
+    fig: dict
+    views: list
+    consolidated: bool
+    year: object
+    spec: object
+    names: list = field(default_factory=list)
+    makes_rules: bool = True
+    plan_title: str = ""
+    as_of: object = None
+
+
 def typed_number(v):
     """A figure as typed: a number, None for blank (blank is not zero), the text itself when it is not one."""
     if v is None or v == "":
@@ -325,12 +342,11 @@ FIGURE_SENTENCES = {"主动公开": active_figures, "依申请公开": request_f
                     "政府信息公开平台建设": platform_figures, "监督保障": oversight_figures}
 
 
-def figure_sentences(section: str, fig: dict, spec, year, who: str, consolidated: bool,
-                     makes_rules: bool = True) -> list[str]:
+def figure_sentences(section: str, t: Telling) -> list[str]:
     """What the figures say about one subsection; only figures the units gave are mentioned, and nothing
     about 规章 for an organ that cannot make them (a typed figure there is a warning, not a sentence)."""
     make = FIGURE_SENTENCES.get(section)
-    return make(fig, spec, year, who, makes_rules) if make else []
+    return make(t.fig, t.spec, t.year, t.who, t.makes_rules) if make else []
 
 
 def figure_phrase(fig: dict, lead: str, items: list[tuple[str, str]]) -> list[str]:
@@ -458,12 +474,11 @@ def numbered(sections: Sections) -> list[dict]:
     return blocks
 
 
-def overview(who: str, fig: dict, views: list[TaskView], consolidated: bool, year, spec, frames: Frames,
-             names: list[str], makes_rules: bool = True) -> Sections:
+def overview(t: Telling, frames: Frames) -> Sections:
     """一、总体情况 in its five subsections: the figures, then the tasks told under each."""
     quoted: dict = {}
-    return [(section, figure_sentences(section, fig, spec, year, who, consolidated, makes_rules)
-             + task_paragraph([v for v in views if v.section == section], consolidated, frames, quoted, names))
+    return [(section, figure_sentences(section, t)
+             + task_paragraph([v for v in t.views if v.section == section], t.consolidated, frames, quoted, t.names))
             for section in SECTIONS]
 
 
@@ -611,8 +626,9 @@ def last_year(last_entries: list[dict], draft: Draft, given: str = "") -> Sectio
 
 # ------------------------------------------------------------------------------ 六、其他需要报告的事项
 
-def other_matters(fig: dict, views: list[TaskView], consolidated: bool, year, plan_title: str, spec,
-                  settings: dict, as_of, draft: Draft, fee_text) -> Sections:
+def other_matters(t: Telling, settings: dict, draft: Draft, fee_text) -> Sections:
+    """六、其他需要报告的事项: fees, NPC/CPPCC proposals, the plan's tasks, other matters (the setting's)."""
+    fig, views, consolidated, year, plan_title, as_of = t.fig, t.views, t.consolidated, t.year, t.plan_title, t.as_of
     npc, cppcc = num(fig, "办理人大代表建议件数"), num(fig, "办理政协提案件数")
     if npc is not None or cppcc is not None:
         parts = ([f"人大代表建议{int(npc)}件"] if npc else []) + ([f"政协提案{int(cppcc)}件"] if cppcc else [])

@@ -1,6 +1,6 @@
 """Stage: 催报 — chase the units that owe something for the current round, from the ledger.
 
-API: ``remind(ledger, output, ...) -> RemindResult``.
+API: ``remind(ledger, output, RemindOptions(...)) -> RemindResult``.
 
 A unit owes something when, for the round: it has not returned its workbook (after the cut-off), it
 returned late, its returned 任务台账 leaves tasks without a status, or its latest file has errors to fix
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -60,14 +61,47 @@ def uncollected(con, returns: Path) -> list[str]:
     return out
 
 
-def remind(ledger, output, round_name: str | None = None, as_of: dt.datetime | None = None, new_due=None,
-           contact: str = "", office: str = "", soon_days: int = 3, returns=None, registry_path=None,
-           timezone: str | None = None) -> RemindResult:
+@dataclass(frozen=True)
+class RemindOptions:
+    """How a 催报 run is made, built by the CLI (its flags) and the console's step (and so the web panel) alike:
+    ``round_name`` (default the latest round); ``as_of`` the moment it is made (default now, in the office's
+    ``timezone``); ``new_due`` the new deadline as typed (default "收到本通知后3个工作日内"); ``contact`` the
+    office's contact line; ``office`` the signing office; ``soon_days``: units not returned within this many days
+    before the cut-off get a 截止前提醒; ``returns``: the returns folder (files not yet collected stop the run);
+    ``registry_path``: the unit registry (full names, contacts)."""
+    round_name: str | None = None
+    as_of: dt.datetime | None = None
+    new_due: str | dt.date | None = None
+    contact: str = ""
+    office: str = ""
+    soon_days: int = 3
+    returns: str | Path | None = None
+    registry_path: str | Path | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What every notice of one run says besides the unit's own: round, plan, cut-off, the run's day, the new
+    deadline, the office's contact and the signing office."""
+    round: str
+    plan_title: str
+    due: dt.date | None
+    today: dt.date
+    new_due: dt.date | None
+    contact: str
+    office: str
+
+
+def remind(ledger, output, options: RemindOptions | None = None) -> RemindResult:
     """Write this run's notices and message sheet into a new folder under ``output`` and record the run."""
+    o = options or RemindOptions()
+    round_name, new_due, contact, soon_days, returns = o.round_name, o.new_due, o.contact, o.soon_days, o.returns
+    registry_path = o.registry_path
     p = Path(ledger)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
-    as_of = as_of or dt.datetime.now(office_zone(timezone)).replace(tzinfo=None, microsecond=0)     # the office's day, not the machine's
+    as_of = o.as_of or dt.datetime.now(office_zone(o.timezone)).replace(tzinfo=None, microsecond=0)     # the office's day, not the machine's
     new_due_date = parse_due(new_due) if new_due not in (None, "") else None
     if soon_days < 0:
         raise GongkaiError.of("BAD_ARGUMENT", detail=f"截止前提醒天数“{soon_days}”不能是负数")
@@ -109,8 +143,9 @@ def remind(ledger, output, round_name: str | None = None, as_of: dt.datetime | N
                     u.phone = u.phone or info.phone
         for u in owes:
             u.message = owed_message(u, rnd, due, new_due_date, contact)
-            u.notice = write_notice(folder / f"{u.unit}_催报通知.docx", u, rnd, plan_title, due, as_of.date(),
-                                    new_due_date, contact, office)
+            u.notice = write_notice(folder / f"{u.unit}_催报通知.docx", u, NoticeFacts(
+                round=rnd, plan_title=plan_title, due=due, today=as_of.date(), new_due=new_due_date, contact=contact,
+                office=o.office))
         for u in soon:
             u.message = soon_message(u, rnd, due, as_of.date(), contact)
         sheet = write_sheet(folder / "催报消息.xlsx", owes, soon, rnd, due, as_of)
@@ -228,8 +263,10 @@ def soon_message(u: UnitOwes, rnd: str, due: dt.date, today: dt.date, contact: s
     return text if len(text) <= MESSAGE_MAX else text[:MESSAGE_MAX - 1] + "…"
 
 
-def write_notice(path: Path, u: UnitOwes, rnd: str, plan_title: str, due, today: dt.date, new_due, contact: str,
-                 office: str) -> Path:
+def write_notice(path: Path, u: UnitOwes, facts: NoticeFacts) -> Path:
+    """The unit's notice: what it still owes, numbered, the new deadline, the contact and the signature."""
+    rnd, plan_title, due, today = facts.round, facts.plan_title, facts.due, facts.today
+    new_due, contact, office = facts.new_due, facts.contact, facts.office
     doc = OfficialDoc()
     doc.title(f"关于{'催报' if u.missing else '补正'}{rnd}" + "政务公开工作要点落实情况的通知")
     doc.blank()

@@ -3,7 +3,8 @@
 Assessments deduct for a 年报 more than half the same as last year's.  Sentences are compared whole, with
 years written as a placeholder (so "2021年" and "2022年" read alike) and spaces dropped; boilerplate every
 report must carry (the preamble, the contact and download lines, headings) is left out of the count.
-The share is written into 报告清单.xlsx beside each report, flagged over 50 %.
+The report stage writes the share into 报告清单.xlsx beside each report (``ReportOptions.last_reports``),
+flagged over 50 %.
 """
 from __future__ import annotations
 
@@ -11,10 +12,7 @@ import re
 from pathlib import Path
 
 import docx
-from openpyxl import load_workbook
 from openpyxl.styles import Font
-
-from .tables import save_workbook
 
 FLAG_OVER = 0.5
 SHARE_COLUMN, FLAG_COLUMN = "与上年报告重复句子占比", "与上年报告比较"
@@ -66,39 +64,35 @@ def last_year_file(last: Path, organ: str, unit: str | None) -> Path | None:
     return None
 
 
-def mark_repeats(result, last) -> dict:
-    """Compare each written report with last year's and add the share to 报告清单.xlsx; returns
-    report file name -> (share, repeated, counted, last year's file)."""
+def compare_with_last(outcomes, last) -> dict:
+    """Compare each written report with last year's (``last``: a file or a folder): report file name ->
+    (share, repeated, counted, last year's file), for the reports that have one to compare with."""
     last = Path(last)
     found = {}
-    for o in result.written:
-        old = last_year_file(last, o.organ, o.unit)
-        if o.file is not None and old is not None:
+    for o in outcomes:
+        old = last_year_file(last, o.organ, o.unit) if o.status.written and o.file is not None else None
+        if old is not None:
             share, rep, n = repeated_share(o.file, old)
             found[o.file.name] = (share, rep, n, old)
-    listing = result.listing
-    if listing is not None and Path(listing).exists():
-        wb = load_workbook(listing)
-        ws = wb.active
-        header_row = 2
-        head = [c.value for c in ws[header_row]]
-        file_col = head.index("文件") + 1 if "文件" in head else 4
-        col = len(head) + 1 if SHARE_COLUMN not in head else head.index(SHARE_COLUMN) + 1
-        ws.cell(header_row, col).value = SHARE_COLUMN
-        ws.cell(header_row, col + 1).value = FLAG_COLUMN
-        for c in (col, col + 1):
-            ws.cell(header_row, c)._style = ws.cell(header_row, 1)._style
-            ws.column_dimensions[ws.cell(header_row, c).column_letter].width = 16 if c == col else 40
-        for r in range(header_row + 1, ws.max_row + 1):
-            name = ws.cell(r, file_col).value
-            if name in found:
-                share, rep, n, old = found[name]
-                ws.cell(r, col).value = share
-                ws.cell(r, col).number_format = "0.0%"
-                over = flagged(share)
-                ws.cell(r, col + 1).value = (f"{'超过一半与上年相同，请改写' if over else '未超过一半'}"
-                                             f"（{rep}/{n} 句与 {old.name} 相同，不计固定表述）")
-                if over:
-                    ws.cell(r, col).font = ws.cell(r, col + 1).font = Font(name="宋体", color="C00000", bold=True)
-        save_workbook(wb, listing)
     return found
+
+
+COLUMNS, WIDTHS = [SHARE_COLUMN, FLAG_COLUMN], [16, 40]      # 报告清单's two columns, when compared
+
+
+def listing_cells(found: tuple | None) -> list:
+    """A report's two cells in 报告清单: the share and what it means (blank: nothing to compare with)."""
+    if found is None:
+        return [None, None]
+    share, rep, n, old = found
+    return [share, f"{'超过一半与上年相同，请改写' if flagged(share) else '未超过一半'}"
+                   f"（{rep}/{n} 句与 {Path(old).name} 相同，不计固定表述）"]
+
+
+def style_cells(share_cell, text_cell) -> None:
+    """The share as a percentage; over half in red."""
+    if share_cell.value is None:
+        return
+    share_cell.number_format = "0.0%"
+    if flagged(share_cell.value):
+        share_cell.font = text_cell.font = Font(name="宋体", color="C00000", bold=True)

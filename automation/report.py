@@ -8,12 +8,9 @@ narrative's numbers are generated from the same figures as the tables, so they c
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
-import shutil
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
@@ -21,11 +18,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from . import narrative as N
+from . import repeats as RP
 from . import reportspec as R
 from . import unitbook as L
 from .dates import typed_date
 from .docxfill import PreparedDocx
 from .filenames import LEDGER_NAME, report_name
+from .keepedits import keep_edited, read_record, write_record
 from .ledgerdb import round_cutoffs
 from .problems import GongkaiError, Problem
 from .resources import report_template
@@ -282,6 +281,12 @@ class ReportInput:
     def consolidated(self) -> bool:
         return self.unit is None
 
+    def telling(self, makes_rules: bool = True) -> N.Telling:
+        """What the prose of ``narrative`` reads of this report."""
+        return N.Telling(who=self.who, fig=self.fig, views=self.views, consolidated=self.consolidated,
+                         year=self.year, spec=self.spec, names=self.names, makes_rules=makes_rules,
+                         plan_title=self.data.title, as_of=self.as_of)
+
 
 def preamble_section(r: ReportInput):
     """The opening paragraph (organ, legal basis, contact) and the draft's notes on its missing details."""
@@ -297,7 +302,7 @@ def overview_section(r: ReportInput) -> list[dict]:
     words that contradict its own figures are noted (the consolidated figure is a sum: not compared)."""
     makes_rules = rules_barred(r.unit, r.organ, r.who) is None
     blocks = N.lead(r.who, r.views, r.data.title, r.year, r.as_of, r.consolidated) + N.numbered(
-        N.overview(r.who, r.fig, r.views, r.consolidated, r.year, r.spec, N.Frames(), r.names, makes_rules))
+        N.overview(r.telling(makes_rules), N.Frames()))
     if not r.consolidated:
         r.draft.conflicts += N.contradictions(r.fig, blocks)
     return blocks
@@ -316,8 +321,7 @@ def five_section(r: ReportInput) -> list[dict]:
 
 def six_section(r: ReportInput) -> list[dict]:
     """六、其他需要报告的事项 (fees, NPC/CPPCC proposals, the plan's tasks, other matters)."""
-    return N.numbered(N.other_matters(r.fig, r.views, r.consolidated, r.year, r.data.title, r.spec, r.settings,
-                                      r.as_of, r.draft, fee_sentence(r.fig, r.spec)))
+    return N.numbered(N.other_matters(r.telling(), r.settings, r.draft, fee_sentence(r.fig, r.spec)))
 
 
 def signature_section(r: ReportInput) -> str:
@@ -467,140 +471,225 @@ def figure_warnings(unit: str | None, who: str, fig: dict, spec, organ: str, cel
     return out
 
 
-def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False, consolidated=False,
-                 template=None, force=False, settings_path=None, settings=None, covered=None, when=None,
-                 previous=None, progress=None, exclude_unusable: bool = False, registry_path=None,
-                 accept_midyear=None, ledger=None, overwrite: bool = False) -> ReportResult:
-    """``force``: a report whose figures fail the checks is written anyway (marked so); ``overwrite``:
-    existing reports are replaced — the two are separate: overwriting never lets a failing report through,
-    and a report changed since this tool wrote it is first copied aside (``…_手工修改_时间.docx``);
-    ``covered``: the units the consolidated report sums (default: every unit with figures);
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report stage writes and how: built by the CLI (its flags), the console's step (报告设置 and the
+    year folder) and the web panel (the same step) alike.
+    ``unit`` / ``all_units`` / ``consolidated``: which reports (none of them: the consolidated one);
+    ``force``: a report whose figures fail the checks is written anyway (marked so); ``overwrite``: existing
+    reports are replaced — the two are separate: overwriting never lets a failing report through, and a report
+    changed since this tool wrote it is first copied aside (``…_手工修改_时间.docx``);
+    ``settings_path`` / ``settings``: 报告设置 (the mapping wins); ``covered``: the units the consolidated report
+    sums (default: every unit with figures); ``when``: the 成文日期 (default: the setting's);
     ``previous``: last year's summary, for rule 6 (上年结转) and last year's problems in section 五;
     ``registry_path``: the unit registry, for each unit's full name, address and phone;
-    ``accept_midyear``: units whose data from a mid-year round the office accepts for the year (else the
-    setting 接受年中数据的单位); ``ledger``: 台账.sqlite (default: beside the summary), for each round's cut-off.
-    A unit whose figures and statuses come from a round that is not a year-end one gets no report unless
-    accepted, and the consolidated report is refused while it sums such a unit (or leaves it out with
-    ``exclude_unusable``).
-    A unit whose figures are unusable or missing gets no report; the consolidated report is refused
-    while any unit it sums is such a unit, unless ``exclude_unusable`` (then it sums the others)."""
+    ``accept_midyear``: units whose data from a mid-year round the office accepts for the year (else the setting
+    接受年中数据的单位); ``ledger``: 台账.sqlite (default: beside the summary), for each round's cut-off;
+    ``exclude_unusable``: the consolidated report sums the usable units and names the others;
+    ``last_reports``: last year's published report (a file: the consolidated one) or its folder — 报告清单 then
+    shows each report's share of sentences repeated from it (``repeats.py``); ``progress(done, total, organ)``."""
+    year: int | str | None = None
+    unit: str | None = None
+    all_units: bool = False
+    consolidated: bool = False
+    template: str | Path | None = None
+    force: bool = False
+    overwrite: bool = False
+    settings_path: str | Path | None = None
+    settings: dict | None = None
+    covered: tuple | list | None = None
+    when: dt.date | None = None
+    previous: str | Path | None = None
+    progress: Callable | None = None
+    exclude_unusable: bool = False
+    registry_path: str | Path | None = None
+    accept_midyear: tuple | list | str | None = None
+    ledger: str | Path | None = None
+    last_reports: str | Path | None = None
+
+
+@dataclass
+class Scope:
+    """Which units the batch's consolidated report sums, and why the others are not (a unit's own
+    reports are decided against the same checks: run once a batch); where the batch is written and what
+    holds for all of it.  Read while deciding each report, never handed to a worker (``Batch`` is)."""
+    covered: list[str]
+    unusable: dict                # unit -> why its figures cannot be used
+    own_checks: dict              # unit -> what its own figures' checks found (usable units)
+    midyear: dict                 # unit -> DataRound: mid-year data the office did not accept
+    left_out: list[str]           # units the consolidated report leaves out (exclude_unusable)
+    accepted: list[str]           # units whose mid-year data the office accepted
+    peers: PeerAverages           # each category's key figures, for a unit's plausibility notes
+    out: Path = None              # the report folder
+    record: dict = None           # its record of what this tool wrote (SHA-256 by file name)
+    notes: list = None            # what holds for the whole batch (round_notes)
+
+
+def make_reports(summary_path, output_dir, options: ReportOptions | None = None) -> ReportResult:
+    """Write the reports ``options`` (a ``ReportOptions``) asks for into ``output_dir``, with 报告清单.xlsx
+    for a batch.  A unit whose figures are unusable or missing, or come from a round that is not a year-end
+    one (unless accepted), gets no report; the consolidated report is refused while it sums such a unit,
+    unless ``exclude_unusable`` (then it sums the others)."""
+    o = options or ReportOptions()
+    batch, targets = open_batch(summary_path, o)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    scope = batch_scope(batch, o)
+    scope.out, scope.record, scope.notes = out, read_record(out), round_notes(batch)
+    decided = [decide(batch, scope, o, organ, u) for organ, u in targets]
+    composed = compose_all(batch, decided, o.progress)
+    results = [outcome(batch, scope, d, composed.get(i)) for i, d in enumerate(decided)]
+    write_record(out, scope.record, [r.file for r in results if r.file])
+    problems = sorted_problems(scope.notes, list(batch.data.problems), results)
+    repeats = RP.compare_with_last(results, o.last_reports) if o.last_reports else None
+    listing = None
+    if o.all_units or len(targets) > 1:
+        listing = write_report_listing(out / "报告清单.xlsx", results, f"{batch.year}年政府信息公开工作年度报告清单"
+                                       + (f"（{batch.data.round}数据）" if batch.data.round else ""), repeats)
+    return ReportResult(out, results, listing, problems, repeats or {})
+
+
+def open_batch(summary_path, o: ReportOptions) -> tuple[Batch, list[tuple[str, str | None]]]:
+    """The summary, last year's, the settings, the template and the rounds every report of the batch reads;
+    and the reports to write: (organ, unit), unit None for the consolidated report."""
     data = read_summary(summary_path)
-    prev = read_summary(previous) if previous else None
-    year = year or data.year
+    prev = read_summary(o.previous) if o.previous else None
+    year = o.year or data.year
     if prev is not None and year and prev.year != int(year) - 1:
-        raise GongkaiError.of("PREVIOUS_MISMATCH", Path(previous).name, other=prev.year or "未知",
+        raise GongkaiError.of("PREVIOUS_MISMATCH", Path(o.previous).name, other=prev.year or "未知",
                               year=year, expected=int(year) - 1)
     spec = R.spec_for(year)
-    conf = {**read_settings(settings_path), **(settings or {})}
-    tpl = Path(template) if template else report_template(
+    conf = {**read_settings(o.settings_path), **(o.settings or {})}
+    tpl = Path(o.template) if o.template else report_template(
         "年度报告.docx" if spec.name == "2021" else f"年度报告_{spec.name}格式.docx")
     if not tpl.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", tpl)
     check_template(tpl)
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    when = when or typed_date(conf.get("date"))       # 成文日期 from the settings; never the day the tool ran
     targets: list[tuple[str, str | None]] = []
-    if unit:
-        if unit not in data.units:
-            raise GongkaiError.of("UNIT_UNKNOWN", unit=unit)
-        targets.append((unit, unit))
-    if all_units:
+    if o.unit:
+        if o.unit not in data.units:
+            raise GongkaiError.of("UNIT_UNKNOWN", unit=o.unit)
+        targets.append((o.unit, o.unit))
+    if o.all_units:
         targets += [(u, u) for u in data.units]          # units that sent nothing are listed as not written
-    if consolidated or all_units or not targets:
+    if o.consolidated or o.all_units or not targets:
         targets.append((conf.get("organ") or "本级人民政府", None))
-    registry = load_registry(registry_path) if registry_path else None
-    names = list(data.units)
-    peers = PeerAverages(data, spec)
-    cutoff = round_cutoff(data)
-    rounds = data_rounds(data, Path(ledger) if ledger else Path(summary_path).with_name(LEDGER_NAME), year)
-    accepted = accepted_midyear(accept_midyear) or accepted_midyear(conf.get("accept_midyear"))
+    registry = load_registry(o.registry_path) if o.registry_path else None
+    ledger = Path(o.ledger) if o.ledger else Path(summary_path).with_name(LEDGER_NAME)
+    when = o.when or typed_date(conf.get("date"))       # 成文日期 from the settings; never the day the tool ran
+    batch = Batch(tpl, data, prev, spec, conf, registry, [], when, list(data.units), year,
+                  data_rounds(data, ledger, year), [], [])
+    return batch, targets
+
+
+def batch_scope(b: Batch, o: ReportOptions) -> Scope:
+    """The units the consolidated report sums (``covered``, else every unit with figures), their own checks,
+    and those it cannot sum: unusable figures, unaccepted mid-year data (left out with ``exclude_unusable``).
+    Fills the batch's ``covered``, ``left_out`` and ``not_sent``."""
+    data = b.data
+    accepted = accepted_midyear(o.accept_midyear) or accepted_midyear(b.conf.get("accept_midyear"))
     stray = [u for u in accepted if u not in data.units]
     if stray:
         raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(stray))
-    batch_notes = [Problem("REPORT_ROUND_NOT_YEAR_END", data.source, params={
-        "round": data.round or "本次汇总", "date": N.cn_date(cutoff)})] if (
-        cutoff and year and cutoff < dt.date(int(year), 12, 1)) else []
-    problems: list[Problem] = list(batch_notes) + list(data.problems)
-    record = read_record(out)
-
-    def cell_of(u, key) -> tuple[str, str, str]:
-        return data.source, FIGURES_SHEET, data.figure_cell(u, key)
-
-    covered_units = covered or [u for u, d in data.units.items() if d.figure_status != L.FIGURES_MISSING]
-    unknown = [u for u in covered_units if u not in data.units]
+    covered = list(o.covered or [u for u, d in data.units.items() if d.figure_status != L.FIGURES_MISSING])
+    unknown = [u for u in covered if u not in data.units]
     if unknown:
         raise GongkaiError.of("UNIT_UNKNOWN", unit="、".join(unknown))
-    unusable = {u: data.units[u].figure_status for u in covered_units if data.units[u].figure_status != L.FIGURES_OK}
-    own_checks = {u: run_checks(dict(data.units[u].numbers), u, spec, cell_of=lambda k, u=u: cell_of(u, k))
-                  for u in covered_units if u not in unusable}
+    unusable = {u: data.units[u].figure_status for u in covered if data.units[u].figure_status != L.FIGURES_OK}
+    own_checks = {u: run_checks(dict(data.units[u].numbers), u, b.spec, cell_of=b.cell_of(u))
+                  for u in covered if u not in unusable}
     unusable.update({u: "未通过校验" for u, found in own_checks.items() if found})
-    midyear = {u: rounds[u] for u in covered_units if u not in unusable and not rounds[u].year_end
+    midyear = {u: b.rounds[u] for u in covered if u not in unusable and not b.rounds[u].year_end
                and u not in accepted}
     left_out: list[str] = []
-    if (unusable or midyear) and exclude_unusable:
-        left_out = [u for u in covered_units if u in unusable or u in midyear]
-        covered_units = [u for u in covered_units if u not in unusable and u not in midyear]
-    decided: list[Decided] = []           # the cheap part, in order; the prose only for what is written
-    for organ, u in targets:
-        if u is None:
-            members = [data.units[x] for x in covered_units]
-            blocked = [Problem("REPORT_UNITS_UNUSABLE", params={
-                "units": "、".join(f"{x}（{s}）" for x, s in unusable.items())})] if unusable and not exclude_unusable else []
-            blocked += [Problem("REPORT_UNITS_MIDYEAR", params={
-                "units": "、".join(f"{x}（{r.name}，{r.when}）" for x, r in midyear.items())})] \
-                if midyear and not exclude_unusable else []
-            mid_ok = [x for x in covered_units if not rounds[x].year_end]
-            fig = typed_figures(members)
-            last = typed_figures([prev.units[x] for x in covered_units if x in prev.units]) if prev else None
+    if (unusable or midyear) and o.exclude_unusable:
+        left_out = [u for u in covered if u in unusable or u in midyear]
+        covered = [u for u in covered if u not in unusable and u not in midyear]
+    b.covered, b.left_out = covered, left_out
+    b.not_sent = [] if o.covered else [u for u, d in data.units.items() if d.figure_status == L.FIGURES_MISSING]
+    return Scope(covered, unusable, own_checks, midyear, left_out, accepted, PeerAverages(data, b.spec))
+
+
+def round_notes(b: Batch) -> list[Problem]:
+    """What holds for the whole batch: the summary's own round is not a year-end one."""
+    cutoff = round_cutoff(b.data)
+    if cutoff and b.year and cutoff < dt.date(int(b.year), 12, 1):
+        return [Problem("REPORT_ROUND_NOT_YEAR_END", b.data.source, params={
+            "round": b.data.round or "本次汇总", "date": N.cn_date(cutoff)})]
+    return []
+
+
+def blocking(b: Batch, s: Scope, o: ReportOptions, u: str | None) -> tuple[list[Problem], list[str], dict,
+                                                                            dict | None]:
+    """(what refuses the report whatever --force says, the accepted mid-year units it uses, its figures,
+    last year's figures)."""
+    data, prev = b.data, b.prev
+    if u is None:
+        blocked = [Problem("REPORT_UNITS_UNUSABLE", params={
+            "units": "、".join(f"{x}（{st}）" for x, st in s.unusable.items())})] \
+            if s.unusable and not o.exclude_unusable else []
+        blocked += [Problem("REPORT_UNITS_MIDYEAR", params={
+            "units": "、".join(f"{x}（{r.name}，{r.when}）" for x, r in s.midyear.items())})] \
+            if s.midyear and not o.exclude_unusable else []
+        mid_ok = [x for x in s.covered if not b.rounds[x].year_end]
+        fig = typed_figures([data.units[x] for x in s.covered])
+        last = typed_figures([prev.units[x] for x in s.covered if x in prev.units]) if prev else None
+        return blocked, mid_ok, fig, last
+    status_u = data.units[u].figure_status
+    blocked = [] if status_u == L.FIGURES_OK else [
+        Problem("REPORT_FIGURES_UNUSABLE", params={"unit": u, "status": status_u})]
+    r = b.rounds[u]
+    if not blocked and not r.year_end and u not in s.accepted:
+        blocked = [Problem("REPORT_MIDYEAR_DATA", params={"unit": u, "round": r.name, "date": r.when})]
+    mid_ok = [u] if not r.year_end and u in s.accepted else []
+    last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
+    return blocked, mid_ok, dict(data.units[u].numbers), last
+
+
+def decide(b: Batch, s: Scope, o: ReportOptions, organ: str, u: str | None) -> Decided:
+    """One report of the batch before any prose: its checks, notes and status (refused, forced, kept)."""
+    blocked, mid_ok, fig, last = blocking(b, s, o, u)
+    cell_of = b.cell_of(u)
+    if blocked:          # the causes once (the unit's blank or bad cells), not every rule they break
+        found = blocked + ([] if u is None else figure_causes(fig, organ, b.spec, cell_of))
+    elif u is not None and last is None and u in s.own_checks:
+        found = s.own_checks[u]
+    else:
+        found = run_checks(fig, organ, b.spec, last, cell_of)
+    full, who = organ_names(u, b.conf, b.registry)
+    path = s.out / report_name(organ, b.year)
+    notes = []
+    if not found:
+        notes = plausibility_notes(organ, fig, last, s.peers.excluding(u), b.spec)
+        notes += figure_warnings(u, organ, fig, b.spec, full, cell_of)
+        notes += [Problem("REPORT_MIDYEAR_ACCEPTED", path.name, params={
+            "units": N.join_names(mid_ok, 5), "detail": "；".join(sorted({
+                f"“{b.rounds[x].name}”，{b.rounds[x].when}" for x in mid_ok}))})] if mid_ok else []
+        if b.when is None:
+            notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
+        notes += s.notes
+    unit_data = b.data.units.get(u) if u is not None else None
+    never_sent = unit_data is not None and unit_data.figure_status == L.FIGURES_MISSING and not unit_data.entries
+    status = ReportStatus.MISSING if never_sent else \
+        (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else \
+        (ReportStatus.FORCED if o.force and not blocked else ReportStatus.REFUSED)
+    found = found + notes
+    if path.exists() and status.written:
+        if not o.overwrite:
+            found = found + [Problem("REPORT_EXISTS", path.name)]
+            status = ReportStatus.EXISTS
         else:
-            status_u = data.units[u].figure_status
-            blocked = [] if status_u == L.FIGURES_OK else [
-                Problem("REPORT_FIGURES_UNUSABLE", params={"unit": u, "status": status_u})]
-            r = rounds[u]
-            if not blocked and not r.year_end and u not in accepted:
-                blocked = [Problem("REPORT_MIDYEAR_DATA", params={"unit": u, "round": r.name, "date": r.when})]
-            mid_ok = [u] if not r.year_end and u in accepted else []
-            fig = dict(data.units[u].numbers)
-            last = dict(prev.units[u].numbers) if prev and u in prev.units and prev.units[u].numbers else None
-        checked = own_checks.get(u) if u is not None and last is None and u in own_checks else None
-        if blocked:          # the causes once (the unit's blank or bad cells), not every rule they break
-            found = blocked + ([] if u is None else figure_causes(fig, organ, spec, lambda k, u=u: cell_of(u, k)))
-        else:
-            found = checked if checked is not None else run_checks(fig, organ, spec, last, lambda k, u=u: cell_of(u, k))
-        # blocked: refused, whatever --force says
-        full, who = organ_names(u, conf, registry)
-        path = out / report_name(organ, year)
-        notes = []
-        if not found:
-            notes = plausibility_notes(organ, fig, last, peers.excluding(u), spec)
-            notes += figure_warnings(u, organ, fig, spec, full, lambda key: cell_of(u, key))
-            notes += [Problem("REPORT_MIDYEAR_ACCEPTED", path.name, params={
-                "units": N.join_names(mid_ok, 5), "detail": "；".join(sorted({
-                    f"“{rounds[x].name}”，{rounds[x].when}" for x in mid_ok}))})] if mid_ok else []
-            if when is None:
-                notes.append(Problem("REPORT_DATE_MISSING", path.name, params={"unit": organ}))
-            notes += batch_notes
-        never_sent = u is not None and data.units[u].figure_status == L.FIGURES_MISSING and not data.units[u].entries
-        status = ReportStatus.MISSING if never_sent else \
-            (ReportStatus.PASSED_NOTES if notes else ReportStatus.PASSED) if not found else \
-            (ReportStatus.FORCED if force and not blocked else ReportStatus.REFUSED)
-        found = found + notes
-        if path.exists() and status.written:
-            if not overwrite:
-                found = found + [Problem("REPORT_EXISTS", path.name)]
-                status = ReportStatus.EXISTS
-            else:
-                kept = keep_edited(path, record)
-                if kept:
-                    found = found + [Problem("REPORT_EDITED_KEPT", path.name, params={"kept": kept.name})]
-        decided.append(Decided(organ, u, path, status, found, full, who, fig))
-    # unit reports on every core (already running when in_workers returns), the consolidated one meanwhile
-    # in this process: it waits for no unit report
-    not_sent = [] if covered else [u for u, d in data.units.items() if d.figure_status == L.FIGURES_MISSING]
-    batch = Batch(tpl, data, prev, spec, conf, registry, covered_units, when, names, year, rounds, left_out, not_sent)
+            kept = keep_edited(path, s.record)
+            if kept:
+                found = found + [Problem("REPORT_EDITED_KEPT", path.name, params={"kept": kept.name})]
+    return Decided(organ, u, path, status, found, full, who, fig)
+
+
+def compose_all(b: Batch, decided: list[Decided], progress) -> dict[int, tuple[list[str], Problem | None, list]]:
+    """Write the reports decided to be written: the unit reports on every core (already running when
+    in_workers returns), the consolidated one meanwhile in this process (it waits for no unit report)."""
     in_pool = [i for i, d in enumerate(decided) if d.status.written and d.unit is not None]
-    made = in_workers(compose, [decided[i] for i in in_pool], batch, PARALLEL_FROM)
+    made = in_workers(compose, [decided[i] for i in in_pool], b, PARALLEL_FROM)
     composed: dict[int, tuple[list[str], Problem | None, list]] = {}
     ticks = 0
 
@@ -612,42 +701,48 @@ def make_reports(summary_path, output_dir, year=None, unit=None, all_units=False
 
     for i, d in enumerate(decided):
         if d.status.written and d.unit is None:
-            composed[i] = compose(batch, d)
+            composed[i] = compose(b, d)
         if d.status.written and d.unit is not None:
             continue                      # counted when its worker is done
         tick(d)
     for i, made_one in zip(in_pool, made):
         composed[i] = made_one
         tick(decided[i])
-    results = []
-    for i, (organ, u, path, status, found, *_) in enumerate(decided):
-        standard: list[str] = []
-        if i in composed:
-            standard, failed, conflicts = composed[i]
-            for first, second in conflicts:      # a figure and a quote disagree: the writer checks (待核实)
-                found = found + [Problem("REPORT_FIGURES_CONTRADICT", path.name, params={
-                    "unit": organ, "first": first, "second": second})]
-                if status == ReportStatus.PASSED:
-                    status = ReportStatus.PASSED_NOTES
-            if standard:                       # editorial, not a data warning: listed, status unchanged
-                found = found + [Problem("REPORT_STANDARD_TEXT", path.name, params={
-                    "unit": organ, "places": "、".join(standard)})]
-            if failed is not None:             # one locked or unwritable file never stops the batch
-                found = found + [failed]
-                status = ReportStatus.NOT_WRITTEN
-        results.append(ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
-                                     standard, data_from(u, rounds, accepted, covered_units, left_out)))
-        problems += [p for p in found if p not in batch_notes and p.severity != "info"]
-    write_record(out, record, [o.file for o in results if o.file])
+    return composed
+
+
+def outcome(b: Batch, s: Scope, d: Decided, composed) -> ReportOutcome:
+    """A report's line in the result and 报告清单: what composing it found (standard text, contradictions, a
+    file that could not be written) added to what deciding it found."""
+    organ, u, path, status, found, *_ = d
+    standard: list[str] = []
+    if composed is not None:
+        standard, failed, conflicts = composed
+        for first, second in conflicts:      # a figure and a quote disagree: the writer checks (待核实)
+            found = found + [Problem("REPORT_FIGURES_CONTRADICT", path.name, params={
+                "unit": organ, "first": first, "second": second})]
+            if status == ReportStatus.PASSED:
+                status = ReportStatus.PASSED_NOTES
+        if standard:                       # editorial, not a data warning: listed, status unchanged
+            found = found + [Problem("REPORT_STANDARD_TEXT", path.name, params={
+                "unit": organ, "places": "、".join(standard)})]
+        if failed is not None:             # one locked or unwritable file never stops the batch
+            found = found + [failed]
+            status = ReportStatus.NOT_WRITTEN
+    return ReportOutcome(organ, u, path if path.exists() and status.written else None, status, found,
+                         standard, data_from(u, b.rounds, s.accepted, s.covered, s.left_out))
+
+
+def sorted_problems(batch_notes: list[Problem], read: list[Problem], results: list[ReportOutcome]) -> list[Problem]:
+    """The batch's problems: what holds for the whole batch first (a mid-year round), then the refusals, then
+    the rest (a stable sort); info notes stay in each report's line."""
+    problems = list(batch_notes) + read
+    for r in results:
+        problems += [p for p in r.problems if p not in batch_notes and p.severity != "info"]
     refused = {id(p) for r in results if not r.status.written for p in r.problems}
     batch = {id(p) for p in batch_notes}
-    # what holds for the whole batch first (a mid-year round), then the refusals, then the rest (a stable sort)
     problems.sort(key=lambda p: 0 if id(p) in batch else 1 if id(p) in refused else 2)
-    listing = None
-    if all_units or len(targets) > 1:
-        listing = write_report_listing(out / "报告清单.xlsx", results, f"{year}年政府信息公开工作年度报告清单"
-                                       + (f"（{data.round}数据）" if data.round else ""))
-    return ReportResult(out, results, listing, problems)
+    return problems
 
 
 def data_from(u: str | None, rounds: dict[str, DataRound], accepted: list[str], covered: list[str],
@@ -661,46 +756,6 @@ def data_from(u: str | None, rounds: dict[str, DataRound], accepted: list[str], 
     mid = [x for x in covered if not rounds[x].year_end]
     s = f"合计{len(covered)}个单位" + (f"，其中年中数据{len(mid)}个（{N.join_names(mid, 3)}）" if mid else "，均为年终数据")
     return s + (f"；未计入{len(left_out)}个（{N.join_names(left_out, 3)}）" if left_out else "")
-
-
-RECORD = ".gk_生成记录.json"      # in the report folder: each report's SHA-256 as this tool wrote it
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def read_record(folder: Path) -> dict:
-    try:
-        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def write_record(folder: Path, record: dict, written: list[Path]) -> None:
-    record.update({p.name: _digest(p) for p in written})
-    try:
-        (folder / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=0), encoding="utf-8")
-    except OSError:
-        pass                 # without the record an existing report counts as edited: kept aside, never lost
-
-
-def keep_edited(path: Path, record: dict) -> Path | None:
-    """A report changed since this tool wrote it (or one it has no record of) is copied aside before a new
-    one replaces it; None when it is as written."""
-    try:
-        if record.get(path.name) == _digest(path):
-            return None
-    except OSError:
-        return None
-    kept = path.with_name(f"{path.stem}_手工修改_{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
-    n = 2
-    while kept.exists():
-        kept = path.with_name(f"{path.stem}_手工修改_{dt.datetime.now():%Y%m%d-%H%M%S}_{n}{path.suffix}")
-        n += 1
-    shutil.copy2(path, kept)
-    return kept
 
 
 PARALLEL_FROM = 40            # unit reports from which the batch is spread over worker processes
@@ -734,6 +789,10 @@ class Batch:
     rounds: dict = None           # unit -> DataRound
     left_out: list = None         # units the consolidated report leaves out
     not_sent: list = None         # units that sent no figures at all
+
+    def cell_of(self, unit: str | None):
+        """key -> (file, sheet, cell) of a unit's figure (the total's, for None) in 年度报告数据."""
+        return lambda key: (self.data.source, FIGURES_SHEET, self.data.figure_cell(unit, key))
 
 
 def report_input(b: Batch, d: Decided) -> ReportInput:
@@ -836,13 +895,18 @@ LISTING_WIDTHS = [5, 18, 8, 30, 12, 26, 60, 30]
 LISTING_CELL_MAX = 1500
 
 
-def write_report_listing(path: Path, results: list[ReportOutcome], title: str = "") -> Path:
-    """报告清单: one row per expected report (the ones not written too), what to check and what to rewrite."""
+def write_report_listing(path: Path, results: list[ReportOutcome], title: str = "",
+                         repeats: dict | None = None) -> Path:
+    """报告清单: one row per expected report (the ones not written too), what to check and what to rewrite;
+    with ``repeats`` (report file name -> its comparison with last year's, ``repeats.compare_with_last``) two
+    more columns: the share of sentences repeated and what it means."""
+    columns, widths = LISTING_COLUMNS + (RP.COLUMNS if repeats is not None else []), \
+        LISTING_WIDTHS + (RP.WIDTHS if repeats is not None else [])
     wb = Workbook()
     ws = wb.active
     ws.title = "报告清单"
     ws.append([title or "政府信息公开工作年度报告清单"])
-    ws.append(LISTING_COLUMNS)
+    ws.append(columns)
     for i, r in enumerate(results, 1):
         notes = [p.message for p in r.problems if p.code != "REPORT_STANDARD_TEXT"]
         if sum(map(len, notes)) > LISTING_CELL_MAX:          # one cell stays readable
@@ -854,13 +918,16 @@ def write_report_listing(path: Path, results: list[ReportOutcome], title: str = 
                 size += len(n)
             notes = kept + [f"……另有 {len(notes) - len(kept)} 条，见汇总表“问题清单”"]
         ws.append([i, r.organ, "汇总报告" if r.unit is None else "单位报告", r.file.name if r.file else "（未生成）",
-                   r.status.label, "、".join(r.todo), "\n".join(notes), r.data_from])
-    style_header(ws, LISTING_WIDTHS, header_row=2)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LISTING_COLUMNS))
+                   r.status.label, "、".join(r.todo), "\n".join(notes), r.data_from]
+                  + (RP.listing_cells(repeats.get(r.file.name) if r.file else None) if repeats is not None else []))
+    style_header(ws, widths, header_row=2)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws["A1"].font = Font(name="黑体", size=14)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 28
     for row in range(3, ws.max_row + 1):
         ws.row_dimensions[row].height = row_height_for(
-            [(ws.cell(row, c).value, LISTING_WIDTHS[c - 1]) for c in (2, 4, 6, 7, 8)], 13.5)
+            [(ws.cell(row, c).value, widths[c - 1]) for c in (2, 4, 6, 7, 8)], 13.5)
+        if repeats is not None:
+            RP.style_cells(ws.cell(row, len(LISTING_COLUMNS) + 1), ws.cell(row, len(LISTING_COLUMNS) + 2))
     return save_workbook(wb, path)

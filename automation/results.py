@@ -121,6 +121,7 @@ class ReportResult:
     outcomes: list[ReportOutcome]
     listing: Path | None
     problems: list[Problem] = field(default_factory=list)
+    repeats: dict = field(default_factory=dict)   # file name -> (share, repeated, counted, last year's file)
 
     @property
     def written(self) -> list[ReportOutcome]:
@@ -273,3 +274,4 @@ class BulletinResult:
     praised: list[str] = field(default_factory=list)
     named: dict = field(default_factory=dict)       # reason -> units
     todo: list[str] = field(default_factory=list)   # blanks the writer must fill
+    kept: Path | None = None            # the draft it replaced, kept aside: the office had changed it

@@ -40,6 +40,8 @@ UNIT_COLUMN_KEYS = dict(zip(["unit", "category", "tasks", "done", "in_progress",
                              "returned_at", "late", "problems", "file", "contact", "phone", "data_round", "time_source",
                              "reminded", "reminded_at"],
                             UNIT_COLUMNS, strict=True))
+# 总览's table of the rounds (各轮调度趋势), by the key each reader uses (bulletin.py)
+TREND_COLUMNS = {"round": "调度轮次", "returned": "本轮报送单位", "share": "报送单位占比", "rate": "单位任务完成率"}
 DETAIL_COLUMNS = ["任务编号", "一级标题", "任务（摘要）", "单位", "职责", "完成状态", "完成时间", "完成进度", "实际完成数量",
                   "落实情况", "佐证材料", "存在问题", "下步打算"]
 FIGURE_FIXED = ["键", "表", "项目", "栏目", "合计"]
@@ -274,7 +276,7 @@ def _overview_trend(book: SummaryBook, ws, s: dict, r: int) -> int:
     ws.write_string(r, 0, "各轮调度趋势", F["label"])
     r += 1
     trend_first = r + 1
-    for c, t in enumerate(["调度轮次", "本轮报送单位", "报送单位占比", "单位任务完成率"]):
+    for c, t in enumerate(TREND_COLUMNS.values()):
         ws.write_string(r, c, t, F["head"])
     for t in s["trend"]:
         r += 1
@@ -723,6 +725,9 @@ class SummaryData:
     unit_at: dict = field(default_factory=dict)     # unit -> its column there (its row); None: the total
     units_as_rows: bool = False                     # the layout for many units: a row per unit
     problems: list = field(default_factory=list)    # what reading the office's edits found (a column not a unit)
+    metrics: dict = field(default_factory=dict)     # 总览's metrics: label -> value (the first of each label)
+    trend: list = field(default_factory=list)       # 总览's rounds: dicts by TREND_COLUMNS' keys
+    unit_rows: list = field(default_factory=list)   # 单位进度's rows in order: dicts by UNIT_COLUMN_KEYS' keys
 
     def figure_cell(self, unit: str | None, key: str) -> str:
         """The cell of 年度报告数据 where a unit's figure (or the total, for unit None) is."""
@@ -755,14 +760,17 @@ def read_summary(path) -> SummaryData:
     for r in rows[OVERVIEW]:                 # the first of a label: the trend table below repeats 调度轮次
         if len(r) > 1 and r[0]:
             info.setdefault(str(r[0]), r[1])
+    metrics, trend = _overview_rows(rows[OVERVIEW])
     title = str(info.get(INFO_TITLE, ""))
     year = _year(info.get(INFO_YEAR)) or _year(title)
     units: dict[str, UnitData] = {}
+    unit_rows = []
     head = rows[UNITS][0]
     for r in rows[UNITS][1:]:
         d = dict(zip(head, r))
         if not d.get("单位") or d["单位"] == "合计":
             continue
+        unit_rows.append({key: d.get(title) for key, title in UNIT_COLUMN_KEYS.items()})
         units[str(d["单位"])] = UnitData(str(d["单位"]), str(d.get("类别") or ""), str(d.get("联系人") or ""),
                                        str(d.get("联系电话") or ""), data_round=str(d.get("数据轮次") or ""))
     fig_rows = rows[FIGURES]
@@ -802,7 +810,31 @@ def read_summary(path) -> SummaryData:
         due = None
     return SummaryData(title=title, year=year, round=str(info.get(INFO_ROUND, "")), units=units, tasks=tasks,
                        source=p.name, due=due, as_of=str(info.get(INFO_AS_OF) or ""), key_at=key_at, unit_at=unit_at,
-                       units_as_rows=by_rows, problems=found)
+                       units_as_rows=by_rows, problems=found, metrics=metrics, trend=trend, unit_rows=unit_rows)
+
+
+def _overview_rows(rows: list) -> tuple[dict, list[dict]]:
+    """总览's metrics (label -> value, the first of each label) and its trend table (a row per round, by
+    TREND_COLUMNS' keys; the table ends at its first blank or unreadable row)."""
+    head = list(TREND_COLUMNS.values())
+    metrics: dict = {}
+    trend, in_trend = [], False
+    for r in rows:
+        label = str(r[0] if r else "").strip()
+        if label == head[0] and len(r) > 1 and str(r[1]).strip() == head[1]:
+            in_trend = True
+            continue
+        if in_trend:
+            try:
+                if not label or len(r) < 4 or r[1] in ("", None):
+                    raise ValueError(label)
+                trend.append({"round": label, "returned": int(r[1]), "share": float(r[2]), "rate": float(r[3])})
+            except (ValueError, TypeError):
+                in_trend = False
+            continue
+        if label and len(r) > 1 and label not in metrics:
+            metrics[label] = r[1]
+    return metrics, trend
 
 
 def _figures_by_columns(fig_rows: list, units: dict, spec, problems: list | None = None,

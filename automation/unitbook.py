@@ -217,16 +217,36 @@ def write_meta(common: list[tuple], unit: str, task_rows: list[TaskRow]) -> list
         [("task", t.id, t.digest, t.row) + ((t.label,) if t.label and t.label != t.id else ()) for t in task_rows]
 
 
-def meta_common_rows(plan, spec, round_name: str, issued: str, due, header_row: int, columns: dict,
-                     figures: dict, extras: list, titles: dict | None = None) -> list[tuple]:
+@dataclass(frozen=True)
+class Sending:
+    """One distribution as every unit workbook of it records it: the round, when it was issued, the cut-off."""
+    round_name: str
+    issued: str
+    due: object = None                  # dt.date or None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the template puts things: 任务台账's header row, its columns (key -> letter) and their titles as
+    shown, the figure cells (key -> cell) and the extra cells ((name, cell) pairs)."""
+    header_row: int
+    columns: dict
+    figures: dict
+    extras: list
+    titles: dict | None = None
+
+
+def meta_common_rows(plan, spec, sent: Sending, layout: Layout) -> list[tuple]:
     """The metadata rows every unit workbook of one distribution shares."""
+    due = sent.due
     rows = [("gk_version", "1"), ("template_version", TEMPLATE_VERSION), ("report_format", spec.name),
             ("plan_id", plan_id(plan)), ("plan_title", plan.title or ""), ("plan_year", plan.year or ""),
-            ("fingerprint", plan_fingerprint(plan)), ("round", round_name or ""), ("issued_at", issued),
-            ("due", due.isoformat() if due else ""), ("header_row", header_row)]
-    rows += [("col", k, v, (titles or {}).get(k, COLUMN_BY_KEY[k].title)) for k, v in columns.items()]
+            ("fingerprint", plan_fingerprint(plan)), ("round", sent.round_name or ""), ("issued_at", sent.issued),
+            ("due", due.isoformat() if due else ""), ("header_row", layout.header_row)]
+    rows += [("col", k, v, (layout.titles or {}).get(k, COLUMN_BY_KEY[k].title)) for k, v in layout.columns.items()]
     # the figure cells in one row ("t3_r1_c1=D27;…"): a row each made the sheet a quarter of what collect reads
-    rows += [("figs", ";".join(f"{k}={c}" for k, c in figures.items()))] + [("extra", a, b) for a, b in extras]
+    rows += [("figs", ";".join(f"{k}={c}" for k, c in layout.figures.items()))] + \
+        [("extra", a, b) for a, b in layout.extras]
     return rows
 
 

@@ -1,10 +1,11 @@
 """通报 (issue 30): the circular's numbers are 总览's; commended and named units follow 通报设置.xlsx."""
 import re
 
+import docx
 import openpyxl
 import pytest
 
-from automation.bulletin import RULES, SETTINGS_SHEET, bulletin
+from automation.bulletin import RULES, SETTINGS_SHEET, BulletinOptions, bulletin
 from automation.officialdoc import text_of
 from automation.problems import GongkaiError
 from test_remind import BAD_FIGURE, BLANK, COMPLETE, LATE, year  # noqa: F401  (the fixture: one round, real files)
@@ -31,7 +32,7 @@ def set_rule(path, label: str, value) -> None:
 def test_every_number_is_the_overviews(year, tmp_path):
     summary = year["ws"].summary
     settings = tmp_path / "通报设置.xlsx"
-    r = bulletin(summary, tmp_path / "通报.docx", settings=settings, office="枣庄市市中区人民政府办公室")
+    r = bulletin(summary, tmp_path / "通报.docx", BulletinOptions(settings=settings, office="枣庄市市中区人民政府办公室"))
     assert r.settings_written and settings.exists()
     o = overview(summary)
     text = "\n".join(text_of(r.output))
@@ -59,30 +60,55 @@ def test_every_number_is_the_overviews(year, tmp_path):
 
 def test_the_office_changes_the_rules_in_the_settings_sheet(year, tmp_path):
     settings = tmp_path / "通报设置.xlsx"
-    bulletin(year["ws"].summary, tmp_path / "a.docx", settings=settings)
+    bulletin(year["ws"].summary, tmp_path / "a.docx", BulletinOptions(settings=settings))
     set_rule(settings, "表扬：须按时报送", "否")
     set_rule(settings, "表扬：单位任务完成率不低于", "100%")
     set_rule(settings, "通报：逾期报送的单位", "否")
     set_rule(settings, "通报：单位任务完成率低于", "")
-    r = bulletin(year["ws"].summary, tmp_path / "b.docx", settings=settings)
+    r = bulletin(year["ws"].summary, tmp_path / "b.docx", BulletinOptions(settings=settings))
     assert not r.settings_written
     assert set(r.praised) == {COMPLETE, LATE}                 # late no longer keeps it from praise
     assert "逾期报送" not in r.named and "完成率低" not in r.named
     assert r.todo == ["落款（发文单位）"] and "（发文单位）" in "\n".join(text_of(r.output))
     set_rule(settings, "表扬：单位任务完成率不低于", "九成")
     with pytest.raises(GongkaiError) as exc:
-        bulletin(year["ws"].summary, tmp_path / "c.docx", settings=settings)
+        bulletin(year["ws"].summary, tmp_path / "c.docx", BulletinOptions(settings=settings))
     assert exc.value.problem.code == "BULLETIN_SETTINGS_INVALID" and "B2" in exc.value.problem.message
     assert not (tmp_path / "c.docx").exists()
     # an existing draft (maybe edited) is never replaced without force
     with pytest.raises(GongkaiError) as exc:
-        bulletin(year["ws"].summary, tmp_path / "b.docx", settings=settings)
+        bulletin(year["ws"].summary, tmp_path / "b.docx", BulletinOptions(settings=settings))
     assert exc.value.problem.code == "OUTPUT_EXISTS"
 
 
 def test_the_year_circular_tells_each_round(year, tmp_path):
-    r = bulletin(year["ws"].summary, tmp_path / "y.docx", scope="year")
+    r = bulletin(year["ws"].summary, tmp_path / "y.docx", BulletinOptions(scope="year"))
     text = "\n".join(text_of(r.output))
     assert text.splitlines()[0] == "关于2021年度政务公开工作要点落实情况的通报"
     assert re.search(r"2021年第1次调度报送4个单位（占10\.8%），单位任务完成率\d+(\.\d)?%", text)
     assert [x.label for x in RULES][:1] == ["表扬：单位任务完成率不低于"]
+
+
+def test_force_keeps_a_circular_the_office_edited_aside(year, tmp_path, capsys):
+    """`gongkai bulletin --force` replaces the draft, but one the office changed since it was written is kept
+    as …_手工修改_….docx first, and the message names it; an unchanged draft is simply replaced."""
+    from automation.cli import main
+
+    out = tmp_path / "通报" / "第1次调度通报.docx"
+    out.parent.mkdir()
+    args = [str(year["ws"].summary), "-o", str(out), "--settings", str(tmp_path / "通报设置.xlsx")]
+    assert main(["bulletin", *args]) == 0
+    assert main(["bulletin", *args, "--force"]) == 0                  # as written: replaced, nothing kept
+    assert not list(out.parent.glob("*_手工修改_*")) and "另存为" not in capsys.readouterr().out
+    d = docx.Document(str(out))
+    d.add_paragraph("办公室加的一段：请各单位于月底前整改到位。")
+    d.save(str(out))
+    assert main(["bulletin", *args]) == 2                              # never replaced without --force
+    assert main(["bulletin", *args, "--force"]) == 0
+    kept = list(out.parent.glob("第1次调度通报_手工修改_*.docx"))
+    said = capsys.readouterr().out
+    assert len(kept) == 1 and kept[0].name in said and "修改过" in said
+    assert "办公室加的一段" in "\n".join(text_of(kept[0]))              # the edit is in the copy kept
+    assert "办公室加的一段" not in "\n".join(text_of(out))              # the new draft is the tool's own
+    assert main(["bulletin", *args, "--force"]) == 0                  # the new draft is as written: no second copy
+    assert len(list(out.parent.glob("*_手工修改_*"))) == 1

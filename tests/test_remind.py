@@ -14,7 +14,7 @@ from automation.demo import SAMPLE_ACTUAL_UNITS, fill_return, map_names, set_sav
 from automation.officialdoc import text_of
 from automation.panel import OpenpyxlPanel
 from automation.problems import GongkaiError
-from automation.remind import MESSAGE_MAX, owed_message, remind
+from automation.remind import MESSAGE_MAX, RemindOptions, owed_message, remind
 from automation.resources import sample_plan
 from automation.results import UnitOwes
 from automation.tasklist import TASK_SHEET
@@ -93,8 +93,8 @@ def fresh(year, tmp_path):
 
 
 def after_due(ws, when=dt.datetime(2021, 7, 12, 9, 0), **kw):
-    return remind(ws.ledger, ws.root / "催报", as_of=when, contact="区政府办公室政务公开科 0632-3083075",
-                  office="枣庄市市中区人民政府办公室", returns=ws.back_dir, **kw)
+    return remind(ws.ledger, ws.root / "催报", RemindOptions(as_of=when, contact="区政府办公室政务公开科 0632-3083075",
+                  office="枣庄市市中区人民政府办公室", returns=ws.back_dir, **kw))
 
 
 def notice_text(u) -> str:

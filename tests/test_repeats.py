@@ -4,8 +4,8 @@ import shutil
 import docx
 import openpyxl
 
-from automation.report import make_reports
-from automation.repeats import FLAG_COLUMN, SHARE_COLUMN, flagged, mark_repeats, repeated_share
+from automation.report import ReportOptions, make_reports
+from automation.repeats import FLAG_COLUMN, SHARE_COLUMN, flagged, repeated_share
 from test_remind import BLANK, COMPLETE, year  # noqa: F401  (the fixture: a 2021 round, real files)
 
 PREAMBLE = ("本报告根据《中华人民共和国政府信息公开条例》和国务院办公厅政府信息与政务公开办公室要求编制。"
@@ -44,16 +44,24 @@ def test_the_report_listing_shows_the_share_and_flags_over_half(year, tmp_path):
     shutil.copy(year["ws"].summary, summary)
     last = tmp_path / "上年报告"
     # the fixture's round is mid-year (cut-off in July): the office accepts that unit's data for the year
-    first = make_reports(summary, last, unit=COMPLETE, accept_midyear=[COMPLETE])
+    first = make_reports(summary, last, ReportOptions(unit=COMPLETE, accept_midyear=[COMPLETE]))
     assert first.outcomes[0].status.written
-    result = make_reports(summary, tmp_path / "报告", all_units=True, exclude_unusable=True,
-                          accept_midyear=[COMPLETE])
-    found = mark_repeats(result, last)
+    plain = make_reports(summary, tmp_path / "不比较", ReportOptions(all_units=True, exclude_unusable=True,
+                                                                   accept_midyear=[COMPLETE]))
+    assert SHARE_COLUMN not in [c.value for c in openpyxl.load_workbook(plain.listing).active[2]]
+    # the report stage writes the comparison into 报告清单 itself, the one time it writes the listing
+    result = make_reports(summary, tmp_path / "报告", ReportOptions(all_units=True, exclude_unusable=True,
+                                                                  accept_midyear=[COMPLETE], last_reports=last))
+    found = result.repeats
     mine = next(o for o in result.written if o.unit == COMPLETE)
     assert set(found) == {mine.file.name} and found[mine.file.name][0] == 1.0
     ws = openpyxl.load_workbook(result.listing).active
     head = [c.value for c in ws[2]]
+    assert head[-2:] == [SHARE_COLUMN, FLAG_COLUMN] and ws.cell(2, len(head)).font.b      # a header like the others
     rows = {r[head.index("机关/单位")]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows[COMPLETE][head.index(SHARE_COLUMN)] == 1.0
     assert rows[COMPLETE][head.index(FLAG_COLUMN)].startswith("超过一半与上年相同")
+    at = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 2).value == COMPLETE)
+    share = ws.cell(at, head.index(SHARE_COLUMN) + 1)
+    assert share.number_format == "0.0%" and share.font.color.rgb.endswith("C00000")
     assert rows[BLANK][head.index(SHARE_COLUMN)] is None            # no report of last year to compare with
