@@ -130,7 +130,7 @@ def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
     rnd = _round(panel)
     due, contact = setting(panel, "GK_DUE"), setting(panel, "GK_CONTACT")
-    result = distribute(ws.tasks, ws.sent_dir / rnd, DistributeOptions(
+    result = distribute(DistributeOptions(tasks=ws.tasks, output=ws.sent_dir / rnd,
         registry_path=ws.registry if ws.registry.exists() else None, due=due.date().isoformat() if due else None,
         round_name=rnd, contact=contact, progress=_progress(panel, "生成工作簿"), ledger=ws.ledger,
         skip_unresolved=setting(panel, "GK_SKIP_UNRESOLVED") == "是"))
@@ -182,7 +182,7 @@ def do_report(panel: Panel, ws: Workspace) -> ReportResult:
         plan, _ = read_task_list(ws.tasks)
         _check_year(panel, year, plan.year, "任务清单（工作要点）")
     last = previous_summary(ws)                # init --from: last year's summary, for 上年结转 and 五
-    return make_reports(ws.summary, ws.report_dir, ReportOptions(
+    return make_reports(ReportOptions(summary=ws.summary, output=ws.report_dir,
         year=year, all_units=mode.startswith("全部"), consolidated=mode == "仅汇总报告",
         unit=unit if mode == "指定单位" else None, overwrite=setting(panel, "GK_FORCE") == "是",
         settings=report_settings(panel, consolidated=mode != "指定单位"), progress=_progress(panel, "生成报告"),
@@ -294,7 +294,7 @@ def _office(panel: Panel) -> str:
 def do_remind(panel: Panel, ws: Workspace) -> RemindResult:
     rnd = _round(panel)
     new_due = setting(panel, "GK_REMIND_DUE")
-    return remind(ws.ledger, ws.root / "催报" / rnd, RemindOptions(
+    return remind(RemindOptions(ledger=ws.ledger, output=ws.root / "催报" / rnd,
         round_name=rnd, new_due=new_due.date().isoformat() if new_due else None,
         contact=as_text(panel.get("GK_CONTACT")), office=_office(panel), soon_days=int(setting(panel, "GK_SOON_DAYS")),
         returns=ws.back_dir, registry_path=ws.registry if ws.registry.exists() else None,
@@ -323,7 +323,8 @@ def do_bulletin(panel: Panel, ws: Workspace) -> BulletinResult:
     out = ws.root / "通报" / f"{name}.docx"
     if out.exists():                    # a draft the office may have edited is never replaced
         out = out.with_name(f"{name}（{dt.datetime.now():%Y%m%d-%H%M%S}）.docx")
-    return bulletin(ws.summary, out, BulletinOptions(scope=scope, settings=ws.root / SETTINGS_FILE, office=_office(panel)))
+    return bulletin(BulletinOptions(summary=ws.summary, output=out, scope=scope, settings=ws.root / SETTINGS_FILE,
+                                    office=_office(panel)))
 
 
 def word_bulletin(result: BulletinResult) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """Stage: 通报 — an editable Word draft of the round's (or the year's) 政务公开工作情况通报, from 汇总.xlsx.
 
-API: ``bulletin(summary, output, BulletinOptions(scope="round"|"year", settings=…, …)) -> BulletinResult``.
+API: ``bulletin(BulletinOptions(summary=…, output=…, scope="round"|"year", settings=…, …)) -> BulletinResult``.
 
 Every number is read from the summary workbook (总览, 单位进度, 年度报告数据 as the office may have corrected
 them), never counted again another way, so the circular says what 总览 says.  Units commended and units
@@ -121,6 +121,8 @@ class BulletinOptions:
     default rules when missing; None: the defaults); ``office``: the signing office when the settings name
     none; ``as_of``: the date signed (default today); ``force``: an existing draft is replaced — one changed
     since this tool wrote it is first kept aside (``…_手工修改_时间.docx``)."""
+    summary: str | Path | None = None         # 汇总.xlsx
+    output: str | Path | None = None          # the draft's .docx
     scope: str = "round"
     settings: str | Path | None = None
     office: str = ""
@@ -142,11 +144,11 @@ class Judged:
     name_overdue: int | None
 
 
-def bulletin(summary, output, options: BulletinOptions | None = None) -> BulletinResult:
-    """Write the circular's draft to ``output`` from the summary (read once: 总览's metrics and trend, 单位进度,
-    年度报告数据), whom it commends and names following the rules of ``options.settings``."""
-    o = options or BulletinOptions()
-    p, out = Path(summary), Path(output)
+def bulletin(opts: BulletinOptions) -> BulletinResult:
+    """Write the circular's draft to ``opts.output`` from ``opts.summary`` (read once: 总览's metrics and trend,
+    单位进度, 年度报告数据), whom it commends and names following the rules of ``opts.settings``."""
+    o = opts
+    p, out = Path(o.summary), Path(o.output)
     if not p.exists():
         raise GongkaiError.of("FILE_NOT_FOUND", p)
     if out.exists() and not o.force:

@@ -204,7 +204,7 @@ def _stage_distribute(a):
         return _run_action("distribute", a.workspace)
     if not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出任务清单文件，或用 --workspace 指定年度工作文件夹")
-    return distribute(a.tasks, a.output, DistributeOptions(
+    return distribute(DistributeOptions(tasks=a.tasks, output=a.output,
         registry_path=a.registry, due=a.due, round_name=a.round, template=a.template, units=a.units, force=a.force,
         password=a.password, contact=a.contact, progress=_progress("生成工作簿"), ledger=a.ledger,
         skip_unresolved=a.skip_unresolved, carry_forward=not a.no_carry))
@@ -235,7 +235,7 @@ def _stage_report(a):
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     if a.last_report and not Path(a.last_report).exists():
         raise GongkaiError.of("FILE_NOT_FOUND", a.last_report)
-    return make_reports(a.summary, a.output, ReportOptions(
+    return make_reports(ReportOptions(summary=a.summary, output=a.output,
         year=a.year, unit=a.unit, all_units=a.all, consolidated=a.consolidated, template=a.template,
         force=a.ignore_checks, overwrite=a.force, settings_path=a.settings,
         settings={"organ": a.organ} if a.organ else {}, covered=a.cover, previous=a.previous,
@@ -252,9 +252,9 @@ def _stage_remind(a):
     if a.today:
         day = parse_due(a.today)
         as_of = dt.datetime.combine(day, dt.datetime.now().time().replace(microsecond=0))
-    return remind(a.ledger, a.output, RemindOptions(round_name=a.round, as_of=as_of, new_due=a.new_due, contact=a.contact,
-                                                    office=a.office, soon_days=a.soon_days, returns=a.returns,
-                                                    registry_path=a.registry))
+    return remind(RemindOptions(
+        ledger=a.ledger, output=a.output, round_name=a.round, as_of=as_of, new_due=a.new_due, contact=a.contact, office=a.office,
+        soon_days=a.soon_days, returns=a.returns, registry_path=a.registry))
 
 
 def _stage_bulletin(a):
@@ -262,8 +262,8 @@ def _stage_bulletin(a):
         return _run_action("bulletin", a.workspace)
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
-    return bulletin(a.summary, a.output, BulletinOptions(scope="year" if a.year_scope else "round",
-                                                         settings=a.settings, office=a.office, force=a.force))
+    return bulletin(BulletinOptions(summary=a.summary, output=a.output, scope="year" if a.year_scope else "round",
+                                    settings=a.settings, office=a.office, force=a.force))
 
 
 def _stage_demo(a):

@@ -1,6 +1,6 @@
 """Stage 2: one task ledger workbook per unit, built from the editable template.
 
-API: ``distribute(tasks_path, output_dir, ...) -> DistributeResult``.
+API: ``distribute(DistributeOptions(tasks=…, output=…, …)) -> DistributeResult``.
 
 Speed: the template is opened with openpyxl once per run to make a *prototype* workbook (plan
 fields filled, validations, conditional formats, protection, a hidden metadata sheet, custom
@@ -396,6 +396,8 @@ class DistributeOptions:
     beside the task list); ``skip_unresolved``: names that are no real unit do not stop the run, their tasks are
     listed as 未分解; ``carry_forward``: from the second round on, each workbook carries the unit's latest
     answers."""
+    tasks: str | Path | None = None           # 任务清单.xlsx
+    output: str | Path | None = None          # the round's folder of unit workbooks
     registry_path: str | Path | None = None
     due: str | dt.date | None = None
     round_name: str | None = None
@@ -410,10 +412,11 @@ class DistributeOptions:
     carry_forward: bool = True
 
 
-def distribute(tasks_path, output_dir, options: DistributeOptions | None = None) -> DistributeResult:
+def distribute(opts: DistributeOptions) -> DistributeResult:
     """One workbook per real unit, a listing, and the record of what was sent to whom in the ledger.  Names
     in the task list that are no real unit stop the run (nothing written) unless ``skip_unresolved``."""
-    o = options or DistributeOptions()
+    o = opts
+    tasks_path, output_dir = o.tasks, o.output
     registry_path, due, round_name, units, force = o.registry_path, o.due, o.round_name, o.units, o.force
     plan, problems = read_task_list(tasks_path)
     copied = [p for p in problems if p.code in ("TASKLIST_DUPLICATE_ID", "TASKLIST_DUPLICATE_KEY")]

@@ -1,6 +1,6 @@
 """Stage: 催报 — chase the units that owe something for the current round, from the ledger.
 
-API: ``remind(ledger, output, RemindOptions(...)) -> RemindResult``.
+API: ``remind(RemindOptions(ledger=…, output=…, …)) -> RemindResult``.
 
 A unit owes something when, for the round: it has not returned its workbook (after the cut-off), it
 returned late, its returned 任务台账 leaves tasks without a status, or its latest file has errors to fix
@@ -69,6 +69,8 @@ class RemindOptions:
     office's contact line; ``office`` the signing office; ``soon_days``: units not returned within this many days
     before the cut-off get a 截止前提醒; ``returns``: the returns folder (files not yet collected stop the run);
     ``registry_path``: the unit registry (full names, contacts)."""
+    ledger: str | Path | None = None          # 台账.sqlite
+    output: str | Path | None = None          # each run writes a new folder in it
     round_name: str | None = None
     as_of: dt.datetime | None = None
     new_due: str | dt.date | None = None
@@ -93,9 +95,10 @@ class NoticeFacts:
     office: str
 
 
-def remind(ledger, output, options: RemindOptions | None = None) -> RemindResult:
-    """Write this run's notices and message sheet into a new folder under ``output`` and record the run."""
-    o = options or RemindOptions()
+def remind(opts: RemindOptions) -> RemindResult:
+    """Write this run's notices and message sheet into a new folder under ``opts.output`` and record the run."""
+    o = opts
+    ledger, output = o.ledger, o.output
     round_name, new_due, contact, soon_days, returns = o.round_name, o.new_due, o.contact, o.soon_days, o.returns
     registry_path = o.registry_path
     p = Path(ledger)

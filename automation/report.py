@@ -1,7 +1,7 @@
 """Stage 4: the 政府信息公开工作年度报告 in Word, per unit and consolidated, in the national format
 (国办公开办函〔2021〕30号 for 2021 and later, the 2019 trial format for 2019 and 2020).
 
-API: ``make_reports(summary_path, output_dir, ...) -> ReportResult``.  Data come from the summary workbook
+API: ``make_reports(ReportOptions(summary=…, output=…, …)) -> ReportResult``.  Data come from the summary workbook
 (汇总.xlsx), so a clerk's corrections in its 年度报告数据 sheet are what the reports print.  The
 narrative's numbers are generated from the same figures as the tables, so they cannot disagree.
 """
@@ -488,6 +488,8 @@ class ReportOptions:
     ``exclude_unusable``: the consolidated report sums the usable units and names the others;
     ``last_reports``: last year's published report (a file: the consolidated one) or its folder — 报告清单 then
     shows each report's share of sentences repeated from it (``repeats.py``); ``progress(done, total, organ)``."""
+    summary: str | Path | None = None         # 汇总.xlsx (with the office's corrections)
+    output: str | Path | None = None          # the report folder
     year: int | str | None = None
     unit: str | None = None
     all_units: bool = False
@@ -525,14 +527,14 @@ class Scope:
     notes: list = None            # what holds for the whole batch (round_notes)
 
 
-def make_reports(summary_path, output_dir, options: ReportOptions | None = None) -> ReportResult:
-    """Write the reports ``options`` (a ``ReportOptions``) asks for into ``output_dir``, with 报告清单.xlsx
-    for a batch.  A unit whose figures are unusable or missing, or come from a round that is not a year-end
+def make_reports(opts: ReportOptions) -> ReportResult:
+    """Write the reports ``opts`` asks for from ``opts.summary`` into the folder ``opts.output``, with
+    报告清单.xlsx for a batch.  A unit whose figures are unusable or missing, or come from a round that is not a year-end
     one (unless accepted), gets no report; the consolidated report is refused while it sums such a unit,
     unless ``exclude_unusable`` (then it sums the others)."""
-    o = options or ReportOptions()
-    batch, targets = open_batch(summary_path, o)
-    out = Path(output_dir)
+    o = opts
+    batch, targets = open_batch(o)
+    out = Path(o.output)
     out.mkdir(parents=True, exist_ok=True)
     scope = batch_scope(batch, o)
     scope.out, scope.record, scope.notes = out, read_record(out), round_notes(batch)
@@ -549,10 +551,10 @@ def make_reports(summary_path, output_dir, options: ReportOptions | None = None)
     return ReportResult(out, results, listing, problems, repeats or {})
 
 
-def open_batch(summary_path, o: ReportOptions) -> tuple[Batch, list[tuple[str, str | None]]]:
+def open_batch(o: ReportOptions) -> tuple[Batch, list[tuple[str, str | None]]]:
     """The summary, last year's, the settings, the template and the rounds every report of the batch reads;
     and the reports to write: (organ, unit), unit None for the consolidated report."""
-    data = read_summary(summary_path)
+    data = read_summary(o.summary)
     prev = read_summary(o.previous) if o.previous else None
     year = o.year or data.year
     if prev is not None and year and prev.year != int(year) - 1:
@@ -575,7 +577,7 @@ def open_batch(summary_path, o: ReportOptions) -> tuple[Batch, list[tuple[str, s
     if o.consolidated or o.all_units or not targets:
         targets.append((conf.get("organ") or "本级人民政府", None))
     registry = load_registry(o.registry_path) if o.registry_path else None
-    ledger = Path(o.ledger) if o.ledger else Path(summary_path).with_name(LEDGER_NAME)
+    ledger = Path(o.ledger) if o.ledger else Path(o.summary).with_name(LEDGER_NAME)
     when = o.when or typed_date(conf.get("date"))       # 成文日期 from the settings; never the day the tool ran
     batch = Batch(tpl, data, prev, spec, conf, registry, [], when, list(data.units), year,
                   data_rounds(data, ledger, year), [], [])

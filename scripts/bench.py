@@ -93,7 +93,8 @@ def make_returns(folder: Path, n_units: int) -> tuple[Path, Path, Path]:
     from automation.unitbook import default_figure_layout
 
     tasks, reg = make_inputs(folder, n_units)
-    res = distribute(tasks, folder / "sent", DistributeOptions(registry_path=reg, due="2021-07-10", round_name=BENCH_ROUND))
+    res = distribute(DistributeOptions(
+        tasks=tasks, output=folder / "sent", registry_path=reg, due="2021-07-10", round_name=BENCH_ROUND))
     back = folder / "back"
     back.mkdir()
     cells, _ = default_figure_layout("2021")
@@ -214,7 +215,8 @@ def scale_step(step: str, n: int, folder: Path) -> dict:
 
         tasks, reg = make_inputs(folder, n)
         t0 = time.perf_counter()
-        distribute(tasks, folder / "sent", DistributeOptions(registry_path=reg, due="2021-07-10", round_name=BENCH_ROUND))
+        distribute(DistributeOptions(
+            tasks=tasks, output=folder / "sent", registry_path=reg, due="2021-07-10", round_name=BENCH_ROUND))
     elif step == "fill":
         extra = f"{fill_realistically(folder / 'sent', folder / 'back')} returned"
         (folder / "later").mkdir()
@@ -237,7 +239,8 @@ def scale_step(step: str, n: int, folder: Path) -> dict:
     elif step == "report":
         from automation.report import ReportOptions, make_reports
 
-        r = make_reports(folder / "汇总.xlsx", folder / "报告", ReportOptions(all_units=True, settings={"organ": "基准测试区人民政府"}))
+        r = make_reports(ReportOptions(
+            summary=folder / "汇总.xlsx", output=folder / "报告", all_units=True, settings={"organ": "基准测试区人民政府"}))
         extra = f"{len(r.outcomes)} files"
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -302,7 +305,8 @@ def run_case(stage: str, n: int, impl: str) -> dict:
         if impl == "ours":
             from automation.distribute import DistributeOptions, distribute
 
-            distribute(tasks, tmp / "out", DistributeOptions(registry_path=reg, due="2021-07-10", round_name=BENCH_ROUND))
+            distribute(DistributeOptions(
+                tasks=tasks, output=tmp / "out", registry_path=reg, due="2021-07-10", round_name=BENCH_ROUND))
         else:
             naive_distribute(tasks, reg, tmp / "out")
         elapsed = time.perf_counter() - t0
@@ -341,7 +345,8 @@ def run_report_case(n: int) -> dict:
         tasks, reg, back = make_returns(tmp, n)
         collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", registry_path=reg, round_name=BENCH_ROUND)
         t0 = time.perf_counter()
-        r = make_reports(tmp / "汇总.xlsx", tmp / "报告", ReportOptions(all_units=True, settings={"organ": "基准测试区人民政府"}))
+        r = make_reports(ReportOptions(
+            summary=tmp / "汇总.xlsx", output=tmp / "报告", all_units=True, settings={"organ": "基准测试区人民政府"}))
         elapsed = time.perf_counter() - t0
     return {"stage": "report", "units": n, "impl": "ours", "seconds": round(elapsed, 2), "files": len(r.outcomes),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}

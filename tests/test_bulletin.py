@@ -32,7 +32,8 @@ def set_rule(path, label: str, value) -> None:
 def test_every_number_is_the_overviews(year, tmp_path):
     summary = year["ws"].summary
     settings = tmp_path / "通报设置.xlsx"
-    r = bulletin(summary, tmp_path / "通报.docx", BulletinOptions(settings=settings, office="枣庄市市中区人民政府办公室"))
+    r = bulletin(BulletinOptions(
+        summary=summary, output=tmp_path / "通报.docx", settings=settings, office="枣庄市市中区人民政府办公室"))
     assert r.settings_written and settings.exists()
     o = overview(summary)
     text = "\n".join(text_of(r.output))
@@ -60,29 +61,29 @@ def test_every_number_is_the_overviews(year, tmp_path):
 
 def test_the_office_changes_the_rules_in_the_settings_sheet(year, tmp_path):
     settings = tmp_path / "通报设置.xlsx"
-    bulletin(year["ws"].summary, tmp_path / "a.docx", BulletinOptions(settings=settings))
+    bulletin(BulletinOptions(summary=year["ws"].summary, output=tmp_path / "a.docx", settings=settings))
     set_rule(settings, "表扬：须按时报送", "否")
     set_rule(settings, "表扬：单位任务完成率不低于", "100%")
     set_rule(settings, "通报：逾期报送的单位", "否")
     set_rule(settings, "通报：单位任务完成率低于", "")
-    r = bulletin(year["ws"].summary, tmp_path / "b.docx", BulletinOptions(settings=settings))
+    r = bulletin(BulletinOptions(summary=year["ws"].summary, output=tmp_path / "b.docx", settings=settings))
     assert not r.settings_written
     assert set(r.praised) == {COMPLETE, LATE}                 # late no longer keeps it from praise
     assert "逾期报送" not in r.named and "完成率低" not in r.named
     assert r.todo == ["落款（发文单位）"] and "（发文单位）" in "\n".join(text_of(r.output))
     set_rule(settings, "表扬：单位任务完成率不低于", "九成")
     with pytest.raises(GongkaiError) as exc:
-        bulletin(year["ws"].summary, tmp_path / "c.docx", BulletinOptions(settings=settings))
+        bulletin(BulletinOptions(summary=year["ws"].summary, output=tmp_path / "c.docx", settings=settings))
     assert exc.value.problem.code == "BULLETIN_SETTINGS_INVALID" and "B2" in exc.value.problem.message
     assert not (tmp_path / "c.docx").exists()
     # an existing draft (maybe edited) is never replaced without force
     with pytest.raises(GongkaiError) as exc:
-        bulletin(year["ws"].summary, tmp_path / "b.docx", BulletinOptions(settings=settings))
+        bulletin(BulletinOptions(summary=year["ws"].summary, output=tmp_path / "b.docx", settings=settings))
     assert exc.value.problem.code == "OUTPUT_EXISTS"
 
 
 def test_the_year_circular_tells_each_round(year, tmp_path):
-    r = bulletin(year["ws"].summary, tmp_path / "y.docx", BulletinOptions(scope="year"))
+    r = bulletin(BulletinOptions(summary=year["ws"].summary, output=tmp_path / "y.docx", scope="year"))
     text = "\n".join(text_of(r.output))
     assert text.splitlines()[0] == "关于2021年度政务公开工作要点落实情况的通报"
     assert re.search(r"2021年第1次调度报送4个单位（占10\.8%），单位任务完成率\d+(\.\d)?%", text)

@@ -37,7 +37,7 @@ def sent(tmp_path_factory, ):
 
     base = tmp_path_factory.mktemp("sent")
     tasks = write_task_list(reviewed_sample_plan(), base / "任务清单.xlsx")
-    res = distribute(tasks, base / "下发", DistributeOptions(registry_path=REG, due=DUE, round_name="第1轮"))
+    res = distribute(DistributeOptions(tasks=tasks, output=base / "下发", registry_path=REG, due=DUE, round_name="第1轮"))
     return tasks, res.files
 
 
@@ -189,7 +189,7 @@ def test_wrong_plan_and_older_round(env, tmp_path):
     from conftest import shared_plan
 
     other = write_task_list(read_plan(shared_plan("xuecheng_2019_workplan.txt")), tmp_path / "other.xlsx")
-    res = distribute(other, tmp_path / "other_out", DistributeOptions(skip_unresolved=True))
+    res = distribute(DistributeOptions(tasks=other, output=tmp_path / "other_out", skip_unresolved=True))
     fill_return(next(iter(res.files.values())), back / "别的要点.xlsx", figures=False, mtime=ON_TIME)
     fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
     r = run(round_name="第2轮")
@@ -649,8 +649,9 @@ def test_round_two_carries_answers_and_never_lowers_the_state(env, sent):
         fill_return(files[unit], back / "第1轮" / files[unit].name, share_done=1.0, seed=i, mtime=ON_TIME)
     r1 = run()
     done1 = r1.headline.done
-    r2_sent = distribute(tasks, tmp / "下发2", DistributeOptions(registry_path=REG, due="2021-12-25", round_name="第2轮",
-                         ledger=tmp / "台账.sqlite"))
+    r2_sent = distribute(DistributeOptions(
+        tasks=tasks, output=tmp / "下发2", registry_path=REG, due="2021-12-25", round_name="第2轮",
+        ledger=tmp / "台账.sqlite"))
     assert r2_sent.carried == 3
     wb = openpyxl.load_workbook(r2_sent.files["区财政局"])
     meta = L.read_meta_openpyxl(wb)
@@ -754,7 +755,9 @@ def test_bad_and_blank_figures_are_never_zero(env):
     assert rows[R.t3(1, 1)][head.index("区财政局")] is None                   # "12件" is not 0
     assert rows[R.t3(1, 7)][4] == rows[R.t3(1, 7)][head.index("区民政局")]   # 合计 counts usable units only
     # reports: refused for those units even when forced; the consolidated one waits for them
-    rep = make_reports(r.output, tmp / "报告", ReportOptions(all_units=True, force=True, settings={"organ": "某区人民政府", "date": "2022-01-20"}))
+    rep = make_reports(ReportOptions(
+        summary=r.output, output=tmp / "报告", all_units=True, force=True,
+        settings={"organ": "某区人民政府", "date": "2022-01-20"}))
     by = {o.unit: o for o in rep.outcomes}
     for unit in ("区财政局", "孟庄镇", "齐村镇"):
         assert by[unit].status.label == "未通过，未生成" and not by[unit].file, unit
@@ -765,8 +768,9 @@ def test_bad_and_blank_figures_are_never_zero(env):
     assert "截至2021年7月10日" in by["区民政局"].problems[0].message
     assert rep.problems[0].code == "REPORT_ROUND_NOT_YEAR_END" and "2021年7月10日" in rep.problems[0].message
     assert sum(p.code == "REPORT_ROUND_NOT_YEAR_END" for p in rep.problems) == 1
-    ok = make_reports(r.output, tmp / "报告2", ReportOptions(unit="区民政局", accept_midyear=["区民政局"],
-                      settings={"organ": "某区人民政府", "date": "2022-01-20"}))
+    ok = make_reports(ReportOptions(
+        summary=r.output, output=tmp / "报告2", unit="区民政局", accept_midyear=["区民政局"],
+        settings={"organ": "某区人民政府", "date": "2022-01-20"}))
     assert ok.outcomes[0].status.label == "通过（有提示）"
     assert {p.code for p in ok.outcomes[0].problems if p.severity != "info"} >= {"REPORT_MIDYEAR_ACCEPTED"}
     assert ok.outcomes[0].data_from == "第1轮（截至2021年7月10日），年中数据，办公室已确认使用"
@@ -776,8 +780,9 @@ def test_bad_and_blank_figures_are_never_zero(env):
     assert listed["区发展和改革局"][3:5] == ("（未生成）", "未报送，未生成") and len(listed) == len(rep.outcomes) == 38
     assert by[None].status.label == "未通过，未生成" and by[None].problems[0].code == "REPORT_UNITS_UNUSABLE"
     assert "区财政局（不可用）" in by[None].problems[0].message and "齐村镇" not in by[None].problems[0].message
-    rep2 = make_reports(r.output, tmp / "报告3", ReportOptions(consolidated=True, exclude_unusable=True,
-                        settings={"organ": "某区人民政府", "date": "2022-01-20"}, accept_midyear=[u for u in by if u]))
+    rep2 = make_reports(ReportOptions(
+        summary=r.output, output=tmp / "报告3", consolidated=True, exclude_unusable=True,
+        settings={"organ": "某区人民政府", "date": "2022-01-20"}, accept_midyear=[u for u in by if u]))
     assert rep2.outcomes[0].status.label == "通过（有提示）"
     assert "REPORT_MIDYEAR_ACCEPTED" in {p.code for p in rep2.outcomes[0].problems}
 
@@ -1062,7 +1067,7 @@ def test_missing_contacts_said_once(tmp_path):
     row[head.index("联系人")].value, row[head.index("联系电话")].value = "张三", "0632-3083075"
     wb.save(reg)
     tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
-    distribute(tasks, tmp_path / "下发", DistributeOptions(registry_path=reg, due=DUE, round_name="第1轮"))
+    distribute(DistributeOptions(tasks=tasks, output=tmp_path / "下发", registry_path=reg, due=DUE, round_name="第1轮"))
     (tmp_path / "回收").mkdir()
     r = C.collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due=DUE,
                   round_name="第1轮", registry_path=reg, as_of=AS_OF, force=True)
@@ -1086,7 +1091,8 @@ def test_overview_lists_the_overdue_tasks_and_the_units_behind(tmp_path, monkeyp
     monkeypatch.setattr(summarybook, "MEETING_TASKS", 2)     # the sample plan dates four tasks (年底前)
     shown = summarybook.MEETING_TASKS
     tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
-    res = distribute(tasks, tmp_path / "下发", DistributeOptions(registry_path=REG, due="2022-01-10", round_name="第1轮"))
+    res = distribute(DistributeOptions(
+        tasks=tasks, output=tmp_path / "下发", registry_path=REG, due="2022-01-10", round_name="第1轮"))
     (tmp_path / "回收").mkdir()
     fill_return(res.files["区财政局"], tmp_path / "回收" / "财政局.xlsx", share_done=1.0, seed=1, mtime=ON_TIME)
     r = C.collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due="2022-01-10",
@@ -1479,6 +1485,7 @@ def test_a_real_published_figure_over_ten_million_is_a_warning_not_a_refusal(env
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
     assert rows[L.FIGURE_STATUS][head.index("区行政审批服务局")] == "可用"
     assert rows["t2_permit"][head.index("区行政审批服务局")] == 11398889
-    rep = make_reports(r.output, tmp / "报告", ReportOptions(unit="区行政审批服务局", accept_midyear=["区行政审批服务局"],
-                       settings={"organ": "某区人民政府", "date": "2022-01-20"}))
+    rep = make_reports(ReportOptions(
+        summary=r.output, output=tmp / "报告", unit="区行政审批服务局", accept_midyear=["区行政审批服务局"],
+        settings={"organ": "某区人民政府", "date": "2022-01-20"}))
     assert rep.outcomes[0].file and rep.outcomes[0].status.label.startswith("通过")

@@ -29,7 +29,8 @@ def issued(tmp_path):
     plan = reviewed_sample_plan()
     tasks = write_task_list(plan, tmp_path / "任务清单.xlsx")
     out = tmp_path / "下发"
-    result = distribute(tasks, out, DistributeOptions(registry_path=REG, due="2021-07-10", round_name="2021年第1次调度"))
+    result = distribute(DistributeOptions(
+        tasks=tasks, output=out, registry_path=REG, due="2021-07-10", round_name="2021年第1次调度"))
     return result, out, plan
 
 
@@ -60,12 +61,12 @@ def test_unresolved_names_stop_distribution_until_decided(tmp_path, plan2021):
 
     tasks = write_task_list(read_plan(plan2021), tmp_path / "任务清单.xlsx")
     with pytest.raises(GongkaiError) as e:
-        distribute(tasks, tmp_path / "下发", DistributeOptions(registry_path=REG))
+        distribute(DistributeOptions(tasks=tasks, output=tmp_path / "下发", registry_path=REG))
     p = e.value.problem
     assert p.code == "DISTRIBUTE_UNRESOLVED" and p.params["count"] == 4
     assert "“区政府有关部门”（任务 2021-01-15）" in p.message and "实际责任单位" in p.message
     assert not (tmp_path / "下发").exists()
-    res = distribute(tasks, tmp_path / "下发", DistributeOptions(registry_path=REG, skip_unresolved=True))
+    res = distribute(DistributeOptions(tasks=tasks, output=tmp_path / "下发", registry_path=REG, skip_unresolved=True))
     assert res.units == 37 and "2021-01-01" in res.unassigned and "2021-01-15" in res.unassigned
     assert "2021-03-01" in res.unassigned             # partly sent: the named units got it, the rest not
     assert not any("有关部门" in u for u in res.files)
@@ -82,7 +83,7 @@ def test_strongest_role_once(tmp_path, sample_registry):
     f = tmp_path / "要点.txt"
     f.write_text("2021年要点\n一、任务\n1.做好财政公开。（区财政局牵头，区政府各部门负责落实）\n", encoding="utf-8")
     tasks = write_task_list(read_plan(f), tmp_path / "清单.xlsx")
-    res = distribute(tasks, tmp_path / "out", DistributeOptions(registry_path=REG))
+    res = distribute(DistributeOptions(tasks=tasks, output=tmp_path / "out", registry_path=REG))
     rows = CalamineWorkbook.from_path(res.files["区财政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
     assert len(rows) == 2 and rows[1][4] == "牵头"
     rows = CalamineWorkbook.from_path(res.files["区民政局"]).get_sheet_by_name(L.LEDGER_SHEET).to_python()
@@ -135,12 +136,13 @@ def test_sheet_password_is_applied(tmp_path, plan2021):
     from openpyxl.worksheet.protection import hash_password
 
     tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
-    res = distribute(tasks, tmp_path / "下发", DistributeOptions(registry_path=REG, units=["区财政局"], password="gk2021"))
+    res = distribute(DistributeOptions(
+        tasks=tasks, output=tmp_path / "下发", registry_path=REG, units=["区财政局"], password="gk2021"))
     wb = openpyxl.load_workbook(res.files["区财政局"])
     for sheet in (L.GUIDE_SHEET, L.LEDGER_SHEET, L.FIGURE_SHEET):
         assert wb[sheet].protection.sheet and wb[sheet].protection.password == hash_password("gk2021"), sheet
-    plain = openpyxl.load_workbook(distribute(tasks, tmp_path / "下发2", DistributeOptions(registry_path=REG,
-                                              units=["区财政局"])).files["区财政局"])
+    plain = openpyxl.load_workbook(distribute(DistributeOptions(
+        tasks=tasks, output=tmp_path / "下发2", registry_path=REG, units=["区财政局"])).files["区财政局"])
     assert plain[L.LEDGER_SHEET].protection.sheet and not plain[L.LEDGER_SHEET].protection.password
 
 
@@ -191,12 +193,12 @@ def test_no_silent_overwrite_and_units_regeneration(issued):
     result, out, plan = issued
     tasks = out.parent / "任务清单.xlsx"
     with pytest.raises(GongkaiError) as e:
-        distribute(tasks, out, DistributeOptions(registry_path=REG))
+        distribute(DistributeOptions(tasks=tasks, output=out, registry_path=REG))
     assert e.value.problem.code == "OUTPUT_EXISTS"
     before = {p: os.stat(p).st_mtime_ns for p in out.iterdir()}
     os.utime(result.files["区财政局"], ns=(1, 1))
     os.utime(result.files["孟庄镇"], ns=(1, 1))
-    res = distribute(tasks, out, DistributeOptions(registry_path=REG, units=["区财政局"], due="2021-07-10"))
+    res = distribute(DistributeOptions(tasks=tasks, output=out, registry_path=REG, units=["区财政局"], due="2021-07-10"))
     assert res.workbooks == 1
     assert os.stat(result.files["区财政局"]).st_mtime_ns != 1
     assert os.stat(result.files["孟庄镇"]).st_mtime_ns == 1
@@ -211,7 +213,7 @@ def test_template_missing_names_is_rejected(tmp_path, plan2021):
     wb.save(bad)
     tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
     with pytest.raises(GongkaiError) as e:
-        distribute(tasks, tmp_path / "out", DistributeOptions(template=bad, registry_path=REG))
+        distribute(DistributeOptions(tasks=tasks, output=tmp_path / "out", template=bad, registry_path=REG))
     assert "GK_COL_STATUS" in str(e.value) and "GK_UNIT" in str(e.value) and "坏模板.xlsx" in str(e.value)
 
 
@@ -226,7 +228,7 @@ def test_restyled_template_keeps_styling(tmp_path, plan2021):
     tpl = tmp_path / "办公室模板.xlsx"
     wb.save(tpl)
     tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
-    res = distribute(tasks, tmp_path / "out", DistributeOptions(template=tpl, registry_path=REG))
+    res = distribute(DistributeOptions(tasks=tasks, output=tmp_path / "out", template=tpl, registry_path=REG))
     out = openpyxl.load_workbook(res.files["区财政局"])[L.LEDGER_SHEET]
     assert out["N1"].value == "工作落实情况（请详细填写）" and out["N1"].font.name == "仿宋"
     assert out.column_dimensions["N"].width == 60
@@ -240,7 +242,8 @@ def test_three_plans_every_assignment_lands_once(tmp_path, plan2019, gazette, pl
             info.collectives = []
         reg = write_registry(draft, tmp_path / f"{plan_file.stem}_名录.xlsx")
         tasks = write_task_list(plan, tmp_path / f"{plan_file.stem}.xlsx")
-        res = distribute(tasks, tmp_path / plan_file.stem, DistributeOptions(registry_path=reg, skip_unresolved=True))
+        res = distribute(DistributeOptions(
+            tasks=tasks, output=tmp_path / plan_file.stem, registry_path=reg, skip_unresolved=True))
         expected = sum(len({u.name for u in t.units if not is_collective(u.name)}) for t in plan.tasks)
         got = sum(len(ledger_ids(p)) for p in res.files.values())
         assert got == expected
@@ -348,8 +351,9 @@ def test_workbooks_made_on_every_core_are_the_ones_made_in_one(tmp_path, monkeyp
     for name, first in (("one", 10 ** 6), ("pool", 2)):
         monkeypatch.setattr(D, "PARALLEL_FROM", first)
         ticks = []
-        r = distribute(tasks, tmp_path / name, DistributeOptions(registry_path=REG, due="2021-07-10", round_name="第1轮",
-                       ledger=tmp_path / f"{name}.sqlite", progress=lambda i, n, u: ticks.append(i)))
+        r = distribute(DistributeOptions(
+            tasks=tasks, output=tmp_path / name, registry_path=REG, due="2021-07-10", round_name="第1轮",
+            ledger=tmp_path / f"{name}.sqlite", progress=lambda i, n, u: ticks.append(i)))
         assert ticks == list(range(1, r.units + 1))
         con = sqlite3.connect(tmp_path / f"{name}.sqlite")
         sent = con.execute("SELECT unit, task_id, role, hash, row, file FROM sent ORDER BY unit, task_id").fetchall()
@@ -376,7 +380,8 @@ def test_listing_hides_a_lead_column_of_zeros_and_keeps_its_header_off_the_table
     plan.tasks[3].units[0].role = "lead"             # 区发改局 leads 2021-01-04
     (tmp_path / "lead").mkdir()
     tasks = write_task_list(plan, tmp_path / "lead" / "任务清单.xlsx")
-    res = distribute(tasks, tmp_path / "lead" / "下发", DistributeOptions(registry_path=REG, due="2021-07-10", round_name="第1轮"))
+    res = distribute(DistributeOptions(
+        tasks=tasks, output=tmp_path / "lead" / "下发", registry_path=REG, due="2021-07-10", round_name="第1轮"))
     ws = openpyxl.load_workbook(res.listing)["下发清单"]
     assert not ws.column_dimensions[lead].hidden
     assert sum(r[head.index("牵头任务数")].value for r in ws.iter_rows(min_row=2)) == 1

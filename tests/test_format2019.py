@@ -23,7 +23,8 @@ def year2020(tmp_path):
     f = tmp_path / "要点.txt"
     f.write_text(PLAN, encoding="utf-8")
     tasks = write_task_list(read_plan(f), tmp_path / "任务清单.xlsx")
-    res = distribute(tasks, tmp_path / "下发", DistributeOptions(due="2020-07-10", round_name="第1轮", skip_unresolved=True))
+    res = distribute(DistributeOptions(
+        tasks=tasks, output=tmp_path / "下发", due="2020-07-10", round_name="第1轮", skip_unresolved=True))
     return tmp_path, tasks, res
 
 
@@ -56,7 +57,8 @@ def test_2020_report_in_the_trial_format(year2020):
     c = collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", round_name="第1轮",
                 due=dt.date(2020, 12, 20))                                # the year-end round
     assert not [p for p in c.problems if p.code in ("NEGATIVE_NUMBER", "TEXT_IN_NUMBER")]
-    r = make_reports(c.output, tmp / "报告", ReportOptions(all_units=True, settings={"organ": "某区人民政府", "date": "2021-01-20"}))
+    r = make_reports(ReportOptions(
+        summary=c.output, output=tmp / "报告", all_units=True, settings={"organ": "某区人民政府", "date": "2021-01-20"}))
     assert {x.status.label for x in r.outcomes} == {"通过"}, [p.message for p in r.problems]
     d = docx.Document(next(x.file for x in r.outcomes if x.unit == "区财政局"))
     heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]

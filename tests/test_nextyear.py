@@ -127,9 +127,9 @@ def test_the_2022_plan_keeps_the_kept_carried_tasks_and_the_report_checks_last_y
         carry_into(dst, carry_2021[unit] + (0 if unit == COMPLETE else 3))   # LATE's does not match 2021
     step(new, "collect")
     out = tmp_path / "报告"
-    r = make_reports(new.summary, out, ReportOptions(unit=COMPLETE, previous=previous_summary(new)))
+    r = make_reports(ReportOptions(summary=new.summary, output=out, unit=COMPLETE, previous=previous_summary(new)))
     assert r.outcomes[0].status.written, [p.message for p in r.problems]
-    r = make_reports(new.summary, out, ReportOptions(unit=LATE, previous=previous_summary(new)))
+    r = make_reports(ReportOptions(summary=new.summary, output=out, unit=LATE, previous=previous_summary(new)))
     assert not r.outcomes[0].status.written
     failed = [p for p in r.problems if p.code == "REPORT_CHECK_FAILED"]
     assert failed and all("上年结转" in p.message for p in failed)

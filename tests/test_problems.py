@@ -19,7 +19,7 @@ from automation.panel import OpenpyxlPanel
 from automation.plan import make_task_list, read_plan
 from automation.problems import CATALOGUE, GongkaiError
 from automation.registry import load_registry
-from automation.report import make_reports
+from automation.report import ReportOptions, make_reports
 from automation.resources import SAMPLE_REGISTRY, sample_plan, workbook_template
 from automation.sources import read_document
 from automation.tasklist import read_task_list, write_task_list
@@ -158,13 +158,16 @@ def test_registry_problems(tmp_path):
 
 
 def test_distribute_problems(tmp_path, task_list):
-    p = raised(distribute, task_list, tmp_path / "下发", DistributeOptions(registry_path=REG, units=["区外星局"]))
+    p = raised(distribute, DistributeOptions(
+        tasks=task_list, output=tmp_path / "下发", registry_path=REG, units=["区外星局"]))
     assert p.code == "UNIT_UNKNOWN" and p.params["unit"] == "区外星局"
     plain = openpyxl.Workbook()
     plain.save(tmp_path / "模板.xlsx")
-    p = raised(distribute, task_list, tmp_path / "下发2", DistributeOptions(registry_path=REG, template=tmp_path / "模板.xlsx"))
+    p = raised(distribute, DistributeOptions(
+        tasks=task_list, output=tmp_path / "下发2", registry_path=REG, template=tmp_path / "模板.xlsx"))
     assert p.code == "TEMPLATE_INVALID" and "GK_COL_ID" in p.message
-    assert raised(distribute, task_list, tmp_path / "下发3", DistributeOptions(due="下周一")).code == "BAD_ARGUMENT"
+    assert raised(distribute, DistributeOptions(
+        tasks=task_list, output=tmp_path / "下发3", due="下周一")).code == "BAD_ARGUMENT"
 
 
 def test_output_locked_keeps_the_old_file(tmp_path, task_list, monkeypatch):
@@ -181,7 +184,7 @@ def test_output_locked_keeps_the_old_file(tmp_path, task_list, monkeypatch):
 
 
 def test_summary_invalid(tmp_path, task_list):
-    p = raised(make_reports, task_list, tmp_path / "报告")
+    p = raised(make_reports, ReportOptions(summary=task_list, output=tmp_path / "报告"))
     assert p.code == "SUMMARY_INVALID" and "年度报告数据" in p.message
 
 
@@ -234,7 +237,7 @@ def test_unwritable_output_and_read_only_ledger_are_messages(tmp_path, task_list
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
     monkeypatch.setattr(ledgerdb.sqlite3, "connect", read_only)
-    p = raised(distribute, task_list, tmp_path / "下发", DistributeOptions(registry_path=REG))
+    p = raised(distribute, DistributeOptions(tasks=task_list, output=tmp_path / "下发", registry_path=REG))
     assert p.code == "LEDGER_READONLY" and "只读" in p.message
 
 

@@ -59,7 +59,7 @@ def write_summary(path: Path, real, fig: dict) -> Path:
 
 def test_as_published_the_checks_refuse_it(real, tmp_path):
     summary = write_summary(tmp_path / "汇总.xlsx", real, figures(real, clean=False))
-    r = make_reports(summary, tmp_path / "out", ReportOptions(unit=real["organ"], year=real["year"]))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "out", unit=real["organ"], year=real["year"]))
     res = r.outcomes[0]
     assert res.status.label == "未通过，未生成" and not res.file
     # the blank cells said once, with their cells (a blank 总计 is derived from its parts, not a fault)
@@ -73,8 +73,9 @@ def test_as_published_the_checks_refuse_it(real, tmp_path):
 def test_entered_properly_every_published_number_is_reproduced(real, tmp_path):
     fig = figures(real, clean=True)
     summary = write_summary(tmp_path / "汇总.xlsx", real, fig)
-    r = make_reports(summary, tmp_path / "out", ReportOptions(unit=real["organ"], year=real["year"],
-                     settings={"organ": real["organ"], "date": "2020-01-20"}))
+    r = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "out", unit=real["organ"], year=real["year"],
+        settings={"organ": real["organ"], "date": "2020-01-20"}))
     res = r.outcomes[0]
     assert res.status.label == "通过", [p.message for p in res.problems]
     d = docx.Document(res.file)

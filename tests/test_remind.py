@@ -93,8 +93,9 @@ def fresh(year, tmp_path):
 
 
 def after_due(ws, when=dt.datetime(2021, 7, 12, 9, 0), **kw):
-    return remind(ws.ledger, ws.root / "催报", RemindOptions(as_of=when, contact="区政府办公室政务公开科 0632-3083075",
-                  office="枣庄市市中区人民政府办公室", returns=ws.back_dir, **kw))
+    return remind(RemindOptions(
+        ledger=ws.ledger, output=ws.root / "催报", as_of=when, contact="区政府办公室政务公开科 0632-3083075",
+        office="枣庄市市中区人民政府办公室", returns=ws.back_dir, **kw))
 
 
 def notice_text(u) -> str:

@@ -44,14 +44,15 @@ def test_the_report_listing_shows_the_share_and_flags_over_half(year, tmp_path):
     shutil.copy(year["ws"].summary, summary)
     last = tmp_path / "上年报告"
     # the fixture's round is mid-year (cut-off in July): the office accepts that unit's data for the year
-    first = make_reports(summary, last, ReportOptions(unit=COMPLETE, accept_midyear=[COMPLETE]))
+    first = make_reports(ReportOptions(summary=summary, output=last, unit=COMPLETE, accept_midyear=[COMPLETE]))
     assert first.outcomes[0].status.written
-    plain = make_reports(summary, tmp_path / "不比较", ReportOptions(all_units=True, exclude_unusable=True,
-                                                                   accept_midyear=[COMPLETE]))
+    plain = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "不比较", all_units=True, exclude_unusable=True, accept_midyear=[COMPLETE]))
     assert SHARE_COLUMN not in [c.value for c in openpyxl.load_workbook(plain.listing).active[2]]
     # the report stage writes the comparison into 报告清单 itself, the one time it writes the listing
-    result = make_reports(summary, tmp_path / "报告", ReportOptions(all_units=True, exclude_unusable=True,
-                                                                  accept_midyear=[COMPLETE], last_reports=last))
+    result = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "报告", all_units=True, exclude_unusable=True, accept_midyear=[COMPLETE],
+        last_reports=last))
     found = result.repeats
     mine = next(o for o in result.written if o.unit == COMPLETE)
     assert set(found) == {mine.file.name} and found[mine.file.name][0] == 1.0

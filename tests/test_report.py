@@ -39,8 +39,9 @@ def accepted(demo):
 
     out = demo.output / "报告（确认年中数据）"
     units = list(read_summary(demo.output / "汇总" / "汇总.xlsx").units)
-    make_reports(demo.output / "汇总" / "汇总.xlsx", out, ReportOptions(all_units=True, settings_path=demo.output / "控制台.xlsm",
-                 accept_midyear=units))
+    make_reports(ReportOptions(
+        summary=demo.output / "汇总" / "汇总.xlsx", output=out, all_units=True, settings_path=demo.output / "控制台.xlsm",
+        accept_midyear=units))
     return out
 
 
@@ -92,7 +93,8 @@ def text_of(path):
 
 
 def one(summary, tmp_path, unit="区财政局", **kw):
-    r = make_reports(summary, tmp_path / "out", ReportOptions(unit=unit, settings=SETTINGS, when=dt.date(2022, 1, 20), **kw))
+    r = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "out", unit=unit, settings=SETTINGS, when=dt.date(2022, 1, 20), **kw))
     return r, r.outcomes[0]
 
 
@@ -168,7 +170,7 @@ def test_numbers_come_from_the_summary_and_narrative_follows(summary, tmp_path):
     set_figure(summary, unit, R.t3(3, 7), get_figure(summary, unit, R.t3(3, 7)) + 5)
     for c in (1, 7):
         set_figure(summary, unit, R.t3(R.T3_TOTAL_ROW, c), get_figure(summary, unit, R.t3(R.T3_TOTAL_ROW, c)) + 5)
-    r2 = make_reports(summary, tmp_path / "out2", ReportOptions(unit=unit, settings=SETTINGS))
+    r2 = make_reports(ReportOptions(summary=summary, output=tmp_path / "out2", unit=unit, settings=SETTINGS))
     text = text_of(r2.outcomes[0].file)
     assert f"全年共收到政府信息公开申请{int(get_figure(summary, unit, R.t3(1, 7)))}件" in text
     assert docx.Document(r2.outcomes[0].file).tables[1].cell(3, 3).text == str(int(new + 5))
@@ -209,7 +211,7 @@ def test_a_total_left_blank_is_the_sum_of_its_parts(summary, tmp_path):
 
 
 def test_consolidated_is_the_cell_by_cell_sum(demo, summary, tmp_path):
-    r = make_reports(summary, tmp_path / "all", ReportOptions(consolidated=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "all", consolidated=True, settings=SETTINGS))
     res = r.outcomes[0]
     assert res.unit is None and res.file.name.endswith("枣庄市市中区人民政府_2021年政府信息公开工作年度报告.docx")
     wb = openpyxl.load_workbook(summary)
@@ -256,7 +258,7 @@ def test_autoescaping(summary, tmp_path):
 
 
 def test_batch_names_and_listing(summary, tmp_path):
-    r = make_reports(summary, tmp_path / "batch", ReportOptions(all_units=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "batch", all_units=True, settings=SETTINGS))
     names = sorted(p.name for p in (tmp_path / "batch").iterdir() if not p.name.startswith("."))   # not the
     assert "报告清单.xlsx" in names                                       # hidden record of what was written
     assert "孟庄镇_2021年政府信息公开工作年度报告.docx" in names
@@ -275,7 +277,7 @@ def test_batch_names_and_listing(summary, tmp_path):
     b = text_of(tmp_path / "batch" / "税郭镇_2021年政府信息公开工作年度报告.docx")
     assert a != b
     # existing reports are not overwritten silently
-    r2 = make_reports(summary, tmp_path / "batch", ReportOptions(unit="孟庄镇", settings=SETTINGS))
+    r2 = make_reports(ReportOptions(summary=summary, output=tmp_path / "batch", unit="孟庄镇", settings=SETTINGS))
     assert r2.outcomes[0].status.label == "文件已存在，未覆盖"
 
 
@@ -287,7 +289,7 @@ def test_edited_template_is_checked_before_rendering(summary, tmp_path):
     bad = tmp_path / "改过的模板.docx"
     d.save(bad)
     with pytest.raises(GongkaiError) as e:
-        make_reports(summary, tmp_path / "x", ReportOptions(unit="区财政局", template=bad))
+        make_reports(ReportOptions(summary=summary, output=tmp_path / "x", unit="区财政局", template=bad))
     msg = str(e.value)
     assert "preambel" in msg and "preamble" in msg and "改过的模板.docx" in msg
 
@@ -308,12 +310,13 @@ def test_converts_with_libreoffice(summary, tmp_path):
 
 
 def test_consolidated_over_a_list_of_units(summary, tmp_path):
-    r = make_reports(summary, tmp_path / "part", ReportOptions(consolidated=True, covered=["孟庄镇", "税郭镇"], settings=SETTINGS))
+    r = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "part", consolidated=True, covered=["孟庄镇", "税郭镇"], settings=SETTINGS))
     d = docx.Document(r.outcomes[0].file)
     expected = sum(get_figure(summary, u, R.t3(1, 7)) for u in ["孟庄镇", "税郭镇"])
     assert d.tables[1].cell(3, 9).text == str(int(expected))
     with pytest.raises(GongkaiError):
-        make_reports(summary, tmp_path / "bad", ReportOptions(consolidated=True, covered=["不存在的单位"]))
+        make_reports(ReportOptions(summary=summary, output=tmp_path / "bad", consolidated=True, covered=["不存在的单位"]))
 
 
 def test_previous_year_carry_over_and_problems(summary, tmp_path):
@@ -331,20 +334,23 @@ def test_previous_year_carry_over_and_problems(summary, tmp_path):
     wb.save(last)
     # the same year's summary is not last year's
     with pytest.raises(GongkaiError) as e:
-        make_reports(summary, tmp_path / "same", ReportOptions(unit=unit, previous=last, settings=SETTINGS))
+        make_reports(ReportOptions(
+            summary=summary, output=tmp_path / "same", unit=unit, previous=last, settings=SETTINGS))
     assert e.value.problem.code == "PREVIOUS_MISMATCH" and "2020" in e.value.problem.message
     wb = openpyxl.load_workbook(last)
     for row in wb["总览"].iter_rows():
         if row[0].value == "年度":
             row[1].value = "2020"
     wb.save(last)
-    r = make_reports(summary, tmp_path / "ok", ReportOptions(unit=unit, previous=last, settings=SETTINGS))
+    r = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "ok", unit=unit, previous=last, settings=SETTINGS))
     assert r.outcomes[0].status.label == "通过"
     text = text_of(r.outcomes[0].file)
     assert "（三）上年度问题整改情况" in text and "“政策解读形式单一”" in text
     set_figure(last, unit, R.t3(R.T3_CARRY_ROW, 1), get_figure(summary, unit, R.t3(2, 1)) + 2)
     set_figure(last, unit, R.t3(R.T3_CARRY_ROW, 7), get_figure(summary, unit, R.t3(2, 7)) + 2)
-    r = make_reports(summary, tmp_path / "bad", ReportOptions(unit=unit, previous=last, settings=SETTINGS))
+    r = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "bad", unit=unit, previous=last, settings=SETTINGS))
     rules = {(p.params["row"], p.params["column"]) for p in r.outcomes[0].problems}
     assert ("二、上年结转", "自然人") in rules
 
@@ -353,7 +359,7 @@ def test_unit_report_does_not_borrow_the_office_contact(summary, tmp_path):
     r, res = one(summary, tmp_path)                  # SETTINGS hold the government office's address and phone
     text = text_of(res.file)
     assert SETTINGS["address"] not in text and SETTINGS["phone"] not in text
-    r = make_reports(summary, tmp_path / "gov", ReportOptions(consolidated=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "gov", consolidated=True, settings=SETTINGS))
     gov = text_of(r.outcomes[0].file)
     assert SETTINGS["address"] in gov and SETTINGS["phone"] in gov
 
@@ -368,7 +374,8 @@ def test_report_year_comes_from_the_summary(tmp_path):
 
     reg = workbook_template(SAMPLE_REGISTRY)
     tasks = make_task_list([sample_plan()], tmp_path / "任务清单.xlsx", registry_path=reg, year=2022).output
-    sent = distribute(tasks, tmp_path / "下发", DistributeOptions(registry_path=reg, units=["区财政局"], skip_unresolved=True))
+    sent = distribute(DistributeOptions(
+        tasks=tasks, output=tmp_path / "下发", registry_path=reg, units=["区财政局"], skip_unresolved=True))
     fill_return(sent.files["区财政局"], tmp_path / "回收" / "财政局.xlsx")
     collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", registry_path=reg)
     r = subprocess.run([sys.executable, "-m", "automation", "report", str(tmp_path / "汇总.xlsx"), "-o",
@@ -400,7 +407,7 @@ def test_a_locked_report_does_not_stop_the_batch(summary, tmp_path, monkeypatch)
         return real(tpl, ctx, out)
 
     monkeypatch.setattr(RP, "render", render)
-    r = make_reports(summary, tmp_path / "报告", ReportOptions(all_units=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "报告", all_units=True, settings=SETTINGS))
     by = {o.unit: o for o in r.outcomes}
     assert by["区民政局"].status.label == "未能写入" and by["区民政局"].problems[-1].code == "OUTPUT_LOCKED"
     assert by[None].file and by["区财政局"].file                      # the rest, consolidated included
@@ -410,11 +417,12 @@ def test_a_locked_report_does_not_stop_the_batch(summary, tmp_path, monkeypatch)
 
 def test_consolidated_waits_for_units_whose_own_report_is_refused(summary, tmp_path):
     set_figure(summary, "区财政局", R.t3(1, 1), get_figure(summary, "区财政局", R.t3(1, 1)) + 5)   # breaks rule 1
-    r = make_reports(summary, tmp_path / "报告", ReportOptions(all_units=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "报告", all_units=True, settings=SETTINGS))
     by = {o.unit: o for o in r.outcomes}
     assert by["区财政局"].status.label == "未通过，未生成"
     assert by[None].status.label == "未通过，未生成" and "区财政局（未通过校验）" in by[None].problems[0].message
-    r2 = make_reports(summary, tmp_path / "报告2", ReportOptions(consolidated=True, settings=SETTINGS, exclude_unusable=True))
+    r2 = make_reports(ReportOptions(
+        summary=summary, output=tmp_path / "报告2", consolidated=True, settings=SETTINGS, exclude_unusable=True))
     assert r2.outcomes[0].status.written and r2.outcomes[0].data_from.endswith("未计入1个（区财政局）")
     assert "区财政局的数据未纳入汇总。" in text_of(r2.outcomes[0].file)
 
@@ -454,10 +462,10 @@ def test_tables_keep_their_rows_and_repeat_their_headers(accepted):
 
 
 def test_signature_date_comes_from_the_settings_never_from_today(summary, tmp_path):
-    r = make_reports(summary, tmp_path / "a", ReportOptions(unit="区财政局", settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "a", unit="区财政局", settings=SETTINGS))
     assert "2022年1月20日" in text_of(r.outcomes[0].file) and r.outcomes[0].status.label == "通过"
     no_date = {k: v for k, v in SETTINGS.items() if k != "date"}
-    r = make_reports(summary, tmp_path / "b", ReportOptions(unit="区财政局", settings=no_date))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "b", unit="区财政局", settings=no_date))
     text = text_of(r.outcomes[0].file)
     assert str(dt.date.today().year) + "年" not in text.split("\n")[-1]
     assert r.outcomes[0].status.label == "通过（有提示）"
@@ -525,7 +533,7 @@ def test_status_words_agree_across_sections(summary, tmp_path):
     ws.cell(late, col["逾期"]).value = "逾期"
     wb.save(summary)
     title = short_title(ws.cell(late, col["任务内容"]).value, 20)
-    r = make_reports(summary, tmp_path / "out", ReportOptions(consolidated=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "out", consolidated=True, settings=SETTINGS))
     text = "\n".join(body_paragraphs(r.outcomes[0].file))
     one, rest = text.split("二、主动公开政府信息情况")
     five, six = rest.split("五、存在的主要问题及改进情况")[1].split("六、其他需要报告的事项")
@@ -551,7 +559,7 @@ def test_reclassified_task_moves_to_its_subsection(summary, tmp_path):
     ws.cell(row, head.index("报告栏目") + 1).value = "监督保障"
     text_task = ws.cell(row, head.index("任务内容") + 1).value
     wb.save(summary)
-    r = make_reports(summary, tmp_path / "out", ReportOptions(unit="区财政局", settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "out", unit="区财政局", settings=SETTINGS))
     text = "\n".join(body_paragraphs(r.outcomes[0].file))
     guard = text.split("（五）监督保障")[1].split("二、主动公开政府信息情况")[0]
     active = text.split("（一）主动公开")[1].split("（二）")[0]
@@ -564,7 +572,7 @@ def test_table_two_plausibility_and_towns_without_rules(summary, tmp_path):
     set_figure(summary, "区财政局", "t2_norm_new", 3)
     set_figure(summary, "区财政局", "t2_norm_cur", 0)
     set_figure(summary, "区财政局", "t2_norm_del", 9)
-    r = make_reports(summary, tmp_path / "out", ReportOptions(all_units=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "out", all_units=True, settings=SETTINGS))
     by = {o.unit: o for o in r.outcomes}
     town = [p for p in by["孟庄镇"].problems if p.code == "RULES_NOT_ALLOWED"]
     assert by["孟庄镇"].status.label == "通过（有提示）" and town and "镇街无权制定规章" in town[0].message
@@ -624,8 +632,9 @@ def test_many_units_the_summary_grows_down_not_sideways_and_reports_read_the_sam
     assert S.read_summary(long).units["孟庄镇"].figures["t2_permit"] == 987
     made = {}
     for name, src in (("wide", wide), ("long", long)):
-        r = make_reports(src, tmp_path / name, ReportOptions(all_units=True, settings=SETTINGS, when=dt.date(2022, 1, 20),
-                         accept_midyear=list(S.read_summary(src).units)))
+        r = make_reports(ReportOptions(
+            summary=src, output=tmp_path / name, all_units=True, settings=SETTINGS, when=dt.date(2022, 1, 20),
+            accept_midyear=list(S.read_summary(src).units)))
         made[name] = {o.unit: o for o in r.outcomes}
     assert {u: o.status for u, o in made["wide"].items()} == {u: o.status for u, o in made["long"].items()}
     assert made["long"]["孟庄镇"].status.written
@@ -647,8 +656,9 @@ def test_reports_on_worker_processes_are_the_reports_made_in_one(summary, tmp_pa
     made, ticks = {}, []
     for name, first in (("one", 10 ** 6), ("pool", 2)):
         monkeypatch.setattr(RP, "PARALLEL_FROM", first)
-        r = make_reports(summary, tmp_path / name, ReportOptions(all_units=True, settings=SETTINGS, when=dt.date(2022, 1, 20),
-                         progress=lambda i, n, who, name=name: ticks.append((name, i, n))))
+        r = make_reports(ReportOptions(
+            summary=summary, output=tmp_path / name, all_units=True, settings=SETTINGS, when=dt.date(2022, 1, 20),
+            progress=lambda i, n, who, name=name: ticks.append((name, i, n))))
         made[name] = r
     one, pool = made["one"], made["pool"]
     assert [(o.unit, o.status, [p.code for p in o.problems], o.todo) for o in one.outcomes] == \
@@ -703,8 +713,9 @@ def test_a_template_prepared_once_fills_what_docxtpl_fills(summary, tmp_path, mo
     for way, pattern in (("prepared", docxfill.NOT_PREPARABLE), ("docxtpl", re.compile(""))):
         monkeypatch.setattr(docxfill, "NOT_PREPARABLE", pattern)
         RP._PREPARED.clear()
-        r = make_reports(summary, tmp_path / way, ReportOptions(unit="孟庄镇", consolidated=True, template=template,
-                         settings=dict(SETTINGS, other="一是……\n二是……"), when=dt.date(2022, 1, 20)))
+        r = make_reports(ReportOptions(
+            summary=summary, output=tmp_path / way, unit="孟庄镇", consolidated=True, template=template,
+            settings=dict(SETTINGS, other="一是……\n二是……"), when=dt.date(2022, 1, 20)))
         assert RP._PREPARED and all(p.fast == (way == "prepared") for p in RP._PREPARED.values())
         made[way] = [o.file for o in r.outcomes]
     assert len(made["prepared"]) == 2
@@ -813,7 +824,7 @@ def test_year_end_is_on_or_after_1_december_or_named_so():
 def test_midyear_units_are_refused_unless_the_office_accepts_them(demo, tmp_path):
     """The demo's round 2 (cut off 2021-12-25): 25 units sent nothing, their data are July's."""
     src = demo.output / "汇总" / "汇总.xlsx"               # beside its ledger: each round's cut-off is known
-    r = make_reports(src, tmp_path / "a", ReportOptions(all_units=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=src, output=tmp_path / "a", all_units=True, settings=SETTINGS))
     by = {o.unit: o for o in r.outcomes}
     town = by["孟庄镇"]
     assert town.status.label == "未通过，未生成" and not town.file
@@ -826,7 +837,7 @@ def test_midyear_units_are_refused_unless_the_office_accepts_them(demo, tmp_path
     assert "孟庄镇（2021年第1次调度，截至2021年7月10日）" in blocked.message and "西王庄镇" not in blocked.message
     assert sum(o.status.written for o in r.outcomes) == 12
     # forcing does not make mid-year data the year's
-    forced = make_reports(src, tmp_path / "f", ReportOptions(unit="孟庄镇", settings=SETTINGS, force=True))
+    forced = make_reports(ReportOptions(summary=src, output=tmp_path / "f", unit="孟庄镇", settings=SETTINGS, force=True))
     assert forced.outcomes[0].status.label == "未通过，未生成"
     # the office accepts 孟庄镇's July data in 报告设置: its report says from when, the list says it was accepted
     wb = openpyxl.Workbook()
@@ -836,27 +847,30 @@ def test_midyear_units_are_refused_unless_the_office_accepts_them(demo, tmp_path
                 ("接受年中数据的单位", "孟庄镇")]:
         ws.append(row)
     wb.save(tmp_path / "设置.xlsx")
-    ok = make_reports(src, tmp_path / "b", ReportOptions(unit="孟庄镇", settings_path=tmp_path / "设置.xlsx"))
+    ok = make_reports(ReportOptions(summary=src, output=tmp_path / "b", unit="孟庄镇", settings_path=tmp_path / "设置.xlsx"))
     res = ok.outcomes[0]
     assert res.status.label == "通过（有提示）" and res.data_from.endswith("年中数据，办公室已确认使用")
     assert any(p.code == "REPORT_MIDYEAR_ACCEPTED" and "截至2021年7月10日" in p.message for p in res.problems)
     assert any(t.startswith("全文（年中数据，截至2021年7月10日") for t in res.todo)
     text = text_of(res.file)
     assert "截至2021年7月10日，工作要点涉及本单位的21项任务" in text and "调度数据" not in text and "次调度" not in text
-    listing = make_reports(src, tmp_path / "c", ReportOptions(all_units=True, settings=SETTINGS, accept_midyear=["孟庄镇"])).listing
+    listing = make_reports(ReportOptions(
+        summary=src, output=tmp_path / "c", all_units=True, settings=SETTINGS, accept_midyear=["孟庄镇"])).listing
     rows = {row[1]: row for row in openpyxl.load_workbook(listing)["报告清单"].iter_rows(min_row=3, values_only=True)}
     assert rows["孟庄镇"][4] == "通过（有提示）" and "办公室已确认使用" in rows["孟庄镇"][6] + rows["孟庄镇"][7]
     assert rows["枣庄市市中区人民政府"][4] == "未通过，未生成"          # 24 other units still mid-year
     with pytest.raises(GongkaiError):
-        make_reports(src, tmp_path / "d", ReportOptions(unit="孟庄镇", settings=SETTINGS, accept_midyear=["不存在的单位"]))
+        make_reports(ReportOptions(
+            summary=src, output=tmp_path / "d", unit="孟庄镇", settings=SETTINGS, accept_midyear=["不存在的单位"]))
 
 
 def test_without_a_ledger_an_earlier_rounds_date_is_unknown_and_never_today(summary, demo, tmp_path):
     shutil.copy(demo.output / "汇总" / "汇总.xlsx", tmp_path / "原样.xlsx")   # the demo's rounds, no ledger beside
-    r = make_reports(tmp_path / "原样.xlsx", tmp_path / "a", ReportOptions(unit="孟庄镇", settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=tmp_path / "原样.xlsx", output=tmp_path / "a", unit="孟庄镇", settings=SETTINGS))
     assert r.outcomes[0].problems[0].code == "REPORT_MIDYEAR_DATA"
     assert "未记录报送截止日期" in r.outcomes[0].problems[0].message
-    r = make_reports(tmp_path / "原样.xlsx", tmp_path / "b", ReportOptions(unit="孟庄镇", settings=SETTINGS, accept_midyear=["孟庄镇"]))
+    r = make_reports(ReportOptions(
+        summary=tmp_path / "原样.xlsx", output=tmp_path / "b", unit="孟庄镇", settings=SETTINGS, accept_midyear=["孟庄镇"]))
     text = text_of(r.outcomes[0].file)
     today = dt.date.today()
     assert "截至本次调度" in text and f"{today.year}年{today.month}月{today.day}日" not in text
@@ -915,7 +929,7 @@ def test_figures_are_worded_as_offices_word_them(summary, tmp_path):
 def test_rules_warning_names_each_cell_instead_of_a_sum(summary, tmp_path):
     set_figure(summary, "孟庄镇", "t2_rule_new", 1)
     set_figure(summary, "孟庄镇", "t2_rule_cur", 3)
-    r = make_reports(summary, tmp_path / "out", ReportOptions(unit="孟庄镇", settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "out", unit="孟庄镇", settings=SETTINGS))
     p = next(p for p in r.outcomes[0].problems if p.code == "RULES_NOT_ALLOWED")
     ws = openpyxl.load_workbook(summary)["年度报告数据"]
     cells = re.findall(r"（([A-Z]+\d+)）", p.message)
@@ -952,9 +966,10 @@ def test_a_column_the_office_inserts_or_deletes_in_the_figures_sheet(summary, tm
     wb = openpyxl.load_workbook(summary)
     wb["年度报告数据"].delete_cols(5)                     # 合计 deleted
     wb.save(tmp_path / "删合计.xlsx")
-    base = make_reports(summary, tmp_path / "原", ReportOptions(consolidated=True, settings=SETTINGS))
+    base = make_reports(ReportOptions(summary=summary, output=tmp_path / "原", consolidated=True, settings=SETTINGS))
     for name in ("加备注.xlsx", "删合计.xlsx"):
-        r = make_reports(tmp_path / name, tmp_path / name.split(".")[0], ReportOptions(all_units=True, settings=SETTINGS))
+        r = make_reports(ReportOptions(
+            summary=tmp_path / name, output=tmp_path / name.split(".")[0], all_units=True, settings=SETTINGS))
         by = {o.unit: o for o in r.outcomes}
         assert "备注" not in by and "合计" not in by and set(units) <= set(by)
         assert by[units[0]].status.label.startswith("通过"), by[units[0]].problems
@@ -987,7 +1002,7 @@ def test_the_readme_correction_of_an_unusable_unit_is_accepted(demo, tmp_path):
     assert get_figure(summary, "区财政局", "数据状态") == "不可用"
     assert get_figure(summary, "区财政局", R.t3(1, 1)) is None and get_figure(summary, "区财政局", R.t3(1, 7)) is None
     # the refusal says its cause once: the blank cell, never "None", never every rule the blank breaks
-    r = make_reports(summary, tmp_path / "全部", ReportOptions(all_units=True, settings=SETTINGS))
+    r = make_reports(ReportOptions(summary=summary, output=tmp_path / "全部", all_units=True, settings=SETTINGS))
     res = next(o for o in r.outcomes if o.unit == "区财政局")
     assert res.status.label == "未通过，未生成"
     codes = [p.code for p in res.problems]

@@ -78,8 +78,9 @@ class Year(RuleBasedStateMachine):
         return self.rounds[-1]
 
     def _distribute(self, rnd: str, due: dt.date, units=None, force=False):
-        res = distribute(self.tasks, self.root / "下发" / rnd, DistributeOptions(registry_path=self.registry, due=due.isoformat(),
-                         round_name=rnd, units=units, force=force, ledger=self.ledger))
+        res = distribute(DistributeOptions(
+            tasks=self.tasks, output=self.root / "下发" / rnd, registry_path=self.registry, due=due.isoformat(),
+            round_name=rnd, units=units, force=force, ledger=self.ledger))
         by_name = {n: i for i, n in self.names.items()}
         self.sent.setdefault(rnd, {}).update({by_name[u]: p for u, p in res.files.items()})
         return res
@@ -115,8 +116,9 @@ class Year(RuleBasedStateMachine):
         with sqlite3.connect(self.ledger) as con:
             due = con.execute("SELECT due FROM distributions WHERE round=?", (rnd,)).fetchone()[0]
         units = [self.names[who]]
-        res = distribute(self.tasks, self.root / "下发" / rnd, DistributeOptions(registry_path=self.registry, round_name=rnd,
-                         units=units, force=True, ledger=self.ledger))
+        res = distribute(DistributeOptions(
+            tasks=self.tasks, output=self.root / "下发" / rnd, registry_path=self.registry, round_name=rnd, units=units,
+            force=True, ledger=self.ledger))
         assert res.workbooks == 1 and due
 
     @precondition(lambda self: self.rounds)
