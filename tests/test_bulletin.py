@@ -113,3 +113,23 @@ def test_force_keeps_a_circular_the_office_edited_aside(year, tmp_path, capsys):
     assert "办公室加的一段" not in "\n".join(text_of(out))              # the new draft is the tool's own
     assert main(["bulletin", *args, "--force"]) == 0                  # the new draft is as written: no second copy
     assert len(list(out.parent.glob("*_手工修改_*"))) == 1
+
+
+def test_the_summary_is_opened_once_and_read_by_its_column_keys(year, tmp_path, monkeypatch):
+    """The circular reads 汇总.xlsx once, through summarybook.read_summary: 总览's metrics and trend (by
+    TREND_COLUMNS) and 单位进度 by UNIT_COLUMN_KEYS — no second parse of its own beside it."""
+    import python_calamine
+
+    from automation.summarybook import TREND_COLUMNS, UNIT_COLUMN_KEYS, read_summary
+
+    opened = []
+    real = python_calamine.CalamineWorkbook.from_path
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path",
+                        lambda path, *a, **kw: opened.append(str(path)) or real(path, *a, **kw))
+    summary = year["ws"].summary
+    r = bulletin(BulletinOptions(summary=summary, output=tmp_path / "一次.docx"))
+    assert opened.count(str(summary)) == 1 and r.expected == 37
+    data = read_summary(summary)
+    assert [set(t) for t in data.trend] == [set(TREND_COLUMNS)] and data.trend[0]["returned"] == 4
+    assert set(data.unit_rows[0]) == set(UNIT_COLUMN_KEYS) and len(data.unit_rows) == 37
+    assert sum(1 for u in data.unit_rows if u["late"] == "是") == r.late == 1
