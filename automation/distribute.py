@@ -235,8 +235,11 @@ class Prototype:
 
     # -------------------------------------------------------------- build (once per run)
     @classmethod
-    def build(cls, template: Path, plan, round_name: str, due: dt.date | None, contact: str,
-              password: str | None, issued: str, shown_round: str | None = None) -> "Prototype":
+    def build(cls, template: Path, plan, sent: L.Sending, o: DistributeOptions,
+              shown_round: str | None = None) -> "Prototype":
+        """``sent``: the round, its issue time and cut-off (recorded in each workbook); ``o``: the contact line and
+        password; ``shown_round``: the round as the guide sheet says it (with what was carried forward)."""
+        round_name, due, issued = sent.round_name, sent.due, sent.issued
         spec = spec_for(plan.year)
         wb = _open_template(template, spec)
         ws = wb[L.LEDGER_SHEET]
@@ -244,10 +247,10 @@ class Prototype:
         r0 = h + 1
         _sample_rows(ws, columns, r0)
         titles = {key: cell_text(ws[f"{letter}{h}"].value).strip() for key, letter in columns.items()}
-        _fill_guide(wb, plan, round_name if shown_round is None else shown_round, due, contact, columns, r0)
+        _fill_guide(wb, plan, round_name if shown_round is None else shown_round, due, o.contact, columns, r0)
         _add_validations(ws, columns, r0)
         _add_formats(ws, columns, h, r0)
-        _protect([wb[L.GUIDE_SHEET], ws, wb[L.FIGURE_SHEET]], password)
+        _protect([wb[L.GUIDE_SHEET], ws, wb[L.FIGURE_SHEET]], o.password)
         # figures: where each figure sits, recorded in the metadata for collection
         fig_cells, extra_cells = L.figure_layout(wb, spec)
         _add_meta(wb, plan, round_name, issued)
@@ -259,8 +262,7 @@ class Prototype:
         parts = sheet_parts(data["xl/workbook.xml"], data["xl/_rels/workbook.xml.rels"])
         ledger_part, meta_part = parts[L.LEDGER_SHEET], parts[L.META_SHEET]
         styles = _row_styles(data[ledger_part].decode("utf-8"), r0)
-        meta_common = L.meta_common_rows(plan, spec, L.Sending(round_name, issued, due),
-                                         L.Layout(h, columns, fig_cells, extra_cells, titles))
+        meta_common = L.meta_common_rows(plan, spec, sent, L.Layout(h, columns, fig_cells, extra_cells, titles))
         widths = {letter: (ws.column_dimensions[letter].width or 9) for letter in columns.values()}
         token_parts = frozenset(n for n, b in data.items() if TOKEN_UNIT.encode() in b or TOKEN_UNIT_ID.encode() in b)
         return cls(data, list(data), ledger_part, meta_part, columns, widths, h, styles, meta_common, plan.year,
@@ -459,7 +461,7 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
         carried_rounds = sorted({p[0] for p in previous.values() if p})
         shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
                                              if carried_rounds else "")
-        proto = Prototype.build(tpl, plan, round_name or "", due_date, o.contact, o.password, issued, shown_round)
+        proto = Prototype.build(tpl, plan, L.Sending(round_name or "", issued, due_date), o, shown_round)
         job = Job(proto, plan, assignments, previous, out, names)
         record = {}
         made = in_workers(Job.write, chosen, job, PARALLEL_FROM, chunksize=16)
