@@ -3,20 +3,17 @@ workbook through openpyxl).  The handlers call the same stage functions as the C
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import traceback
 from pathlib import Path
 
 from .bulletin import SETTINGS_FILE, BulletinOptions, bulletin
-from .collect import collect
+from .collect import CollectOptions, collect
 from .distribute import DistributeOptions, distribute
-from .ledgerdb import open_ledger, recorded_rounds, sent_units
 from .nextyear import last_reports, previous_summary
 from .panel import Panel, as_text
 from .plan import make_task_list, split_documents
 from .problems import GongkaiError, Problem
-from .registry import load_registry
 from .remind import RemindOptions, remind
 from .report import SETTING_KEYS, ReportOptions, make_reports
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
@@ -72,46 +69,6 @@ def _check_year(panel: Panel, year: int | None, other: int | None, source: str) 
         raise GongkaiError.of("YEAR_MISMATCH", year=year, other=other, source=source)
 
 
-def distributed_rounds(ws: Workspace) -> list[str]:
-    """The rounds distributed in this year folder: the ledger's record, and the folders under 下发/."""
-    rounds: list[str] = []
-    if ws.ledger.exists():
-        con = open_ledger(ws.ledger)
-        try:
-            rounds = recorded_rounds(con)
-        finally:
-            con.close()
-    if ws.sent_dir.is_dir():
-        rounds += sorted(p.name for p in ws.sent_dir.iterdir() if p.is_dir() and any(p.glob("*.xlsx")))
-    return list(dict.fromkeys(rounds))
-
-
-def known_units(ledger, registry) -> list[str]:
-    """Every unit tasks were sent to this year (the ledger's distribution record); without one, the
-    registry's units."""
-    sent: list[str] = []
-    if ledger and Path(ledger).exists():
-        con = open_ledger(Path(ledger))
-        try:
-            sent = sent_units(con)
-        finally:
-            con.close()
-    return sent or (sorted(registry.units) if registry is not None else [])
-
-
-def check_units(names: list[str], known: list[str], registry, label: str) -> None:
-    """Units named in a setting (认定按时报送的单位, --on-time) must be units of the year: a name matching
-    none is refused with the nearest names, never silently ignored."""
-    if not known:
-        return
-    for name in names:
-        canonical = registry.canonical(name) if registry is not None else None
-        if name not in known and canonical not in known:
-            near = difflib.get_close_matches(name, known, n=3, cutoff=0.4)
-            raise GongkaiError.of("UNIT_NOT_FOUND", label=label, unit=name,
-                                  near=("，是不是：" + "、".join(near)) if near else "")
-
-
 def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     files = ws.plan_files(as_text(panel.get("GK_PLAN_FILES")))
     year = _year(panel)
@@ -141,18 +98,17 @@ def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:
 
 
 def do_collect(panel: Panel, ws: Workspace) -> CollectResult:
+    """The round must have been distributed and the on-time units be units of the year: collect checks both
+    through the ledger it opens once."""
     rnd = _round(panel)
-    rounds = distributed_rounds(ws)
-    if rnd not in rounds:
-        raise GongkaiError.of("ROUND_NOT_DISTRIBUTED", round=rnd, rounds="、".join(rounds) or "（还没有下发过）")
-    registry = load_registry(ws.registry) if ws.registry.exists() else None
     on_time = split_units(setting(panel, "GK_ON_TIME"))
-    check_units(on_time, known_units(ws.ledger, registry), registry, SETTING["GK_ON_TIME"].label)
     due = setting(panel, "GK_DUE")
-    return collect(ws.back_dir, ws.tasks, ws.summary, ledger=ws.ledger, due=due.date().isoformat() if due else None,
-                   round_name=rnd, registry_path=ws.registry if ws.registry.exists() else None,
-                   progress=_progress(panel, "读取回收文件"), on_time=on_time, force=True,
-                   timezone=setting(panel, "GK_TIMEZONE") or None)
+    return collect(CollectOptions(
+        folder=ws.back_dir, tasks=ws.tasks, output=ws.summary, ledger=ws.ledger,
+        due=due.date().isoformat() if due else None, round_name=rnd,
+        registry_path=ws.registry if ws.registry.exists() else None, progress=_progress(panel, "读取回收文件"),
+        on_time=on_time, on_time_label=SETTING["GK_ON_TIME"].label, force=True,
+        timezone=setting(panel, "GK_TIMEZONE") or None, sent_folder=ws.sent_dir))
 
 
 def report_settings(panel: Panel, consolidated: bool) -> dict:

@@ -13,19 +13,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .actions import check_units, known_units, run
+from .actions import run
 from .bulletin import BulletinOptions, bulletin
-from .collect import collect, rebuild
+from .collect import CollectOptions, collect
 from .console import build_console
 from .dates import parse_due
 from .demo import run_demo
 from .distribute import DistributeOptions, distribute
-from .filenames import LEDGER_NAME
 from .nextyear import init_from
 from .panel import OpenpyxlPanel
 from .plan import make_registry, make_task_list
 from .problems import GongkaiError
-from .registry import load_registry
 from .report import ReportOptions, make_reports
 from .remind import RemindOptions, remind
 from .results import (ActionResult, BulletinResult, CollectResult, ConsoleResult, DemoResult, DistributeResult, InitResult, PanelResult,
@@ -216,16 +214,11 @@ def _stage_collect(a):
     if a.rebuild:
         if not a.ledger:
             raise GongkaiError.of("BAD_ARGUMENT", detail="重建汇总表需要用 --ledger 指明台账数据库")
-        return rebuild(a.ledger, a.output, round_name=a.round, force=a.force)
-    if not a.folder or not a.tasks:
+    elif not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
-    if a.on_time:
-        ledger = a.ledger or Path(a.tasks).with_name(LEDGER_NAME)
-        registry = load_registry(a.registry) if a.registry else None
-        check_units(a.on_time, known_units(ledger, registry), registry, "--on-time")
-    return collect(a.folder, a.tasks, a.output, ledger=a.ledger, due=a.due, round_name=a.round,
-                   registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time, force=a.force,
-                   timezone=a.timezone)
+    return collect(CollectOptions(folder=a.folder, tasks=a.tasks, output=a.output, ledger=a.ledger, due=a.due,
+                                  round_name=a.round, registry_path=a.registry, progress=_progress("读取回收文件"),
+                                  on_time=a.on_time or [], force=a.force, timezone=a.timezone, rebuild=a.rebuild))
 
 
 def _stage_report(a):

@@ -1,26 +1,31 @@
 """Stage 3: collect the returned workbooks, keep every round in the SQLite ledger, write the summary.
 
-API: ``collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, registry_path=None)
--> CollectResult`` and ``rebuild(ledger, output) -> CollectResult``.
+API: ``collect(CollectOptions(folder=..., tasks=..., output=..., ...)) -> CollectResult`` (the CLI, the
+console and the panel build the same record) and ``rebuild(ledger, output) -> CollectResult``.
 
 The concerns live beside it: ``returned`` identifies and reads one file, ``checks`` holds every check
-(registered with its problem codes), ``ledgerdb`` the SQLite ledger, ``standing`` the state of the year
-built from the ledger, ``summarybook`` the summary workbook.
+(registered with its problem codes), ``ledgerdb`` the SQLite ledger (all its SQL), ``standing`` the state of
+the year built from the ledger, ``summarybook`` the summary workbook.
 """
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .assignment import Assignment, assign
 from .dates import parse_due
 from .filenames import LEDGER_NAME
-from .ledgerdb import (distribution, ensure_round, ledger_identity, open_ledger, recorded_round, store_plan, store_return,
+from .ledgerdb import (SummaryRecord, add_on_time, distribution, ensure_round, file_keys, last_collect_run,
+                       ledger_counts, ledger_identity, on_time_units, open_ledger, other_rounds_files, place_key,
+                       record_collect_run, recorded_round, recorded_rounds, remember_seen, remember_summary,
+                       remembered_summary, round_files, round_record, seen_files, sent_units, store_plan, store_return,
                        transaction)
 from .problems import GongkaiError, Problem
 from .registry import load_registry
@@ -33,6 +38,27 @@ from .tasklist import read_task_list
 from .workers import in_workers
 
 SPREADSHEET = {".xlsx", ".xlsm", ".xls"}
+
+
+@dataclass
+class CollectOptions:
+    """One collect (or, with ``rebuild``, the summary rebuilt from the ledger alone), as the command line, the
+    console buttons and the panel ask for it."""
+    folder: Path | str | None = None          # the returns folder (回收)
+    tasks: Path | str | None = None           # 任务清单.xlsx
+    output: Path | str | None = None          # 汇总.xlsx: never an input or inside the returns folder
+    ledger: Path | str | None = None          # default 台账.sqlite beside the task list
+    due: str | None = None                    # the round's cut-off as typed; default the distribution's
+    round_name: str | None = None
+    registry_path: Path | str | None = None
+    as_of: dt.datetime | None = None          # default now, in the office's time zone
+    progress: Callable | None = None          # progress(done, total, name)
+    on_time: list[str] = field(default_factory=list)    # units the office accepts as on time whatever their files say
+    on_time_label: str = "--on-time"          # how the setting naming them is called when one is no unit of the year
+    force: bool = False                       # an existing summary is replaced only with it
+    timezone: str | None = None               # the office's (IANA name, default 北京时间); never the machine's
+    sent_folder: Path | None = None           # the console's 下发 folder: the round must have been distributed
+    rebuild: bool = False                     # from ``ledger`` alone into ``output`` (``round_name``, ``as_of``)
 
 
 def _iter_files(folder: Path):
@@ -60,60 +86,97 @@ def expected_from_record(con, round_name: str, plan, registry) -> tuple[dict, di
     return out, unassigned, found
 
 
-def collect(folder, tasks_path, output, ledger=None, due=None, round_name=None, registry_path=None,
-            as_of: dt.datetime | None = None, progress=None, on_time: list[str] | None = None,
-            force: bool = False, timezone: str | None = None) -> CollectResult:
-    """``on_time``: units the office accepts as on time whatever their files say.  The summary never
-    replaces an input or lands in the returns folder; an existing one is replaced only with ``force``.
-    ``timezone``: the office's (IANA name, default 北京时间); times are never taken in the machine's zone."""
-    folder = Path(folder)
+def collect(opts: CollectOptions) -> CollectResult:
+    """Read what is new in the returns folder into the ledger and write the summary -- the ledger opened once
+    (its round and the on-time units checked through it) and the registry read once."""
+    if opts.rebuild:
+        return rebuild(opts.ledger, opts.output, round_name=opts.round_name, as_of=opts.as_of, force=opts.force)
+    folder, output = Path(opts.folder), opts.output
     if not folder.is_dir():
         raise GongkaiError.of("FILE_NOT_FOUND", folder)
-    ledger_path = Path(ledger) if ledger else Path(tasks_path).with_name(LEDGER_NAME)
-    guard_output(output, [tasks_path, registry_path, ledger_path], [folder], force)
-    zone = office_zone(timezone)
-    as_of = as_of or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
-    round_name = round_name or ""
+    ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.tasks).with_name(LEDGER_NAME)
+    guard_output(output, [opts.tasks, opts.registry_path, ledger_path], [folder], opts.force)
+    zone = office_zone(opts.timezone)
+    as_of = opts.as_of or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
+    round_name, inputs = opts.round_name or "", [opts.tasks, opts.registry_path]
     con = open_ledger(ledger_path)
     try:
+        registry = _check_request(con, opts)
         _check_identity(con, ledger_path, output)
         notes: list[Problem] = []
         # the scan, the reading and the storing under the ledger's write lock: a second run at the same time
         # waits for this one (or, after BUSY_SECONDS, says another is in progress) and then finds nothing new
         with transaction(con, ledger_path):
-            earlier = {row[0]: (row[1], row[2], row[3]) for row in con.execute(
-                "SELECT sha256, round, name, mtime FROM files WHERE round<>? ORDER BY id", (round_name,))}
+            earlier = other_rounds_files(con, round_name)
             todo, fresh = _scan(con, round_name, folder, earlier, notes)
             if fresh:                      # the digests made now: the next run need not read these files again
-                con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", fresh)
-            due_date = parse_due(due) if due else _recorded_due(con, round_name)
-            listed = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
+                remember_seen(con, fresh)
+            due_date = parse_due(opts.due) if opts.due else _recorded_due(con, round_name)
             same = None
-            if not todo and set(on_time or []) <= listed:
+            if not todo and set(opts.on_time) <= set(on_time_units(con, round_name)):
                 # nothing new in the folder: when nothing else changed either, the summary stands as it is (with
                 # whatever the office corrected in it since)
-                state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
-                same = _unchanged(con, _summary_key(output, ledger_path), output, state)
+                same = _unchanged(con, _summary_key(output, ledger_path), output,
+                                  _state(con, round_name, due_date, as_of, notes, inputs))
             if same is None:
-                plan, _ = read_task_list(tasks_path)
-                registry = load_registry(registry_path) if registry_path else None
-                assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
-                ctx = Context(plan, assignments, registry, round_name, due_date, as_of, tz=zone)
-                ensure_round(con, round_name, as_of.isoformat())
-                store_plan(con, plan, assignments, unassigned, round_name=round_name,
-                           aliases=_aliases(registry, assignments))
-                for unit in on_time or []:
-                    con.execute("INSERT OR IGNORE INTO on_time VALUES (?,?)",
-                                (ctx.round, registry.canonical(unit) or unit if registry is not None else unit))
-                new = _store_new_returns(con, ctx, folder, todo, earlier, progress)
+                if registry is None and opts.registry_path:
+                    registry = load_registry(opts.registry_path)
+                ctx = _store_round(con, opts, registry, due_date, as_of, zone)
+                new = _store_new_returns(con, ctx, folder, todo, earlier, opts.progress)
         if same is not None:
             return CollectResult(Path(output), ledger_path, 0, same[0], {}, same[1], unchanged=True)
         with transaction(con, ledger_path):        # one summary written at a time, its hand edits checked
-            state = _state(con, round_name, due_date, as_of, notes, [tasks_path, registry_path])
+            state = _state(con, round_name, due_date, as_of, notes, inputs)
             summary, out = _summarize(con, ledger_path, output, ctx.round or None, as_of, ctx.due, notes, state)
     finally:
         con.close()
     return CollectResult(out, ledger_path, new, Headline(**summary.headline), summary, summary.problems)
+
+
+def _store_round(con, opts: CollectOptions, registry, due_date, as_of: dt.datetime, zone) -> Context:
+    """The round's place, its plan and assignments as collected against, and its on-time units, stored; what
+    each returned file is read against."""
+    plan, _ = read_task_list(opts.tasks)
+    round_name = opts.round_name or ""
+    assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
+    ctx = Context(plan, assignments, registry, round_name, due_date, as_of, tz=zone)
+    ensure_round(con, round_name, as_of.isoformat())
+    store_plan(con, plan, assignments, unassigned, round_name=round_name, aliases=_aliases(registry, assignments))
+    add_on_time(con, ctx.round, [registry.canonical(u) or u if registry is not None else u for u in opts.on_time])
+    return ctx
+
+
+def _check_request(con, opts: CollectOptions):
+    """The console's round must have been distributed (recorded in the ledger, or a folder under 下发 holding
+    workbooks); units named as on time must be units of the year.  Returns the registry when it was read."""
+    if opts.sent_folder is not None:
+        rounds = recorded_rounds(con)
+        sent = Path(opts.sent_folder)
+        if sent.is_dir():
+            rounds += sorted(p.name for p in sent.iterdir() if p.is_dir() and any(p.glob("*.xlsx")))
+        rounds = list(dict.fromkeys(rounds))
+        if (opts.round_name or "") not in rounds:
+            raise GongkaiError.of("ROUND_NOT_DISTRIBUTED", round=opts.round_name or "",
+                                  rounds="、".join(rounds) or "（还没有下发过）")
+    if not opts.on_time:
+        return None
+    registry = load_registry(opts.registry_path) if opts.registry_path else None
+    known = sent_units(con) or (sorted(registry.units) if registry is not None else [])
+    check_units(opts.on_time, known, registry, opts.on_time_label)
+    return registry
+
+
+def check_units(names: list[str], known: list[str], registry, label: str) -> None:
+    """Units named in a setting (认定按时报送的单位, --on-time) must be units of the year: a name matching
+    none is refused with the nearest names, never silently ignored."""
+    if not known:
+        return
+    for name in names:
+        canonical = registry.canonical(name) if registry is not None else None
+        if name not in known and canonical not in known:
+            near = difflib.get_close_matches(name, known, n=3, cutoff=0.4)
+            raise GongkaiError.of("UNIT_NOT_FOUND", label=label, unit=name,
+                                  near=("，是不是：" + "、".join(near)) if near else "")
 
 
 def _aliases(registry, assignments: dict) -> dict[str, list[str]]:
@@ -160,11 +223,7 @@ def _check_identity(con, ledger_path: Path, output) -> None:
 def _summary_key(output, ledger_path: Path) -> str:
     """How the ledger names a summary: by its place relative to the ledger, so a moved year folder still
     finds it (an absolute path where there is no relative one, as across Windows drives)."""
-    out = Path(output).resolve()
-    try:
-        return os.path.relpath(out, Path(ledger_path).resolve().parent)
-    except ValueError:
-        return str(out)
+    return place_key(Path(ledger_path).resolve().parent, Path(output).resolve())
 
 
 def _write(summary: YearState, output) -> Path:
@@ -187,40 +246,25 @@ def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes:
     """Everything a summary is made from, in one string: the ledger's files and on-time list, the round,
     its cut-off (or, without one, the day: overdue is counted against it), the task list and registry as
     files, and what was skipped in the folder."""
-    files = con.execute("SELECT COUNT(*), MAX(id) FROM files").fetchone()
-    files = [*files, *con.execute("SELECT COUNT(*), MAX(id) FROM reminders").fetchone()]    # 单位进度 shows 催报
-    on_time = [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (round_name,))]
-    # what was sent this round, to whom and by when (a re-send or one unit's extension changes the summary)
-    sent = [list(con.execute("SELECT due, plan_id FROM distributions WHERE round=?", (round_name,)).fetchall()),
-            list(con.execute("SELECT COUNT(*), MAX(rowid) FROM sent WHERE round=?", (round_name,)).fetchone()),
-            [list(r) for r in con.execute("SELECT unit, issued_at, due FROM round_units WHERE round=? ORDER BY unit",
-                                          (round_name,))]]
+    files = ledger_counts(con)              # any new file, or 催报 (单位进度 shows it)
+    on_time = on_time_units(con, round_name)
+    sent = round_record(con, round_name)     # a re-send or one unit's extension changes the summary
     stats = []
     for p in inputs:
         if p:
             st = Path(p).stat()
             stats.append([str(p), st.st_size, st.st_mtime_ns])
-    return json.dumps([list(files), on_time, round_name, due.isoformat() if due else as_of.date().isoformat(),
+    return json.dumps([files, on_time, round_name, due.isoformat() if due else as_of.date().isoformat(),
                        stats, [p.to_dict() for p in notes], sent], ensure_ascii=False, default=str)
-
-
-def _summary_row(con, key: str, output):
-    """What the ledger remembers of the summary (state, size, mtime_ns, result, sha256); ledgers before the
-    relative key remembered it by its absolute path."""
-    for k in (key, str(Path(output).resolve())):
-        row = con.execute("SELECT state, size, mtime_ns, result, sha256 FROM summaries WHERE output=?", (k,)).fetchone()
-        if row is not None:
-            return row
-    return None
 
 
 def _unchanged(con, key: str, output, state: str) -> tuple[Headline, list[Problem]] | None:
     """The headline and problems of the summary at ``output`` when it was made from this very state and is
     still there (a clerk's corrections in it since are kept: a run with nothing new never rewrites it)."""
-    row = _summary_row(con, key, output)
-    if row is None or row[0] != state or not Path(output).is_file():
+    row = remembered_summary(con, key)
+    if row is None or row.state != state or not Path(output).is_file():
         return None
-    saved = json.loads(row[3])
+    saved = json.loads(row.result)
     return Headline(**saved["headline"]), [Problem(**p) for p in saved["problems"]]
 
 
@@ -228,14 +272,14 @@ def _keep_edited(con, key: str, output, as_of: dt.datetime) -> Path | None:
     """A summary changed by hand since this tool wrote it is copied aside before a new one replaces it.  Its
     size and time say it is unchanged; when the time moved (a copied or moved folder) its content decides."""
     out = Path(output)
-    row = _summary_row(con, key, output)
+    row = remembered_summary(con, key)
     try:
         st = out.stat()
     except OSError:
         return None
-    if row is None or (st.st_size, st.st_mtime_ns) == (row[1], row[2]):
+    if row is None or (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns):
         return None
-    if row[4] and st.st_size == row[1] and _summary_digest(out) == row[4]:
+    if row.sha256 and st.st_size == row.size and _summary_digest(out) == row.sha256:
         return None
     kept = out.with_name(f"{out.stem}_手工修改_{as_of:%Y%m%d-%H%M%S}{out.suffix}")
     shutil.copy2(out, kept)
@@ -251,23 +295,22 @@ def _remember(con, key: str, out: Path, state: str, summary: YearState) -> None:
     st = out.stat()
     result = json.dumps({"headline": summary.headline, "problems": [asdict(p) for p in summary.problems]},
                         ensure_ascii=False, default=str)
-    con.execute("DELETE FROM summaries WHERE output=?", (str(out.resolve()),))
-    con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?,?)",
-                (key, state, st.st_size, st.st_mtime_ns, result, _summary_digest(out)))
+    remember_summary(con, key, SummaryRecord(state=state, size=st.st_size, mtime_ns=st.st_mtime_ns, result=result,
+                                             sha256=_summary_digest(out)))
 
 
 def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tuple[list[Path], list[tuple]]:
     """The files of the folder this round has not stored yet, with their digests; what is skipped goes to
     ``notes``.  A file whose size and time are as when it was last hashed is not read again; the digests
     made now are returned to be remembered (``seen`` rows)."""
-    known = {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (round_name,))}
+    known = round_files(con, round_name)
     this_run: dict[str, str] = {}
     known_archives = {k.split("#", 1)[0] for k in known if "#" in k}
     earlier_archives = {k.split("#", 1)[0]: v[1] for k, v in earlier.items() if "#" in k}
     todo: list[Path] = []
     fresh: list[tuple] = []
-    seen = {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")}
-    base = folder.resolve()
+    seen = seen_files(con)
+    key_of = file_keys(con, folder)           # relative to the ledger: a moved year folder is not hashed again
     for p in _iter_files(folder):
         rel = str(p.relative_to(folder))
         try:
@@ -290,7 +333,7 @@ def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tup
             notes.append(Problem("NOT_SPREADSHEET", rel))
             continue
         st = p.stat()
-        key = str(base / rel)
+        key = key_of(rel)
         cached = seen.get(key)
         if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
             digest = cached[2]            # unchanged since it was last hashed: size and time are enough
@@ -334,8 +377,7 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlie
         if progress:
             progress(i, len(todo), rets[-1].name if rets else "")
     if new:
-        con.execute("INSERT INTO runs(round, as_of, folder, due, new_files) VALUES (?,?,?,?,?)",
-                    (ctx.round, seen_at, str(folder), ctx.due.isoformat() if ctx.due else "", new))
+        record_collect_run(con, ctx.round, seen_at, folder, ctx.due.isoformat() if ctx.due else "", new)
     return new
 
 
@@ -361,8 +403,7 @@ def rebuild(ledger, output, round_name=None, as_of=None, force: bool = False) ->
     con = open_ledger(p)
     try:
         # the round's own cut-off and time, so a rebuilt old round reads as it did (overdue as of its cut-off)
-        runs = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
-                           (round_name, round_name)).fetchone()
+        runs = last_collect_run(con, round_name)
         as_of = as_of or (dt.datetime.fromisoformat(runs[0]) if runs else
                           dt.datetime.now(office_zone()).replace(tzinfo=None, microsecond=0))
         due = dt.date.fromisoformat(runs[1]) if runs and runs[1] else _recorded_due(con, round_name or "")

@@ -32,8 +32,8 @@ from . import unitbook as L
 from .assignment import assign, unresolved_names
 from .dates import parse_due
 from .filenames import LEDGER_NAME, unit_workbook_names
-from .ledgerdb import (broken_distribution, latest_answers, open_ledger, record_distribution, start_distribution,
-                       transaction)
+from .ledgerdb import (broken_distribution, finish_broken_distributions, latest_answers, open_ledger,
+                       record_distribution, start_distribution, transaction)
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .reportspec import spec_for
@@ -476,8 +476,7 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
                                 L.TEMPLATE_VERSION, record, {t.key: names_ for t, names_ in unassigned},
                                 full=not units, run_id=run_id)
             if broken is not None:       # the broken run is completed by this one
-                con.execute("UPDATE distribute_runs SET finished_at=? WHERE round=? AND folder=? AND finished_at IS NULL",
-                            (issued, round_name or "", str(out.resolve())))
+                finish_broken_distributions(con, round_name or "", out.resolve(), issued)
     finally:
         con.close()
     return DistributeResult(out, listing, len(chosen), len(assignments), len(plan.tasks),

@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import os
 import sqlite3
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import GongkaiError
+from .problems import GongkaiError, Problem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -54,17 +57,41 @@ ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence
 
 
 BUSY_SECONDS = 15            # how long a run waits for another one holding the ledger
+VERSION = 1                  # PRAGMA user_version of a ledger in this release's form (0: every earlier release)
+FILE_TIME = "文件修改时间"     # returned.FILE_TIME: the time source of files stored before time sources were kept
 
 
-def open_ledger(path: Path) -> sqlite3.Connection:
+class Ledger(sqlite3.Connection):
+    """A connection to the ledger that knows its file and whether this run made it: a ledger made by a run that
+    then wrote nothing (a refused run) is removed when the connection closes, never left behind empty."""
+    path: Path
+    created = False
+    baseline = 0
+
+    def close(self) -> None:
+        unused = self.created and self.total_changes == self.baseline
+        super().close()
+        if unused:
+            for p in (self.path, self.path.with_name(self.path.name + "-journal")):
+                try:
+                    p.unlink(missing_ok=True)
+                except OSError:
+                    pass
+
+
+def open_ledger(path: Path) -> Ledger:
+    """Open (or make) the ledger, refusing a damaged one, and bring a ledger of an earlier release to this
+    release's form once (``_migrate``): everything above sees one form."""
+    path = Path(path)
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        con = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS, factory=Ledger)
+        con.path, con.created = path, created
         _refuse_damaged(con, path)
         con.execute("PRAGMA journal_mode=DELETE")
-        _upgrade(con)
-        con.executescript(SCHEMA)
-        _upgrade_rounds(con)
+        _migrate(con)
+        con.baseline = con.total_changes
     except (sqlite3.Error, OSError) as exc:
         raise ledger_problem(exc, path) from None
     return con
@@ -124,30 +151,60 @@ def transaction(con, path):
         raise
 
 
-def _upgrade(con) -> None:
+# ------------------------------------------------------------------------------ one form for every ledger
+
+def _migrate(con: Ledger) -> None:
+    """A new ledger gets the schema; a ledger of an earlier release (``user_version`` below VERSION) is brought
+    to this release's form in one transaction, once: whatever tolerated an older form before is converted here."""
+    if con.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if con.execute("PRAGMA user_version").fetchone()[0] < VERSION:     # another run may have done it meanwhile
+            _upgrade_files(con)
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            if "sha256" not in [r[1] for r in con.execute("PRAGMA table_info(summaries)")]:
+                con.execute("ALTER TABLE summaries ADD COLUMN sha256 TEXT")
+            _name_ledger(con)
+            _number_rounds(con)
+            _relative_keys(con, con.path.resolve().parent)
+            # files stored before saved times and time sources were kept: their file time, as such
+            con.execute("UPDATE files SET saved_at=mtime WHERE saved_at IS NULL")
+            con.execute("UPDATE files SET time_source=? WHERE time_source IS NULL", (FILE_TIME,))
+            _pack_plans(con)
+            con.execute(f"PRAGMA user_version={VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
+def _upgrade_files(con) -> None:
     """Ledgers written by earlier versions: files unique by content alone, no saved-time columns."""
     row = con.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='files'").fetchone()
     if not row or "UNIQUE (sha256, round)" in row[0]:
         return
     cols = [r[1] for r in con.execute("PRAGMA table_info(files)")]
-    con.executescript("BEGIN; ALTER TABLE files RENAME TO files_old;" + SCHEMA.split(";")[0] + ";" +
-                      f"INSERT INTO files({', '.join(cols)}) SELECT {', '.join(cols)} FROM files_old;"
-                      "DROP TABLE files_old; COMMIT;")
+    con.execute("ALTER TABLE files RENAME TO files_old")
+    con.execute(SCHEMA.split(";")[0])
+    con.execute(f"INSERT INTO files({', '.join(cols)}) SELECT {', '.join(cols)} FROM files_old")
+    con.execute("DROP TABLE files_old")
 
 
-def _upgrade_rounds(con) -> None:
-    """Ledgers written before rounds had their own sequence: add the summaries' content digest, name the
-    ledger, and number the rounds in the order they happened -- each round at its earliest trace (issued,
-    collected or a file seen), since an earlier release replaced a round's issue time when it was re-sent."""
-    cols = [r[1] for r in con.execute("PRAGMA table_info(summaries)")]
-    if "sha256" not in cols:
-        con.execute("ALTER TABLE summaries ADD COLUMN sha256 TEXT")
+def _name_ledger(con) -> None:
+    """The ledger's identity (recorded in every summary made from it), made once."""
     if con.execute("SELECT 1 FROM ledger_meta WHERE key='id'").fetchone() is None:
-        con.execute("BEGIN IMMEDIATE")
-        if con.execute("SELECT 1 FROM ledger_meta WHERE key='id'").fetchone() is None:
-            con.executemany("INSERT INTO ledger_meta VALUES (?,?)",
-                            [("id", uuid.uuid4().hex), ("created_at", dt.datetime.now().replace(microsecond=0).isoformat())])
-        con.execute("COMMIT")
+        con.executemany("INSERT INTO ledger_meta VALUES (?,?)",
+                        [("id", uuid.uuid4().hex), ("created_at", dt.datetime.now().replace(microsecond=0).isoformat())])
+
+
+def _number_rounds(con) -> None:
+    """Ledgers written before rounds had their own sequence: number the rounds in the order they happened --
+    each round at its earliest trace (issued, collected or a file seen), since an earlier release replaced a
+    round's issue time when it was re-sent."""
     if con.execute("SELECT 1 FROM rounds LIMIT 1").fetchone() is not None:
         return
     first: dict[str, tuple] = {}
@@ -158,12 +215,55 @@ def _upgrade_rounds(con) -> None:
         key = (at or "", order)
         if rnd not in first or key < first[rnd]:
             first[rnd] = key
-    if first:
-        con.execute("BEGIN IMMEDIATE")
-        if con.execute("SELECT 1 FROM rounds LIMIT 1").fetchone() is None:
-            con.executemany("INSERT INTO rounds(round, first_issued) VALUES (?,?)",
-                            [(r, k[0]) for r, k in sorted(first.items(), key=lambda kv: kv[1])])
-        con.execute("COMMIT")
+    con.executemany("INSERT INTO rounds(round, first_issued) VALUES (?,?)",
+                    [(r, k[0]) for r, k in sorted(first.items(), key=lambda kv: kv[1])])
+
+
+def _relative_keys(con, ledger_dir: Path) -> None:
+    """Summaries and hashed files were once remembered by absolute path: by their place relative to the
+    ledger now (``place_key``), so a moved year folder still finds them (a newer relative row wins)."""
+    for table, col in (("summaries", "output"), ("seen", "path")):
+        for rowid, key in con.execute(f"SELECT rowid, {col} FROM {table}").fetchall():
+            if os.path.isabs(key) and place_key(ledger_dir, key) != key:
+                con.execute(f"UPDATE OR IGNORE {table} SET {col}=? WHERE rowid=?", (place_key(ledger_dir, key), rowid))
+                con.execute(f"DELETE FROM {table} WHERE rowid=? AND {col}=?", (rowid, key))
+
+
+def _pack_plans(con) -> None:
+    """Plan payloads stored before a unit's tasks were packed into one string (a list of [id, role] lists),
+    or before they carried the registry's aliases: packed, with every key present."""
+    for key, text in con.execute("SELECT key, value FROM plan").fetchall():
+        payload = json.loads(text)
+        assignments = payload.get("assignments") or {}
+        if all(isinstance(a.get("tasks"), str) for a in assignments.values()) and \
+                "aliases" in payload and "unassigned" in payload:
+            continue
+        for a in assignments.values():
+            if not isinstance(a.get("tasks"), str):
+                a["tasks"] = pack_tasks((tid, role) for tid, role in a.get("tasks") or [])
+        payload.setdefault("unassigned", {})
+        payload.setdefault("aliases", {})
+        con.execute("UPDATE plan SET value=? WHERE key=?", (json.dumps(payload, ensure_ascii=False), key))
+
+
+def place_key(ledger_dir: Path, path) -> str:
+    """How the ledger names a file or folder: by its place relative to the ledger's folder, so a moved year
+    folder keeps its names (an absolute path where there is none relative, as across Windows drives).
+    ``path`` is absolute (resolved)."""
+    try:
+        return os.path.relpath(path, ledger_dir)
+    except ValueError:
+        return str(path)
+
+
+def ledger_folder(con) -> Path:
+    """The folder the ledger is in, resolved (what ``place_key`` is relative to)."""
+    return Path(ledger_file(con)).resolve().parent
+
+
+def ledger_file(con) -> str:
+    """The ledger's file (its absolute path)."""
+    return con.execute("PRAGMA database_list").fetchone()[2]
 
 
 def ledger_identity(con) -> tuple[str, str]:
@@ -203,6 +303,12 @@ def broken_distribution(con, round_name: str, folder) -> str | None:
     row = con.execute("SELECT started_at FROM distribute_runs WHERE round=? AND folder=? AND finished_at IS NULL "
                       "ORDER BY id DESC LIMIT 1", (round_name, str(folder))).fetchone()
     return row[0] if row else None
+
+
+def finish_broken_distributions(con, round_name: str, folder, at: str) -> None:
+    """An earlier distribute into this folder for this round that never finished is completed by this one."""
+    con.execute("UPDATE distribute_runs SET finished_at=? WHERE round=? AND folder=? AND finished_at IS NULL",
+                (at, round_name, str(folder)))
 
 
 def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fingerprint: str,
@@ -287,7 +393,7 @@ def latest_answers(con, unit: str, before_round: str | None = None,
     rows = con.execute(
         f"SELECT f.id, f.round FROM files f LEFT JOIN rounds r ON r.round=f.round WHERE f.unit IN "
         f"({','.join('?' * len(names))}) AND f.accepted=1 AND f.round IS NOT ? "
-        "ORDER BY r.seq DESC, COALESCE(f.saved_at, f.mtime) DESC, f.id DESC", (*names, before_round)).fetchall()
+        "ORDER BY r.seq DESC, f.saved_at DESC, f.id DESC", (*names, before_round)).fetchall()
     if not rows:
         return None
     entries: dict = {}
@@ -305,11 +411,9 @@ def pack_tasks(pairs) -> str:
     return RECORD.join(f"{tid}{FIELD}{role}" for tid, role in pairs)
 
 
-def unpack_tasks(packed) -> list[tuple[str, str]]:
-    """The pairs back (a list of [id, role] lists, as ledgers before this wrote them, is read too)."""
-    if isinstance(packed, str):
-        return [tuple(x.split(FIELD, 1)) for x in packed.split(RECORD)] if packed else []
-    return [(tid, role) for tid, role in packed]
+def unpack_tasks(packed: str) -> list[tuple[str, str]]:
+    """The pairs back (ledgers that stored them as lists are packed by ``_migrate``)."""
+    return [tuple(x.split(FIELD, 1)) for x in packed.split(RECORD)] if packed else []
 
 
 def store_plan(con, plan, assignments: dict, unassigned: dict | None = None, round_name: str | None = None,
@@ -356,6 +460,170 @@ def store_return(con, ret, round_name: str, seen_at: str) -> None:
     con.executemany("INSERT INTO problems(file_id, round, code, file, sheet, cell, params) VALUES (?,?,?,?,?,?,?)",
                     [(fid, round_name or ret.file_round, p.code, p.file, p.sheet, p.cell,
                       json.dumps(p.params, ensure_ascii=False, default=str)) for p in ret.problems])
+
+
+# ------------------------------------------------------------------------------ what collect reads and remembers
+
+def other_rounds_files(con, round_name: str) -> dict[str, tuple[str, str, str]]:
+    """sha256 -> (round, name, mtime) of the files stored for other rounds (the latest stored of each content)."""
+    return {row[0]: (row[1], row[2], row[3]) for row in con.execute(
+        "SELECT sha256, round, name, mtime FROM files WHERE round<>? ORDER BY id", (round_name,))}
+
+
+def round_files(con, round_name: str) -> dict[str, str]:
+    """sha256 -> name of the files stored for the round."""
+    return {row[0]: row[1] for row in con.execute("SELECT sha256, name FROM files WHERE round=?", (round_name,))}
+
+
+def stored_digests(con) -> set[str]:
+    """The content digests of every file ever stored."""
+    return {r[0] for r in con.execute("SELECT sha256 FROM files")}
+
+
+def file_keys(con, folder: Path) -> Callable[[str], str]:
+    """How the ledger names the files of ``folder`` (``rel``: a name relative to the folder) in its digest
+    cache: relative to the ledger's folder, as ``place_key`` does."""
+    prefix = place_key(ledger_folder(con), Path(folder).resolve())
+    return lambda rel: os.path.normpath(os.path.join(prefix, rel))
+
+
+def seen_files(con) -> dict[str, tuple[int, int, str]]:
+    """The digest cache: file key (``file_keys``) -> (size, mtime_ns, sha256) when it was last hashed."""
+    return {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")}
+
+
+def remember_seen(con, rows: list[tuple[str, int, int, str]]) -> None:
+    """Digests made now, as (file key, size, mtime_ns, sha256): the next run need not read these files again."""
+    con.executemany("INSERT OR REPLACE INTO seen VALUES (?,?,?,?)", rows)
+
+
+def on_time_units(con, round_name: str) -> list[str]:
+    """The units the office accepts as on time in the round, by name."""
+    return [r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=? ORDER BY unit", (round_name,))]
+
+
+def add_on_time(con, round_name: str, units) -> None:
+    con.executemany("INSERT OR IGNORE INTO on_time VALUES (?,?)", [(round_name, u) for u in units])
+
+
+def record_collect_run(con, round_name: str, as_of: str, folder, due: str, new_files: int) -> None:
+    con.execute("INSERT INTO runs(round, as_of, folder, due, new_files) VALUES (?,?,?,?,?)",
+                (round_name, as_of, str(folder), due, new_files))
+
+
+def last_collect_run(con, round_name: str | None) -> tuple[str, str] | None:
+    """(as of, cut-off) of the latest collect of the round (of any round when None)."""
+    row = con.execute("SELECT as_of, due FROM runs WHERE round=? OR ? IS NULL ORDER BY id DESC LIMIT 1",
+                      (round_name, round_name)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def ledger_counts(con) -> list:
+    """[files stored, last file id, reminders recorded, last reminder id]: any new file or 催报 shows here."""
+    return [*con.execute("SELECT COUNT(*), MAX(id) FROM files").fetchone(),
+            *con.execute("SELECT COUNT(*), MAX(id) FROM reminders").fetchone()]
+
+
+def round_record(con, round_name: str) -> list:
+    """What was sent in the round, to whom and by when, as one comparable value: [[(due, plan id)], [rows sent,
+    last row], [[unit, issued, due], ...]] (a re-send or one unit's extension changes it)."""
+    return [con.execute("SELECT due, plan_id FROM distributions WHERE round=?", (round_name,)).fetchall(),
+            list(con.execute("SELECT COUNT(*), MAX(rowid) FROM sent WHERE round=?", (round_name,)).fetchone()),
+            [list(r) for r in con.execute("SELECT unit, issued_at, due FROM round_units WHERE round=? ORDER BY unit",
+                                          (round_name,))]]
+
+
+@dataclass
+class SummaryRecord:
+    """What the ledger remembers of a summary it wrote (keyed by its place, ``place_key``)."""
+    state: str              # everything the summary was made from, in one string
+    size: int
+    mtime_ns: int
+    result: str             # its headline and problems (JSON)
+    sha256: str | None
+
+
+def remembered_summary(con, key: str) -> SummaryRecord | None:
+    row = con.execute("SELECT state, size, mtime_ns, result, sha256 FROM summaries WHERE output=?", (key,)).fetchone()
+    return SummaryRecord(state=row[0], size=row[1], mtime_ns=row[2], result=row[3], sha256=row[4]) if row else None
+
+
+def remember_summary(con, key: str, record: SummaryRecord) -> None:
+    con.execute("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?,?)",
+                (key, record.state, record.size, record.mtime_ns, record.result, record.sha256))
+
+
+# ------------------------------------------------------------------------------ what the state of the year reads
+
+def has_distribution(con) -> bool:
+    return con.execute("SELECT 1 FROM distributions LIMIT 1").fetchone() is not None
+
+
+def has_collected(con) -> bool:
+    """Whether any collect stored its plan (the current one) yet."""
+    return con.execute("SELECT 1 FROM plan WHERE key='current'").fetchone() is not None
+
+
+def file_rounds(con) -> list[str]:
+    """The rounds the stored files name, in the order their first file was stored."""
+    return [r[0] for r in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)")]
+
+
+def accepted_files(con, round_name: str) -> list[tuple[int, str, str, str, str]]:
+    """(file id, name, unit, saved time, time source) of the round's accepted files of a unit, files whose time
+    cannot be trusted first, then by saved time and id."""
+    return con.execute("SELECT id, name, unit, saved_at, time_source FROM files "
+                       "WHERE round=? AND accepted=1 AND unit<>'' "
+                       "ORDER BY time_source='时间不可信' DESC, saved_at, id", (round_name,)).fetchall()
+
+
+def files_with_figures(con) -> set[int]:
+    return {r[0] for r in con.execute("SELECT file_id FROM figures")}
+
+
+def statuses(con, file_id: int) -> list[tuple[str, str | None]]:
+    """(task id, status) of every answer in the file."""
+    return con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (file_id,)).fetchall()
+
+
+def recorded_problems(con, file_id: int | None = None) -> list[tuple[str, Problem]]:
+    """(round, problem) of every problem recorded (of one file when ``file_id``), in the order recorded; the
+    problem's file, sheet and cell as stored (None when not given)."""
+    rows = con.execute("SELECT round, code, file, sheet, cell, params FROM problems WHERE file_id=? OR ? IS NULL "
+                       "ORDER BY id", (file_id, file_id))
+    return [(rnd, Problem(code, file, sheet, cell, json.loads(params or "{}"), rnd or ""))
+            for rnd, code, file, sheet, cell, params in rows]
+
+
+def sent_rows(con, unit: str, round_name: str) -> dict[str, int]:
+    """task id -> its row in the unit's workbook of that round (or of every round recorded, later ones last)."""
+    found = dict(con.execute("SELECT task_id, row FROM sent WHERE unit=? AND round=?", (unit, round_name)).fetchall())
+    if found:
+        return found
+    return dict(con.execute("SELECT task_id, row FROM sent WHERE unit=? ORDER BY rowid", (unit,)).fetchall())
+
+
+def reader(path) -> sqlite3.Connection:
+    """A connection of its own for reading answers and figures while a summary is written."""
+    return sqlite3.connect(str(path))
+
+
+def answer(con, file_id: int, task_id: str) -> dict | None:
+    """The file's answer to the task (ENTRY_FIELDS), None when it has none."""
+    row = con.execute(f"SELECT {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=? AND task_id=?",
+                      (file_id, task_id)).fetchone()
+    return dict(zip(ENTRY_FIELDS, row)) if row else None
+
+
+def answers_to(con, task_id: str) -> Iterator[tuple[int, dict]]:
+    """(file id, answer) of every stored answer to the task."""
+    for row in con.execute(f"SELECT file_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE task_id=?", (task_id,)):
+        yield row[0], dict(zip(ENTRY_FIELDS, row[1:]))
+
+
+def file_figures(con, file_id: int) -> dict:
+    """The figures stored with the file."""
+    return json.loads(con.execute("SELECT data FROM figures WHERE file_id=?", (file_id,)).fetchone()[0])
 
 
 # ------------------------------------------------------------------------------ reminders (issue 30)

@@ -15,7 +15,6 @@ of it get a friendly message instead (截止前提醒).  Every run is recorded i
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +22,8 @@ import xlsxwriter
 
 from . import unitbook as L
 from .dates import parse_due
-from .ledgerdb import (latest_reminders, open_ledger, record_reminders, recorded_round, reminder_runs,
-                       transaction)
+from .ledgerdb import (file_keys, has_collected, latest_reminders, open_ledger, record_reminders, recorded_problems,
+                       recorded_round, reminder_runs, seen_files, sent_rows, stored_digests, transaction)
 from .officialdoc import OfficialDoc, cn_date, month_day
 from .problems import GongkaiError, Problem
 from .registry import load_registry
@@ -44,18 +43,18 @@ STATUS_COLUMN = next(c.title for c in L.COLUMNS if c.key == "status")
 def uncollected(con, returns: Path) -> list[str]:
     """Spreadsheets in the returns folder that no collect has read yet (as the collect scan keys them:
     path, size and time): reminding before collecting them could ask a unit for what it sent."""
-    seen = {r[0]: (r[1], r[2]) for r in con.execute("SELECT path, size, mtime_ns FROM seen")}
+    seen = seen_files(con)
+    key_of = file_keys(con, returns)
     stored = None                          # the digests of every file collected, read when first needed
-    base = returns.resolve()
     out = []
     for p in sorted(returns.rglob("*")):
         if not p.is_file() or p.suffix.lower() not in SPREADSHEET or p.name.startswith(("~$", ".~")):
             continue
         st = p.stat()
-        if seen.get(str(base / p.relative_to(returns))) == (st.st_size, st.st_mtime_ns):
+        if seen.get(key_of(str(p.relative_to(returns))), ())[:2] == (st.st_size, st.st_mtime_ns):
             continue
-        if stored is None:                 # a folder moved or copied elsewhere: known by content
-            stored = {r[0] for r in con.execute("SELECT sha256 FROM files")}
+        if stored is None:                 # a folder copied elsewhere: known by content
+            stored = stored_digests(con)
         if file_digest(p) not in stored:
             out.append(str(p.relative_to(returns)))
     return out
@@ -117,7 +116,7 @@ def remind(opts: RemindOptions) -> RemindResult:
             if pending:
                 raise GongkaiError.of("REMIND_NOT_COLLECTED", returns, count=len(pending),
                                       names="、".join(pending[:3]) + ("等" if len(pending) > 3 else ""))
-        if not con.execute("SELECT 1 FROM plan WHERE key='current'").fetchone():
+        if not has_collected(con):
             raise GongkaiError.of("REMIND_NOTHING_COLLECTED", p)
         found = recorded_round(con, round_name or "")
         if round_name and found is not None and found[0] != round_name:
@@ -194,11 +193,10 @@ def _who_owes(con, s: dict, due: dt.date | None, as_of: dt.datetime, soon_days: 
         u.done_before = sum(1 for tid in ids if mine.get(tid) == L.DONE)
         fid = file_of.get(unit)
         if fid is not None:
-            rows_at = _task_rows(con, unit, u.data_round or s["round"])
+            rows_at = sent_rows(con, unit, u.data_round or s["round"])
             u.blank = [(tid, rows_at.get(tid), titles.get(tid, "")) for tid in ids if not mine.get(tid)]
-            for code, file, sheet, cell, params in con.execute(
-                    "SELECT code, file, sheet, cell, params FROM problems WHERE file_id=? ORDER BY id", (fid,)):
-                pr = Problem(code, file or "", sheet or "", cell or "", json.loads(params or "{}"))
+            for _, x in recorded_problems(con, fid):
+                pr = Problem(x.code, x.file or "", x.sheet or "", x.cell or "", x.params)
                 if pr.severity == "error":
                     u.fixes.append(pr)
         if u.missing and before_cutoff:
@@ -212,14 +210,6 @@ def _who_owes(con, s: dict, due: dt.date | None, as_of: dt.datetime, soon_days: 
             u.asked = u.asked_items()
             owes.append(u)
     return owes, soon
-
-
-def _task_rows(con, unit: str, rnd: str) -> dict[str, int]:
-    """task id -> its row in the unit's workbook of that round (or of the latest round recorded)."""
-    found = dict(con.execute("SELECT task_id, row FROM sent WHERE unit=? AND round=?", (unit, rnd)).fetchall())
-    if found:
-        return found
-    return dict(con.execute("SELECT task_id, row FROM sent WHERE unit=? ORDER BY rowid", (unit,)).fetchall())
 
 
 # ------------------------------------------------------------------------------ the words

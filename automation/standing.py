@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import unitbook as L
-from .ledgerdb import ENTRY_FIELDS, latest_reminders, ordered_rounds, stored_plan, unit_dues, unpack_tasks
+from .ledgerdb import (accepted_files, answer, answers_to, file_figures, file_rounds, files_with_figures,
+                       has_distribution, latest_reminders, ledger_file, on_time_units, ordered_rounds, reader,
+                       recorded_problems, statuses, stored_plan, unit_dues, unpack_tasks)
 from .model import task_key
 from .problems import GongkaiError, Problem
 from .rules import UNASSIGNED, carry_forward, is_late, is_overdue, overall_status, pick_latest, unit_counts
@@ -30,7 +31,7 @@ class FromLedger:
 
     def _db(self):
         if self._con is None:
-            self._con = sqlite3.connect(self.path)
+            self._con = reader(self.path)
         return self._con
 
     def close(self) -> None:
@@ -58,9 +59,8 @@ class Entries(FromLedger):
     def get(self, key, default=None):
         if key not in self:
             return default
-        row = self._db().execute(f"SELECT {', '.join(ENTRY_FIELDS)} FROM entries WHERE file_id=? AND task_id=?",
-                                 (self.file_of[key[0]], key[1])).fetchone()
-        return dict(zip(ENTRY_FIELDS, row)) if row else default
+        found = answer(self._db(), self.file_of[key[0]], key[1])
+        return default if found is None else found
 
     def __getitem__(self, key) -> dict:
         found = self.get(key)
@@ -71,11 +71,10 @@ class Entries(FromLedger):
     def for_task(self, task_id: str) -> dict[str, dict]:
         """unit -> its answer to the task, for the units whose latest file answers it."""
         out = {}
-        for row in self._db().execute(f"SELECT file_id, {', '.join(ENTRY_FIELDS)} FROM entries WHERE task_id=?",
-                                      (task_id,)):
-            unit = self.unit_of.get(row[0])
+        for fid, entry in answers_to(self._db(), task_id):
+            unit = self.unit_of.get(fid)
             if unit is not None:
-                out[unit] = dict(zip(ENTRY_FIELDS, row[1:]))
+                out[unit] = entry
         return out
 
 
@@ -83,8 +82,7 @@ class Figures(FromLedger, Mapping):
     """Each unit's figures (JSON in the ledger): unit -> dict."""
 
     def __getitem__(self, unit: str) -> dict:
-        row = self._db().execute("SELECT data FROM figures WHERE file_id=?", (self.file_of[unit],)).fetchone()
-        return json.loads(row[0])
+        return file_figures(self._db(), self.file_of[unit])
 
     def __contains__(self, unit) -> bool:          # without reading the figures (Mapping's would)
         return unit in self.file_of
@@ -172,7 +170,7 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     tasks = plan["tasks"]
     shared: dict = {}                         # one (task id, role) pair for all the units that have it (a city)
     assignments = _assignments(payload, shared)
-    aliases = payload.get("aliases") or {}
+    aliases = payload["aliases"]
     upto = rounds[:rounds.index(round_name) + 1] if round_name in rounds else rounds
     order_of = {r: i for i, r in enumerate(rounds)}
     sent = {r: _sent_in(con, r) for r in upto}             # each round read once
@@ -185,18 +183,19 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     stored, older = _stored_problems(con, round_name, order_of)
     problems += stored
     status_of, files_of, data_round = _latest_statuses(con, state)
-    ledger_path = con.execute("PRAGMA database_list").fetchone()[2]
-    with_figures = {r[0] for r in con.execute("SELECT file_id FROM figures")}
+    latest = Latest(state=state, status_of=status_of, files_of=files_of, data_round=data_round)
+    view = RoundView(name=round_name, payload_text=payload_text, tasks=tasks, assignments=assignments,
+                     aliases=aliases, shared=shared)
+    ledger_path = ledger_file(con)
+    with_figures = files_with_figures(con)
     figures = Figures(ledger_path, {unit: v[0] for unit, v in state.items() if v[0] in with_figures})
     entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of)
     dues = unit_dues(con, round_name)                      # units given another cut-off (an extension)
     late, missing = _return_problems(con, this_round, assignments, due, dues, notes, problems, round_name)
     today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
-    task_rows = _task_rows(tasks, assignments, status_of, payload.get("unassigned") or {}, today)
-    unit_rows = _unit_rows(con, round_name, tasks, assignments, status_of, files_of, data_round, this_round,
-                           late, problems, today)
-    trend = _trend(con, round_name, upto, states, sent, payload_text, assignments, aliases, shared, order_of,
-                   status_of, state)
+    task_rows = _task_rows(tasks, assignments, status_of, payload["unassigned"], today)
+    unit_rows = _unit_rows(con, view, latest, ThisRound(files=this_round, late=late, problems=problems), today)
+    trend = _trend(con, view, Upto(rounds=upto, order_of=order_of, sent=sent, states=states), latest)
     order = {p: i for i, p in enumerate(["error", "warning", "info"])}
     for p in problems:
         p.round = p.round or round_name
@@ -215,10 +214,47 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
 
 # ------------------------------------------------------------------------------ build_summary's steps
 
+@dataclass
+class RoundView:
+    """The round the state is built as of: its plan payload (as stored) and who was asked for what."""
+    name: str
+    payload_text: str
+    tasks: list                      # the plan's tasks (dicts)
+    assignments: dict                # unit -> category, contact, phone, tasks [(task id, role)]
+    aliases: dict                    # unit -> its other names
+    shared: dict                     # one (task id, role) pair for all the units that have it
+
+
+@dataclass
+class Upto:
+    """The rounds up to this one, each read once from the ledger."""
+    rounds: list[str]
+    order_of: dict[str, int]         # every round -> its place in the year
+    sent: dict                       # round -> (unit -> its latest file in the round, TWO_RETURNS problems)
+    states: list                     # per round: unit -> its latest file as of that round (carried forward)
+
+
+@dataclass
+class Latest:
+    """Each unit's latest file as of the round (carried forward) and what it says."""
+    state: dict                      # unit -> (file id, name, saved, source, round)
+    status_of: dict                  # unit -> task id -> status
+    files_of: dict                   # unit -> the file's name
+    data_round: dict                 # unit -> the round its answers come from
+
+
+@dataclass
+class ThisRound:
+    """Who sent in this round, who of them late, and the round's problems so far."""
+    files: dict                      # unit -> (file id, name, saved, source)
+    late: list[str]
+    problems: list[Problem]
+
+
 def _rounds(con) -> list[str]:
     """The rounds in order: the recorded ones, then any a file names that no record does (should not happen)."""
     rounds = ordered_rounds(con)
-    for (r,) in con.execute("SELECT round FROM files GROUP BY round ORDER BY MIN(id)"):
+    for r in file_rounds(con):
         if r not in rounds:
             rounds.append(r)
     return rounds
@@ -227,12 +263,8 @@ def _rounds(con) -> list[str]:
 def _sent_in(con, rnd: str) -> tuple[dict, list]:
     """unit -> (file id, name, saved time, time source) of its latest accepted file in the round, and a
     TWO_RETURNS problem for each unit that sent more than one."""
-    files = con.execute("SELECT id, name, unit, COALESCE(saved_at, mtime), COALESCE(time_source, ?) FROM files "
-                        "WHERE round=? AND accepted=1 AND unit<>'' "
-                        "ORDER BY COALESCE(time_source='时间不可信', 0) DESC, COALESCE(saved_at, mtime), id",
-                        ("文件修改时间", rnd)).fetchall()
     by_unit: dict[str, list] = {}
-    for fid, name, unit, saved, source in files:
+    for fid, name, unit, saved, source in accepted_files(con, rnd):
         by_unit.setdefault(unit, []).append((fid, name, saved, source))
     chosen, extra = {}, []
     for unit, lst in by_unit.items():
@@ -246,9 +278,7 @@ def _sent_in(con, rnd: str) -> tuple[dict, list]:
 def _stored_problems(con, round_name: str, order_of: dict) -> tuple[list[Problem], list[Problem]]:
     """The problems the ledger recorded: this round's, and earlier rounds' (newest round first)."""
     this, older = [], []
-    for fid, rnd, code, file, sheet, cell, params in con.execute(
-            "SELECT file_id, round, code, file, sheet, cell, params FROM problems ORDER BY id"):
-        p = Problem(code, file, sheet, cell, json.loads(params), rnd or "")
+    for rnd, p in recorded_problems(con):
         (this if rnd == round_name else older).append(p)
     older.sort(key=lambda p: -order_of.get(p.round, -1))
     return this, older
@@ -263,7 +293,7 @@ def _latest_statuses(con, state: dict) -> tuple[dict, dict, dict]:
         files_of[unit] = name
         data_round[unit] = rnd
         status_of[unit] = {sys.intern(tid): sys.intern(st) if st else st
-                           for tid, st in con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,))}
+                           for tid, st in statuses(con, fid)}
     return status_of, files_of, data_round
 
 
@@ -271,7 +301,7 @@ def _return_problems(con, this_round: dict, assignments: dict, due, dues: dict, 
                      problems: list, round_name: str) -> tuple[list[str], list[str]]:
     """Who sent late (by its own cut-off) and who sent nothing, added to ``problems`` with the run's notes;
     returns (late units, missing units)."""
-    on_time = {r[0] for r in con.execute("SELECT unit FROM on_time WHERE round=?", (round_name,))}
+    on_time = set(on_time_units(con, round_name))
     late = []
     for unit, v in this_round.items():
         saved, own = v[2], dues.get(unit, due)
@@ -291,7 +321,7 @@ def _return_problems(con, this_round: dict, assignments: dict, due, dues: dict, 
         problems.append(Problem("CONTACTS_MISSING", params={
             "count": len(no_contact), "units": "、".join(no_contact[:3]) + ("等" if len(no_contact) > 3 else "")}))
     problems += notes
-    if not con.execute("SELECT 1 FROM distributions LIMIT 1").fetchone():
+    if not has_distribution(con):
         problems.append(Problem("NO_DISTRIBUTION_RECORD"))
     return late, missing
 
@@ -316,35 +346,33 @@ def _task_rows(tasks: list, assignments: dict, status_of: dict, unassigned: dict
     return task_rows
 
 
-def _unit_rows(con, round_name: str, tasks: list, assignments: dict, status_of: dict, files_of: dict,
-               data_round: dict, this_round: dict, late: list, problems: list, today: dt.date) -> list[dict]:
+def _unit_rows(con, view: RoundView, latest: Latest, sent: ThisRound, today: dt.date) -> list[dict]:
     """Per unit: its tasks counted by status, when and what it sent, its problems and reminders."""
     problem_count: dict[str, int] = {}
     unit_of_file: dict[str, str] = {}                # a file's name -> the (first) unit it is the file of
-    for u, name in files_of.items():
+    for u, name in latest.files_of.items():
         unit_of_file.setdefault(name, u)
-    for p in problems:
+    for p in sent.problems:
         u = p.params.get("unit") or unit_of_file.get(p.file)
         if u:
             problem_count[u] = problem_count.get(u, 0) + 1
-    deadlines = {task_key(t): (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in tasks}
-    reminded = latest_reminders(con, round_name)          # 催报 of this round: unit -> (times, when last)
+    deadlines = {task_key(t): (dt.date.fromisoformat(t["deadline"]) if t.get("deadline") else None) for t in view.tasks}
+    reminded = latest_reminders(con, view.name)          # 催报 of this round: unit -> (times, when last)
     unit_rows = []
-    for u, a in assignments.items():
+    for u, a in view.assignments.items():
         ids = [tid for tid, _ in a["tasks"]]
-        mine = status_of.get(u, {})
+        mine = latest.status_of.get(u, {})
         counts = unit_counts([mine.get(tid) for tid in ids], [deadlines.get(tid) for tid in ids], today)
-        sent = this_round.get(u)
-        unit_rows.append({"unit": u, "category": a["category"], **counts, "returned_at": sent[2] if sent else None,
-                          "time_source": sent[3] if sent else "", "data_round": data_round.get(u, ""),
-                          "file": files_of.get(u), "late": u in late, "problems": problem_count.get(u, 0),
+        got = sent.files.get(u)
+        unit_rows.append({"unit": u, "category": a["category"], **counts, "returned_at": got[2] if got else None,
+                          "time_source": got[3] if got else "", "data_round": latest.data_round.get(u, ""),
+                          "file": latest.files_of.get(u), "late": u in sent.late, "problems": problem_count.get(u, 0),
                           "contact": a["contact"], "phone": a["phone"],
                           "reminded": reminded.get(u, (0, ""))[0], "reminded_at": reminded.get(u, (0, ""))[1]})
     return unit_rows
 
 
-def _trend(con, round_name: str, upto: list, states: list, sent: dict, payload_text: str, assignments: dict,
-           aliases: dict, shared: dict, order_of: dict, status_of: dict, state: dict) -> list[dict]:
+def _trend(con, view: RoundView, upto: Upto, latest: Latest) -> list[dict]:
     """The trend over the rounds that happened, each round as it was: its own units and assignments."""
     trend = []
     done_in: dict[tuple, int] = {}                         # (round, file id) -> its unit's tasks marked done
@@ -352,22 +380,22 @@ def _trend(con, round_name: str, upto: list, states: list, sent: dict, payload_t
     def done_of(unit: str, fid: int, mine: dict, key) -> int:
         if (key, fid) not in done_in:
             ids = {tid for tid, _ in mine[unit]["tasks"]}
-            answers = status_of[unit].items() if state.get(unit, (None,))[0] == fid and unit in status_of \
-                else con.execute("SELECT task_id, status FROM entries WHERE file_id=?", (fid,))
+            answers = latest.status_of[unit].items() \
+                if latest.state.get(unit, (None,))[0] == fid and unit in latest.status_of else statuses(con, fid)
             done_in[(key, fid)] = sum(1 for tid, st in answers if st == L.DONE and tid in ids)
         return done_in[(key, fid)]
 
-    for rnd, at_round in zip(upto, states):
-        own = stored_plan(con, rnd, own_only=True) if rnd != round_name else None
-        if own is None or own == payload_text:
-            mine, names, key = assignments, aliases, ""
+    for rnd, at_round in zip(upto.rounds, upto.states):
+        own = stored_plan(con, rnd, own_only=True) if rnd != view.name else None
+        if own is None or own == view.payload_text:
+            mine, names, key = view.assignments, view.aliases, ""
         else:
             own = json.loads(own)
-            mine, names, key = _assignments(own, shared), own.get("aliases") or {}, rnd
-        reported = [u for u in resolve(sent[rnd][0], mine, names, lambda v: (v[2], v[0])) if u in mine]
+            mine, names, key = _assignments(own, view.shared), own["aliases"], rnd
+        reported = [u for u in resolve(upto.sent[rnd][0], mine, names, lambda v: (v[2], v[0])) if u in mine]
         if not reported:
             continue
-        at_round = resolve(at_round, mine, names, lambda v: (order_of.get(v[4], -1), v[2], v[0]))
+        at_round = resolve(at_round, mine, names, lambda v: (upto.order_of.get(v[4], -1), v[2], v[0]))
         total = sum(len(a["tasks"]) for a in mine.values())
         done = sum(done_of(u, v[0], mine, key) for u, v in at_round.items() if u in mine)
         trend.append({"round": rnd or "（未命名）", "returned": len(reported),

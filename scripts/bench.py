@@ -226,15 +226,15 @@ def scale_step(step: str, n: int, folder: Path) -> dict:
     elif step == "floor":
         floor_read(folder / "back")
     elif step in ("collect", "recollect", "add"):
-        from automation.collect import collect
+        from automation.collect import CollectOptions, collect
 
         if step == "add":
             for p in (folder / "later").glob("*.xlsx"):
                 p.rename(folder / "back" / p.name)
             t0 = time.perf_counter()
 
-        r = collect(folder / "back", folder / "任务清单.xlsx", folder / "汇总.xlsx",
-                    registry_path=folder / "名录.xlsx", round_name=BENCH_ROUND, force=True)
+        r = collect(CollectOptions(folder=folder / "back", tasks=folder / "任务清单.xlsx", output=folder / "汇总.xlsx",
+                                   registry_path=folder / "名录.xlsx", round_name=BENCH_ROUND, force=True))
         extra = f"{r.new_files} new, summary {(folder / '汇总.xlsx').stat().st_size // 1024} KB"
     elif step == "report":
         from automation.report import ReportOptions, make_reports
@@ -322,9 +322,10 @@ def run_collect_case(n: int, impl: str) -> dict:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
         if impl == "ours":
-            from automation.collect import collect
+            from automation.collect import CollectOptions, collect
 
-            collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", registry_path=reg, round_name=BENCH_ROUND)
+            collect(CollectOptions(folder=back, tasks=tasks, output=tmp / "汇总.xlsx", ledger=tmp / "l.sqlite",
+                                   registry_path=reg, round_name=BENCH_ROUND))
         elif impl == "naive":
             naive_collect(tasks, back, tmp / "naive.xlsx")
         else:
@@ -337,13 +338,14 @@ def run_collect_case(n: int, impl: str) -> dict:
 
 def run_report_case(n: int) -> dict:
     """Reports for n units plus the consolidated one, from a summary of n filled returns."""
-    from automation.collect import collect
+    from automation.collect import CollectOptions, collect
     from automation.report import ReportOptions, make_reports
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         tasks, reg, back = make_returns(tmp, n)
-        collect(back, tasks, tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", registry_path=reg, round_name=BENCH_ROUND)
+        collect(CollectOptions(folder=back, tasks=tasks, output=tmp / "汇总.xlsx", ledger=tmp / "l.sqlite",
+                               registry_path=reg, round_name=BENCH_ROUND))
         t0 = time.perf_counter()
         r = make_reports(ReportOptions(
             summary=tmp / "汇总.xlsx", output=tmp / "报告", all_units=True, settings={"organ": "基准测试区人民政府"}))

@@ -366,7 +366,7 @@ def test_unit_report_does_not_borrow_the_office_contact(summary, tmp_path):
 
 def test_report_year_comes_from_the_summary(tmp_path):
     """`gongkai plan --year 2022 …` then `gongkai report 汇总.xlsx` with no --year: the year travels in the summary."""
-    from automation.collect import collect
+    from automation.collect import CollectOptions, collect
     from automation.demo import fill_return
     from automation.distribute import DistributeOptions, distribute
     from automation.plan import make_task_list
@@ -377,7 +377,7 @@ def test_report_year_comes_from_the_summary(tmp_path):
     sent = distribute(DistributeOptions(
         tasks=tasks, output=tmp_path / "下发", registry_path=reg, units=["区财政局"], skip_unresolved=True))
     fill_return(sent.files["区财政局"], tmp_path / "回收" / "财政局.xlsx")
-    collect(tmp_path / "回收", tasks, tmp_path / "汇总.xlsx", registry_path=reg)
+    collect(CollectOptions(folder=tmp_path / "回收", tasks=tasks, output=tmp_path / "汇总.xlsx", registry_path=reg))
     r = subprocess.run([sys.executable, "-m", "automation", "report", str(tmp_path / "汇总.xlsx"), "-o",
                         str(tmp_path / "报告"), "--consolidated", "--organ", "某区人民政府"], capture_output=True, text=True)
     # no 报送截止日期 anywhere: nothing shows the data are the year's, so nothing is 通过 on them
