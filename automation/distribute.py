@@ -454,14 +454,14 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
                    if registry is not None and registry.info(u) is not None}
         previous = {u: latest_answers(con, u, before_round=round_name or "", aliases=aliases.get(u, ()))
                     for u in chosen} if o.carry_forward else {}
-        out.mkdir(parents=True, exist_ok=True)
         issued = dt.datetime.now().replace(microsecond=0).isoformat()
-        with transaction(con, ledger_path):
-            run_id = start_distribution(con, round_name or "", out.resolve(), chosen, issued)
         carried_rounds = sorted({p[0] for p in previous.values() if p})
         shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
                                              if carried_rounds else "")
         proto = Prototype.build(tpl, plan, L.Sending(round_name or "", issued, due_date), o, shown_round)
+        out.mkdir(parents=True, exist_ok=True)
+        with transaction(con, ledger_path):      # before the first workbook (a template refused: nothing recorded)
+            run_id = start_distribution(con, round_name or "", out.resolve(), chosen, issued)
         job = Job(proto, plan, assignments, previous, out, names)
         record = {}
         made = in_workers(Job.write, chosen, job, PARALLEL_FROM, chunksize=16)

@@ -385,3 +385,42 @@ def test_listing_hides_a_lead_column_of_zeros_and_keeps_its_header_off_the_table
     ws = openpyxl.load_workbook(res.listing)["下发清单"]
     assert not ws.column_dimensions[lead].hidden
     assert sum(r[head.index("牵头任务数")].value for r in ws.iter_rows(min_row=2)) == 1
+
+
+def test_a_refused_distribute_leaves_no_ledger_behind(tmp_path):
+    """Through the command line: a run refused before anything was sent leaves no (empty) 台账.sqlite and
+    no record; a ledger that was there before stays as it was."""
+    import hashlib
+
+    from automation.cli import main
+
+    tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
+    ledger = tmp_path / "台账.sqlite"
+
+    def run(out, *extra):
+        return main(["distribute", str(tasks), "-o", str(out), "--registry", str(REG), "--due", "2021-07-10",
+                     "--round", "第1轮", *map(str, extra)])
+
+    wb = openpyxl.load_workbook(workbook_template("任务台账.xlsx"))
+    del wb.defined_names["GK_UNIT"]
+    wb.save(tmp_path / "坏模板.xlsx")
+    assert run(tmp_path / "下发A", "--template", tmp_path / "坏模板.xlsx") == 2           # a template refused
+    assert not ledger.exists() and not (tmp_path / "下发A").exists()
+    assert run(tmp_path / "下发B", "--template", tmp_path / "没有这个模板.xlsx") == 2      # no template
+    assert not ledger.exists()
+    (tmp_path / "下发C").mkdir()
+    (tmp_path / "下发C" / "下发清单.xlsx").write_bytes(b"")                               # an output already there
+    assert run(tmp_path / "下发C") == 2 and not ledger.exists()
+    copied = tmp_path / "复制了一行.xlsx"                                                 # a bad task list
+    wb = openpyxl.load_workbook(tasks)
+    ws = wb.worksheets[0]
+    ws.append([c.value for c in ws[2]])
+    wb.save(copied)
+    assert main(["distribute", str(copied), "-o", str(tmp_path / "下发D"), "--registry", str(REG)]) == 2
+    assert not (tmp_path / "台账.sqlite").exists()
+    # a ledger there before a refused run is kept, unchanged
+    assert run(tmp_path / "下发E") == 0 and ledger.exists()
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    assert run(tmp_path / "下发E") == 2                                                  # its output exists now
+    assert run(tmp_path / "下发F", "--template", tmp_path / "坏模板.xlsx") == 2
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
