@@ -221,10 +221,16 @@ def _number_rounds(con) -> None:
 
 def _relative_keys(con, ledger_dir: Path) -> None:
     """Summaries and hashed files were once remembered by absolute path: by their place relative to the
-    ledger now (``place_key``), so a moved year folder still finds them (a newer relative row wins)."""
+    ledger now (``place_key``), so a moved year folder still finds them (a newer relative row wins).  A hashed
+    file no longer where its absolute path said (the folder was moved before this upgrade) is forgotten: it is
+    hashed once more where it is now."""
     for table, col in (("summaries", "output"), ("seen", "path")):
         for rowid, key in con.execute(f"SELECT rowid, {col} FROM {table}").fetchall():
-            if os.path.isabs(key) and place_key(ledger_dir, key) != key:
+            if not os.path.isabs(key):
+                continue
+            if table == "seen" and not os.path.isfile(key):
+                con.execute("DELETE FROM seen WHERE rowid=?", (rowid,))
+            elif place_key(ledger_dir, key) != key:
                 con.execute(f"UPDATE OR IGNORE {table} SET {col}=? WHERE rowid=?", (place_key(ledger_dir, key), rowid))
                 con.execute(f"DELETE FROM {table} WHERE rowid=? AND {col}=?", (rowid, key))
 
