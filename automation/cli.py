@@ -216,9 +216,10 @@ def _stage_collect(a):
             raise GongkaiError.of("BAD_ARGUMENT", detail="重建汇总表需要用 --ledger 指明台账数据库")
     elif not a.folder or not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出回收文件夹和 --tasks 任务清单，例如：gongkai collect 回收 --tasks 任务清单.xlsx")
-    return collect(CollectOptions(folder=a.folder, tasks=a.tasks, output=a.output, ledger=a.ledger, due=a.due,
-                                  round_name=a.round, registry_path=a.registry, progress=_progress("读取回收文件"),
-                                  on_time=a.on_time or [], force=a.force, timezone=a.timezone, rebuild=a.rebuild))
+    return collect(CollectOptions(
+        folder=a.folder, tasks=a.tasks, output=a.output, ledger=a.ledger, due=a.due, round_name=a.round,
+        registry_path=a.registry, progress=_progress("读取回收文件"), on_time=a.on_time or [], force=a.force,
+        timezone=a.timezone, rebuild=a.rebuild))
 
 
 def _stage_report(a):

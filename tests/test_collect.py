@@ -360,8 +360,9 @@ def test_ledger_idempotent_history_and_rebuild(env):
     round2 = tmp / "回收2"
     round2.mkdir()
     fill_return(files["区财政局"], round2 / "财政局.xlsx", share_done=1.0, seed=6, mtime=ON_TIME + dt.timedelta(days=60))
-    r3 = C.collect(C.CollectOptions(folder=round2, tasks=env_tasks(env), output=tmp / "汇总2.xlsx",
-                   ledger=tmp / "台账.sqlite", round_name="第2轮", registry_path=REG, as_of=AS_OF + dt.timedelta(days=61)))
+    r3 = C.collect(C.CollectOptions(
+        folder=round2, tasks=env_tasks(env), output=tmp / "汇总2.xlsx", ledger=tmp / "台账.sqlite",
+        round_name="第2轮", registry_path=REG, as_of=AS_OF + dt.timedelta(days=61)))
     con = sqlite3.connect(tmp / "台账.sqlite")
     assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 2 * n_entries
@@ -518,8 +519,9 @@ def test_plan_changed_after_distribution(env, tmp_path):
     wb = openpyxl.load_workbook(env_tasks(env))
     wb["任务清单"]["D2"] = str(wb["任务清单"]["D2"].value) + "（办公室修改）"
     wb.save(edited)
-    r = C.collect(C.CollectOptions(folder=back, tasks=edited, output=tmp / "汇总2.xlsx", ledger=tmp / "l2.sqlite", registry_path=REG, due=DUE,
-                  round_name="第1轮", as_of=AS_OF))
+    r = C.collect(C.CollectOptions(
+        folder=back, tasks=edited, output=tmp / "汇总2.xlsx", ledger=tmp / "l2.sqlite", registry_path=REG, due=DUE,
+        round_name="第1轮", as_of=AS_OF))
     assert [p.file for p in find(r, "PLAN_CHANGED")] == ["财政局.xlsx"]
     assert r.headline.returned == 1                     # still collected, against the current list
 
@@ -579,15 +581,17 @@ def test_expected_units_come_from_the_distribution_record(env):
     back, files, run, tmp = env
     fill_return(files["区财政局"], back / "财政局.xlsx", mtime=ON_TIME)
     with_registry = run()
-    without = C.collect(
-        C.CollectOptions(folder=back, tasks=env_tasks(env), output=tmp / "汇总2.xlsx", ledger=tmp / "台账.sqlite", due=DUE, round_name="第1轮", as_of=AS_OF))
+    without = C.collect(C.CollectOptions(
+        folder=back, tasks=env_tasks(env), output=tmp / "汇总2.xlsx", ledger=tmp / "台账.sqlite", due=DUE,
+        round_name="第1轮", as_of=AS_OF))
     assert (without.headline.expected, without.headline.returned) == (with_registry.headline.expected, 1) == (37, 1)
     assert "中心街街道" in {u["unit"] for u in without.summary["unit_rows"]}
     assert not find(without, "NO_DISTRIBUTION_RECORD")
     # files from elsewhere: no record, said so, expected units from the task list
     (tmp / "空.sqlite").unlink(missing_ok=True)
-    bare = C.collect(C.CollectOptions(folder=back, tasks=env_tasks(env), output=tmp / "汇总3.xlsx", ledger=tmp / "空.sqlite", registry_path=REG,
-                     due=DUE, round_name="第1轮", as_of=AS_OF))
+    bare = C.collect(C.CollectOptions(
+        folder=back, tasks=env_tasks(env), output=tmp / "汇总3.xlsx", ledger=tmp / "空.sqlite", registry_path=REG,
+        due=DUE, round_name="第1轮", as_of=AS_OF))
     assert find(bare, "NO_DISTRIBUTION_RECORD") and bare.headline.expected == 37
 
 
@@ -836,7 +840,8 @@ def test_outputs_never_replace_inputs(env):
     for output, code in [(tasks, "OUTPUT_IS_INPUT"), (back / "汇总.xlsx", "OUTPUT_IN_INPUT_FOLDER"),
                          (back, "OUTPUT_IS_FOLDER"), (tmp, "OUTPUT_IS_FOLDER")]:
         with pytest.raises(C.GongkaiError) as e:
-            C.collect(C.CollectOptions(folder=back, tasks=tasks, output=output, ledger=tmp / "台账.sqlite", registry_path=REG, force=True))
+            C.collect(C.CollectOptions(
+                folder=back, tasks=tasks, output=output, ledger=tmp / "台账.sqlite", registry_path=REG, force=True))
         assert e.value.problem.code == code, output
     assert tasks.read_bytes() == before and sorted(p.name for p in back.iterdir()) == ["财政局.xlsx"]
     run()
@@ -1069,8 +1074,9 @@ def test_missing_contacts_said_once(tmp_path):
     tasks = write_task_list(reviewed_sample_plan(), tmp_path / "任务清单.xlsx")
     distribute(DistributeOptions(tasks=tasks, output=tmp_path / "下发", registry_path=reg, due=DUE, round_name="第1轮"))
     (tmp_path / "回收").mkdir()
-    r = C.collect(C.CollectOptions(folder=tmp_path / "回收", tasks=tasks, output=tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due=DUE,
-                  round_name="第1轮", registry_path=reg, as_of=AS_OF, force=True))
+    r = C.collect(C.CollectOptions(
+        folder=tmp_path / "回收", tasks=tasks, output=tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite",
+        due=DUE, round_name="第1轮", registry_path=reg, as_of=AS_OF, force=True))
     messages = {p.params["unit"]: p.message for p in find(r, "NOT_RETURNED")}
     assert len(messages) == 37
     assert messages["区财政局"] == "“区财政局”未报送（联系人：张三，电话：0632-3083075）"
@@ -1095,8 +1101,9 @@ def test_overview_lists_the_overdue_tasks_and_the_units_behind(tmp_path, monkeyp
         tasks=tasks, output=tmp_path / "下发", registry_path=REG, due="2022-01-10", round_name="第1轮"))
     (tmp_path / "回收").mkdir()
     fill_return(res.files["区财政局"], tmp_path / "回收" / "财政局.xlsx", share_done=1.0, seed=1, mtime=ON_TIME)
-    r = C.collect(C.CollectOptions(folder=tmp_path / "回收", tasks=tasks, output=tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite", due="2022-01-10",
-                  round_name="第1轮", registry_path=REG, as_of=dt.datetime(2022, 1, 12), force=True))
+    r = C.collect(C.CollectOptions(
+        folder=tmp_path / "回收", tasks=tasks, output=tmp_path / "汇总.xlsx", ledger=tmp_path / "台账.sqlite",
+        due="2022-01-10", round_name="第1轮", registry_path=REG, as_of=dt.datetime(2022, 1, 12), force=True))
     assert r.headline.overdue > shown
     ws = openpyxl.load_workbook(r.output)["总览"]
     rows = [[c.value for c in row] for row in ws.iter_rows(max_col=4)]

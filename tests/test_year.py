@@ -64,8 +64,9 @@ class Year:
         return fill_return(self.workbook(rnd, unit), dst, share_done=share, seed=len(unit), mtime=saved)
 
     def api_collect(self, rnd: str, **kw):
-        return C.collect(C.CollectOptions(folder=self.back, tasks=self.tasks, output=self.summary, ledger=self.ledger, round_name=rnd,
-                         registry_path=self.registry, force=True, as_of=kw.pop("as_of", dt.datetime(2021, 12, 28)), **kw))
+        return C.collect(C.CollectOptions(
+            folder=self.back, tasks=self.tasks, output=self.summary, ledger=self.ledger, round_name=rnd,
+            registry_path=self.registry, force=True, as_of=kw.pop("as_of", dt.datetime(2021, 12, 28)), **kw))
 
     def rebuild(self, rnd: str, out: Path | None = None):
         return C.rebuild(self.ledger, out or self.root / f"重建_{rnd}.xlsx", round_name=rnd,

@@ -134,8 +134,9 @@ class Year(RuleBasedStateMachine):
     @precondition(lambda self: self.rounds)
     @rule()
     def collect(self):
-        r = C.collect(C.CollectOptions(folder=self.back, tasks=self.tasks, output=self.root / "汇总.xlsx", ledger=self.ledger, round_name=self.current,
-                      registry_path=self.registry, as_of=AS_OF, force=True))
+        r = C.collect(C.CollectOptions(
+            folder=self.back, tasks=self.tasks, output=self.root / "汇总.xlsx", ledger=self.ledger,
+            round_name=self.current, registry_path=self.registry, as_of=AS_OF, force=True))
         assert r.new_files == len(self.pending)
         self.returns[self.current] += self.pending
         self.pending = []
