@@ -40,7 +40,7 @@ from .workers import in_workers
 SPREADSHEET = {".xlsx", ".xlsm", ".xls"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class CollectOptions:
     """One collect (or, with ``rebuild``, the summary rebuilt from the ledger alone), as the command line, the
     console buttons and the panel ask for it."""
