@@ -27,7 +27,7 @@ setup(
     install_requires=[
         "openpyxl>=3.1",
         "python-calamine>=0.2",
-        "python-docx>=1.0",
+        "python-docx>=1.2,<1.3",   # officialdoc.element reads Paragraph/Table/_Row._element: tests/test_dependencies.py
         "docxtpl>=0.16,<0.21",   # docxfill uses patch_xml/get_xml/get_part_xml/resolve_listing: tests/test_dependencies.py
         "jinja2>=3.0",
         "defusedxml>=0.7",

@@ -17,8 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from . import unitbook as L
+from .dates import cn_date
 from .keepedits import keep_if_edited, record_written
-from .officialdoc import OfficialDoc, cn_date
+from .officialdoc import OfficialDoc
 from .problems import GongkaiError
 from .results import BulletinResult
 from .summarybook import read_summary

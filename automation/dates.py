@@ -2,6 +2,7 @@
 
 One set of rules everywhere: a real date cell, an Excel serial number, ``2021-06-30`` /
 ``2021/6/30`` / ``2021.6.30`` / ``2021年6月30日``, and ``6月30日`` (which takes the plan's year).
+And dates as documents write them (``cn_date``, ``month_day``): reports, notices, circulars, the same words.
 """
 from __future__ import annotations
 
@@ -54,3 +55,22 @@ def parse_due(due) -> dt.date | None:
         return as_date(due)
     except ValueError:
         raise GongkaiError.of("BAD_ARGUMENT", detail=f"报送截止日期“{due}”无法识别，请写成 2021-07-10 的形式") from None
+
+
+# ------------------------------------------------------------------ dates as documents write them
+
+ISO_TEXT = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+
+
+def cn_date(value) -> str:
+    """2021-12-31 → 2021年12月31日, for a date, a datetime or ISO text (a time of day after it is left out);
+    any other text as written, nothing as ''."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year}年{value.month}月{value.day}日"
+    m = ISO_TEXT.fullmatch(str(value or ""))
+    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日" if m else str(value or "")
+
+
+def month_day(day: dt.date) -> str:
+    """2021-07-10 → 7月10日 (a notice or a message within the year)."""
+    return f"{day.month}月{day.day}日"

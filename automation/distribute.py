@@ -39,7 +39,7 @@ from .registry import load_registry
 from .reportspec import spec_for
 from .resources import workbook_template
 from .results import DistributeResult
-from .tables import append_text_row, atomic_target, cell_text, save_workbook, style_header
+from .tables import atomic_target, cell_text, copy_style, save_workbook, style_header, write_text_row
 from .tasklist import read_task_list, record_keys
 from .workers import in_workers
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
@@ -89,7 +89,7 @@ def _sample_rows(ws, columns: dict[str, str], r0: int) -> None:
         src = ws[f"{letter}{r0}"]
         for r in (r0 + 1, r0 + 2, r0 + 3):
             dst = ws[f"{letter}{r}"]
-            dst._style = copy(src._style)
+            copy_style(src, dst)
             dst.value = None
         src.value = None
     for r in (r0 + 1, r0 + 3):
@@ -552,8 +552,8 @@ def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | Non
     if unassigned:
         us = wb.create_sheet("未分解任务")
         us.append(["任务编号", "任务内容", "未能确定的单位名称", "说明"])
-        for t, names_ in unassigned:
-            append_text_row(us, [t.id, t.text, names_, "未下发给这些名称；确定责任单位后在任务清单“实际责任单位”列填写，"
+        for r, (t, names_) in enumerate(unassigned, 2):
+            write_text_row(us, r, [t.id, t.text, names_, "未下发给这些名称；确定责任单位后在任务清单“实际责任单位”列填写，"
                                                       "再生成一次分发工作簿"])
         style_header(us, [12, 60, 30, 50])
     return save_workbook(wb, path)

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from . import reportspec as R
 from . import unitbook as L
-from .dates import typed_date
+from .dates import cn_date, typed_date
 from .reportsections import SECTIONS, classify
 from .units import split_top
 
@@ -196,14 +196,6 @@ def fix_quotes(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-def cn_date(value) -> str:
-    """2021-12-31 → 2021年12月31日; anything else as written."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return f"{value.year}年{value.month}月{value.day}日"
-    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", str(value or ""))
-    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日" if m else str(value or "")
 
 
 # ------------------------------------------------------------------------------ task status, one view

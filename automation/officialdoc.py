@@ -13,18 +13,20 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from .dates import cn_date
 from .resources import report_template
 from .tables import atomic_target
 
 TEMPLATE = "年度报告.docx"
 
 
-def cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def month_day(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日"
+def element(item):
+    """The WordprocessingML element (w:p, w:tbl, w:tr) behind a python-docx Paragraph, Table or table row, for
+    what python-docx has no call for (character-unit indents, table borders, a repeated header row).
+    python-docx gives these proxies no public accessor (python-openxml/python-docx#7 and #1445 ask for one);
+    ``_element`` is the member its maintainer points to for such work-arounds.  python-docx is bounded in
+    setup.py and tests/test_dependencies.py fails loudly when the member moves."""
+    return item._element
 
 
 class OfficialDoc:
@@ -51,10 +53,10 @@ class OfficialDoc:
         p = self.doc.add_paragraph(text, style=style)
         if not indent:
             p.paragraph_format.first_line_indent = Pt(0)
-            ind = p._p.get_or_add_pPr().find(qn("w:ind"))
+            ind = element(p).get_or_add_pPr().find(qn("w:ind"))
             if ind is None:
                 ind = OxmlElement("w:ind")
-                p._p.get_or_add_pPr().append(ind)
+                element(p).get_or_add_pPr().append(ind)
             ind.set(qn("w:firstLineChars"), "0")
             ind.set(qn("w:firstLine"), "0")
         return p
@@ -84,7 +86,7 @@ class OfficialDoc:
                 cell.paragraphs[0].text = "" if v is None else str(v)
                 cell.paragraphs[0].style = self.doc.styles["表格文字"]
         # the header row repeats on every page
-        trpr = t.rows[0]._tr.get_or_add_trPr()
+        trpr = element(t.rows[0]).get_or_add_trPr()
         head = OxmlElement("w:tblHeader")
         trpr.append(head)
 
@@ -120,4 +122,4 @@ def grid_borders(table) -> None:
         el.set(qn("w:sz"), "4")
         el.set(qn("w:color"), "000000")
         borders.append(el)
-    table._tbl.tblPr.append(borders)
+    element(table).tblPr.append(borders)

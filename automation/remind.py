@@ -21,10 +21,10 @@ from pathlib import Path
 import xlsxwriter
 
 from . import unitbook as L
-from .dates import parse_due
+from .dates import cn_date, month_day, parse_due
 from .ledgerdb import (file_keys, has_collected, latest_reminders, open_ledger, record_reminders, recorded_problems,
                        recorded_round, reminder_runs, seen_files, sent_rows, stored_digests, transaction)
-from .officialdoc import OfficialDoc, cn_date, month_day
+from .officialdoc import OfficialDoc
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import RemindResult, UnitOwes
@@ -303,7 +303,7 @@ def write_notice(path: Path, u: UnitOwes, facts: NoticeFacts) -> Path:
         doc.para(f"以下{len(u.overdue)}项任务已过工作要点规定的完成时限，你单位填报的状态仍未完成，请抓紧落实，"
                  "并在任务台账中如实填写进展和存在问题：")
         for i, (tid, text, deadline, st) in enumerate(u.overdue, 1):
-            doc.para(f"{i}.任务{tid}：{_short(text)}（完成时限{_cn(deadline)}，目前状态：{st}）")
+            doc.para(f"{i}.任务{tid}：{_short(text)}（完成时限{cn_date(deadline)}，目前状态：{st}）")
     action = "报送" if u.missing else "改正后重新报送" if (u.blank or u.fixes) else "落实"
     doc.para(f"请于{_deadline_words(new_due)}{action}。已经报送、且无需改正的内容不需重复报送。"
              f"逾期仍未{'报送' if u.missing else action}的，将在政务公开工作情况通报中予以通报。")
@@ -311,13 +311,6 @@ def write_notice(path: Path, u: UnitOwes, facts: NoticeFacts) -> Path:
         doc.para(f"联系人及电话：{contact}。")
     doc.signature(office or "（发文单位）", today)
     return doc.save(path)
-
-
-def _cn(iso: str) -> str:
-    try:
-        return cn_date(dt.date.fromisoformat(iso))
-    except (TypeError, ValueError):
-        return iso
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -21,7 +21,7 @@ from . import narrative as N
 from . import repeats as RP
 from . import reportspec as R
 from . import unitbook as L
-from .dates import typed_date
+from .dates import cn_date, typed_date
 from .docxfill import PreparedDocx
 from .filenames import LEDGER_NAME, report_name
 from .keepedits import keep_edited, read_record, write_record
@@ -160,7 +160,7 @@ def fee_sentence(fig: dict, spec=R.SPEC_2021) -> str:
 
 def date_text(d: dt.date | None) -> str:
     """The signature date; a blank to fill by hand when the settings give none."""
-    return N.cn_date(d) if d else "        年    月    日"
+    return cn_date(d) if d else "        年    月    日"
 
 
 def preamble(organ: str, year, settings: dict, consolidated: bool, covered: list[str], spec=R.SPEC_2021,
@@ -342,7 +342,7 @@ def build_context(r: ReportInput) -> tuple[dict, N.Draft]:
     to replace)."""
     ctx = {var: make(r) for var, make in SECTIONS}
     if r.as_of is not None:
-        r.draft.standard.append(f"全文（年中数据，截至{N.cn_date(r.cutoff) if r.cutoff else '日期未知'}，办公室已确认使用）")
+        r.draft.standard.append(f"全文（年中数据，截至{cn_date(r.cutoff) if r.cutoff else '日期未知'}，办公室已确认使用）")
     return ctx, r.draft
 
 
@@ -360,7 +360,7 @@ class DataRound(NamedTuple):
 
     @property
     def when(self) -> str:
-        return f"截至{N.cn_date(self.cutoff)}" if self.cutoff else "未记录报送截止日期"
+        return f"截至{cn_date(self.cutoff)}" if self.cutoff else "未记录报送截止日期"
 
 
 def is_year_end(round_name: str, cutoff: dt.date | None, year) -> bool:
@@ -617,7 +617,7 @@ def round_notes(b: Batch) -> list[Problem]:
     cutoff = round_cutoff(b.data)
     if cutoff and b.year and cutoff < dt.date(int(b.year), 12, 1):
         return [Problem("REPORT_ROUND_NOT_YEAR_END", b.data.source, params={
-            "round": b.data.round or "本次汇总", "date": N.cn_date(cutoff)})]
+            "round": b.data.round or "本次汇总", "date": cn_date(cutoff)})]
     return []
 
 

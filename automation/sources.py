@@ -124,8 +124,9 @@ def _read_docx(p: Path) -> list:
             for r_i, row in enumerate(table.rows, 1):
                 # merged cells repeat their text on the grid; a row that is one merged cell
                 # (a section title across the table) is kept as one cell
-                cells = [cell.text.replace("\u3000", " ").strip() for cell in row.cells]
-                if len({id(c._tc) for c in row.cells}) == 1:
+                row_cells = row.cells
+                cells = [cell.text.replace("\u3000", " ").strip() for cell in row_cells]
+                if row_cells and row_cells[0].grid_span == len(row_cells):
                     cells = cells[:1]
                 rows.append(cells)
                 sources.append(f"{p.name} 表{table_no}第{r_i}行")

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+from copy import copy
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,13 +36,23 @@ def sheet_names(path: str | Path) -> list[str]:
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
-def append_text_row(ws, values: list) -> None:
-    """Append a row whose text is data: a value starting with '=' stays text, never becomes a formula."""
-    ws.append(values)
-    row = ws._current_row          # the row just appended (ws.max_row would look at every cell: quadratic)
+def write_text_row(ws, row: int, values: list) -> None:
+    """Write one row whose text is data: a value starting with '=' stays text, never becomes a formula.
+    The caller counts its rows (openpyxl's public API has no O(1) "last row"; ws.max_row scans every cell)."""
     for c, v in enumerate(values, 1):
+        cell = ws.cell(row=row, column=c, value=v)
         if isinstance(v, str) and v.startswith("="):
-            ws.cell(row, c).data_type = "s"
+            cell.data_type = "s"
+
+
+def copy_style(src, dst) -> None:
+    """Give cell ``dst`` the look of cell ``src`` (same workbook) through openpyxl's public style attributes:
+    the named style first (setting it resets the rest), then each part."""
+    dst.style = src.style
+    for part in ("font", "fill", "border", "alignment", "protection"):
+        setattr(dst, part, copy(getattr(src, part)))
+    dst.number_format = src.number_format
+    dst.quotePrefix, dst.pivotButton = src.quotePrefix, src.pivotButton
 
 
 def cell_text(value) -> str:

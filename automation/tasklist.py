@@ -20,8 +20,8 @@ from .dates import as_date
 from .model import FREQ_CN, FREQ_FROM_CN, Plan, Task, cn_number, targets_text
 from .problems import GongkaiError, Problem
 from .reportsections import SECTIONS, classify, section_name
-from .tables import (CALAMINE_ERRORS, append_text_row, cell_text, read_rows, row_height_for, save_workbook, sheet_names,
-                     style_header)
+from .tables import (CALAMINE_ERRORS, cell_text, copy_style, read_rows, row_height_for, save_workbook, sheet_names,
+                     style_header, write_text_row)
 from .units import COOPERATE, LEAD, RESPONSIBLE, Unit, is_collective
 
 TASK_SHEET = "任务清单"
@@ -55,13 +55,13 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
     ws.title = TASK_SHEET
     ws.append(COLUMNS)
     review_fill = PatternFill("solid", fgColor="FFF2CC")
-    for t in plan.tasks:
+    for r, t in enumerate(plan.tasks, 2):
         row = [t.id, t.path[0] if t.path else "", " / ".join(t.path[1:]), t.text, t.units_raw,
                _join(t.units_with(LEAD)), _join(t.units_with(RESPONSIBLE)), _join(t.units_with(COOPERATE)),
                t.deadline, t.deadline_text, FREQ_CN.get(t.frequency or "", ""),
                targets_text(t.targets), t.report_section or classify(t.path, t.text), t.source, t.review,
                _join(t.actual_units), t.key or t.id]
-        append_text_row(ws, row)
+        write_text_row(ws, r, row)
     for name in HIDE_WHEN_EMPTY:
         c = COLUMNS.index(name) + 1
         if not any(ws.cell(r, c).value for r in range(2, ws.max_row + 1)):
@@ -459,8 +459,8 @@ def merge_task_list(path: str | Path, plan: Plan, registry=None) -> tuple[Plan, 
     if changes:
         ws = wb.create_sheet(CHANGES_SHEET, min(2, len(wb.sheetnames)))
         ws.append(["任务编号", "变化", "列", "任务清单中现在的内容", "新解析的内容"])
-        for ch in changes:
-            append_text_row(ws, [ch.task, ch.kind, ch.column, ch.now, ch.new])
+        for r, ch in enumerate(changes, 2):
+            write_text_row(ws, r, [ch.task, ch.kind, ch.column, ch.now, ch.new])
         style_header(ws, [12, 22, 12, 50, 50])
         ws.sheet_properties.tabColor = "FFC000"
         ws.append([])
@@ -506,7 +506,7 @@ def _last_detail_column(ws) -> tuple[list, int]:
         header.append(LAST_DETAIL)
         cell = ws.cell(1, len(header))
         cell.value = LAST_DETAIL
-        cell._style = ws.cell(1, len(header) - 1)._style
+        copy_style(ws.cell(1, len(header) - 1), cell)
         ws.column_dimensions[cell.column_letter].width = 60
     return header, header.index(LAST_DETAIL) + 1
 

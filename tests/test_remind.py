@@ -217,3 +217,26 @@ def test_a_round_never_sent_is_not_chased(fresh):
     assert exc.value.problem.code == "REMIND_ROUND_NOT_SENT" and ROUND in exc.value.problem.message
     assert not (fresh.root / "催报").exists()
     assert after_due(fresh, round_name=ROUND).round == ROUND
+
+
+@pytest.mark.parametrize("value, words", [
+    (dt.date(2021, 6, 30), "2021年6月30日"), (dt.datetime(2021, 1, 2, 23, 59), "2021年1月2日"),
+    ("2021-06-30", "2021年6月30日"), ("2021-6-3", "2021年6月3日"), ("2021-12-31 08:00:00", "2021年12月31日"),
+    ("年底前", "年底前"), ("", ""), (None, "")])
+def test_dates_are_written_one_way_in_every_document(tmp_path, value, words):
+    """One cn_date (automation.dates) for reports, notices and circulars: a notice's overdue task, its cut-off,
+    its signature day and the report's words say the same date the same way."""
+    from automation.dates import cn_date
+    from types import SimpleNamespace
+
+    from automation.narrative import late_list
+    from automation.remind import write_notice
+    assert cn_date(value) == words
+    u = UnitOwes(unit="区民政局", contact="", missing=False, late_at="", blank=[], fixes=[],
+                 overdue=[("2021-01-05", "完善政务公开制度", value, "推进中")])
+    text = "\n".join(text_of(write_notice(tmp_path / "n.docx", u, ROUND, "要点", DUE, dt.date(2021, 7, 1), None,
+                                          "", "区政府办公室")))
+    assert f"（完成时限{words}，目前状态：推进中）" in text
+    assert "应于2021年7月10日前报送" in text and "截至2021年7月1日，" in text and text.endswith("2021年7月1日")
+    assert late_list([SimpleNamespace(task={"text": "完善政务公开制度", "deadline": value})], 3) == \
+        f"“完善政务公开制度”（时限{words}）"
