@@ -12,7 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .tables import row_height_for, xlsxwriter_print_setup
-from .steps import REPORT_MODES, REPORT_SETTINGS, SETTINGS, STEPS
+from .steps import INIT_PLACEHOLDER_ORGAN, REPORT_MODES, REPORT_SETTINGS, REQUIRED_FOR_REPORT, SETTINGS, STEPS
 from .vba import Module, document_module, vba_project
 
 PANEL_MODULE = "GongkaiPanel"
@@ -119,6 +119,7 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
                               "text_wrap": True, "valign": "top", "bg_color": "#F7FBFF"}),
         "text": wb.add_format({"font_name": "宋体", "font_size": 11, "text_wrap": True, "valign": "top"}),
         "h2": wb.add_format({"font_name": "黑体", "font_size": 12}),
+        "to_fill": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),    # a required cell left blank
     }
     ws = wb.add_worksheet("控制台")
     ws.set_vba_name("Sheet1")
@@ -229,8 +230,11 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     rows = dict(previous.get("__settings__") or SETTINGS_ROWS)
     for i, s in enumerate(REPORT_SETTINGS, 1):         # column C is read by nobody: the panel shows the same notes
         settings.write_string(i, 0, s.label, f["label"])
-        settings.write_string(i, 1, str(rows.get(s.label) or s.default or ""), f["input"])
+        value = str(rows.get(s.label) or s.default or "")
+        settings.write_string(i, 1, "" if value == INIT_PLACEHOLDER_ORGAN else value, f["input"])
         settings.write_string(i, 2, s.note, f["note"])
+        if s.name in REQUIRED_FOR_REPORT:               # to fill: red while blank, here as in the browser panel
+            settings.conditional_format(i, 1, i, 1, {"type": "blanks", "format": f["to_fill"]})
         settings.set_row(i, row_height_for([(s.note, 30)], 15.0))
 
     conf = wb.add_worksheet("xlwings.conf")

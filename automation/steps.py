@@ -103,10 +103,10 @@ SETTINGS += [
     Setting("GK_BULLETIN_SCOPE", "通报范围", "“本轮”通报本次调度的报送和落实情况；“全年”通报全年各轮情况", choices=("本轮", "全年")),
 ]
 
-PLACEHOLDER_ORGAN = "XX区人民政府"
+INIT_PLACEHOLDER_ORGAN = "XX区人民政府"      # what `gongkai init` wrote before: a rebuilt console leaves it blank
 REPORT_SETTINGS = [
-    Setting(f"{REPORT_SHEET}!机关名称", "机关名称", "本级政府全称，如 枣庄市市中区人民政府（汇总报告的标题、正文、落款）",
-            "organ", default=PLACEHOLDER_ORGAN),
+    Setting(f"{REPORT_SHEET}!机关名称", "机关名称",
+            "必填，生成年度报告前填写：本级政府全称，如 枣庄市市中区人民政府（汇总报告的标题、正文、落款）", "organ"),
     Setting(f"{REPORT_SHEET}!地址", "地址", "导语中的联系地址"),
     Setting(f"{REPORT_SHEET}!邮编", "邮编", "6 位数字", "postcode"),
     Setting(f"{REPORT_SHEET}!联系电话", "联系电话", "导语中的联系电话，如 0632-3083075"),

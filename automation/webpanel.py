@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import actions
 from .panel import OpenpyxlPanel, as_text
 from .problems import GongkaiError
-from .steps import REPORT_SETTINGS, SETTING, SETTINGS, STEP, STEPS, SettingError, checked
+from .steps import REPORT_SETTINGS, REQUIRED_FOR_REPORT, SETTING, SETTINGS, STEP, STEPS, SettingError, checked
 from .workspace import Workspace
 
 IDLE_SECONDS = 120          # the page polls every 2 s; this long without a request, the panel stops
@@ -72,7 +72,7 @@ class Server:
 
         def shown(group) -> list[dict]:
             return [{"name": s.name, "label": s.label, "note": s.note, "kind": s.kind, "choices": list(s.choices),
-                     "value": _shown(p.get(s.name))} for s in group]
+                     "value": _shown(p.get(s.name)), "required": s.name in REQUIRED_FOR_REPORT} for s in group]
 
         return {
             "title": f"政务公开工作台 — {self.workspace.root.name}",
@@ -287,6 +287,7 @@ button{font-size:15px;padding:6px 14px;cursor:pointer} button:disabled{cursor:de
 .status{white-space:pre-wrap} #message{white-space:pre-wrap;border:1px solid #ccc;padding:10px;min-height:80px;background:#fafafa}
 #progress{color:#c55a11;margin:6px 0;min-height:1.2em} .done{color:#2e7d32} .fail{color:#c00000} .warn{color:#c55a11}
 #held{color:#c00000;white-space:pre-wrap}
+.required:placeholder-shown{border:1px solid #c00000;background:#fff2f2} .required::placeholder{color:#c00000}
 </style></head><body>
 <h1 id="title">政务公开工作台</h1><div class="sub" id="folder"></div>
 <table id="settings"><tr><th colspan="3">设置（改完点“保存设置”；运行各步骤前也会自动保存）</th></tr></table>
@@ -313,7 +314,9 @@ function field(s) {
   if (s.choices.length) { f = el("select"); s.choices.forEach(function (c) { var o = el("option", c); o.value = c; f.appendChild(o); }); }
   else if (s.kind == "long") { f = el("textarea"); }
   else { f = el("input"); f.type = s.kind == "date" ? "date" : (s.kind == "year" ? "number" : "text"); }
-  f.id = s.name; f.value = s.value; f.dataset.was = f.value; f.className = "setting"; return f;
+  f.id = s.name; f.value = s.value; f.dataset.was = f.value; f.className = "setting";
+  if (s.required) { f.className += " required"; f.placeholder = "必填，尚未填写"; }
+  return f;
 }
 function fields(table, list) {
   var t = document.getElementById(table);

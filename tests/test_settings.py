@@ -22,7 +22,8 @@ from automation.cli import main as cli_main
 from automation.demo import SAMPLE_ACTUAL_UNITS, map_names
 from automation.panel import OpenpyxlPanel
 from automation.resources import sample_plan
-from automation.webpanel import start_panel
+from automation.webpanel import PAGE, start_panel
+from automation.workspace import Workspace
 from automation.workspace import init_workspace
 from test_report import get_figure, set_figure
 from test_webpanel import call, wait_done
@@ -84,7 +85,7 @@ def cli(root, action):
 
 def test_a_panel_saves_only_its_own_cells_over_what_wps_wrote_meanwhile(ws):
     panel = OpenpyxlPanel(ws / "控制台.xlsm", echo=False)          # loaded before the colleague's edit
-    assert panel.get(R + "机关名称") == "XX区人民政府"
+    assert panel.get(R + "机关名称") in (None, "")                  # init leaves it to fill
     panel.set("GK_ROUND", "2021年第2次调度")
     wps_edit(ws, **{"报告设置!B2": "枣庄市市中区人民政府", "报告设置!B9": "2022年1月20日"})
     assert panel.flush() and not panel.conflicts
@@ -214,11 +215,11 @@ def test_the_browser_panel_edits_every_report_setting_checked_as_the_workbook_is
 # ------------------------------------------------------------------------- 3. placeholders never published
 
 def test_the_placeholder_organ_or_a_missing_contact_stops_the_report_step(ws):
-    r = run(ws, "report")                                           # straight after init
-    assert not r.ok and r.problem.code == "SETTING_INVALID" and "机关名称" in r.message
-    assert "XX区人民政府" in r.message and "报告设置" in r.message and get(ws, "GK_STATUS_REPORT").startswith("失败")
-    r = run(ws, "report", **{R + "机关名称": ""})
+    r = run(ws, "report")                                           # straight after init: 机关名称 blank
     assert not r.ok and r.problem.code == "SETTING_MISSING" and "“机关名称”" in r.message
+    assert "报告设置" in r.message and get(ws, "GK_STATUS_REPORT").startswith("失败")
+    r = run(ws, "report", **{R + "机关名称": "XX区人民政府"})       # typed as the example reads
+    assert not r.ok and r.problem.code == "SETTING_INVALID" and "XX区人民政府" in r.message
     r = run(ws, "report", **{R + "机关名称": "枣庄市市中区人民政府"})
     assert not r.ok and "联系电话" in r.message and "地址" in r.message
     said = cli(ws, "report")
@@ -434,3 +435,27 @@ def test_the_office_time_zone_is_a_setting_and_lateness_follows_it(year, tmp_pat
     assert verdicts == {"": True, "Asia/Urumqi": False}
     r = run(other, "collect", GK_TIMEZONE="火星时间")
     assert not r.ok and "办公室所在时区" in r.message and "火星时间" in r.message
+
+
+def test_init_leaves_the_organ_to_fill_and_every_route_shows_it_so(ws, tmp_path):
+    """`gongkai init` writes no example organ (the report step would refuse it): the cell is blank, its note says
+    it must be filled before the report, the workbook paints it red while blank and the browser panel marks it
+    required; a console rebuilt over one an older init made drops that old example, never a real name."""
+    from automation.console import build_console
+    from automation.webpanel import Server, WebPanel
+
+    wb = openpyxl.load_workbook(ws / "控制台.xlsm", keep_vba=True)
+    sheet = wb["报告设置"]
+    assert sheet["A2"].value == "机关名称" and sheet["B2"].value in (None, "") and sheet["C2"].value.startswith("必填")
+    rules = [r for rng in sheet.conditional_formatting for r in rng.rules if "B2" in str(rng.sqref)]
+    assert len(rules) == 1 and "LEN(TRIM(B2))=0" in rules[0].formula[0]
+    assert not [rng for rng in sheet.conditional_formatting if "B3" in str(rng.sqref)]       # 地址 is not required
+    server = Server(Workspace(ws), WebPanel(ws / "控制台.xlsm"))
+    shown = {s["label"]: s for s in server.state()["report_settings"]}
+    assert shown["机关名称"]["required"] and shown["机关名称"]["value"] == "" and shown["机关名称"]["note"].startswith("必填")
+    assert not shown["地址"]["required"]
+    assert 'f.placeholder = "必填，尚未填写"' in PAGE and ".required:placeholder-shown" in PAGE
+    for old, kept in (("XX区人民政府", ""), ("枣庄市市中区人民政府", "枣庄市市中区人民政府")):
+        wps_edit(ws, **{"报告设置!B2": old})
+        build_console(ws / "控制台.xlsm")
+        assert (get(ws, R + "机关名称") or "") == kept
