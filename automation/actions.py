@@ -11,7 +11,7 @@ from .bulletin import SETTINGS_FILE, BulletinOptions, bulletin
 from .collect import CollectOptions, collect
 from .distribute import DistributeOptions, distribute
 from .nextyear import last_reports, previous_summary
-from .panel import Panel, as_text
+from .panel import CONFLICTS_SAID, Panel, apply_journal, as_text, forget_journal
 from .plan import make_task_list, split_documents
 from .problems import GongkaiError, Problem
 from .remind import RemindOptions, remind
@@ -342,9 +342,27 @@ def run(action: str, panel: Panel) -> ActionResult:
     finally:
         panel.progress("")
         panel.flush()
+        report_conflicts(panel)
     out.message = as_text(panel.get("GK_MESSAGE"))
     if getattr(panel, "not_saved", False):
         out.message += (f"\n（年度工作文件夹 {ws.root} 不能写入（只读的共享盘或没有写权限），本次状态没有保存到控制台。"
                         "请把年度工作文件夹复制到本机可写的位置，或请管理员开放写权限。）")
-    out.held = panel.held
+    out.held = "" if getattr(panel, "not_saved", False) else panel.held
+    return out
+
+
+def report_conflicts(panel: Panel) -> None:
+    """Settings not written because someone changed them meanwhile: said in the step's message."""
+    said = panel.take_conflicts()
+    if said:
+        panel.set("GK_MESSAGE", f"{as_text(panel.get('GK_MESSAGE'))}\n{CONFLICTS_SAID}\n" + "\n".join(said))
+        panel.flush()
+
+
+def run_in_open_book(action: str, panel: Panel, console: Path) -> ActionResult:
+    """The Excel button's route: what waited in the journal while the workbook was open is applied to it
+    first, the step runs and its message names any setting not applied; only then the journal goes."""
+    waited = apply_journal(panel, console)
+    out = run(action, panel)
+    forget_journal(console, waited)
     return out

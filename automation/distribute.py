@@ -87,11 +87,10 @@ def _sample_rows(ws, columns: dict[str, str], r0: int) -> None:
     grey = copy(ws[f"{columns['target']}{r0}"].fill)
     for key, letter in columns.items():
         src = ws[f"{letter}{r0}"]
-        for r in (r0 + 1, r0 + 2, r0 + 3):
-            dst = ws[f"{letter}{r}"]
-            copy_style(src, dst)
-            dst.value = None
-        src.value = None
+        dsts = [ws[f"{letter}{r}"] for r in (r0 + 1, r0 + 2, r0 + 3)]
+        copy_style(src, *dsts)
+        for cell in [src, *dsts]:
+            cell.value = None
     for r in (r0 + 1, r0 + 3):
         plain_actual = ws[f"{columns['actual']}{r}"]
         plain_actual.protection = Protection(locked=True)
@@ -554,7 +553,7 @@ def write_listing(path: Path, assignments: dict, names: dict, due: dt.date | Non
         us.append(["任务编号", "任务内容", "未能确定的单位名称", "说明"])
         for r, (t, names_) in enumerate(unassigned, 2):
             write_text_row(us, r, [t.id, t.text, names_, "未下发给这些名称；确定责任单位后在任务清单“实际责任单位”列填写，"
-                                                      "再生成一次分发工作簿"])
+                                                         "再生成一次分发工作簿"])
         style_header(us, [12, 60, 30, 50])
     return save_workbook(wb, path)
 

@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -50,6 +51,11 @@ class Panel:
     def flush(self) -> bool:
         """Make what was set visible/durable; False when it has to wait (see ``held``)."""
         return True
+
+    def take_conflicts(self) -> list[str]:
+        """The settings not written because someone changed them meanwhile, for the caller to report (once)."""
+        said, self.conflicts = list(self.conflicts), []
+        return said
 
 
 def office_lock(path: Path) -> Path | None:
@@ -108,6 +114,37 @@ def _same(a, b) -> bool:
     if a in (None, "") and b in (None, ""):
         return True
     return a == b or cell_text(a).strip() == cell_text(b).strip()
+
+
+MISSING = object()          # the workbook has no cell for a pending name (an older console)
+
+
+def merge_pending(entries: dict[str, tuple], now) -> tuple[dict, list[str]]:
+    """The one rule for settings set earlier and written later (a panel's pending cells, the journal that waited
+    for Excel/WPS): ``entries`` name -> (value, what the cell held when it was set), ``now(name)`` what it holds
+    now (MISSING: no such cell, skipped).  Returns what to write — where the cell still holds what it held then,
+    or already the value — and, for the rest, what to tell the clerk: someone changed it meanwhile, theirs stays."""
+    write, conflicts = {}, []
+    for name, (value, base) in entries.items():
+        current = now(name)
+        if current is MISSING:
+            continue
+        if _same(current, base) or _same(current, value):
+            write[name] = value
+        else:
+            conflicts.append(conflict_text(name, current, value))
+    return write, conflicts
+
+
+def conflict_text(name: str, kept, not_applied) -> str:
+    """A setting not written, in Chinese: which one, the value kept, the value not applied."""
+    s = SETTING.get(name)
+    label = s.label if s else name.lstrip("@")
+    return (f"“{label}”：别处已改为“{cell_text(kept)}”，保留了它；这里设的“{cell_text(not_applied)}”没有写入"
+            "（如仍需要，请重新填写）")
+
+
+CONFLICTS_SAID = "以下设置在别处（WPS、Excel 或另一个工作台）已被修改，保留了那边的内容，请核对："
 
 
 class OpenpyxlPanel(Panel):
@@ -205,7 +242,6 @@ class OpenpyxlPanel(Panel):
         """Write the cells set since the last flush into the workbook as it is now; False (and ``held``
         says why) when they have to wait."""
         with self.mutex:
-            self.conflicts = []
             self._direct_edits()
             if not self.pending and not self.journal.exists():
                 self.held = ""
@@ -217,8 +253,15 @@ class OpenpyxlPanel(Panel):
                 self.held = "另一个步骤正在写入控制台.xlsm，这次的结果暂未写入，稍后会自动写入。"
                 return False
             except OSError:         # a read-only folder (a shared drive): not even the lock can be made
-                self.not_saved = True
-                return False
+                return self._cannot_write()
+
+    def _cannot_write(self) -> bool:
+        """A folder that cannot be written: what was set stays in this panel's memory only — said, not lost
+        silently."""
+        self.not_saved = True
+        self.held = (f"年度工作文件夹不能写入（只读的共享盘或没有写权限）：刚才的设置和状态没有保存到 {self.path.name}，"
+                     "只在这次打开期间有效，关闭后就没有了。请把年度工作文件夹复制到本机可写的位置，或请管理员开放写权限。")
+        return False
 
     def _write(self) -> bool:
         journal = self._journal()              # waiting since an earlier run: its base is what the file held then
@@ -226,20 +269,14 @@ class OpenpyxlPanel(Panel):
         lock = office_lock(self.path)
         if lock is None:
             wb = load_workbook(self.path, keep_vba=True)
-            for name, (value, base) in entries.items():
-                c = find_cell(wb, name)
-                if c is None:
-                    continue
-                if not _same(c.value, base) and not _same(c.value, value):
-                    s = SETTING.get(name)                 # changed meanwhile by someone else: theirs stays
-                    self.conflicts.append(f"“{s.label if s else name}”已被改为“{cell_text(c.value)}”，未覆盖")
-                    continue
-                c.value = value
+            cells = {name: find_cell(wb, name) for name in entries}
+            write, conflicts = merge_pending(entries, lambda n: MISSING if cells[n] is None else cells[n].value)
+            for name, value in write.items():
+                cells[name].value = value
             try:
                 fd, tmp = tempfile.mkstemp(prefix=".~gk", suffix=".xlsm", dir=str(self.path.parent))
-            except OSError:                # a read-only folder: the status is only shown (actions says so)
-                self.not_saved = True
-                return False
+            except OSError:                # a read-only folder: kept in memory, said
+                return self._cannot_write()
             os.close(fd)
             try:
                 wb.save(tmp)
@@ -247,10 +284,10 @@ class OpenpyxlPanel(Panel):
             except PermissionError:        # open in Excel/WPS on Windows without a lock file we know of
                 lock = self.path
             except OSError:
-                self.not_saved = True
-                return False
+                return self._cannot_write()
             else:
-                self.journal.unlink(missing_ok=True)
+                self.journal.unlink(missing_ok=True)     # every entry written or reported (conflicts)
+                self.conflicts = [*self.conflicts, *conflicts]
                 self.pending.clear()
                 self.wb, self.loaded, self.held, self.not_saved = wb, self._stamp(), "", False
                 self.seen = self._values()
@@ -263,8 +300,7 @@ class OpenpyxlPanel(Panel):
                                                 for k, (v, b) in entries.items()}, ensure_ascii=False, default=str),
                                     encoding="utf-8")
         except OSError:
-            self.not_saved = True
-            return False
+            return self._cannot_write()
         self.pending.clear()
         self.held = (f"{self.path.name} 正在 Excel/WPS 中打开，这次的结果和设置暂未写入（已记下）："
                      f"关闭 {self.path.name} 后，再运行任一步骤或在浏览器工作台保存设置时会自动写入。"
@@ -272,25 +308,41 @@ class OpenpyxlPanel(Panel):
         return False
 
 
-def apply_journal(panel: Panel, console: Path) -> int:
+@dataclass
+class Waited:
+    """What a journal held when it was applied to an open workbook."""
+    text: str = ""
+    written: int = 0
+    conflicts: list = field(default_factory=list)
+
+
+def apply_journal(panel: Panel, console: Path) -> Waited:
     """Cells a .cmd run or the browser panel could not write while the workbook was open in Excel: written
-    now into the open workbook (the Excel button's panel), each only where it still holds what it held then.
-    Returns how many were written; the journal is removed."""
+    now into the open workbook (the Excel button's panel) by the same rule as a flush (``merge_pending``).
+    The ones someone changed meanwhile join ``panel.conflicts`` for the step to report; the journal stays
+    until ``forget_journal`` (after the report)."""
     journal = journal_path(Path(console))
     try:
-        raw = json.loads(journal.read_text(encoding="utf-8"))
+        text = journal.read_text(encoding="utf-8")
+        raw = json.loads(text)
     except (OSError, ValueError):
-        return 0
-    written = 0
-    for name, entry in raw.items():
-        if not isinstance(entry, dict):
-            continue
-        value, base = _decode(entry.get("value")), _decode(entry.get("base"))
-        if _same(panel.get(name), base) or _same(panel.get(name), value):
-            panel.set(name, value)
-            written += 1
-    journal.unlink(missing_ok=True)
-    return written
+        return Waited()
+    entries = {k: (_decode(v.get("value")), _decode(v.get("base"))) for k, v in raw.items() if isinstance(v, dict)}
+    write, conflicts = merge_pending(entries, panel.get)
+    for name, value in write.items():
+        panel.set(name, value)
+    panel.conflicts = [*panel.conflicts, *conflicts]
+    return Waited(text=text, written=len(write), conflicts=conflicts)
+
+
+def forget_journal(console: Path, waited: Waited) -> None:
+    """The journal once what it held was applied or reported — unless a .cmd run added to it since."""
+    journal = journal_path(Path(console))
+    try:
+        if waited.text and journal.read_text(encoding="utf-8") == waited.text:
+            journal.unlink()
+    except OSError:
+        pass
 
 
 def as_text(v) -> str:

@@ -45,14 +45,16 @@ def write_text_row(ws, row: int, values: list) -> None:
             cell.data_type = "s"
 
 
-def copy_style(src, dst) -> None:
-    """Give cell ``dst`` the look of cell ``src`` (same workbook) through openpyxl's public style attributes:
-    the named style first (setting it resets the rest), then each part."""
-    dst.style = src.style
-    for part in ("font", "fill", "border", "alignment", "protection"):
-        setattr(dst, part, copy(getattr(src, part)))
-    dst.number_format = src.number_format
-    dst.quotePrefix, dst.pivotButton = src.quotePrefix, src.pivotButton
+def copy_style(src, *dsts) -> None:
+    """Give cells ``dsts`` the look of cell ``src`` (same workbook) through openpyxl's public style attributes:
+    the named style first (setting it resets the rest), then each part, copied once for all of them."""
+    parts = {part: copy(getattr(src, part)) for part in ("font", "fill", "border", "alignment", "protection")}
+    for dst in dsts:
+        dst.style = src.style
+        for part, value in parts.items():
+            setattr(dst, part, value)
+        dst.number_format = src.number_format
+        dst.quotePrefix, dst.pivotButton = src.quotePrefix, src.pivotButton
 
 
 def cell_text(value) -> str:

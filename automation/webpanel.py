@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from . import actions
-from .panel import OpenpyxlPanel, as_text
+from .panel import CONFLICTS_SAID, OpenpyxlPanel, as_text
 from .problems import GongkaiError
 from .steps import REPORT_SETTINGS, REQUIRED_FOR_REPORT, SETTING, SETTINGS, STEP, STEPS, SettingError, checked
 from .workspace import Workspace
@@ -84,7 +84,7 @@ class Server:
                       for s in STEPS],
             "running": self.running, "progress": p.line if self.running else "",
             "message": as_text(p.get("GK_MESSAGE")) or "尚未运行任何步骤。",
-            "held": p.held,
+            "held": "\n".join([p.held] + ([CONFLICTS_SAID, *p.conflicts] if p.conflicts else [])).strip(),
         }
 
     def save_settings(self, values: dict) -> dict:
@@ -103,11 +103,11 @@ class Server:
         for name, value in changed.items():
             if not _same_setting(self.panel.get(name), value):
                 self.panel.set(name, value)
-        if not self.panel.flush():
-            return {"ok": True, "message": self.panel.held}
-        if self.panel.conflicts:
-            return {"ok": False, "message": "以下设置在别处（WPS 或另一个工作台）已被修改，保留了那边的内容，请核对：\n"
-                                            + "\n".join(self.panel.conflicts)}
+        if not self.panel.flush():            # waits for Excel/WPS (kept), or a read-only folder (not saved: ok False)
+            return {"ok": not self.panel.not_saved, "message": self.panel.held}
+        said = self.panel.take_conflicts()
+        if said:
+            return {"ok": False, "message": CONFLICTS_SAID + "\n" + "\n".join(said)}
         return {"ok": True, "message": "设置已保存。" if changed else "设置没有改动。"}
 
     def start(self, key: str) -> dict:

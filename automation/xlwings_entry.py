@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .actions import run
-from .panel import Panel, apply_journal
+from .actions import run_in_open_book
+from .panel import Panel
 
 
 class XlwingsPanel(Panel):
@@ -58,5 +58,4 @@ def run_action(name: str) -> None:
     import xlwings as xw          # only here: the module runs inside Excel's Python
 
     panel = XlwingsPanel(xw.Book.caller())
-    apply_journal(panel, Path(panel.book.fullname))     # what a .cmd run left while the workbook was open here
-    run(name, panel)
+    run_in_open_book(name, panel, Path(panel.book.fullname))   # what a .cmd run left while it was open here first

@@ -20,7 +20,7 @@ from automation import actions
 from automation import reportspec as RS
 from automation.cli import main as cli_main
 from automation.demo import SAMPLE_ACTUAL_UNITS, map_names
-from automation.panel import OpenpyxlPanel
+from automation.panel import OpenpyxlPanel, Panel, apply_journal, find_cell, forget_journal
 from automation.resources import sample_plan
 from automation.webpanel import PAGE, start_panel
 from automation.workspace import Workspace
@@ -375,28 +375,96 @@ def test_the_browser_panel_regenerates_the_same_way(year):
         server.httpd.shutdown()
 
 
-def test_what_waited_for_excel_is_written_by_the_excel_buttons_panel(ws):
-    """The Excel route (xlwings, not installed here) gets the same journal through the Panel interface."""
-    from automation.panel import Panel, apply_journal
+class OpenBook(Panel):
+    """The Excel route (xlwings, not installed here) as the Panel interface sees it: the workbook open in Excel,
+    read and written in memory (Excel saves it, not the tool)."""
 
+    def __init__(self, console):
+        self.book_dir = console.parent
+        self.wb = openpyxl.load_workbook(console, keep_vba=True)
+
+    def get(self, name):
+        c = find_cell(self.wb, name)
+        return None if c is None else c.value
+
+    def set(self, name, value):
+        c = find_cell(self.wb, name)
+        if c is not None:
+            c.value = value
+
+
+def test_what_waited_for_excel_is_written_by_the_excel_buttons_panel(ws):
+    """A .cmd run's settings wait in the journal while Excel has the workbook open; the Excel button applies them
+    by the flush's rule, says in the step's message which one it did not apply (a colleague typed another value
+    meanwhile: theirs, ours), and removes the journal only after that report."""
     (ws / "~$控制台.xlsm").write_bytes(b"owner")
     waiting = OpenpyxlPanel(ws / "控制台.xlsm", echo=False)
     waiting.set("GK_ROUND", "第2轮")
     waiting.set("GK_CONTACT", "张三")
+    assert not waiting.flush() and waiting.journal.exists()
+    book = OpenBook(ws / "控制台.xlsm")
+    book.set("GK_CONTACT", "李四")                                  # typed in Excel meanwhile
+    waited = apply_journal(book, ws / "控制台.xlsm")
+    assert waited.written == 1 and waiting.journal.exists()        # kept until reported
+    assert book.get("GK_ROUND") == "第2轮" and book.get("GK_CONTACT") == "李四"
+    assert book.conflicts == ["“办公室联系人”：别处已改为“李四”，保留了它；这里设的“张三”没有写入（如仍需要，请重新填写）"]
+    # the whole button: applied, the step runs, its message reports the setting not applied, the journal goes
+    (ws / "~$控制台.xlsm").unlink()
+    waiting.set("GK_CONTACT", "王五")
+    (ws / "~$控制台.xlsm").write_bytes(b"owner")
     assert not waiting.flush()
+    book = OpenBook(ws / "控制台.xlsm")
+    book.set("GK_CONTACT", "李四")
+    out = actions.run_in_open_book("plan", book, ws / "控制台.xlsm")
+    assert out.ok and book.get("GK_STATUS_PLAN").startswith("完成")
+    said = book.get("GK_MESSAGE")
+    assert "别处" in said and "“办公室联系人”" in said and "“李四”" in said and "“王五”没有写入" in said
+    assert not waiting.journal.exists() and not book.conflicts
+    # a journal a .cmd run added to after it was applied stays for the next button
+    waiting.set("GK_DUE", dt.datetime(2021, 7, 10))
+    assert not waiting.flush()
+    waited = apply_journal(book, ws / "控制台.xlsm")
+    waiting.set("GK_ROUND", "第3轮")
+    assert not waiting.flush()
+    forget_journal(ws / "控制台.xlsm", waited)
+    assert "第3轮" in waiting.journal.read_text(encoding="utf-8")
 
-    class OpenBook(Panel):                      # the workbook as Excel has it open: a colleague typed 李四 since
-        cells = {"GK_ROUND": "2021年第1次调度", "GK_CONTACT": "李四"}
 
-        def get(self, name):
-            return self.cells.get(name)
+def test_a_setting_not_applied_is_said_by_the_step_that_met_it(ws):
+    """The .cmd route: a setting made here and changed in WPS before it was written is named in the step's message
+    with both values, never dropped unsaid."""
+    panel = OpenpyxlPanel(ws / "控制台.xlsm", echo=False)
+    panel.set("GK_CONTACT", "张三")
+    cell = find_cell(openpyxl.load_workbook(ws / "控制台.xlsm", keep_vba=True), "GK_CONTACT")
+    wps_edit(ws, **{f"控制台!{cell.coordinate}": "李四"})
+    out = actions.run("plan", panel)
+    assert out.ok and get(ws, "GK_CONTACT") == "李四"
+    assert "“办公室联系人”：别处已改为“李四”" in out.message and "“张三”没有写入" in out.message
+    assert "“张三”没有写入" in get(ws, "GK_MESSAGE")
 
-        def set(self, name, value):
-            self.cells[name] = value
 
-    book = OpenBook()
-    assert apply_journal(book, ws / "控制台.xlsm") == 1
-    assert book.cells == {"GK_ROUND": "第2轮", "GK_CONTACT": "李四"} and not waiting.journal.exists()
+def test_on_a_read_only_folder_settings_are_said_to_be_unsaved(ws, monkeypatch):
+    """Nothing can be written (a read-only share): the settings stay in this panel's memory and every route says
+    they are not saved — the page's save is not reported as done."""
+    import tempfile as tf
+
+    from automation.webpanel import Server, WebPanel
+
+    real = tf.mkstemp
+
+    def read_only(*a, **kw):
+        if str(ws) in str(kw.get("dir", "")):
+            raise OSError(30, "Read-only file system")
+        return real(*a, **kw)
+
+    before = (ws / "控制台.xlsm").read_bytes()
+    monkeypatch.setattr(tf, "mkstemp", read_only)
+    server = Server(Workspace(ws), WebPanel(ws / "控制台.xlsm"))
+    said = server.save_settings({"GK_CONTACT": "张三"})
+    assert not said["ok"] and "不能写入" in said["message"] and "没有保存" in said["message"]
+    assert server.panel.get("GK_CONTACT") == "张三" and server.panel.pending       # kept in memory
+    assert "没有保存" in server.state()["held"]
+    assert (ws / "控制台.xlsm").read_bytes() == before and not server.panel.journal.exists()
 
 
 def test_a_cell_changed_directly_in_the_loaded_workbook_is_written_like_a_set_one(ws):
