@@ -230,12 +230,13 @@ def test_dates_are_written_one_way_in_every_document(tmp_path, value, words):
     from types import SimpleNamespace
 
     from automation.narrative import late_list
-    from automation.remind import write_notice
+    from automation.remind import NoticeFacts, write_notice
     assert cn_date(value) == words
     u = UnitOwes(unit="区民政局", contact="", missing=False, late_at="", blank=[], fixes=[],
                  overdue=[("2021-01-05", "完善政务公开制度", value, "推进中")])
-    text = "\n".join(text_of(write_notice(tmp_path / "n.docx", u, ROUND, "要点", DUE, dt.date(2021, 7, 1), None,
-                                          "", "区政府办公室")))
+    facts = NoticeFacts(round=ROUND, plan_title="要点", due=DUE, today=dt.date(2021, 7, 1), new_due=None, contact="",
+                        office="区政府办公室")
+    text = "\n".join(text_of(write_notice(tmp_path / "n.docx", u, facts)))
     assert f"（完成时限{words}，目前状态：推进中）" in text
     assert "应于2021年7月10日前报送" in text and "截至2021年7月1日，" in text and text.endswith("2021年7月1日")
     assert late_list([SimpleNamespace(task={"text": "完善政务公开制度", "deadline": value})], 3) == \
