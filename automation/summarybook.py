@@ -24,7 +24,8 @@ from .problems import GongkaiError, Problem
 from .narrative import short_title
 from .reportsections import classify, section_name
 from .reportspec import spec_for
-from .tables import CALAMINE_ERRORS, atomic_target, cell_text, row_height_for, xlsxwriter_print_setup
+from .tables import (CALAMINE_ERRORS, MIN_SCALE, PAGE_UNITS, XLSXWRITER_PAD, atomic_target, cell_text, row_height_for,
+                     xlsxwriter_print_setup)
 from .xlsxparts import BigSheet, Formula, fill_big_sheets
 
 # the sheets, and the headers the reader relies on
@@ -186,9 +187,10 @@ def _columns(ws, widths: list[float], hidden: tuple = ()) -> list[float]:
     return [w for c, w in enumerate(widths) if c not in hidden]
 
 
-def _head_height(ws, titles: list[str], widths: list[float]) -> None:
-    """The header row as high as its longest wrapped title (unit names in narrow columns)."""
-    ws.set_row(0, row_height_for(list(zip(titles, widths)), 13.5))
+def _head_height(ws, titles: list[str], widths: list[float], line_height: float = 13.5) -> None:
+    """The header row as high as its longest wrapped title (unit names in narrow columns; a name written one
+    character a line needs a line height of 15, as LibreOffice sets CJK text, not to lose its ends)."""
+    ws.set_row(0, row_height_for(list(zip(titles, widths)), line_height))
 
 
 def _cutoff(s: dict) -> str:
@@ -384,6 +386,30 @@ def _meeting_lists(ws, F, s: dict, r: int, cutoff: str) -> int:
 
 # ---- 任务进度: one row per task, one column per unit (or, for many units, the units counted)
 
+# 任务进度 prints one page wide at 8 pt or more on the first of these that holds it: A4 with a unit's status
+# on one line (a few units), A4 and then A3 with narrow unit columns, a status and a unit name one character a
+# line (已/完/成), 任务内容 giving way down to TASK_TEXT_MIN; a county's 30-40 units go on A3, which its office
+# copiers print.  Wider (41-300 units): A3 in strips at PRINT_SCALE, 任务编号 and 任务内容 repeated.
+TASK_COMPACT = [10, 40, 10, 8, 10, 7, 3, 10]      # the fixed columns beside narrow unit columns
+TASK_UNIT_WIDE, TASK_UNIT_NARROW, TASK_TEXT_MIN = 6, 3, 24
+A3_PAPER = 8                                      # XlsxWriter's paper index for A3 (A4 is 9)
+A3_UNITS = PAGE_UNITS["landscape"] * (420 - 20.32) / (297 - 20.32)    # a landscape A3 page, 0.4" side margins
+
+
+def _task_layout(n_units: int, hidden: tuple) -> tuple[list[float], bool, bool]:
+    """任务进度's column widths for a matrix of ``n_units`` units, whether it goes on A3, whether it fits one
+    page wide at MIN_SCALE."""
+    for page, fixed, unit in ((PAGE_UNITS["landscape"], TASK_WIDTHS, TASK_UNIT_WIDE),
+                              (PAGE_UNITS["landscape"], TASK_COMPACT, TASK_UNIT_NARROW),
+                              (A3_UNITS, TASK_COMPACT, TASK_UNIT_NARROW)):
+        widths = list(fixed) + [unit] * n_units
+        spare = page / MIN_SCALE - sum(w + XLSXWRITER_PAD for c, w in enumerate(widths) if c not in hidden)
+        if spare >= 0 or (fixed is TASK_COMPACT and widths[1] + spare >= TASK_TEXT_MIN):
+            widths[1] = min(widths[1], int(widths[1] + spare))
+            return widths, page == A3_UNITS, True
+    return TASK_COMPACT + [TASK_UNIT_NARROW] * n_units, True, False
+
+
 def _tasks(book: SummaryBook, s: dict) -> None:
     units = [r["unit"] for r in s["unit_rows"]]
     matrix = len(units) <= MATRIX_MAX
@@ -392,13 +418,23 @@ def _tasks(book: SummaryBook, s: dict) -> None:
     extra = units if matrix else BREAKDOWN + [f"{c}（已完成/应完成）" for c in categories]
     no_lead = not any(role == "lead" for row in s["task_rows"] for _, role in row["units"]) and \
         not any(row.get("unassigned") for row in s["task_rows"])       # a plan naming no 牵头 unit: column hidden
-    # a unit's column as narrow as its status (已完成) so that a county's 30-40 units print in two or three strips
-    all_widths = TASK_WIDTHS + ([6] * len(units) if matrix else [8] * len(BREAKDOWN) + [12] * len(categories))
-    ws, _ = book.sheet(TASKS, all_widths, hidden=(TASK_FIXED.index("牵头单位"),) if no_lead else (), repeat_cols=2)
-    _head_height(ws, TASK_FIXED + extra, all_widths)
+    hidden = (TASK_FIXED.index("牵头单位"),) if no_lead else ()
+    if matrix:
+        all_widths, a3, fits = _task_layout(len(units), hidden)
+    else:
+        all_widths, a3, fits = TASK_WIDTHS + [8] * len(BREAKDOWN) + [12] * len(categories), False, False
+    ws, _ = book.sheet(TASKS, all_widths, hidden=hidden, repeat_cols=0 if fits else 2)
+    if a3:
+        ws.set_paper(A3_PAPER)
+    if fits:
+        ws.set_print_scale(100)          # (turns the fixed scale off) one page wide
+        ws.fit_to_pages(1, 0)
+    _head_height(ws, TASK_FIXED + extra, all_widths, 15 if all_widths[-1] == TASK_UNIT_NARROW else 13.5)
     ws.freeze_panes(1, 2)
     big = book.table(ws, TASK_FIXED + extra, ["text", "overdue", "num", *STATUS_COLORS])
     col_of = {u: i for i, u in enumerate(units)}
+    # a row as high as the task's text, and as a status written one character a line (3 lines) in narrow columns
+    status_height = [("已完成", all_widths[-1])] if matrix and units and all_widths[-1] == TASK_UNIT_NARROW else []
     for row in s["task_rows"]:
         t = row["task"]
         cells = _task_cells(row)
@@ -409,7 +445,8 @@ def _tasks(book: SummaryBook, s: dict) -> None:
                 per_unit[col_of[u]] = (st, st if st in STATUS_COLORS else "text")
         else:
             per_unit = _task_counts(s, row, category_of, categories)
-        big.add(cells + per_unit, row_height_for([(t["text"], TASK_WIDTHS[1]), (cells[2][0], TASK_WIDTHS[2])], 13.5))
+        big.add(cells + per_unit, row_height_for([(t["text"], all_widths[1]), (cells[2][0], all_widths[2])]
+                                                 + status_height, 13.5))
     ws.autofilter(0, 0, 1, len(TASK_FIXED) - 1 + len(extra))
 
 
@@ -446,19 +483,29 @@ def _task_counts(s: dict, row: dict, category_of: dict, categories: list[str]) -
 # ---- 单位进度 (sortable for the 通报 ranking), a row per unit: a city's thousands made as the sheet is written
 
 UNIT_COUNTS = ["tasks", "done", "in_progress", "not_started", "na", "overdue"]
+UNIT_WIDTHS = [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 8, 5, 16]
+
+
+def _unit_name_height(s: dict) -> float | None:
+    """单位进度's row height: every row as high as the longest unit name needs, wrapped in 单位 (a name of 8+
+    characters takes two lines and prints whole: 区人力资源和社会保障局) — every row, since sorting (by 完成率,
+    for the 通报 ranking) leaves row heights in place; None, the default height, when every name fits one line."""
+    height = max((row_height_for([(u["unit"], UNIT_WIDTHS[0])], 13.5) for u in s["unit_rows"]), default=0)
+    return height if height > row_height_for([("", 1)], 13.5) else None
 
 
 def _units(book: SummaryBook, s: dict) -> None:
     cols = UNIT_COLUMNS
     # one page wide at 8 pt or more: numbers in narrow columns, their headers on two lines
-    ws, widths = book.sheet(UNITS, [15, 5, 5, 5, 5, 5, 5, 6, 7, 16, 5, 5, 11, 8, 12, 9, 8, 5, 16], repeat_cols=1)
+    ws, widths = book.sheet(UNITS, UNIT_WIDTHS, repeat_cols=1)
     _head_height(ws, cols, widths)
     n_units = len(s["unit_rows"])
     big = book.table(ws, cols, ["head", "text", "num", "pct", "datetime", "未报送", "overdue"])
+    height = _unit_name_height(s)
 
     def unit_rows(start: int, stop: int):
         for u in s["unit_rows"][start:stop]:
-            yield _unit_cells(u), None
+            yield _unit_cells(u), height
         if stop > n_units:              # 合计, below the filter so sorting never moves it
             sums = [(Formula(f"SUM({get_column_letter(c + 1)}2:{get_column_letter(c + 1)}{n_units + 1})"), "num")
                     if n_units else ("", "num") for c in range(2, 2 + len(UNIT_COUNTS))]
@@ -503,8 +550,20 @@ def _overdue(book: SummaryBook, s: dict) -> None:
                     (contacts[u]["contact"] or "", "text"), (contacts[u]["phone"] or "", "text")],
                    row_height_for([(t["text"], 50)], 13.5))
 
-    book.paged(OVERDUE, ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"],
-               [10, 50, 11, 20, 6, 10, 10, 14], ["text"], sum(1 for _ in late_pairs()), overdue_rows)
+    cols, widths = ["任务编号", "任务内容", "完成时限", "单位", "职责", "单位填报状态", "联系人", "联系电话"], \
+        [10, 50, 11, 20, 6, 10, 10, 14]
+    count = sum(1 for _ in late_pairs())
+    if count:
+        book.paged(OVERDUE, cols, widths, ["text"], count, overdue_rows)
+        return
+    # nothing overdue: the header for the screen, and one line that prints alone (no header-only page)
+    ws, _ = book.sheet(OVERDUE, widths, title_row=False)
+    _head(ws, cols, book.F["head"])
+    _head_height(ws, cols, widths)
+    as_of = s["due"].isoformat() if s["due"] else s["as_of"].strftime("%Y-%m-%d %H:%M")
+    ws.merge_range(1, 0, 1, len(cols) - 1, f"{OVERDUE}：无逾期未完成的任务（{s['round'] or '本轮'}，截至 {as_of}）",
+                   book.F["text"])
+    ws.print_area(1, 0, 1, len(cols) - 1)
 
 
 # ---- 未报送单位 (the 催报 list)

@@ -9,6 +9,12 @@ from openpyxl.utils import get_column_letter
 from automation.tables import MIN_SCALE, PAGE_UNITS
 
 BODY_PT = {"年度报告数据": 9}           # the unit workbook's figures sheet is set in 9 pt; the rest in 10-11 pt
+A3_WIDER = (420 - 20.32) / (297 - 20.32)   # a landscape A3 page holds this many times a landscape A4's width
+
+
+def page_units(ws) -> float:
+    """Stored width units a page of this sheet holds at 100 % (A4, or A3: paper size 8)."""
+    return PAGE_UNITS[ws.page_setup.orientation] * (A3_WIDER if str(ws.page_setup.paperSize) == "8" else 1)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +37,8 @@ def visible_widths(ws) -> list[float]:
 def check_sheet(path, ws, problems):
     ps = ws.page_setup
     where = f"{path.name}/{ws.title}"
-    if str(ps.paperSize) != "9":
-        problems.append(f"{where}: paper {ps.paperSize}, not A4")
+    if str(ps.paperSize) != "9" and (str(ps.paperSize), ws.title) != ("8", "任务进度"):
+        problems.append(f"{where}: paper {ps.paperSize}, not A4")       # A3: only a county's task matrix
     if ps.orientation not in ("landscape", "portrait"):
         problems.append(f"{where}: no orientation")
     fit = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -40,7 +46,7 @@ def check_sheet(path, ws, problems):
     if fit:
         if ps.fitToWidth not in (None, 1):
             problems.append(f"{where}: fit to {ps.fitToWidth} pages wide")
-        scale = min(1.0, PAGE_UNITS[ps.orientation] / total)
+        scale = min(1.0, page_units(ws) / total)
         pt = BODY_PT.get(ws.title, 10) if "任务台账" in path.name else 10
         if scale * pt < 8 - 1e-6:
             problems.append(f"{where}: shrunk to {scale:.2f} of {pt} pt ({total:.0f} width units)")
@@ -69,9 +75,8 @@ def test_every_sheet_prints_on_a4_at_a_readable_size(year):
 
 def test_list_sheets_repeat_their_header_and_wide_matrices_their_labels(year):
     wb = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")
-    for name in ("任务进度", "单位进度", "逾期任务", "未报送单位", "落实情况明细", "问题清单", "年度报告数据"):
+    for name in ("任务进度", "单位进度", "未报送单位", "落实情况明细", "问题清单", "年度报告数据"):   # 逾期任务: below
         assert wb[name].print_title_rows == "$1:$1", name
-    assert wb["任务进度"].print_title_cols == "$A:$B"           # 任务编号 and 任务内容 on every page
     assert wb["年度报告数据"].print_title_cols == "$A:$D"
     assert [c.value for c in wb["任务进度"][1]][:2] == ["任务编号", "任务内容"]
     # a wrapped row is as high as its text: the longest 落实情况 gets several lines, not one
@@ -162,14 +167,14 @@ def pdf_pages(src, tmp_path) -> list[str]:
 
 
 def fit_scale(ws) -> float:
-    return min(1.0, PAGE_UNITS[ws.page_setup.orientation] / sum(visible_widths(ws)))
+    return min(1.0, page_units(ws) / sum(visible_widths(ws)))
 
 
 def strips(ws) -> int:
     """Pages across a sheet printed at a fixed scale, its print-title columns repeated on each."""
     from openpyxl.utils import column_index_from_string
 
-    page = PAGE_UNITS[ws.page_setup.orientation] / (int(ws.page_setup.scale) / 100)
+    page = page_units(ws) / (int(ws.page_setup.scale or 100) / 100)
     widths = visible_widths(ws)
     repeat = 0
     if ws.print_title_cols:
@@ -206,7 +211,6 @@ def test_overview_prints_one_page_for_a_meeting(year, tmp_path):
 def test_wide_summary_sheets_print_in_few_strips_and_units_at_8_pt(year):
     wb = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")
     assert fit_scale(wb["单位进度"]) * 10 >= 8 and wb["单位进度"].sheet_properties.pageSetUpPr.fitToPage
-    assert int(wb["任务进度"].page_setup.scale) == 80 and strips(wb["任务进度"]) <= 3       # 37 units: was 5
     assert strips(wb["年度报告数据"]) <= 2                                                # was 4
     # the sample plan names no 牵头 unit: no empty 牵头单位 column in print
     head = [c.value for c in wb["任务进度"][1]]
@@ -230,3 +234,129 @@ def test_unit_ledger_prints_one_page_wide_with_wrapped_text(year, tmp_path):
     ledger = pages[first:end]
     assert all("序号" in p and "下步打算" in p for p in ledger)     # every page holds every column
     assert 1 <= len(ledger) <= 8                           # 21 tasks: was 20 pages in 5 strips
+
+
+def printed_sheets(src, tmp_path) -> dict[str, list]:
+    """Each sheet's printed pages, as LibreOffice prints the workbook: {sheet: [(width, height, text, page)]},
+    the sheets found by the PDF's bookmarks; ``page`` a pdfplumber page, valid while the test runs."""
+    import shutil
+    import subprocess
+
+    import pdfplumber
+    from pdfminer.pdftypes import resolve1
+
+    from conftest import soffice
+
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice 未安装")
+    copy = tmp_path / f"print{src.suffix}"
+    shutil.copy(src, copy)
+    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+                    'pdf:calc_pdf_Export:{"ExportBookmarks":{"type":"boolean","value":"true"}}',
+                    "--outdir", str(tmp_path), str(copy)], check=True, capture_output=True, timeout=600)
+    pdf = pdfplumber.open(tmp_path / "print.pdf")
+    index = {p.page_obj.pageid: i for i, p in enumerate(pdf.pages)}
+    starts = []
+    for _level, title, dest, action, _ in pdf.doc.get_outlines():
+        dest = resolve1(dest if dest is not None else resolve1(action).get("D"))
+        starts.append((title, index[resolve1(dest)[0].objid]))
+    ends = [start for _, start in starts[1:]] + [len(pdf.pages)]
+    return {title: [(p.width, p.height, (p.extract_text() or "").replace(" ", ""), p) for p in pdf.pages[a:b]]
+            for (title, a), b in zip(starts, ends)}
+
+
+@pytest.fixture(scope="module")
+def summary_printed(year, tmp_path_factory):
+    return printed_sheets(year / "汇总" / "汇总.xlsx", tmp_path_factory.mktemp("summary_pdf"))
+
+
+def test_a_countys_task_matrix_prints_one_strip_wide_on_a3(year, summary_printed):
+    """任务进度 with the demo's 37 units: one page wide on landscape A3 at 8 pt or more (it was 3 strips on A4:
+    a page's unit columns apart from their tasks), a status and a unit name one character a line."""
+    from automation.summarybook import A3_PAPER
+
+    ws = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")["任务进度"]
+    ps = ws.page_setup
+    assert str(ps.paperSize) == str(A3_PAPER) and ps.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ps.fitToWidth in (None, 1) and ps.fitToHeight == 0
+    assert fit_scale(ws) * 10 >= 8 and not ws.print_title_cols
+    head = [c.value for c in ws[1]]
+    units = head[head.index("牵头单位") + 1:]
+    assert len(units) == 37
+    # every row is as high as a status written one character a line (已/完/成), the header as the longest name
+    assert all(ws.row_dimensions[r].height >= 3 * 13.5 for r in range(2, ws.max_row + 1))
+    assert ws.row_dimensions[1].height >= max(len(u) for u in units) * 15
+    pages = summary_printed["任务进度"]
+    # strips: a page of a later strip repeats only 任务编号/任务内容; every page here holds the first strip's
+    # 总体状态 and 完成时限, and the last unit's status column (the sheet's right edge) is on it too
+    assert 1 <= len(pages) <= 8 and all("总体状态" in t and "完成时限" in t for _, _, t, _ in pages)
+    assert all(w > h and round(w) == 1191 for w, h, _, _ in pages)          # landscape A3 (420 mm = 1191 pt)
+    last = ws.max_column
+    statuses = [ws.cell(r, last).value for r in range(2, ws.max_row + 1) if ws.cell(r, last).value]
+    right = [p.crop((p.width * 0.9, 0, p.width, p.height)).extract_text() or "" for _, _, _, p in pages]
+    assert statuses and any("已" in t or "未" in t or "推" in t for t in right)
+
+
+def test_unit_names_print_whole_in_unit_progress(year, summary_printed):
+    """单位进度 prints every unit's full name (区人力资源和社会保障局, 枣庄市生态环境局市中分局): wrapped in 单位,
+    every row as high as the longest name needs (sorting by 完成率 leaves row heights where they are)."""
+    ws = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")["单位进度"]
+    names = [ws.cell(r, 1).value for r in range(2, ws.max_row)]          # less 合计
+    assert "区人力资源和社会保障局" in names and max(len(n) for n in names) >= 12
+    assert {ws.row_dimensions[r].height for r in range(2, ws.max_row)} == {2 * 13.5 + 4}
+    assert fit_scale(ws) * 10 >= 8
+    column = ""
+    for _, _, _, page in summary_printed["单位进度"]:
+        head = next(w for w in page.extract_words() if w["text"] == "单位")
+        right = min(e["x0"] for e in page.edges if e["orientation"] == "v" and e["x0"] > head["x1"])   # its border
+        column += (page.crop((0, 0, right, page.height)).extract_text() or "").replace("\n", "")
+    missing = [n for n in names if n not in column]                        # a clipped name loses its last characters
+    assert not missing, missing
+
+
+def test_nothing_overdue_prints_one_line_not_an_empty_table(year, summary_printed, tmp_path):
+    """逾期任务 with nothing overdue (the demo at its cut-off) prints one line saying so, with the round and the
+    date, instead of a page holding only the header; with overdue tasks it prints the table, header on each page."""
+    import sqlite3
+
+    from automation.collect import rebuild
+
+    ws = openpyxl.load_workbook(year / "汇总" / "汇总.xlsx")["逾期任务"]
+    line = "逾期任务：无逾期未完成的任务（2021年第2次调度，截至 2021-12-25）"
+    assert [c.value for c in ws[1]][:2] == ["任务编号", "任务内容"] and ws["A2"].value == line
+    assert ws.max_row == 2 and not ws.print_title_rows
+    pages = summary_printed["逾期任务"]
+    assert len(pages) == 1
+    text = pages[0][2]
+    assert line.replace(" ", "") in text and "任务内容" not in text and "联系电话" not in text
+    # the same year past its tasks' deadlines: the table prints, no such line
+    ledger = tmp_path / "台账.sqlite"
+    ledger.write_bytes((year / "汇总" / "台账.sqlite").read_bytes())
+    with sqlite3.connect(ledger) as con:
+        con.execute("UPDATE runs SET due='2022-01-10'")
+    late = openpyxl.load_workbook(rebuild(ledger, tmp_path / "逾期.xlsx").output)["逾期任务"]
+    rows = list(late.iter_rows(min_row=2, values_only=True))
+    assert rows and all(r[0] and "无逾期" not in str(r[0]) for r in rows)
+    assert late.print_title_rows == "$1:$1" and not late.print_area
+
+
+def test_task_matrix_layout_from_a_few_units_to_a_city(year):
+    """The paper and widths 任务进度 gets for its number of units: a few units keep a status on one line on
+    A4; then narrow columns on A4; a county's 30-40 units on A3 (with a 牵头单位 column too, 任务内容 giving
+    way but never below TASK_TEXT_MIN); more in strips on A3.  Every one-page layout prints at 8 pt or more."""
+    from automation.summarybook import TASK_FIXED, TASK_TEXT_MIN, TASK_WIDTHS, _task_layout
+    from automation.tables import XLSXWRITER_PAD
+
+    lead = (TASK_FIXED.index("牵头单位"),)
+    for n, hidden, paper, fits in [(0, lead, "A4", True), (5, (), "A4", True), (8, lead, "A4", True),
+                                   (15, (), "A4", True), (20, lead, "A4", True), (30, (), "A3", True),
+                                   (35, lead, "A3", True), (40, (), "A3", True), (40, lead, "A3", True),
+                                   (45, lead, "A3", False), (300, lead, "A3", False)]:
+        widths, a3, one_page = _task_layout(n, hidden)
+        assert (("A3" if a3 else "A4"), one_page) == (paper, fits), n
+        assert len(widths) == len(TASK_FIXED) + n and widths[1] >= TASK_TEXT_MIN
+        printed = sum(w + XLSXWRITER_PAD for c, w in enumerate(widths) if c not in hidden)
+        page = PAGE_UNITS["landscape"] * (A3_WIDER if a3 else 1)
+        assert not fits or page / printed >= MIN_SCALE, n
+    assert _task_layout(5, ())[0] == TASK_WIDTHS + [6] * 5          # a few units: as before, a status on one line
