@@ -10,10 +10,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import docx
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from automation.officialdoc import grid_borders  # noqa: E402
+from automation.officialdoc import element, grid_borders  # noqa: E402
 from automation.registry import Registry, UnitInfo, write_registry  # noqa: E402
 
 TOWNS = ["孟庄镇", "税郭镇", "齐村镇", "西王庄镇", "永安镇"]
@@ -50,22 +57,21 @@ ALL_DEPARTMENTS = ["区政府各部门", "区政府各部门单位", "区各部�
 
 
 def sample_registry() -> Registry:
-    reg = Registry()
+    units: dict[str, UnitInfo] = {}
     for t in TOWNS:
-        reg.units[t] = UnitInfo(t, [t + "人民政府", t + "政府"], "镇街", "", "",
-                                ALL_TOWNS_STREETS + ["各镇人民政府", "各镇政府", "各镇"], full_name=t + "人民政府")
+        units[t] = UnitInfo(t, [t + "人民政府", t + "政府"], "镇街", "", "",
+                            ALL_TOWNS_STREETS + ["各镇人民政府", "各镇政府", "各镇"], full_name=t + "人民政府")
     for s in STREETS:
         aliases = list(dict.fromkeys([s + "办事处", s.replace("街道", "") + "街道办事处"]))
-        reg.units[s] = UnitInfo(s, aliases, "镇街", "", "",
-                                ALL_TOWNS_STREETS + ["各街道办事处", "各街道", "街道办事处"], full_name=s + "办事处")
+        units[s] = UnitInfo(s, aliases, "镇街", "", "",
+                            ALL_TOWNS_STREETS + ["各街道办事处", "各街道", "街道办事处"], full_name=s + "办事处")
     for name, aliases in DEPARTMENTS:
-        reg.units[name] = UnitInfo(name, list(dict.fromkeys(a for a in aliases.split("、") if a and a != name)), "部门",
-                                   "", "", list(ALL_DEPARTMENTS),
-                                   full_name="枣庄市市中区" + name[1:] if name.startswith("区") else name)
-    reg.units["枣庄经济开发区管委会"] = UnitInfo("枣庄经济开发区管委会", ["经开区", "枣庄经济开发区", "经济开发区管委会"],
-                                             "其他", "", "", [], full_name="枣庄经济开发区管理委员会")
-    reg._index()
-    return reg
+        units[name] = UnitInfo(name, list(dict.fromkeys(a for a in aliases.split("、") if a and a != name)), "部门",
+                               "", "", list(ALL_DEPARTMENTS),
+                               full_name="枣庄市市中区" + name[1:] if name.startswith("区") else name)
+    units["枣庄经济开发区管委会"] = UnitInfo("枣庄经济开发区管委会", ["经开区", "枣庄经济开发区", "经济开发区管委会"],
+                                         "其他", "", "", [], full_name="枣庄经济开发区管理委员会")
+    return Registry(units=units)          # indexed (aliases, collectives) as it is made
 
 
 def build_registry(out: Path | None = None) -> Path:
@@ -558,285 +564,22 @@ def _figure_validations(f) -> None:
 
 
 # ---------------------------------------------------------------- the annual report template
+# Where python-docx has no call (every <w:tc>'s width in a merged grid, rows that never split, repeated header
+# rows, cell margins) the table's or row's XML is reached through officialdoc.element, the one bounded place.
 
 def build_report(out: Path | None = None, spec=None) -> Path:
-    """report_templates/年度报告.docx: GB/T 9704 layout in styles, docxtpl tags for the content."""
-    import docx
-    from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
+    """report_templates/年度报告.docx: GB/T 9704 layout in styles, docxtpl tags for the content; the page,
+    the styles, the page numbers, then each part of the report (REPORT_PARTS) in order."""
     from automation import reportspec as R
 
-    d = docx.Document()
-    sec = d.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
-    sec.header_distance, sec.footer_distance = Mm(15), Mm(24)
-
-    def fonts(style_or_run, east: str, size: float | None = None, ascii_font: str | None = None):
-        f = style_or_run.font
-        f.name = ascii_font or east
-        if size:
-            f.size = Pt(size)
-        rpr = style_or_run.element.get_or_add_rPr()
-        rfonts = rpr.find(qn("w:rFonts"))
-        if rfonts is None:
-            rfonts = OxmlElement("w:rFonts")
-            rpr.insert(0, rfonts)
-        for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
-            rfonts.set(qn(attr), east if attr == "w:eastAsia" else (ascii_font or east))
-        f.color.rgb = None
-
-    def indent_chars(pf_element, chars: int = 2):
-        ppr = pf_element.get_or_add_pPr()
-        ind = ppr.find(qn("w:ind"))
-        if ind is None:
-            ind = OxmlElement("w:ind")
-            ppr.append(ind)
-        ind.set(qn("w:firstLineChars"), str(chars * 100))
-        ind.set(qn("w:firstLine"), str(chars * 320))
-
-    styles = d.styles
-    normal = styles["Normal"]
-    fonts(normal, "仿宋_GB2312", 16, "Times New Roman")
-    pf = normal.paragraph_format
-    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    pf.line_spacing = Pt(28.95)          # 22 lines in the 225 mm text block
-    pf.space_before = pf.space_after = Pt(0)
-    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    indent_chars(normal.element)
-    title = styles["Title"]
-    fonts(title, "方正小标宋简体", 22)
-    title.font.bold = False
-    tpf = title.paragraph_format
-    tpf.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    tpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    tpf.line_spacing = Pt(36)
-    tpf.space_after = Pt(0)
-    ppr = title.element.get_or_add_pPr()
-    for el in ppr.findall(qn("w:pBdr")):           # the default Title has a bottom border
-        ppr.remove(el)
-    ind = OxmlElement("w:ind")
-    ind.set(qn("w:firstLine"), "0")
-    ind.set(qn("w:firstLineChars"), "0")
-    ppr.append(ind)
-    for name, east in (("Heading 1", "黑体"), ("Heading 2", "楷体_GB2312"), ("Heading 3", "仿宋_GB2312")):
-        h = styles[name]
-        fonts(h, east, 16, "Times New Roman")
-        h.font.bold = False
-        h.font.italic = False
-        hpf = h.paragraph_format
-        hpf.space_before = hpf.space_after = Pt(0)
-        hpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        hpf.line_spacing = Pt(28.95)
-        hpf.keep_with_next = True
-        indent_chars(h.element)
-    table_text = styles.add_style("表格文字", 1)
-    table_text.base_style = normal
-    fonts(table_text, "仿宋_GB2312", 10.5, "Times New Roman")     # 五号: readable, still fits A4
-    ttf = table_text.paragraph_format
-    ttf.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    ttf.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    ind = OxmlElement("w:ind")
-    ind.set(qn("w:firstLine"), "0")
-    ind.set(qn("w:firstLineChars"), "0")
-    table_text.element.get_or_add_pPr().append(ind)
-    table_num = styles.add_style("表格数字", 1)
-    table_num.base_style = table_text
-    table_num.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    signature = styles.add_style("落款", 1)
-    signature.base_style = normal
-    signature.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    sig_ind = OxmlElement("w:ind")
-    sig_ind.set(qn("w:firstLine"), "0")
-    sig_ind.set(qn("w:firstLineChars"), "0")
-    sig_ind.set(qn("w:right"), "1280")
-    sig_ind.set(qn("w:rightChars"), "400")
-    signature.element.get_or_add_pPr().append(sig_ind)
-
-    # page numbers: "— 1 —", 4号宋体, odd pages right, even pages left
-    d.settings.odd_and_even_pages_header_footer = True
-
-    def page_number(paragraph, align):
-        paragraph.alignment = align
-        paragraph.paragraph_format.first_line_indent = Pt(0)
-        for text in ("— ", None, " —"):
-            run = paragraph.add_run()
-            fonts(run, "宋体", 14, "宋体")
-            if text:
-                run.text = text
-            else:
-                for kind, val in (("begin", None), ("instr", " PAGE "), ("separate", None), ("end", None)):
-                    if kind == "instr":
-                        el = OxmlElement("w:instrText")
-                        el.set(qn("xml:space"), "preserve")
-                        el.text = val
-                    else:
-                        el = OxmlElement("w:fldChar")
-                        el.set(qn("w:fldCharType"), kind)
-                    run._r.append(el)
-
-    page_number(sec.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
-    page_number(sec.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
-
-    def para(text, style=None):
-        p = d.add_paragraph(text, style=style)
-        return p
-
-    para("{{ organ }}", "Title")
-    para("{{ year }}年政府信息公开工作年度报告", "Title")
-    para("")
-    para("{{ preamble }}")
-
-    def blocks(var):
-        para("{%p for b in " + var + " %}")
-        para("{%p if b.heading %}")
-        para("{{ b.text }}", "Heading 2")
-        para("{%p else %}")
-        para("{{ b.text }}")
-        para("{%p endif %}")
-        para("{%p endfor %}")
-
-    para("一、总体情况", "Heading 1")
-    blocks("overview")
-    para("二、主动公开政府信息情况", "Heading 1")
-
-    def set_borders(table):
-        grid_borders(table)
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-
-    def write(cell, text, style="表格文字"):
-        cell.text = ""
-        p = cell.paragraphs[0]
-        p.style = d.styles[style]
-        p.add_run(text)
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-
-    def var(key):
-        return "{{ f." + key + " }}"
-
-    def keep_rows(table, header_rows: int):
-        """Rows never split across pages; the header rows repeat at the top of each page."""
-        for i, row in enumerate(table.rows):
-            tr_pr = row._tr.get_or_add_trPr()
-            tr_pr.append(OxmlElement("w:cantSplit"))
-            if i < header_rows:
-                tr_pr.append(OxmlElement("w:tblHeader"))
-
-    def set_widths(table, mm: list[float]):
-        """Column widths in the grid (what Word and LibreOffice lay out by) and in every cell."""
-        table.autofit = False
-        grid = table._tbl.tblGrid
-        for w, col in zip(mm, grid.findall(qn("w:gridCol"))):
-            col.set(qn("w:w"), str(int(Mm(w).twips)))
-        for row in table.rows:
-            col = 0
-            for tc in row._tr.tc_lst:
-                span = tc.grid_span
-                tcw = tc.get_or_add_tcPr().get_or_add_tcW()
-                tcw.type = "dxa"
-                tcw.w = int(Mm(sum(mm[col:col + span])).twips)
-                col += span
-        return table
-
-    # table 二
     spec = spec or R.SPEC_2021
-    n_rows = sum(2 + len(rows) for _, _, rows in spec.t2_blocks)
-    t2 = d.add_table(rows=n_rows, cols=4)
-    set_borders(t2)
-    r = 0
-
-    def span(row, c1, c2):     # 1-based value columns of _spans -> 0-based table cells
-        return t2.cell(row, c1 - 1) if c1 == c2 else t2.cell(row, c1 - 1).merge(t2.cell(row, c2 - 1))
-
-    for title_text, header, rows in spec.t2_blocks:
-        c = t2.cell(r, 0).merge(t2.cell(r, 3))
-        write(c, title_text)
-        r += 1
-        write(t2.cell(r, 0), header[0])
-        for (c1, c2), h in zip(_spans(len(header) - 1), header[1:]):
-            write(span(r, c1, c2), h)
-        r += 1
-        for label, keys in rows:
-            write(t2.cell(r, 0), label)
-            for (c1, c2), k in zip(_spans(len(keys)), keys):
-                write(span(r, c1, c2), var(k), "表格数字")
-            r += 1
-    set_widths(t2, [45, 37, 37, 37])
-    keep_rows(t2, 1)
-    para("三、收到和处理政府信息公开申请情况", "Heading 1")
-    t3 = d.add_table(rows=3 + len(spec.t3_rows), cols=10)
-    set_borders(t3)
-    write(t3.cell(0, 0).merge(t3.cell(2, 2)), R.T3_CORNER)
-    write(t3.cell(0, 3).merge(t3.cell(0, 9)), "申请人情况")
-    write(t3.cell(1, 3).merge(t3.cell(2, 3)), "自然人")
-    write(t3.cell(1, 4).merge(t3.cell(1, 8)), "法人或其他组织")
-    for j, h in enumerate(R.T3_COLS[1:6], 4):
-        write(t3.cell(2, j), h)
-    write(t3.cell(1, 9).merge(t3.cell(2, 9)), "总计")
-    rows = spec.t3_rows
-    i = 0
-    while i < len(rows):
-        label, group, sub = rows[i]
-        if not group:
-            write(t3.cell(3 + i, 0).merge(t3.cell(3 + i, 2)), label, "表格文字")
-            i += 1
-            continue
-        j = i
-        while j < len(rows) and rows[j][1] == group:
-            j += 1
-        write(t3.cell(3 + i, 0).merge(t3.cell(3 + j - 1, 0)), group)
-        k = i
-        while k < j:
-            lab, _, sb = rows[k]
-            if not sb:
-                write(t3.cell(3 + k, 1).merge(t3.cell(3 + k, 2)), lab)
-                k += 1
-                continue
-            m = k
-            while m < j and rows[m][2] == sb:
-                write(t3.cell(3 + m, 2), rows[m][0])
-                m += 1
-            write(t3.cell(3 + k, 1).merge(t3.cell(3 + m - 1, 1)), sb)
-            k = m
-        i = j
-    for rr in range(len(spec.t3_rows)):
-        for cc in range(7):
-            write(t3.cell(3 + rr, 3 + cc), var(R.t3(rr + 1, cc + 1)), "表格数字")
-    set_widths(t3, [12, 14, 49] + [11.5] * 7)
-    keep_rows(t3, 3)
-    para("四、政府信息公开行政复议、行政诉讼情况", "Heading 1")
-    t4 = d.add_table(rows=4, cols=15)
-    set_borders(t4)
-    write(t4.cell(0, 0).merge(t4.cell(0, 4)), "行政复议")
-    write(t4.cell(0, 5).merge(t4.cell(0, 14)), "行政诉讼")
-    for j, lab in enumerate(R.T4_LABELS):
-        write(t4.cell(1, j).merge(t4.cell(2, j)), lab)
-    write(t4.cell(1, 5).merge(t4.cell(1, 9)), "未经复议直接起诉")
-    write(t4.cell(1, 10).merge(t4.cell(1, 14)), "复议后起诉")
-    for j, lab in enumerate(R.T4_LABELS * 2, 5):
-        write(t4.cell(2, j), lab)
-    for j in range(15):
-        write(t4.cell(3, j), var(R.t4(j + 1)), "表格数字")
-    set_widths(t4, [10.4] * 15)
-    keep_rows(t4, 3)
-    margins = OxmlElement("w:tblCellMar")          # 15 narrow columns: two characters a line, not one
-    for side in ("left", "right"):
-        m = OxmlElement(f"w:{side}")
-        m.set(qn("w:w"), "30")
-        m.set(qn("w:type"), "dxa")
-        margins.append(m)
-    t4._tbl.tblPr.append(margins)
-    para(spec.section_five, "Heading 1")
-    blocks("five")
-    para("六、其他需要报告的事项", "Heading 1")
-    blocks("six")
-    para("")
-    para("{{ organ }}", "落款")
-    para("{{ date_text }}", "落款")
+    d = docx.Document()
+    _page_layout(d.sections[0])
+    _report_styles(d.styles)
+    _page_numbers(d)
+    doc = _ReportDoc(d)
+    for part in REPORT_PARTS:
+        part(doc, spec)
     props = d.core_properties          # python-docx's blank document names itself author and comment
     props.title, props.author, props.comments, props.last_modified_by = "政府信息公开工作年度报告", "", "", ""
     compact_styles(d)
@@ -846,13 +589,334 @@ def build_report(out: Path | None = None, spec=None) -> Path:
     return target
 
 
+def _page_layout(sec) -> None:
+    """A4, GB/T 9704 margins: a 156 x 225 mm text block."""
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    sec.header_distance, sec.footer_distance = Mm(15), Mm(24)
+
+
+def _fonts(style_or_run, east: str, size: float | None = None, ascii_font: str | None = None) -> None:
+    """The Chinese (east Asian) and Latin fonts of a style or run, in black."""
+    f = style_or_run.font
+    f.name = ascii_font or east
+    if size:
+        f.size = Pt(size)
+    rpr = style_or_run.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), east if attr == "w:eastAsia" else (ascii_font or east))
+    f.color.rgb = None
+
+
+def _indent_chars(pf_element, chars: int = 2) -> None:
+    """A first-line indent of ``chars`` characters (and its twips for readers that ignore characters)."""
+    ppr = pf_element.get_or_add_pPr()
+    ind = ppr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        ppr.append(ind)
+    ind.set(qn("w:firstLineChars"), str(chars * 100))
+    ind.set(qn("w:firstLine"), str(chars * 320))
+
+
+def _no_indent(ppr, **more: str) -> None:
+    """No first-line indent (the Normal style's two characters undone), plus ``more`` w:ind attributes."""
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:firstLine"), "0")
+    ind.set(qn("w:firstLineChars"), "0")
+    for attr, value in more.items():
+        ind.set(qn(f"w:{attr}"), value)
+    ppr.append(ind)
+
+
+def _report_styles(styles) -> None:
+    """正文 仿宋_GB2312 三号 at a fixed 28.95 pt (22 lines a page), 标题 方正小标宋简体 二号, headings 黑体 /
+    楷体 / 仿宋 三号, the tables' 五号 text and numbers, the right-aligned 落款."""
+    normal = styles["Normal"]
+    _fonts(normal, "仿宋_GB2312", 16, "Times New Roman")
+    pf = normal.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(28.95)          # 22 lines in the 225 mm text block
+    pf.space_before = pf.space_after = Pt(0)
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _indent_chars(normal.element)
+    _title_style(styles["Title"])
+    for name, east in (("Heading 1", "黑体"), ("Heading 2", "楷体_GB2312"), ("Heading 3", "仿宋_GB2312")):
+        _heading_style(styles[name], east)
+    table_text = styles.add_style("表格文字", 1)
+    table_text.base_style = normal
+    _fonts(table_text, "仿宋_GB2312", 10.5, "Times New Roman")     # 五号: readable, still fits A4
+    ttf = table_text.paragraph_format
+    ttf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    ttf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _no_indent(table_text.element.get_or_add_pPr())
+    table_num = styles.add_style("表格数字", 1)
+    table_num.base_style = table_text
+    table_num.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature = styles.add_style("落款", 1)
+    signature.base_style = normal
+    signature.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _no_indent(signature.element.get_or_add_pPr(), right="1280", rightChars="400")
+
+
+def _title_style(title) -> None:
+    _fonts(title, "方正小标宋简体", 22)
+    title.font.bold = False
+    tpf = title.paragraph_format
+    tpf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    tpf.line_spacing = Pt(36)
+    tpf.space_after = Pt(0)
+    ppr = title.element.get_or_add_pPr()
+    for el in ppr.findall(qn("w:pBdr")):           # the default Title has a bottom border
+        ppr.remove(el)
+    _no_indent(ppr)
+
+
+def _heading_style(h, east: str) -> None:
+    _fonts(h, east, 16, "Times New Roman")
+    h.font.bold = False
+    h.font.italic = False
+    hpf = h.paragraph_format
+    hpf.space_before = hpf.space_after = Pt(0)
+    hpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    hpf.line_spacing = Pt(28.95)
+    hpf.keep_with_next = True
+    _indent_chars(h.element)
+
+
+def _page_numbers(d) -> None:
+    """Page numbers "— 1 —", 4号宋体, odd pages right, even pages left."""
+    d.settings.odd_and_even_pages_header_footer = True
+    sec = d.sections[0]
+    _page_number(sec.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(sec.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _page_number(paragraph, align) -> None:
+    paragraph.alignment = align
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    for text in ("— ", None, " —"):
+        run = paragraph.add_run()
+        _fonts(run, "宋体", 14, "宋体")
+        if text:
+            run.text = text
+        else:                                   # a PAGE field: python-docx has no call for fields
+            for kind, val in (("begin", None), ("instr", " PAGE "), ("separate", None), ("end", None)):
+                if kind == "instr":
+                    el = OxmlElement("w:instrText")
+                    el.set(qn("xml:space"), "preserve")
+                    el.text = val
+                else:
+                    el = OxmlElement("w:fldChar")
+                    el.set(qn("w:fldCharType"), kind)
+                run.element.append(el)
+
+
+class _ReportDoc:
+    """The template being written: paragraphs, docxtpl blocks, table cells."""
+
+    def __init__(self, d):
+        self.d = d
+
+    def para(self, text, style=None):
+        return self.d.add_paragraph(text, style=style)
+
+    def blocks(self, var: str) -> None:
+        """A docxtpl loop over a section's paragraphs (narrative.Block: a heading or a paragraph)."""
+        self.para("{%p for b in " + var + " %}")
+        self.para("{%p if b.heading %}")
+        self.para("{{ b.text }}", "Heading 2")
+        self.para("{%p else %}")
+        self.para("{{ b.text }}")
+        self.para("{%p endif %}")
+        self.para("{%p endfor %}")
+
+    def table(self, rows: int, cols: int):
+        """A centred table with single lines round and inside every cell."""
+        table = self.d.add_table(rows=rows, cols=cols)
+        grid_borders(table)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        return table
+
+    def write(self, cell, text, style="表格文字") -> None:
+        cell.text = ""
+        p = cell.paragraphs[0]
+        p.style = self.d.styles[style]
+        p.add_run(text)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _var(key: str) -> str:
+    return "{{ f." + key + " }}"
+
+
+def _keep_rows(table, header_rows: int) -> None:
+    """Rows never split across pages; the header rows repeat at the top of each page."""
+    for i, row in enumerate(table.rows):
+        tr_pr = element(row).get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i < header_rows:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _set_widths(table, mm: list[float]) -> None:
+    """Column widths in the grid (what Word and LibreOffice lay out by) and in every cell."""
+    table.autofit = False
+    for w, col in zip(mm, table.columns):
+        col.width = Mm(w)
+    for row in table.rows:
+        col = 0
+        for tc in element(row).tc_lst:          # merged cells too: each <w:tc>, whatever it spans
+            span = tc.grid_span
+            tc.width = Mm(sum(mm[col:col + span]))
+            col += span
+
+
+def _title_part(doc: _ReportDoc, spec) -> None:
+    doc.para("{{ organ }}", "Title")
+    doc.para("{{ year }}年政府信息公开工作年度报告", "Title")
+    doc.para("")
+    doc.para("{{ preamble }}")
+
+
+def _overview_part(doc: _ReportDoc, spec) -> None:
+    doc.para("一、总体情况", "Heading 1")
+    doc.blocks("overview")
+
+
+def _table2_part(doc: _ReportDoc, spec) -> None:
+    """二: per block a title row, a header row and a row per item; value cells spanning columns as _spans."""
+    doc.para("二、主动公开政府信息情况", "Heading 1")
+    t2 = doc.table(sum(2 + len(rows) for _, _, rows in spec.t2_blocks), 4)
+
+    def span(row, c1, c2):     # 1-based value columns of _spans -> 0-based table cells
+        return t2.cell(row, c1 - 1) if c1 == c2 else t2.cell(row, c1 - 1).merge(t2.cell(row, c2 - 1))
+
+    r = 0
+    for title_text, header, rows in spec.t2_blocks:
+        doc.write(t2.cell(r, 0).merge(t2.cell(r, 3)), title_text)
+        r += 1
+        doc.write(t2.cell(r, 0), header[0])
+        for (c1, c2), h in zip(_spans(len(header) - 1), header[1:]):
+            doc.write(span(r, c1, c2), h)
+        r += 1
+        for label, keys in rows:
+            doc.write(t2.cell(r, 0), label)
+            for (c1, c2), k in zip(_spans(len(keys)), keys):
+                doc.write(span(r, c1, c2), _var(k), "表格数字")
+            r += 1
+    _set_widths(t2, [45, 37, 37, 37])
+    _keep_rows(t2, 1)
+
+
+def _table3_part(doc: _ReportDoc, spec) -> None:
+    """三: the applicant-type header (three rows), the row labels in up to three merged levels, 7 value columns."""
+    from automation import reportspec as R
+
+    doc.para("三、收到和处理政府信息公开申请情况", "Heading 1")
+    t3 = doc.table(3 + len(spec.t3_rows), 10)
+    doc.write(t3.cell(0, 0).merge(t3.cell(2, 2)), R.T3_CORNER)
+    doc.write(t3.cell(0, 3).merge(t3.cell(0, 9)), "申请人情况")
+    doc.write(t3.cell(1, 3).merge(t3.cell(2, 3)), "自然人")
+    doc.write(t3.cell(1, 4).merge(t3.cell(1, 8)), "法人或其他组织")
+    for j, h in enumerate(R.T3_COLS[1:6], 4):
+        doc.write(t3.cell(2, j), h)
+    doc.write(t3.cell(1, 9).merge(t3.cell(2, 9)), "总计")
+    _t3_row_labels(doc, t3, spec.t3_rows)
+    for rr in range(len(spec.t3_rows)):
+        for cc in range(7):
+            doc.write(t3.cell(3 + rr, 3 + cc), _var(R.t3(rr + 1, cc + 1)), "表格数字")
+    _set_widths(t3, [12, 14, 49] + [11.5] * 7)
+    _keep_rows(t3, 3)
+
+
+def _t3_row_labels(doc: _ReportDoc, t3, rows) -> None:
+    """Table 三's row labels: (label, group, sub) rows; a group's rows share column A, a sub-group's column B."""
+    i = 0
+    while i < len(rows):
+        label, group, sub = rows[i]
+        if not group:
+            doc.write(t3.cell(3 + i, 0).merge(t3.cell(3 + i, 2)), label, "表格文字")
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and rows[j][1] == group:
+            j += 1
+        doc.write(t3.cell(3 + i, 0).merge(t3.cell(3 + j - 1, 0)), group)
+        k = i
+        while k < j:
+            lab, _, sb = rows[k]
+            if not sb:
+                doc.write(t3.cell(3 + k, 1).merge(t3.cell(3 + k, 2)), lab)
+                k += 1
+                continue
+            m = k
+            while m < j and rows[m][2] == sb:
+                doc.write(t3.cell(3 + m, 2), rows[m][0])
+                m += 1
+            doc.write(t3.cell(3 + k, 1).merge(t3.cell(3 + m - 1, 1)), sb)
+            k = m
+        i = j
+
+
+def _table4_part(doc: _ReportDoc, spec) -> None:
+    """四: 行政复议 (5 columns) and 行政诉讼 (twice 5), 15 narrow columns with narrow cell margins."""
+    from automation import reportspec as R
+
+    doc.para("四、政府信息公开行政复议、行政诉讼情况", "Heading 1")
+    t4 = doc.table(4, 15)
+    doc.write(t4.cell(0, 0).merge(t4.cell(0, 4)), "行政复议")
+    doc.write(t4.cell(0, 5).merge(t4.cell(0, 14)), "行政诉讼")
+    for j, lab in enumerate(R.T4_LABELS):
+        doc.write(t4.cell(1, j).merge(t4.cell(2, j)), lab)
+    doc.write(t4.cell(1, 5).merge(t4.cell(1, 9)), "未经复议直接起诉")
+    doc.write(t4.cell(1, 10).merge(t4.cell(1, 14)), "复议后起诉")
+    for j, lab in enumerate(R.T4_LABELS * 2, 5):
+        doc.write(t4.cell(2, j), lab)
+    for j in range(15):
+        doc.write(t4.cell(3, j), _var(R.t4(j + 1)), "表格数字")
+    _set_widths(t4, [10.4] * 15)
+    _keep_rows(t4, 3)
+    margins = OxmlElement("w:tblCellMar")          # 15 narrow columns: two characters a line, not one
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), "30")
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    element(t4).tblPr.append(margins)
+
+
+def _five_part(doc: _ReportDoc, spec) -> None:
+    doc.para(spec.section_five, "Heading 1")
+    doc.blocks("five")
+
+
+def _six_part(doc: _ReportDoc, spec) -> None:
+    doc.para("六、其他需要报告的事项", "Heading 1")
+    doc.blocks("six")
+
+
+def _signature_part(doc: _ReportDoc, spec) -> None:
+    doc.para("")
+    doc.para("{{ organ }}", "落款")
+    doc.para("{{ date_text }}", "落款")
+
+
+# The report's parts in order; each writes its heading and its docxtpl tags (report.SECTIONS fills them).
+REPORT_PARTS = (_title_part, _overview_part, _table2_part, _table3_part, _table4_part, _five_part, _six_part,
+                _signature_part)
+
+
 def compact_styles(d) -> None:
     """Only the styles the report uses (and what they are based on, linked to, followed by) stay in
     styles.xml, and the Word 2010 copy (stylesWithEffects.xml) goes: python-docx's blank document carries
     ~800 KB of them, which every report would parse and compress again. Word still offers every built-in
     style (latentStyles stay) and adds its definition when the writer uses one."""
-    from docx.oxml.ns import qn
-
     for rid, rel in list(d.part.rels.items()):
         if rel.reltype.endswith("/stylesWithEffects"):
             d.part.drop_rel(rid)

@@ -1,5 +1,6 @@
 """Where the package uses a library below its public API, the version is bounded in setup.py and this file
 fails loudly, naming what moved, when a new release changes it."""
+import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -135,3 +136,43 @@ def test_a_copied_style_is_the_source_cells_look(tmp_path):
         assert copy(getattr(a, part)) == copy(getattr(b, part)), part      # copy: the style objects behind proxies
     assert b.style == "表头样式" and b.font.name == "仿宋" and b.protection.locked is False
     assert [c.value for c in ws[7]][:4] == ["=1+1", "=", None, 3] and ws["A7"].data_type == "s"
+
+
+def _template_builder():
+    spec = importlib.util.spec_from_file_location("build_templates", ROOT / "scripts" / "build_templates.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_python_docx_members_the_report_template_builder_uses_are_still_there():
+    """scripts/build_templates.py writes into the XML behind a table, a table row and a run what python-docx 1.x
+    has no call for (every cell's width in a merged grid, rows that never split, repeated header rows, a
+    table's cell margins, a PAGE field): through officialdoc.element (Table._element, _Row._element),
+    Run.element and these oxml members.  If this fails, python-docx moved them: fix the builder, then tests/test_templates.py
+    says whether the committed report templates are still what it builds."""
+    import docx
+    from docx.oxml.ns import qn
+
+    bt = _template_builder()
+    d = docx.Document()
+    table = d.add_table(rows=3, cols=3)
+    table.cell(0, 0).merge(table.cell(1, 1))            # a 2 x 2 block: row 1 holds a vMerge continuation
+    tbl = bt.element(table)
+    assert tbl.tag == qn("w:tbl") and tbl.tblPr.tag == qn("w:tblPr"), f"python-docx {docx.__version__}: Table._element"
+    rows = [bt.element(r) for r in table.rows]
+    assert [tr.tag for tr in rows] == [qn("w:tr")] * 3, f"python-docx {docx.__version__}: _Row._element"
+    assert [[tc.grid_span for tc in tr.tc_lst] for tr in rows] == [[2, 1], [2, 1], [1, 1, 1]]
+    bt._set_widths(table, [10, 20, 30])
+    bt._keep_rows(table, 1)
+    assert [c.get(qn("w:w")) for c in tbl.tblGrid.findall(qn("w:gridCol"))] == ["567", "1134", "1701"]
+    widths = [[(tc.tcPr.find(qn("w:tcW")).get(qn("w:type")), tc.tcPr.find(qn("w:tcW")).get(qn("w:w")))
+               for tc in tr.tc_lst] for tr in rows]
+    assert widths == [[("dxa", "1701"), ("dxa", "1701")]] * 2 + [[("dxa", "567"), ("dxa", "1134"), ("dxa", "1701")]]
+    assert [[el.tag for el in tr.trPr] for tr in rows] == [[qn("w:cantSplit"), qn("w:tblHeader")]] + [[qn("w:cantSplit")]] * 2
+    run = d.add_paragraph().add_run("x")
+    assert run.element.tag == qn("w:r"), f"python-docx {docx.__version__}: Run.element"
+    style = d.styles["Normal"]
+    assert style.element.get_or_add_rPr().tag == qn("w:rPr") and style.element.get_or_add_pPr().tag == qn("w:pPr")
+    assert all(callable(getattr(d.part, name, None)) for name in ("drop_rel",))
+    assert all(hasattr(rel, "reltype") and hasattr(rel, "is_external") for rel in d.part.rels.values())
