@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -18,7 +19,6 @@ from .vba import Module, document_module, vba_project
 PANEL_MODULE = "GongkaiPanel"
 ENTRY = "automation.xlwings_entry"
 BUTTONS = [(s.key, s.sub, s.label) for s in STEPS]
-SHEETS = ["控制台", "使用说明", "报告设置", "xlwings.conf"]
 GUIDE_WIDTH = 78
 SETTINGS_ROWS = [(s.label, s.default) for s in REPORT_SETTINGS]      # the 报告设置 sheet, in this order
 
@@ -91,13 +91,42 @@ def read_inputs(path: Path) -> dict:
 
 
 def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Path:
+    """控制台.xlsm at ``path``: each sheet of CONSOLE_SHEETS written by its function; the inputs and settings of
+    a console already there are carried over (unless ``keep_inputs`` is false)."""
     path = Path(path)
     previous = read_inputs(path) if keep_inputs and path.exists() else {}
     tmp = path.with_name(".~gk" + path.name)
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
     wb.set_vba_name("ThisWorkbook")
     wb.add_vba_project(io.BytesIO(build_vba()), is_stream=True)
-    f = {
+    book = _Book(wb=wb, f=_formats(wb), previous=previous, year=year)
+    for i, (name, write_sheet) in enumerate(CONSOLE_SHEETS, 1):
+        ws = wb.add_worksheet(name)
+        ws.set_vba_name(f"Sheet{i}")                 # the document modules build_vba writes
+        write_sheet(ws, book)
+    wb.close()
+    _printable_buttons(tmp)
+    tmp.replace(path)
+    return path
+
+
+@dataclass
+class _Book:
+    """The console being written: the workbook, its named formats, what the previous console held."""
+    wb: xlsxwriter.Workbook
+    f: dict
+    previous: dict
+    year: int | None
+
+    def name(self, nm: str, cell: str, sheet: str = "控制台") -> None:
+        """A defined name (GK_…): the buttons, the panel and the actions read and write cells by name."""
+        col = "".join(ch for ch in cell if ch.isalpha())
+        row = "".join(ch for ch in cell if ch.isdigit())
+        self.wb.define_name(nm, f"='{sheet}'!${col}${row}")
+
+
+def _formats(wb) -> dict:
+    return {
         "title": wb.add_format({"font_name": "黑体", "font_size": 18}),
         "sub": wb.add_format({"font_name": "宋体", "font_size": 10, "font_color": "#666666"}),
         "label": wb.add_format({"font_name": "黑体", "font_size": 11, "bg_color": "#DDEBF7", "border": 1,
@@ -121,8 +150,11 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         "h2": wb.add_format({"font_name": "黑体", "font_size": 12}),
         "to_fill": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),    # a required cell left blank
     }
-    ws = wb.add_worksheet("控制台")
-    ws.set_vba_name("Sheet1")
+
+
+def _panel_sheet(ws, book: _Book) -> None:
+    """控制台: the inputs (yellow), a button and a status per step, the last run's message."""
+    f = book.f
     ws.hide_gridlines(2)
     ws.set_column("A:A", 20)
     ws.set_column("B:B", 22)
@@ -130,46 +162,62 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
     ws.set_column("D:D", 18)
     ws.write_string("A1", "政务公开工作控制台", f["title"])
     ws.write_string("A2", "填写黄色单元格后，按 1→4 的顺序点击按钮；每一步的结果显示在下方“运行结果”中。", f["sub"])
+    r = _inputs(ws, book, 3)
+    r = _step_buttons(ws, book, r + 1)
+    r += 1
+    ws.write_string(r, 0, "运行结果", f["h2"])
+    r += 1
+    ws.merge_range(r, 0, r + 7, 3, str(book.previous.get("GK_MESSAGE") or "尚未运行任何步骤。"), f["msg"])
+    book.name("GK_MESSAGE", f"A{r + 1}")
+    xlsxwriter_print_setup(ws, [20, 22, 52, 18], landscape=True, title_row=False, pages_high=1)
+    ws.activate()
 
-    def name(nm: str, cell: str, sheet: str = "控制台") -> None:
-        col = "".join(ch for ch in cell if ch.isalpha())
-        row = "".join(ch for ch in cell if ch.isdigit())
-        wb.define_name(nm, f"='{sheet}'!${col}${row}")
 
+def _inputs(ws, book: _Book, r: int) -> int:
+    """One row per steps.SETTINGS from row ``r`` (0-based): label, value (kept from the previous console),
+    note; returns the row after the last."""
+    previous, year, f = book.previous, book.year, book.f
     defaults = {"GK_YEAR": year or previous.get("GK_YEAR") or dt.date.today().year,
                 "GK_DUE": previous.get("GK_DUE"),
                 "GK_ROUND": previous.get("GK_ROUND") or f"{year or ''}年第1次调度"}
-    inputs = [(s.name, s.label, defaults[s.name] if s.name in defaults else
-               previous.get(s.name) or (s.choices[0] if s.choices else ""), s.note) for s in SETTINGS]
-    s_choices = {s.name: s.choices for s in SETTINGS}
-    r = 3
-    for nm, label, value, note in inputs:
-        ws.write_string(r, 0, label, f["label"])
-        cell = f"B{r + 1}"
-        if nm == "GK_DUE":
-            if isinstance(value, (dt.date, dt.datetime)):
-                ws.write_datetime(r, 1, value if isinstance(value, dt.datetime) else
-                                  dt.datetime.combine(value, dt.time()), f["date"])
-            else:
-                ws.write_blank(r, 1, None, f["date"])
-            ws.data_validation(cell, {"validate": "date", "criteria": "between",
-                                      "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
-                                      "error_message": "请填写日期，如 2021-07-10"})
-        elif nm == "GK_YEAR":
-            ws.write_number(r, 1, int(value), f["input"])
-            ws.data_validation(cell, {"validate": "integer", "criteria": "between", "minimum": 2019,
-                                      "maximum": 2099, "error_message": "请填写年份，如 2021"})
-        else:
-            ws.write_string(r, 1, str(value), f["input"])
-            if nm == "GK_REPORT_MODE":
-                ws.data_validation(cell, {"validate": "list", "source": list(REPORT_MODES)})
-            elif s_choices.get(nm):
-                ws.data_validation(cell, {"validate": "list", "source": list(s_choices[nm])})
-        ws.merge_range(r, 2, r, 3, note, f["note"])
+    for s in SETTINGS:
+        value = defaults[s.name] if s.name in defaults else previous.get(s.name) or (s.choices[0] if s.choices else "")
+        ws.write_string(r, 0, s.label, f["label"])
+        _input_cell(ws, f, r, s, value)
+        ws.merge_range(r, 2, r, 3, s.note, f["note"])
         ws.set_row(r, 22)
-        name(nm, cell)
+        book.name(s.name, f"B{r + 1}")
         r += 1
-    r += 1
+    return r
+
+
+def _input_cell(ws, f: dict, r: int, s, value) -> None:
+    """The value cell of one setting, with what Excel accepts there: a date, a year, one of its choices."""
+    cell = f"B{r + 1}"
+    if s.name == "GK_DUE":
+        if isinstance(value, (dt.date, dt.datetime)):
+            ws.write_datetime(r, 1, value if isinstance(value, dt.datetime) else
+                              dt.datetime.combine(value, dt.time()), f["date"])
+        else:
+            ws.write_blank(r, 1, None, f["date"])
+        ws.data_validation(cell, {"validate": "date", "criteria": "between",
+                                  "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
+                                  "error_message": "请填写日期，如 2021-07-10"})
+    elif s.name == "GK_YEAR":
+        ws.write_number(r, 1, int(value), f["input"])
+        ws.data_validation(cell, {"validate": "integer", "criteria": "between", "minimum": 2019,
+                                  "maximum": 2099, "error_message": "请填写年份，如 2021"})
+    else:
+        ws.write_string(r, 1, str(value), f["input"])
+        if s.name == "GK_REPORT_MODE":
+            ws.data_validation(cell, {"validate": "list", "source": list(REPORT_MODES)})
+        elif s.choices:
+            ws.data_validation(cell, {"validate": "list", "source": list(s.choices)})
+
+
+def _step_buttons(ws, book: _Book, r: int) -> int:
+    """The 步骤/按钮/状态/输出 table from row ``r``: a row per steps.STEPS; returns the row after the last."""
+    f = book.f
     for c, t in enumerate(["步骤", "按钮", "状态", "输出"]):
         ws.write_string(r, c, t, f["head"])
     r += 1
@@ -179,74 +227,76 @@ def build_console(path, year: int | None = None, keep_inputs: bool = True) -> Pa
         ws.write_blank(r, 1, None, f["status"])
         ws.insert_button(r, 1, {"macro": step.sub, "caption": step.label, "width": 150, "height": 40,
                                 "x_offset": 2, "y_offset": 4})
-        ws.write_string(r, 2, str(previous.get(step.status_name) or "未运行"), f["status"])
-        name(step.status_name, f"C{r + 1}")
+        ws.write_string(r, 2, str(book.previous.get(step.status_name) or "未运行"), f["status"])
+        book.name(step.status_name, f"C{r + 1}")
         ws.write_url(r, 3, f"external:{step.output}", f["link"], step.output_text)
         r += 1
-    r += 1
-    ws.write_string(r, 0, "运行结果", f["h2"])
-    r += 1
-    ws.merge_range(r, 0, r + 7, 3, str(previous.get("GK_MESSAGE") or "尚未运行任何步骤。"), f["msg"])
-    name("GK_MESSAGE", f"A{r + 1}")
-    xlsxwriter_print_setup(ws, [20, 22, 52, 18], landscape=True, title_row=False, pages_high=1)
-    ws.activate()
+    return r
 
-    guide = wb.add_worksheet("使用说明")
-    guide.set_vba_name("Sheet2")
+
+GUIDE_LINES = [
+    ("h2", "一、每年的工作顺序"),
+    ("text", "1. 把本年度《政务公开工作要点》（Word、PDF 或文本）放进本文件夹下的“工作要点”文件夹；通知和附件可以都放进去。"),
+    ("text", "2. 在“控制台”填写年度，点“解析工作要点”，然后打开“任务清单.xlsx”核对：可以直接改单位、时限，删除或增加任务。"),
+    ("text", "3. 填写报送截止日期和调度轮次，点“生成分发工作簿”，按“下发清单.xlsx”把每个单位的工作簿发给该单位。"),
+    ("text", "4. 各单位报回的文件全部放进“回收”文件夹（不用改名，可以有子文件夹），点“汇总回收工作簿”，查看“汇总\\汇总.xlsx”。"),
+    ("text", "   每次调度换一个“调度轮次”名称，历次结果都保存在“汇总\\台账.sqlite”中。"),
+    ("text", "5. 年底在“报告设置”表填写机关名称、地址、电话、成文日期等，点“生成年度报告”，在“报告”文件夹中修改润色 Word 报告。"),
+    ("h2", "二、第一次使用（每台电脑只做一次）"),
+    ("text", "1. 安装 Python 3.11 或更高版本，安装到不含中文和空格的路径（如 C:\\Python311），勾选“Add python.exe to PATH”。"),
+    ("text", "2. 安装本工具：在命令提示符中运行 pip install gongkai（或按维护人员提供的离线安装包说明安装）。"),
+    ("text", "3. 本文件夹和本控制台由维护人员用 gongkai init 命令在本机生成（不要从网上或邮件直接下载控制台文件）。"),
+    ("text", "4. 打开本工作簿时点“启用内容/启用宏”。如果文件被 Windows 阻止：右键文件→属性→勾选“解除锁定”。"),
+    ("text", "5. 如 360、火绒或 Defender 拦截 Excel 启动 Python，请在安全软件中把 Excel 和 Python 加入信任。"),
+    ("h2", "三、使用 WPS 或按钮不能用时"),
+    ("text", "双击本文件夹中的“1-解析工作要点.cmd”“2-生成分发工作簿.cmd”等文件，效果与按钮相同（先关闭本工作簿）；结果同样写回本工作簿。"),
+    ("text", "统信 UOS、银河麒麟等电脑：双击本文件夹中的“政务公开工作台”，在浏览器中按同样的四个步骤操作（设置和状态也保存在本工作簿中）。"),
+]
+
+
+def _guide_sheet(ws, book: _Book) -> None:
+    """使用说明: GUIDE_LINES, headings and wrapped paragraphs."""
     # one wrapped column narrower than a portrait page (a wider one printed at 100 %, cut at both sides)
-    guide.set_column("A:A", GUIDE_WIDTH)
-    xlsxwriter_print_setup(guide, [GUIDE_WIDTH], landscape=False, title_row=False)
-    lines = [
-        ("h2", "一、每年的工作顺序"),
-        ("text", "1. 把本年度《政务公开工作要点》（Word、PDF 或文本）放进本文件夹下的“工作要点”文件夹；通知和附件可以都放进去。"),
-        ("text", "2. 在“控制台”填写年度，点“解析工作要点”，然后打开“任务清单.xlsx”核对：可以直接改单位、时限，删除或增加任务。"),
-        ("text", "3. 填写报送截止日期和调度轮次，点“生成分发工作簿”，按“下发清单.xlsx”把每个单位的工作簿发给该单位。"),
-        ("text", "4. 各单位报回的文件全部放进“回收”文件夹（不用改名，可以有子文件夹），点“汇总回收工作簿”，查看“汇总\\汇总.xlsx”。"),
-        ("text", "   每次调度换一个“调度轮次”名称，历次结果都保存在“汇总\\台账.sqlite”中。"),
-        ("text", "5. 年底在“报告设置”表填写机关名称、地址、电话、成文日期等，点“生成年度报告”，在“报告”文件夹中修改润色 Word 报告。"),
-        ("h2", "二、第一次使用（每台电脑只做一次）"),
-        ("text", "1. 安装 Python 3.11 或更高版本，安装到不含中文和空格的路径（如 C:\\Python311），勾选“Add python.exe to PATH”。"),
-        ("text", "2. 安装本工具：在命令提示符中运行 pip install gongkai（或按维护人员提供的离线安装包说明安装）。"),
-        ("text", "3. 本文件夹和本控制台由维护人员用 gongkai init 命令在本机生成（不要从网上或邮件直接下载控制台文件）。"),
-        ("text", "4. 打开本工作簿时点“启用内容/启用宏”。如果文件被 Windows 阻止：右键文件→属性→勾选“解除锁定”。"),
-        ("text", "5. 如 360、火绒或 Defender 拦截 Excel 启动 Python，请在安全软件中把 Excel 和 Python 加入信任。"),
-        ("h2", "三、使用 WPS 或按钮不能用时"),
-        ("text", "双击本文件夹中的“1-解析工作要点.cmd”“2-生成分发工作簿.cmd”等文件，效果与按钮相同（先关闭本工作簿）；结果同样写回本工作簿。"),
-        ("text", "统信 UOS、银河麒麟等电脑：双击本文件夹中的“政务公开工作台”，在浏览器中按同样的四个步骤操作（设置和状态也保存在本工作簿中）。"),
-    ]
-    for i, (kind, text) in enumerate(lines):
-        guide.write_string(i, 0, text, f[kind])
-        guide.set_row(i, 24 if kind == "h2" else row_height_for([(text, GUIDE_WIDTH)], 15.0))
+    ws.set_column("A:A", GUIDE_WIDTH)
+    xlsxwriter_print_setup(ws, [GUIDE_WIDTH], landscape=False, title_row=False)
+    for i, (kind, text) in enumerate(GUIDE_LINES):
+        ws.write_string(i, 0, text, book.f[kind])
+        ws.set_row(i, 24 if kind == "h2" else row_height_for([(text, GUIDE_WIDTH)], 15.0))
 
-    settings = wb.add_worksheet("报告设置")
-    settings.set_vba_name("Sheet3")
-    settings.set_column("A:A", 20)
-    settings.set_column("B:B", 44)
-    settings.set_column("C:C", 30)
-    xlsxwriter_print_setup(settings, [20, 44, 30], landscape=False)
-    settings.write_string(0, 0, "项目", f["head"])
-    settings.write_string(0, 1, "内容（年度报告的导语、落款使用）", f["head"])
-    settings.write_string(0, 2, "说明", f["head"])
-    rows = dict(previous.get("__settings__") or SETTINGS_ROWS)
+
+def _settings_sheet(ws, book: _Book) -> None:
+    """报告设置: a row per steps.REPORT_SETTINGS, the values kept from the previous console."""
+    f = book.f
+    ws.set_column("A:A", 20)
+    ws.set_column("B:B", 44)
+    ws.set_column("C:C", 30)
+    xlsxwriter_print_setup(ws, [20, 44, 30], landscape=False)
+    ws.write_string(0, 0, "项目", f["head"])
+    ws.write_string(0, 1, "内容（年度报告的导语、落款使用）", f["head"])
+    ws.write_string(0, 2, "说明", f["head"])
+    rows = dict(book.previous.get("__settings__") or SETTINGS_ROWS)
     for i, s in enumerate(REPORT_SETTINGS, 1):         # column C is read by nobody: the panel shows the same notes
-        settings.write_string(i, 0, s.label, f["label"])
+        ws.write_string(i, 0, s.label, f["label"])
         value = str(rows.get(s.label) or s.default or "")
-        settings.write_string(i, 1, "" if value == INIT_PLACEHOLDER_ORGAN else value, f["input"])
-        settings.write_string(i, 2, s.note, f["note"])
+        ws.write_string(i, 1, "" if value == INIT_PLACEHOLDER_ORGAN else value, f["input"])
+        ws.write_string(i, 2, s.note, f["note"])
         if s.name in REQUIRED_FOR_REPORT:               # to fill: red while blank, here as in the browser panel
-            settings.conditional_format(i, 1, i, 1, {"type": "blanks", "format": f["to_fill"]})
-        settings.set_row(i, row_height_for([(s.note, 30)], 15.0))
+            ws.conditional_format(i, 1, i, 1, {"type": "blanks", "format": f["to_fill"]})
+        ws.set_row(i, row_height_for([(s.note, 30)], 15.0))
 
-    conf = wb.add_worksheet("xlwings.conf")
-    conf.set_vba_name("Sheet4")
+
+def _conf_sheet(ws, book: _Book) -> None:
+    """xlwings.conf (hidden): the Python the buttons run."""
     for i, (k, v) in enumerate(xlwings_conf()):
-        conf.write_string(i, 0, k)
-        conf.write_string(i, 1, v)
-    conf.hide()
-    wb.close()
-    _printable_buttons(tmp)
-    tmp.replace(path)
-    return path
+        ws.write_string(i, 0, k)
+        ws.write_string(i, 1, v)
+    ws.hide()
+
+
+# The console's sheets in order (Sheet1, Sheet2 … of the VBA project): name, and the function writing it.
+CONSOLE_SHEETS = (("控制台", _panel_sheet), ("使用说明", _guide_sheet), ("报告设置", _settings_sheet),
+                  ("xlwings.conf", _conf_sheet))
+SHEETS = [name for name, _ in CONSOLE_SHEETS]
 
 
 def _printable_buttons(path: Path) -> None:
