@@ -55,108 +55,142 @@ def _problem_lines(problems, limit: int) -> list[str]:
 
 
 def say(result) -> Said:
-    """A stage result in the terminal's words."""
-    if isinstance(result, PlanResult):
-        return Said([f"已从{result.sources}个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
-                     f"其中 {result.review} 项需要人工确认。任务清单：{result.output}"]
-                    + ([f"JSON：{result.json}"] if result.json else [])
-                    + ([p.message for p in result.problems if p.code == "TASKLIST_REPARSED"] if result.merged else
-                       [f"原有文件已备份为：{result.backup}"] if result.backup else []))
-    if isinstance(result, RegistryResult):
-        return Said([f"已根据 {result.source.name} 生成单位名录草稿，共 {result.units} 个单位（集合名称未列入，"
-                     f"请在“所属集合”列补充）：{result.output}"])
-    if isinstance(result, DistributeResult):
-        lines = [f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
-                 f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing}",
-                 f"下发记录已记入台账数据库：{result.ledger}"]
-        if result.carried:
-            lines.append(f"其中 {result.carried} 个工作簿带入了该单位上一轮报送的内容（浅绿色）。")
-        if result.unassigned:
-            lines.append(f"未分解任务 {len(result.unassigned)} 项没有下发：{'、'.join(result.unassigned)}（见下发清单“未分解任务”表）")
-        if result.warnings:
-            lines += [f"需要注意 {len(result.warnings)} 条："] + _problem_lines(result.warnings, 20)
-        return Said(lines)
-    if isinstance(result, CollectResult):
-        h = result.headline
-        lines = [f"已汇总 {h.returned}/{h.expected} 个单位（本次新读取 {result.new_files} 个文件，未报送 {h.missing} 个，"
-                 f"逾期报送 {h.late} 个）；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
-                 f"未启动 {h.not_started}，逾期未完成 {h.overdue}（按任务计，见汇总表“总览”的指标说明）；发现问题 {len(result.problems)} 条。",
-                 f"汇总表：{result.output}" + ("（没有新的工作簿，汇总表与上次相同，未重写）" if result.unchanged else ""),
-                 f"台账数据库：{result.ledger}"]
-        if result.errors:
-            lines += _problem_lines(result.errors, 10) + ["  ……完整问题清单见汇总表“问题清单”工作表"]
-        return Said(lines, EXIT_PARTLY if result.errors else EXIT_OK)
-    if isinstance(result, ReportResult):
-        lines = [f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份），输出在：{result.output}"]
-        where = "报告清单.xlsx" if result.listing else "下列信息"
-        if result.kept_existing:
-            lines.append(f"已有 {len(result.kept_existing)} 份报告，未覆盖（不是数据问题）")
-        if result.failed:
-            lines.append(f"{len(result.failed)} 份报告的数据未通过校验或未能写入，详见{where}")
-        if result.not_sent:
-            lines.append(f"{len(result.not_sent)} 个单位没有报送年度报告数据，未生成报告")
-        lines += _problem_lines(result.problems, 20)
-        if result.to_edit:
-            lines.append(f"{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
-                         "请按报告清单“待改写”一栏逐份修改后再发布")
-        lines += list(dict.fromkeys(CLI_HINTS[p.code] for p in result.problems if p.code in CLI_HINTS))
-        return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
-    if isinstance(result, InitResult):
-        lines = [f"已建立 {result.year} 年度工作文件夹：{result.workspace}"]
-        if result.source:
-            lines.append(f"已沿用 {result.source} 的单位名录、设置和分类规则"
-                         + (f"；上年未完成的 {result.carried} 项任务已列入任务清单（来源“上年未完成”，黄色），请逐项决定保留或删除"
-                            if result.carried else "")
-                         + (f"；上年汇总表保存为 {result.previous}，生成年度报告时用于“上年结转”校验和上年度问题整改情况"
-                            if result.previous else "") + "。")
-        if result.excel_buttons:
-            lines.append(f"请把工作要点文件放进“工作要点”文件夹，然后打开 {result.console.name}（启用宏）按步骤操作；"
-                         f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件，或运行 gongkai panel 在浏览器中操作。")
-        else:
-            lines.append(f"这台电脑不能用 Excel 按钮（没有 xlwings），控制台是浏览器工作台：请把工作要点文件放进“工作要点”文件夹，"
-                         f"然后双击“{result.launcher.name if result.launcher else '政务公开工作台'}”，"
-                         f"或运行 gongkai panel \"{result.workspace}\"；设置和状态同样保存在 {result.console.name} 中。")
-        return Said(lines)
-    if isinstance(result, PanelResult):
-        return Said([f"政务公开工作台已退出（{result.workspace}）。"])
-    if isinstance(result, ConsoleResult):
-        return Said([f"已生成控制台：{result.console}（原有的输入和设置已保留）"])
-    if isinstance(result, ActionResult):
-        lines = [result.message]
-        if result.held:
-            lines.append(result.held)
-        if result.ok:          # the stage's own rule: done with refusals or unreadable files is 1
-            code = say(result.result).code if result.result is not None else EXIT_OK
-        else:
-            code = EXIT_INTERNAL if result.problem.code == "INTERNAL_ERROR" else EXIT_USER
-        return Said(lines, code)
-    if isinstance(result, DemoResult):
-        return Said([f"演示完成，全部输出在：{result.output.resolve()}"] +
-                    [f"{i}. {label}：{text}" for i, (label, text) in enumerate(result.steps.items())] +
-                    [f"打开 {result.console} 可看到每一步的状态和结果"
-                     + ("。" if importlib.util.find_spec("xlwings") else
-                        f"；这台电脑不能用 Excel 按钮，可运行 gongkai panel \"{result.console.parent}\" 在浏览器中操作。")])
-    if isinstance(result, RemindResult):
-        lines = [f"本轮（{result.round}）第 {result.run} 次催报：{len(result.owes)} 个单位欠报或需改正，"
-                 f"截止前提醒 {len(result.soon)} 个单位。催报通知和“催报消息.xlsx”在：{result.output}",
-                 f"本次催报已记入台账数据库：{result.ledger}（下次汇总后“单位进度”显示催报次数）"]
-        lines += [f"  - {u.unit}：{'；'.join(u.asked)}" for u in result.owes[:20]]
-        if len(result.owes) > 20:
-            lines.append(f"  - ……另有 {len(result.owes) - 20} 个单位")
-        return Said(lines)
-    if isinstance(result, BulletinResult):
-        lines = [f"已写出{'本轮' if result.scope == 'round' else '全年'}通报稿：{result.output}",
-                 f"应报送 {result.expected} 个单位，已报送 {result.returned} 个（逾期 {result.late}），未报送 {result.missing} 个；"
-                 f"任务 {result.tasks} 项，已完成 {result.done} 项，逾期未完成 {result.overdue} 项（与汇总表“总览”相同）。",
-                 f"表扬 {len(result.praised)} 个单位；通报：" + ("；".join(f"{k} {len(v)} 个" for k, v in result.named.items()) or "无")]
-        if result.kept:
-            lines.insert(1, f"原有的通报稿在生成后被修改过，已另存为 {result.kept.name}；新稿不含这些修改，请对照后把修改移过来。")
-        if result.settings_written:
-            lines.append(f"表扬和通报的条件按默认规则写入了 {result.settings}，可修改后重新生成。")
-        if result.todo:
-            lines.append("请在 Word 中补充：" + "、".join(result.todo))
-        return Said(lines)
+    """A stage result in the terminal's words: the wording of its type in SAYINGS."""
+    for kind, words in SAYINGS.items():
+        if isinstance(result, kind):
+            return words(result)
     raise TypeError(type(result).__name__)
+
+
+def _say_plan(result: PlanResult) -> Said:
+    return Said([f"已从{result.sources}个文件识别出 {result.tasks} 项任务、{result.units} 个单位名称，"
+                 f"其中 {result.review} 项需要人工确认。任务清单：{result.output}"]
+                + ([f"JSON：{result.json}"] if result.json else [])
+                + ([p.message for p in result.problems if p.code == "TASKLIST_REPARSED"] if result.merged else
+                   [f"原有文件已备份为：{result.backup}"] if result.backup else []))
+
+
+def _say_registry(result: RegistryResult) -> Said:
+    return Said([f"已根据 {result.source.name} 生成单位名录草稿，共 {result.units} 个单位（集合名称未列入，"
+                 f"请在“所属集合”列补充）：{result.output}"])
+
+
+def _say_distribute(result: DistributeResult) -> Said:
+    lines = [f"已生成 {result.workbooks} 个单位工作簿（共 {result.units} 个单位，{result.tasks} 项任务，"
+             f"牵头任务 {result.lead_tasks} 项），下发清单：{result.listing}",
+             f"下发记录已记入台账数据库：{result.ledger}"]
+    if result.carried:
+        lines.append(f"其中 {result.carried} 个工作簿带入了该单位上一轮报送的内容（浅绿色）。")
+    if result.unassigned:
+        lines.append(f"未分解任务 {len(result.unassigned)} 项没有下发：{'、'.join(result.unassigned)}（见下发清单“未分解任务”表）")
+    if result.warnings:
+        lines += [f"需要注意 {len(result.warnings)} 条："] + _problem_lines(result.warnings, 20)
+    return Said(lines)
+
+
+def _say_collect(result: CollectResult) -> Said:
+    h = result.headline
+    lines = [f"已汇总 {h.returned}/{h.expected} 个单位（本次新读取 {result.new_files} 个文件，未报送 {h.missing} 个，"
+             f"逾期报送 {h.late} 个）；任务 {h.tasks} 项：已完成 {h.done}，推进中 {h.in_progress}，"
+             f"未启动 {h.not_started}，逾期未完成 {h.overdue}（按任务计，见汇总表“总览”的指标说明）；发现问题 {len(result.problems)} 条。",
+             f"汇总表：{result.output}" + ("（没有新的工作簿，汇总表与上次相同，未重写）" if result.unchanged else ""),
+             f"台账数据库：{result.ledger}"]
+    if result.errors:
+        lines += _problem_lines(result.errors, 10) + ["  ……完整问题清单见汇总表“问题清单”工作表"]
+    return Said(lines, EXIT_PARTLY if result.errors else EXIT_OK)
+
+
+def _say_report(result: ReportResult) -> Said:
+    lines = [f"已生成 {len(result.written)} 份年度报告（共 {len(result.outcomes)} 份），输出在：{result.output}"]
+    where = "报告清单.xlsx" if result.listing else "下列信息"
+    if result.kept_existing:
+        lines.append(f"已有 {len(result.kept_existing)} 份报告，未覆盖（不是数据问题）")
+    if result.failed:
+        lines.append(f"{len(result.failed)} 份报告的数据未通过校验或未能写入，详见{where}")
+    if result.not_sent:
+        lines.append(f"{len(result.not_sent)} 个单位没有报送年度报告数据，未生成报告")
+    lines += _problem_lines(result.problems, 20)
+    if result.to_edit:
+        lines.append(f"{len(result.to_edit)} 份报告中有通用表述或待填写的内容（如联系方式、存在问题），"
+                     "请按报告清单“待改写”一栏逐份修改后再发布")
+    lines += list(dict.fromkeys(CLI_HINTS[p.code] for p in result.problems if p.code in CLI_HINTS))
+    return Said(lines, EXIT_PARTLY if result.not_passed else EXIT_OK)
+
+
+def _say_init(result: InitResult) -> Said:
+    lines = [f"已建立 {result.year} 年度工作文件夹：{result.workspace}"]
+    if result.source:
+        lines.append(f"已沿用 {result.source} 的单位名录、设置和分类规则"
+                     + (f"；上年未完成的 {result.carried} 项任务已列入任务清单（来源“上年未完成”，黄色），请逐项决定保留或删除"
+                        if result.carried else "")
+                     + (f"；上年汇总表保存为 {result.previous}，生成年度报告时用于“上年结转”校验和上年度问题整改情况"
+                        if result.previous else "") + "。")
+    if result.excel_buttons:
+        lines.append(f"请把工作要点文件放进“工作要点”文件夹，然后打开 {result.console.name}（启用宏）按步骤操作；"
+                     f"使用 WPS 的办公室可双击文件夹中的 1-解析工作要点.cmd 等文件，或运行 gongkai panel 在浏览器中操作。")
+    else:
+        lines.append(f"这台电脑不能用 Excel 按钮（没有 xlwings），控制台是浏览器工作台：请把工作要点文件放进“工作要点”文件夹，"
+                     f"然后双击“{result.launcher.name if result.launcher else '政务公开工作台'}”，"
+                     f"或运行 gongkai panel \"{result.workspace}\"；设置和状态同样保存在 {result.console.name} 中。")
+    return Said(lines)
+
+
+def _say_panel(result: PanelResult) -> Said:
+    return Said([f"政务公开工作台已退出（{result.workspace}）。"])
+
+
+def _say_console(result: ConsoleResult) -> Said:
+    return Said([f"已生成控制台：{result.console}（原有的输入和设置已保留）"])
+
+
+def _say_action(result: ActionResult) -> Said:
+    lines = [result.message]
+    if result.held:
+        lines.append(result.held)
+    if result.ok:          # the stage's own rule: done with refusals or unreadable files is 1
+        code = say(result.result).code if result.result is not None else EXIT_OK
+    else:
+        code = EXIT_INTERNAL if result.problem.code == "INTERNAL_ERROR" else EXIT_USER
+    return Said(lines, code)
+
+
+def _say_demo(result: DemoResult) -> Said:
+    return Said([f"演示完成，全部输出在：{result.output.resolve()}"] +
+                [f"{i}. {label}：{text}" for i, (label, text) in enumerate(result.steps.items())] +
+                [f"打开 {result.console} 可看到每一步的状态和结果"
+                 + ("。" if importlib.util.find_spec("xlwings") else
+                    f"；这台电脑不能用 Excel 按钮，可运行 gongkai panel \"{result.console.parent}\" 在浏览器中操作。")])
+
+
+def _say_remind(result: RemindResult) -> Said:
+    lines = [f"本轮（{result.round}）第 {result.run} 次催报：{len(result.owes)} 个单位欠报或需改正，"
+             f"截止前提醒 {len(result.soon)} 个单位。催报通知和“催报消息.xlsx”在：{result.output}",
+             f"本次催报已记入台账数据库：{result.ledger}（下次汇总后“单位进度”显示催报次数）"]
+    lines += [f"  - {u.unit}：{'；'.join(u.asked)}" for u in result.owes[:20]]
+    if len(result.owes) > 20:
+        lines.append(f"  - ……另有 {len(result.owes) - 20} 个单位")
+    return Said(lines)
+
+
+def _say_bulletin(result: BulletinResult) -> Said:
+    lines = [f"已写出{'本轮' if result.scope == 'round' else '全年'}通报稿：{result.output}",
+             f"应报送 {result.expected} 个单位，已报送 {result.returned} 个（逾期 {result.late}），未报送 {result.missing} 个；"
+             f"任务 {result.tasks} 项，已完成 {result.done} 项，逾期未完成 {result.overdue} 项（与汇总表“总览”相同）。",
+             f"表扬 {len(result.praised)} 个单位；通报：" + ("；".join(f"{k} {len(v)} 个" for k, v in result.named.items()) or "无")]
+    if result.kept:
+        lines.insert(1, f"原有的通报稿在生成后被修改过，已另存为 {result.kept.name}；新稿不含这些修改，请对照后把修改移过来。")
+    if result.settings_written:
+        lines.append(f"表扬和通报的条件按默认规则写入了 {result.settings}，可修改后重新生成。")
+    if result.todo:
+        lines.append("请在 Word 中补充：" + "、".join(result.todo))
+    return Said(lines)
+
+
+# Each result type in the terminal's words (say); a new stage adds its result type and wording here.
+SAYINGS = {PlanResult: _say_plan, RegistryResult: _say_registry, DistributeResult: _say_distribute,
+           CollectResult: _say_collect, ReportResult: _say_report, InitResult: _say_init, PanelResult: _say_panel,
+           ConsoleResult: _say_console, ActionResult: _say_action, DemoResult: _say_demo, RemindResult: _say_remind,
+           BulletinResult: _say_bulletin}
 
 
 def _run_action(action: str, workspace) -> ActionResult:
@@ -354,9 +388,15 @@ def _aligned(line: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The gongkai command line: one function per subcommand in COMMANDS."""
     p = ChineseParser(prog="gongkai", description="政务公开工作要点：任务台账下发、回收汇总、年度报告生成。")
     sub = p.add_subparsers(dest="command", metavar="命令")
+    for add_command in COMMANDS:
+        add_command(sub)
+    return p
 
+
+def _plan_command(sub) -> None:
     sp = sub.add_parser("plan", help="解析工作要点，生成任务清单（.xlsx）",
                         description="读取政务公开工作要点（.docx/.pdf/.txt，可多个文件组成一份要点，如通知及其附件），"
                                     "识别每项任务及其牵头、责任、配合单位、完成时限、频次和量化目标，写出供人工审核的任务清单。")
@@ -370,6 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     sp.set_defaults(func=_stage_plan)
 
+
+def _registry_command(sub) -> None:
     sp = sub.add_parser("registry", help="根据工作要点或任务清单生成单位名录草稿",
                         description="列出要点中出现的全部具体单位，生成单位名录草稿，由办公室补充别名、类别、联系人和所属集合。")
     sp.add_argument("source", help="任务清单 .xlsx 或工作要点文件")
@@ -377,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     sp.set_defaults(func=_stage_registry)
 
+
+def _distribute_command(sub) -> None:
     sp = sub.add_parser("distribute", help="按单位生成任务台账工作簿（下发）",
                         description="读取（可能已人工修改的）任务清单，按单位名录展开“各镇街”等集合名称，为每个单位生成一份只含本单位任务的台账工作簿，并写出下发清单。")
     sp.add_argument("tasks", nargs="?", help="任务清单 .xlsx（gongkai plan 的输出）")
@@ -396,6 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="覆盖输出文件夹中已有的文件")
     sp.set_defaults(func=_stage_distribute)
 
+
+def _collect_command(sub) -> None:
     sp = sub.add_parser("collect", help="汇总各单位报送的台账工作簿（回收）",
                         description="读取回收文件夹（含子文件夹）中各单位报送的工作簿，按下发时写入的身份信息识别单位，检查填报问题，"
                                     "记入台账数据库（每轮调度都保留），并生成汇总表。报送的文件只读不改。")
@@ -413,6 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="汇总表已存在时覆盖（输入文件任何时候都不会被覆盖）")
     sp.set_defaults(func=_stage_collect)
 
+
+def _report_command(sub) -> None:
     sp = sub.add_parser("report", help="生成政府信息公开工作年度报告（Word）",
                         description="根据汇总表（含人工修正的“年度报告数据”）生成年度报告：单位报告、本级政府汇总报告。"
                                     "2021年及以后按国办公开办函〔2021〕30号格式，2019、2020年按国办公开办函〔2019〕60号试行格式。"
@@ -443,6 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="数据校验未通过也生成（报告清单中标为“未通过（已强制生成）”）")
     sp.set_defaults(func=_stage_report)
 
+
+def _remind_command(sub) -> None:
     sp = sub.add_parser("remind", help="催报：给欠报、逾期报送、未填完或数据有误的单位写催报通知和短信文本",
                         description="根据台账数据库，为本轮未报送（已过截止日期）、逾期报送、任务台账未填写完整或填报内容有错误的单位，"
                                     "各写一份催报通知（Word）和一条不超过200字的短信/微信文本（汇总在“催报消息.xlsx”中），"
@@ -460,6 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--today", help="按这一天催报（默认今天），如 2021-07-12")
     sp.set_defaults(func=_stage_remind)
 
+
+def _bulletin_command(sub) -> None:
     sp = sub.add_parser("bulletin", help="生成政务公开工作情况通报稿（Word）",
                         description="根据汇总表写出本轮（或全年）政务公开工作情况通报的可修改稿：按时、逾期、未报送的单位数，"
                                     "按任务和按单位的完成情况，数据质量，按“通报设置.xlsx”中的条件表扬和通报的单位；数字与汇总表“总览”一致。")
@@ -473,6 +525,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="输出文件已存在时覆盖（生成后被修改过的通报稿先另存为 …_手工修改_….docx）")
     sp.set_defaults(func=_stage_bulletin)
 
+
+def _init_command(sub) -> None:
     sp = sub.add_parser("init", help="建立年度工作文件夹（控制台.xlsm、单位名录、工作要点/下发/回收/汇总/报告）")
     sp.add_argument("folder", help="文件夹，如 2021年政务公开")
     sp.add_argument("--year", type=int, required=True, help="年度，如 2021")
@@ -482,27 +536,39 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="文件夹中已有控制台时重新生成（原有输入保留）")
     sp.set_defaults(func=_stage_init)
 
+
+def _console_command(sub) -> None:
     sp = sub.add_parser("console", help="重新生成控制台.xlsm（保留已填写的输入和设置）")
     sp.add_argument("folder", nargs="?", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.add_argument("--year", type=int, help="年度")
     sp.set_defaults(func=_stage_console)
 
+
+def _run_command(sub) -> None:
     sp = sub.add_parser("run", help="不用 Excel 运行控制台的某一步（供 WPS 用户和 .cmd 文件使用）")
     sp.add_argument("action", choices=[s.key for s in STEPS],
                     help="plan=解析工作要点 distribute=生成分发工作簿 collect=汇总回收工作簿 report=生成年度报告 remind=催报 bulletin=生成情况通报")
     sp.add_argument("--workspace", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.set_defaults(func=_stage_run)
 
+
+def _panel_command(sub) -> None:
     sp = sub.add_parser("panel", help="在浏览器中打开控制台（统信、麒麟等不能用 Excel 按钮的电脑）")
     sp.add_argument("folder", nargs="?", default=".", help="年度工作文件夹（默认：当前文件夹）")
     sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器，只显示网址")
     sp.set_defaults(func=_stage_panel)
 
+
+def _demo_command(sub) -> None:
     sp = sub.add_parser("demo", help="用内置样例（2021年市中区政务公开工作要点）演示全过程")
     sp.add_argument("-o", "--output", default="gongkai_demo", help="演示输出文件夹（默认：gongkai_demo）")
     sp.add_argument("--force", action="store_true", help="清空已有的演示输出文件夹后重新生成")
     sp.set_defaults(func=_stage_demo)
-    return p
+
+
+# The subcommands in the order `gongkai -h` lists them; each function adds its parser, arguments and stage.
+COMMANDS = (_plan_command, _registry_command, _distribute_command, _collect_command, _report_command, _remind_command,
+            _bulletin_command, _init_command, _console_command, _run_command, _panel_command, _demo_command)
 
 
 def main(argv: list[str] | None = None) -> int:
