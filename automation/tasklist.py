@@ -167,61 +167,13 @@ def read_task_list(path: str | Path, cells: dict | None = None) -> tuple[Plan, l
     """Read the (possibly edited) task list back into a Plan; problems are returned, not raised.
     ``cells``, when given, gets key -> (sheet row, the parse-filled cells as text) of every task read."""
     p = Path(path)
-    if not p.exists():
-        raise GongkaiError.of("FILE_NOT_FOUND", p)
-    try:
-        names = sheet_names(p)
-        sheet = TASK_SHEET if TASK_SHEET in names else names[0]     # a renamed sheet is still read
-        rows = read_rows(p, sheet)
-    except CALAMINE_ERRORS as exc:
-        raise GongkaiError.of("TASKLIST_INVALID", p.name, detail=type(exc).__name__) from None
+    names, rows, ix = _task_sheet(p)
+    title, year, sources, documents = _plan_info(p) if INFO_SHEET in names else ("", None, [], [])
     problems: list[Problem] = []
-    if not rows:
-        raise GongkaiError.of("TASKLIST_INVALID", p.name, detail="工作表为空")
-    header = [str(c or "").strip() for c in rows[0]]
-    for col in REQUIRED:
-        if col not in header:
-            raise GongkaiError.of("TASKLIST_MISSING_COLUMN", p.name, sheet=sheet, column=col)
-    ix = {name: header.index(name) for name in COLUMNS if name in header}
-    title, year, sources, documents = "", None, [], []
-    if INFO_SHEET in names:
-        for row in (read_rows(p, INFO_SHEET) or [])[1:]:
-            key = str(row[0] or "").strip()
-            val = row[1] if len(row) > 1 else ""
-            if key == "标题":
-                title = str(val or "")
-            elif key == "年度":
-                try:
-                    year = int(val) if val not in ("", None) else None
-                except (TypeError, ValueError):
-                    year = None
-            elif key == "来源文件":
-                sources = [s for s in str(val or "").split("；") if s]
-            elif key.startswith("文件"):
-                documents.append({"title": str(val or "").split("；")[0]})
-
-    def cell(row, name):
-        i = ix.get(name)
-        v = row[i] if i is not None and i < len(row) else ""
-        return "" if v is None else v
-
-    found: list[tuple[int, list, str]] = []        # (sheet row, row, label)
-    seen: dict[str, int] = {}
-    for r_i, row in enumerate(rows[1:], 2):
-        tid = str(cell(row, "任务编号")).strip()
-        text = str(cell(row, "任务内容")).strip()
-        if not tid and not text:
-            continue
-        if tid in seen:
-            problems.append(Problem("TASKLIST_DUPLICATE_ID", p.name, TASK_SHEET, f"A{r_i}",
-                                    {"task": tid, "first": seen[tid]}))
-            continue
-        if tid:
-            seen[tid] = r_i
-        found.append((r_i, row, tid))
+    found = _task_rows(p, rows, ix, problems)
     key_letter = get_column_letter(ix[KEY] + 1) if KEY in ix else ""
     keys, unsaved, refused = settle_keys(
-        [(r_i, tid, str(cell(row, "任务内容")).strip(), cell_text(cell(row, KEY)).strip() if KEY in ix else None)
+        [(r_i, tid, str(_cell(row, ix, "任务内容")).strip(), cell_text(_cell(row, ix, KEY)).strip() if KEY in ix else None)
          for r_i, row, tid in found])
     for r_i, first in refused.items():
         problems.append(Problem("TASKLIST_DUPLICATE_KEY", p.name, TASK_SHEET, f"{key_letter}{r_i}",
@@ -232,33 +184,107 @@ def read_task_list(path: str | Path, cells: dict | None = None) -> tuple[Plan, l
             continue
         key = keys[r_i]
         tid = tid or key
-        text = str(cell(row, "任务内容")).strip()
         if cells is not None:
-            cells[key] = (r_i, dict(zip(PARSED_COLUMNS, [tid] + [cell_text(cell(row, c)) for c in PARSED_COLUMNS[1:]])))
-        units: list[Unit] = []
-        for col, role in (("牵头单位", LEAD), ("责任单位", RESPONSIBLE), ("配合单位", COOPERATE)):
-            for name in re.split(r"[、,，;；\n]+", str(cell(row, col))):
-                name = name.strip()
-                if name and name not in {u.name for u in units}:
-                    units.append(Unit(name, role, is_collective(name)))
-        deadline = None
-        raw_date = cell(row, "完成时限")
-        try:
-            deadline = as_date(raw_date)
-        except ValueError:
-            col_letter = get_column_letter(ix["完成时限"] + 1)
-            problems.append(Problem("TASKLIST_BAD_DATE", p.name, TASK_SHEET, f"{col_letter}{r_i}",
-                                    {"value": str(raw_date)}))
-        path = [x for x in [str(cell(row, "一级标题")).strip()] if x]
-        path += [x.strip() for x in str(cell(row, "二级标题")).split(" / ") if x.strip()]
-        targets = _targets_from_text(str(cell(row, "量化目标")))
-        actual = [n.strip() for n in re.split(r"[、,，;；\n]+", str(cell(row, ACTUAL))) if n.strip()]
-        tasks.append(Task(tid, path, text, str(cell(row, "责任单位原文")), units, deadline,
-                          str(cell(row, "时限原文")), FREQ_FROM_CN.get(str(cell(row, "频次")).strip()),
-                          targets, str(cell(row, "待确认")), str(cell(row, "来源")), actual_units=actual,
-                          report_section=section_name(cell(row, SECTION)) or classify(path, text), key=key))
+            cells[key] = (r_i, dict(zip(PARSED_COLUMNS, [tid] + [cell_text(_cell(row, ix, c)) for c in PARSED_COLUMNS[1:]])))
+        tasks.append(_task(p, row, ix, r_i, tid, key, problems))
     plan = Plan(sources, title, year, tasks, documents, unsaved_keys=unsaved)
     return plan, problems
+
+
+def _task_sheet(p: Path) -> tuple[list[str], list, dict[str, int]]:
+    """The workbook's sheet names, the task sheet's rows and where each known column is; a file that is not a
+    task list (unreadable, empty, a required column missing) is refused."""
+    if not p.exists():
+        raise GongkaiError.of("FILE_NOT_FOUND", p)
+    try:
+        names = sheet_names(p)
+        sheet = TASK_SHEET if TASK_SHEET in names else names[0]     # a renamed sheet is still read
+        rows = read_rows(p, sheet)
+    except CALAMINE_ERRORS as exc:
+        raise GongkaiError.of("TASKLIST_INVALID", p.name, detail=type(exc).__name__) from None
+    if not rows:
+        raise GongkaiError.of("TASKLIST_INVALID", p.name, detail="工作表为空")
+    header = [str(c or "").strip() for c in rows[0]]
+    for col in REQUIRED:
+        if col not in header:
+            raise GongkaiError.of("TASKLIST_MISSING_COLUMN", p.name, sheet=sheet, column=col)
+    return names, rows, {name: header.index(name) for name in COLUMNS if name in header}
+
+
+def _plan_info(p: Path) -> tuple[str, int | None, list[str], list[dict]]:
+    """计划信息: the plan's title, year, source files and documents."""
+    title, year, sources, documents = "", None, [], []
+    for row in (read_rows(p, INFO_SHEET) or [])[1:]:
+        key = str(row[0] or "").strip()
+        val = row[1] if len(row) > 1 else ""
+        if key == "标题":
+            title = str(val or "")
+        elif key == "年度":
+            try:
+                year = int(val) if val not in ("", None) else None
+            except (TypeError, ValueError):
+                year = None
+        elif key == "来源文件":
+            sources = [s for s in str(val or "").split("；") if s]
+        elif key.startswith("文件"):
+            documents.append({"title": str(val or "").split("；")[0]})
+    return title, year, sources, documents
+
+
+def _cell(row, ix: dict[str, int], name: str):
+    """The row's value in column ``name`` ("" for a missing column, a short row or an empty cell)."""
+    i = ix.get(name)
+    v = row[i] if i is not None and i < len(row) else ""
+    return "" if v is None else v
+
+
+def _task_rows(p: Path, rows, ix: dict[str, int], problems: list[Problem]) -> list[tuple[int, list, str]]:
+    """(sheet row, row, 任务编号) of every task row: blank rows skipped, a repeated 任务编号 refused (said)."""
+    found: list[tuple[int, list, str]] = []
+    seen: dict[str, int] = {}
+    for r_i, row in enumerate(rows[1:], 2):
+        tid = str(_cell(row, ix, "任务编号")).strip()
+        text = str(_cell(row, ix, "任务内容")).strip()
+        if not tid and not text:
+            continue
+        if tid in seen:
+            problems.append(Problem("TASKLIST_DUPLICATE_ID", p.name, TASK_SHEET, f"A{r_i}",
+                                    {"task": tid, "first": seen[tid]}))
+            continue
+        if tid:
+            seen[tid] = r_i
+        found.append((r_i, row, tid))
+    return found
+
+
+def _task(p: Path, row, ix: dict[str, int], r_i: int, tid: str, key: str, problems: list[Problem]) -> Task:
+    """One task row as a Task; a 完成时限 that is not a date is left blank and said."""
+    def cell(row, name):
+        return _cell(row, ix, name)
+
+    text = str(cell(row, "任务内容")).strip()
+    units: list[Unit] = []
+    for col, role in (("牵头单位", LEAD), ("责任单位", RESPONSIBLE), ("配合单位", COOPERATE)):
+        for name in re.split(r"[、,，;；\n]+", str(cell(row, col))):
+            name = name.strip()
+            if name and name not in {u.name for u in units}:
+                units.append(Unit(name, role, is_collective(name)))
+    deadline = None
+    raw_date = cell(row, "完成时限")
+    try:
+        deadline = as_date(raw_date)
+    except ValueError:
+        col_letter = get_column_letter(ix["完成时限"] + 1)
+        problems.append(Problem("TASKLIST_BAD_DATE", p.name, TASK_SHEET, f"{col_letter}{r_i}",
+                                {"value": str(raw_date)}))
+    path = [x for x in [str(cell(row, "一级标题")).strip()] if x]
+    path += [x.strip() for x in str(cell(row, "二级标题")).split(" / ") if x.strip()]
+    targets = _targets_from_text(str(cell(row, "量化目标")))
+    actual = [n.strip() for n in re.split(r"[、,，;；\n]+", str(cell(row, ACTUAL))) if n.strip()]
+    return Task(tid, path, text, str(cell(row, "责任单位原文")), units, deadline,
+                str(cell(row, "时限原文")), FREQ_FROM_CN.get(str(cell(row, "频次")).strip()),
+                targets, str(cell(row, "待确认")), str(cell(row, "来源")), actual_units=actual,
+                report_section=section_name(cell(row, SECTION)) or classify(path, text), key=key)
 
 
 def added_key(text: str) -> str:
