@@ -249,33 +249,10 @@ def _tree(entries: list[_Entry], ids: list[int]) -> int:
 
 
 def write_cfb(streams: dict[tuple[str, ...], bytes]) -> bytes:
-    entries = [_Entry("Root Entry", 5, children=[])]
-    storages = {(): 0}
-    for path, data in streams.items():
-        for depth in range(1, len(path)):
-            key = path[:depth]
-            if key not in storages:
-                entries.append(_Entry(path[depth - 1], 1, children=[]))
-                storages[key] = len(entries) - 1
-                entries[storages[path[:depth - 1]]].children.append(storages[key])
-        entries.append(_Entry(path[-1], 2, data=data, size=len(data)))
-        entries[storages[path[:-1]]].children.append(len(entries) - 1)
-    for e in entries:
-        if e.children is not None:
-            e.child = _tree(entries, e.children)
-    # mini stream for small streams
-    mini = bytearray()
-    minifat: list[int] = []
-    for e in entries:
-        if e.kind == 2 and e.size < CUTOFF:
-            if e.size == 0:
-                e.start = ENDOFCHAIN
-                continue
-            first = len(mini) // MINI
-            count = -(-e.size // MINI)
-            e.start = first
-            minifat += [first + i + 1 for i in range(count - 1)] + [ENDOFCHAIN]
-            mini += e.data + b"\x00" * (count * MINI - e.size)
+    """A compound file holding ``streams`` (path of storage names, then the stream's name -> its bytes):
+    the directory tree, small streams in the mini stream, then the sectors, the FAT and the header."""
+    entries = _directory(streams)
+    mini, minifat = _mini_stream(entries)
     sectors: list[bytes] = []
     fat: list[int] = []
 
@@ -300,6 +277,55 @@ def write_cfb(streams: dict[tuple[str, ...], bytes]) -> bytes:
         minifat_bytes += struct.pack("<I", FREESECT) * ((-len(minifat)) % (SECTOR // 4))
     minifat_start = put(minifat_bytes) if minifat else ENDOFCHAIN
     n_minifat = -(-len(minifat_bytes) // SECTOR) if minifat else 0
+    dir_start = put(_directory_bytes(entries))
+    fat_start, n_fat = _add_fat(sectors, fat)
+    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"), b"\x00" * 16, 0x3E, 3,
+                         0xFFFE, 9, 6, b"\x00" * 6, 0, n_fat, dir_start, 0, CUTOFF, minifat_start, n_minifat,
+                         ENDOFCHAIN, 0)
+    difat = [fat_start + i for i in range(n_fat)] + [FREESECT] * (109 - n_fat)
+    header += b"".join(struct.pack("<I", x) for x in difat)
+    assert len(header) == SECTOR
+    return header + b"".join(sectors)
+
+
+def _directory(streams: dict[tuple[str, ...], bytes]) -> list[_Entry]:
+    """The root, a storage per path prefix and a stream per path, each storage's children as a tree."""
+    entries = [_Entry("Root Entry", 5, children=[])]
+    storages = {(): 0}
+    for path, data in streams.items():
+        for depth in range(1, len(path)):
+            key = path[:depth]
+            if key not in storages:
+                entries.append(_Entry(path[depth - 1], 1, children=[]))
+                storages[key] = len(entries) - 1
+                entries[storages[path[:depth - 1]]].children.append(storages[key])
+        entries.append(_Entry(path[-1], 2, data=data, size=len(data)))
+        entries[storages[path[:-1]]].children.append(len(entries) - 1)
+    for e in entries:
+        if e.children is not None:
+            e.child = _tree(entries, e.children)
+    return entries
+
+
+def _mini_stream(entries: list[_Entry]) -> tuple[bytearray, list[int]]:
+    """Streams under CUTOFF bytes in 64-byte mini sectors: the mini stream and its FAT (sets their start)."""
+    mini = bytearray()
+    minifat: list[int] = []
+    for e in entries:
+        if e.kind == 2 and e.size < CUTOFF:
+            if e.size == 0:
+                e.start = ENDOFCHAIN
+                continue
+            first = len(mini) // MINI
+            count = -(-e.size // MINI)
+            e.start = first
+            minifat += [first + i + 1 for i in range(count - 1)] + [ENDOFCHAIN]
+            mini += e.data + b"\x00" * (count * MINI - e.size)
+    return mini, minifat
+
+
+def _directory_bytes(entries: list[_Entry]) -> bytes:
+    """The 128-byte directory entries, padded with empty ones to whole sectors."""
     dir_bytes = bytearray()
     for e in entries:
         name = e.name.encode("utf-16-le") + b"\x00\x00"
@@ -309,8 +335,11 @@ def write_cfb(streams: dict[tuple[str, ...], bytes]) -> bytes:
     while len(dir_bytes) % SECTOR:
         dir_bytes += b"\x00" * 64 + struct.pack("<HBBIII16sIQQIII", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM,
                                                  b"\x00" * 16, 0, 0, 0, 0, 0, 0)
-    dir_start = put(bytes(dir_bytes))
-    # FAT sectors describe every sector, themselves included
+    return bytes(dir_bytes)
+
+
+def _add_fat(sectors: list[bytes], fat: list[int]) -> tuple[int, int]:
+    """Append the FAT sectors, which describe every sector, themselves included; (first FAT sector, count)."""
     n_fat = 1
     while (len(sectors) + n_fat) > n_fat * (SECTOR // 4):
         n_fat += 1
@@ -322,10 +351,4 @@ def write_cfb(streams: dict[tuple[str, ...], bytes]) -> bytes:
         sectors.append(fat_bytes[i * SECTOR:(i + 1) * SECTOR])
     if n_fat > 109:
         raise ValueError("VBA project too large for a header-only DIFAT")
-    difat = [fat_start + i for i in range(n_fat)] + [FREESECT] * (109 - n_fat)
-    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"), b"\x00" * 16, 0x3E, 3,
-                         0xFFFE, 9, 6, b"\x00" * 6, 0, n_fat, dir_start, 0, CUTOFF, minifat_start, n_minifat,
-                         ENDOFCHAIN, 0)
-    header += b"".join(struct.pack("<I", x) for x in difat)
-    assert len(header) == SECTOR
-    return header + b"".join(sectors)
+    return fat_start, n_fat
