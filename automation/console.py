@@ -69,7 +69,7 @@ def xlwings_conf() -> list[tuple[str, str]]:
 
 def build_vba() -> bytes:
     modules = [document_module("ThisWorkbook", "workbook")]
-    modules += [document_module(f"Sheet{i}", "sheet") for i in range(1, len(SHEETS) + 1)]
+    modules += [document_module(f"Sheet{i}", "sheet") for i in range(1, len(CONSOLE_SHEETS) + 1)]
     modules += [Module(PANEL_MODULE, panel_module_source()), Module("xlwings", xlwings_module_source())]
     return vba_project(modules)
 
@@ -296,7 +296,6 @@ def _conf_sheet(ws, book: _Book) -> None:
 # The console's sheets in order (Sheet1, Sheet2 … of the VBA project): name, and the function writing it.
 CONSOLE_SHEETS = (("控制台", _panel_sheet), ("使用说明", _guide_sheet), ("报告设置", _settings_sheet),
                   ("xlwings.conf", _conf_sheet))
-SHEETS = [name for name, _ in CONSOLE_SHEETS]
 
 
 def _printable_buttons(path: Path) -> None:

@@ -60,3 +60,31 @@ def test_mistyped_commands_are_answered_in_chinese_with_exit_2(args, words):
     assert r.returncode == 2
     assert words in r.stderr and "用法：" in r.stderr and "错误：" in r.stderr, r.stderr
     assert not [w for w in ENGLISH if w in r.stderr], r.stderr
+
+
+def test_a_new_command_is_one_function_and_its_words_one_more(monkeypatch, capsys, tmp_path):
+    """A subcommand is one function in cli.COMMANDS (its parser, arguments and stage) and its result's words one
+    function in cli.SAYINGS: added, `gongkai -h` lists it last, it runs, and the terminal says its result."""
+    from dataclasses import dataclass
+
+    from automation import cli
+
+    @dataclass
+    class EchoResult:
+        text: str
+
+    def echo_command(sub):
+        sp = sub.add_parser("echo", help="原样显示一段文字")
+        sp.add_argument("text", help="文字")
+        sp.add_argument("-o", "--output", default="x", help="输出路径")
+        sp.set_defaults(func=lambda a: EchoResult(f"{a.text}→{a.output}"))
+
+    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + (echo_command,))
+    monkeypatch.setattr(cli, "SAYINGS", {**cli.SAYINGS, EchoResult: lambda r: cli.Said([f"显示：{r.text}"], 1)})
+    listed = re.findall(r"^    (\w+)", help_of(None, capsys), re.M)
+    assert listed[-2:] == ["demo", "echo"] and len(listed) == len(cli.COMMANDS)
+    assert "用法：gongkai echo [-h] [-o 路径] text" in help_of("echo", capsys)      # METAVARS name known values
+    assert cli.main(["echo", "你好", "-o", "y"]) == 1
+    assert capsys.readouterr().out == "显示：你好→y\n"
+    with pytest.raises(TypeError):
+        cli.say(object())                                   # a result nobody words is a programming error

@@ -246,3 +246,27 @@ def test_libreoffice_binds_every_button(ws, tmp_path):
     for _, sub, caption in BUTTONS:
         assert f"VBAProject.{PANEL_MODULE}.{sub}" in content, sub
         assert caption in content
+
+
+def test_a_new_console_sheet_is_one_function(tmp_path, monkeypatch):
+    """A sheet of 控制台.xlsm is one function in console.CONSOLE_SHEETS: added last, it is written last with its
+    cells, gets its document module in the VBA project, and the sheets before it are as they were."""
+    from automation import console
+
+    def notes(ws, book):
+        ws.write_string(0, 0, "备注", book.f["head"])
+        ws.write_string(1, 0, "第二行")
+
+    before = console.build_console(tmp_path / "before.xlsm", year=2021)
+    monkeypatch.setattr(console, "CONSOLE_SHEETS", console.CONSOLE_SHEETS + (("备注", notes),))
+    after = console.build_console(tmp_path / "after.xlsm", year=2021)
+    a, b = openpyxl.load_workbook(after), openpyxl.load_workbook(before)
+    assert a.sheetnames == b.sheetnames + ["备注"]
+    assert [[c.value for c in row] for row in a["备注"].iter_rows()] == [["备注"], ["第二行"]]
+    assert a["备注"]["A1"].font.name == "黑体"                     # the named format
+    for name in b.sheetnames:
+        assert ([[c.value for c in row] for row in a[name].iter_rows()]
+                == [[c.value for c in row] for row in b[name].iter_rows()]), name
+    assert set(macros_of(after)) >= {"Sheet1", "Sheet4", "Sheet5"} and "Sheet5" not in macros_of(before)
+    with zipfile.ZipFile(after) as z:
+        assert b'codeName="Sheet5"' in z.read("xl/worksheets/sheet5.xml")
