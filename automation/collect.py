@@ -23,10 +23,10 @@ from .assignment import Assignment, assign
 from .dates import parse_due
 from .filenames import LEDGER_NAME
 from .ledgerdb import (SummaryRecord, add_on_time, distribution, ensure_round, file_keys, last_collect_run,
-                       ledger_counts, ledger_identity, on_time_units, open_ledger, other_rounds_files, place_key,
-                       record_collect_run, recorded_round, recorded_rounds, remember_seen, remember_summary,
-                       remembered_summary, round_files, round_record, seen_files, sent_units, store_plan, store_return,
-                       transaction)
+                       ledger_counts, ledger_file, ledger_identity, ledger_now, on_time_units, open_ledger,
+                       other_rounds_files, place_key, record_collect_run, recorded_round, recorded_rounds, remember_seen,
+                       remember_summary, remembered_summary, round_files, round_labels, round_record, seen_files,
+                       sent_units, store_plan, store_return, transaction)
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .results import CollectResult, Headline
@@ -139,7 +139,7 @@ def _store_round(con, opts: CollectOptions, registry, due_date, as_of: dt.dateti
     plan, _ = read_task_list(opts.tasks)
     round_name = opts.round_name or ""
     assignments, unassigned, _ = expected_from_record(con, round_name, plan, registry)
-    ctx = Context(plan, assignments, registry, round_name, due_date, as_of, tz=zone)
+    ctx = Context(plan, assignments, registry, round_name, due_date, as_of, tz=zone, labels_then=round_labels(con))
     ensure_round(con, round_name, as_of.isoformat())
     store_plan(con, plan, assignments, unassigned, round_name=round_name, aliases=_aliases(registry, assignments))
     add_on_time(con, ctx.round, [registry.canonical(u) or u if registry is not None else u for u in opts.on_time])
@@ -368,7 +368,10 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlie
     """Read and store the files the scan found new (``earlier``: sha256 -> (round, name) of other rounds)."""
     new = 0
     seen_at = ctx.as_of.isoformat()
+    mine, foreign = ledger_identity(con)[0], []
     for i, rets in enumerate(_read_all(todo, folder, ctx), 1):
+        # another ledger's workbook of another round: this ledger does not know that round was counted
+        foreign += [ret for ret in rets if ret.ledger[0] not in ("", mine) and ret.file_round != ctx.round]
         for ret in rets:
             if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
                 ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))
@@ -376,6 +379,13 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlie
             new += 1
         if progress:
             progress(i, len(todo), rets[-1].name if rets else "")
+    if foreign:                  # nothing of this run is kept: the transaction is rolled back
+        first = foreign[0]
+        raise GongkaiError.of("LEDGER_LOST", ledger_file(con), returned=first.name,
+                              count_text=f" 等 {len(foreign)} 个回收文件" if len(foreign) > 1 else "",
+                              created=first.ledger[1].replace("T", " ") or "—",
+                              rounds="、".join(dict.fromkeys(r.file_round or "未命名轮次" for r in foreign)) + "下发",
+                              now=ledger_now(con))
     if new:
         record_collect_run(con, ctx.round, seen_at, folder, ctx.due.isoformat() if ctx.due else "", new)
     return new

@@ -32,14 +32,15 @@ from . import unitbook as L
 from .assignment import assign, unresolved_names
 from .dates import parse_due
 from .filenames import LEDGER_NAME, unit_workbook_names
-from .ledgerdb import (broken_distribution, finish_broken_distributions, latest_answers, open_ledger,
-                       record_distribution, start_distribution, transaction)
+from .ledgerdb import (broken_distribution, finish_broken_distributions, latest_answers, ledger_identity, ledger_now,
+                       open_ledger, record_distribution, start_distribution, store_round_labels, transaction)
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .reportspec import spec_for
 from .resources import workbook_template
 from .results import DistributeResult
-from .tables import atomic_target, cell_text, copy_style, save_workbook, style_header, write_text_row
+from .tables import (CALAMINE_ERRORS, atomic_target, cell_text, copy_style, read_rows, save_workbook, style_header,
+                     write_text_row)
 from .tasklist import read_task_list, record_keys
 from .workers import in_workers
 from .xlsxparts import cell_xml, rows_xml, sheet_parts, xml_text
@@ -444,6 +445,7 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
                     (["下发清单.xlsx"] if (out / "下发清单.xlsx").exists() else [])
             if clash:
                 raise GongkaiError.of("OUTPUT_EXISTS", out / clash[0])
+        _refuse_lost_ledger(con, ledger_path, out, L.plan_id(plan), round_name or "")
         if broken is not None:          # an earlier run into this folder stopped before it was recorded
             problems.append(Problem("DISTRIBUTE_RESUMED", str(out), params={"time": broken.replace("T", " ")}))
         if not tpl.exists():
@@ -457,7 +459,8 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
         carried_rounds = sorted({p[0] for p in previous.values() if p})
         shown_round = (round_name or "") + (f"（浅绿色内容沿用“{'、'.join(carried_rounds)}”报送的结果，请逐项核对更新）"
                                              if carried_rounds else "")
-        proto = Prototype.build(tpl, plan, L.Sending(round_name or "", issued, due_date), o, shown_round)
+        proto = Prototype.build(tpl, plan, L.Sending(round_name or "", issued, due_date, ledger_identity(con)), o,
+                                shown_round)
         out.mkdir(parents=True, exist_ok=True)
         with transaction(con, ledger_path):      # before the first workbook (a template refused: nothing recorded)
             run_id = start_distribution(con, round_name or "", out.resolve(), chosen, issued)
@@ -474,6 +477,7 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
             record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
                                 L.TEMPLATE_VERSION, record, {t.key: names_ for t, names_ in unassigned},
                                 full=not units, run_id=run_id)
+            store_round_labels(con, round_name or "", {t.key: t.id for t in plan.tasks})
             if broken is not None:       # the broken run is completed by this one
                 finish_broken_distributions(con, round_name or "", out.resolve(), issued)
     finally:
@@ -495,6 +499,32 @@ def chosen_units(units, registry, assignments: dict) -> list[str]:
             raise GongkaiError.of("UNIT_UNKNOWN", unit=u)
         wanted.append(c)
     return wanted
+
+
+def _refuse_lost_ledger(con, ledger_path: Path, out: Path, plan: str, round_name: str) -> None:
+    """The year folder knows its ledger: the other rounds' folders beside ``out`` (下发/第1轮 …) hold workbooks
+    naming the ledger they were recorded in.  One of this plan and another round naming another ledger means
+    the year's ledger was deleted or replaced: refused (LEDGER_LOST) before anything is written, so a round is
+    never recorded in a ledger that does not know the rounds before it."""
+    mine = ledger_identity(con)
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        return
+    for folder in sorted(p for p in parent.iterdir() if p.is_dir() and p != out.resolve()):
+        if not (folder / "下发清单.xlsx").exists():
+            continue
+        for book in sorted(folder.glob("*.xlsx"))[:3]:
+            try:
+                meta = L.read_meta(read_rows(book, L.META_SHEET) or [])
+            except CALAMINE_ERRORS:
+                continue
+            if meta.unit:
+                if meta.text("plan_id") == plan and meta.text("ledger") not in ("", mine[0]) \
+                        and meta.text("round") != round_name:
+                    raise GongkaiError.of("LEDGER_LOST", ledger_path, returned=f"{folder.name}/{book.name}", count_text="",
+                                          created=meta.text("ledger_created").replace("T", " ") or "—",
+                                          rounds=f"{meta.text('round') or '未命名轮次'}下发", now=ledger_now(con))
+                break
 
 
 PARALLEL_FROM = 200          # units from which workbooks are made on every core

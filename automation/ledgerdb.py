@@ -52,12 +52,14 @@ CREATE TABLE IF NOT EXISTS round_units (round TEXT, unit TEXT, issued_at TEXT, d
 CREATE TABLE IF NOT EXISTS distribute_runs (id INTEGER PRIMARY KEY, round TEXT, folder TEXT, units TEXT,
   started_at TEXT, finished_at TEXT);
 CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS labels (round TEXT, task_id TEXT, label TEXT, PRIMARY KEY (round, task_id));
 """
 ENTRY_FIELDS = ["status", "done_date", "progress", "actual", "detail", "evidence", "issues", "next"]
 
 
 BUSY_SECONDS = 15            # how long a run waits for another one holding the ledger
-VERSION = 1                  # PRAGMA user_version of a ledger in this release's form (0: every earlier release)
+VERSION = 2                  # PRAGMA user_version of a ledger in this release's form (0: every earlier release;
+#                              1: before the round labels table, added by the schema when brought to 2)
 FILE_TIME = "文件修改时间"     # returned.FILE_TIME: the time source of files stored before time sources were kept
 
 
@@ -278,6 +280,13 @@ def ledger_identity(con) -> tuple[str, str]:
     return meta.get("id", ""), meta.get("created_at", "")
 
 
+def ledger_now(con) -> str:
+    """How the ledger at hand reads in LEDGER_LOST: when it was made and which rounds it recorded as sent."""
+    made = ledger_identity(con)[1]
+    rounds = recorded_rounds(con)
+    return f"建立于 {(made or '—').replace('T', ' ')}，" + (f"只有 {'、'.join(rounds)} 的下发记录" if rounds else "没有任何下发记录")
+
+
 def ensure_round(con, round_name: str, at: str) -> None:
     """The round gets its place in the year the first time anything happens in it; never again."""
     con.execute("INSERT OR IGNORE INTO rounds(round, first_issued) VALUES (?,?)", (round_name, at))
@@ -438,6 +447,30 @@ def store_plan(con, plan, assignments: dict, unassigned: dict | None = None, rou
 
 
 ROUND_KEY = "round:"
+
+
+def store_round_labels(con, round_name: str, labels: dict[str, str]) -> None:
+    """The 任务编号 each task (key -> label) was shown under in the round's workbooks, as distributed: a
+    return that lost its metadata is matched on them (the clerk may renumber tasks after a round)."""
+    con.execute("DELETE FROM labels WHERE round=?", (round_name,))
+    con.executemany("INSERT INTO labels VALUES (?,?,?)", [(round_name, k, v) for k, v in labels.items()])
+
+
+def round_labels(con) -> list[tuple[str, dict[str, str]]]:
+    """(round, key -> 任务编号) of every round, newest first: as distributed, else (ledgers before this was
+    kept) as the round was collected against."""
+    stored: dict[str, dict[str, str]] = {}
+    for rnd, key, label in con.execute("SELECT round, task_id, label FROM labels"):
+        stored.setdefault(rnd, {})[key] = label
+    out = []
+    for rnd in reversed(ordered_rounds(con)):
+        if rnd not in stored:
+            snapshot = stored_plan(con, rnd, own_only=True)
+            if snapshot is None:
+                continue
+            stored[rnd] = {t.get("key") or t["id"]: t["id"] for t in json.loads(snapshot)["plan"]["tasks"]}
+        out.append((rnd, stored[rnd]))
+    return out
 
 
 def stored_plan(con, round_name: str | None = None, own_only: bool = False) -> str | None:

@@ -132,6 +132,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                  "别的文件，继续汇总会把以前各轮的文件重新计入本轮。请把原来的台账数据库放回原处；"
                                  "如确要从头建立全年的台账，先把汇总表 {other} 移走"),
     "NOT_RETURNED": ("warning", "“{unit}”未报送{contacts}"),
+    # issue 25 (h25d): merged units, a lost ledger
+    "MERGED_ANSWERS": ("info", "“{unit}”有 {count} 项任务的填报取自并入（或改名前）的单位报送的 {file}（{round}），"
+                               "其余取自 {main}；这些任务以后有新的填报时以新的为准"),
+    "LEDGER_LOST": ("error", "台账数据库 {file} 不是本年度下发工作簿时记录的那一个：{returned}{count_text}记录的台账建立于 {created}"
+                             "（{rounds}），现在的台账{now}。原来的台账可能被删除或换成了别的文件，继续会把以前各轮的文件当作本轮"
+                             "重新计入，所以没有继续。请把原来的台账数据库（备份的 台账.sqlite）放回 {file} 后再运行；没有备份时"
+                             "以前各轮的记录无法恢复，如确要从头建立全年的台账，请先把以前各轮下发和回收的文件移出 下发、回收 文件夹"),
+    "MERGED_FIGURES": ("warning", "“{unit}”的几个名称都报送了年度报告数据：采用最新的 {file}（{round}），{others} 中的数据"
+                                  "没有计入，也没有相加。如并入单位的数据应一并计入本单位，请在汇总表“年度报告数据”中更正该单位的数字"),
     # issue 27 (what people see)
     "CONTACTS_MISSING": ("info", "单位名录中没有 {count} 个未报送单位（{units}）的联系人和电话；催报前可在单位名录.xlsx 的"
                                  "“联系人”“联系电话”列补填，下次汇总时列出"),

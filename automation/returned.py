@@ -24,6 +24,7 @@ from .checks import (MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, FiguresView, RawFile, T
 from .problems import GongkaiError, Problem
 from .reportspec import spec_for
 from .tables import CALAMINE_ERRORS, cell_text
+from .tasklist import KEY as KEY_TITLE
 from .xlsxparts import formula_cells, zip_sheet_parts
 
 MAX_ROWS = 5000
@@ -68,12 +69,15 @@ class Return:
     accepted: bool = False
     saved_at: dt.datetime | None = None             # when the unit last saved it (docProps/core.xml)
     time_source: str = FILE_TIME
+    ledger: tuple[str, str] = ("", "")              # (identity, made) of the ledger its distribution was recorded in
 
 
 class Context:
     """What the office expects back: the (edited) task list, assignments, registry, round."""
 
-    def __init__(self, plan, assignments, registry, round_name, due, as_of, tz: dt.tzinfo | None = None):
+    def __init__(self, plan, assignments, registry, round_name, due, as_of, tz: dt.tzinfo | None = None,
+                 labels_then: list[tuple[str, dict[str, str]]] | None = None):
+        """``labels_then``: (round, task key -> 任务编号 as distributed), newest round first (ledgerdb.round_labels)."""
         self.tz = tz or LOCAL
         self.plan = plan
         self.assignments = assignments
@@ -88,6 +92,11 @@ class Context:
         self._tasks = {u: [t for t, _ in sorted(a.tasks, key=lambda tr: position[id(tr[0])])]
                        for u, a in assignments.items()}
         self.spec = spec_for(plan.year)
+        self.labels = [("", {t.key: t.id for t in plan.tasks}), *(labels_then or [])]     # today's first
+        self._key_of: dict[str, str] = {}
+        for _, labels in self.labels:            # a label maps to the task that has it today, else most recently
+            for key, label in labels.items():
+                self._key_of.setdefault(label, key)
 
     def unit_named_in(self, path_text: str) -> str | None:
         """The unit a file's name or folder names (the longest unit name or alias in it), if any.  Looked up
@@ -108,14 +117,29 @@ class Context:
                     return unit
         return None
 
-    def expected_ids(self, unit: str) -> list[str]:
-        """The 任务编号 the unit's rows show, in sheet order."""
-        return [t.id for t in self._tasks.get(unit, [])]
+    def expected_keys(self, unit: str) -> list[str]:
+        """The keys of the unit's tasks, in sheet order."""
+        return [t.key for t in self._tasks.get(unit, [])]
 
-    def expected_rows(self, unit: str, first_row: int) -> list:
-        """The rows a workbook sent to the unit today would have (for a file that lost its metadata)."""
-        return [L.TaskRow(id=t.key, digest="", row=first_row + i, label=t.id)
-                for i, t in enumerate(self._tasks.get(unit, []))]
+    def key_of(self, label: str) -> str:
+        """The task a 任务编号 names: today's, else the round that last showed it (a task renumbered since)."""
+        return self._key_of.get(label, label)
+
+    def expected_rows(self, unit: str, first_row: int, shown: set[str] = frozenset(),
+                      keyed: dict[str, str] | None = None) -> list:
+        """The rows a workbook sent to the unit would have, for a file that lost its metadata: each task under
+        the 任务编号 the file shows for it -- where the file has the hidden 任务标识 column (``keyed``: key ->
+        the 任务编号 on its row), the row with its key; else the labels of the round the file was issued in (the
+        one whose labels the file's ``shown`` ids fit best; today's on a tie), so a task renumbered since that
+        round is still the same task."""
+        tasks = self._tasks.get(unit, [])
+        keyed = keyed or {}
+        _, then = max(self.labels, key=lambda rl: sum(1 for t in tasks if rl[1].get(t.key, t.id) in shown))
+        rows = []
+        for i, t in enumerate(tasks):
+            label = keyed.get(t.key) or next((x for x in (then.get(t.key), t.id) if x and x in shown), t.id)
+            rows.append(L.TaskRow(id=t.key, digest="", row=first_row + i, label=label))
+        return rows
 
     def canonical(self, name: str) -> str:
         if self.registry is not None:
@@ -398,6 +422,7 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
     if meta.unit:
         ret.identity, ret.unit = "meta", meta.unit
         ret.plan_id, ret.file_round, ret.fingerprint = meta.text("plan_id"), meta.text("round"), meta.text("fingerprint")
+        ret.ledger = (meta.text("ledger"), meta.text("ledger_created"))
         if ret.plan_id != ctx.plan_id:
             P.append(Problem("WRONG_PLAN", name, params={"other": f"{meta.text('plan_title')} {meta.text('plan_year')}"}))
             return None
@@ -414,7 +439,9 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
         id_col = column_index(cols["id"])
         ids = [cell_text(r[id_col]).strip() for r in ledger_rows[header_row:]
                if len(r) > id_col and cell_text(r[id_col]).strip()]
-        unit = _match_unit(ids, ctx, rows_of if L.GUIDE_SHEET in sheets else None, name)
+        keyed = _keyed_rows(ledger_rows, header_row, id_col)
+        unit = _match_unit([keyed.get(i) or ctx.key_of(i) for i in ids], ctx,
+                           rows_of if L.GUIDE_SHEET in sheets else None, name)
         if not unit:
             P.append(Problem("IDENTITY_UNKNOWN", name))
             return None
@@ -422,13 +449,25 @@ def _identify(ret: Return, sheets, rows_of, ledger_rows, ctx: Context) -> L.Meta
         P.append(Problem("IDENTITY_MISSING", name, params={"unit": unit}))
         figs, extras = L.default_figure_layout(ctx.spec.name)
         meta = L.Meta(info={"unit": unit, "header_row": header_row}, columns=cols, figures=dict(figs),
-                      extras=list(extras), tasks=ctx.expected_rows(unit, header_row + 1))
+                      extras=list(extras), tasks=ctx.expected_rows(unit, header_row + 1, set(ids),
+                                                                   {k: i for i, k in keyed.items()}))
     if ret.unit not in ctx.assignments:
         P.append(Problem("UNIT_NOT_EXPECTED", name, params={"unit": ret.unit}))
     named = ctx.unit_named_in(name)
     if named and named != ret.unit:
         P.append(Problem("NAME_MISMATCH", name, params={"unit": ret.unit, "other": named}))
     return meta
+
+
+def _keyed_rows(rows: list[list], header_row: int, id_col: int) -> dict[str, str]:
+    """任务编号 -> the task's key, where the sheet has a 任务标识 column (the task list's hidden key column,
+    kept when rows were copied from it); {} without one."""
+    header = [cell_text(v).strip() for v in rows[header_row - 1]]
+    if KEY_TITLE not in header:
+        return {}
+    k = header.index(KEY_TITLE)
+    return {cell_text(r[id_col]).strip(): cell_text(r[k]).strip() for r in rows[header_row:]
+            if len(r) > max(k, id_col) and cell_text(r[id_col]).strip() and cell_text(r[k]).strip()}
 
 
 def _find_header(rows: list[list]) -> tuple[int | None, dict]:
@@ -441,7 +480,7 @@ def _find_header(rows: list[list]) -> tuple[int | None, dict]:
 
 
 def _match_unit(ids: list[str], ctx: Context, rows_of, file_name: str = "") -> str | None:
-    """The unit whose assigned task ids the file holds.  Units sharing the same tasks (every town gets
+    """The unit whose assigned tasks (``ids``: the keys the file's rows name) the file holds.  Units sharing the same tasks (every town gets
     the towns' tasks) are told apart by the unit the file's name or folder names (孟庄镇_任务台账.xlsx),
     when that unit is one of those the ids fit."""
     named = None
@@ -451,10 +490,10 @@ def _match_unit(ids: list[str], ctx: Context, rows_of, file_name: str = "") -> s
                 named = ctx.canonical(str(row[1]).strip())
     if named in ctx.assignments:
         return named
-    want = set(ids)
+    want = set(ids)                  # the tasks' keys
 
     def score(unit: str) -> float:
-        have = set(ctx.expected_ids(unit))
+        have = set(ctx.expected_keys(unit))
         return len(want & have) / max(1, len(want | have))
 
     scores = {u: score(u) for u in ctx.assignments}

@@ -45,10 +45,16 @@ class Entries(FromLedger):
     ``entries[(unit, task id)]`` is one answer (a dict of ENTRY_FIELDS); ``for_task(task id)`` all the units'
     answers to one task; only ``status_of`` (unit -> task id -> status) is kept in memory."""
 
-    def __init__(self, ledger_path: str, file_of: dict[str, int], status_of: dict):
+    def __init__(self, ledger_path: str, file_of: dict[str, int], status_of: dict, picked: dict | None = None):
         super().__init__(ledger_path, file_of)
         self.status_of = status_of
+        self.picked = picked or {}                 # a merged unit: task id -> the file its answer comes from
         self.unit_of = {fid: unit for unit, fid in file_of.items()}
+        for unit, by_task in self.picked.items():
+            self.unit_of.update((fid, unit) for fid in by_task.values())
+
+    def _file(self, unit: str, task_id: str) -> int:
+        return self.picked.get(unit, {}).get(task_id) or self.file_of[unit]
 
     def __contains__(self, key) -> bool:
         return key[1] in self.status_of.get(key[0], ())
@@ -59,7 +65,7 @@ class Entries(FromLedger):
     def get(self, key, default=None):
         if key not in self:
             return default
-        found = answer(self._db(), self.file_of[key[0]], key[1])
+        found = answer(self._db(), self._file(*key), key[1])
         return default if found is None else found
 
     def __getitem__(self, key) -> dict:
@@ -73,7 +79,7 @@ class Entries(FromLedger):
         out = {}
         for fid, entry in answers_to(self._db(), task_id):
             unit = self.unit_of.get(fid)
-            if unit is not None:
+            if unit is not None and self._file(unit, task_id) == fid:
                 out[unit] = entry
         return out
 
@@ -116,6 +122,17 @@ def resolve(state: dict, assignments: dict, aliases: dict, rank) -> dict:
     if not used:
         return state
     out.update((n, v) for n, v in state.items() if n not in used and n not in out)
+    return out
+
+
+def sources(state: dict, assignments: dict, aliases: dict, rank) -> dict[str, list]:
+    """The units whose answers lie in more than one name's file (a unit merged into another, a renamed one):
+    unit -> those records, newest (by ``rank``) first.  Each task then takes the newest answer among them."""
+    out = {}
+    for u in assignments:
+        names = [n for n in (u, *aliases.get(u, ())) if n in state]
+        if len(names) > 1:
+            out[u] = sorted((state[n] for n in names), key=rank, reverse=True)
     return out
 
 
@@ -178,23 +195,29 @@ def build_summary(con, round_name: str | None, as_of: dt.datetime, due: dt.date 
     problems = list(problems)
     this_round = resolve(this_round, assignments, aliases, lambda v: (v[2], v[0]))
     states = carry_forward(upto, {r: sent[r][0] for r in upto})   # unit -> (file id, name, saved, source, round)
-    state = resolve(states[-1] if states else {}, assignments, aliases,
-                    lambda v: (order_of.get(v[4], -1), v[2], v[0]))
+    rank = lambda v: (order_of.get(v[4], -1), v[2], v[0])          # noqa: E731 -- newest round, then saved
+    state = resolve(states[-1] if states else {}, assignments, aliases, rank)
     stored, older = _stored_problems(con, round_name, order_of)
     problems += stored
     status_of, files_of, data_round = _latest_statuses(con, state)
+    ledger_path = ledger_file(con)
+    with_figures = files_with_figures(con)
+    figure_of = {unit: v[0] for unit, v in state.items() if v[0] in with_figures}
+    shown: dict[str, str] = {}                   # a merged unit's 报送文件: every file its answers come from
+    picked = _merge_names(con, sources(states[-1] if states else {}, assignments, aliases, rank), assignments,
+                          with_figures, (status_of, shown, data_round, figure_of), problems)
     latest = Latest(state=state, status_of=status_of, files_of=files_of, data_round=data_round)
     view = RoundView(name=round_name, payload_text=payload_text, tasks=tasks, assignments=assignments,
                      aliases=aliases, shared=shared)
-    ledger_path = ledger_file(con)
-    with_figures = files_with_figures(con)
-    figures = Figures(ledger_path, {unit: v[0] for unit, v in state.items() if v[0] in with_figures})
-    entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of)
+    figures = Figures(ledger_path, figure_of)
+    entries = Entries(ledger_path, {unit: v[0] for unit, v in state.items()}, status_of, picked)
     dues = unit_dues(con, round_name)                      # units given another cut-off (an extension)
     late, missing = _return_problems(con, this_round, assignments, due, dues, notes, problems, round_name)
     today = due or as_of.date()          # overdue as of the round's cut-off, so a rebuilt old round reads the same
     task_rows = _task_rows(tasks, assignments, status_of, payload["unassigned"], today)
     unit_rows = _unit_rows(con, view, latest, ThisRound(files=this_round, late=late, problems=problems), today)
+    for row in unit_rows:
+        row["file"] = shown.get(row["unit"], row["file"])
     trend = _trend(con, view, Upto(rounds=upto, order_of=order_of, sent=sent, states=states), latest)
     order = {p: i for i, p in enumerate(["error", "warning", "info"])}
     for p in problems:
@@ -297,6 +320,48 @@ def _latest_statuses(con, state: dict) -> tuple[dict, dict, dict]:
     return status_of, files_of, data_round
 
 
+def _merge_names(con, merged: dict[str, list], assignments: dict, with_figures: set, latest: tuple,
+                 problems: list) -> dict:
+    """A unit whose names' files all hold answers (units merged into it, a renamed unit): each task takes the
+    newest answer any of them gave; its 报送文件 names every file used and how many answers each gave, and an
+    answer taken from an older name's file is said (MERGED_ANSWERS).  Its figures are the newest reported ones,
+    never a sum: when more than one name's file reported figures, the others are named (MERGED_FIGURES), and
+    its 数据轮次 is the round of the figures used (what the annual report checks).  ``latest``: the unit ->
+    statuses, 报送文件 shown, data round and figure file maps, updated here.  Returns unit -> task id -> file id."""
+    status_of, files_of, data_round, figure_of = latest
+    picked = {}
+    for unit, records in merged.items():
+        merged_st, by_task, given = {}, {}, {}
+        mine = {tid for tid, _ in assignments[unit]["tasks"]}
+        for fid, *_ in records:                              # newest first: the first answer to a task stands
+            for tid, st in statuses(con, fid):
+                if tid not in merged_st:
+                    merged_st[sys.intern(tid)], by_task[tid] = sys.intern(st) if st else st, fid
+                    given[fid] = given.get(fid, 0) + (tid in mine)     # counted: the unit's tasks of this round
+        status_of[unit], picked[unit] = merged_st, by_task
+        used = [r for r in records if given.get(r[0])] or records[:1]
+        if len(used) > 1:
+            files_of[unit] = "；".join(f"{r[1]}（{r[4] or '未命名轮次'}，{given[r[0]]} 项）" for r in used)
+        for r in used[1:]:
+            problems.append(Problem("MERGED_ANSWERS", r[1], params={
+                "unit": unit, "count": given[r[0]], "round": r[4] or "未命名轮次", "main": used[0][1]}))
+        reported = [r for r in records if r[0] in with_figures and _figures_reported(con, r[0])]
+        chosen = reported[0] if reported else records[0]
+        data_round[unit] = chosen[4]
+        if chosen[0] in with_figures:
+            figure_of[unit] = chosen[0]
+        if len(reported) > 1:
+            problems.append(Problem("MERGED_FIGURES", chosen[1], params={
+                "unit": unit, "round": chosen[4] or "未命名轮次",
+                "others": "、".join(f"{r[1]}（{r[4] or '未命名轮次'}）" for r in reported[1:])}))
+    return picked
+
+
+def _figures_reported(con, fid: int) -> bool:
+    """Whether a file's 年度报告数据 (it has some) was filled in (its status is not 未报送)."""
+    return file_figures(con, fid).get(L.FIGURE_STATUS) != L.FIGURES_MISSING
+
+
 def _return_problems(con, this_round: dict, assignments: dict, due, dues: dict, notes: list,
                      problems: list, round_name: str) -> tuple[list[str], list[str]]:
     """Who sent late (by its own cut-off) and who sent nothing, added to ``problems`` with the run's notes;
@@ -377,11 +442,19 @@ def _trend(con, view: RoundView, upto: Upto, latest: Latest) -> list[dict]:
     trend = []
     done_in: dict[tuple, int] = {}                         # (round, file id) -> its unit's tasks marked done
 
-    def done_of(unit: str, fid: int, mine: dict, key) -> int:
+    def done_of(unit: str, fid: int, mine: dict, key, merged: list | None = None) -> int:
         if (key, fid) not in done_in:
             ids = {tid for tid, _ in mine[unit]["tasks"]}
-            answers = latest.status_of[unit].items() \
-                if latest.state.get(unit, (None,))[0] == fid and unit in latest.status_of else statuses(con, fid)
+            if latest.state.get(unit, (None,))[0] == fid and unit in latest.status_of:
+                answers = latest.status_of[unit].items()
+            elif merged:                   # a merged unit as it was then: each task's newest answer of its names
+                answers = {}
+                for f in merged:
+                    for tid, st in statuses(con, f[0]):
+                        answers.setdefault(tid, st)
+                answers = answers.items()
+            else:
+                answers = statuses(con, fid)
             done_in[(key, fid)] = sum(1 for tid, st in answers if st == L.DONE and tid in ids)
         return done_in[(key, fid)]
 
@@ -395,9 +468,11 @@ def _trend(con, view: RoundView, upto: Upto, latest: Latest) -> list[dict]:
         reported = [u for u in resolve(upto.sent[rnd][0], mine, names, lambda v: (v[2], v[0])) if u in mine]
         if not reported:
             continue
-        at_round = resolve(at_round, mine, names, lambda v: (upto.order_of.get(v[4], -1), v[2], v[0]))
+        rank = lambda v: (upto.order_of.get(v[4], -1), v[2], v[0])      # noqa: E731
+        merged = sources(at_round, mine, names, rank)
+        at_round = resolve(at_round, mine, names, rank)
         total = sum(len(a["tasks"]) for a in mine.values())
-        done = sum(done_of(u, v[0], mine, key) for u, v in at_round.items() if u in mine)
+        done = sum(done_of(u, v[0], mine, key, merged.get(u)) for u, v in at_round.items() if u in mine)
         trend.append({"round": rnd or "（未命名）", "returned": len(reported),
                       "share": len(reported) / len(mine) if mine else 0,
                       "rate": done / total if total else 0})

@@ -38,6 +38,7 @@ CHANGES_SHEET = "重新解析差异"  # what a new parse would change, for the c
 # the columns the plan reader fills (compared when the plan is parsed again)
 PARSED_COLUMNS = ["任务编号", "一级标题", "二级标题", "任务内容", "责任单位原文", "牵头单位", "责任单位", "配合单位",
                   "完成时限", "时限原文", "频次", "量化目标", SECTION]
+REVIEW = "待确认"               # the parse's notes for the clerk; recorded with the parse, follows a new one (issue 25)
 # optional columns hidden when no task has anything in them (the clerk may unhide them to fill them in)
 HIDE_WHEN_EMPTY = ["二级标题", "牵头单位", "配合单位", "时限原文", "频次", "量化目标"]
 REQUIRED = ["任务编号", "任务内容", "牵头单位", "责任单位", "配合单位"]
@@ -102,7 +103,7 @@ def write_task_list(plan: Plan, path: str | Path, registry=None, force: bool = T
     style_header(info, [12, 100], freeze=False)
     info.cell(1, 1).font = Font(name="宋体", bold=True)
     if parsed:
-        _write_parsed(wb, [parsed_values(t) for t in plan.tasks])
+        _write_parsed(wb, [parsed_values(t) + [cell_text(t.review)] for t in plan.tasks])
     return save_workbook(wb, path, force=force)
 
 
@@ -153,12 +154,12 @@ def parsed_values(task: Task) -> list[str]:
 
 
 def _write_parsed(wb, rows: list[list[str]], keys: list[str] | None = None) -> None:
-    """The very hidden record of the parse: key, then the parse-filled cells."""
+    """The very hidden record of the parse: key, then the parse-filled cells and its 待确认 note."""
     if PARSED_SHEET in wb.sheetnames:
         del wb[PARSED_SHEET]
     ps = wb.create_sheet(PARSED_SHEET)
     ps.sheet_state = "veryHidden"
-    ps.append([KEY, *PARSED_COLUMNS])
+    ps.append([KEY, *PARSED_COLUMNS, REVIEW])
     for i, row in enumerate(rows):
         ps.append([keys[i] if keys else row[0], *row])
 
@@ -185,7 +186,8 @@ def read_task_list(path: str | Path, cells: dict | None = None) -> tuple[Plan, l
         key = keys[r_i]
         tid = tid or key
         if cells is not None:
-            cells[key] = (r_i, dict(zip(PARSED_COLUMNS, [tid] + [cell_text(_cell(row, ix, c)) for c in PARSED_COLUMNS[1:]])))
+            cells[key] = (r_i, dict(zip(PARSED_COLUMNS + [REVIEW],
+                                        [tid] + [cell_text(_cell(row, ix, c)) for c in PARSED_COLUMNS[1:] + [REVIEW]])))
         tasks.append(_task(p, row, ix, r_i, tid, key, problems))
     plan = Plan(sources, title, year, tasks, documents, unsaved_keys=unsaved)
     return plan, problems
@@ -385,6 +387,23 @@ class Change:
 
 NEW_PARSE, BOTH_CHANGED, NEW_TASK, GONE_TASK = ("新解析结果不同", "您改过，新解析结果也有变化", "新解析出的任务（任务清单中没有）",
                                                   "新解析中没有这项任务")
+REVIEW_FOLLOWED = "待确认已按新解析更新"     # a note the clerk had not touched: the task list follows the new parse
+
+
+def review_change(label: str, now: str, new: str, before: str | None) -> tuple[Change | None, str]:
+    """The 待确认 note of one task on a new parse: (what is listed, what the record of the parse keeps).
+    Untouched by the clerk (as the last parse wrote it), it follows the new parse (REVIEW_FOLLOWED: written
+    into the task list); changed or cleared by the clerk, it stays, and a new parse's different note is listed
+    until the clerk takes it over.  ``before`` None: a record from before notes were kept -- listed only."""
+    if now == new:
+        return None, new
+    if before is None:
+        return Change(label, NEW_PARSE, REVIEW, now, new), now
+    if now == before:
+        return Change(label, REVIEW_FOLLOWED, REVIEW, now, new), new
+    if new == before:
+        return None, before
+    return Change(label, BOTH_CHANGED, REVIEW, now, new), before
 
 
 def reparse_changes(plan: Plan, current: dict, parsed: dict) -> tuple[list[Change], dict[str, list[str]]]:
@@ -429,7 +448,7 @@ def reparse_changes(plan: Plan, current: dict, parsed: dict) -> tuple[list[Chang
             continue
         before = parsed.get(key)
         if key not in now_cells:                       # deleted by the clerk: stays deleted
-            record[key] = list(values.values())
+            record[key] = [*values.values(), cell_text(t.review)]
             continue
         now = now_cells[key]
         before = before or now                         # a list from before the record: the list is the baseline
@@ -440,11 +459,14 @@ def reparse_changes(plan: Plan, current: dict, parsed: dict) -> tuple[list[Chang
             if c != n and (c == b or n != b) and col != "任务编号":
                 changes.append(Change(now["任务编号"], NEW_PARSE if c == b else BOTH_CHANGED, col, c, n))
             kept.append(n if c == n else b)
-        record[key] = kept
+        note, kept_note = review_change(now["任务编号"], now.get(REVIEW, ""), cell_text(t.review),
+                                        parsed[key].get(REVIEW) if key in parsed else None)
+        changes += [note] if note else []
+        record[key] = kept + [kept_note]
     for key, cells in parsed.items():                  # the new parse lost it: listed while the list has it
         if key in used:
             continue
-        record[key] = [cells.get(c, "") for c in PARSED_COLUMNS]
+        record[key] = [cells.get(c, "") for c in PARSED_COLUMNS + [REVIEW]]
         if key in now_cells:
             changes.append(Change(now_cells[key]["任务编号"], GONE_TASK, "整行", now_cells[key]["任务内容"], ""))
     if not parsed:                                     # a list from before the record: its parsed rows only
@@ -462,7 +484,7 @@ def read_parsed(path: str | Path) -> dict[str, dict[str, str]]:
     head = [cell_text(c) for c in rows[0]]
     out = {}
     for row in rows[1:]:
-        cells = {h: cell_text(v) for h, v in zip(head, row)}
+        cells = {h: cell_text(row[i]) if i < len(row) else "" for i, h in enumerate(head)}
         if cells.get(KEY):
             out[cells[KEY]] = cells
     return out
@@ -476,6 +498,7 @@ def merge_task_list(path: str | Path, plan: Plan, registry=None) -> tuple[Plan, 
     now, _ = read_task_list(path, current)
     changes, record = reparse_changes(plan, current, read_parsed(path))
     wb = load_workbook(path)
+    _follow_notes(wb, now, current, changes)
     _put_keys(wb, now)
     now.unsaved_keys = {}
     write_units_sheet(wb, now, registry)
@@ -497,6 +520,25 @@ def merge_task_list(path: str | Path, plan: Plan, registry=None) -> tuple[Plan, 
     return now, changes
 
 
+
+
+def _follow_notes(wb, plan: Plan, current: dict, changes: list[Change]) -> None:
+    """Write the 待确认 notes that follow the new parse (REVIEW_FOLLOWED) into the task sheet, yellow when a
+    note is left; only those cells change."""
+    ws = wb[TASK_SHEET] if TASK_SHEET in wb.sheetnames else wb.worksheets[0]
+    head = [cell_text(c.value).strip() for c in ws[1]]
+    if REVIEW not in head:
+        return
+    col = head.index(REVIEW) + 1
+    row_of = {cells["任务编号"]: r_i for r_i, cells in current.values()}
+    task_of = {t.id: t for t in plan.tasks}
+    for ch in changes:
+        if ch.kind == REVIEW_FOLLOWED and ch.task in row_of:
+            cell = ws.cell(row_of[ch.task], col)
+            cell.value = ch.new or None
+            cell.fill = PatternFill("solid", fgColor="FFF2CC") if ch.new else PatternFill(fill_type=None)
+            if ch.task in task_of:
+                task_of[ch.task].review = ch.new
 
 
 def _targets_from_text(text: str) -> list[dict]:

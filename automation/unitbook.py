@@ -223,6 +223,8 @@ class Sending:
     round_name: str
     issued: str
     due: object = None                  # dt.date or None
+    ledger: tuple = ("", "")            # (identity, made) of the ledger it is recorded in: a return naming another
+    #                                     says the year's ledger was lost (LEDGER_LOST)
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ class Layout:
 
 
 def meta_common_rows(plan, spec, sent: Sending, layout: Layout) -> list[tuple]:
-    """The metadata rows every unit workbook of one distribution shares."""
+    """The metadata rows every unit workbook of one distribution shares (with the ledger it is recorded in)."""
     due = sent.due
     rows = [("gk_version", "1"), ("template_version", TEMPLATE_VERSION), ("report_format", spec.name),
             ("plan_id", plan_id(plan)), ("plan_title", plan.title or ""), ("plan_year", plan.year or ""),
@@ -247,6 +249,8 @@ def meta_common_rows(plan, spec, sent: Sending, layout: Layout) -> list[tuple]:
     # the figure cells in one row ("t3_r1_c1=D27;…"): a row each made the sheet a quarter of what collect reads
     rows += [("figs", ";".join(f"{k}={c}" for k, c in layout.figures.items()))] + \
         [("extra", a, b) for a, b in layout.extras]
+    if sent.ledger[0]:
+        rows += [("ledger", sent.ledger[0]), ("ledger_created", sent.ledger[1] or "")]
     return rows
 
 

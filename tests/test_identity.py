@@ -3,6 +3,7 @@ deleted above it, a row added with a blank 任务编号, a task renumbered, a ro
 Everything runs through the CLI on the sample plan and registry; the assertions read the task list, the
 unit workbooks and 汇总.xlsx."""
 import datetime as dt
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -247,3 +248,68 @@ def test_list_from_before_keys_keeps_the_old_ids(year):
     key_col = header(ws).index(KEY) + 1
     assert ws.cell(last, key_col).value == ws.cell(last, 1).value == f"新增-{last}"
     assert ws.cell(2, key_col).value == "2021-01-01"
+
+
+def values_only(src: Path, dst: Path, key_column: dict[str, str] | None = None) -> Path:
+    """The unit's answers pasted as values into a new workbook (no metadata); ``key_column``: 任务编号 -> a
+    number of the unit's own, the 任务编号 (the key) then kept in a 任务标识 column after the last."""
+    wb = openpyxl.load_workbook(src)
+    fresh = openpyxl.Workbook()
+    ws = fresh.active
+    ws.title = L.LEDGER_SHEET
+    for row in wb[L.LEDGER_SHEET].iter_rows(values_only=True):
+        ws.append(list(row))
+    if key_column is not None:
+        meta = L.read_meta_openpyxl(wb)
+        h, c = meta.header_row, len(L.COLUMNS) + 1
+        ws.cell(h, c, KEY)
+        id_col = openpyxl.utils.column_index_from_string(meta.columns["id"])
+        for r in range(h + 1, ws.max_row + 1):
+            label = ws.cell(r, id_col).value
+            if label in key_column:
+                ws.cell(r, c, label)
+                ws.cell(r, id_col, key_column[label])           # numbered anew by the unit
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fresh.save(dst)
+    return dst
+
+
+def summary_problems(year: Path) -> list[tuple]:
+    ws = openpyxl.load_workbook(year / "汇总.xlsx", read_only=True)["问题清单"]
+    rows = ws.iter_rows(values_only=True)
+    head = next(rows)
+    return [(r[head.index("代码")], r[head.index("文件")], r[head.index("说明")]) for r in rows]
+
+
+@pytest.mark.parametrize("how", ["labels", "key_column", "older_ledger"])
+def test_a_return_that_lost_its_metadata_is_read_under_the_numbers_of_its_round(year, how):
+    """区财政局 pastes its round-1 answers into a new workbook (no metadata) after the clerk renumbered two of its
+    tasks: the rows are read under the 任务编号 of round 1, as sent (the ledger keeps each round's numbers), or
+    the 任务标识 column where the file has it -- the renumbered tasks are the same tasks, not deleted + inserted.
+    A ledger from before the numbers were kept: those of the task list round 1 was collected against."""
+    tasks = year / "任务清单.xlsx"
+    assert distribute(year, "R1", "2021-07-10").returncode == 0
+    if how == "older_ledger":
+        assert collect(year, "R1", "2021-07-10").returncode in (0, 1)       # nothing back yet
+    sent = workbook(year, "R1", "区财政局")
+    labels = [k for k, v in ledger_rows(sent).items() if v["role"] != "配合"][:2]
+    filled = year / "填好的.xlsx"
+    answer(sent, filled, {label: L.DONE for label in labels})
+    # the clerk renumbers both, and swaps the old number of the second onto nothing else: R2 is sent
+    edit(tasks, lambda ws: [ws.cell(row_of(ws, x), 1, x + "-1") for x in labels])
+    assert distribute(year, "R2", "2021-12-10").returncode == 0
+    if how == "older_ledger":
+        with sqlite3.connect(year / "台账.sqlite") as con:
+            con.execute("DELETE FROM labels")
+    values_only(filled, year / "回收" / "R2" / "区财政局.xlsx",
+                {x: f"第{i}项" for i, x in enumerate(labels, 1)} if how == "key_column" else None)
+    r = collect(year, "R2", "2021-12-10")
+    assert r.returncode in (0, 1), r.stderr
+    state = overall(year)
+    ws = openpyxl.load_workbook(year / "汇总.xlsx", read_only=True)["落实情况明细"]
+    mine = {row[0]: row[5] for row in ws.iter_rows(values_only=True) if row[3] == "区财政局"}
+    assert all(mine[x + "-1"] == L.DONE for x in labels) and not any(x in mine for x in labels), mine
+    assert all(state[x + "-1"] != "未启动" for x in labels)
+    found = summary_problems(year)
+    assert any(code == "IDENTITY_MISSING" for code, *_ in found)
+    assert not [p for p in found if p[0] in ("ROW_DELETED", "ROW_INSERTED")], found

@@ -181,3 +181,58 @@ def test_plan_command_onto_an_existing_task_list(tmp_path):
     assert CHANGES_SHEET not in openpyxl.load_workbook(out).sheetnames
     head = before[0]
     assert head.index(KEY) == len(head) - 1
+
+
+def _add_aliases(registry: Path, unit: str, names: list[str]) -> None:
+    wb = openpyxl.load_workbook(registry)
+    ws = wb.active
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == unit)
+    row[1].value = "、".join(filter(None, [row[1].value, *names]))
+    wb.save(registry)
+
+
+def test_the_notes_to_confirm_follow_a_new_parse_where_the_clerk_left_them(year):
+    """待确认 is the parse's: a note the clerk did not touch follows the new parse (cleared, or a new one
+    made yellow), listed; a note the clerk cleared or wrote over stays theirs."""
+    tasks = year / "任务清单.xlsx"
+    wb = openpyxl.load_workbook(tasks)
+    ws = wb[TASK_SHEET]
+    col = [c.value for c in ws[1]].index("待确认") + 1
+    assert "单位不在名录" in ws.cell(row_of(ws, "2021-01-15"), col).value
+    assert "单位不在名录" in ws.cell(row_of(ws, "2021-03-02"), col).value
+    ws.cell(row_of(ws, "2021-01-01"), col).value = None                 # confirmed: the clerk cleared it
+    ws.cell(row_of(ws, "2021-03-01"), col).value = "已核实"              # the clerk's own words
+    ws.cell(row_of(ws, "2021-03-02"), col).value = "已核实，由区司法局落实"
+    wb.save(tasks)
+    reviewed = cells(tasks)
+    # the registry learns the names; the plan is corrected so that one task's units are now an open list
+    _add_aliases(year / "单位名录.xlsx", "区发展和改革局", ["编制规划的区政府部门单位", "区政府有关部门",
+                                                        "年度决策事项目录涉及的区政府部门"])
+    correct_plan(year, "（责任单位：区发\n\n改局）", "（责任单位：区发改局等部门）")
+    r = run("plan", year)
+    assert r.returncode == 0, r.stdout
+    now = cells(tasks)
+    head = now[0]
+    row = {x[0]: x for x in now[1:]}
+    before = {x[0]: x for x in reviewed[1:]}
+    c = head.index("待确认")
+    assert row["2021-01-15"][c] is None                                 # followed: the name is known now
+    assert "没有列全" in row["2021-01-04"][c]                            # followed: a new note
+    assert row["2021-01-01"][c] is None and row["2021-03-01"][c] == "已核实"
+    assert row["2021-03-02"][c] == "已核实，由区司法局落实"                  # the clerk's, though the parse changed
+    # nothing else of the sheet changed
+    changed = {(k, head[i]) for k in row for i in range(len(head)) if row[k][i] != before[k][i]}
+    assert changed == {("2021-01-15", "待确认"), ("2021-01-04", "待确认")}
+    sheet = openpyxl.load_workbook(tasks)[TASK_SHEET]
+    fill = {label: sheet.cell(row_of(sheet, label), c + 1).fill.fgColor.rgb for label in ("2021-01-04", "2021-01-15")}
+    assert fill["2021-01-04"].endswith("FFF2CC") and not fill["2021-01-15"].endswith("FFF2CC")
+    listed = {(x[0], x[2]): x[1] for x in changes(tasks)}
+    assert listed[("2021-01-15", "待确认")] == "待确认已按新解析更新"
+    assert listed[("2021-01-04", "待确认")] == "待确认已按新解析更新"
+    assert listed[("2021-03-02", "待确认")] == "您改过，新解析结果也有变化"
+    assert ("2021-03-01", "待确认") not in listed and ("2021-01-01", "待确认") not in listed
+    # parsed once more with nothing new: the notes that followed are not listed again; the clerk's still is
+    assert run("plan", year).returncode == 0
+    again = {(x[0], x[2]): x[1] for x in changes(tasks)}
+    assert ("2021-01-15", "待确认") not in again and ("2021-01-04", "待确认") not in again
+    assert again[("2021-03-02", "待确认")] == "您改过，新解析结果也有变化"

@@ -2,6 +2,7 @@
 their units, a rebuilt round reads as it did, renamed units keep their history, the ledger is the year's
 record (replaced ledgers, two runs at once, an interrupted distribute, a moved folder)."""
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -392,3 +393,118 @@ def test_the_state_is_typed_and_the_unit_sheet_columns_are_its_keys(year):
         for key in ("unit", "tasks", "done", "in_progress", "not_started", "na", "data_round", "problems"):
             assert (shown[UNIT_COLUMN_KEYS[key]] if shown[UNIT_COLUMN_KEYS[key]] is not None else "") == u[key], key
     assert {u["unit"]: u["data_round"] for u in state.unit_rows}["区民政局"] == R1    # carried from round 1
+
+
+def _merge_into(registry: Path, gone: str, into: str) -> None:
+    """The registry records a merger: ``gone``'s row removed, its names kept as ``into``'s aliases."""
+    wb = openpyxl.load_workbook(registry)
+    ws = wb.active
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == gone)
+    names = [gone, *(str(row[1].value or "").split("、"))]
+    ws.delete_rows(row[0].row)
+    target = next(r for r in ws.iter_rows(min_row=2) if r[0].value == into)
+    target[1].value = "、".join(filter(None, [target[1].value, *names]))
+    wb.save(registry)
+
+
+def _cells(path: Path, sheet: str) -> list[dict]:
+    rows = openpyxl.load_workbook(path, read_only=True)[sheet].iter_rows(values_only=True)
+    head = next(rows)
+    return [dict(zip(head, r)) for r in rows]
+
+
+def test_a_merged_unit_takes_each_task_from_the_newest_answer_of_its_names(year):
+    """区民政局 merged into 区财政局 after round 2: 区财政局's round-2 return covers its own tasks only, so
+    区民政局's tasks keep 区民政局's round-1 answers (said where they come from); the figures are the newest
+    reported, the other named, never summed; 数据轮次 is the round of the figures used."""
+    a, b = "区财政局", "区民政局"
+    plan = reviewed_sample_plan()                  # 区民政局 has two tasks of its own (not 区财政局's)
+    extra = next(t for t in plan.tasks if t.id == "2021-01-20")
+    extra.units = [*extra.units, replace(extra.units[-1], name=b)]
+    write_task_list(plan, year.tasks)
+    assert year.distribute(R1, "2021-07-10") == 0
+    year.answer(R1, a, R1_SAVED, share=0.0)
+    mine_r1 = year.answer(R1, b, R1_SAVED, share=1.0)
+    year.api_collect(R1, as_of=dt.datetime(2021, 7, 15))
+    assert year.distribute(R2, "2021-12-25") == 0
+    theirs = year.answer(R2, a, R2_SAVED, share=1.0)
+    year.api_collect(R2)
+    _merge_into(year.registry, b, a)
+    # and one of 区民政局's own tasks goes to 区司法局 from round 3
+    moved = next(t for t in plan.tasks if b in [u.name for u in t.units])
+    moved.units = [replace(u, name="区司法局") if u.name == b else u for u in moved.units]
+    write_task_list(plan, year.tasks)
+    assert year.distribute("第3轮", "2022-01-10") == 0
+    assert year.collect("第3轮") in (0, 1)
+    with year.db() as con:
+        b_tasks = {t for (t,) in con.execute("SELECT task_id FROM sent WHERE round=? AND unit=?", (R1, b))}
+        a_tasks = {t for (t,) in con.execute("SELECT task_id FROM sent WHERE round=? AND unit=?", (R1, a))}
+        b_answers = dict(con.execute("SELECT e.task_id, e.detail FROM entries e JOIN files f ON f.id=e.file_id "
+                                     "WHERE f.unit=? AND f.round=?", (b, R1)))
+        now_tasks = {t for (t,) in con.execute("SELECT task_id FROM sent WHERE round='第3轮' AND unit=?", (a,))}
+    assert moved.key in b_tasks and moved.key not in now_tasks
+    b_tasks.discard(moved.key)
+    assert b_tasks and b_tasks - a_tasks and b_tasks <= now_tasks
+    only_b = b_tasks - a_tasks
+    # 落实情况明细: 区财政局's rows for 区民政局's tasks are 区民政局's round-1 answers
+    detail = [r for r in _cells(year.summary, "落实情况明细") if r["单位"] == a]
+    by_task = {r["任务编号"]: r for r in detail}
+    assert {t for t in only_b} <= set(by_task) and moved.key not in by_task
+    assert all(by_task[t]["完成状态"] == "已完成" and by_task[t]["落实情况"] == b_answers[t] for t in only_b)
+    assert all(by_task[t]["完成状态"] == "已完成" for t in a_tasks)          # its own round-2 answers
+    # 任务进度: 区财政局's column shows those tasks done, not 未填写
+    tasks = {r["任务编号"]: r for r in _cells(year.summary, "任务进度")}
+    assert all(tasks[t][a] == "已完成" for t in only_b)
+    # 单位进度: every task of 区财政局 counted, its files named with their rounds
+    unit = {r["单位"]: r for r in _cells(year.summary, "单位进度")}[a]
+    assert unit["已完成"] == len(now_tasks)
+    assert theirs.name in unit["报送文件"] and mine_r1.name in unit["报送文件"]
+    assert f"{R1}，{len(only_b)} 项" in unit["报送文件"]
+    assert unit["数据轮次"] == R2                                           # the newest figures: round 2's
+    problems = _cells(year.summary, "问题清单")
+    merged = [p for p in problems if p["代码"] == "MERGED_ANSWERS"]
+    assert len(merged) == 1 and f"有 {len(only_b)} 项任务" in merged[0]["说明"] and R1 in merged[0]["说明"]
+    figs = [p for p in problems if p["代码"] == "MERGED_FIGURES"]
+    assert len(figs) == 1 and str(Path(R1) / mine_r1.name) in figs[0]["说明"] and "没有相加" in figs[0]["说明"]
+    # the figures used are round 2's file, not a sum
+    r3 = year.rebuild("第3轮")
+    with year.db() as con:
+        fid = con.execute("SELECT id FROM files WHERE unit=? AND round=?", (a, R2)).fetchone()[0]
+        r2_figures = json.loads(con.execute("SELECT data FROM figures WHERE file_id=?", (fid,)).fetchone()[0])
+    assert r3.summary.figures[a] == r2_figures
+    # the earlier rounds' trend stays as it was before the merger
+    assert r3.summary.trend == year.rebuild(R2).summary.trend and [t["round"] for t in r3.summary.trend] == [R1, R2]
+
+
+def test_ledger_and_summary_both_deleted_mid_year_are_named_not_recounted(year, capsys):
+    """台账.sqlite and 汇总.xlsx both gone after round 1: the round-1 workbooks (下发 and 回收) name the ledger
+    they were recorded in, so neither round 2's distribute nor a collect counts round 1's returns again."""
+    assert year.distribute(R1, "2021-07-10") == 0
+    for u in R1_UNITS:
+        year.answer(R1, u, R1_SAVED)
+    assert year.collect(R1) in (0, 1)
+    backup = year.root.parent / "备份的台账.sqlite"
+    shutil.copy(year.ledger, backup)
+    with year.db() as con:
+        made = ledgerdb.ledger_identity(con)[1].replace("T", " ")
+    year.ledger.unlink()
+    year.summary.unlink()
+    capsys.readouterr()
+    # round 2 is not distributed into a ledger that does not know round 1
+    assert year.distribute(R2, "2021-12-25") == 2
+    err = capsys.readouterr().err
+    assert "不是本年度下发工作簿时记录的那一个" in err and f"{R1}/" in err and made in err
+    assert "没有任何下发记录" in err and "备份" in err and str(year.ledger) in err
+    assert not year.sent(R2).exists()
+    # nor are round 1's returns collected again as round 2's
+    assert year.collect(R2) == 2
+    err = capsys.readouterr().err
+    assert "不是本年度下发工作簿时记录的那一个" in err and f"等 {len(R1_UNITS)} 个回收文件" in err and f"{R1}下发" in err
+    assert sqlite3.connect(year.ledger).execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+    assert not year.summary.exists()
+    # the ledger put back from the backup: the year goes on, round 1's returns stay round 1's
+    shutil.copy(backup, year.ledger)
+    assert year.distribute(R2, "2021-12-25") == 0
+    r2 = year.api_collect(R2)
+    assert r2.new_files == 0 and r2.headline.returned == 0
+    assert [t["round"] for t in r2.summary.trend] == [R1]
