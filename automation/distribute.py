@@ -32,8 +32,9 @@ from . import unitbook as L
 from .assignment import assign, unresolved_names
 from .dates import parse_due
 from .filenames import LEDGER_NAME, unit_workbook_names
-from .ledgerdb import (broken_distribution, finish_broken_distributions, latest_answers, ledger_identity, ledger_now,
-                       open_ledger, record_distribution, start_distribution, store_round_labels, transaction)
+from .ledgerdb import (Distribution, broken_distribution, finish_broken_distributions, latest_answers, ledger_identity,
+                       ledger_now, open_ledger, record_distribution, start_distribution, store_round_labels,
+                       transaction)
 from .problems import GongkaiError, Problem
 from .registry import load_registry
 from .reportspec import spec_for
@@ -474,9 +475,10 @@ def distribute(opts: DistributeOptions) -> DistributeResult:
         unassigned = unassigned_tasks(plan, assignments, unresolved)
         listing = write_listing(out / "下发清单.xlsx", assignments, names, due_date, plan, unassigned)
         with transaction(con, ledger_path):
-            record_distribution(con, round_name or "", issued, due_date, L.plan_id(plan), L.plan_fingerprint(plan),
-                                L.TEMPLATE_VERSION, record, {t.key: names_ for t, names_ in unassigned},
-                                full=not units, run_id=run_id)
+            record_distribution(con, Distribution(
+                round_name=round_name or "", issued=issued, due=due_date, plan_id=L.plan_id(plan),
+                fingerprint=L.plan_fingerprint(plan), template_version=L.TEMPLATE_VERSION, units=record,
+                unassigned={t.key: names_ for t, names_ in unassigned}, full=not units, run_id=run_id))
             store_round_labels(con, round_name or "", {t.key: t.id for t in plan.tasks})
             if broken is not None:       # the broken run is completed by this one
                 finish_broken_distributions(con, round_name or "", out.resolve(), issued)

@@ -326,12 +326,28 @@ def finish_broken_distributions(con, round_name: str, folder, at: str) -> None:
                 (at, round_name, str(folder)))
 
 
-def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fingerprint: str,
-                        template_version: str, units: dict, unassigned: dict[str, str], full: bool = True,
-                        run_id: int | None = None) -> None:
-    """``units``: unit -> (category, contact, phone, file, [(task id, role, hash, row)]).  A partial run
-    (some units only) replaces those units' rows and keeps the others.  The round keeps its place and first
-    issue time; a partial run's ``due`` is those units' own cut-off (an extension), a full run's the round's."""
+@dataclass(frozen=True)
+class Distribution:
+    """One distribute run as the ledger records it.  ``units``: unit -> (category, contact, phone, file,
+    [(task id, role, hash, row)]); ``unassigned``: task key -> the names no unit of the registry matched.
+    A partial run (``full`` False: some units only) replaces those units' rows and keeps the others."""
+    round_name: str
+    issued: str
+    due: dt.date | None
+    plan_id: str
+    fingerprint: str
+    template_version: str
+    units: dict
+    unassigned: dict[str, str]
+    full: bool = True
+    run_id: int | None = None
+
+
+def record_distribution(con, d: Distribution) -> None:
+    """Record a distribute run.  The round keeps its place and first issue time; a partial run's ``due`` is
+    those units' own cut-off (an extension), a full run's the round's."""
+    round_name, issued, due, full, units = d.round_name, d.issued, d.due, d.full, d.units
+    plan_id, fingerprint, template_version = d.plan_id, d.fingerprint, d.template_version
     due_text = due.isoformat() if due else ""
     old = con.execute("SELECT due FROM distributions WHERE round=?", (round_name,)).fetchone()
     if old is None:
@@ -349,8 +365,8 @@ def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fi
         prev = con.execute("SELECT due FROM round_units WHERE round=? AND unit=?", (round_name, unit)).fetchone()
         con.execute("INSERT OR REPLACE INTO round_units VALUES (?,?,?,?)",
                     (round_name, unit, issued, due_text or (prev[0] if prev else round_due)))
-    if run_id is not None:
-        con.execute("UPDATE distribute_runs SET finished_at=? WHERE id=?", (issued, run_id))
+    if d.run_id is not None:
+        con.execute("UPDATE distribute_runs SET finished_at=? WHERE id=?", (issued, d.run_id))
     for unit, (category, contact, phone, file, rows) in units.items():
         con.execute("DELETE FROM sent WHERE round=? AND unit=?", (round_name, unit))
         con.executemany("INSERT INTO sent VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -358,7 +374,7 @@ def record_distribution(con, round_name: str, issued: str, due, plan_id: str, fi
                          for tid, role, digest, row in rows])
     con.execute("DELETE FROM unassigned WHERE round=?", (round_name,))
     con.executemany("INSERT INTO unassigned VALUES (?,?,?)",
-                    [(round_name, tid, names) for tid, names in unassigned.items()])
+                    [(round_name, tid, names) for tid, names in d.unassigned.items()])
 
 
 def recorded_round(con, round_name: str) -> tuple[str, str] | None:
