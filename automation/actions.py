@@ -12,13 +12,12 @@ from .collect import CollectOptions, collect
 from .distribute import DistributeOptions, distribute
 from .nextyear import last_reports, previous_summary
 from .panel import CONFLICTS_SAID, Panel, apply_journal, as_text, forget_journal
-from .plan import make_task_list, split_documents
+from .plan import make_task_list
 from .problems import GongkaiError, Problem
 from .remind import RemindOptions, remind
 from .report import SETTING_KEYS, ReportOptions, make_reports
 from .results import (ActionResult, BulletinResult, CollectResult, DistributeResult, PlanResult, RemindResult,
                       ReportResult)
-from .sources import read_document
 from .steps import (CONTACT_FOR_REPORT, REPORT_SETTINGS, REPORT_SHEET, REQUIRED_FOR_REPORT, SETTING, STEP, STEPS, YEAR_CHOICES,
                     SettingError, checked, is_placeholder, split_units)
 from .tasklist import CHANGES_SHEET, read_task_list
@@ -72,16 +71,18 @@ def _check_year(panel: Panel, year: int | None, other: int | None, source: str) 
 def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     files = ws.plan_files(as_text(panel.get("GK_PLAN_FILES")))
     year = _year(panel)
-    if year:                    # the plan's own year, by read_plan's rule (the documents only, not their tasks)
-        docs = [d for f in files for d in split_documents(read_document(f))]
-        own = next((d for d in docs if d.year and "公开" in d.title), None) or next((d for d in docs if d.year), None)
-        if own is not None:
-            _check_year(panel, year, own.year, f"工作要点《{own.title}》")
     # an existing task list is parsed onto: the clerk's edits kept, a copy made; a list holding only last year's
     # carried tasks is not a parse yet: the plan's tasks are written and the kept rows follow (make_task_list)
     return make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
                           ws.registry if ws.registry.exists() else None, year, force=True,
-                          rules_path=ws.section_rules if ws.section_rules.exists() else None)
+                          rules_path=ws.section_rules if ws.section_rules.exists() else None,
+                          accept=lambda plan: _check_plan_year(panel, year, plan))
+
+
+def _check_plan_year(panel: Panel, year: int | None, plan) -> None:
+    """年度 against the plan's own year (its documents', not the year the reader was told), as read once."""
+    if plan.stated is not None:
+        _check_year(panel, year, plan.stated[1], f"工作要点《{plan.stated[0]}》")
 
 
 def do_distribute(panel: Panel, ws: Workspace) -> DistributeResult:

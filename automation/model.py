@@ -82,6 +82,9 @@ class Plan:
     documents: list[dict] = field(default_factory=list)
     # keys made while reading a task list, not yet kept in it: sheet row -> key (see tasklist.record_keys)
     unsaved_keys: dict[int, str] = field(default_factory=dict)
+    # the plan's own (title, year) as its documents state them, whatever year the reader was told (None: no
+    # document states a year); the console compares it with the year the clerk typed
+    stated: tuple[str, int] | None = None
 
     def to_dict(self) -> dict:
         return {"source": list(self.source), "title": self.title, "year": self.year,

@@ -1137,8 +1137,8 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
     for p in paths:
         blocks += read_document(p)
     docs = split_documents(blocks)
-    plan_year = year or next((d.year for d in docs if d.year and "公开" in d.title), None) \
-        or next((d.year for d in docs if d.year), None)
+    own = next((d for d in docs if d.year and "公开" in d.title), None) or next((d for d in docs if d.year), None)
+    plan_year = year or (own.year if own else None)
     raw_tasks: list[tuple[int, int, Task]] = []   # (doc index, section, task)
     documents: list[dict] = []
     for doc in docs:
@@ -1156,7 +1156,8 @@ def read_plan(paths, year: int | None = None, registry=None) -> Plan:
     for t in tasks:
         t.key = t.id                 # a parsed task's key is the id it was first given
     title = next((d["title"] for d in documents if "公开" in d["title"]), documents[0]["title"])
-    plan = Plan([p.name for p in paths], title, plan_year, tasks, documents)
+    plan = Plan([p.name for p in paths], title, plan_year, tasks, documents,
+                stated=(own.title, own.year) if own else None)
     if registry is not None:
         registry.review(plan)
     return plan
@@ -1225,15 +1226,18 @@ def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) 
 # ------------------------------------------------------------------------------ the stage's outputs
 
 def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False,
-                   rules_path=None) -> PlanResult:
+                   rules_path=None, accept=None) -> PlanResult:
     """The plan stage as one call: read the plan, write the task list (and JSON). ``rules_path``: the office's
-    own 总体情况分类规则.txt (default: the one shipped) deciding each task's 报告栏目."""
+    own 总体情况分类规则.txt (default: the one shipped) deciding each task's 报告栏目. ``accept(plan)``: the
+    caller's last word on the plan read, before anything is written (raises GongkaiError to refuse it)."""
     paths = [plan_paths] if isinstance(plan_paths, (str, Path)) else list(plan_paths)
     out = guard_output(output, [*paths, registry_path], [], force)
     if json_path:
         guard_output(json_path, [*paths, registry_path, out], [], force)
     registry = load_registry(registry_path) if registry_path else None
     plan = read_plan(paths, year=year, registry=registry)
+    if accept is not None:
+        accept(plan)
     rules = None
     if rules_path:
         if not Path(rules_path).exists():

@@ -258,6 +258,11 @@ def test_a_year_other_than_the_plans_is_refused_unless_confirmed(ws):
     r = run(ws, "report", GK_YEAR=2021, GK_YEAR_CONFIRM="停下核对",
             **{R + "机关名称": "枣庄市市中区人民政府", R + "联系电话": "0632-3083075"})
     assert not r.ok and r.problem.code == "YEAR_MISMATCH" and "任务清单" in r.message
+    # parsing again with a year the plan does not state: refused before the reviewed list is touched or copied
+    before, files = (ws / "任务清单.xlsx").read_bytes(), sorted(p.name for p in ws.iterdir())
+    r = run(ws, "plan", GK_YEAR=2019, GK_YEAR_CONFIRM="停下核对")
+    assert not r.ok and r.problem.code == "YEAR_MISMATCH" and "2019" in r.message and "是 2021 年的" in r.message
+    assert (ws / "任务清单.xlsx").read_bytes() == before and sorted(p.name for p in ws.iterdir()) == files
 
 
 def test_rounds_that_would_misplace_the_years_data_are_refused(year):
