@@ -12,7 +12,7 @@ from .collect import CollectOptions, collect
 from .distribute import DistributeOptions, distribute
 from .nextyear import last_reports, previous_summary
 from .panel import CONFLICTS_SAID, Panel, apply_journal, as_text, forget_journal
-from .plan import make_task_list
+from .plan import PlanOptions, make_task_list
 from .problems import GongkaiError, Problem
 from .remind import RemindOptions, remind
 from .report import SETTING_KEYS, ReportOptions, make_reports
@@ -73,10 +73,11 @@ def do_plan(panel: Panel, ws: Workspace) -> PlanResult:
     year = _year(panel)
     # an existing task list is parsed onto: the clerk's edits kept, a copy made; a list holding only last year's
     # carried tasks is not a parse yet: the plan's tasks are written and the kept rows follow (make_task_list)
-    return make_task_list(files, ws.tasks, ws.tasks.with_suffix(".json"),
-                          ws.registry if ws.registry.exists() else None, year, force=True,
-                          rules_path=ws.section_rules if ws.section_rules.exists() else None,
-                          accept=lambda plan: _check_plan_year(panel, year, plan))
+    return make_task_list(PlanOptions(
+        plans=files, output=ws.tasks, json_path=ws.tasks.with_suffix(".json"),
+        registry_path=ws.registry if ws.registry.exists() else None, year=year, force=True,
+        rules_path=ws.section_rules if ws.section_rules.exists() else None,
+        accept=lambda plan: _check_plan_year(panel, year, plan)))
 
 
 def _check_plan_year(panel: Panel, year: int | None, plan) -> None:

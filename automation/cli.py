@@ -22,7 +22,7 @@ from .demo import run_demo
 from .distribute import DistributeOptions, distribute
 from .nextyear import init_from
 from .panel import OpenpyxlPanel
-from .plan import make_registry, make_task_list
+from .plan import PlanOptions, make_registry, make_task_list
 from .problems import GongkaiError
 from .report import ReportOptions, make_reports
 from .remind import RemindOptions, remind
@@ -224,7 +224,8 @@ def _stage_plan(a):
         return _run_action("plan", a.workspace)
     if not a.plan:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出工作要点文件，或用 --workspace 指定年度工作文件夹")
-    return make_task_list(a.plan, a.output, a.json, a.registry, a.year, a.force, rules_path=a.rules)
+    return make_task_list(PlanOptions(plans=a.plan, output=a.output, json_path=a.json, registry_path=a.registry,
+                                      year=a.year, force=a.force, rules_path=a.rules))
 
 
 def _stage_registry(a):

@@ -1,6 +1,6 @@
 """Stage 1: read a published work plan (政务公开工作要点) into a structured task list.
 
-API: ``read_plan(paths, year=None, registry=None) -> Plan``; ``make_task_list(...) -> PlanResult`` writes
+API: ``read_plan(paths, year=None, registry=None) -> Plan``; ``make_task_list(PlanOptions(...)) -> PlanResult`` writes
 the task list workbook (and JSON) for review; ``make_registry(...) -> RegistryResult`` drafts a registry.  The rules follow the structure of
 such documents (headings 一、/（一）/1./（1）, responsibility statements, attached task tables),
 not any one file. A document's task tables are found by the layout readers in ``LAYOUTS`` (each registered with
@@ -1225,11 +1225,24 @@ def _assign_ids(raw: list[tuple[int, int, Task]], year: int | None, ndocs: int) 
 
 # ------------------------------------------------------------------------------ the stage's outputs
 
-def make_task_list(plan_paths, output, json_path=None, registry_path=None, year=None, force=False,
-                   rules_path=None, accept=None) -> PlanResult:
-    """The plan stage as one call: read the plan, write the task list (and JSON). ``rules_path``: the office's
-    own 总体情况分类规则.txt (default: the one shipped) deciding each task's 报告栏目. ``accept(plan)``: the
-    caller's last word on the plan read, before anything is written (raises GongkaiError to refuse it)."""
+@dataclass(frozen=True)
+class PlanOptions:
+    """One parse of the plan into the task list, as the command line and the console ask for it."""
+    plans: object                             # the plan's file(s): a notice and its attachment form one plan
+    output: Path | str = "任务清单.xlsx"        # an existing list is parsed onto (the clerk's edits kept, a copy made)
+    json_path: Path | str | None = None
+    registry_path: Path | str | None = None
+    year: int | None = None                   # default: the plan's own, from its title
+    force: bool = False                       # an existing output that is no task list is replaced only with it
+    rules_path: Path | str | None = None      # the office's own 总体情况分类规则.txt (default: the one shipped)
+    accept: Callable | None = None            # accept(plan): the caller's last word before anything is written
+
+
+def make_task_list(o: PlanOptions) -> PlanResult:
+    """The plan stage as one call: read the plan, write the task list (and JSON); the rules file decides each
+    task's 报告栏目; ``accept`` may refuse the plan read (GongkaiError) before anything is written."""
+    plan_paths, output, json_path, registry_path = o.plans, o.output, o.json_path, o.registry_path
+    year, force, rules_path, accept = o.year, o.force, o.rules_path, o.accept
     paths = [plan_paths] if isinstance(plan_paths, (str, Path)) else list(plan_paths)
     out = guard_output(output, [*paths, registry_path], [], force)
     if json_path:

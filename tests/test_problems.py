@@ -16,7 +16,7 @@ from automation.assignment import assign
 from automation.distribute import DistributeOptions, distribute
 from automation.model import Plan, Task
 from automation.panel import OpenpyxlPanel
-from automation.plan import make_task_list, read_plan
+from automation.plan import PlanOptions, make_task_list, read_plan
 from automation.problems import CATALOGUE, GongkaiError
 from automation.registry import load_registry
 from automation.report import ReportOptions, make_reports
@@ -177,7 +177,7 @@ def test_output_locked_keeps_the_old_file(tmp_path, task_list, monkeypatch):
         raise PermissionError(13, "being used by another process")
 
     monkeypatch.setattr("automation.tables.os.replace", locked)
-    p = raised(make_task_list, [sample_plan()], task_list, force=True)
+    p = raised(make_task_list, PlanOptions(plans=[sample_plan()], output=task_list, force=True))
     assert p.code == "OUTPUT_LOCKED" and p.file.endswith("任务清单.xlsx")
     assert task_list.read_bytes() == before
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".~gk")]
@@ -212,7 +212,7 @@ def test_plan_output_never_replaces_its_input(tmp_path):
     before = plan.read_bytes()
     for output in (plan, tmp_path):
         with pytest.raises(GongkaiError) as e:
-            make_task_list([plan], output, force=True)
+            make_task_list(PlanOptions(plans=[plan], output=output, force=True))
         assert e.value.problem.code in ("OUTPUT_IS_INPUT", "OUTPUT_IS_FOLDER")
     assert plan.read_bytes() == before
     r = subprocess.run([sys.executable, "-m", "automation", "plan", str(plan), "-o", str(plan), "--force"],
@@ -230,7 +230,7 @@ def test_unwritable_output_and_read_only_ledger_are_messages(tmp_path, task_list
 
     with monkeypatch.context() as m:
         m.setattr("automation.tables.tempfile.mkstemp", denied)
-        p = raised(make_task_list, [sample_plan()], tmp_path / "新" / "任务清单.xlsx")
+        p = raised(make_task_list, PlanOptions(plans=[sample_plan()], output=tmp_path / "新" / "任务清单.xlsx"))
     assert p.code == "OUTPUT_NOT_WRITABLE" and "权限" in p.message
 
     def read_only(*a, **k):

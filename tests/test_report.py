@@ -369,11 +369,11 @@ def test_report_year_comes_from_the_summary(tmp_path):
     from automation.collect import CollectOptions, collect
     from automation.demo import fill_return
     from automation.distribute import DistributeOptions, distribute
-    from automation.plan import make_task_list
+    from automation.plan import PlanOptions, make_task_list
     from automation.resources import SAMPLE_REGISTRY, sample_plan, workbook_template
 
     reg = workbook_template(SAMPLE_REGISTRY)
-    tasks = make_task_list([sample_plan()], tmp_path / "任务清单.xlsx", registry_path=reg, year=2022).output
+    tasks = make_task_list(PlanOptions(plans=[sample_plan()], output=tmp_path / "任务清单.xlsx", registry_path=reg, year=2022)).output
     sent = distribute(DistributeOptions(
         tasks=tasks, output=tmp_path / "下发", registry_path=reg, units=["区财政局"], skip_unresolved=True))
     fill_return(sent.files["区财政局"], tmp_path / "回收" / "财政局.xlsx")

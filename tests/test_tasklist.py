@@ -100,7 +100,7 @@ def test_text_starting_with_equals_stays_text(tmp_path):
 def test_the_office_rule_file_decides_the_report_subsection(plan2021, tmp_path):
     """The year folder carries an editable copy of the rules; the plan step uses it, and a missing or empty
     rule file stops with a message instead of placing every task under 主动公开."""
-    from automation.plan import make_task_list
+    from automation.plan import PlanOptions, make_task_list
     from automation.problems import GongkaiError
     from automation.workspace import Workspace, init_workspace
 
@@ -108,7 +108,7 @@ def test_the_office_rule_file_decides_the_report_subsection(plan2021, tmp_path):
     rules = Workspace(tmp_path / "年度").section_rules
     assert "依申请公开：" in rules.read_text(encoding="utf-8")
     rules.write_text("监督保障：数据开放\n", encoding="utf-8")
-    r = make_task_list(plan2021, tmp_path / "任务清单.xlsx", rules_path=rules)
+    r = make_task_list(PlanOptions(plans=plan2021, output=tmp_path / "任务清单.xlsx", rules_path=rules))
     by_id = {t.id: t.report_section for t in r.plan.tasks}
     assert by_id["2021-01-07"] == "监督保障" and by_id["2021-01-01"] == "主动公开"
     ws = openpyxl.load_workbook(r.output)["任务清单"]
@@ -118,5 +118,5 @@ def test_the_office_rule_file_decides_the_report_subsection(plan2021, tmp_path):
         if code == "BAD_ARGUMENT":
             bad.write_text("# 只有说明\n随便写写\n", encoding="utf-8")
         with pytest.raises(GongkaiError) as e:
-            make_task_list(plan2021, tmp_path / "x.xlsx", rules_path=bad)
+            make_task_list(PlanOptions(plans=plan2021, output=tmp_path / "x.xlsx", rules_path=bad))
         assert e.value.problem.code == code and bad.name in str(e.value)
