@@ -368,10 +368,12 @@ def _store_new_returns(con, ctx: Context, folder: Path, todo: list[Path], earlie
     """Read and store the files the scan found new (``earlier``: sha256 -> (round, name) of other rounds)."""
     new = 0
     seen_at = ctx.as_of.isoformat()
-    mine, foreign = ledger_identity(con)[0], []
+    mine, foreign, sent_here = ledger_identity(con)[0], [], set(recorded_rounds(con))
     for i, rets in enumerate(_read_all(todo, folder, ctx), 1):
-        # another ledger's workbook of another round: this ledger does not know that round was counted
-        foreign += [ret for ret in rets if ret.ledger[0] not in ("", mine) and ret.file_round != ctx.round]
+        # another ledger's workbook of another round (this ledger does not know that round was counted), or of a
+        # round this ledger has no record of sending (the ledger it was sent from is lost: never a first count)
+        foreign += [ret for ret in rets if ret.ledger[0] not in ("", mine)
+                    and (ret.file_round != ctx.round or ret.file_round not in sent_here)]
         for ret in rets:
             if ret.sha256 in earlier:       # the same content sent again, under another name: it counts now
                 ret.problems.append(Problem("SAME_AS_EARLIER", ret.name, params={"other": earlier[ret.sha256][0]}))

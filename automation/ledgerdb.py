@@ -71,7 +71,7 @@ class Ledger(sqlite3.Connection):
     baseline = 0
 
     def close(self) -> None:
-        unused = self.created and self.total_changes == self.baseline
+        unused = self.created and (self.total_changes == self.baseline or not self._holds_the_year())
         super().close()
         if unused:
             for p in (self.path, self.path.with_name(self.path.name + "-journal")):
@@ -79,6 +79,16 @@ class Ledger(sqlite3.Connection):
                     p.unlink(missing_ok=True)
                 except OSError:
                     pass
+
+    # what makes a ledger the year's record: a refused run may have left caches (``seen``) or rolled back,
+    # which ``total_changes`` still counts
+    RECORD_TABLES = ("files", "distributions", "distribute_runs", "plan", "reminders", "on_time", "summaries")
+
+    def _holds_the_year(self) -> bool:
+        try:
+            return any(self.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in self.RECORD_TABLES)
+        except sqlite3.Error:
+            return True                     # cannot tell: kept
 
 
 def open_ledger(path: Path) -> Ledger:

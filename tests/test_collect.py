@@ -519,6 +519,7 @@ def test_plan_changed_after_distribution(env, tmp_path):
     wb = openpyxl.load_workbook(env_tasks(env))
     wb["任务清单"]["D2"] = str(wb["任务清单"]["D2"].value) + "（办公室修改）"
     wb.save(edited)
+    shutil.copy(tmp / "台账.sqlite", tmp / "l2.sqlite")     # the year's ledger (a copy keeps its identity)
     r = C.collect(C.CollectOptions(
         folder=back, tasks=edited, output=tmp / "汇总2.xlsx", ledger=tmp / "l2.sqlite", registry_path=REG, due=DUE,
         round_name="第1轮", as_of=AS_OF))
@@ -587,12 +588,25 @@ def test_expected_units_come_from_the_distribution_record(env):
     assert (without.headline.expected, without.headline.returned) == (with_registry.headline.expected, 1) == (37, 1)
     assert "中心街街道" in {u["unit"] for u in without.summary["unit_rows"]}
     assert not find(without, "NO_DISTRIBUTION_RECORD")
-    # files from elsewhere: no record, said so, expected units from the task list
+    # the round's own returns collected into another, empty ledger: the ledger they were sent from is lost
+    # (the year's earlier rounds would vanish) -- refused, nothing counted, no empty ledger left behind
     (tmp / "空.sqlite").unlink(missing_ok=True)
-    bare = C.collect(C.CollectOptions(
+    bare = C.CollectOptions(
         folder=back, tasks=env_tasks(env), output=tmp / "汇总3.xlsx", ledger=tmp / "空.sqlite", registry_path=REG,
-        due=DUE, round_name="第1轮", as_of=AS_OF))
-    assert find(bare, "NO_DISTRIBUTION_RECORD") and bare.headline.expected == 37
+        due=DUE, round_name="第1轮", as_of=AS_OF)
+    with pytest.raises(GongkaiError) as e:
+        C.collect(bare)
+    assert e.value.problem.code == "LEDGER_LOST" and "财政局.xlsx" in e.value.problem.message
+    assert not (tmp / "空.sqlite").exists() and not (tmp / "汇总3.xlsx").exists()
+    # workbooks naming no ledger (an earlier release's, or from elsewhere): no record, said so, expected units
+    # from the task list
+    wb = openpyxl.load_workbook(back / "财政局.xlsx")
+    for row in wb[L.META_SHEET].iter_rows():
+        if row[0].value in ("ledger", "ledger_created"):
+            row[1].value = None
+    wb.save(back / "财政局.xlsx")
+    found = C.collect(bare)
+    assert find(found, "NO_DISTRIBUTION_RECORD") and found.headline.expected == 37
 
 
 def test_a_copy_under_another_units_name_is_named(env):
