@@ -141,6 +141,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "以前各轮的记录无法恢复，如确要从头建立全年的台账，请先把以前各轮下发和回收的文件移出 下发、回收 文件夹"),
     "MERGED_FIGURES": ("warning", "“{unit}”的几个名称都报送了年度报告数据：采用最新的 {file}（{round}），{others} 中的数据"
                                   "没有计入，也没有相加。如并入单位的数据应一并计入本单位，请在汇总表“年度报告数据”中更正该单位的数字"),
+    "MERGED_FIGURES_UNUSED": ("warning", "“{unit}”最新报送的 {file}（{round}）没有填写年度报告数据；并入（或改名前）的单位报送的"
+                                         " {others} 中有数据，没有代替本单位的数据。请该单位补报，或在汇总表“年度报告数据”中"
+                                         "填写该单位的数字"),
     # issue 27 (what people see)
     "CONTACTS_MISSING": ("info", "单位名录中没有 {count} 个未报送单位（{units}）的联系人和电话；催报前可在单位名录.xlsx 的"
                                  "“联系人”“联系电话”列补填，下次汇总时列出"),

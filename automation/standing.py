@@ -324,9 +324,10 @@ def _merge_names(con, merged: dict[str, list], assignments: dict, with_figures: 
                  problems: list) -> dict:
     """A unit whose names' files all hold answers (units merged into it, a renamed unit): each task takes the
     newest answer any of them gave; its 报送文件 names every file used and how many answers each gave, and an
-    answer taken from an older name's file is said (MERGED_ANSWERS).  Its figures are the newest reported ones,
-    never a sum: when more than one name's file reported figures, the others are named (MERGED_FIGURES), and
-    its 数据轮次 is the round of the figures used (what the annual report checks).  ``latest``: the unit ->
+    answer taken from an older name's file is said (MERGED_ANSWERS).  Its figures are its newest file's, as for
+    any unit -- never a sum, never an older name's in place of a blank: another name's file that reported figures
+    is named (MERGED_FIGURES, or MERGED_FIGURES_UNUSED when the newest left them blank); its 数据轮次 is the round
+    of the figures used (what the annual report checks).  ``latest``: the unit ->
     statuses, 报送文件 shown, data round and figure file maps, updated here.  Returns unit -> task id -> file id."""
     status_of, files_of, data_round, figure_of = latest
     picked = {}
@@ -345,15 +346,19 @@ def _merge_names(con, merged: dict[str, list], assignments: dict, with_figures: 
         for r in used[1:]:
             problems.append(Problem("MERGED_ANSWERS", r[1], params={
                 "unit": unit, "count": given[r[0]], "round": r[4] or "未命名轮次", "main": used[0][1]}))
-        reported = [r for r in records if r[0] in with_figures and _figures_reported(con, r[0])]
-        chosen = reported[0] if reported else records[0]
+        # figures as for any unit: its newest file's (blank there is FIGURES_NOT_REPORTED, never another name's)
+        chosen = records[0]
         data_round[unit] = chosen[4]
         if chosen[0] in with_figures:
             figure_of[unit] = chosen[0]
-        if len(reported) > 1:
-            problems.append(Problem("MERGED_FIGURES", chosen[1], params={
-                "unit": unit, "round": chosen[4] or "未命名轮次",
-                "others": "、".join(f"{r[1]}（{r[4] or '未命名轮次'}）" for r in reported[1:])}))
+        reported = [r for r in records if r[0] in with_figures and _figures_reported(con, r[0])]
+        others = [r for r in reported if r is not chosen]
+        said = {"unit": unit, "round": chosen[4] or "未命名轮次",
+                "others": "、".join(f"{r[1]}（{r[4] or '未命名轮次'}）" for r in others)}
+        if others and chosen in reported:
+            problems.append(Problem("MERGED_FIGURES", chosen[1], params=said))
+        elif others:                                   # the newest left them blank: not replaced by an older name's
+            problems.append(Problem("MERGED_FIGURES_UNUSED", chosen[1], params=said))
     return picked
 
 

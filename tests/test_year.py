@@ -16,6 +16,8 @@ import pytest
 from automation import collect as C
 from automation import distribute as D
 from automation import ledgerdb
+from automation import unitbook as L
+from automation.reportspec import SPEC_2021
 from automation.cli import main
 from automation.demo import fill_return
 from automation.ledgerdb import ordered_rounds
@@ -474,6 +476,27 @@ def test_a_merged_unit_takes_each_task_from_the_newest_answer_of_its_names(year)
     assert r3.summary.figures[a] == r2_figures
     # the earlier rounds' trend stays as it was before the merger
     assert r3.summary.trend == year.rebuild(R2).summary.trend and [t["round"] for t in r3.summary.trend] == [R1, R2]
+    # 区财政局 returns round 3 with its 年度报告数据 left blank: its figures are not 区民政局's older ones (as for any
+    # unit: FIGURES_NOT_REPORTED), and the other name's figures are said, not used
+    back3 = year.answer("第3轮", a, dt.datetime(2022, 1, 5, 9, 0), share=1.0)
+    wb = openpyxl.load_workbook(back3)
+    meta = L.read_meta_openpyxl(wb)
+    for key, ref in meta.figures.items():
+        if key in SPEC_2021.input_keys:
+            wb[L.FIGURE_SHEET][ref] = None
+    wb.save(back3)
+    os.utime(back3, (dt.datetime(2022, 1, 5, 9, 0).timestamp(),) * 2)
+    r4 = year.api_collect("第3轮", as_of=dt.datetime(2022, 1, 8))
+    unused = [p for p in r4.problems if p.code == "MERGED_FIGURES_UNUSED"]
+    shown = str(Path("第3轮") / back3.name)
+    assert len(unused) == 1 and unused[0].file == shown and mine_r1.name in unused[0].message
+    assert shown in [p.file for p in r4.problems if p.code == "FIGURES_NOT_REPORTED"]
+    assert r4.summary.figures.get(a) != r2_figures
+    with year.db() as con:
+        b_fid = con.execute("SELECT id FROM files WHERE unit=? AND round=?", (b, R1)).fetchone()[0]
+        b_figures = json.loads(con.execute("SELECT data FROM figures WHERE file_id=?", (b_fid,)).fetchone()[0])
+    assert r4.summary.figures.get(a) != b_figures
+    assert {u["unit"]: u for u in r4.summary["unit_rows"]}[a]["data_round"] == "第3轮"
 
 
 def test_ledger_and_summary_both_deleted_mid_year_are_named_not_recounted(year, capsys):
