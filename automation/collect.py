@@ -23,7 +23,7 @@ from .assignment import Assignment, assign
 from .dates import parse_due
 from .filenames import LEDGER_NAME
 from .ledgerdb import (SummaryRecord, add_on_time, distribution, ensure_round, file_keys, last_collect_run,
-                       ledger_counts, ledger_file, ledger_identity, ledger_now, on_time_units, open_ledger,
+                       ledger_counts, ledger_file, ledger_folder, ledger_identity, ledger_now, on_time_units, open_ledger,
                        other_rounds_files, place_key, record_collect_run, recorded_round, recorded_rounds, remember_seen,
                        remember_summary, remembered_summary, round_files, round_labels, round_record, seen_files,
                        sent_units, store_plan, store_return, transaction)
@@ -245,15 +245,13 @@ def _recorded_due(con, round_name: str) -> dt.date | None:
 def _state(con, round_name: str, due: dt.date | None, as_of: dt.datetime, notes: list[Problem], inputs: list) -> str:
     """Everything a summary is made from, in one string: the ledger's files and on-time list, the round,
     its cut-off (or, without one, the day: overdue is counted against it), the task list and registry as
-    files, and what was skipped in the folder."""
+    files (by their place beside the ledger and their content: a moved or copied year folder is the same
+    year), and what was skipped in the folder."""
     files = ledger_counts(con)              # any new file, or 催报 (单位进度 shows it)
     on_time = on_time_units(con, round_name)
     sent = round_record(con, round_name)     # a re-send or one unit's extension changes the summary
-    stats = []
-    for p in inputs:
-        if p:
-            st = Path(p).stat()
-            stats.append([str(p), st.st_size, st.st_mtime_ns])
+    here = ledger_folder(con)
+    stats = [[place_key(here, Path(p).resolve()), _digest(Path(p))] for p in inputs if p]
     return json.dumps([files, on_time, round_name, due.isoformat() if due else as_of.date().isoformat(),
                        stats, [p.to_dict() for p in notes], sent], ensure_ascii=False, default=str)
 
@@ -279,14 +277,14 @@ def _keep_edited(con, key: str, output, as_of: dt.datetime) -> Path | None:
         return None
     if row is None or (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns):
         return None
-    if row.sha256 and st.st_size == row.size and _summary_digest(out) == row.sha256:
+    if row.sha256 and st.st_size == row.size and _digest(out) == row.sha256:
         return None
     kept = out.with_name(f"{out.stem}_手工修改_{as_of:%Y%m%d-%H%M%S}{out.suffix}")
     shutil.copy2(out, kept)
     return kept
 
 
-def _summary_digest(path: Path) -> str:
+def _digest(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
@@ -296,7 +294,7 @@ def _remember(con, key: str, out: Path, state: str, summary: YearState) -> None:
     result = json.dumps({"headline": summary.headline, "problems": [asdict(p) for p in summary.problems]},
                         ensure_ascii=False, default=str)
     remember_summary(con, key, SummaryRecord(state=state, size=st.st_size, mtime_ns=st.st_mtime_ns, result=result,
-                                             sha256=_summary_digest(out)))
+                                             sha256=_digest(out)))
 
 
 def _scan(con, round_name: str, folder: Path, earlier: dict, notes: list) -> tuple[list[Path], list[tuple]]:

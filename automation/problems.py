@@ -74,7 +74,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NO_DISTRIBUTION_RECORD": ("warning", "台账数据库中没有下发记录（工作簿可能不是用本工具下发的），应报送单位按当前任务清单和单位名录推算"),
     "TWO_RETURNS": ("warning", "“{unit}”报送了多份台账：{files}；采用 {used}（{why}）"),
     "SAME_FILE_TWICE": ("info", "{file} 与 {other} 内容完全相同，只计一次"),
-    "SUMMARY_EDITED_KEPT": ("warning", "汇总表在上次汇总后被手工修改过；本次有新文件，汇总表已重新生成，修改过的那份另存为 "
+    "SUMMARY_EDITED_KEPT": ("warning", "汇总表在上次汇总后被手工修改过；本次汇总的内容有变化（新报送的文件、任务清单、单位名录或截止日期等），"
+                                       "汇总表已重新生成，修改过的那份另存为 "
                                        "{file}，如改过“年度报告数据”，请把改动对照抄入新汇总表"),
     "MACROS": ("info", "{file} 含有宏，宏未运行，只读取了数据"),
     "XLS_FORMAT": ("info", "{file} 是旧版 .xls 格式，已读取数值；建议单位保存为 .xlsx"),

@@ -10,6 +10,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from automation import collect as C
@@ -109,6 +110,10 @@ def test_a_moved_year_folder_is_not_read_or_hashed_again(year, tmp_path, monkeyp
     with year.db() as con:
         seen = sorted(con.execute("SELECT path, size, mtime_ns, sha256 FROM seen"))
     assert len(seen) == 4 and not any(os.path.isabs(r[0]) for r in seen)
+    wb = openpyxl.load_workbook(year.summary)       # the office corrects the summary by hand, then moves the folder
+    wb["总览"]["A1"] = "（办公室已核对）"
+    wb.save(year.summary)
+    corrected = year.summary.read_bytes()
     moved = Year.__new__(Year)
     moved.__dict__.update(year.__dict__)
     new_root = tmp_path / "新电脑" / "2021年政务公开"
@@ -120,6 +125,9 @@ def test_a_moved_year_folder_is_not_read_or_hashed_again(year, tmp_path, monkeyp
     read = counting(monkeypatch, C, "read_return")
     r = moved.api_collect(R1)
     assert r.new_files == 0 and digests == [] and read == []
+    # nothing new: the same year, so the corrected summary stands as it is (not rewritten, no copy made aside)
+    assert r.unchanged and moved.summary.read_bytes() == corrected
+    assert [p.name for p in moved.summary.parent.iterdir() if "手工修改" in p.name] == []
     with moved.db() as con:
         assert sorted(con.execute("SELECT path, size, mtime_ns, sha256 FROM seen")) == seen
     # a file arriving afterwards is hashed and read, alone
