@@ -136,7 +136,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # issue 25 (h25d): merged units, a lost ledger
     "MERGED_ANSWERS": ("info", "“{unit}”有 {count} 项任务的填报取自并入（或改名前）的单位报送的 {file}（{round}），"
                                "其余取自 {main}；这些任务以后有新的填报时以新的为准"),
-    "LEDGER_LOST": ("error", "台账数据库 {file} 不是本年度下发工作簿时记录的那一个：{returned}{count_text}记录的台账建立于 {created}"
+    "LEDGER_LOST": ("error", "台账数据库 {file} 不是本年度下发工作簿时记录的那一个：{returned}{count_text} 记录的台账建立于 {created}"
                              "（{rounds}），现在的台账{now}。原来的台账可能被删除或换成了别的文件，继续会把以前各轮的文件当作本轮"
                              "重新计入，所以没有继续。请把原来的台账数据库（备份的 台账.sqlite）放回 {file} 后再运行；没有备份时"
                              "以前各轮的记录无法恢复，如确要从头建立全年的台账，请先把以前各轮下发和回收的文件移出 下发、回收 文件夹"),
