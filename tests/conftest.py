@@ -78,3 +78,32 @@ def pytest_collection_modifyitems(items):
             source = ""
         if any(mark in source for mark in SLOW_MARKS):
             item.add_marker(pytest.mark.slow)
+
+
+def values_only(src: Path, dst: Path, key_column: dict[str, str] | None = None) -> Path:
+    """The unit's answers pasted as values into a new workbook (no metadata); ``key_column``: 任务编号 -> a
+    number of the unit's own, the 任务编号 (the key) then kept in a 任务标识 column after the last."""
+    import openpyxl
+
+    from automation import unitbook as L
+    from automation.tasklist import KEY
+
+    wb = openpyxl.load_workbook(src)
+    fresh = openpyxl.Workbook()
+    ws = fresh.active
+    ws.title = L.LEDGER_SHEET
+    for row in wb[L.LEDGER_SHEET].iter_rows(values_only=True):
+        ws.append(list(row))
+    if key_column is not None:
+        meta = L.read_meta_openpyxl(wb)
+        h, c = meta.header_row, len(L.COLUMNS) + 1
+        ws.cell(h, c, KEY)
+        id_col = openpyxl.utils.column_index_from_string(meta.columns["id"])
+        for r in range(h + 1, ws.max_row + 1):
+            label = ws.cell(r, id_col).value
+            if label in key_column:
+                ws.cell(r, c, label)
+                ws.cell(r, id_col, key_column[label])           # numbered anew by the unit
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fresh.save(dst)
+    return dst

@@ -23,7 +23,7 @@ from automation.problems import GongkaiError
 from automation.plan import read_plan
 from automation.resources import SAMPLE_REGISTRY, workbook_template
 from automation.tasklist import write_task_list
-from conftest import soffice
+from conftest import soffice, values_only
 
 REG = workbook_template(SAMPLE_REGISTRY)
 DUE = "2021-07-10"
@@ -202,14 +202,7 @@ def test_wrong_plan_and_older_round(env, tmp_path):
 def test_identity_missing_matched_by_content(env):
     back, files, run, tmp = env
     src = fill_return(files["区财政局"], tmp / "filled.xlsx", mtime=ON_TIME)
-    wb = openpyxl.load_workbook(src)
-    fresh = openpyxl.Workbook()
-    ws = fresh.active
-    ws.title = L.LEDGER_SHEET
-    for row in wb[L.LEDGER_SHEET].iter_rows(values_only=True):
-        ws.append(list(row))
-    copy = back / "新建工作簿.xlsx"
-    fresh.save(copy)
+    values_only(src, back / "新建工作簿.xlsx")
     r = run()
     p = find(r, "IDENTITY_MISSING")
     assert p and p[0].params["unit"] == "区财政局"

@@ -15,6 +15,7 @@ from automation import unitbook as L
 from automation.demo import SAMPLE_ACTUAL_UNITS, fill_return, map_names
 from automation.resources import SAMPLE_REGISTRY, sample_plan, workbook_template
 from automation.tasklist import KEY, TASK_SHEET
+from conftest import values_only
 
 REG = workbook_template(SAMPLE_REGISTRY)
 ADDED = "新增任务：在政府门户网站公开本年度财政专项资金分配结果"
@@ -248,30 +249,6 @@ def test_list_from_before_keys_keeps_the_old_ids(year):
     key_col = header(ws).index(KEY) + 1
     assert ws.cell(last, key_col).value == ws.cell(last, 1).value == f"新增-{last}"
     assert ws.cell(2, key_col).value == "2021-01-01"
-
-
-def values_only(src: Path, dst: Path, key_column: dict[str, str] | None = None) -> Path:
-    """The unit's answers pasted as values into a new workbook (no metadata); ``key_column``: 任务编号 -> a
-    number of the unit's own, the 任务编号 (the key) then kept in a 任务标识 column after the last."""
-    wb = openpyxl.load_workbook(src)
-    fresh = openpyxl.Workbook()
-    ws = fresh.active
-    ws.title = L.LEDGER_SHEET
-    for row in wb[L.LEDGER_SHEET].iter_rows(values_only=True):
-        ws.append(list(row))
-    if key_column is not None:
-        meta = L.read_meta_openpyxl(wb)
-        h, c = meta.header_row, len(L.COLUMNS) + 1
-        ws.cell(h, c, KEY)
-        id_col = openpyxl.utils.column_index_from_string(meta.columns["id"])
-        for r in range(h + 1, ws.max_row + 1):
-            label = ws.cell(r, id_col).value
-            if label in key_column:
-                ws.cell(r, c, label)
-                ws.cell(r, id_col, key_column[label])           # numbered anew by the unit
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fresh.save(dst)
-    return dst
 
 
 def summary_problems(year: Path) -> list[tuple]:
