@@ -563,7 +563,7 @@ def test_cli_collect_prints_the_errors_and_exits_1(env):
     edit(files["区财政局"], back / "财政局.xlsx", bad)
     (back / "坏.xlsx").write_bytes(b"PK\x03\x04" + b"\x01" * 300)
     r = subprocess.run([sys.executable, "-m", "automation", "collect", str(back), "--tasks", str(env_tasks(env)),
-                        "-o", str(tmp / "汇总cli.xlsx"), "--ledger", str(tmp / "cli.sqlite"), "--registry", str(REG),
+                        "-o", str(tmp / "汇总cli.xlsx"), "--ledger", str(tmp / "台账.sqlite"), "--registry", str(REG),
                         "--due", DUE, "--round", "第1轮"], capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
     assert "“差不多了”无效" in r.stdout and "坏.xlsx" in r.stdout and "已汇总 1/37 个单位" in r.stdout

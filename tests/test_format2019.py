@@ -55,7 +55,7 @@ def test_2020_report_in_the_trial_format(year2020):
         wb[L.FIGURE_SHEET][figs["t2_proc_amount"]] = 12.5
         wb.save(out)
     c = collect(CollectOptions(
-        folder=back, tasks=tasks, output=tmp / "汇总.xlsx", ledger=tmp / "l.sqlite", round_name="第1轮",
+        folder=back, tasks=tasks, output=tmp / "汇总.xlsx", ledger=res.ledger, round_name="第1轮",
         due=dt.date(2020, 12, 20)))                                # the year-end round
     assert not [p for p in c.problems if p.code in ("NEGATIVE_NUMBER", "TEXT_IN_NUMBER")]
     r = make_reports(ReportOptions(
