@@ -233,7 +233,11 @@ def test_unit_ledger_prints_one_page_wide_with_wrapped_text(year, tmp_path):
     end = next(i for i, p in enumerate(pages) if p.startswith("年度报告数据（"))
     ledger = pages[first:end]
     assert all("序号" in p and "下步打算" in p for p in ledger)     # every page holds every column
-    assert 1 <= len(ledger) <= 8                           # 21 tasks: was 20 pages in 5 strips
+    # every task printed on exactly one page: none cut off, none repeated in a strip (21 tasks: was 20 pages in 5)
+    # (a row prints as its 序号 then its 任务编号: "13" "2021-03-01" -> "132021-03-01"; a date alone is no row)
+    rows = [f"{ws.cell(r, 1).value}{ws.cell(r, 2).value}" for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value]
+    assert (ws.cell(1, 1).value, ws.cell(1, 2).value) == ("序号", "任务编号") and len(rows) == 21
+    assert [sum(i in p for p in ledger) for i in rows] == [1] * len(rows)
 
 
 def printed_sheets(src, tmp_path) -> dict[str, list]:
@@ -290,7 +294,9 @@ def test_a_countys_task_matrix_prints_one_strip_wide_on_a3(year, summary_printed
     pages = summary_printed["任务进度"]
     # strips: a page of a later strip repeats only 任务编号/任务内容; every page here holds the first strip's
     # 总体状态 and 完成时限, and the last unit's status column (the sheet's right edge) is on it too
-    assert 1 <= len(pages) <= 8 and all("总体状态" in t and "完成时限" in t for _, _, t, _ in pages)
+    assert all("总体状态" in t and "完成时限" in t for _, _, t, _ in pages)
+    ids = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value]
+    assert head[0] == "任务编号" and [sum(i in t for _, _, t, _ in pages) for i in ids] == [1] * len(ids)
     assert all(w > h and round(w) == 1191 for w, h, _, _ in pages)          # landscape A3 (420 mm = 1191 pt)
     last = ws.max_column
     statuses = [ws.cell(r, last).value for r in range(2, ws.max_row + 1) if ws.cell(r, last).value]
