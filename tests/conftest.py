@@ -107,3 +107,22 @@ def values_only(src: Path, dst: Path, key_column: dict[str, str] | None = None) 
     dst.parent.mkdir(parents=True, exist_ok=True)
     fresh.save(dst)
     return dst
+
+
+def console_run(root, action, **settings):
+    """A console step as the Excel button runs it: the settings typed into 控制台.xlsm, saved, then the action."""
+    from automation import actions
+    from automation.panel import OpenpyxlPanel
+
+    panel = OpenpyxlPanel(root / "控制台.xlsm", echo=False)
+    for k, v in settings.items():
+        panel.set(k, v)
+    panel.flush()
+    return actions.run(action, OpenpyxlPanel(root / "控制台.xlsm", echo=False))
+
+
+def console_get(root, name):
+    """One cell of 控制台.xlsm by its name, as the console reads it."""
+    from automation.panel import OpenpyxlPanel
+
+    return OpenpyxlPanel(root / "控制台.xlsm", echo=False).get(name)

@@ -15,11 +15,10 @@ import pytest
 from automation import actions
 from automation.console import BUTTONS, PANEL_MODULE, xlwings_module_source
 from automation.demo import SAMPLE_ACTUAL_UNITS, fill_return, map_names
-from automation.panel import OpenpyxlPanel
 from automation.resources import sample_plan
 from automation.steps import STEPS
 from automation.workspace import Workspace, init_workspace, write_cmd_files
-from conftest import soffice
+from conftest import console_get, console_run, soffice
 
 
 @pytest.fixture
@@ -111,16 +110,7 @@ def test_linux_gets_shell_scripts_that_run_the_steps(ws, tmp_path):
     assert "完成" in cell(ws, "GK_STATUS_PLAN")
 
 
-def run_action(ws, action, **inputs):
-    panel = OpenpyxlPanel(ws / "控制台.xlsm", echo=False)
-    for k, v in inputs.items():
-        panel.set(k, v)
-    panel.flush()
-    return actions.run(action, OpenpyxlPanel(ws / "控制台.xlsm", echo=False))
-
-
-def cell(ws, name):
-    return OpenpyxlPanel(ws / "控制台.xlsm", echo=False).get(name)
+run_action, cell = console_run, console_get
 
 
 def test_whole_year_through_the_panel(ws):

@@ -21,6 +21,7 @@ from automation import reportspec as RS
 from automation.cli import main as cli_main
 from automation.demo import SAMPLE_ACTUAL_UNITS, map_names
 from automation.panel import OpenpyxlPanel, Panel, apply_journal, find_cell, forget_journal
+from conftest import console_get, console_run
 from automation.resources import sample_plan
 from automation.webpanel import PAGE, start_panel
 from automation.workspace import Workspace
@@ -63,16 +64,7 @@ def wps_edit(root, **cells):
     wb.save(root / "控制台.xlsm")
 
 
-def get(root, name):
-    return OpenpyxlPanel(root / "控制台.xlsm", echo=False).get(name)
-
-
-def run(root, action, **settings):
-    panel = OpenpyxlPanel(root / "控制台.xlsm", echo=False)
-    for k, v in settings.items():
-        panel.set(k, v)
-    panel.flush()
-    return actions.run(action, OpenpyxlPanel(root / "控制台.xlsm", echo=False))
+get, run = console_get, console_run
 
 
 def cli(root, action):
