@@ -193,8 +193,17 @@ SAYINGS = {PlanResult: _say_plan, RegistryResult: _say_registry, DistributeResul
            BulletinResult: _say_bulletin}
 
 
-def _run_action(action: str, workspace) -> ActionResult:
-    """The console's action on a year folder: the same code path as the Excel buttons."""
+def _run_action(action: str, workspace, given=None) -> ActionResult:
+    """The console's action on a year folder: the same code path as the Excel buttons.  ``given``: the
+    subcommand's parsed arguments -- an option typed beside --workspace would be ignored (the console's settings
+    rule), so it is refused, never dropped unsaid."""
+    if given is not None:
+        defaults = vars(build_parser().parse_args([given.command, "--workspace", str(workspace)]))
+        typed = [k for k, v in vars(given).items() if k != "func" and v != defaults.get(k)]
+        if typed:
+            raise GongkaiError.of("BAD_ARGUMENT", detail=(
+                f"用 --workspace 时按年度工作文件夹中 控制台.xlsm 的设置运行，{'、'.join('--' + k.replace('_', '-') for k in typed)}"
+                " 不起作用：请在控制台中填写这些设置，或不用 --workspace 而直接给出文件和选项"))
     ws = find_workspace(workspace)
     return run(action, OpenpyxlPanel(ws.console))
 
@@ -221,7 +230,7 @@ def _stage_console(a):
 
 def _stage_plan(a):
     if a.workspace:
-        return _run_action("plan", a.workspace)
+        return _run_action("plan", a.workspace, a)
     if not a.plan:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出工作要点文件，或用 --workspace 指定年度工作文件夹")
     return make_task_list(PlanOptions(plans=a.plan, output=a.output, json_path=a.json, registry_path=a.registry,
@@ -234,7 +243,7 @@ def _stage_registry(a):
 
 def _stage_distribute(a):
     if a.workspace:
-        return _run_action("distribute", a.workspace)
+        return _run_action("distribute", a.workspace, a)
     if not a.tasks:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出任务清单文件，或用 --workspace 指定年度工作文件夹")
     return distribute(DistributeOptions(tasks=a.tasks, output=a.output,
@@ -245,7 +254,7 @@ def _stage_distribute(a):
 
 def _stage_collect(a):
     if a.workspace:
-        return _run_action("collect", a.workspace)
+        return _run_action("collect", a.workspace, a)
     if a.rebuild:
         if not a.ledger:
             raise GongkaiError.of("BAD_ARGUMENT", detail="重建汇总表需要用 --ledger 指明台账数据库")
@@ -259,7 +268,7 @@ def _stage_collect(a):
 
 def _stage_report(a):
     if a.workspace:
-        return _run_action("report", a.workspace)
+        return _run_action("report", a.workspace, a)
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     if a.last_report and not Path(a.last_report).exists():
@@ -274,7 +283,7 @@ def _stage_report(a):
 
 def _stage_remind(a):
     if a.workspace:
-        return _run_action("remind", a.workspace)
+        return _run_action("remind", a.workspace, a)
     if not a.ledger:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请用 --ledger 指明台账数据库，或用 --workspace 指定年度工作文件夹")
     as_of = None
@@ -288,7 +297,7 @@ def _stage_remind(a):
 
 def _stage_bulletin(a):
     if a.workspace:
-        return _run_action("bulletin", a.workspace)
+        return _run_action("bulletin", a.workspace, a)
     if not a.summary:
         raise GongkaiError.of("BAD_ARGUMENT", detail="请给出汇总表文件，或用 --workspace 指定年度工作文件夹")
     return bulletin(BulletinOptions(summary=a.summary, output=a.output, scope="year" if a.year_scope else "round",

@@ -524,3 +524,16 @@ def test_init_leaves_the_organ_to_fill_and_every_route_shows_it_so(ws, tmp_path)
         wps_edit(ws, **{"报告设置!B2": old})
         build_console(ws / "控制台.xlsm")
         assert (get(ws, R + "机关名称") or "") == kept
+
+
+def test_an_option_typed_beside_workspace_is_refused_not_ignored(year, capsys):
+    """`gongkai distribute --workspace F --round R` ran the console's round and dropped --round unsaid."""
+    from automation.cli import main
+
+    before = sorted(p.relative_to(year) for p in year.rglob("*"))
+    assert main(["distribute", "--workspace", str(year), "--round", "2021年第3次调度"]) == 2
+    err = capsys.readouterr().err
+    assert "--round 不起作用" in err and "控制台" in err
+    assert main(["bulletin", "--workspace", str(year), "--force"]) == 2 and "--force 不起作用" in capsys.readouterr().err
+    assert sorted(p.relative_to(year) for p in year.rglob("*")) == before           # nothing run, nothing written
+    assert main(["collect", "--workspace", str(year)]) in (0, 1)                      # the workspace alone still runs
